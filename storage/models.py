@@ -1,0 +1,176 @@
+"""Domain records: the profile, applications, prompts and the application state machine."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+
+class ApplicationStatus(str, enum.Enum):
+    RECEIVED = "received"
+    SCORED = "scored"
+    AWAITING_APPROVAL = "awaiting_approval"
+    QUEUED = "queued"
+    RUNNING = "running"
+    WAITING_USER = "waiting_user"
+    SUBMITTED = "submitted"
+    SKIPPED = "skipped"
+    REJECTED = "rejected"
+    FAILED = "failed"
+    TIMED_OUT = "timed_out"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_final(self) -> bool:
+        return self in FINAL_STATUSES
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+FINAL_STATUSES = frozenset(
+    {
+        ApplicationStatus.SUBMITTED,
+        ApplicationStatus.SKIPPED,
+        ApplicationStatus.REJECTED,
+        ApplicationStatus.FAILED,
+        ApplicationStatus.TIMED_OUT,
+        ApplicationStatus.CANCELLED,
+    }
+)
+
+STATUS_LABELS = {
+    ApplicationStatus.RECEIVED: "received",
+    ApplicationStatus.SCORED: "scored",
+    ApplicationStatus.AWAITING_APPROVAL: "waiting for your decision",
+    ApplicationStatus.QUEUED: "queued",
+    ApplicationStatus.RUNNING: "filling the form",
+    ApplicationStatus.WAITING_USER: "waiting for you",
+    ApplicationStatus.SUBMITTED: "submitted",
+    ApplicationStatus.SKIPPED: "skipped",
+    ApplicationStatus.REJECTED: "rejected",
+    ApplicationStatus.FAILED: "failed",
+    ApplicationStatus.TIMED_OUT: "timed out",
+    ApplicationStatus.CANCELLED: "cancelled",
+}
+
+S = ApplicationStatus
+# Every legal move of an application; anything else is refused by the repository.
+TRANSITIONS: dict[ApplicationStatus, frozenset[ApplicationStatus]] = {
+    S.RECEIVED: frozenset({S.SCORED, S.AWAITING_APPROVAL, S.SKIPPED, S.REJECTED, S.FAILED, S.CANCELLED}),
+    S.SCORED: frozenset({S.AWAITING_APPROVAL, S.QUEUED, S.SKIPPED, S.CANCELLED}),
+    S.AWAITING_APPROVAL: frozenset({S.QUEUED, S.SKIPPED, S.CANCELLED, S.TIMED_OUT}),
+    S.QUEUED: frozenset({S.RUNNING, S.CANCELLED, S.FAILED}),
+    S.RUNNING: frozenset({S.WAITING_USER, S.SUBMITTED, S.FAILED, S.CANCELLED, S.TIMED_OUT, S.QUEUED}),
+    S.WAITING_USER: frozenset({S.RUNNING, S.CANCELLED, S.TIMED_OUT, S.FAILED, S.QUEUED}),
+    # Retrying puts a finished-but-unsuccessful application back in the queue.
+    S.FAILED: frozenset({S.QUEUED}),
+    S.TIMED_OUT: frozenset({S.QUEUED}),
+    S.SKIPPED: frozenset({S.QUEUED}),
+    S.CANCELLED: frozenset({S.QUEUED}),
+    S.SUBMITTED: frozenset(),
+    S.REJECTED: frozenset(),
+}
+del S
+
+
+class PromptKind(str, enum.Enum):
+    CAPTCHA = "captcha"
+    QUESTION = "question"
+    REVIEW = "review"
+
+
+class PromptStatus(str, enum.Enum):
+    PENDING = "pending"
+    ANSWERED = "answered"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+class ReviewDecision(str, enum.Enum):
+    SUBMIT = "submit"
+    CANCEL = "cancel"
+
+
+class Links(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    linkedin: str | None = None
+    github: str | None = None
+    portfolio: str | None = None
+    website: str | None = None
+
+
+class Profile(BaseModel):
+    """What the bot fills forms with. Loaded from YAML/JSON, stored as JSONB."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    first_name: str = Field(min_length=1, max_length=100)
+    last_name: str = Field(min_length=1, max_length=100)
+    email: EmailStr
+    phone: str | None = Field(default=None, max_length=40)
+    location: str | None = Field(default=None, max_length=200)
+    links: Links = Field(default_factory=Links)
+    resume_path: str | None = Field(
+        default=None, description="Path of the résumé file when loaded from a file; its bytes are stored."
+    )
+    cover_letter_path: str | None = None
+    answers: dict[str, str] = Field(default_factory=dict, description="Saved answers: question -> answer")
+
+    @field_validator("phone")
+    @classmethod
+    def _phone_digits(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        digits = sum(ch.isdigit() for ch in value)
+        if digits < 5 or any(ch not in "0123456789+-() ." for ch in value):
+            raise ValueError("phone must be digits with optional + - ( ) . and spaces")
+        return value
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class StoredFile(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    content: bytes
+
+
+class Application(BaseModel):
+    id: int
+    user_id: int
+    job_id: int
+    url: str
+    canonical_url: str
+    status: ApplicationStatus
+    title: str | None = None
+    company: str | None = None
+    card_chat_id: int | None = None
+    card_message_id: int | None = None
+    error: str | None = None
+    submit_started_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class Prompt(BaseModel):
+    id: int
+    application_id: int
+    user_id: int
+    kind: PromptKind
+    status: PromptStatus
+    payload: dict[str, Any]
+    answer: dict[str, Any] | None = None
+    chat_id: int | None = None
+    message_id: int | None = None
+    expires_at: datetime
+    created_at: datetime
+    answered_at: datetime | None = None
