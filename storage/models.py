@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
@@ -174,3 +174,7 @@ class Prompt(BaseModel):
     expires_at: datetime
     created_at: datetime
     answered_at: datetime | None = None
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.expires_at <= datetime.now(timezone.utc)

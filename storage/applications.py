@@ -1,0 +1,249 @@
+"""Jobs and applications: intake, guarded status transitions with their event trail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from storage.models import TRANSITIONS, Application, ApplicationStatus
+
+_APP_COLUMNS = """a.id, a.user_id, a.job_id, j.url, j.canonical_url, a.status, j.title, j.company,
+                  a.card_chat_id, a.card_message_id, a.error, a.submit_started_at,
+                  a.created_at, a.updated_at"""
+
+
+class IllegalTransition(ValueError):
+    """Asked for a move the state machine does not allow (a programming error)."""
+
+
+@dataclass(frozen=True)
+class Intake:
+    application: Application
+    created: bool
+
+
+@dataclass(frozen=True)
+class Event:
+    from_status: ApplicationStatus | None
+    to_status: ApplicationStatus
+    note: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class FieldRecord:
+    label: str
+    selector: str
+    intended: str | None
+    actual: str | None
+    required: bool = False
+
+
+def _application(row: asyncpg.Record) -> Application:
+    return Application(**dict(row))
+
+
+class ApplicationRepository:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def intake(self, user_id: int, *, url: str, canonical_url: str, host: str) -> Intake:
+        """One application per (user, canonical job URL): returns the existing one if seen before."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            job_id = await conn.fetchval(
+                """INSERT INTO jobs (canonical_url, url, host) VALUES ($1, $2, $3)
+                   ON CONFLICT (canonical_url) DO UPDATE SET canonical_url = EXCLUDED.canonical_url
+                   RETURNING id""",
+                canonical_url,
+                url,
+                host,
+            )
+            app_id = await conn.fetchval(
+                """INSERT INTO applications (user_id, job_id) VALUES ($1, $2)
+                   ON CONFLICT (user_id, job_id) DO NOTHING RETURNING id""",
+                user_id,
+                job_id,
+            )
+            created = app_id is not None
+            if created:
+                await conn.execute(
+                    "INSERT INTO application_events (application_id, to_status, note) VALUES ($1, $2, $3)",
+                    app_id,
+                    ApplicationStatus.RECEIVED.value,
+                    f"link received: {url}",
+                )
+            row = await conn.fetchrow(
+                f"""SELECT {_APP_COLUMNS} FROM applications a JOIN jobs j ON j.id = a.job_id
+                    WHERE a.user_id = $1 AND a.job_id = $2""",
+                user_id,
+                job_id,
+            )
+        return Intake(_application(row), created)
+
+    async def transition(
+        self,
+        application_id: int,
+        to_status: ApplicationStatus,
+        *,
+        from_statuses: Iterable[ApplicationStatus],
+        note: str | None = None,
+        error: str | None = None,
+        user_id: int | None = None,
+    ) -> Application | None:
+        """Move the application if it is in one of `from_statuses`; None when the race was lost.
+
+        One statement: the guarded UPDATE and the event row it appends.
+        """
+        sources = [s for s in from_statuses if to_status in TRANSITIONS[s]]
+        if not sources:
+            raise IllegalTransition(f"nothing may move to {to_status.value} from {list(from_statuses)}")
+        row = await self._pool.fetchrow(
+            f"""WITH prev AS (
+                    SELECT id, status FROM applications
+                    WHERE id = $1 AND status = ANY($2::text[]) AND ($5::bigint IS NULL OR user_id = $5)
+                    FOR UPDATE),
+                moved AS (
+                    UPDATE applications a
+                    SET status = $3, updated_at = now(), error = COALESCE($6, a.error),
+                        submitted_at = CASE WHEN $3 = 'submitted' THEN now() ELSE a.submitted_at END
+                    FROM prev WHERE a.id = prev.id
+                    RETURNING a.*, prev.status AS from_status),
+                event AS (
+                    INSERT INTO application_events (application_id, from_status, to_status, note)
+                    SELECT id, from_status, status, $4 FROM moved)
+                SELECT {_APP_COLUMNS} FROM moved a JOIN jobs j ON j.id = a.job_id""",
+            application_id,
+            [s.value for s in sources],
+            to_status.value,
+            note,
+            user_id,
+            error,
+        )
+        return _application(row) if row else None
+
+    async def attempts(self, application_id: int) -> int:
+        """How many times the application has been queued (names its arq job)."""
+        return await self._pool.fetchval(
+            "SELECT count(*) FROM application_events WHERE application_id = $1 AND to_status = 'queued'",
+            application_id,
+        )
+
+    async def claim_submission(self, application_id: int) -> bool:
+        """Mark the single submit attempt; False if one was already made."""
+        claimed = await self._pool.fetchval(
+            """UPDATE applications SET submit_started_at = now(), updated_at = now()
+               WHERE id = $1 AND submit_started_at IS NULL AND status = 'running' RETURNING id""",
+            application_id,
+        )
+        return claimed is not None
+
+    async def set_outcome(self, application_id: int, outcome: str) -> None:
+        await self._pool.execute(
+            "UPDATE applications SET outcome = $2, updated_at = now() WHERE id = $1", application_id, outcome
+        )
+
+    async def set_card(self, application_id: int, chat_id: int, message_id: int) -> None:
+        await self._pool.execute(
+            "UPDATE applications SET card_chat_id = $2, card_message_id = $3 WHERE id = $1",
+            application_id,
+            chat_id,
+            message_id,
+        )
+
+    async def get(self, application_id: int, *, user_id: int | None = None) -> Application | None:
+        row = await self._pool.fetchrow(
+            f"""SELECT {_APP_COLUMNS} FROM applications a JOIN jobs j ON j.id = a.job_id
+                WHERE a.id = $1 AND ($2::bigint IS NULL OR a.user_id = $2)""",
+            application_id,
+            user_id,
+        )
+        return _application(row) if row else None
+
+    async def list_for_user(self, user_id: int, *, limit: int = 20, offset: int = 0) -> list[Application]:
+        rows = await self._pool.fetch(
+            f"""SELECT {_APP_COLUMNS} FROM applications a JOIN jobs j ON j.id = a.job_id
+                WHERE a.user_id = $1 ORDER BY a.id DESC LIMIT $2 OFFSET $3""",
+            user_id,
+            limit,
+            offset,
+        )
+        return [_application(r) for r in rows]
+
+    async def count_for_user(self, user_id: int) -> int:
+        return await self._pool.fetchval("SELECT count(*) FROM applications WHERE user_id = $1", user_id)
+
+    async def in_statuses(self, statuses: Iterable[ApplicationStatus]) -> list[Application]:
+        rows = await self._pool.fetch(
+            f"""SELECT {_APP_COLUMNS} FROM applications a JOIN jobs j ON j.id = a.job_id
+                WHERE a.status = ANY($1::text[]) ORDER BY a.id""",
+            [s.value for s in statuses],
+        )
+        return [_application(r) for r in rows]
+
+    async def events(self, application_id: int) -> list[Event]:
+        rows = await self._pool.fetch(
+            """SELECT from_status, to_status, note, created_at FROM application_events
+               WHERE application_id = $1 ORDER BY id""",
+            application_id,
+        )
+        return [
+            Event(
+                from_status=ApplicationStatus(r["from_status"]) if r["from_status"] else None,
+                to_status=ApplicationStatus(r["to_status"]),
+                note=r["note"],
+                created_at=r["created_at"],
+            )
+            for r in rows
+        ]
+
+    async def record_fields(self, application_id: int, fields: Iterable[FieldRecord]) -> None:
+        """Replace the recorded field read-back for the application."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute("DELETE FROM application_fields WHERE application_id = $1", application_id)
+            await conn.executemany(
+                """INSERT INTO application_fields (application_id, label, selector, intended, actual, required)
+                   VALUES ($1, $2, $3, $4, $5, $6)""",
+                [(application_id, f.label, f.selector, f.intended, f.actual, f.required) for f in fields],
+            )
+
+    async def fields(self, application_id: int) -> list[FieldRecord]:
+        rows = await self._pool.fetch(
+            """SELECT label, selector, intended, actual, required FROM application_fields
+               WHERE application_id = $1 ORDER BY id""",
+            application_id,
+        )
+        return [FieldRecord(**dict(r)) for r in rows]
+
+    async def open_browser_session(self, application_id: int, worker: str) -> int:
+        return await self._pool.fetchval(
+            "INSERT INTO browser_sessions (application_id, worker) VALUES ($1, $2) RETURNING id",
+            application_id,
+            worker,
+        )
+
+    async def heartbeat(self, session_id: int) -> None:
+        await self._pool.execute("UPDATE browser_sessions SET heartbeat_at = now() WHERE id = $1", session_id)
+
+    async def stale_running(self, older_than_seconds: float) -> list[Application]:
+        """Running or waiting applications whose browser session stopped beating (its worker died)."""
+        rows = await self._pool.fetch(
+            f"""SELECT {_APP_COLUMNS} FROM applications a JOIN jobs j ON j.id = a.job_id
+                WHERE a.status IN ('running', 'waiting_user')
+                  AND NOT EXISTS (
+                      SELECT 1 FROM browser_sessions s
+                      WHERE s.application_id = a.id AND s.ended_at IS NULL
+                        AND s.heartbeat_at > now() - make_interval(secs => $1))
+                  AND a.updated_at < now() - make_interval(secs => $1)""",
+            older_than_seconds,
+        )
+        return [_application(r) for r in rows]
+
+    async def close_browser_session(self, session_id: int, reason: str) -> None:
+        await self._pool.execute(
+            "UPDATE browser_sessions SET ended_at = now(), end_reason = $2 WHERE id = $1 AND ended_at IS NULL",
+            session_id,
+            reason,
+        )

@@ -1,0 +1,85 @@
+"""Prompts: the rows a worker writes when it needs a human, and their guarded answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from storage.models import Prompt, PromptKind, PromptStatus
+
+_COLUMNS = """id, application_id, user_id, kind, status, payload, answer, chat_id, message_id,
+              expires_at, created_at, answered_at"""
+
+
+def _prompt(row: asyncpg.Record) -> Prompt:
+    return Prompt(**dict(row))
+
+
+class PromptRepository:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def create(
+        self,
+        application_id: int,
+        user_id: int,
+        kind: PromptKind,
+        payload: dict[str, Any],
+        expires_at: datetime,
+    ) -> Prompt:
+        row = await self._pool.fetchrow(
+            f"""INSERT INTO prompts (application_id, user_id, kind, payload, expires_at)
+                VALUES ($1, $2, $3, $4, $5) RETURNING {_COLUMNS}""",
+            application_id,
+            user_id,
+            kind.value,
+            payload,
+            expires_at,
+        )
+        return _prompt(row)
+
+    async def set_message(self, prompt_id: int, chat_id: int, message_id: int) -> None:
+        await self._pool.execute(
+            "UPDATE prompts SET chat_id = $2, message_id = $3 WHERE id = $1", prompt_id, chat_id, message_id
+        )
+
+    async def get(self, prompt_id: int) -> Prompt | None:
+        row = await self._pool.fetchrow(f"SELECT {_COLUMNS} FROM prompts WHERE id = $1", prompt_id)
+        return _prompt(row) if row else None
+
+    async def answer(self, prompt_id: int, user_id: int, answer: dict[str, Any]) -> Prompt | None:
+        """Record the user's answer if the prompt is still open; None if too late or not theirs."""
+        row = await self._pool.fetchrow(
+            f"""UPDATE prompts SET status = 'answered', answer = $3, answered_at = now()
+                WHERE id = $1 AND user_id = $2 AND status = 'pending' AND expires_at > now()
+                RETURNING {_COLUMNS}""",
+            prompt_id,
+            user_id,
+            answer,
+        )
+        return _prompt(row) if row else None
+
+    async def close(self, prompt_id: int, status: PromptStatus) -> Prompt | None:
+        """Expire or cancel a pending prompt; None if it was already answered or closed."""
+        row = await self._pool.fetchrow(
+            f"""UPDATE prompts SET status = $2 WHERE id = $1 AND status = 'pending'
+                RETURNING {_COLUMNS}""",
+            prompt_id,
+            status.value,
+        )
+        return _prompt(row) if row else None
+
+    async def pending(self) -> list[Prompt]:
+        rows = await self._pool.fetch(
+            f"SELECT {_COLUMNS} FROM prompts WHERE status = 'pending' ORDER BY expires_at"
+        )
+        return [_prompt(r) for r in rows]
+
+    async def pending_for_application(self, application_id: int) -> Prompt | None:
+        row = await self._pool.fetchrow(
+            f"SELECT {_COLUMNS} FROM prompts WHERE application_id = $1 AND status = 'pending'",
+            application_id,
+        )
+        return _prompt(row) if row else None
