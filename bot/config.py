@@ -1,0 +1,121 @@
+"""Settings: read once from the environment (and `.env`) into one typed object."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it in one line."""
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, int):
+        return [value]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # Telegram
+    telegram_bot_token: SecretStr = Field(description="Bot token from @BotFather")
+    telegram_api_base: str | None = Field(
+        default=None, description="Base URL of a custom Bot API server, e.g. http://localhost:8081"
+    )
+    allowed_user_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="Comma-separated Telegram user ids allowed to use the bot"
+    )
+
+    # Storage and queue
+    database_url: str | None = Field(default=None, description="postgresql://… ; embedded PostgreSQL when unset")
+    redis_url: str | None = Field(default=None, description="redis://… ; embedded Redis when unset")
+    data_dir: Path = Field(default=Path(".nyx-data"), description="Embedded databases, browser profiles")
+    queue_name: str = Field(default="nyx:queue", description="arq queue name")
+
+    # Profile
+    profile_file: Path | None = Field(default=None, description="YAML/JSON profile loaded at start-up")
+
+    # LLM (OpenAI-compatible)
+    llm_base_url: str = "https://api.x.ai/v1"
+    llm_api_key: SecretStr | None = None
+    llm_model: str = "grok-4-fast"
+
+    # CAPTCHA
+    twocaptcha_api_key: SecretStr | None = None
+
+    # Browser
+    chrome_path: Path | None = Field(default=None, description="Chrome/Chromium executable")
+    browser_channel: str | None = Field(default=None, description="chromium, chrome, …")
+    headless: bool = False
+    max_concurrent_browsers: int = Field(default=1, ge=1, le=16)
+
+    # Timeouts
+    review_timeout_minutes: int = Field(default=24 * 60, ge=1, description="How long a review prompt waits")
+    prompt_check_seconds: float = Field(
+        default=15.0, gt=0, description="How often a waiting worker re-reads its prompt row"
+    )
+
+    # Safety
+    url_allow_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Hosts allowed even though they resolve to private/loopback addresses (tests, intranets)",
+    )
+
+    log_level: str = "INFO"
+
+    _split_ids = field_validator("allowed_user_ids", mode="before")(_split_csv)
+    _split_hosts = field_validator("url_allow_hosts", mode="before")(_split_csv)
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value()
+        bot_id, _, secret = token.partition(":")
+        if not bot_id.isdigit() or len(secret) < 5:
+            raise ValueError("does not look like a bot token (expected <digits>:<secret>)")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _pg_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must start with postgresql://")
+        return value or None
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value or None
+
+    @field_validator("llm_base_url", "telegram_api_base")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/") if value else None
+
+    @property
+    def llm_configured(self) -> bool:
+        return self.llm_api_key is not None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning a validation error into one line that names the setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = ".".join(str(part) for part in error["loc"]).upper() or "settings"
+            reason = "is required" if error["type"] == "missing" else error["msg"].removeprefix("Value error, ")
+            lines.append(f"{name} {reason}")
+        raise SettingsError("; ".join(lines)) from None
