@@ -1,0 +1,134 @@
+"""Known ATS adapters and finding the one that serves a page.
+
+`open_application` is the entry point: it opens a job link, follows the posting's
+"Apply" link or button or an embedded ATS frame to the form, and picks the adapter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
+
+from automation import page_js
+from automation.adapters.base import (
+    ApplicantFiles,
+    FieldReading,
+    FilledForm,
+    FormAdapter,
+    SubmitOutcome,
+    SubmitResult,
+    UnsupportedForm,
+)
+from automation.adapters.greenhouse import GreenhouseAdapter
+
+if TYPE_CHECKING:
+    from browser_use import BrowserSession
+
+__all__ = [
+    "ADAPTERS",
+    "ApplicantFiles",
+    "FieldReading",
+    "FilledForm",
+    "FormAdapter",
+    "GreenhouseAdapter",
+    "SubmitOutcome",
+    "SubmitResult",
+    "UnsupportedForm",
+    "detect_adapter",
+    "open_application",
+]
+
+ADAPTERS: tuple[type[FormAdapter], ...] = (GreenhouseAdapter,)
+
+FORM_APPEAR_TIMEOUT_S = 3.0
+MAX_STEPS = 3  # e.g. careers page -> "Apply" button -> embedded ATS frame
+POLL_INTERVAL_S = 0.2
+
+APPLY_CANDIDATES = "a[href], button, [role='button'], input[type='button']"
+APPLY_TEXT = r"^\s*apply(\s+now|\s+here|\s+for\s+this\s+(job|position|role))?\s*[!.]?\s*$"
+APPLY_MARKER = "data-nyx-apply"
+
+
+async def detect_adapter(browser: BrowserSession, url: str) -> FormAdapter:
+    """The adapter for the page the browser is on (reached from `url`); raises UnsupportedForm."""
+    for adapter in ADAPTERS:
+        if adapter.matches_url(url) or await adapter.matches_page(browser):
+            return adapter()
+    host = urlsplit(url).hostname or url
+    raise UnsupportedForm(f"{host} is not a job application form I know how to fill (known: {_known_names()}).")
+
+
+async def open_application(browser: BrowserSession, url: str) -> FormAdapter:
+    """Open a job link and get to its application form; returns the adapter that fills it."""
+    _require_web_address(url)
+    await browser.navigate_to(url)
+    for _ in range(MAX_STEPS):
+        way_in = await _wait_for_way_in(browser, accept=frozenset({"form", "frame", "link", "button"}))
+        if way_in is None or way_in.kind == "form":
+            break
+        await _take(browser, way_in)
+    return await detect_adapter(browser, await page_js.current_url(browser))
+
+
+@dataclass(frozen=True)
+class _WayIn:
+    kind: Literal["form", "frame", "link", "button"]
+    url: str | None = None
+
+
+async def _way_in(browser: BrowserSession) -> _WayIn | None:
+    """What the page offers: a known form, a frame holding one, or an "Apply" link or button."""
+    if any([await adapter.matches_page(browser) for adapter in ADAPTERS]):
+        return _WayIn("form")
+    for adapter in ADAPTERS:
+        if embedded := await adapter.embedded_form_url(browser):
+            return _WayIn("frame", embedded)
+    apply = await page_js.mark_element(browser, APPLY_CANDIDATES, APPLY_TEXT, APPLY_MARKER)
+    if not apply:
+        return None
+    href = apply.get("href")
+    if href and urlsplit(href).scheme in ("http", "https") and not _same_document(href, apply["here"]):
+        return _WayIn("link", href)
+    return _WayIn("button")
+
+
+async def _wait_for_way_in(browser: BrowserSession, accept: frozenset[str]) -> _WayIn | None:
+    """Pages that render with JavaScript get FORM_APPEAR_TIMEOUT_S to show their form or way in."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + FORM_APPEAR_TIMEOUT_S
+    while True:
+        try:
+            way_in = await _way_in(browser)
+        except Exception:  # between documents there is briefly no page to ask
+            way_in = None
+        if way_in is not None and way_in.kind in accept:
+            return way_in
+        if loop.time() >= deadline:
+            return None
+        await asyncio.sleep(POLL_INTERVAL_S)
+
+
+async def _take(browser: BrowserSession, way_in: _WayIn) -> None:
+    if way_in.kind == "button":
+        await page_js.click(browser, f"[{APPLY_MARKER}]")
+        # Give the click time to reveal the form (or its frame) before looking for other ways.
+        await _wait_for_way_in(browser, accept=frozenset({"form", "frame"}))
+    elif way_in.url:
+        await browser.navigate_to(way_in.url)
+
+
+def _same_document(href: str, here: str) -> bool:
+    """An in-page anchor ("#application"): following it scrolls or reveals, it does not navigate."""
+    return href.split("#", 1)[0] == here.split("#", 1)[0]
+
+
+def _require_web_address(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UnsupportedForm(f"Only web links (http or https) can be opened, not {url[:100]!r}.")
+
+
+def _known_names() -> str:
+    return ", ".join(adapter.name.capitalize() for adapter in ADAPTERS)

@@ -1,0 +1,167 @@
+"""Opening and closing a browser-use browser session for the worker.
+
+One session is one Chromium process with its own fresh profile folder; both are
+gone when the `open_browser` block ends, whatever happened inside it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from browser_use import BrowserSession
+
+# browser-use reads these (lazily) from the environment: no telemetry, no version check,
+# no extension downloads from the Chrome Web Store, no cloud sync or cloud hints.
+OFFLINE_ENVIRONMENT = {
+    "ANONYMIZED_TELEMETRY": "false",
+    "BROWSER_USE_VERSION_CHECK": "false",
+    "BROWSER_USE_DISABLE_EXTENSIONS": "1",
+    "BROWSER_USE_CLOUD_SYNC": "false",
+    "BROWSER_USE_CLOUD_HINTS": "false",
+}
+
+WINDOW_SIZE = {"width": 1280, "height": 1024}
+
+# browser-use already passes most of these; repeating them keeps Chromium quiet even if its defaults change.
+QUIET_CHROMIUM_ARGS = (
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-domain-reliability",
+    "--disable-breakpad",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--no-pings",
+    "--metrics-recording-only",
+    "--password-store=basic",
+    "--use-mock-keychain",
+)
+
+
+class BrowserUnavailable(RuntimeError):
+    """Chromium could not be found or did not start; the message says which and what to do."""
+
+
+@dataclass(frozen=True)
+class BrowserOptions:
+    executable_path: str | None = None  # CHROME_PATH
+    channel: str | None = None  # BROWSER_CHANNEL, e.g. "chromium", "chrome"
+    headless: bool = False  # HEADLESS; headed by default, under Xvfb on servers
+    # Each session gets a fresh folder below this one. No "chrome" in the path: browser-use
+    # would then silently work on a temporary copy of the profile.
+    profiles_dir: Path = Path(".nyx-data/browser-profiles")
+    start_timeout_s: float = 60
+    extra_args: tuple[str, ...] = ()  # more Chromium switches, e.g. host-resolver rules in tests
+
+
+def configure_offline_environment() -> None:
+    """Must run before browser_use is imported or a session is created."""
+    os.environ.update(OFFLINE_ENVIRONMENT)
+
+
+def resolve_executable(options: BrowserOptions) -> str:
+    """The Chromium binary to launch; never lets browser-use fall back to downloading one."""
+    if options.executable_path:
+        path = shutil.which(options.executable_path) or options.executable_path
+        if not os.access(path, os.X_OK):
+            raise BrowserUnavailable(f"CHROME_PATH={options.executable_path} is not an executable file.")
+        return path
+
+    from browser_use.browser.profile import BrowserChannel
+    from browser_use.browser.watchdogs.local_browser_watchdog import LocalBrowserWatchdog
+
+    channel = BrowserChannel(options.channel) if options.channel else None
+    found = LocalBrowserWatchdog._find_installed_browser_path(channel)
+    if not found:
+        raise BrowserUnavailable("No Chrome or Chromium found: install one or set CHROME_PATH.")
+    return found
+
+
+def _running_as_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def _new_profile_dir(profiles_dir: Path) -> Path:
+    profiles_dir.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="session-", dir=profiles_dir))
+
+
+def _build_session(options: BrowserOptions, executable: str, profile_dir: Path) -> BrowserSession:
+    from browser_use import BrowserSession
+
+    return BrowserSession(
+        executable_path=executable,
+        channel=options.channel,
+        headless=options.headless,
+        user_data_dir=str(profile_dir),
+        downloads_path=str(profile_dir / "downloads"),
+        args=[*QUIET_CHROMIUM_ARGS, *options.extra_args],
+        keep_alive=True,
+        chromium_sandbox=not _running_as_root(),
+        enable_default_extensions=False,
+        window_size=WINDOW_SIZE,
+    )
+
+
+@asynccontextmanager
+async def open_browser(options: BrowserOptions) -> AsyncIterator[BrowserSession]:
+    """A started browser session; killed and its profile removed on exit."""
+    configure_offline_environment()
+    executable = resolve_executable(options)
+    profile_dir = _new_profile_dir(options.profiles_dir)
+    browser: BrowserSession | None = None
+    try:
+        browser = _build_session(options, executable, profile_dir)
+        await _start(browser, options, executable)
+        yield browser
+    finally:
+        try:
+            if browser is not None:
+                await browser.kill()
+        finally:
+            _kill_leftovers(profile_dir)
+            _remove_profile(browser, profile_dir)
+
+
+async def _start(browser: BrowserSession, options: BrowserOptions, executable: str) -> None:
+    try:
+        await asyncio.wait_for(browser.start(), timeout=options.start_timeout_s)
+    except TimeoutError as exc:
+        raise BrowserUnavailable(f"Chromium ({executable}) did not start within {options.start_timeout_s:g} s.") from exc
+    except Exception as exc:
+        raise BrowserUnavailable(f"Chromium ({executable}) did not start: {exc}") from exc
+
+
+def _kill_leftovers(profile_dir: Path) -> None:
+    """Kill our own child processes still using this session's profile.
+
+    browser-use only learns the Chromium pid once start-up succeeded, so a start that
+    timed out would otherwise leave that Chromium running.
+    """
+    import psutil
+
+    marker = f"--user-data-dir={profile_dir}"
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if marker in child.cmdline():
+                child.kill()
+        except psutil.Error:
+            continue
+
+
+def _remove_profile(browser: BrowserSession | None, profile_dir: Path) -> None:
+    shutil.rmtree(profile_dir, ignore_errors=True)
+    used = browser.browser_profile.user_data_dir if browser is not None else None
+    # browser-use swaps in a temporary copy for "chrome" profiles and does not delete it.
+    if used and "browser-use-user-data-dir-" in str(used):
+        shutil.rmtree(used, ignore_errors=True)

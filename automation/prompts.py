@@ -1,0 +1,64 @@
+"""The ask-the-user bridge: a worker waits on a prompt row; the bot's answer wakes it through Redis.
+
+PostgreSQL holds the truth. Redis pub/sub only shortens the wait: a worker that misses the
+publish still sees the answer on its next read of the row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timezone
+
+from redis.asyncio import Redis
+
+from storage.models import Prompt, PromptStatus
+from storage.prompts import PromptRepository
+
+log = logging.getLogger(__name__)
+
+
+def channel_for(prompt_id: int) -> str:
+    return f"nyx:prompt:{prompt_id}"
+
+
+class PromptBridge:
+    def __init__(self, redis: Redis, prompts: PromptRepository, *, check_interval: float = 15.0) -> None:
+        self._redis = redis
+        self._prompts = prompts
+        self._check_interval = check_interval
+
+    async def notify(self, prompt_id: int) -> None:
+        """Tell whoever waits on the prompt that its row changed."""
+        await self._redis.publish(channel_for(prompt_id), "changed")
+
+    async def wait(self, prompt_id: int) -> Prompt:
+        """Return the prompt once it is no longer pending; expire it ourselves if its time runs out."""
+        pubsub = self._redis.pubsub()
+        await pubsub.subscribe(channel_for(prompt_id))
+        try:
+            while True:
+                prompt = await self._prompts.get(prompt_id)
+                if prompt is None:
+                    raise LookupError(f"prompt {prompt_id} disappeared")
+                if prompt.status is not PromptStatus.PENDING:
+                    return prompt
+                remaining = (prompt.expires_at - datetime.now(timezone.utc)).total_seconds()
+                if remaining <= 0:
+                    expired = await self._prompts.close(prompt_id, PromptStatus.EXPIRED)
+                    if expired is not None:
+                        return expired
+                    continue  # answered in the same instant: read it again
+                await self._next_message(pubsub, min(self._check_interval, remaining))
+        finally:
+            await pubsub.unsubscribe()
+            await pubsub.aclose()
+
+    @staticmethod
+    async def _next_message(pubsub, timeout: float) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while (left := deadline - loop.time()) > 0:
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=left)
+            if message is not None:
+                return

@@ -1,0 +1,29 @@
+"""Putting approved applications on the arq queue (the public API the bot side calls)."""
+
+from __future__ import annotations
+
+from arq.connections import ArqRedis
+
+from storage.models import Application
+
+APPLY_TASK = "apply_to_job"
+
+
+class ApplicationQueue:
+    def __init__(self, redis: ArqRedis, queue_name: str) -> None:
+        self._redis = redis
+        self._queue_name = queue_name
+
+    async def enqueue(self, application: Application, attempt: int) -> None:
+        """Queue one attempt; the job id makes a repeated enqueue of the same attempt a no-op.
+
+        The id carries the row's creation time, so a database reset (or another database sharing
+        this Redis) never collides with results arq still keeps for an old application of the same id.
+        """
+        stamp = int(application.created_at.timestamp() * 1_000_000)
+        await self._redis.enqueue_job(
+            APPLY_TASK,
+            application.id,
+            _job_id=f"apply:{application.id}:{stamp}:{attempt}",
+            _queue_name=self._queue_name,
+        )

@@ -1,0 +1,232 @@
+"""Wiring: connect to PostgreSQL and Redis, build the bot, dispatcher, worker and scheduler, run them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import asyncpg
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.types import ErrorEvent
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from arq import Worker
+from arq.connections import ArqRedis, RedisSettings, create_pool as create_redis_pool
+
+from automation.apply import ApplyDeps
+from automation.browser import BrowserOptions
+from automation.prompts import PromptBridge
+from automation.queue import ApplicationQueue
+from automation.worker import build_worker
+from bot.config import Settings
+from bot.notifier import TelegramNotifier
+from handlers import build_router
+from handlers.access import AccessMiddleware
+from handlers.start import COMMANDS
+from scheduler.jobs import SchedulerDeps, build_scheduler
+from storage.applications import ApplicationRepository
+from storage.db import create_pool
+from storage.migrate import migrate
+from storage.profile_import import load_profile_file
+from storage.profiles import ProfileRepository
+from storage.prompts import PromptRepository
+from storage.users import UserRepository
+
+log = logging.getLogger(__name__)
+
+SORRY = "Something went wrong on my side and nothing was changed. Please try again in a minute."
+
+
+def make_bot(settings: Settings) -> Bot:
+    session = None
+    if settings.telegram_api_base:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    return Bot(
+        token=settings.telegram_bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def browser_options(settings: Settings) -> BrowserOptions:
+    return BrowserOptions(
+        executable_path=str(settings.chrome_path) if settings.chrome_path else None,
+        channel=settings.browser_channel,
+        headless=settings.headless,
+        profiles_dir=settings.data_dir / "browser-profiles",
+    )
+
+
+@dataclass
+class Services:
+    """Everything the processes share, connected once."""
+
+    settings: Settings
+    pool: asyncpg.Pool
+    redis: ArqRedis
+    bot: Bot
+    users: UserRepository
+    profiles: ProfileRepository
+    applications: ApplicationRepository
+    prompts: PromptRepository
+    bridge: PromptBridge
+    queue: ApplicationQueue
+    notifier: TelegramNotifier
+
+    @classmethod
+    async def connect(cls, settings: Settings) -> Services:
+        if not settings.database_url or not settings.redis_url:
+            raise RuntimeError("DATABASE_URL and REDIS_URL must be resolved before connecting")
+        pool = await create_pool(settings.database_url)
+        try:
+            async with pool.acquire() as conn:
+                await migrate(conn)
+            redis = await create_redis_pool(
+                RedisSettings.from_dsn(settings.redis_url), default_queue_name=settings.queue_name
+            )
+        except BaseException:
+            await pool.close()
+            raise
+        bot = make_bot(settings)
+        users, applications = UserRepository(pool), ApplicationRepository(pool)
+        prompts = PromptRepository(pool)
+        return cls(
+            settings=settings,
+            pool=pool,
+            redis=redis,
+            bot=bot,
+            users=users,
+            profiles=ProfileRepository(pool),
+            applications=applications,
+            prompts=prompts,
+            bridge=PromptBridge(redis, prompts, check_interval=settings.prompt_check_seconds),
+            queue=ApplicationQueue(redis, settings.queue_name),
+            notifier=TelegramNotifier(bot, users, applications),
+        )
+
+    async def close(self) -> None:
+        await self.bot.session.close()
+        await self.redis.aclose()
+        await self.pool.close()
+
+    def apply_deps(self) -> ApplyDeps:
+        return ApplyDeps(
+            applications=self.applications,
+            profiles=self.profiles,
+            prompts=self.prompts,
+            bridge=self.bridge,
+            notifier=self.notifier,
+            browser_options=browser_options(self.settings),
+            review_timeout=timedelta(minutes=self.settings.review_timeout_minutes),
+            url_allow_hosts=tuple(self.settings.url_allow_hosts),
+        )
+
+    def scheduler_deps(self) -> SchedulerDeps:
+        return SchedulerDeps(self.applications, self.prompts, self.bridge, self.queue, self.notifier)
+
+
+def build_dispatcher(services: Services) -> Dispatcher:
+    dp = Dispatcher(
+        settings=services.settings,
+        users=services.users,
+        profiles=services.profiles,
+        applications=services.applications,
+        prompts=services.prompts,
+        bridge=services.bridge,
+        queue=services.queue,
+    )
+    dp.update.outer_middleware(AccessMiddleware(set(services.settings.allowed_user_ids), services.users))
+    dp.include_router(build_router())
+
+    @dp.errors()
+    async def on_error(event: ErrorEvent) -> None:
+        log.error("update %s failed", event.update.update_id, exc_info=event.exception)
+        update = event.update
+        with contextlib.suppress(Exception):
+            if update.callback_query is not None:
+                await update.callback_query.answer(SORRY, show_alert=True)
+            elif update.message is not None:
+                await update.message.answer(SORRY)
+
+    return dp
+
+
+async def load_profile_from_settings(services: Services) -> None:
+    """PROFILE_FILE is the single-user shortcut: it becomes the profile of every allowed user."""
+    path = services.settings.profile_file
+    if path is None:
+        return
+    profile, resume = load_profile_file(path)
+    for user_id in services.settings.allowed_user_ids:
+        await services.users.upsert(user_id, user_id, None, None)
+        await services.profiles.save(user_id, profile, source=f"file:{path}", resume=resume)
+    log.info("loaded the profile from %s for %d user(s)", path, len(services.settings.allowed_user_ids))
+
+
+@dataclass
+class Roles:
+    bot: bool = True
+    worker: bool = True
+    scheduler: bool = True
+
+
+@dataclass
+class NyxApp:
+    """One process running any of the bot, the worker and the scheduler."""
+
+    services: Services
+    roles: Roles = field(default_factory=Roles)
+    dispatcher: Dispatcher | None = None
+    _tasks: list[asyncio.Task] = field(default_factory=list)
+    _scheduler: AsyncIOScheduler | None = None
+    _worker: Worker | None = None
+
+    async def start(self) -> None:
+        services = self.services
+        await load_profile_from_settings(services)
+        if self.roles.worker:
+            worker = build_worker(
+                services.apply_deps(), services.redis,
+                queue_name=services.settings.queue_name,
+                max_browsers=services.settings.max_concurrent_browsers,
+            )
+            self._tasks.append(asyncio.create_task(worker.async_run(), name="worker"))
+            self._worker = worker
+        if self.roles.scheduler:
+            scheduler = build_scheduler(services.scheduler_deps())
+            scheduler.start()
+            self._scheduler = scheduler
+        if self.roles.bot:
+            self.dispatcher = build_dispatcher(services)
+            await services.bot.set_my_commands(COMMANDS)
+            self._tasks.append(
+                asyncio.create_task(
+                    self.dispatcher.start_polling(services.bot, handle_signals=False, close_bot_session=False),
+                    name="polling",
+                )
+            )
+
+    async def wait(self) -> None:
+        """Run until a part stops; a part that crashes stops the process with its error."""
+        done, _ = await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()
+
+    async def stop(self) -> None:
+        if self.dispatcher is not None:
+            with contextlib.suppress(RuntimeError):
+                await self.dispatcher.stop_polling()
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+        if self._worker is not None:
+            for job_task in self._worker.tasks.values():
+                job_task.cancel()  # each apply closes its browser on the way out
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -1,0 +1,139 @@
+"""The `nyx` command: run, bot, worker, migrate, doctor."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Iterator
+
+import typer
+
+from bot.config import Settings, SettingsError, load_settings
+from bot.logs import configure_logging
+
+app = typer.Typer(help="Nyx Venatrix: a self-hosted job-application assistant in Telegram.", no_args_is_help=True)
+
+
+def _settings() -> Settings:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        typer.echo(f"nyx: configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    secrets = [settings.telegram_bot_token.get_secret_value()]
+    secrets += [s.get_secret_value() for s in (settings.llm_api_key, settings.twocaptcha_api_key) if s]
+    configure_logging(settings.log_level, secrets=secrets)
+    return settings
+
+
+@contextlib.contextmanager
+def _resolved(settings: Settings, *, embedded: bool) -> Iterator[Settings]:
+    """Fill in DATABASE_URL / REDIS_URL from embedded servers when allowed, else insist on them."""
+    need_pg, need_redis = settings.database_url is None, settings.redis_url is None
+    if not (need_pg or need_redis):
+        yield settings
+        return
+    if not embedded:
+        missing = [name for name, need in (("DATABASE_URL", need_pg), ("REDIS_URL", need_redis)) if need]
+        typer.echo(f"nyx: configuration error: {' and '.join(missing)} must be set (only `nyx run` embeds them)", err=True)
+        raise typer.Exit(2)
+    from bot.embedded import EmbeddedServiceError, start_embedded
+
+    try:
+        services = start_embedded(settings.data_dir, need_postgres=need_pg, need_redis=need_redis)
+    except EmbeddedServiceError as exc:
+        typer.echo(f"nyx: {exc}", err=True)
+        raise typer.Exit(1) from None
+    try:
+        yield settings.model_copy(
+            update={
+                "database_url": settings.database_url or services.database_url,
+                "redis_url": settings.redis_url or services.redis_url,
+            }
+        )
+    finally:
+        services.stop()
+
+
+async def _serve(settings: Settings, roles) -> None:
+    from bot.app import NyxApp, Services
+
+    services = await Services.connect(settings)
+    nyx = NyxApp(services, roles)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await nyx.start()
+        waiter = asyncio.create_task(nyx.wait())
+        stopper = asyncio.create_task(stop.wait())
+        await asyncio.wait([waiter, stopper], return_when=asyncio.FIRST_COMPLETED)
+        if waiter.done():
+            waiter.result()
+        stopper.cancel()
+        waiter.cancel()
+    finally:
+        await nyx.stop()
+        await services.close()
+
+
+def _run_roles(*, bot: bool, worker: bool, scheduler: bool, embedded: bool) -> None:
+    from bot.app import Roles
+
+    settings = _settings()
+    with _resolved(settings, embedded=embedded) as resolved:
+        asyncio.run(_serve(resolved, Roles(bot=bot, worker=worker, scheduler=scheduler)))
+
+
+@app.command()
+def run() -> None:
+    """Bot, scheduler and worker in one process (embedded PostgreSQL/Redis when none is configured)."""
+    _run_roles(bot=True, worker=True, scheduler=True, embedded=True)
+
+
+@app.command("bot")
+def bot_command() -> None:
+    """The Telegram bot and the scheduler."""
+    _run_roles(bot=True, worker=False, scheduler=True, embedded=False)
+
+
+@app.command()
+def worker() -> None:
+    """A worker that fills forms in Chrome; run as many as you like."""
+    _run_roles(bot=False, worker=True, scheduler=False, embedded=False)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations and exit."""
+    from storage.migrate import migrate_url
+
+    settings = _settings()
+    with _resolved(settings, embedded=True) as resolved:
+        applied = asyncio.run(migrate_url(resolved.database_url))
+    typer.echo(f"applied {len(applied)} migration(s)" if applied else "database is up to date")
+
+
+@app.command()
+def doctor() -> None:
+    """Check token, database, Redis, Chrome, LLM and 2captcha: one line each."""
+    from bot.doctor import run_checks
+
+    settings = _settings()
+    with _resolved(settings, embedded=True) as resolved:
+        results = asyncio.run(run_checks(resolved))
+    for result in results:
+        typer.echo(result.line())
+    if any(r.required and not r.ok for r in results):
+        raise typer.Exit(1)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""`nyx doctor`: each dependency checked and reported in one line."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import aiohttp
+import asyncpg
+from redis.asyncio import Redis
+
+from bot.config import Settings
+
+CHECK_TIMEOUT_S = 15.0
+CHROME_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    ok: bool
+    detail: str
+    required: bool = True
+
+    def line(self) -> str:
+        mark = "ok  " if self.ok else ("FAIL" if self.required else "warn")
+        return f"[{mark}] {self.name:<9} {self.detail}"
+
+
+def find_chrome(settings: Settings) -> str | None:
+    if settings.chrome_path:
+        return str(settings.chrome_path)
+    return next((found for name in CHROME_CANDIDATES if (found := shutil.which(name))), None)
+
+
+async def check_token(settings: Settings) -> str:
+    from bot.app import make_bot
+
+    bot = make_bot(settings)
+    try:
+        me = await bot.get_me()
+    finally:
+        await bot.session.close()
+    return f"bot @{me.username} answers"
+
+
+async def check_database(settings: Settings) -> str:
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        version = await conn.fetchval("SHOW server_version")
+        applied = await conn.fetchval(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+        )
+        migrations = await conn.fetchval("SELECT count(*) FROM schema_migrations") if applied else 0
+    finally:
+        await conn.close()
+    return f"PostgreSQL {version}, {migrations} migration(s) applied"
+
+
+async def check_redis(settings: Settings) -> str:
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        info = await redis.info("server")
+    finally:
+        await redis.aclose()
+    return f"Redis {info.get('redis_version', '?')}"
+
+
+async def check_chrome(settings: Settings) -> str:
+    path = find_chrome(settings)
+    if path is None:
+        raise RuntimeError("no Chrome/Chromium found: install chromium or set CHROME_PATH")
+    process = await asyncio.create_subprocess_exec(
+        path, "--version", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"{path} --version failed: {err.decode(errors='replace').strip()[:200]}")
+    return f"{out.decode().strip()} at {path}"
+
+
+async def check_llm(settings: Settings) -> str:
+    if settings.llm_api_key is None:
+        return "not configured (LLM_API_KEY unset): keyword scoring, no generated answers"
+    headers = {"Authorization": f"Bearer {settings.llm_api_key.get_secret_value()}"}
+    async with aiohttp.ClientSession() as session, session.get(
+        f"{settings.llm_base_url}/models", headers=headers
+    ) as response:
+        if response.status != 200:
+            raise RuntimeError(f"{settings.llm_base_url} answered HTTP {response.status}")
+    return f"{settings.llm_base_url} accepts the key (model {settings.llm_model})"
+
+
+async def check_twocaptcha(settings: Settings) -> str:
+    if settings.twocaptcha_api_key is None:
+        return "not configured (TWOCAPTCHA_API_KEY unset): CAPTCHAs are sent to you in the chat"
+    from twocaptcha import AsyncTwoCaptcha
+
+    solver = AsyncTwoCaptcha(settings.twocaptcha_api_key.get_secret_value())
+    balance = await solver.balance()
+    return f"balance {balance}"
+
+
+CHECKS: list[tuple[str, Callable[[Settings], Awaitable[str]], bool]] = [
+    ("token", check_token, True),
+    ("database", check_database, True),
+    ("redis", check_redis, True),
+    ("chrome", check_chrome, True),
+    ("llm", check_llm, False),
+    ("2captcha", check_twocaptcha, False),
+]
+
+
+async def _one(name: str, check: Callable[[Settings], Awaitable[str]], required: bool, settings: Settings) -> CheckResult:
+    try:
+        detail = await asyncio.wait_for(check(settings), CHECK_TIMEOUT_S)
+        return CheckResult(name, True, detail, required)
+    except asyncio.TimeoutError:
+        return CheckResult(name, False, f"no answer within {CHECK_TIMEOUT_S:.0f} s", required)
+    except Exception as exc:  # each failure becomes its line; secrets are never in these messages
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return CheckResult(name, False, reason[:300], required)
+
+
+async def run_checks(settings: Settings) -> list[CheckResult]:
+    return list(await asyncio.gather(*(_one(n, c, r, settings) for n, c, r in CHECKS)))

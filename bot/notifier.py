@@ -1,0 +1,86 @@
+"""The Telegram side of automation's Notifier: live job cards and review prompts."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import struct
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import BufferedInputFile
+
+from automation.adapters.base import FilledForm
+from handlers.cards import card_keyboard, card_text, review_keyboard, review_text
+from storage.applications import ApplicationRepository
+from storage.models import Application, Prompt
+from storage.users import UserRepository
+
+log = logging.getLogger(__name__)
+
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTO_SIDES = 10_000
+MAX_PHOTO_RATIO = 20
+
+
+def fits_as_photo(png: bytes) -> bool:
+    """Telegram rejects photos that are too big or too elongated; those go as documents."""
+    if len(png) > MAX_PHOTO_BYTES or png[:8] != b"\x89PNG\r\n\x1a\n" or len(png) < 24:
+        return False
+    width, height = struct.unpack(">II", png[16:24])
+    if not width or not height:
+        return False
+    return width + height <= MAX_PHOTO_SIDES and max(width, height) / min(width, height) <= MAX_PHOTO_RATIO
+
+
+class TelegramNotifier:
+    def __init__(self, bot: Bot, users: UserRepository, applications: ApplicationRepository) -> None:
+        self._bot = bot
+        self._users = users
+        self._applications = applications
+
+    async def _chat_for(self, app: Application) -> int:
+        if app.card_chat_id:
+            return app.card_chat_id
+        user = await self._users.get(app.user_id)
+        if user is None:
+            raise LookupError(f"application {app.id} belongs to an unknown user")
+        return user.chat_id
+
+    async def application_changed(self, application: Application) -> None:
+        text, markup = card_text(application), card_keyboard(application)
+        if application.card_chat_id and application.card_message_id:
+            try:
+                await self._bot.edit_message_text(
+                    text=text, chat_id=application.card_chat_id,
+                    message_id=application.card_message_id, reply_markup=markup,
+                )
+                return
+            except TelegramBadRequest as exc:
+                if "not modified" in exc.message:
+                    return
+                log.info("application %s: card could not be edited (%s); sending a new one", application.id, exc.message)
+        chat_id = await self._chat_for(application)
+        sent = await self._bot.send_message(chat_id, text, reply_markup=markup)
+        await self._applications.set_card(application.id, chat_id, sent.message_id)
+
+    async def ask_review(self, application: Application, prompt: Prompt, form: FilledForm) -> tuple[int, int]:
+        chat_id = await self._chat_for(application)
+        screenshot = BufferedInputFile(form.screenshot, filename=f"application-{application.id}.png")
+        caption = f"#{application.id}: the filled form, as it will be sent"
+        if fits_as_photo(form.screenshot):
+            await self._bot.send_photo(chat_id, screenshot, caption=caption)
+        else:
+            await self._bot.send_document(chat_id, screenshot, caption=caption)
+        sent = await self._bot.send_message(
+            chat_id, review_text(application, form), reply_markup=review_keyboard(prompt.id)
+        )
+        return chat_id, sent.message_id
+
+    async def prompt_closed(self, prompt: Prompt, outcome: str) -> None:
+        if prompt.chat_id is None or prompt.message_id is None:
+            return
+        with contextlib.suppress(TelegramBadRequest):
+            await self._bot.edit_message_reply_markup(
+                chat_id=prompt.chat_id, message_id=prompt.message_id, reply_markup=None
+            )

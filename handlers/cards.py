@@ -1,0 +1,81 @@
+"""How an application looks in the chat: the job card and the review message."""
+
+from __future__ import annotations
+
+from html import escape
+from urllib.parse import urlsplit
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from automation.adapters.base import FilledForm
+from handlers.callbacks import CardAction, CardCallback, ReviewCallback
+from storage.models import Application, ApplicationStatus, ReviewDecision
+
+S = ApplicationStatus
+STATUS_ICONS = {
+    S.RECEIVED: "📥", S.SCORED: "📊", S.AWAITING_APPROVAL: "❓", S.QUEUED: "⏳", S.RUNNING: "🖥",
+    S.WAITING_USER: "🙋", S.SUBMITTED: "✅", S.SKIPPED: "⏭", S.REJECTED: "🚫", S.FAILED: "⚠️",
+    S.TIMED_OUT: "⌛", S.CANCELLED: "✖️",
+}
+# Apply again is offered only where no submission has been attempted.
+APPLY_AGAIN_FROM = frozenset({S.SKIPPED, S.FAILED, S.TIMED_OUT, S.CANCELLED})
+MAX_REVIEW_VALUE = 120
+
+
+def card_text(app: Application) -> str:
+    heading = escape(app.title or _host(app.url))
+    lines = [f"💼 <b>{heading}</b>"]
+    if app.company:
+        lines.append(escape(app.company))
+    lines.append(escape(app.url))
+    lines.append(f"#{app.id} · {STATUS_ICONS[app.status]} {app.status.label}")
+    if app.status is S.FAILED and app.error:
+        lines.append(f"<i>{escape(app.error)}</i>")
+    return "\n".join(lines)
+
+
+def card_keyboard(app: Application) -> InlineKeyboardMarkup | None:
+    def button(text: str, action: CardAction) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            text=text, callback_data=CardCallback(action=action, application_id=app.id).pack()
+        )
+
+    if app.status in (S.RECEIVED, S.SCORED, S.AWAITING_APPROVAL):
+        return InlineKeyboardMarkup(inline_keyboard=[[button("Apply", CardAction.APPLY), button("Skip", CardAction.SKIP)]])
+    if app.status in APPLY_AGAIN_FROM and app.submit_started_at is None:
+        label = "Apply anyway" if app.status is S.SKIPPED else "Retry"
+        return InlineKeyboardMarkup(inline_keyboard=[[button(label, CardAction.APPLY)]])
+    return None
+
+
+def review_text(app: Application, form: FilledForm) -> str:
+    lines = [f"🙋 <b>Review before submitting</b> — #{app.id} {escape(app.title or _host(app.url))}", ""]
+    for field in form.fields:
+        mark = "✅" if field.ok and (field.actual or not field.required) else "⚠️"
+        value = field.actual if field.actual not in (None, "") else "—"
+        lines.append(f"{mark} {escape(field.label)}: <code>{escape(_clip(value))}</code>")
+        if not field.ok and field.intended is not None:
+            lines.append(f"    expected: <code>{escape(_clip(field.intended))}</code>")
+    if form.problems:
+        lines += ["", f"⚠️ {len(form.problems)} field(s) need a look before you submit."]
+    lines += ["", "Nothing is sent until you tap Submit."]
+    return "\n".join(lines)
+
+
+def review_keyboard(prompt_id: int) -> InlineKeyboardMarkup:
+    def button(text: str, decision: ReviewDecision) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            text=text, callback_data=ReviewCallback(decision=decision.value, prompt_id=prompt_id).pack()
+        )
+
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[button("Submit", ReviewDecision.SUBMIT), button("Cancel", ReviewDecision.CANCEL)]]
+    )
+
+
+def _clip(value: str) -> str:
+    return value if len(value) <= MAX_REVIEW_VALUE else value[: MAX_REVIEW_VALUE - 1] + "…"
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or url

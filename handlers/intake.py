@@ -1,0 +1,75 @@
+"""Forwarded posts and pasted links: each distinct job link becomes one application with a card."""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+
+from aiogram import Router
+from aiogram.types import Message, MessageEntity
+
+from automation.urls import UnsafeUrl, check_url
+from handlers.cards import card_keyboard, card_text
+from storage.applications import ApplicationRepository
+from storage.models import ApplicationStatus
+
+log = logging.getLogger(__name__)
+MAX_LINKS_PER_MESSAGE = 10
+
+
+def extract_links(message: Message) -> list[str]:
+    """Links in text or caption: bare `url` entities and `text_link` ones, in order, without repeats."""
+    text = message.text or message.caption or ""
+    entities: list[MessageEntity] = list(message.entities or message.caption_entities or [])
+    links: list[str] = []
+    for entity in entities:
+        if entity.type == "url":
+            link = entity.extract_from(text)
+        elif entity.type == "text_link" and entity.url:
+            link = entity.url
+        else:
+            continue
+        if "://" not in link:
+            link = "https://" + link  # Telegram marks "example.com/jobs/1" as a url too
+        if link not in links:
+            links.append(link)
+    return links
+
+
+def _has_links(message: Message) -> bool:
+    return any(e.type in ("url", "text_link") for e in (message.entities or message.caption_entities or []))
+
+
+def router() -> Router:
+    r = Router(name=__name__)
+
+    @r.message(_has_links)
+    async def on_links(message: Message, applications: ApplicationRepository, settings) -> None:
+        links = extract_links(message)
+        if len(links) > MAX_LINKS_PER_MESSAGE:
+            await message.answer(f"That is {len(links)} links; I take up to {MAX_LINKS_PER_MESSAGE} per message.")
+            links = links[:MAX_LINKS_PER_MESSAGE]
+        for link in links:
+            try:
+                checked = await check_url(link, allow_hosts=settings.url_allow_hosts)
+            except UnsafeUrl as exc:
+                await message.answer(f"🚫 {escape(link[:200])}\n{escape(str(exc))}")
+                continue
+            intake = await applications.intake(
+                message.from_user.id, url=checked.url, canonical_url=checked.canonical, host=checked.host
+            )
+            app = intake.application
+            if intake.created:
+                app = await applications.transition(
+                    app.id, ApplicationStatus.AWAITING_APPROVAL,
+                    from_statuses=[ApplicationStatus.RECEIVED], note="asked the user",
+                ) or app
+                sent = await message.answer(card_text(app), reply_markup=card_keyboard(app))
+            else:
+                sent = await message.answer(
+                    f"You sent this job before (#{app.id}); it is {app.status.label}.\n\n" + card_text(app),
+                    reply_markup=card_keyboard(app),
+                )
+            await applications.set_card(app.id, sent.chat.id, sent.message_id)
+
+    return r

@@ -1,0 +1,69 @@
+"""Answers to the worker's review prompt: Submit or Cancel, recorded once."""
+
+from __future__ import annotations
+
+import contextlib
+
+from aiogram import Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery
+
+from automation.prompts import PromptBridge
+from handlers.callbacks import ReviewCallback
+from storage.models import PromptStatus, ReviewDecision
+from storage.prompts import PromptRepository
+
+OUTCOME_LINES = {
+    ReviewDecision.SUBMIT: "➡️ Approved: submitting now.",
+    ReviewDecision.CANCEL: "✖️ Cancelled: nothing was submitted.",
+}
+CLOSED_LINES = {
+    PromptStatus.EXPIRED: "⌛ This review expired; nothing was submitted.",
+    PromptStatus.CANCELLED: "This review is closed.",
+}
+
+
+async def close_message(query: CallbackQuery, line: str) -> None:
+    """Show the final state and remove the buttons."""
+    message = query.message
+    if message is None:
+        return
+    with contextlib.suppress(TelegramBadRequest):
+        body = message.html_text if message.text else ""
+        if line in body:
+            await message.edit_reply_markup(reply_markup=None)
+        else:
+            await message.edit_text(f"{body}\n\n<b>{line}</b>", reply_markup=None)
+
+
+def router() -> Router:
+    r = Router(name=__name__)
+
+    @r.callback_query(ReviewCallback.filter())
+    async def on_review(
+        query: CallbackQuery, callback_data: ReviewCallback, prompts: PromptRepository, bridge: PromptBridge
+    ) -> None:
+        try:
+            decision = ReviewDecision(callback_data.decision)
+        except ValueError:
+            await query.answer("That button is not valid.")
+            return
+        answered = await prompts.answer(callback_data.prompt_id, query.from_user.id, {"decision": decision.value})
+        if answered is not None:
+            await bridge.notify(answered.id)
+            await query.answer("Submitting…" if decision is ReviewDecision.SUBMIT else "Cancelled.")
+            await close_message(query, OUTCOME_LINES[decision])
+            return
+        existing = await prompts.get(callback_data.prompt_id)
+        if existing is None or existing.user_id != query.from_user.id:
+            await query.answer("That review is not yours.")
+            return
+        if existing.status is PromptStatus.ANSWERED and existing.answer:
+            line = OUTCOME_LINES[ReviewDecision(existing.answer["decision"])]
+            await query.answer("Already answered.")
+        else:
+            line = CLOSED_LINES.get(existing.status, CLOSED_LINES[PromptStatus.EXPIRED])
+            await query.answer("This review is closed.")
+        await close_message(query, line)
+
+    return r

@@ -1,0 +1,43 @@
+"""/start and /help: what the bot does and how to begin."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command, CommandStart
+from aiogram.types import BotCommand, Message
+
+COMMANDS = [
+    BotCommand(command="start", description="What Nyx does and how to begin"),
+    BotCommand(command="help", description="The commands"),
+    BotCommand(command="profile", description="Show the profile used to fill forms"),
+    BotCommand(command="jobs", description="Your applications and their status"),
+]
+
+WELCOME = (
+    "👋 <b>Nyx Venatrix</b> applies to jobs for you.\n\n"
+    "1. Send me your profile as a YAML or JSON file (name, e-mail, phone, links, saved answers) "
+    "and your résumé as a PDF or DOCX document.\n"
+    "2. Forward job posts or paste job links.\n"
+    "3. Tap <b>Apply</b> on a job: I open the application form in a browser and fill it in.\n"
+    "4. You review a screenshot and the values I entered, and nothing is sent until you tap <b>Submit</b>."
+)
+
+
+def help_text() -> str:
+    lines = ["<b>Commands</b>"] + [f"/{c.command} — {c.description}" for c in COMMANDS]
+    lines += ["", "Send a link or forward a job post to start an application."]
+    return "\n".join(lines)
+
+
+def router() -> Router:
+    r = Router(name=__name__)
+
+    @r.message(CommandStart())
+    async def on_start(message: Message) -> None:
+        await message.answer(WELCOME)
+
+    @r.message(Command("help"))
+    async def on_help(message: Message) -> None:
+        await message.answer(help_text())
+
+    return r

@@ -1,0 +1,74 @@
+"""Scheduled work: expiring unanswered prompts and reconciling applications after a restart."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from automation.notifier import Notifier
+from automation.prompts import PromptBridge
+from automation.queue import ApplicationQueue
+from storage.applications import ApplicationRepository
+from storage.models import ApplicationStatus, PromptStatus
+from storage.prompts import PromptRepository
+
+log = logging.getLogger(__name__)
+S = ApplicationStatus
+
+# A worker beats every 20 s; three minutes of silence means it is gone.
+STALE_AFTER_SECONDS = 180.0
+
+
+@dataclass
+class SchedulerDeps:
+    applications: ApplicationRepository
+    prompts: PromptRepository
+    bridge: PromptBridge
+    queue: ApplicationQueue
+    notifier: Notifier
+
+
+async def expire_prompts(deps: SchedulerDeps) -> int:
+    """Close every prompt whose time is up and wake its worker, which then stops and records the timeout."""
+    expired = 0
+    for prompt in await deps.prompts.pending():
+        if not prompt.is_overdue:
+            break  # ordered by expires_at
+        closed = await deps.prompts.close(prompt.id, PromptStatus.EXPIRED)
+        if closed is not None:
+            expired += 1
+            await deps.bridge.notify(closed.id)
+            await deps.notifier.prompt_closed(closed, "expired")
+    return expired
+
+
+async def reconcile(deps: SchedulerDeps) -> None:
+    """Nothing is forgotten: re-queue queued work Redis lost, and mark work whose worker died."""
+    for app in await deps.applications.stale_running(STALE_AFTER_SECONDS):
+        failed = await deps.applications.transition(
+            app.id, S.FAILED, from_statuses=[S.RUNNING, S.WAITING_USER],
+            note="the worker stopped while applying", error="The worker stopped while applying; tap Retry.",
+        )
+        pending = await deps.prompts.pending_for_application(app.id)
+        if pending is not None:
+            closed = await deps.prompts.close(pending.id, PromptStatus.CANCELLED)
+            if closed is not None:
+                await deps.notifier.prompt_closed(closed, "closed")
+        if failed is not None:
+            log.warning("application %s: worker gone, marked failed", app.id)
+            await deps.notifier.application_changed(failed)
+    for app in await deps.applications.in_statuses([S.QUEUED]):
+        await deps.queue.enqueue(app, await deps.applications.attempts(app.id))
+
+
+def build_scheduler(deps: SchedulerDeps, *, check_seconds: float = 30.0) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    now = datetime.now(timezone.utc)  # both run once at start-up: that is the recovery after a restart
+    scheduler.add_job(expire_prompts, "interval", seconds=check_seconds, args=[deps], id="expire_prompts",
+                      max_instances=1, coalesce=True, next_run_time=now)
+    scheduler.add_job(reconcile, "interval", seconds=60, args=[deps], id="reconcile",
+                      max_instances=1, coalesce=True, next_run_time=now)
+    return scheduler

@@ -1,0 +1,208 @@
+"""A local Greenhouse-style job site (the new job-boards.greenhouse.io page shape) on 127.0.0.1.
+
+`GET /acme/jobs/4012345` is a posting with its application form on the same page; the
+page's own script validates required fields and POSTs multipart by field id to
+`/acme/jobs/4012345/applications`, which validates again, records the submission and
+sends the browser to `/acme/jobs/4012345/confirmation`. With `?layout=collapsed` the form
+stays hidden until the posting's "Apply" button is clicked. Also served: a company careers
+page whose "Apply now" link leads to the posting, one that embeds the form in Greenhouse's
+iframe (`#grnhse_app`), and a page with no application form at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import web
+
+TEMPLATE = Path(__file__).parent / "sites" / "greenhouse.html"
+
+BOARD = "acme"
+JOB_ID = 4012345
+COMPANY = "Acme Rockets"
+TITLE = "Senior Backend Engineer"
+LOCATION = "Berlin, Germany (Hybrid)"
+
+REQUIRED_FIELDS = {
+    "first_name": "First Name is required",
+    "last_name": "Last Name is required",
+    "email": "Email is required",
+    "candidate-location": "Location (City) is required",
+}
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+CONFIRMATION_PAGE = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Thank you | {COMPANY}</title></head>
+<body><main class="application-confirmation">
+<h1>Thank you for applying.</h1>
+<p>Your application has been received. If your qualifications match our needs, we will contact you.</p>
+</main></body></html>"""
+
+CAREERS_PAGE = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Careers at {COMPANY}</title></head>
+<body><h1>Careers at {COMPANY}</h1>
+<article><h2>{TITLE}</h2><p>{LOCATION}</p><a class="cta" href="/{BOARD}/jobs/{JOB_ID}">Apply now</a></article>
+</body></html>"""
+
+EMBEDDING_PAGE = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{TITLE} | {COMPANY}</title></head>
+<body><h1>{TITLE}</h1><p>Join us in {LOCATION}.</p>
+<div id="grnhse_app"><iframe id="grnhse_iframe" title="Greenhouse Job Board" width="100%" height="1500"
+  frameborder="0" src="/embed/job_app?for={BOARD}&amp;token={JOB_ID}"></iframe></div>
+</body></html>"""
+
+PLAIN_PAGE = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Launch day | {COMPANY} blog</title></head>
+<body><h1>Launch day</h1><p>We launched. Subscribe to hear about the next one.</p>
+<form id="newsletter"><label for="email">Email</label><input id="email" type="email">
+<button type="submit">Subscribe</button></form></body></html>"""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One accepted application POST."""
+
+    fields: dict[str, str]
+    files: dict[str, tuple[str, bytes]]  # field id -> (filename, content)
+
+
+@dataclass
+class GreenhouseJobSite:
+    host: str = "127.0.0.1"
+    submissions: list[Submission] = field(default_factory=list)
+    rejected_posts: int = 0
+    _runner: web.AppRunner | None = None
+    _port: int | None = None
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    @property
+    def base_url(self) -> str:
+        if self._port is None:
+            raise RuntimeError("the job site is not started")
+        return f"http://{self.host}:{self._port}"
+
+    def url_for(self, path: str) -> str:
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    @property
+    def posting_url(self) -> str:
+        return self.url_for(f"/{BOARD}/jobs/{JOB_ID}")
+
+    @property
+    def careers_url(self) -> str:
+        return self.url_for("/careers/backend-engineer")
+
+    @property
+    def embedding_url(self) -> str:
+        return self.url_for("/careers/backend-engineer-embedded")
+
+    @property
+    def embed_url(self) -> str:
+        return self.url_for(f"/embed/job_app?for={BOARD}&token={JOB_ID}")
+
+    @property
+    def plain_url(self) -> str:
+        return self.url_for("/blog/launch-day")
+
+    async def start(self) -> None:
+        app = web.Application()
+        posting = f"/{BOARD}/jobs/{JOB_ID}"
+        app.router.add_get(posting, self._posting)
+        app.router.add_post(f"{posting}/applications", self._apply)
+        app.router.add_get(f"{posting}/confirmation", _page(CONFIRMATION_PAGE))
+        app.router.add_get("/careers/backend-engineer", _page(CAREERS_PAGE))
+        app.router.add_get("/careers/backend-engineer-embedded", _page(EMBEDDING_PAGE))
+        app.router.add_get("/embed/job_app", self._posting)
+        app.router.add_get("/blog/launch-day", _page(PLAIN_PAGE))
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.host, 0).start()
+        self._port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> GreenhouseJobSite:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    async def wait_for_submission(self, timeout: float, count: int = 1) -> Submission:
+        """The `count`-th accepted submission, once it has arrived."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: len(self.submissions) >= count), timeout)
+            return self.submissions[count - 1]
+
+    async def _posting(self, request: web.Request) -> web.Response:
+        collapsed = request.query.get("layout") == "collapsed"
+        return web.Response(text=render_posting(collapsed=collapsed), content_type="text/html")
+
+    async def _apply(self, request: web.Request) -> web.Response:
+        fields: dict[str, str] = {}
+        files: dict[str, tuple[str, bytes]] = {}
+        for name, value in (await request.post()).items():
+            if isinstance(value, web.FileField):
+                files[name] = (value.filename, value.file.read())
+            else:
+                fields[name] = str(value)
+        errors = validate(fields, files)
+        if errors:
+            self.rejected_posts += 1
+            return web.json_response({"errors": errors}, status=422)
+        async with self._changed:
+            self.submissions.append(Submission(fields, files))
+            self._changed.notify_all()
+        return web.json_response({"redirect": f"/{BOARD}/jobs/{JOB_ID}/confirmation"})
+
+
+def validate(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> dict[str, str]:
+    """Server-side checks, keyed by field id like Greenhouse's error payload."""
+    errors = {name: message for name, message in REQUIRED_FIELDS.items() if not fields.get(name, "").strip()}
+    if "email" not in errors and not EMAIL.match(fields["email"].strip()):
+        errors["email"] = "Email is not a valid email address"
+    if "resume" not in files or not files["resume"][1]:
+        errors["resume"] = "Resume/CV is required"
+    return errors
+
+
+def render_posting(collapsed: bool = False) -> str:
+    json_ld = {
+        "@context": "https://schema.org",
+        "@type": "JobPosting",
+        "title": TITLE,
+        "datePosted": "2026-11-02",
+        "employmentType": "FULL_TIME",
+        "hiringOrganization": {"@type": "Organization", "name": COMPANY},
+        "jobLocation": {"@type": "Place", "address": {"@type": "PostalAddress", "addressLocality": "Berlin",
+                                                      "addressCountry": "DE"}},
+        "description": f"{COMPANY} is hiring a {TITLE}.",
+    }
+    values = {
+        "title": html.escape(TITLE),
+        "company": html.escape(COMPANY),
+        "location": html.escape(LOCATION),
+        "board": BOARD,
+        "job_id": str(JOB_ID),
+        "json_ld": json.dumps(json_ld).replace("</", "<\\/"),
+        "application_hidden": "hidden" if collapsed else "",
+    }
+    page = TEMPLATE.read_text(encoding="utf-8")
+    for name, value in values.items():
+        page = page.replace("{{" + name + "}}", value)
+    return page
+
+
+def _page(body: str):
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(text=body, content_type="text/html")
+
+    return handler

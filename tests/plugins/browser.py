@@ -1,0 +1,125 @@
+"""Pytest fixtures for real headed Chromium: an X display (Xvfb), browser options, the fake job site.
+
+A missing Chromium or Xvfb fails the tests that need them with a message saying what to
+install; it never skips them.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from automation.browser import BrowserOptions
+from tests.fakes.job_site import GreenhouseJobSite
+
+CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
+SCREEN = "1280x1024x24"
+XVFB_START_TIMEOUT_S = 15.0
+# Chromium may talk to 127.0.0.1 only: any host name resolves to nothing.
+OFFLINE_ARGS = ("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",)
+
+
+def _display_works(display: str) -> bool:
+    """Whether an X server answers on DISPLAY (":N", ":N.S" or "host:N")."""
+    host, _, rest = display.rpartition(":")
+    number = rest.split(".", 1)[0]
+    if not number.isdigit():
+        return False
+    try:
+        if host in ("", "unix"):
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.settimeout(2)
+                sock.connect(f"/tmp/.X11-unix/X{number}")
+        else:
+            socket.create_connection((host, 6000 + int(number)), timeout=2).close()
+    except OSError:
+        return False
+    return True
+
+
+def _read_display_number(read_fd: int, xvfb: subprocess.Popen[bytes], log: Path) -> str:
+    """Xvfb writes its display number to -displayfd once it accepts connections."""
+    deadline = time.monotonic() + XVFB_START_TIMEOUT_S
+    received = b""
+    while not received.endswith(b"\n"):
+        remaining = deadline - time.monotonic()
+        ready, _, _ = select.select([read_fd], [], [], max(remaining, 0))
+        if not ready:
+            xvfb.kill()
+            pytest.fail(f"Xvfb did not report a display within {XVFB_START_TIMEOUT_S:g} s: {log.read_text()[-500:]}")
+        chunk = os.read(read_fd, 64)
+        if not chunk:
+            xvfb.wait(timeout=5)
+            pytest.fail(f"Xvfb exited with {xvfb.returncode} before starting: {log.read_text()[-500:]}")
+        received += chunk
+    return received.decode().strip()
+
+
+@pytest.fixture(scope="session")
+def xvfb_display() -> Iterator[str]:
+    """An X display for headed Chromium: the current DISPLAY if it works, else a private Xvfb."""
+    existing = os.environ.get("DISPLAY")
+    if existing and _display_works(existing):
+        yield existing
+        return
+    xvfb_path = shutil.which("Xvfb")
+    if not xvfb_path:
+        pytest.fail("Xvfb is not installed and no working DISPLAY is set: apt-get install xvfb")
+    with tempfile.NamedTemporaryFile(prefix="xvfb-", suffix=".log", delete=False) as log_file:
+        log = Path(log_file.name)
+    read_fd, write_fd = os.pipe()
+    with log.open("wb") as log_out:
+        xvfb = subprocess.Popen(
+            [xvfb_path, "-displayfd", str(write_fd), "-screen", "0", SCREEN, "-nolisten", "tcp"],
+            pass_fds=(write_fd,),
+            stdin=subprocess.DEVNULL,
+            stdout=log_out,
+            stderr=log_out,
+        )
+    os.close(write_fd)
+    try:
+        display = f":{_read_display_number(read_fd, xvfb, log)}"
+    finally:
+        os.close(read_fd)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DISPLAY", display)
+        try:
+            yield display
+        finally:
+            xvfb.terminate()
+            try:
+                xvfb.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                xvfb.kill()
+                xvfb.wait()
+            log.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def browser_options(xvfb_display: str, tmp_path: Path) -> BrowserOptions:
+    """Headed Debian Chromium on the test display, profiles under the test's tmp_path, offline."""
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}: apt-get install chromium (or set CHROME_PATH)")
+    return BrowserOptions(
+        executable_path=CHROMIUM,
+        headless=False,
+        profiles_dir=tmp_path / "browser-profiles",
+        start_timeout_s=60,
+        extra_args=OFFLINE_ARGS,
+    )
+
+
+@pytest_asyncio.fixture
+async def job_site() -> AsyncIterator[GreenhouseJobSite]:
+    async with GreenhouseJobSite() as site:
+        yield site
