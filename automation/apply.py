@@ -67,6 +67,11 @@ async def apply_to_job(deps: ApplyDeps, application_id: int) -> str:
         async with _heartbeat(deps.applications, session_id):
             app = await _run(deps, app)
         end_reason = app.status.value
+    except asyncio.CancelledError:
+        # The process is stopping: hand the work back to the queue so a restart picks it up.
+        end_reason = "shutdown"
+        await _requeue_after_shutdown(deps, application_id)
+        raise
     except _Superseded as exc:
         app = exc.current
     except ApplyFailed as exc:
@@ -124,12 +129,11 @@ async def _review(deps: ApplyDeps, app: Application, form: FilledForm) -> Review
         {"ats": form.ats, "url": form.url, "problems": [f.label for f in form.problems]},
         datetime.now(timezone.utc) + deps.review_timeout,
     )
-    chat_id, message_id = await deps.notifier.ask_review(app, prompt, form)
-    await deps.prompts.set_message(prompt.id, chat_id, message_id)
+    await deps.prompts.set_message(prompt.id, await deps.notifier.ask_review(app, prompt, form))
     await deps.notifier.application_changed(app)
     closed = await deps.bridge.wait(prompt.id)
     if closed.status is not PromptStatus.ANSWERED or not closed.answer:
-        await deps.notifier.prompt_closed(closed, "expired" if closed.status is PromptStatus.EXPIRED else "closed")
+        await deps.notifier.prompt_closed(closed)
         return None
     return ReviewDecision(closed.answer["decision"])
 
@@ -173,10 +177,24 @@ async def _fail(deps: ApplyDeps, app_id: int, reason: str) -> Application | None
     return failed or await deps.applications.get(app_id)
 
 
+async def _requeue_after_shutdown(deps: ApplyDeps, app_id: int) -> None:
+    await _cancel_open_prompt(deps, app_id)
+    current = await deps.applications.get(app_id)
+    if current is None or current.submit_started_at is not None:
+        # After the submit click we cannot know what the employer received: never run it again.
+        await _fail(deps, app_id, "The worker stopped while submitting; check your e-mail before retrying.")
+    else:
+        await deps.applications.transition(
+            app_id, S.QUEUED, from_statuses=[S.RUNNING, S.WAITING_USER], note="worker stopped; re-queued"
+        )
+    if (app := await deps.applications.get(app_id)) is not None:
+        await deps.notifier.application_changed(app)
+
+
 async def _cancel_open_prompt(deps: ApplyDeps, app_id: int) -> None:
     prompt = await deps.prompts.pending_for_application(app_id)
     if prompt is not None and (closed := await deps.prompts.close(prompt.id, PromptStatus.CANCELLED)):
-        await deps.notifier.prompt_closed(closed, "closed")
+        await deps.notifier.prompt_closed(closed)
 
 
 def _materialise(stored: StoredFile | None, folder: Path) -> Path | None:

@@ -7,6 +7,7 @@ gone when the `open_browser` block ends, whatever happened inside it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import tempfile
@@ -19,6 +20,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from browser_use import BrowserSession
 
+log = logging.getLogger(__name__)
+
 # browser-use reads these (lazily) from the environment: no telemetry, no version check,
 # no extension downloads from the Chrome Web Store, no cloud sync or cloud hints.
 OFFLINE_ENVIRONMENT = {
@@ -30,6 +33,7 @@ OFFLINE_ENVIRONMENT = {
 }
 
 WINDOW_SIZE = {"width": 1280, "height": 1024}
+KILL_TIMEOUT_S = 30.0
 
 # browser-use already passes most of these; repeating them keeps Chromium quiet even if its defaults change.
 QUIET_CHROMIUM_ARGS = (
@@ -45,6 +49,9 @@ QUIET_CHROMIUM_ARGS = (
     "--metrics-recording-only",
     "--password-store=basic",
     "--use-mock-keychain",
+    # Chromium's log goes to chrome_debug.log in the profile: browser-use pipes Chromium's
+    # stderr but never reads it, and a full pipe would freeze the browser.
+    "--enable-logging",
 )
 
 
@@ -73,7 +80,7 @@ def resolve_executable(options: BrowserOptions) -> str:
     """The Chromium binary to launch; never lets browser-use fall back to downloading one."""
     if options.executable_path:
         path = shutil.which(options.executable_path) or options.executable_path
-        if not os.access(path, os.X_OK):
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
             raise BrowserUnavailable(f"CHROME_PATH={options.executable_path} is not an executable file.")
         return path
 
@@ -93,7 +100,7 @@ def _running_as_root() -> bool:
 
 def _new_profile_dir(profiles_dir: Path) -> Path:
     profiles_dir.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix="session-", dir=profiles_dir))
+    return Path(tempfile.mkdtemp(prefix="session-", dir=profiles_dir)).resolve()
 
 
 def _build_session(options: BrowserOptions, executable: str, profile_dir: Path) -> BrowserSession:
@@ -120,14 +127,19 @@ async def open_browser(options: BrowserOptions) -> AsyncIterator[BrowserSession]
     executable = resolve_executable(options)
     profile_dir = _new_profile_dir(options.profiles_dir)
     browser: BrowserSession | None = None
+    started = False
     try:
         browser = _build_session(options, executable, profile_dir)
         await _start(browser, options, executable)
+        started = True
         yield browser
     finally:
         try:
+            if not started:
+                # browser-use's kill() would first wait out the stuck launch: end that Chromium now.
+                _kill_leftovers(profile_dir)
             if browser is not None:
-                await browser.kill()
+                await _stop(browser)
         finally:
             _kill_leftovers(profile_dir)
             _remove_profile(browser, profile_dir)
@@ -137,16 +149,24 @@ async def _start(browser: BrowserSession, options: BrowserOptions, executable: s
     try:
         await asyncio.wait_for(browser.start(), timeout=options.start_timeout_s)
     except TimeoutError as exc:
-        raise BrowserUnavailable(f"Chromium ({executable}) did not start within {options.start_timeout_s:g} s.") from exc
+        message = f"Chromium ({executable}) did not start within {options.start_timeout_s:g} s."
+        raise BrowserUnavailable(message) from exc
     except Exception as exc:
         raise BrowserUnavailable(f"Chromium ({executable}) did not start: {exc}") from exc
+
+
+async def _stop(browser: BrowserSession) -> None:
+    try:
+        await asyncio.wait_for(browser.kill(), timeout=KILL_TIMEOUT_S)
+    except Exception:  # never hide the caller's own error; leftovers are killed next anyway
+        log.warning("browser-use did not stop its session cleanly", exc_info=True)
 
 
 def _kill_leftovers(profile_dir: Path) -> None:
     """Kill our own child processes still using this session's profile.
 
-    browser-use only learns the Chromium pid once start-up succeeded, so a start that
-    timed out would otherwise leave that Chromium running.
+    browser-use only learns the Chromium pid once start-up succeeded, and its kill() may
+    time out: either way that Chromium would otherwise keep running.
     """
     import psutil
 

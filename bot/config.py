@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     max_concurrent_browsers: int = Field(default=1, ge=1, le=16)
 
     # Timeouts
-    review_timeout_minutes: int = Field(default=24 * 60, ge=1, description="How long a review prompt waits")
+    review_timeout_minutes: float = Field(default=24 * 60, gt=0, description="How long a review prompt waits")
     prompt_check_seconds: float = Field(
         default=15.0, gt=0, description="How often a waiting worker re-reads its prompt row"
     )

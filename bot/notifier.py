@@ -13,7 +13,8 @@ from aiogram.types import BufferedInputFile
 from automation.adapters.base import FilledForm
 from handlers.cards import card_keyboard, card_text, review_keyboard, review_text
 from storage.applications import ApplicationRepository
-from storage.models import Application, Prompt
+from handlers.review import CLOSED_LINES
+from storage.models import Application, Prompt, PromptMessage, PromptStatus
 from storage.users import UserRepository
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ class TelegramNotifier:
         sent = await self._bot.send_message(chat_id, text, reply_markup=markup)
         await self._applications.set_card(application.id, chat_id, sent.message_id)
 
-    async def ask_review(self, application: Application, prompt: Prompt, form: FilledForm) -> tuple[int, int]:
+    async def ask_review(self, application: Application, prompt: Prompt, form: FilledForm) -> PromptMessage:
         chat_id = await self._chat_for(application)
         screenshot = BufferedInputFile(form.screenshot, filename=f"application-{application.id}.png")
         caption = f"#{application.id}: the filled form, as it will be sent"
@@ -72,15 +73,21 @@ class TelegramNotifier:
             await self._bot.send_photo(chat_id, screenshot, caption=caption)
         else:
             await self._bot.send_document(chat_id, screenshot, caption=caption)
-        sent = await self._bot.send_message(
-            chat_id, review_text(application, form), reply_markup=review_keyboard(prompt.id)
-        )
-        return chat_id, sent.message_id
+        text = review_text(application, form)
+        sent = await self._bot.send_message(chat_id, text, reply_markup=review_keyboard(prompt.id))
+        return PromptMessage(chat_id, sent.message_id, text)
 
-    async def prompt_closed(self, prompt: Prompt, outcome: str) -> None:
+    async def prompt_closed(self, prompt: Prompt) -> None:
         if prompt.chat_id is None or prompt.message_id is None:
             return
+        line = CLOSED_LINES.get(prompt.status, CLOSED_LINES[PromptStatus.CANCELLED])
         with contextlib.suppress(TelegramBadRequest):
-            await self._bot.edit_message_reply_markup(
-                chat_id=prompt.chat_id, message_id=prompt.message_id, reply_markup=None
-            )
+            if prompt.message_html:
+                await self._bot.edit_message_text(
+                    text=f"{prompt.message_html}\n\n<b>{line}</b>", chat_id=prompt.chat_id,
+                    message_id=prompt.message_id, reply_markup=None,
+                )
+            else:
+                await self._bot.edit_message_reply_markup(
+                    chat_id=prompt.chat_id, message_id=prompt.message_id, reply_markup=None
+                )

@@ -19,7 +19,7 @@ OUTCOME_LINES = {
 }
 CLOSED_LINES = {
     PromptStatus.EXPIRED: "⌛ This review expired; nothing was submitted.",
-    PromptStatus.CANCELLED: "This review is closed.",
+    PromptStatus.CANCELLED: "✖️ This review is closed; nothing was submitted.",
 }
 
 

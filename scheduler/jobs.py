@@ -41,7 +41,7 @@ async def expire_prompts(deps: SchedulerDeps) -> int:
         if closed is not None:
             expired += 1
             await deps.bridge.notify(closed.id)
-            await deps.notifier.prompt_closed(closed, "expired")
+            await deps.notifier.prompt_closed(closed)
     return expired
 
 
@@ -56,7 +56,7 @@ async def reconcile(deps: SchedulerDeps) -> None:
         if pending is not None:
             closed = await deps.prompts.close(pending.id, PromptStatus.CANCELLED)
             if closed is not None:
-                await deps.notifier.prompt_closed(closed, "closed")
+                await deps.notifier.prompt_closed(closed)
         if failed is not None:
             log.warning("application %s: worker gone, marked failed", app.id)
             await deps.notifier.application_changed(failed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -161,6 +162,15 @@ class Application(BaseModel):
     updated_at: datetime
 
 
+@dataclass(frozen=True)
+class PromptMessage:
+    """Where a prompt was shown in the chat, and what it said."""
+
+    chat_id: int
+    message_id: int
+    html: str
+
+
 class Prompt(BaseModel):
     id: int
     application_id: int
@@ -171,6 +181,7 @@ class Prompt(BaseModel):
     answer: dict[str, Any] | None = None
     chat_id: int | None = None
     message_id: int | None = None
+    message_html: str | None = None
     expires_at: datetime
     created_at: datetime
     answered_at: datetime | None = None

@@ -7,10 +7,10 @@ from typing import Any
 
 import asyncpg
 
-from storage.models import Prompt, PromptKind, PromptStatus
+from storage.models import Prompt, PromptKind, PromptMessage, PromptStatus
 
 _COLUMNS = """id, application_id, user_id, kind, status, payload, answer, chat_id, message_id,
-              expires_at, created_at, answered_at"""
+              message_html, expires_at, created_at, answered_at"""
 
 
 def _prompt(row: asyncpg.Record) -> Prompt:
@@ -40,9 +40,13 @@ class PromptRepository:
         )
         return _prompt(row)
 
-    async def set_message(self, prompt_id: int, chat_id: int, message_id: int) -> None:
+    async def set_message(self, prompt_id: int, message: PromptMessage) -> None:
         await self._pool.execute(
-            "UPDATE prompts SET chat_id = $2, message_id = $3 WHERE id = $1", prompt_id, chat_id, message_id
+            "UPDATE prompts SET chat_id = $2, message_id = $3, message_html = $4 WHERE id = $1",
+            prompt_id,
+            message.chat_id,
+            message.message_id,
+            message.html,
         )
 
     async def get(self, prompt_id: int) -> Prompt | None:

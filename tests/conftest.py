@@ -90,7 +90,16 @@ async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
 
 
 @pytest.fixture
-def settings(fake_telegram, database_url: str, embedded_services: tuple[str, str], tmp_path: Path) -> Settings:
+def settings_overrides() -> dict[str, object]:
+    """Override in a test module to change a setting for its tests."""
+    return {}
+
+
+@pytest.fixture
+def settings(
+    fake_telegram, database_url: str, embedded_services: tuple[str, str], tmp_path: Path,
+    settings_overrides: dict[str, object],
+) -> Settings:
     _, redis_url = embedded_services
     return load_settings(
         _env_file=None,
@@ -105,6 +114,7 @@ def settings(fake_telegram, database_url: str, embedded_services: tuple[str, str
         headless=False,
         url_allow_hosts="127.0.0.1",
         prompt_check_seconds=5,
+        **settings_overrides,
     )
 
 

@@ -111,6 +111,7 @@ CREATE TABLE prompts (
     answer          jsonb,
     chat_id         bigint,
     message_id      bigint,
+    message_html    text,                 -- what the chat shows, to mark it closed later
     expires_at      timestamptz NOT NULL,
     created_at      timestamptz NOT NULL DEFAULT now(),
     answered_at     timestamptz

@@ -1,0 +1,95 @@
+"""Nobody answers, the process restarts, the worker dies: the application is never forgotten."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app import NyxApp, Roles, Services
+from scheduler.jobs import reconcile
+from tests.conftest import ALLOWED_USER
+from tests.test_e2e_apply import WAIT, open_review
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    return {"review_timeout_minutes": 0.05}  # three seconds
+
+
+async def test_unanswered_review_times_out_and_can_be_retried(nyx, fake_telegram, job_site, db):
+    user = fake_telegram.user(ALLOWED_USER)
+    card, review = await open_review(fake_telegram, user, job_site)
+    submit_data = review.button("Submit").callback_data
+    timed_out = await fake_telegram.wait_for_message(
+        lambda m: m.message_id == card.message_id and "timed out" in m.body, timeout=WAIT
+    )
+    assert [b.text for b in timed_out.buttons()] == ["Retry"]
+    assert review.buttons() == [] and "expired" in review.body  # messages are live: this is its state now
+    answer = await user.tap_data(review, submit_data)
+    assert "closed" in answer.text
+    assert job_site.submissions == []
+    assert await db.fetchval("SELECT status FROM prompts") == "expired"
+    assert await db.fetchval("SELECT count(*) FROM browser_sessions WHERE ended_at IS NULL") == 0
+
+    await user.tap(timed_out, "Retry")
+    second_review = await fake_telegram.wait_for_message(
+        lambda m: m.chat_id == user.chat_id and "Review before submitting" in m.body
+        and m.message_id != review.message_id, timeout=WAIT,
+    )
+    assert {b.text for b in second_review.buttons()} == {"Submit", "Cancel"}
+
+
+async def test_restart_during_review_requeues_and_finishes(settings, fake_telegram, job_site, db, xvfb_display):
+    settings = settings.model_copy(update={"review_timeout_minutes": 30})
+    services = await Services.connect(settings)
+    app = NyxApp(services, Roles())
+    await app.start()
+    user = fake_telegram.user(ALLOWED_USER)
+    try:
+        card, review = await open_review(fake_telegram, user, job_site)
+        submit_data = review.button("Submit").callback_data
+    finally:
+        await app.stop()
+        await services.close()
+    assert await db.fetchval("SELECT status FROM applications") == "queued"
+    assert review.buttons() == [] and "closed" in review.body
+
+    services = await Services.connect(settings)
+    app = NyxApp(services, Roles())
+    await app.start()
+    try:
+        fresh = await fake_telegram.wait_for_message(
+            lambda m: m.chat_id == user.chat_id and "Review before submitting" in m.body
+            and m.message_id != review.message_id and m.buttons(), timeout=WAIT,
+        )
+        stale = await user.tap_data(review, submit_data)
+        assert "closed" in stale.text
+        await user.tap(fresh, "Submit")
+        await job_site.wait_for_submission(timeout=WAIT)
+        await fake_telegram.wait_for_message(
+            lambda m: m.chat_id == user.chat_id and "submitted" in m.body and "#" in m.body, timeout=WAIT
+        )
+    finally:
+        await app.stop()
+        await services.close()
+    assert len(job_site.submissions) == 1
+    trail = [r["to_status"] for r in await db.fetch("SELECT to_status FROM application_events ORDER BY id")]
+    assert trail.count("queued") == 2 and trail[-1] == "submitted"
+
+
+async def test_reconcile_marks_work_of_a_dead_worker_failed(nyx, fake_telegram, db):
+    user = fake_telegram.user(ALLOWED_USER)
+    await user.send("http://127.0.0.1:9/acme/jobs/1")
+    card = await fake_telegram.wait_for_message(lambda m: m.chat_id == user.chat_id and m.buttons())
+    app_id = await db.fetchval("SELECT id FROM applications")
+    # A worker took it and died without a word: its session's heartbeat is long gone.
+    await db.execute("UPDATE applications SET status = 'running', updated_at = now() - interval '1 hour' WHERE id = $1", app_id)
+    await db.execute(
+        "INSERT INTO browser_sessions (application_id, worker, heartbeat_at) VALUES ($1, 'gone', now() - interval '1 hour')",
+        app_id,
+    )
+    await reconcile(nyx.scheduler_deps())
+    failed = await fake_telegram.wait_for_message(lambda m: m.message_id == card.message_id and "failed" in m.body)
+    assert "worker stopped" in failed.body and [b.text for b in failed.buttons()] == ["Retry"]
+    assert await db.fetchval("SELECT status FROM applications") == "failed"
