@@ -25,8 +25,8 @@ class CheckResult:
     required: bool = True
 
     def line(self) -> str:
-        mark = "ok  " if self.ok else ("FAIL" if self.required else "warn")
-        return f"[{mark}] {self.name:<9} {self.detail}"
+        mark = "[ok]" if self.ok else ("[FAIL]" if self.required else "[warn]")
+        return f"{mark:<6} {self.name:<9} {self.detail}"
 
 
 def find_chrome(settings: Settings) -> str | None:

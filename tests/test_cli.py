@@ -1,0 +1,91 @@
+"""The `nyx` program as a user runs it: `nyx run` with embedded databases, `nyx doctor`, `nyx migrate`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ALLOWED_USER, CHROMIUM
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(fake_telegram, tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "TELEGRAM_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=fake_telegram.token,
+        TELEGRAM_API_BASE=fake_telegram.base_url,
+        ALLOWED_USER_IDS=str(ALLOWED_USER),
+        DATA_DIR=str(tmp_path / "data"),
+        CHROME_PATH=CHROMIUM,
+        PYTHONPATH=str(ROOT),
+    )
+    return env | extra
+
+
+async def _nyx(*args: str, env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", *args, env=env, cwd=cwd,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def test_nyx_run_needs_only_a_token(fake_telegram, tmp_path):
+    """No DATABASE_URL, no REDIS_URL: embedded servers start, the bot answers, SIGTERM stops it cleanly."""
+    process = await _nyx("run", env=_env(fake_telegram, tmp_path), cwd=tmp_path)
+    try:
+        user = fake_telegram.user(ALLOWED_USER)
+        await user.send_command("/start")
+        welcome = await fake_telegram.wait_for_message(lambda m: m.chat_id == user.chat_id, timeout=120)
+        assert "Nyx Venatrix" in welcome.body
+        assert {c["command"] for c in fake_telegram.bot_commands()} >= {"start", "help", "profile", "jobs"}
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, stderr.decode()[-2000:]
+    assert fake_telegram.token not in stderr.decode(), "the token never reaches the logs"
+    assert (tmp_path / "data" / "postgres" / "PG_VERSION").exists()
+
+
+async def test_doctor_reports_each_check_on_one_line(fake_telegram, tmp_path, database_url, embedded_services):
+    _, redis_url = embedded_services
+    env = _env(fake_telegram, tmp_path, DATABASE_URL=database_url, REDIS_URL=redis_url)
+    process = await _nyx("doctor", env=env, cwd=tmp_path)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    lines = stdout.decode().splitlines()
+    assert process.returncode == 0, stdout.decode() + stderr.decode()
+    by_name = {line.split()[1]: line for line in lines}
+    assert set(by_name) == {"token", "database", "redis", "chrome", "llm", "2captcha"}
+    for name in ("token", "database", "redis", "chrome"):
+        assert by_name[name].startswith("[ok]"), by_name[name]
+    assert "@nyx_test_bot" in by_name["token"]
+    assert by_name["llm"].startswith("[ok]") and "not configured" in by_name["llm"]
+
+
+async def test_doctor_fails_on_a_required_check(fake_telegram, tmp_path, database_url, embedded_services):
+    _, redis_url = embedded_services
+    env = _env(fake_telegram, tmp_path, DATABASE_URL=database_url, REDIS_URL=redis_url,
+               TELEGRAM_BOT_TOKEN="42:not-the-token-the-server-knows", CHROME_PATH="/nonexistent/chrome")
+    process = await _nyx("doctor", env=env, cwd=tmp_path)
+    stdout, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    lines = {line.split()[1]: line for line in stdout.decode().splitlines()}
+    assert process.returncode == 1
+    assert lines["token"].startswith("[FAIL]") and "not-the-token" not in lines["token"]
+    assert lines["chrome"].startswith("[FAIL]")
+    assert lines["database"].startswith("[ok]")
+
+
+@pytest.mark.parametrize("command", ["bot", "worker"])
+async def test_split_processes_insist_on_configured_databases(fake_telegram, tmp_path, command):
+    process = await _nyx(command, env=_env(fake_telegram, tmp_path), cwd=tmp_path)
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 2
+    assert stderr.decode().strip() == (
+        "nyx: configuration error: DATABASE_URL and REDIS_URL must be set (only `nyx run` embeds them)"
+    )
