@@ -38,7 +38,10 @@ GREENHOUSE_HOSTS = frozenset(
 FORM_SELECTOR = "form#application-form, form.application--form, form#application_form"
 ERROR_SELECTOR = ".helper-text--error, .field-error-msg, #error_message, form [role='alert']"
 BUSY_SELECTOR = "form button[type='submit'][disabled], form [aria-busy='true']"
-SUBMIT_CANDIDATES = ", ".join(f"{form} button, {form} input[type='submit']" for form in FORM_SELECTOR.split(", "))
+# Classic boards submit with <input type="button" id="submit_app" value="Submit Application">.
+SUBMIT_CANDIDATES = ", ".join(
+    f"{form} button, {form} input[type='submit'], {form} input[type='button']" for form in FORM_SELECTOR.split(", ")
+)
 SUBMIT_TEXT = r"^\s*submit\b"
 SUBMIT_MARKER = "data-nyx-submit"
 
