@@ -93,10 +93,13 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
     stored = await deps.profiles.get(app.user_id)
     if stored is None:
         raise ApplyFailed("You have no profile yet: send /profile to see how to load one.")
-    try:
-        await check_url(app.url, allow_hosts=deps.url_allow_hosts)
-    except UnsafeUrl as exc:
-        raise ApplyFailed(str(exc)) from None
+    async def guard(url: str) -> None:
+        try:
+            await check_url(url, allow_hosts=deps.url_allow_hosts)
+        except UnsafeUrl as exc:
+            raise ApplyFailed(str(exc)) from None
+
+    await guard(app.url)
 
     with tempfile.TemporaryDirectory(prefix="nyx-files-") as tmp:
         files = ApplicantFiles(
@@ -105,7 +108,7 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
         )
         async with open_browser(deps.browser_options) as browser:
             try:
-                adapter = await open_application(browser, app.url)
+                adapter = await open_application(browser, app.url, guard=guard)
             except UnsupportedForm as exc:
                 raise ApplyFailed(f"I could not recognise an application form there: {exc}") from None
             form = await adapter.fill(browser, stored.profile, files)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
@@ -60,16 +61,31 @@ async def detect_adapter(browser: BrowserSession, url: str) -> FormAdapter:
     raise UnsupportedForm(f"{host} is not a job application form I know how to fill (known: {_known_names()}).")
 
 
-async def open_application(browser: BrowserSession, url: str) -> FormAdapter:
-    """Open a job link and get to its application form; returns the adapter that fills it."""
+async def open_application(
+    browser: BrowserSession, url: str, *, guard: Callable[[str], Awaitable[object]] | None = None
+) -> FormAdapter:
+    """Open a job link and get to its application form; returns the adapter that fills it.
+
+    `guard` vets every address on the way (the link, each followed link or frame, and wherever
+    the page ended up after redirects) and raises to stop there.
+    """
     _require_web_address(url)
+    if guard is not None:
+        await guard(url)
     await browser.navigate_to(url)
     for _ in range(MAX_STEPS):
+        if guard is not None:
+            await guard(await page_js.current_url(browser))
         way_in = await _wait_for_way_in(browser, accept=frozenset({"form", "frame", "link", "button"}))
         if way_in is None or way_in.kind == "form":
             break
+        if guard is not None and way_in.url:
+            await guard(way_in.url)
         await _take(browser, way_in)
-    return await detect_adapter(browser, await page_js.current_url(browser))
+    here = await page_js.current_url(browser)
+    if guard is not None:
+        await guard(here)
+    return await detect_adapter(browser, here)
 
 
 @dataclass(frozen=True)
