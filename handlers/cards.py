@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from automation.adapters.base import FilledForm
+from automation.adapters.base import FieldReading, FilledForm
 from handlers.callbacks import CardAction, CardCallback, ReviewCallback
 from storage.models import Application, ApplicationStatus, ReviewDecision
 
@@ -20,6 +20,7 @@ STATUS_ICONS = {
 # Apply again is offered only where no submission has been attempted.
 APPLY_AGAIN_FROM = frozenset({S.SKIPPED, S.FAILED, S.TIMED_OUT, S.CANCELLED})
 MAX_REVIEW_VALUE = 120
+MAX_MESSAGE = 4096  # Telegram's limit for one text message
 
 
 def card_text(app: Application) -> str:
@@ -49,17 +50,32 @@ def card_keyboard(app: Application) -> InlineKeyboardMarkup | None:
 
 
 def review_text(app: Application, form: FilledForm) -> str:
-    lines = [f"🙋 <b>Review before submitting</b> — #{app.id} {escape(app.title or _host(app.url))}", ""]
-    for field in form.fields:
-        mark = "✅" if field.ok and (field.actual or not field.required) else "⚠️"
-        value = field.actual if field.actual not in (None, "") else "—"
-        lines.append(f"{mark} {escape(field.label)}: <code>{escape(_clip(value))}</code>")
-        if not field.ok and field.intended is not None:
-            lines.append(f"    expected: <code>{escape(_clip(field.intended))}</code>")
+    head = [f"🙋 <b>Review before submitting</b> — #{app.id} {escape(app.title or _host(app.url))}", ""]
+    tail = []
     if form.problems:
-        lines += ["", f"⚠️ {len(form.problems)} field(s) need a look before you submit."]
-    lines += ["", "Nothing is sent until you tap Submit."]
-    return "\n".join(lines)
+        tail += ["", f"⚠️ {len(form.problems)} field(s) need a look before you submit."]
+    tail += ["", "Nothing is sent until you tap Submit."]
+    # Problems first, so that a long form cut to fit one message still shows them.
+    ordered = sorted(form.fields, key=lambda f: f not in form.problems)
+    body: list[str] = []
+    budget = MAX_MESSAGE - len("\n".join(head + tail)) - 60
+    for shown, field in enumerate(ordered):
+        entry = _review_line(field)
+        if len(entry) + 1 > budget:
+            body.append(f"… and {len(ordered) - shown} more field(s), shown in the screenshot.")
+            break
+        body.append(entry)
+        budget -= len(entry) + 1
+    return "\n".join(head + body + tail)
+
+
+def _review_line(field: FieldReading) -> str:
+    mark = "✅" if field.ok and (field.actual or not field.required) else "⚠️"
+    value = field.actual if field.actual not in (None, "") else "—"
+    line = f"{mark} {escape(field.label)}: <code>{escape(_clip(value))}</code>"
+    if not field.ok and field.intended is not None:
+        line += f"\n    expected: <code>{escape(_clip(field.intended))}</code>"
+    return line
 
 
 def review_keyboard(prompt_id: int) -> InlineKeyboardMarkup:

@@ -1,0 +1,46 @@
+"""How applications look in the chat: card buttons per status, review messages within Telegram's limits."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from automation.adapters.base import FieldReading, FilledForm
+from handlers.cards import MAX_MESSAGE, card_keyboard, card_text, review_text
+from storage.models import Application, ApplicationStatus
+
+
+def _app(status: ApplicationStatus, **extra) -> Application:
+    now = datetime.now(timezone.utc)
+    return Application(id=7, user_id=1, job_id=1, url="https://jobs.example/acme/1?x=<b>",
+                       canonical_url="https://jobs.example/acme/1", status=status,
+                       created_at=now, updated_at=now, **extra)
+
+
+def _buttons(app: Application) -> list[str]:
+    markup = card_keyboard(app)
+    return [b.text for row in markup.inline_keyboard for b in row] if markup else []
+
+
+def test_each_status_offers_only_what_is_valid():
+    assert _buttons(_app(ApplicationStatus.AWAITING_APPROVAL)) == ["Apply", "Skip"]
+    assert _buttons(_app(ApplicationStatus.SKIPPED)) == ["Apply anyway"]
+    assert _buttons(_app(ApplicationStatus.TIMED_OUT)) == ["Retry"]
+    assert _buttons(_app(ApplicationStatus.RUNNING)) == []
+    assert _buttons(_app(ApplicationStatus.SUBMITTED)) == []
+    assert _buttons(_app(ApplicationStatus.FAILED, submit_started_at=datetime.now(timezone.utc))) == []
+
+
+def test_card_escapes_what_came_from_outside():
+    text = card_text(_app(ApplicationStatus.FAILED, title="<script>", error="a < b"))
+    assert "&lt;script&gt;" in text and "a &lt; b" in text and "<script>" not in text
+
+
+def test_a_long_form_is_cut_to_one_message_with_problems_first():
+    fields = [FieldReading(f"Question number {i}", f"#q{i}", "x" * 100, "x" * 100) for i in range(200)]
+    fields.append(FieldReading("Email", "#email", "ada@example.org", "ada@example.com", required=True))
+    form = FilledForm(ats="greenhouse", url="https://jobs.example", fields=fields, screenshot=b"")
+    text = review_text(_app(ApplicationStatus.WAITING_USER), form)
+    assert len(text) <= MAX_MESSAGE
+    assert text.index("Email") < text.index("Question number 0")
+    assert "more field(s), shown in the screenshot" in text
+    assert text.endswith("Nothing is sent until you tap Submit.")
