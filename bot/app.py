@@ -225,8 +225,12 @@ class NyxApp:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
         if self._worker is not None:
-            for job_task in self._worker.tasks.values():
-                job_task.cancel()  # each apply closes its browser on the way out
+            # Each apply hands its application back to the queue and closes its browser on the way
+            # out; wait for that before the connections it needs are closed.
+            jobs = [task for task in self._worker.tasks.values() if not task.done()]
+            for job_task in jobs:
+                job_task.cancel()
+            await asyncio.gather(*jobs, return_exceptions=True)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -68,14 +68,15 @@ async def test_restart_during_review_requeues_and_finishes(settings, fake_telegr
         await user.tap(fresh, "Submit")
         await job_site.wait_for_submission(timeout=WAIT)
         await fake_telegram.wait_for_message(
-            lambda m: m.chat_id == user.chat_id and "submitted" in m.body and "#" in m.body, timeout=WAIT
+            lambda m: m.message_id == card.message_id and "✅ submitted" in m.body, timeout=WAIT
         )
     finally:
         await app.stop()
         await services.close()
     assert len(job_site.submissions) == 1
     trail = [r["to_status"] for r in await db.fetch("SELECT to_status FROM application_events ORDER BY id")]
-    assert trail.count("queued") == 2 and trail[-1] == "submitted"
+    notes = [tuple(r) for r in await db.fetch("SELECT to_status, note FROM application_events ORDER BY id")]
+    assert trail.count("queued") == 2 and trail[-1] == "submitted", "\n".join(map(str, notes))
 
 
 async def test_reconcile_marks_work_of_a_dead_worker_failed(nyx, fake_telegram, db):
