@@ -36,6 +36,7 @@ from storage.migrate import migrate
 from storage.profile_import import load_profile_file
 from storage.profiles import ProfileRepository
 from storage.prompts import PromptRepository
+from storage.user_settings import UserSettingsRepository
 from storage.users import UserRepository
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ class Services:
     bridge: PromptBridge
     queue: ApplicationQueue
     notifier: TelegramNotifier
+    user_settings: UserSettingsRepository
 
     @classmethod
     async def connect(cls, settings: Settings) -> Services:
@@ -108,6 +110,7 @@ class Services:
             bridge=PromptBridge(redis, prompts, check_interval=settings.prompt_check_seconds),
             queue=ApplicationQueue(redis, settings.queue_name),
             notifier=TelegramNotifier(bot, users, applications),
+            user_settings=UserSettingsRepository(pool),
         )
 
     async def close(self) -> None:
@@ -140,6 +143,7 @@ def build_dispatcher(services: Services) -> Dispatcher:
         prompts=services.prompts,
         bridge=services.bridge,
         queue=services.queue,
+        user_settings=services.user_settings,
     )
     dp.update.outer_middleware(AccessMiddleware(set(services.settings.allowed_user_ids), services.users))
     dp.include_router(build_router())

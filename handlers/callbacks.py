@@ -20,3 +20,19 @@ class CardCallback(CallbackData, prefix="job"):
 class ReviewCallback(CallbackData, prefix="rev"):
     decision: str  # a storage.models.ReviewDecision value
     prompt_id: int
+
+
+class JobsFilter(str, enum.Enum):
+    ALL = "all"
+    ACTIVE = "active"
+    SUBMITTED = "done"
+    PROBLEMS = "problems"
+
+
+class JobsPage(CallbackData, prefix="jobs"):
+    view: JobsFilter
+    page: int
+
+
+class JobDetails(CallbackData, prefix="jd"):
+    application_id: int

@@ -1,24 +1,71 @@
-"""The job card's buttons: Apply (queue it for the worker) and Skip."""
+"""Deciding about a job: the card's Apply/Skip buttons and /cancel, /retry, /pause, /resume."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
+from html import escape
 
 from aiogram import Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
 
+from automation.prompts import PromptBridge
 from automation.queue import ApplicationQueue
 from handlers.callbacks import CardAction, CardCallback
 from handlers.cards import APPLY_AGAIN_FROM, card_keyboard, card_text
 from storage.applications import ApplicationRepository
-from storage.models import Application, ApplicationStatus
+from storage.models import Application, ApplicationStatus, PromptStatus
 from storage.profiles import ProfileRepository
+from storage.prompts import PromptRepository
+from storage.user_settings import UserSettingsRepository
 
 log = logging.getLogger(__name__)
 S = ApplicationStatus
 APPLY_FROM = [S.RECEIVED, S.SCORED, S.AWAITING_APPROVAL, *APPLY_AGAIN_FROM]
+CANCEL_FROM = [S.RECEIVED, S.SCORED, S.AWAITING_APPROVAL, S.QUEUED, S.RUNNING, S.WAITING_USER]
+
+
+async def queue_application(
+    app: Application,
+    user_id: int,
+    *,
+    applications: ApplicationRepository,
+    profiles: ProfileRepository,
+    user_settings: UserSettingsRepository,
+    queue: ApplicationQueue,
+) -> tuple[Application, str]:
+    """Apply (or retry): returns the application as it now is and one sentence for the user."""
+    if app.submit_started_at is not None:
+        return app, "This application was already submitted once; I will not send it again."
+    if (await user_settings.get(user_id)).paused:
+        return app, "You paused applying. Send /resume to start again."
+    stored = await profiles.get(user_id)
+    if stored is None or stored.resume is None:
+        return app, "Load your profile and résumé first: send /profile to see how."
+    moved = await applications.transition(
+        app.id, S.QUEUED, from_statuses=APPLY_FROM, user_id=user_id, note="approved by the user"
+    )
+    if moved is None:
+        return app, f"It is already {app.status.label}."
+    await queue.enqueue(moved, await applications.attempts(moved.id))
+    return moved, "Queued: I will open the form and come back to you for review."
+
+
+async def cancel_application(
+    app: Application, user_id: int, *, applications: ApplicationRepository, prompts: PromptRepository,
+    bridge: PromptBridge,
+) -> tuple[Application, str]:
+    moved = await applications.transition(
+        app.id, S.CANCELLED, from_statuses=CANCEL_FROM, user_id=user_id, note="cancelled by the user"
+    )
+    if moved is None:
+        return app, f"#{app.id} is {app.status.label}; there is nothing to cancel."
+    pending = await prompts.pending_for_application(app.id)
+    if pending is not None and await prompts.close(pending.id, PromptStatus.CANCELLED):
+        await bridge.notify(pending.id)  # the worker wakes, sees the cancel and closes its browser
+    return moved, f"#{app.id} cancelled. Nothing was submitted."
 
 
 async def refresh_card(query: CallbackQuery, app: Application) -> None:
@@ -26,6 +73,11 @@ async def refresh_card(query: CallbackQuery, app: Application) -> None:
         return
     with contextlib.suppress(TelegramBadRequest):  # "message is not modified" is fine
         await query.message.edit_text(card_text(app), reply_markup=card_keyboard(app))
+
+
+def _application_number(command: CommandObject) -> int | None:
+    arg = (command.args or "").strip().lstrip("#")
+    return int(arg) if arg.isdigit() and len(arg) < 12 else None
 
 
 def router() -> Router:
@@ -37,6 +89,7 @@ def router() -> Router:
         callback_data: CardCallback,
         applications: ApplicationRepository,
         profiles: ProfileRepository,
+        user_settings: UserSettingsRepository,
         queue: ApplicationQueue,
     ) -> None:
         user_id = query.from_user.id
@@ -52,25 +105,52 @@ def router() -> Router:
             await query.answer("Skipped." if moved else f"It is already {app.status.label}.")
             await refresh_card(query, moved or app)
             return
-        if app.submit_started_at is not None:
-            await query.answer("This application was already submitted once.", show_alert=True)
-            await refresh_card(query, app)
-            return
-        stored = await profiles.get(user_id)
-        if stored is None or stored.resume is None:
-            await query.answer(
-                "Load your profile and résumé first: send /profile to see how.", show_alert=True
-            )
-            return
-        moved = await applications.transition(
-            app.id, S.QUEUED, from_statuses=APPLY_FROM, user_id=user_id, note="approved by the user"
+        now, sentence = await queue_application(
+            app, user_id, applications=applications, profiles=profiles, user_settings=user_settings, queue=queue
         )
-        if moved is None:
-            await query.answer(f"It is already {app.status.label}.")
-            await refresh_card(query, app)
+        await query.answer(sentence, show_alert=now is app and "already" not in sentence)
+        await refresh_card(query, now)
+
+    @r.message(Command("retry", "cancel"))
+    async def on_retry_or_cancel(
+        message: Message,
+        command: CommandObject,
+        applications: ApplicationRepository,
+        profiles: ProfileRepository,
+        prompts: PromptRepository,
+        user_settings: UserSettingsRepository,
+        queue: ApplicationQueue,
+        bridge: PromptBridge,
+    ) -> None:
+        number = _application_number(command)
+        if number is None:
+            await message.answer(f"Which one? Send /{command.command} followed by its number, e.g. /{command.command} 12.")
             return
-        await queue.enqueue(moved, await applications.attempts(moved.id))
-        await query.answer("Queued: I will open the form and come back to you for review.")
-        await refresh_card(query, moved)
+        user_id = message.from_user.id
+        app = await applications.get(number, user_id=user_id)
+        if app is None:
+            await message.answer(f"You have no application #{number}. /jobs lists yours.")
+            return
+        if command.command == "cancel":
+            now, sentence = await cancel_application(
+                app, user_id, applications=applications, prompts=prompts, bridge=bridge
+            )
+        elif app.status not in APPLY_AGAIN_FROM:
+            now, sentence = app, f"#{app.id} is {app.status.label}; only failed, timed-out, cancelled or skipped ones can be retried."
+        else:
+            now, sentence = await queue_application(
+                app, user_id, applications=applications, profiles=profiles, user_settings=user_settings, queue=queue
+            )
+        await message.answer(f"{escape(sentence)}\n\n{card_text(now)}", reply_markup=card_keyboard(now))
+
+    @r.message(Command("pause", "resume"))
+    async def on_pause(message: Message, command: CommandObject, user_settings: UserSettingsRepository) -> None:
+        pausing = command.command == "pause"
+        unchanged = await user_settings.set_paused(message.from_user.id, pausing)
+        if pausing:
+            text = "Already paused." if unchanged else "Paused: I will not start new applications until you send /resume."
+        else:
+            text = "Not paused." if unchanged else "Resumed: tap Apply on any job to continue."
+        await message.answer(text)
 
     return r

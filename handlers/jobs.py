@@ -1,18 +1,101 @@
-"""/jobs: the user's applications with their status."""
+"""The user's applications: /jobs (paged, filtered), /job <id> details, /stats and /export."""
 
 from __future__ import annotations
 
+import csv
+import io
+from datetime import datetime, timedelta, timezone
 from html import escape
 from urllib.parse import urlsplit
 
 from aiogram import Router
-from aiogram.filters import Command
-from aiogram.types import Message
+from aiogram.filters import Command, CommandObject
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from handlers.cards import STATUS_ICONS
+from handlers.callbacks import JobDetails, JobsFilter, JobsPage
+from handlers.cards import STATUS_ICONS, card_keyboard
 from storage.applications import ApplicationRepository
+from storage.models import Application, ApplicationStatus
 
-PAGE_SIZE = 20
+S = ApplicationStatus
+PAGE_SIZE = 10
+FILTERS: dict[JobsFilter, tuple[str, frozenset[ApplicationStatus] | None]] = {
+    JobsFilter.ALL: ("All", None),
+    JobsFilter.ACTIVE: ("Active", frozenset({S.RECEIVED, S.SCORED, S.AWAITING_APPROVAL, S.QUEUED, S.RUNNING, S.WAITING_USER})),
+    JobsFilter.SUBMITTED: ("Submitted", frozenset({S.SUBMITTED})),
+    JobsFilter.PROBLEMS: ("Failed", frozenset({S.FAILED, S.TIMED_OUT, S.CANCELLED, S.REJECTED})),
+}
+EXPORT_COLUMNS = ["id", "status", "title", "company", "url", "outcome", "error", "created_at", "submitted_at"]
+
+
+def _name(app: Application) -> str:
+    return app.title or urlsplit(app.url).hostname or app.url
+
+
+async def jobs_page(
+    applications: ApplicationRepository, user_id: int, chosen: JobsFilter, page: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    label, statuses = FILTERS[chosen]
+    total = await applications.count_for_user(user_id, statuses=statuses)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    apps = await applications.list_for_user(user_id, statuses=statuses, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
+    if total == 0:
+        text = "No applications yet. Send me a job link to start one." if chosen is JobsFilter.ALL else (
+            f"No applications under “{label}”.")
+    else:
+        lines = [f"<b>Your applications</b> · {label} · {total} · page {page + 1}/{pages}"]
+        lines += [f"#{a.id} {STATUS_ICONS[a.status]} {a.status.label} — {escape(_name(a))}" for a in apps]
+        text = "\n".join(lines)
+    return text, _jobs_keyboard(apps, chosen, page, pages)
+
+
+def _jobs_keyboard(apps: list[Application], chosen: JobsFilter, page: int, pages: int) -> InlineKeyboardMarkup:
+    rows: list[list[InlineKeyboardButton]] = []
+    details = [InlineKeyboardButton(text=f"#{a.id}", callback_data=JobDetails(application_id=a.id).pack()) for a in apps]
+    rows += [details[i : i + 5] for i in range(0, len(details), 5)]
+    paging = []
+    if page > 0:
+        paging.append(InlineKeyboardButton(text="‹ Newer", callback_data=JobsPage(view=chosen, page=page - 1).pack()))
+    if page < pages - 1:
+        paging.append(InlineKeyboardButton(text="Older ›", callback_data=JobsPage(view=chosen, page=page + 1).pack()))
+    if paging:
+        rows.append(paging)
+    rows.append([
+        InlineKeyboardButton(text=("• " if f is chosen else "") + label, callback_data=JobsPage(view=f, page=0).pack())
+        for f, (label, _) in FILTERS.items()
+    ])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+async def job_details(applications: ApplicationRepository, app: Application) -> str:
+    lines = [f"<b>#{app.id} {escape(_name(app))}</b>", escape(app.url),
+             f"Status: {STATUS_ICONS[app.status]} {app.status.label}"]
+    if app.outcome:
+        lines.append(f"Outcome: {escape(app.outcome)}")
+    if app.error:
+        lines.append(f"Error: <i>{escape(app.error)}</i>")
+    lines += ["", "<b>Timeline</b>"]
+    for event in await applications.events(app.id):
+        when = event.created_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+        note = f" — {escape(event.note)}" if event.note else ""
+        lines.append(f"{when} {event.to_status.label}{note}")
+    fields = await applications.fields(app.id)
+    if fields:
+        lines += ["", "<b>Values in the form</b>"]
+        lines += [f"{escape(f.label)}: <code>{escape((f.actual or '—')[:120])}</code>" for f in fields[:40]]
+    text = "\n".join(lines)
+    return text if len(text) <= 4000 else text[:3990] + "…"
+
+
+def export_csv(apps: list[Application]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    for a in apps:
+        writer.writerow([a.id, a.status.value, a.title or "", a.company or "", a.url, a.outcome or "", a.error or "",
+                         a.created_at.isoformat(), a.submitted_at.isoformat() if a.submitted_at else ""])
+    return buffer.getvalue().encode("utf-8")
 
 
 def router() -> Router:
@@ -20,18 +103,62 @@ def router() -> Router:
 
     @r.message(Command("jobs"))
     async def on_jobs(message: Message, applications: ApplicationRepository) -> None:
+        text, markup = await jobs_page(applications, message.from_user.id, JobsFilter.ALL, 0)
+        await message.answer(text, reply_markup=markup)
+
+    @r.callback_query(JobsPage.filter())
+    async def on_jobs_page(query: CallbackQuery, callback_data: JobsPage, applications: ApplicationRepository) -> None:
+        text, markup = await jobs_page(applications, query.from_user.id, callback_data.view, callback_data.page)
+        await query.answer()
+        if query.message is not None:
+            await query.message.edit_text(text, reply_markup=markup)
+
+    @r.message(Command("job"))
+    async def on_job(message: Message, command: CommandObject, applications: ApplicationRepository) -> None:
+        arg = (command.args or "").strip().lstrip("#")
+        if not arg.isdigit():
+            await message.answer("Which one? Send /job followed by its number, e.g. /job 12 (see /jobs).")
+            return
+        app = await applications.get(int(arg), user_id=message.from_user.id)
+        if app is None:
+            await message.answer(f"You have no application #{escape(arg)}. /jobs lists yours.")
+            return
+        await message.answer(await job_details(applications, app), reply_markup=card_keyboard(app))
+
+    @r.callback_query(JobDetails.filter())
+    async def on_details(query: CallbackQuery, callback_data: JobDetails, applications: ApplicationRepository) -> None:
+        app = await applications.get(callback_data.application_id, user_id=query.from_user.id)
+        if app is None:
+            await query.answer("That job is not in your list.")
+            return
+        await query.answer()
+        if query.message is not None:
+            await query.message.answer(await job_details(applications, app), reply_markup=card_keyboard(app))
+
+    @r.message(Command("stats"))
+    async def on_stats(message: Message, applications: ApplicationRepository) -> None:
         user_id = message.from_user.id
-        apps = await applications.list_for_user(user_id, limit=PAGE_SIZE)
-        if not apps:
+        counts = await applications.counts_by_status(user_id)
+        total = sum(counts.values())
+        if not total:
             await message.answer("No applications yet. Send me a job link to start one.")
             return
-        total = await applications.count_for_user(user_id)
-        lines = [f"<b>Your applications</b> ({total})"]
-        for app in apps:
-            name = app.title or urlsplit(app.url).hostname or app.url
-            lines.append(f"#{app.id} {STATUS_ICONS[app.status]} {app.status.label} — {escape(name)}")
-        if total > len(apps):
-            lines.append(f"… and {total - len(apps)} older ones.")
+        week = await applications.submitted_since(user_id, datetime.now(timezone.utc) - timedelta(days=7))
+        lines = [f"<b>Your numbers</b> ({total} job(s))"]
+        lines += [f"{STATUS_ICONS[s]} {s.label}: {n}" for s, n in sorted(counts.items(), key=lambda kv: -kv[1])]
+        lines.append(f"Submitted in the last 7 days: {week}")
         await message.answer("\n".join(lines))
+
+    @r.message(Command("export"))
+    async def on_export(message: Message, applications: ApplicationRepository) -> None:
+        apps = await applications.list_for_user(message.from_user.id, limit=None)
+        if not apps:
+            await message.answer("Nothing to export yet.")
+            return
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d")
+        await message.answer_document(
+            BufferedInputFile(export_csv(apps), filename=f"nyx-applications-{stamp}.csv"),
+            caption=f"{len(apps)} application(s)",
+        )
 
     return r

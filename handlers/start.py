@@ -11,6 +11,13 @@ COMMANDS = [
     BotCommand(command="help", description="The commands"),
     BotCommand(command="profile", description="Show the profile used to fill forms"),
     BotCommand(command="jobs", description="Your applications and their status"),
+    BotCommand(command="job", description="One application in detail: /job 12"),
+    BotCommand(command="retry", description="Try a failed or timed-out application again: /retry 12"),
+    BotCommand(command="cancel", description="Stop an application: /cancel 12"),
+    BotCommand(command="pause", description="Stop starting new applications"),
+    BotCommand(command="resume", description="Start applying again"),
+    BotCommand(command="stats", description="Your numbers"),
+    BotCommand(command="export", description="All applications as a CSV file"),
 ]
 
 WELCOME = (

@@ -11,8 +11,8 @@ import asyncpg
 from storage.models import TRANSITIONS, Application, ApplicationStatus
 
 _APP_COLUMNS = """a.id, a.user_id, a.job_id, j.url, j.canonical_url, a.status, j.title, j.company,
-                  a.card_chat_id, a.card_message_id, a.error, a.submit_started_at,
-                  a.created_at, a.updated_at"""
+                  a.card_chat_id, a.card_message_id, a.error, a.outcome, a.submit_started_at,
+                  a.submitted_at, a.created_at, a.updated_at"""
 
 
 class IllegalTransition(ValueError):
@@ -162,18 +162,44 @@ class ApplicationRepository:
         )
         return _application(row) if row else None
 
-    async def list_for_user(self, user_id: int, *, limit: int = 20, offset: int = 0) -> list[Application]:
+    async def list_for_user(
+        self,
+        user_id: int,
+        *,
+        statuses: Iterable[ApplicationStatus] | None = None,
+        limit: int | None = 20,
+        offset: int = 0,
+    ) -> list[Application]:
+        """Newest first; `statuses` narrows the list, `limit=None` returns them all."""
         rows = await self._pool.fetch(
             f"""SELECT {_APP_COLUMNS} FROM applications a JOIN jobs j ON j.id = a.job_id
-                WHERE a.user_id = $1 ORDER BY a.id DESC LIMIT $2 OFFSET $3""",
+                WHERE a.user_id = $1 AND ($2::text[] IS NULL OR a.status = ANY($2::text[]))
+                ORDER BY a.id DESC LIMIT $3 OFFSET $4""",
             user_id,
+            [s.value for s in statuses] if statuses is not None else None,
             limit,
             offset,
         )
         return [_application(r) for r in rows]
 
-    async def count_for_user(self, user_id: int) -> int:
-        return await self._pool.fetchval("SELECT count(*) FROM applications WHERE user_id = $1", user_id)
+    async def count_for_user(self, user_id: int, *, statuses: Iterable[ApplicationStatus] | None = None) -> int:
+        return await self._pool.fetchval(
+            """SELECT count(*) FROM applications
+               WHERE user_id = $1 AND ($2::text[] IS NULL OR status = ANY($2::text[]))""",
+            user_id,
+            [s.value for s in statuses] if statuses is not None else None,
+        )
+
+    async def counts_by_status(self, user_id: int) -> dict[ApplicationStatus, int]:
+        rows = await self._pool.fetch(
+            "SELECT status, count(*) AS n FROM applications WHERE user_id = $1 GROUP BY status", user_id
+        )
+        return {ApplicationStatus(r["status"]): r["n"] for r in rows}
+
+    async def submitted_since(self, user_id: int, since: datetime) -> int:
+        return await self._pool.fetchval(
+            "SELECT count(*) FROM applications WHERE user_id = $1 AND submitted_at >= $2", user_id, since
+        )
 
     async def in_statuses(self, statuses: Iterable[ApplicationStatus]) -> list[Application]:
         rows = await self._pool.fetch(

@@ -157,7 +157,9 @@ class Application(BaseModel):
     card_chat_id: int | None = None
     card_message_id: int | None = None
     error: str | None = None
+    outcome: str | None = None
     submit_started_at: datetime | None = None
+    submitted_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
 

@@ -1,0 +1,97 @@
+"""The chat commands through the fake Bot API: /jobs paging and filters, /job, /cancel, /retry,
+/pause and /resume, /stats, /export, and the answers to things the bot does not understand."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from tests.conftest import ALLOWED_USER
+
+
+async def send_links(fake, user, numbers) -> None:
+    links = " ".join(f"http://127.0.0.1:9/jobs/{n}" for n in numbers)
+    await user.send(f"Jobs: {links}")
+    last = f"/jobs/{numbers[-1]}"
+    await fake.wait_for_message(lambda m: m.chat_id == user.chat_id and last in m.body and m.buttons())
+
+
+async def reply_to(fake, user, command: str, contains: str):
+    before = {m.message_id for m in fake.messages(user.chat_id)}
+    await user.send_command(command)
+    return await fake.wait_for_message(
+        lambda m: m.chat_id == user.chat_id and m.message_id not in before and contains in m.body
+    )
+
+
+async def test_jobs_pages_and_filters(nyx, fake_telegram, db):
+    user = fake_telegram.user(ALLOWED_USER)
+    for start in (1, 11, 21):
+        await send_links(fake_telegram, user, list(range(start, min(start + 10, 24))))
+    assert await db.fetchval("SELECT count(*) FROM applications") == 23
+
+    page = await reply_to(fake_telegram, user, "/jobs", "Your applications")
+    assert "· All · 23 · page 1/3" in page.body and "#23 " in page.body and "#13 " not in page.body
+    async def tap_and_see(button: str, contains: str):
+        await user.tap(page, button)
+        return await fake_telegram.wait_for_message(  # the same message, edited in place
+            lambda m: m.message_id == page.message_id and contains in m.body
+        )
+
+    assert "#13 " in (await tap_and_see("Older ›", "page 2/3")).body
+    await tap_and_see("Failed", "No applications under “Failed”")
+    await tap_and_see("Active", "· Active · 23 ·")
+
+    details = await reply_to(fake_telegram, user, "/job 5", "Timeline")
+    assert "http://127.0.0.1:9/jobs/5" in details.body and "waiting for your decision" in details.body
+    assert (await reply_to(fake_telegram, user, "/job 999", "no application #999")).body
+    assert (await reply_to(fake_telegram, user, "/job abc", "Which one?")).body
+
+
+async def test_cancel_retry_pause_resume(nyx, fake_telegram, db):
+    user = fake_telegram.user(ALLOWED_USER)
+    await send_links(fake_telegram, user, [1, 2])
+    cancelled = await reply_to(fake_telegram, user, "/cancel 1", "cancelled")
+    assert "Nothing was submitted" in cancelled.body and [b.text for b in cancelled.buttons()] == ["Retry"]
+    assert "nothing to cancel" in (await reply_to(fake_telegram, user, "/cancel 1", "#1")).body
+    assert "only failed" in (await reply_to(fake_telegram, user, "/retry 2", "#2")).body
+    assert "profile" in (await reply_to(fake_telegram, user, "/retry 1", "#1")).body  # no profile yet
+
+    assert "Paused" in (await reply_to(fake_telegram, user, "/pause", "aused")).body
+    assert "Already paused" in (await reply_to(fake_telegram, user, "/pause", "aused")).body
+    card = next(m for m in fake_telegram.messages(user.chat_id) if "/jobs/2" in m.body and m.buttons())
+    answer = await user.tap(card, "Apply")
+    assert "paused" in answer.text and answer.show_alert
+    assert await db.fetchval("SELECT status FROM applications WHERE id = 2") == "awaiting_approval"
+    assert "Resumed" in (await reply_to(fake_telegram, user, "/resume", "esumed")).body
+    trail = [r[0] for r in await db.fetch("SELECT to_status FROM application_events WHERE application_id = 1 ORDER BY id")]
+    assert trail == ["received", "awaiting_approval", "cancelled"]
+
+
+async def test_stats_and_export(nyx, fake_telegram, db):
+    user = fake_telegram.user(ALLOWED_USER)
+    assert "Nothing to export" in (await reply_to(fake_telegram, user, "/export", "export")).body
+    await send_links(fake_telegram, user, [1, 2, 3])
+    card = next(m for m in fake_telegram.messages(user.chat_id) if "/jobs/3" in m.body and m.buttons())
+    await user.tap(card, "Skip")
+
+    stats = await reply_to(fake_telegram, user, "/stats", "Your numbers")
+    assert "(3 job(s))" in stats.body and "skipped: 1" in stats.body and "waiting for your decision: 2" in stats.body
+
+    before = {m.message_id for m in fake_telegram.messages(user.chat_id)}
+    await user.send_command("/export")
+    export = await fake_telegram.wait_for_message(lambda m: m.message_id not in before and m.document)
+    assert export.document_name.endswith(".csv") and "3 application(s)" in export.body
+    rows = list(csv.DictReader(io.StringIO(export.document.decode())))
+    assert [r["id"] for r in rows] == ["3", "2", "1"]
+    assert rows[0]["status"] == "skipped" and rows[2]["url"] == "http://127.0.0.1:9/jobs/1"
+
+
+async def test_things_the_bot_does_not_understand_get_a_hint(nyx, fake_telegram, db):
+    user = fake_telegram.user(ALLOWED_USER)
+    assert "do not know that command" in (await reply_to(fake_telegram, user, "/frobnicate", "command")).body
+    before = {m.message_id for m in fake_telegram.messages(user.chat_id)}
+    await user.send("just some words without any link " * 300)
+    hint = await fake_telegram.wait_for_message(lambda m: m.message_id not in before)
+    assert "did not find a job link" in hint.body
+    assert await db.fetchval("SELECT count(*) FROM applications") == 0
