@@ -26,8 +26,9 @@ MAX_MESSAGE = 4096  # Telegram's limit for one text message
 def card_text(app: Application) -> str:
     heading = escape(app.title or _host(app.url))
     lines = [f"💼 <b>{heading}</b>"]
-    if app.company:
-        lines.append(escape(app.company))
+    where = " · ".join(part for part in (app.company, app.location) if part)
+    if where:
+        lines.append(escape(where))
     lines.append(escape(app.url))
     lines.append(f"#{app.id} · {STATUS_ICONS[app.status]} {app.status.label}")
     if app.status is S.FAILED and app.error:

@@ -8,13 +8,15 @@ from html import escape
 from aiogram import Router
 from aiogram.types import Message, MessageEntity
 
-from automation.urls import UnsafeUrl, check_url
+from automation.postings import PostingFetchError, fetch_posting
+from automation.urls import UnsafeUrl, check_url, job_link_hint
 from handlers.cards import card_keyboard, card_text
 from storage.applications import ApplicationRepository
-from storage.models import ApplicationStatus
+from storage.models import Application, ApplicationStatus
 
 log = logging.getLogger(__name__)
 MAX_LINKS_PER_MESSAGE = 10
+POSTING_TIMEOUT_S = 8.0
 
 
 def extract_links(message: Message) -> list[str]:
@@ -40,6 +42,20 @@ def _has_links(message: Message) -> bool:
     return any(e.type in ("url", "text_link") for e in (message.entities or message.caption_entities or []))
 
 
+async def _describe(applications: ApplicationRepository, app: Application, allow_hosts: list[str]) -> Application:
+    """Title, company and location from the posting page; the card goes out without them if it fails."""
+    try:
+        posting = await fetch_posting(app.url, allow_hosts=allow_hosts, timeout_s=POSTING_TIMEOUT_S)
+    except PostingFetchError as exc:
+        log.info("application %s: posting not read: %s", app.id, exc)
+        return app
+    await applications.describe_job(
+        app.job_id, title=posting.title, company=posting.company, location=posting.location,
+        description=posting.description, ats=posting.ats.value if posting.ats else None,
+    )
+    return await applications.get(app.id) or app
+
+
 def router() -> Router:
     r = Router(name=__name__)
 
@@ -50,6 +66,9 @@ def router() -> Router:
             await message.answer(f"That is {len(links)} links; I take up to {MAX_LINKS_PER_MESSAGE} per message.")
             links = links[:MAX_LINKS_PER_MESSAGE]
         for link in links:
+            if hint := job_link_hint(link):
+                await message.answer(f"🤔 {escape(link[:200])}\n{escape(hint)}")
+                continue
             try:
                 checked = await check_url(link, allow_hosts=settings.url_allow_hosts)
             except UnsafeUrl as exc:
@@ -60,6 +79,7 @@ def router() -> Router:
             )
             app = intake.application
             if intake.created:
+                app = await _describe(applications, app, settings.url_allow_hosts)
                 app = await applications.transition(
                     app.id, ApplicationStatus.AWAITING_APPROVAL,
                     from_statuses=[ApplicationStatus.RECEIVED], note="asked the user",

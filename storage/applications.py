@@ -10,7 +10,7 @@ import asyncpg
 
 from storage.models import TRANSITIONS, Application, ApplicationStatus
 
-_APP_COLUMNS = """a.id, a.user_id, a.job_id, j.url, j.canonical_url, a.status, j.title, j.company,
+_APP_COLUMNS = """a.id, a.user_id, a.job_id, j.url, j.canonical_url, a.status, j.title, j.company, j.location,
                   a.card_chat_id, a.card_message_id, a.error, a.outcome, a.submit_started_at,
                   a.submitted_at, a.created_at, a.updated_at"""
 
@@ -123,6 +123,19 @@ class ApplicationRepository:
             error,
         )
         return _application(row) if row else None
+
+    async def describe_job(
+        self, job_id: int, *, title: str | None, company: str | None, location: str | None,
+        description: str | None, ats: str | None,
+    ) -> None:
+        """Record what the posting page says; values already known are kept."""
+        await self._pool.execute(
+            """UPDATE jobs SET title = COALESCE(title, $2), company = COALESCE(company, $3),
+                   location = COALESCE(location, $4), description = COALESCE(description, $5),
+                   ats = COALESCE(ats, $6), fetched_at = now()
+               WHERE id = $1""",
+            job_id, title, company, location, description, ats,
+        )
 
     async def attempts(self, application_id: int) -> int:
         """How many times the application has been queued (names its arq job)."""

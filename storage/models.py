@@ -154,6 +154,7 @@ class Application(BaseModel):
     status: ApplicationStatus
     title: str | None = None
     company: str | None = None
+    location: str | None = None
     card_chat_id: int | None = None
     card_message_id: int | None = None
     error: str | None = None

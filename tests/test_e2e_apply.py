@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from tests.conftest import ALLOWED_USER, STRANGER
+from tests.fakes import job_site as job_site_module
 
 pytestmark = pytest.mark.browser
 
@@ -57,6 +58,8 @@ async def status_of(db, app_id: int) -> str:
 async def test_forwarded_job_is_reviewed_and_submitted(nyx, fake_telegram, job_site, db):
     user = fake_telegram.user(ALLOWED_USER)
     card, review = await open_review(fake_telegram, user, job_site)
+    # The card was titled from the posting's JSON-LD before Apply was tapped.
+    assert f"{job_site_module.TITLE}\n{job_site_module.COMPANY}" in card.body
 
     photos = [m for m in fake_telegram.messages(user.chat_id) if m.photo]
     assert photos and photos[-1].photo.startswith(b"\x89PNG"), "the review comes with a screenshot"

@@ -94,4 +94,8 @@ async def test_things_the_bot_does_not_understand_get_a_hint(nyx, fake_telegram,
     await user.send("just some words without any link " * 300)
     hint = await fake_telegram.wait_for_message(lambda m: m.message_id not in before)
     assert "did not find a job link" in hint.body
+    before = {m.message_id for m in fake_telegram.messages(user.chat_id)}
+    await user.send("look https://www.youtube.com/watch?v=dQw4w9WgXcQ")
+    not_a_job = await fake_telegram.wait_for_message(lambda m: m.message_id not in before)
+    assert not_a_job.body.startswith("🤔") and not not_a_job.buttons()
     assert await db.fetchval("SELECT count(*) FROM applications") == 0
