@@ -18,6 +18,7 @@ from automation.browser import BrowserOptions, open_browser
 from automation.notifier import Notifier
 from automation.prompts import PromptBridge
 from automation.urls import UnsafeUrl, check_url
+from storage.answers import AnswerRepository
 from storage.applications import ApplicationRepository, FieldRecord
 from storage.models import (
     Application,
@@ -40,6 +41,7 @@ HEARTBEAT_SECONDS = 20.0
 class ApplyDeps:
     applications: ApplicationRepository
     profiles: ProfileRepository
+    answers: AnswerRepository
     prompts: PromptRepository
     bridge: PromptBridge
     notifier: Notifier
@@ -111,7 +113,10 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
                 adapter = await open_application(browser, app.url, guard=guard)
             except UnsupportedForm as exc:
                 raise ApplyFailed(f"I could not recognise an application form there: {exc}") from None
-            form = await adapter.fill(browser, stored.profile, files)
+            # Answers saved in the chat take precedence over those in the profile file.
+            saved = await deps.answers.as_mapping(app.user_id)
+            profile = stored.profile.model_copy(update={"answers": {**stored.profile.answers, **saved}})
+            form = await adapter.fill(browser, profile, files)
             await deps.applications.record_fields(app.id, _field_records(form))
             decision = await _review(deps, app, form)
             if decision is None:

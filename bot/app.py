@@ -30,6 +30,7 @@ from handlers import build_router
 from handlers.access import AccessMiddleware
 from handlers.start import COMMANDS
 from scheduler.jobs import SchedulerDeps, build_scheduler
+from storage.answers import AnswerRepository
 from storage.applications import ApplicationRepository
 from storage.db import create_pool
 from storage.migrate import migrate
@@ -80,6 +81,7 @@ class Services:
     queue: ApplicationQueue
     notifier: TelegramNotifier
     user_settings: UserSettingsRepository
+    answers: AnswerRepository
 
     @classmethod
     async def connect(cls, settings: Settings) -> Services:
@@ -111,6 +113,7 @@ class Services:
             queue=ApplicationQueue(redis, settings.queue_name),
             notifier=TelegramNotifier(bot, users, applications),
             user_settings=UserSettingsRepository(pool),
+            answers=AnswerRepository(pool),
         )
 
     async def close(self) -> None:
@@ -122,6 +125,7 @@ class Services:
         return ApplyDeps(
             applications=self.applications,
             profiles=self.profiles,
+            answers=self.answers,
             prompts=self.prompts,
             bridge=self.bridge,
             notifier=self.notifier,
@@ -144,6 +148,7 @@ def build_dispatcher(services: Services) -> Dispatcher:
         bridge=services.bridge,
         queue=services.queue,
         user_settings=services.user_settings,
+        answers=services.answers,
     )
     dp.update.outer_middleware(AccessMiddleware(set(services.settings.allowed_user_ids), services.users))
     dp.include_router(build_router())

@@ -106,8 +106,29 @@ class Links(BaseModel):
     website: str | None = None
 
 
+DECLINE = "decline"
+
+
+class RemotePreference(str, enum.Enum):
+    REMOTE = "remote"
+    HYBRID = "hybrid"
+    ONSITE = "onsite"
+    ANY = "any"
+
+
+class Eeo(BaseModel):
+    """Voluntary self-identification; "decline" (the default) answers "decline to self-identify"."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    gender: str = Field(default=DECLINE, max_length=100)
+    race: str = Field(default=DECLINE, max_length=100)
+    veteran: str = Field(default=DECLINE, max_length=100)
+    disability: str = Field(default=DECLINE, max_length=100)
+
+
 class Profile(BaseModel):
-    """What the bot fills forms with. Loaded from YAML/JSON, stored as JSONB."""
+    """What the bot fills forms with. Loaded from YAML/JSON or the /profile dialog, stored as JSONB."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -121,6 +142,21 @@ class Profile(BaseModel):
         default=None, description="Path of the résumé file when loaded from a file; its bytes are stored."
     )
     cover_letter_path: str | None = None
+    headline: str | None = Field(default=None, max_length=200, description="e.g. Senior Backend Engineer")
+    current_company: str | None = Field(default=None, max_length=200)
+    years_experience: float | None = Field(default=None, ge=0, le=70)
+    summary: str | None = Field(default=None, max_length=20_000, description="Résumé text, for matching")
+    skills: list[str] = Field(default_factory=list, max_length=200)
+    # Legal and preferences: never guessed; asked in the chat when a form needs them and they are unset.
+    work_authorization: list[str] = Field(
+        default_factory=list, description="Countries/regions you may work in without sponsorship, e.g. [UK, EU]"
+    )
+    needs_sponsorship: bool | None = None
+    salary_expectation: str | None = Field(default=None, max_length=100)
+    notice_period: str | None = Field(default=None, max_length=100)
+    willing_to_relocate: bool | None = None
+    remote_preference: RemotePreference | None = None
+    eeo: Eeo = Field(default_factory=Eeo)
     answers: dict[str, str] = Field(default_factory=dict, description="Saved answers: question -> answer")
 
     @field_validator("phone")
