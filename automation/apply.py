@@ -7,10 +7,11 @@ import contextlib
 import logging
 import socket
 import tempfile
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from automation.adapters import open_application
 from automation.adapters.base import ApplicantFiles, FilledForm, SubmitOutcome, UnsupportedForm
@@ -137,7 +138,11 @@ async def _review(deps: ApplyDeps, app: Application, form: FilledForm) -> Review
         {"ats": form.ats, "url": form.url, "problems": [f.label for f in form.problems]},
         datetime.now(timezone.utc) + deps.review_timeout,
     )
-    await deps.prompts.set_message(prompt.id, await deps.notifier.ask_review(app, prompt, form))
+    async def ask() -> None:
+        await deps.prompts.set_message(prompt.id, await deps.notifier.ask_review(app, prompt, form))
+
+    # A message that went out must be recorded, or a shutdown could not take its buttons away.
+    await _uninterrupted(ask())
     await deps.notifier.application_changed(app)
     closed = await deps.bridge.wait(prompt.id)
     if closed.status is not PromptStatus.ANSWERED or not closed.answer:
@@ -215,6 +220,16 @@ def _materialise(stored: StoredFile | None, folder: Path) -> Path | None:
 
 def _field_records(form: FilledForm) -> list[FieldRecord]:
     return [FieldRecord(f.label, f.selector, f.intended, f.actual, f.required) for f in form.fields]
+
+
+async def _uninterrupted(work: Coroutine[Any, Any, None]) -> None:
+    """Finish `work` even if we are cancelled meanwhile; the cancellation is raised afterwards."""
+    task = asyncio.ensure_future(work)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task
+        raise
 
 
 @contextlib.asynccontextmanager

@@ -26,6 +26,7 @@ from automation.queue import ApplicationQueue
 from automation.worker import build_worker
 from bot.config import Settings
 from bot.notifier import TelegramNotifier
+from bot.sending import install_sender
 from handlers import build_router
 from handlers.access import AccessMiddleware
 from handlers.start import COMMANDS
@@ -99,6 +100,12 @@ class Services:
             raise
         bot = make_bot(settings)
         users, applications = UserRepository(pool), ApplicationRepository(pool)
+
+        async def blocked(chat_id: int | str) -> None:
+            if isinstance(chat_id, int) and chat_id > 0:  # a private chat's id is its user's id
+                await users.set_active(chat_id, False)
+
+        install_sender(bot, on_blocked=blocked)
         prompts = PromptRepository(pool)
         return cls(
             settings=settings,

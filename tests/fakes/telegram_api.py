@@ -14,7 +14,8 @@ parsed (HTML, MarkdownV2, Markdown) into plain text + entities and rejected with
 Telegram's "can't parse entities" errors, text is stripped, editing a message
 without `reply_markup` removes its inline keyboard, identical edits fail with
 "message is not modified", callback data over 64 bytes is refused, and a second
-`getUpdates` terminates the first with 409 Conflict.
+`getUpdates` terminates the first with 409 Conflict. With `enforce_limits=True` it also
+applies Telegram's flood limits (see `FloodControl`) and answers 429 with `retry_after`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import asyncio
 import base64
 import itertools
 import json
+import math
 import mimetypes
 import re
 import secrets
@@ -53,6 +55,7 @@ class ApiCall:
     method: str
     params: JsonObject
     error: str | None = None  # the error description the fake answered with, if any
+    at: float = field(default_factory=time.monotonic)  # when the request arrived (monotonic clock)
 
 
 @dataclass(frozen=True)
@@ -215,6 +218,64 @@ NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
 )
+
+
+# --------------------------------------------------------------------------- flood control
+
+#: Methods Telegram counts against a bot's sending limits.
+LIMITED_METHODS = frozenset(
+    "sendmessage sendphoto senddocument sendvideo sendanimation sendaudio sendvoice sendvideonote "
+    "sendsticker sendmediagroup sendlocation sendcontact sendpoll senddice copymessage "
+    "forwardmessage editmessagetext editmessagecaption editmessagemedia editmessagereplymarkup".split()
+)
+
+
+class FloodControl:
+    """Telegram's published sending limits, as sliding windows over the requests' arrival times.
+
+    About 30 messages a second overall, 1 a second per private chat (positive id) and 20 a
+    minute per group or channel (negative id or @username). Telegram publishes rates, not an
+    algorithm; a sliding window is the strict reading (no burst allowance). `tolerance`
+    shortens each window a little, as Telegram's "about" does, so that a client pacing itself
+    exactly at the limit is not refused for a millisecond of network jitter.
+    """
+
+    def __init__(
+        self,
+        overall_per_second: int = 30,
+        private_per_second: int = 1,
+        group_per_minute: int = 20,
+        tolerance: float = 0.1,
+    ) -> None:
+        self._overall = (overall_per_second, 1.0 * (1 - tolerance))
+        self._private = (private_per_second, 1.0 * (1 - tolerance))
+        self._group = (group_per_minute, 60.0 * (1 - tolerance))
+        self._windows: dict[object, deque[float]] = defaultdict(deque)
+        self.refused = 0  # requests answered with 429
+
+    def admit(self, method: str, chat_id: Any, now: float) -> None:
+        """Records a send at `now`, or raises 429 if it would exceed a limit."""
+        if method.lower() not in LIMITED_METHODS:
+            return
+        limits: list[tuple[object, tuple[int, float]]] = [("overall", self._overall)]
+        if isinstance(chat_id, int) and chat_id > 0:
+            limits.append((chat_id, self._private))
+        elif chat_id not in (None, ""):
+            limits.append((chat_id, self._group))
+        wait = max(self._wait(key, limit, window, now) for key, (limit, window) in limits)
+        if wait > 0:
+            self.refused += 1
+            retry_after = max(1, math.ceil(wait))
+            raise BotApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+        for key, _ in limits:
+            self._windows[key].append(now)
+
+    def _wait(self, key: object, limit: int, window: float, now: float) -> float:
+        """Seconds until `key` may send again (0 if it may send now)."""
+        sent = self._windows[key]
+        while sent and sent[0] <= now - window:
+            sent.popleft()
+        return sent[0] + window - now if len(sent) >= limit else 0.0
 
 
 # --------------------------------------------------------------------------- text and entities
@@ -1025,6 +1086,7 @@ class FakeTelegram:
         bot_username: str = "nyx_test_bot",
         *,
         bot_name: str = "Nyx Venatrix",
+        enforce_limits: bool = False,
     ) -> None:
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
@@ -1038,6 +1100,8 @@ class FakeTelegram:
         self.calls: list[ApiCall] = []
         self.downloads: list[str] = []  # file paths the bot downloaded
         self.webhook: JsonObject = {}
+        # Telegram's flood limits, applied when enforce_limits (tests may also assign one)
+        self.flood_control: FloodControl | None = FloodControl() if enforce_limits else None
         self._users: dict[int, SimulatedUser] = {}
         self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
         self._bot_messages: dict[tuple[int, int], ChatMessage] = {}
@@ -1272,6 +1336,8 @@ class FakeTelegram:
                 raise BotApiError(404, "Not Found")
             call.params = params = _decode_params(raw)
             self._raise_injected_failure(canonical)
+            if self.flood_control is not None:
+                self.flood_control.admit(canonical, params.get("chat_id"), call.at)
             result = await handler(params)
         except BotApiError as error:
             call.error = error.description
