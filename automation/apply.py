@@ -31,6 +31,7 @@ from storage.models import (
 )
 from storage.profiles import ProfileRepository
 from storage.prompts import PromptRepository
+from storage.user_settings import UserSettingsRepository
 
 log = logging.getLogger(__name__)
 S = ApplicationStatus
@@ -43,6 +44,7 @@ class ApplyDeps:
     applications: ApplicationRepository
     profiles: ProfileRepository
     answers: AnswerRepository
+    user_settings: UserSettingsRepository
     prompts: PromptRepository
     bridge: PromptBridge
     notifier: Notifier
@@ -119,6 +121,8 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
             profile = stored.profile.model_copy(update={"answers": {**stored.profile.answers, **saved}})
             form = await adapter.fill(browser, profile, files)
             await deps.applications.record_fields(app.id, _field_records(form))
+            if not form.problems and not (await deps.user_settings.get(app.user_id)).review_required:
+                return await _submit_once(deps, app, adapter, browser)  # the user chose no review
             decision = await _review(deps, app, form)
             if decision is None:
                 return await _moved(deps, app.id, S.TIMED_OUT, [S.WAITING_USER], "nobody answered the review")

@@ -15,5 +15,8 @@ class Notifier(Protocol):
     async def ask_review(self, application: Application, prompt: Prompt, form: FilledForm) -> PromptMessage:
         """Show the filled form and ask Submit/Cancel; returns where the question was shown."""
 
+    async def say(self, user_id: int, html: str) -> None:
+        """A message of its own to the user (digest, notice)."""
+
     async def prompt_closed(self, prompt: Prompt) -> None:
         """The prompt is no longer answerable (expired, withdrawn): say so and remove its buttons."""

@@ -133,6 +133,7 @@ class Services:
             applications=self.applications,
             profiles=self.profiles,
             answers=self.answers,
+            user_settings=self.user_settings,
             prompts=self.prompts,
             bridge=self.bridge,
             notifier=self.notifier,
@@ -142,7 +143,9 @@ class Services:
         )
 
     def scheduler_deps(self) -> SchedulerDeps:
-        return SchedulerDeps(self.applications, self.prompts, self.bridge, self.queue, self.notifier)
+        return SchedulerDeps(
+            self.applications, self.prompts, self.bridge, self.queue, self.notifier, self.user_settings
+        )
 
 
 def build_dispatcher(services: Services) -> Dispatcher:

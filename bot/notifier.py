@@ -77,6 +77,12 @@ class TelegramNotifier:
         sent = await self._bot.send_message(chat_id, text, reply_markup=review_keyboard(prompt.id))
         return PromptMessage(chat_id, sent.message_id, text)
 
+    async def say(self, user_id: int, html: str) -> None:
+        user = await self._users.get(user_id)
+        if user is None or not user.active:
+            return
+        await self._bot.send_message(user.chat_id, html)
+
     async def prompt_closed(self, prompt: Prompt) -> None:
         if prompt.chat_id is None or prompt.message_id is None:
             return

@@ -36,3 +36,93 @@ class JobsPage(CallbackData, prefix="jobs"):
 
 class JobDetails(CallbackData, prefix="jd"):
     application_id: int
+
+
+class SettingsField(str, enum.Enum):
+    AUTO_APPLY = "auto"
+    SKIP_BELOW = "skip"
+    DAILY_CAP = "cap"
+    DIGEST = "digest"
+    REVIEW = "review"
+
+
+class SettingsCallback(CallbackData, prefix="set"):
+    field: SettingsField
+
+
+class ProfileField(str, enum.Enum):
+    """A field of the profile as the chat asks for it (a value may set several model fields)."""
+
+    NAME = "name"
+    EMAIL = "email"
+    PHONE = "phone"
+    LINKEDIN = "linkedin"
+    GITHUB = "github"
+    WEBSITE = "website"
+    LOCATION = "location"
+    HEADLINE = "headline"
+    COMPANY = "company"
+    YEARS = "years"
+    SKILLS = "skills"
+    WORK_AUTHORIZATION = "auth"
+    SPONSORSHIP = "sponsor"
+    SALARY = "salary"
+    NOTICE = "notice"
+    RELOCATION = "relocate"
+    REMOTE = "remote"
+    GENDER = "gender"
+    RACE = "race"
+    VETERAN = "veteran"
+    DISABILITY = "disability"
+
+
+class FieldMove(str, enum.Enum):
+    PICK = "pick"  # one of the field's choices
+    KEEP = "keep"  # leave the value as it is ("Skip" in the setup)
+    CLEAR = "clear"  # empty an optional field
+
+
+class FieldButton(CallbackData, prefix="pf"):
+    """A button under a profile question, in the setup or when editing a field."""
+
+    field: ProfileField
+    move: FieldMove
+    choice: int = 0  # index into the field's choices, for PICK
+
+
+class SetupMove(str, enum.Enum):
+    NO_RESUME = "nores"
+    CONFIRM = "ok"
+    EDIT = "edit"
+    STOP = "stop"
+
+
+class SetupButton(CallbackData, prefix="su"):
+    """The guided setup's own buttons: go on without a résumé, confirm or change a detail, stop."""
+
+    move: SetupMove
+    field: ProfileField | None = None
+
+
+class ProfileEdit(CallbackData, prefix="pe"):
+    """An "Edit" button on the profile: asks for a new value of one field."""
+
+    field: ProfileField
+
+
+class AnswerMove(str, enum.Enum):
+    PAGE = "page"
+    OPEN = "open"
+    ADD = "add"
+    EDIT = "edit"
+    DELETE = "del"
+    DELETE_CONFIRMED = "delok"
+    CANCEL = "cancel"
+
+
+class AnswersButton(CallbackData, prefix="ans"):
+    """/answers: paging, one answer, add, edit, delete (confirmed), cancel a question."""
+
+    move: AnswerMove
+    answer_id: int = 0
+    page: int = 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from datetime import datetime, timedelta, timezone
 from html import escape
 
 from aiogram import Router
@@ -39,8 +40,12 @@ async def queue_application(
     """Apply (or retry): returns the application as it now is and one sentence for the user."""
     if app.submit_started_at is not None:
         return app, "This application was already submitted once; I will not send it again."
-    if (await user_settings.get(user_id)).paused:
+    preferences = await user_settings.get(user_id)
+    if preferences.paused:
         return app, "You paused applying. Send /resume to start again."
+    sent_today = await applications.submitted_since(user_id, datetime.now(timezone.utc) - timedelta(days=1))
+    if sent_today >= preferences.daily_cap:
+        return app, f"You reached your cap of {preferences.daily_cap} application(s) a day; change it in /settings."
     stored = await profiles.get(user_id)
     if stored is None or stored.resume is None:
         return app, "Load your profile and résumé first: send /profile to see how."

@@ -14,6 +14,8 @@ from automation.queue import ApplicationQueue
 from storage.applications import ApplicationRepository
 from storage.models import ApplicationStatus, PromptStatus
 from storage.prompts import PromptRepository
+from storage.user_settings import UserSettingsRepository
+from scheduler.digest import send_digests
 
 log = logging.getLogger(__name__)
 S = ApplicationStatus
@@ -29,6 +31,7 @@ class SchedulerDeps:
     bridge: PromptBridge
     queue: ApplicationQueue
     notifier: Notifier
+    user_settings: UserSettingsRepository
 
 
 async def expire_prompts(deps: SchedulerDeps) -> int:
@@ -71,4 +74,6 @@ def build_scheduler(deps: SchedulerDeps, *, check_seconds: float = 30.0) -> Asyn
                       max_instances=1, coalesce=True, next_run_time=now)
     scheduler.add_job(reconcile, "interval", seconds=60, args=[deps], id="reconcile",
                       max_instances=1, coalesce=True, next_run_time=now)
+    scheduler.add_job(send_digests, "interval", minutes=5, args=[deps.user_settings, deps.applications, deps.notifier],
+                      id="send_digests", max_instances=1, coalesce=True, next_run_time=now)
     return scheduler

@@ -16,9 +16,10 @@ async def send_links(fake, user, numbers) -> None:
     await fake.wait_for_message(lambda m: m.chat_id == user.chat_id and last in m.body and m.buttons())
 
 
-async def reply_to(fake, user, command: str, contains: str):
+async def reply_to(fake, user, text: str, contains: str):
+    """Send a command (or plain text) and return the bot's next message containing `contains`."""
     before = {m.message_id for m in fake.messages(user.chat_id)}
-    await user.send_command(command)
+    await (user.send_command(text) if text.startswith("/") else user.send(text))
     return await fake.wait_for_message(
         lambda m: m.chat_id == user.chat_id and m.message_id not in before and contains in m.body
     )

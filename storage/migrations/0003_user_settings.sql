@@ -9,5 +9,6 @@ CREATE TABLE user_settings (
     digest_time           time NOT NULL DEFAULT '09:00',
     time_zone             text NOT NULL DEFAULT 'UTC',
     review_required       boolean NOT NULL DEFAULT true,
+    last_digest_on        date,                 -- the user's local date of the last digest sent
     updated_at            timestamptz NOT NULL DEFAULT now()
 );
