@@ -16,7 +16,7 @@ from bot.app import NyxApp, Roles, Services
 from bot.config import Settings, load_settings
 from storage.migrate import migrate
 
-pytest_plugins = ["tests.plugins.telegram", "tests.plugins.browser"]
+pytest_plugins = ["tests.plugins.telegram", "tests.plugins.browser", "tests.fakes.openai_api"]
 
 ALLOWED_USER = 4242
 STRANGER = 666
