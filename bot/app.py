@@ -19,7 +19,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from arq import Worker
 from arq.connections import ArqRedis, RedisSettings, create_pool as create_redis_pool
 
+from langchain_core.language_models import BaseChatModel
+
 from automation.apply import ApplyDeps
+from automation.llm import LLMConfig, make_chat_model
 from automation.browser import BrowserOptions
 from automation.prompts import PromptBridge
 from automation.queue import ApplicationQueue
@@ -83,6 +86,7 @@ class Services:
     notifier: TelegramNotifier
     user_settings: UserSettingsRepository
     answers: AnswerRepository
+    llm: BaseChatModel | None
 
     @classmethod
     async def connect(cls, settings: Settings) -> Services:
@@ -121,6 +125,7 @@ class Services:
             notifier=TelegramNotifier(bot, users, applications),
             user_settings=UserSettingsRepository(pool),
             answers=AnswerRepository(pool),
+            llm=make_chat_model(LLMConfig(settings.llm_base_url, settings.llm_api_key, settings.llm_model)),
         )
 
     async def close(self) -> None:
@@ -159,6 +164,7 @@ def build_dispatcher(services: Services) -> Dispatcher:
         queue=services.queue,
         user_settings=services.user_settings,
         answers=services.answers,
+        llm=services.llm,
     )
     dp.update.outer_middleware(AccessMiddleware(set(services.settings.allowed_user_ids), services.users))
     dp.include_router(build_router())

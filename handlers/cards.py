@@ -30,10 +30,22 @@ def card_text(app: Application) -> str:
     if where:
         lines.append(escape(where))
     lines.append(escape(app.url))
+    lines += _match_lines(app)
     lines.append(f"#{app.id} · {STATUS_ICONS[app.status]} {app.status.label}")
     if app.status is S.FAILED and app.error:
         lines.append(f"<i>{escape(app.error)}</i>")
     return "\n".join(lines)
+
+
+def _match_lines(app: Application) -> list[str]:
+    if app.score is None:
+        return []
+    details = app.score_reasons or {}
+    lines = [f"Match: <b>{app.score:.0f}/100</b>" + (" — I suggest skipping this one" if details.get("effort") == "skip" else "")]
+    lines += [f"• {escape(str(reason))}" for reason in (details.get("reasons") or [])[:3]]
+    if missing := details.get("missing"):
+        lines.append(f"Missing: {escape(', '.join(map(str, missing[:5])))}")
+    return lines
 
 
 def card_keyboard(app: Application) -> InlineKeyboardMarkup | None:

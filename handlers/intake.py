@@ -11,12 +11,18 @@ from aiogram.types import Message, MessageEntity
 from automation.postings import PostingFetchError, fetch_posting
 from automation.urls import UnsafeUrl, check_url, job_link_hint
 from handlers.cards import card_keyboard, card_text
+from automation.matching import score_job
+from automation.queue import ApplicationQueue
+from handlers.decisions import queue_application
 from storage.applications import ApplicationRepository
 from storage.models import Application, ApplicationStatus
+from storage.profiles import ProfileRepository, StoredProfile
+from storage.user_settings import UserSettings, UserSettingsRepository
 
 log = logging.getLogger(__name__)
 MAX_LINKS_PER_MESSAGE = 10
 POSTING_TIMEOUT_S = 8.0
+TAILORED_ABOVE = 80  # a match above this deserves a tailored application
 
 
 def extract_links(message: Message) -> list[str]:
@@ -42,25 +48,54 @@ def _has_links(message: Message) -> bool:
     return any(e.type in ("url", "text_link") for e in (message.entities or message.caption_entities or []))
 
 
-async def _describe(applications: ApplicationRepository, app: Application, allow_hosts: list[str]) -> Application:
-    """Title, company and location from the posting page; the card goes out without them if it fails."""
+async def _describe(
+    applications: ApplicationRepository, app: Application, allow_hosts: list[str]
+) -> tuple[Application, str]:
+    """Title, company and location from the posting page, and its text; the card goes out without them
+    if the page cannot be read."""
     try:
         posting = await fetch_posting(app.url, allow_hosts=allow_hosts, timeout_s=POSTING_TIMEOUT_S)
     except PostingFetchError as exc:
         log.info("application %s: posting not read: %s", app.id, exc)
-        return app
+        return app, ""
     await applications.describe_job(
         app.job_id, title=posting.title, company=posting.company, location=posting.location,
         description=posting.description, ats=posting.ats.value if posting.ats else None,
     )
-    return await applications.get(app.id) or app
+    return await applications.get(app.id) or app, posting.description
+
+
+async def _score(
+    applications: ApplicationRepository, app: Application, posting_text: str, stored: StoredProfile | None,
+    preferences: UserSettings, llm,
+) -> Application:
+    """Score the job against the profile (LLM when configured, keywords otherwise)."""
+    if stored is None or not posting_text:
+        return app
+    match = await score_job(
+        posting_text, app.title, stored.profile, model=llm,
+        skip_below=preferences.skip_threshold, tailored_above=max(preferences.skip_threshold, TAILORED_ABOVE),
+        profile_summary=stored.profile.summary,
+    )
+    details = {"reasons": match.reasons, "missing": match.missing, "effort": match.effort.value,
+               "source": match.source.value}
+    return await applications.record_score(app.id, match.score, details) or app
 
 
 def router() -> Router:
     r = Router(name=__name__)
 
     @r.message(_has_links)
-    async def on_links(message: Message, applications: ApplicationRepository, settings) -> None:
+    async def on_links(
+        message: Message,
+        applications: ApplicationRepository,
+        profiles: ProfileRepository,
+        user_settings: UserSettingsRepository,
+        queue: ApplicationQueue,
+        settings,
+        llm=None,
+    ) -> None:
+        user_id = message.from_user.id
         links = extract_links(message)
         if len(links) > MAX_LINKS_PER_MESSAGE:
             await message.answer(f"That is {len(links)} links; I take up to {MAX_LINKS_PER_MESSAGE} per message.")
@@ -79,12 +114,23 @@ def router() -> Router:
             )
             app = intake.application
             if intake.created:
-                app = await _describe(applications, app, settings.url_allow_hosts)
+                app, posting_text = await _describe(applications, app, settings.url_allow_hosts)
+                preferences = await user_settings.get(user_id)
+                stored = await profiles.get(user_id)
+                app = await _score(applications, app, posting_text, stored, preferences, llm)
                 app = await applications.transition(
                     app.id, ApplicationStatus.AWAITING_APPROVAL,
-                    from_statuses=[ApplicationStatus.RECEIVED], note="asked the user",
+                    from_statuses=[ApplicationStatus.RECEIVED, ApplicationStatus.SCORED], note="asked the user",
                 ) or app
-                sent = await message.answer(card_text(app), reply_markup=card_keyboard(app))
+                note = ""
+                threshold = preferences.auto_apply_threshold
+                if threshold is not None and app.score is not None and app.score >= threshold:
+                    app, note = await queue_application(
+                        app, user_id, applications=applications, profiles=profiles,
+                        user_settings=user_settings, queue=queue,
+                    )
+                    note = f"Auto-apply (match ≥ {threshold}): {note}\n\n"
+                sent = await message.answer(note + card_text(app), reply_markup=card_keyboard(app))
             else:
                 sent = await message.answer(
                     f"You sent this job before (#{app.id}); it is {app.status.label}.\n\n" + card_text(app),

@@ -11,6 +11,7 @@ import asyncpg
 from storage.models import TRANSITIONS, Application, ApplicationStatus
 
 _APP_COLUMNS = """a.id, a.user_id, a.job_id, j.url, j.canonical_url, a.status, j.title, j.company, j.location,
+                  a.score, a.score_reasons,
                   a.card_chat_id, a.card_message_id, a.error, a.outcome, a.submit_started_at,
                   a.submitted_at, a.created_at, a.updated_at"""
 
@@ -135,6 +136,17 @@ class ApplicationRepository:
                    ats = COALESCE(ats, $6), fetched_at = now()
                WHERE id = $1""",
             job_id, title, company, location, description, ats,
+        )
+
+    async def record_score(self, application_id: int, score: int, details: dict[str, object]) -> Application | None:
+        """received → scored, with the score and its reasons, in one guarded statement."""
+        await self._pool.execute(
+            "UPDATE applications SET score = $2, score_reasons = $3 WHERE id = $1 AND status = 'received'",
+            application_id, score, details,
+        )
+        return await self.transition(
+            application_id, ApplicationStatus.SCORED, from_statuses=[ApplicationStatus.RECEIVED],
+            note=f"match {score}/100 ({details.get('source', '?')})",
         )
 
     async def attempts(self, application_id: int) -> int:

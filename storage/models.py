@@ -191,6 +191,8 @@ class Application(BaseModel):
     title: str | None = None
     company: str | None = None
     location: str | None = None
+    score: float | None = None
+    score_reasons: dict[str, Any] | None = None  # {"reasons": [...], "missing": [...], "effort": ..., "source": ...}
     card_chat_id: int | None = None
     card_message_id: int | None = None
     error: str | None = None
