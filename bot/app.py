@@ -14,6 +14,8 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import DefaultKeyBuilder
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import ErrorEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from arq import Worker
@@ -30,6 +32,7 @@ from automation.worker import build_worker
 from bot.config import Settings
 from bot.notifier import TelegramNotifier
 from bot.sending import install_sender
+from bot.web import WebServer, start_web
 from handlers import build_router
 from handlers.access import AccessMiddleware
 from handlers.start import COMMANDS
@@ -155,6 +158,11 @@ class Services:
 
 def build_dispatcher(services: Services) -> Dispatcher:
     dp = Dispatcher(
+        # Dialogs in progress live in Redis, so a restart mid-dialog loses nothing; the prefix keeps bots apart.
+        storage=RedisStorage.from_url(
+            services.settings.redis_url,
+            key_builder=DefaultKeyBuilder(prefix=f"nyx-fsm:{services.settings.queue_name}"),
+        ),
         settings=services.settings,
         users=services.users,
         profiles=services.profiles,
@@ -211,6 +219,8 @@ class NyxApp:
     _tasks: list[asyncio.Task] = field(default_factory=list)
     _scheduler: AsyncIOScheduler | None = None
     _worker: Worker | None = None
+    _web: WebServer | None = None
+    _stopped: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def start(self) -> None:
         services = self.services
@@ -227,9 +237,24 @@ class NyxApp:
             scheduler = build_scheduler(services.scheduler_deps())
             scheduler.start()
             self._scheduler = scheduler
+        settings = services.settings
         if self.roles.bot:
             self.dispatcher = build_dispatcher(services)
             await services.bot.set_my_commands(COMMANDS)
+        if settings.http_port is not None:
+            self._web = await start_web(
+                host=settings.http_host, port=settings.http_port, pool=services.pool,
+                dispatcher=self.dispatcher, bot=services.bot,
+                webhook_url=settings.webhook_url if self.roles.bot else None,
+                webhook_secret=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+            )
+        if self.roles.bot and settings.webhook_url:
+            await services.bot.set_webhook(
+                settings.webhook_url, secret_token=settings.webhook_secret.get_secret_value(),
+                allowed_updates=self.dispatcher.resolve_used_update_types(),
+            )
+        elif self.roles.bot:
+            await services.bot.delete_webhook()  # polling and a webhook exclude each other
             self._tasks.append(
                 asyncio.create_task(
                     self.dispatcher.start_polling(services.bot, handle_signals=False, close_bot_session=False),
@@ -238,12 +263,18 @@ class NyxApp:
             )
 
     async def wait(self) -> None:
-        """Run until a part stops; a part that crashes stops the process with its error."""
-        done, _ = await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
+        """Run until a part stops (or stop() is called); a part that crashes stops the process with its error."""
+        stopped = asyncio.ensure_future(self._stopped.wait())
+        done, _ = await asyncio.wait([*self._tasks, stopped], return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
         for task in done:
-            task.result()
+            if task is not stopped:
+                task.result()
 
     async def stop(self) -> None:
+        self._stopped.set()
+        if self._web is not None:
+            await self._web.stop()
         if self.dispatcher is not None:
             with contextlib.suppress(RuntimeError):
                 await self.dispatcher.stop_polling()
@@ -259,3 +290,5 @@ class NyxApp:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.dispatcher is not None:
+            await self.dispatcher.storage.close()

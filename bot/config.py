@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -31,6 +32,17 @@ class Settings(BaseSettings):
     )
     allowed_user_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list, description="Comma-separated Telegram user ids allowed to use the bot"
+    )
+
+    webhook_url: str | None = Field(
+        default=None, description="Public https URL Telegram posts updates to; polling when unset"
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret token Telegram sends with every webhook request (1-256 of A-Z a-z 0-9 _ -)"
+    )
+    http_host: str = Field(default="127.0.0.1", description="Where the webhook, /healthz and /metrics listen")
+    http_port: int | None = Field(
+        default=None, ge=0, le=65535, description="Port for the webhook, /healthz and /metrics; off when unset"
     )
 
     # Storage and queue
@@ -96,12 +108,25 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value or None
 
-    @field_validator("llm_base_url", "telegram_api_base")
+    @field_validator("llm_base_url", "telegram_api_base", "webhook_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL")
         return value.rstrip("/") if value else None
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> Settings:
+        if self.webhook_url and (self.webhook_secret is None or self.http_port is None):
+            raise ValueError("WEBHOOK_URL needs WEBHOOK_SECRET and HTTP_PORT too")
+        return self
 
     @property
     def llm_configured(self) -> bool:
@@ -115,7 +140,7 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
-            name = ".".join(str(part) for part in error["loc"]).upper() or "settings"
+            name = ".".join(str(part) for part in error["loc"]).upper()
             reason = "is required" if error["type"] == "missing" else error["msg"].removeprefix("Value error, ")
-            lines.append(f"{name} {reason}")
+            lines.append(f"{name} {reason}" if name else reason)
         raise SettingsError("; ".join(lines)) from None

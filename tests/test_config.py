@@ -50,3 +50,11 @@ def _root() -> str:
     from pathlib import Path
 
     return str(Path(__file__).resolve().parent.parent)
+
+
+def test_webhook_needs_its_secret_and_port():
+    with pytest.raises(SettingsError, match="^WEBHOOK_URL needs WEBHOOK_SECRET and HTTP_PORT too$"):
+        load_settings(_env_file=None, telegram_bot_token="1:abcdef", webhook_url="https://bot.example/hook")
+    with pytest.raises(SettingsError, match="WEBHOOK_SECRET must be 1-256 characters"):
+        load_settings(_env_file=None, telegram_bot_token="1:abcdef", webhook_url="https://bot.example/hook",
+                      webhook_secret="has spaces", http_port=8080)
