@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -280,3 +282,291 @@ async def page_state(
     if not raw:
         return None
     return PageState(raw["url"], raw["confirmation"], tuple(raw["errors"]), raw["busy"])
+
+
+# --- Choosing among options: selects, radio groups, button groups, listbox entries ---
+
+# Tags the index-th element matching the selector, in document order.
+MARK_NTH_JS = """
+(selector, index, marker) => {
+  document.querySelectorAll('[' + marker + ']').forEach(e => e.removeAttribute(marker));
+  const el = document.querySelectorAll(selector)[index];
+  if (!el) return false;
+  el.setAttribute(marker, '1');
+  return true;
+}
+"""
+
+# Focus a text field and select its text, so typing replaces it and the field keeps focus.
+FOCUS_FOR_TYPING_JS = """
+(selector) => {
+  const el = document.querySelector(selector);
+  if (!el) return false;
+  el.focus();
+  if (typeof el.select === 'function') el.select();
+  return document.activeElement === el;
+}
+"""
+
+# Each matching option's text while at least one of them shows (null for hidden ones), else null.
+LISTED_OPTIONS_JS = """
+(selector) => {
+  const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const options = [...document.querySelectorAll(selector)];
+  if (!options.some(shown)) return null;
+  return options.map(el => shown(el) ? (el.innerText || el.textContent || '').replace(/\\s+/g, ' ').trim() : null);
+}
+"""
+
+OPTION_MARKER = "data-nyx-option"
+# A saved answer that declines, in the words forms use for it ("Decline To Self Identify", "I don't wish to answer").
+DECLINE_WORDS = re.compile(
+    r"\b(decline|prefer not|rather not|choose not|not to (say|answer|disclose|self identify)|do not wish|don t wish)\b"
+)
+
+
+def option_key(text: str) -> str:
+    """Text as a matcher compares it: any case, no accents, punctuation or repeated whitespace."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[\W_]+", " ", plain).split())
+
+
+def best_option(answer: str, options: Sequence[str]) -> int | None:
+    """Index of the option that says what `answer` says, or None when none (or several equally) do.
+
+    Exact text first (ignoring case, whitespace and punctuation), then one option that starts
+    with the answer's words or whose words start the answer ("Yes" for "Yes, I am"), then the
+    option whose words contain the answer's words (or the reverse) with the fewest left over
+    ("London, England, United Kingdom" for "London, United Kingdom").
+    """
+    wanted = option_key(answer)
+    if not wanted:
+        return None
+    keys = [option_key(option) for option in options]
+    if wanted in keys:
+        return keys.index(wanted)
+    prefixed = [
+        i for i, key in enumerate(keys) if key and (key.startswith(wanted + " ") or wanted.startswith(key + " "))
+    ]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    words = set(wanted.split())
+    overlapping = sorted(
+        (len(words ^ option_words), i)
+        for i, key in enumerate(keys)
+        if (option_words := set(key.split())) and (words <= option_words or option_words <= words)
+    )
+    if overlapping and (len(overlapping) == 1 or overlapping[0][0] < overlapping[1][0]):
+        return overlapping[0][1]
+    return None
+
+
+def decline_option(options: Sequence[str]) -> int | None:
+    """Index of the option that declines to answer (EEO questions), or None."""
+    return next((i for i, option in enumerate(options) if DECLINE_WORDS.search(option_key(option))), None)
+
+
+async def click_nth(browser: BrowserSession, selector: str, index: int) -> bool:
+    """One real click on the index-th element matching `selector`; False if there is none."""
+    if not await evaluate(browser, MARK_NTH_JS, selector, index, OPTION_MARKER):
+        return False
+    await click(browser, f"[{OPTION_MARKER}]")
+    return True
+
+
+async def pick_listed_option(
+    browser: BrowserSession, options_selector: str, answer: str, timeout_s: float
+) -> str | None:
+    """Once a listbox shows its options, click the shown one that best matches `answer`.
+
+    Returns the chosen option's text, or None if no option showed or none matches.
+    """
+    shown = await wait_until(browser, LISTED_OPTIONS_JS, options_selector, timeout_s=timeout_s)
+    if not shown:
+        return None
+    candidates = [(index, text) for index, text in enumerate(shown) if text is not None]
+    best = best_option(answer, [text for _, text in candidates])
+    if best is None:
+        return None
+    index, text = candidates[best]
+    return text if await click_nth(browser, options_selector, index) else None
+
+
+async def type_text(browser: BrowserSession, selector: str, text: str) -> bool:
+    """Replace a field's text by typing (trusted input events) and leave it focused, as an
+    autocomplete needs to show its suggestions; False if the field is not there."""
+    if not await evaluate(browser, FOCUS_FOR_TYPING_JS, selector):
+        return False
+    session = await browser.get_or_create_cdp_session()
+    await session.cdp_client.send.Input.insertText(params={"text": text}, session_id=session.session_id)
+    return True
+
+
+# Every question under `rootSelector` in page order: text-like controls, selects and file inputs
+# one by one; radios and checkboxes grouped by name, with their options. `questionSelector` and
+# `labelSelector` name the wrapper a site puts round each question and the element in it that
+# holds the question's text (Lever: `.application-question` / `.application-label`), for labels
+# that are not bound to the control.
+READ_QUESTIONS_JS = """
+(rootSelector, questionSelector, labelSelector) => {
+  const root = document.querySelector(rootSelector) || document;
+  const skipTypes = new Set(['hidden', 'submit', 'button', 'reset', 'image']);
+  const clean = (text) => (text || '').replace(/[*\\u2731]/g, ' ').replace(/\\s+/g, ' ').trim();
+  const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const byIds = (ids) => (ids || '').split(/\\s+/).filter(Boolean).map(id => document.getElementById(id))
+    .filter(Boolean).map(n => n.innerText).join(' ');
+  const hookName = (el) => ['data-ui', 'data-qa', 'data-testid'].find(name => el.getAttribute(name));
+  const hook = (el) => hookName(el) ? el.getAttribute(hookName(el)) : '';
+  const byName = (el) => el.tagName.toLowerCase() + '[name="' + CSS.escape(el.name) + '"]';
+  const selectorFor = (el) => el.id ? '#' + CSS.escape(el.id) : el.name ? byName(el)
+    : hook(el) ? el.tagName.toLowerCase() + '[' + hookName(el) + '="' + CSS.escape(hook(el)) + '"]' : null;
+  const hinted = (el) => {
+    const question = questionSelector && el.closest(questionSelector);
+    const label = question && labelSelector && question.querySelector(labelSelector);
+    return label && !label.contains(el) ? label.innerText : '';
+  };
+  // A fieldset or ARIA group around one radio/checkbox name carries the question's text.
+  const groupOf = (el) => {
+    const group = el.closest('fieldset, [role="radiogroup"], [role="group"]');
+    const own = group && [...group.querySelectorAll('input, select, textarea')].every(c => c.name === el.name);
+    return own ? group : null;
+  };
+  const groupLabel = (group) => {
+    if (!group) return '';
+    const legend = group.querySelector('legend');
+    return byIds(group.getAttribute('aria-labelledby')) || group.getAttribute('aria-label')
+      || (legend ? legend.innerText : '');
+  };
+  const ownLabel = (el) => {
+    const referenced = byIds(el.getAttribute('aria-labelledby'));
+    if (referenced.trim()) return referenced;
+    const bound = [...(el.labels || [])].find(l => !l.contains(el));
+    if (bound) return bound.innerText;
+    const hint = hinted(el);
+    if (hint) return hint;
+    const wrapping = el.labels && el.labels[0];
+    if (wrapping && wrapping.innerText.trim()) return wrapping.innerText;
+    return el.getAttribute('aria-label') || el.placeholder || el.name || el.id || hook(el);
+  };
+  const optionLabel = (el) => {
+    const bound = el.labels && el.labels[0];
+    return clean(bound ? bound.innerText : (el.getAttribute('aria-label') || byIds(el.getAttribute('aria-labelledby'))))
+      || el.value;
+  };
+  const fileValue = (el) => {
+    if (el.files && el.files.length) return [...el.files].map(f => f.name).join(', ');
+    const box = el.closest('.file-upload, [class*="upload"]');
+    const chosen = box && box.querySelector('.file-upload__filename, [class*="filename"]');
+    return chosen ? chosen.innerText.trim() : '';
+  };
+  const isRequired = (el) => el.required || el.getAttribute('aria-required') === 'true';
+  const questions = [];
+  const groups = new Map();
+  const seen = new Set();
+  for (const el of root.querySelectorAll('input, textarea, select')) {
+    const type = (el.type || '').toLowerCase();
+    if (skipTypes.has(type)) continue;
+    if (type === 'radio' || type === 'checkbox') {
+      const key = el.name || el.id;
+      if (!key) continue;
+      let question = groups.get(key);
+      if (!question) {
+        const group = groupOf(el);
+        const raw = groupLabel(group) || hinted(el) || ownLabel(el);
+        question = {
+          kind: type, name: el.name || '', id: el.name ? '' : el.id, hook: hook(el),
+          selector: el.name ? byName(el) : '#' + CSS.escape(el.id), label: clean(raw),
+          required: /[*\\u2731]/.test(raw) || (!!group && group.getAttribute('aria-required') === 'true'),
+          value: '', choices: [], visible: false,
+        };
+        groups.set(key, question);
+        questions.push(question);
+      }
+      question.required = question.required || isRequired(el);
+      question.visible = question.visible || shown(el) || [...(el.labels || [])].some(shown);
+      question.choices.push({
+        label: optionLabel(el), value: el.value, checked: el.checked,
+        selector: el.id ? '#' + CSS.escape(el.id) : byName(el) + '[value="' + CSS.escape(el.value) + '"]',
+      });
+      continue;
+    }
+    if (type !== 'file' && !shown(el)) continue;
+    const selector = selectorFor(el);
+    if (!selector || seen.has(selector)) continue;
+    seen.add(selector);
+    const raw = ownLabel(el);
+    const tag = el.tagName.toLowerCase();
+    const question = {
+      kind: tag === 'select' ? 'select' : tag === 'textarea' ? 'textarea' : type === 'file' ? 'file' : 'text',
+      name: el.name || '', id: el.id || '', hook: hook(el), selector, label: clean(raw) || el.name || el.id,
+      required: isRequired(el) || /[*\\u2731]/.test(raw), value: '', choices: [], visible: true,
+    };
+    if (el instanceof HTMLSelectElement) {
+      question.choices = [...el.options].filter(o => o.value !== '' && !o.disabled)
+        .map(o => ({label: clean(o.text), value: o.value, checked: o.selected, selector: ''}));
+      const chosen = el.selectedIndex >= 0 ? el.options[el.selectedIndex] : null;
+      question.value = chosen && chosen.value !== '' && !chosen.disabled ? clean(chosen.text) : '';
+    } else {
+      question.value = type === 'file' ? fileValue(el) : el.value;
+    }
+    questions.push(question);
+  }
+  for (const question of groups.values()) {
+    question.value = question.choices.filter(c => c.checked).map(c => c.label).join(', ');
+  }
+  return questions.filter(q => q.visible).map(({visible, ...question}) => question);
+}
+"""
+
+# Ticks or unticks like a user's click, so the page's own click/input/change handlers run
+# (React tracks checkboxes and radios through the click event, not through `checked`).
+SET_CHECKED_JS = """
+(selector, checked) => {
+  const el = document.querySelector(selector);
+  if (!el) return {found: false};
+  if (el.checked !== checked) el.click();
+  return {found: true, checked: el.checked};
+}
+"""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a select, or one radio/checkbox of a group."""
+
+    label: str
+    value: str
+    checked: bool
+    selector: str  # radios/checkboxes: the input itself; select options: ""
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question on a form: a text control, a select, a file input, or a radio/checkbox group."""
+
+    kind: str  # "text" | "textarea" | "select" | "file" | "radio" | "checkbox"
+    name: str
+    id: str
+    hook: str  # data-ui / data-qa / data-testid
+    selector: str  # the control, or for groups the first input with the group's name
+    label: str
+    required: bool
+    value: str  # as shown: text, chosen option's label, checked labels joined by ", ", file names
+    choices: tuple[Choice, ...] = ()
+
+
+async def read_questions(
+    browser: BrowserSession,
+    root_selector: str,
+    question_selector: str | None = None,
+    label_selector: str | None = None,
+) -> list[Question]:
+    rows = await evaluate(browser, READ_QUESTIONS_JS, root_selector, question_selector, label_selector) or []
+    return [Question(**{**row, "choices": tuple(Choice(**choice) for choice in row["choices"])}) for row in rows]
+
+
+async def set_checked(browser: BrowserSession, selector: str, checked: bool = True) -> bool:
+    """Tick (or untick) a checkbox or radio as a click would; False if missing or it would not change."""
+    outcome = await evaluate(browser, SET_CHECKED_JS, selector, checked)
+    return bool(outcome and outcome.get("found") and outcome.get("checked") == checked)

@@ -22,7 +22,12 @@ from automation.adapters.base import (
     SubmitResult,
     UnsupportedForm,
 )
+from automation.adapters.ashby import AshbyAdapter
 from automation.adapters.greenhouse import GreenhouseAdapter
+from automation.adapters.greenhouse_classic import ClassicGreenhouseAdapter
+from automation.adapters.lever import LeverAdapter
+from automation.adapters.smartrecruiters import SmartRecruitersAdapter
+from automation.adapters.workable import WorkableAdapter
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -30,18 +35,31 @@ if TYPE_CHECKING:
 __all__ = [
     "ADAPTERS",
     "ApplicantFiles",
+    "AshbyAdapter",
+    "ClassicGreenhouseAdapter",
     "FieldReading",
     "FilledForm",
     "FormAdapter",
     "GreenhouseAdapter",
+    "LeverAdapter",
+    "SmartRecruitersAdapter",
     "SubmitOutcome",
     "SubmitResult",
     "UnsupportedForm",
+    "WorkableAdapter",
     "detect_adapter",
     "open_application",
 ]
 
-ADAPTERS: tuple[type[FormAdapter], ...] = (GreenhouseAdapter,)
+# The classic Greenhouse form before the new one: both claim boards.greenhouse.io.
+ADAPTERS: tuple[type[FormAdapter], ...] = (
+    ClassicGreenhouseAdapter,
+    GreenhouseAdapter,
+    AshbyAdapter,
+    SmartRecruitersAdapter,
+    LeverAdapter,
+    WorkableAdapter,
+)
 
 FORM_APPEAR_TIMEOUT_S = 3.0
 MAX_STEPS = 3  # e.g. careers page -> "Apply" button -> embedded ATS frame

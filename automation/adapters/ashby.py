@@ -1,0 +1,281 @@
+"""Ashby application forms (jobs.ashbyhq.com/<company>/<job>/application).
+
+Ashby renders its form with React and without a `<form>` element: every question is a
+`.ashby-application-form-field-entry` block with a label. Name, e-mail and résumé have
+stable system ids (`_systemfield_*`); phone, links and custom questions have generated
+ids and are known only by their label. Yes/no questions are a pair of toggle buttons,
+single choices a combobox whose listbox opens on click. No LLM is involved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from automation import page_js
+from automation.adapters.base import (
+    ApplicantFiles,
+    FieldReading,
+    FilledForm,
+    FormAdapter,
+    SubmitResult,
+    UnsupportedForm,
+)
+from automation.adapters.greenhouse import intended_value
+from automation.adapters.lever import SubmitSignals, choose, saved_answer, submit_form
+from automation.page_js import Choice, Control, option_key
+
+if TYPE_CHECKING:
+    from browser_use import BrowserSession
+
+    from storage.models import Profile
+
+ASHBY_HOSTS = frozenset({"jobs.ashbyhq.com"})
+ENTRY_SELECTOR = ".ashby-application-form-field-entry"
+LABEL_SELECTOR = ".ashby-application-form-question-title, label"
+ASHBY_SIGNALS = SubmitSignals(
+    ats="ashby",
+    submit_candidates=".ashby-application-form-submit-button, .ashby-application-form-container button",
+    errors=(
+        ".ashby-application-form-container [role='alert'], .ashby-application-form-container [class*='errorMessage']"
+    ),
+    busy=".ashby-application-form-submit-button[disabled], .ashby-application-form-container [aria-busy='true']",
+)
+
+SYSTEM_FIELDS: dict[str, Callable[[Profile], str | None]] = {
+    "_systemfield_name": lambda profile: profile.full_name,
+    "_systemfield_email": lambda profile: str(profile.email),
+    "_systemfield_phone": lambda profile: profile.phone,
+    "_systemfield_location": lambda profile: profile.location,
+}
+PHONE_LABEL = re.compile(r"^((mobile|cell|home|work) )?phone( number)?$")
+RESUME_LABEL = re.compile(r"\b(resume|cv)\b")
+COVER_LETTER_LABEL = re.compile(r"\bcover letter\b")
+
+LISTBOX_TIMEOUT_S = 5.0
+ATTACHMENT_TIMEOUT_S = 10.0
+POLL_INTERVAL_S = 0.2
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One question block as the page shows it."""
+
+    scope: str  # selects the block itself
+    kind: str  # "text" | "file" | "select" | "combobox" | "buttons" | "other"
+    id: str
+    selector: str  # the input (for "buttons": the buttons)
+    tag: str
+    type: str
+    label: str
+    required: bool
+    value: str  # as shown: text, file name, chosen option or pressed button
+    options: tuple[str, ...]  # "buttons" and "select": their captions
+    options_selector: str  # "buttons": the buttons; "combobox": its listbox's options; "select": its options
+
+    @property
+    def control(self) -> Control:
+        role = "combobox" if self.kind == "combobox" else ""
+        return Control(self.id, self.selector, self.tag, self.type, role, self.label, self.required, self.value)
+
+
+@dataclass(frozen=True)
+class _Planned:
+    entry: _Entry
+    value: str | None  # what should show once filled; None: the profile says nothing
+
+
+class AshbyAdapter(FormAdapter):
+    name = "ashby"
+
+    @classmethod
+    def matches_url(cls, url: str) -> bool:
+        return (urlsplit(url).hostname or "").lower() in ASHBY_HOSTS
+
+    @classmethod
+    async def matches_page(cls, browser: BrowserSession) -> bool:
+        return bool(await page_js.evaluate(browser, _FORM_PRESENT_JS, ENTRY_SELECTOR))
+
+    @classmethod
+    async def embedded_form_url(cls, browser: BrowserSession) -> str | None:
+        return await page_js.evaluate(browser, _EMBED_URL_JS)
+
+    async def fill(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> FilledForm:
+        if not await self.matches_page(browser):
+            raise UnsupportedForm("No Ashby application form on this page.")
+        entries = await _read_entries(browser)
+        plan = [_Planned(entry, await _answer(browser, entry, profile, files)) for entry in entries]
+        after = await _read_after_uploads(browser, plan)
+        return FilledForm(
+            ats=self.name,
+            url=await page_js.current_url(browser),
+            fields=[_reading(planned, after.get(planned.entry.scope)) for planned in plan],
+            screenshot=await browser.take_screenshot(full_page=True),
+        )
+
+    async def submit(self, browser: BrowserSession) -> SubmitResult:
+        return await submit_form(browser, ASHBY_SIGNALS)
+
+
+async def _read_entries(browser: BrowserSession) -> list[_Entry]:
+    rows = await page_js.evaluate(browser, _ENTRIES_JS, ENTRY_SELECTOR, LABEL_SELECTOR) or []
+    return [_Entry(**{**row, "options": tuple(row["options"])}) for row in rows]
+
+
+async def _answer(browser: BrowserSession, entry: _Entry, profile: Profile, files: ApplicantFiles) -> str | None:
+    """Put the profile's answer into one question block; returns what should now show there."""
+    if entry.kind == "file":
+        path = _file_for(entry, files)
+        if path is not None:
+            await page_js.set_files(browser, entry.selector, [path])
+        return path.name if path else None
+    if entry.kind == "text":
+        value = _text_value(entry, profile, files)
+        if value is not None:
+            await page_js.set_value(browser, entry.selector, value)
+        return value
+    answer = saved_answer(entry.label, profile)
+    if answer is None or entry.kind == "other":
+        return None
+    if entry.value and choose(answer, _choices([entry.value])) == 0:
+        return entry.value  # already chosen; clicking a toggle again would undo it
+    if entry.kind in ("buttons", "select"):
+        index = choose(answer, _choices(entry.options))
+        if index is None:
+            return answer
+        done = (
+            await page_js.click_nth(browser, entry.options_selector, index)
+            if entry.kind == "buttons"
+            else await page_js.set_value(browser, entry.selector, entry.options[index])
+        )
+        return entry.options[index] if done else answer
+    # combobox: its listbox opens on click
+    await page_js.click(browser, entry.selector)
+    chosen = await page_js.pick_listed_option(browser, entry.options_selector, answer, timeout_s=LISTBOX_TIMEOUT_S)
+    if chosen is None:
+        await page_js.evaluate(browser, "() => document.activeElement && document.activeElement.blur()")
+    return chosen or answer
+
+
+def _text_value(entry: _Entry, profile: Profile, files: ApplicantFiles) -> str | None:
+    if entry.id in SYSTEM_FIELDS:
+        return SYSTEM_FIELDS[entry.id](profile)
+    if PHONE_LABEL.match(option_key(entry.label)):
+        return profile.phone
+    # Location and links by label, as on Greenhouse; then the saved answers.
+    return intended_value(entry.control, profile, files) or saved_answer(entry.label, profile)
+
+
+def _choices(captions: tuple[str, ...] | list[str]) -> list[Choice]:
+    return [Choice(label=caption, value=caption, checked=False, selector="") for caption in captions]
+
+
+def _file_for(entry: _Entry, files: ApplicantFiles) -> Path | None:
+    label = option_key(entry.label)
+    if entry.id == "_systemfield_resume" or (not entry.id.startswith("_systemfield") and RESUME_LABEL.search(label)):
+        return files.resume
+    if COVER_LETTER_LABEL.search(label):
+        return files.cover_letter
+    return None
+
+
+async def _read_after_uploads(browser: BrowserSession, plan: list[_Planned]) -> dict[str, _Entry]:
+    """Read the form back once every attached file shows (the page may upload it first)."""
+    uploads = {planned.entry.scope for planned in plan if planned.entry.kind == "file" and planned.value}
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + ATTACHMENT_TIMEOUT_S
+    while True:
+        after = {entry.scope: entry for entry in await _read_entries(browser)}
+        pending = [scope for scope in uploads if not (after.get(scope) and after[scope].value)]
+        if not pending or loop.time() >= deadline:
+            return after
+        await asyncio.sleep(POLL_INTERVAL_S)
+
+
+def _reading(planned: _Planned, now: _Entry | None) -> FieldReading:
+    entry = planned.entry
+    return FieldReading(
+        label=entry.label,
+        selector=entry.selector or entry.scope,
+        intended=planned.value,
+        actual=now.value if now else None,
+        required=entry.required,
+    )
+
+
+_FORM_PRESENT_JS = """
+(entrySelector) => {
+  const shown = (el) => el.getClientRects().length > 0;
+  const email = document.querySelector('#_systemfield_email, [name="_systemfield_email"]');
+  return !!(email && shown(email) && email.closest(entrySelector));
+}
+"""
+
+_EMBED_URL_JS = """
+() => {
+  const frame = document.querySelector('#ashby_embed iframe, iframe[src*="jobs.ashbyhq.com"]');
+  return frame && /^https?:/.test(frame.src) ? frame.src : null;
+}
+"""
+
+# Every shown question block, tagged with data-nyx-field so it can be addressed again.
+_ENTRIES_JS = """
+(entrySelector, labelSelector) => {
+  const clean = (text) => (text || '').replace(/[*\\u2731]/g, ' ').replace(/\\s+/g, ' ').trim();
+  const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const caption = (el) => (el.innerText || el.textContent || '').replace(/\\s+/g, ' ').trim();
+  const entries = [...document.querySelectorAll(entrySelector)].filter(shown);
+  return entries.map((entry, index) => {
+    entry.setAttribute('data-nyx-field', String(index));
+    const scope = '[data-nyx-field="' + index + '"]';
+    const labelEl = entry.querySelector(labelSelector);
+    const raw = labelEl ? labelEl.innerText : '';
+    const row = {scope, kind: 'other', id: '', selector: '', tag: '', type: '', label: clean(raw),
+                 required: /[*\\u2731]/.test(raw), value: '', options: [], options_selector: ''};
+    const input = entry.querySelector('textarea, select, input:not([type=hidden]):not([type=checkbox])'
+      + ':not([type=radio]):not([type=button]):not([type=submit])');
+    const buttons = [...entry.querySelectorAll('button[aria-pressed]')];
+    if (input) {
+      row.id = input.id || input.name || '';
+      row.selector = input.id ? '#' + CSS.escape(input.id)
+        : input.name ? input.tagName.toLowerCase() + '[name="' + CSS.escape(input.name) + '"]'
+        : scope + ' ' + input.tagName.toLowerCase();
+      row.tag = input.tagName.toLowerCase();
+      row.type = (input.type || '').toLowerCase();
+      row.required = row.required || input.required || input.getAttribute('aria-required') === 'true';
+      if (row.type === 'file') {
+        row.kind = 'file';
+        row.value = input.files && input.files.length ? [...input.files].map(f => f.name).join(', ') : '';
+      } else if (input instanceof HTMLSelectElement) {
+        row.kind = 'select';
+        const options = [...input.options].filter(o => o.value !== '');
+        row.options = options.map(o => clean(o.text));
+        row.options_selector = row.selector + ' option:not([value=""])';
+        const chosen = input.selectedIndex >= 0 ? input.options[input.selectedIndex] : null;
+        row.value = chosen && chosen.value !== '' ? clean(chosen.text) : '';
+      } else if (input.getAttribute('role') === 'combobox') {
+        row.kind = 'combobox';
+        row.value = input.value;
+        const listbox = input.getAttribute('aria-controls') || input.getAttribute('aria-owns');
+        row.options_selector = listbox ? '#' + CSS.escape(listbox) + ' [role=option]' : scope + ' [role=option]';
+      } else {
+        row.kind = 'text';
+        row.value = input.value;
+      }
+    } else if (buttons.length) {
+      row.kind = 'buttons';
+      row.selector = scope + ' button[aria-pressed]';
+      row.options_selector = row.selector;
+      row.options = buttons.map(caption);
+      const pressed = buttons.find(b => b.getAttribute('aria-pressed') === 'true');
+      row.value = pressed ? caption(pressed) : '';
+    }
+    return row;
+  });
+}
+"""

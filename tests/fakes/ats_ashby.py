@@ -1,0 +1,191 @@
+"""A local Ashby-style job board (jobs.ashbyhq.com page shape) on 127.0.0.1.
+
+`GET /acme-rockets/<job>` is the posting with an "Apply for this Job" link to
+`/acme-rockets/<job>/application`, a React-style app with no `<form>`: it renders the
+fields from the posting's form definition, validates required ones inline, and POSTs
+multipart (`applicationForm` JSON plus the résumé file) to `/api/applications/<job>`,
+which validates again, records the submission and makes the page say "Thanks for
+applying". `/careers` embeds the application in Ashby's `#ashby_embed` frame.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import web
+
+TEMPLATE = Path(__file__).parent / "sites" / "ashby" / "application.html"
+
+BOARD = "acme-rockets"
+JOB_ID = "4b9c2a4e-58f1-4d0b-9d1e-6a7f3c2b1e90"
+COMPANY = "Acme Rockets"
+TITLE = "Staff Platform Engineer"
+
+PHONE = "9e2f1c0a-1f7e-4c1b-8a61-0d6c5f4e3b21"
+LINKEDIN = "5a0e7d3b-2c4f-4e8a-b1d9-7f6e5c4b3a20"
+WORK_AUTHORISATION = "d41c8e2a-7b3f-4a9e-8c1d-2e3f4a5b6c7d"
+HEARD_ABOUT = "0f1e2d3c-4b5a-4968-8776-655443322110"
+WHY_US = "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"
+START_DATE = "77c6b5a4-9382-4716-a5b4-c3d2e1f0a9b8"
+
+# The posting's application form as Ashby's API describes it: path, title, type, required.
+FORM_FIELDS: tuple[dict, ...] = (
+    {"path": "_systemfield_name", "title": "Name", "type": "String", "required": True},
+    {"path": "_systemfield_email", "title": "Email", "type": "Email", "required": True},
+    {"path": "_systemfield_resume", "title": "Resume", "type": "File", "required": True},
+    {"path": PHONE, "title": "Phone", "type": "Phone", "required": False},
+    {"path": LINKEDIN, "title": "LinkedIn", "type": "String", "required": False},
+    {"path": WORK_AUTHORISATION, "title": "Are you authorized to work in the United Kingdom?", "type": "Boolean",
+     "required": True},
+    {"path": HEARD_ABOUT, "title": "How did you hear about us?", "type": "ValueSelect", "required": True,
+     "options": ["LinkedIn", "A friend or colleague", "Conference or meetup", "Other"]},
+    {"path": WHY_US, "title": f"Why do you want to work at {COMPANY}?", "type": "LongText", "required": False},
+    {"path": START_DATE, "title": "When could you start?", "type": "String", "required": False},
+)
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+POSTING_PAGE = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{TITLE} @ {COMPANY}</title></head>
+<body><div id="root"><h1>{TITLE}</h1><p>London, United Kingdom &middot; Full time</p>
+<nav><a href="/{BOARD}/{JOB_ID}">Overview</a> <a href="/{BOARD}/{JOB_ID}/application">Application</a></nav>
+<p>{COMPANY} builds rockets for the rest of us.</p>
+<a class="ashby-job-posting-apply-button" href="/{BOARD}/{JOB_ID}/application">Apply for this Job</a>
+</div></body></html>"""
+
+EMBEDDING_PAGE = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Careers | {COMPANY}</title></head>
+<body><h1>Careers at {COMPANY}</h1>
+<div id="ashby_embed"><iframe title="Ashby job board" width="100%" height="1600" frameborder="0"
+  src="/{BOARD}/{JOB_ID}/application?embed=js"></iframe></div>
+</body></html>"""
+
+
+@dataclass(frozen=True)
+class AshbySubmission:
+    """One accepted application: field path -> submitted JSON value, and the uploaded files."""
+
+    values: dict[str, object]
+    files: dict[str, tuple[str, bytes]]  # field path -> (filename, content)
+
+
+@dataclass
+class AshbyJobSite:
+    host: str = "127.0.0.1"
+    submissions: list[AshbySubmission] = field(default_factory=list)
+    rejected_posts: int = 0
+    _runner: web.AppRunner | None = None
+    _port: int | None = None
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    @property
+    def base_url(self) -> str:
+        if self._port is None:
+            raise RuntimeError("the job site is not started")
+        return f"http://{self.host}:{self._port}"
+
+    def url_for(self, path: str) -> str:
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    @property
+    def posting_url(self) -> str:
+        return self.url_for(f"/{BOARD}/{JOB_ID}")
+
+    @property
+    def application_url(self) -> str:
+        return self.url_for(f"/{BOARD}/{JOB_ID}/application")
+
+    @property
+    def embedding_url(self) -> str:
+        return self.url_for("/careers")
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get(f"/{BOARD}/{JOB_ID}", _page(POSTING_PAGE))
+        app.router.add_get(f"/{BOARD}/{JOB_ID}/application", self._application)
+        app.router.add_post(f"/api/applications/{JOB_ID}", self._apply)
+        app.router.add_get("/careers", _page(EMBEDDING_PAGE))
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.host, 0).start()
+        self._port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> AshbyJobSite:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    async def wait_for_submission(self, timeout: float, count: int = 1) -> AshbySubmission:
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: len(self.submissions) >= count), timeout)
+            return self.submissions[count - 1]
+
+    async def _application(self, request: web.Request) -> web.Response:
+        return web.Response(text=render_application(), content_type="text/html")
+
+    async def _apply(self, request: web.Request) -> web.Response:
+        values: dict[str, object] = {}
+        files: dict[str, tuple[str, bytes]] = {}
+        for name, value in (await request.post()).items():
+            if isinstance(value, web.FileField):
+                files[name] = (value.filename, value.file.read())
+            elif name == "applicationForm":
+                values = {entry["path"]: entry["value"] for entry in json.loads(str(value))["fieldSubmissions"]}
+        errors = validate(values, files)
+        if errors:
+            self.rejected_posts += 1
+            return web.json_response({"success": False, "errors": errors}, status=422)
+        async with self._changed:
+            self.submissions.append(AshbySubmission(values, files))
+            self._changed.notify_all()
+        return web.json_response({"success": True})
+
+
+def validate(values: dict[str, object], files: dict[str, tuple[str, bytes]]) -> dict[str, str]:
+    """Server-side checks, keyed by field path."""
+    errors = {}
+    for entry in FORM_FIELDS:
+        path = entry["path"]
+        if entry["type"] == "File":
+            present = path in files and bool(files[path][1])
+        else:
+            value = values.get(path)
+            present = isinstance(value, bool) or bool(str(value or "").strip())
+        if entry["required"] and not present:
+            errors[path] = f"Missing entry for required field: {entry['title']}"
+    email = str(values.get("_systemfield_email") or "").strip()
+    if email and not EMAIL.match(email):
+        errors["_systemfield_email"] = "Invalid email address"
+    return errors
+
+
+def render_application() -> str:
+    app_data = {"jobPostingId": JOB_ID, "title": TITLE, "organization": COMPANY, "fields": FORM_FIELDS}
+    values = {
+        "title": html.escape(TITLE),
+        "company": html.escape(COMPANY),
+        "app_data": json.dumps(app_data).replace("</", "<\\/"),
+        "submit_url": f"/api/applications/{JOB_ID}",
+    }
+    page = TEMPLATE.read_text(encoding="utf-8")
+    for name, value in values.items():
+        page = page.replace("{{" + name + "}}", value)
+    return page
+
+
+def _page(body: str):
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(text=body, content_type="text/html")
+
+    return handler
