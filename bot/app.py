@@ -34,7 +34,7 @@ from bot.notifier import TelegramNotifier
 from bot.sending import install_sender
 from bot.web import WebServer, start_web
 from handlers import build_router
-from handlers.access import AccessMiddleware
+from handlers.access import AccessMiddleware, StaleCallbackMiddleware
 from handlers.start import COMMANDS
 from scheduler.jobs import SchedulerDeps, build_scheduler
 from storage.answers import AnswerRepository
@@ -175,6 +175,7 @@ def build_dispatcher(services: Services) -> Dispatcher:
         llm=services.llm,
     )
     dp.update.outer_middleware(AccessMiddleware(set(services.settings.allowed_user_ids), services.users))
+    dp.callback_query.outer_middleware(StaleCallbackMiddleware())
     dp.include_router(build_router())
 
     @dp.errors()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 
 from storage.users import UserRepository
@@ -49,10 +51,33 @@ class AccessMiddleware(BaseMiddleware):
 
     async def _refuse(self, update: Update, user_id: int) -> None:
         if isinstance(update.callback_query, CallbackQuery):
-            await update.callback_query.answer(REFUSAL, show_alert=True)
+            with contextlib.suppress(TelegramBadRequest):  # a stale tap cannot be answered any more
+                await update.callback_query.answer(REFUSAL, show_alert=True)
             return
         if user_id in self._refused or not isinstance(update.message, Message):
             return
         self._refused.add(user_id)
         log.info("refused a user who is not on the allowlist")
         await update.message.answer(REFUSAL)
+
+
+class StaleCallbackMiddleware(BaseMiddleware):
+    """A button tap Telegram no longer accepts an answer for (too old, or forged) is dropped quietly.
+
+    Everything a handler changed before answering is already consistent: state changes are single
+    guarded statements, so stopping at the answer leaves nothing half-done.
+    """
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        try:
+            return await handler(event, data)
+        except TelegramBadRequest as exc:
+            if "query is too old" not in exc.message and "query id is invalid" not in exc.message.lower():
+                raise
+            log.info("dropped the answer to a stale button tap: %s", exc.message)
+            return None

@@ -101,8 +101,7 @@ def settings(
     settings_overrides: dict[str, object],
 ) -> Settings:
     _, redis_url = embedded_services
-    return load_settings(
-        _env_file=None,
+    defaults: dict[str, object] = dict(
         telegram_bot_token=fake_telegram.token,
         telegram_api_base=fake_telegram.base_url,
         allowed_user_ids=str(ALLOWED_USER),
@@ -114,8 +113,8 @@ def settings(
         headless=False,
         url_allow_hosts="127.0.0.1",
         prompt_check_seconds=5,
-        **settings_overrides,
     )
+    return load_settings(_env_file=None, **(defaults | settings_overrides))
 
 
 @pytest_asyncio.fixture
