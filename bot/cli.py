@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import signal
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import typer
 
@@ -16,14 +18,17 @@ from bot.logs import configure_logging
 app = typer.Typer(help="Nyx Venatrix: a self-hosted job-application assistant in Telegram.", no_args_is_help=True)
 
 
-def _settings() -> Settings:
+def _settings(*, need_token: bool = True) -> Settings:
     try:
-        settings = load_settings()
+        settings = load_settings(need_token=need_token)
     except SettingsError as exc:
         typer.echo(f"nyx: configuration error: {exc}", err=True)
         raise typer.Exit(2) from None
-    secrets = [settings.telegram_bot_token.get_secret_value()]
-    secrets += [s.get_secret_value() for s in (settings.llm_api_key, settings.twocaptcha_api_key) if s]
+    secrets = [
+        s.get_secret_value()
+        for s in (settings.telegram_bot_token, settings.llm_api_key, settings.twocaptcha_api_key, settings.webhook_secret)
+        if s
+    ]
     configure_logging(settings.log_level, secrets=secrets)
     return settings
 
@@ -129,6 +134,47 @@ def doctor() -> None:
         typer.echo(result.line())
     if any(r.required and not r.ok for r in results):
         raise typer.Exit(1)
+
+
+@app.command()
+def fill(
+    url: str = typer.Argument(..., help="The job's application page"),
+    profile: Path | None = typer.Option(None, "--profile", help="YAML/JSON profile (default: PROFILE_FILE)"),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON"),
+    screenshot: Path | None = typer.Option(None, "--screenshot", help="Save the filled form as a PNG here"),
+) -> None:
+    """Fill a form from a profile without Telegram and stop before submitting; print what was found."""
+    from automation.adapters.base import UnsupportedForm
+    from automation.dry_run import dry_run
+    from automation.urls import UnsafeUrl
+    from bot.app import browser_options
+    from storage.profile_import import ProfileError, load_profile_file
+
+    settings = _settings(need_token=False)
+    path = profile or settings.profile_file
+    if path is None:
+        typer.echo("nyx: give a profile with --profile FILE or set PROFILE_FILE", err=True)
+        raise typer.Exit(2)
+    try:
+        loaded, resume = load_profile_file(path)
+        result = asyncio.run(
+            dry_run(url, loaded, resume, browser_options(settings), allow_hosts=settings.url_allow_hosts)
+        )
+    except (ProfileError, UnsafeUrl, UnsupportedForm) as exc:
+        typer.echo(f"nyx: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if screenshot is not None:
+        screenshot.write_bytes(result.form.screenshot)
+    if as_json:
+        typer.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
+        return
+    captchas = ", ".join(c.kind for c in result.captchas) or "none"
+    typer.echo(f"ATS: {result.ats}    CAPTCHA: {captchas}    form: {result.form.url}")
+    for field in result.form.fields:
+        mark = "ok " if field.ok and not (field.required and field.empty) else "!! "
+        typer.echo(f"{mark}{field.label[:40]:<40} {field.selector[:30]:<30} "
+                   f"intended={field.intended!r} actual={field.actual!r}")
+    typer.echo(f"{len(result.form.problems)} problem(s); nothing was submitted.")
 
 
 def main() -> None:  # pragma: no cover - console entry point

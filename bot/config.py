@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     # Telegram
-    telegram_bot_token: SecretStr = Field(description="Bot token from @BotFather")
+    telegram_bot_token: SecretStr | None = Field(default=None, description="Bot token from @BotFather")
     telegram_api_base: str | None = Field(
         default=None, description="Base URL of a custom Bot API server, e.g. http://localhost:8081"
     )
@@ -87,7 +87,9 @@ class Settings(BaseSettings):
 
     @field_validator("telegram_bot_token")
     @classmethod
-    def _token_shape(cls, value: SecretStr) -> SecretStr:
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
         token = value.get_secret_value()
         bot_id, _, secret = token.partition(":")
         if not bot_id.isdigit() or len(secret) < 5:
@@ -133,10 +135,13 @@ class Settings(BaseSettings):
         return self.llm_api_key is not None
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Build settings, turning a validation error into one line that names the setting."""
+def load_settings(*, need_token: bool = True, **overrides: object) -> Settings:
+    """Build settings, turning a validation error into one line that names the setting.
+
+    Only `nyx fill` works without a bot token.
+    """
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
@@ -144,3 +149,6 @@ def load_settings(**overrides: object) -> Settings:
             reason = "is required" if error["type"] == "missing" else error["msg"].removeprefix("Value error, ")
             lines.append(f"{name} {reason}" if name else reason)
         raise SettingsError("; ".join(lines)) from None
+    if need_token and settings.telegram_bot_token is None:
+        raise SettingsError("TELEGRAM_BOT_TOKEN is required")
+    return settings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
@@ -89,3 +90,46 @@ async def test_split_processes_insist_on_configured_databases(fake_telegram, tmp
     assert stderr.decode().strip() == (
         "nyx: configuration error: DATABASE_URL and REDIS_URL must be set (only `nyx run` embeds them)"
     )
+
+
+async def test_nyx_fill_reports_without_submitting(job_site, tmp_path, xvfb_display):
+    """The adapter developer's loop: no Telegram, no database, no token; nothing is submitted."""
+    from tests.fakes.ats_lever import LeverJobSite
+
+    resume = tmp_path / "cv.pdf"
+    resume.write_bytes(b"%PDF-1.4\n% cv\n%%EOF\n")
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(
+        "first_name: Ada\nlast_name: Lovelace\nemail: ada@example.org\nphone: '+44 20 7946 0000'\n"
+        "location: London, UK\nresume_path: cv.pdf\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "REDIS_"))}
+    env |= {"PYTHONPATH": str(ROOT), "CHROME_PATH": CHROMIUM, "URL_ALLOW_HOSTS": "127.0.0.1", "DISPLAY": xvfb_display}
+    shot = tmp_path / "form.png"
+    process = await _nyx("fill", job_site.posting_url, "--profile", str(profile), "--json", "--screenshot", str(shot),
+                         env=env, cwd=tmp_path)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 0, stderr.decode()[-2000:]
+    report = json.loads(stdout)
+    assert report["ats"] == "greenhouse" and report["captchas"] == []
+    email = next(f for f in report["fields"] if f["intended"] == "ada@example.org")
+    assert email["actual"] == "ada@example.org" and email["ok"]
+    assert shot.read_bytes().startswith(b"\x89PNG")
+    assert job_site.submissions == []
+
+    async with LeverJobSite() as lever:
+        process = await _nyx("fill", lever.apply_url, "--profile", str(profile), env=env, cwd=tmp_path)
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+    text = stdout.decode()
+    assert process.returncode == 0, stderr.decode()[-2000:]
+    assert text.startswith("ATS: lever    CAPTCHA: hcaptcha") and "nothing was submitted" in text
+
+
+async def test_nyx_fill_refuses_private_addresses(tmp_path):
+    profile = tmp_path / "profile.yaml"
+    profile.write_text("first_name: Ada\nlast_name: L\nemail: ada@example.org\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "URL_"))} | {"PYTHONPATH": str(ROOT)}
+    process = await _nyx("fill", "http://169.254.169.254/latest", "--profile", str(profile), env=env, cwd=tmp_path)
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 1
+    assert "link-local or cloud-metadata" in stderr.decode()
