@@ -92,7 +92,8 @@ class Services:
     llm: BaseChatModel | None
 
     @classmethod
-    async def connect(cls, settings: Settings) -> Services:
+    async def connect(cls, settings: Settings, *, pace_sending: bool = True) -> Services:
+        """`pace_sending=False` is for measuring the handlers alone; production always paces."""
         if not settings.database_url or not settings.redis_url:
             raise RuntimeError("DATABASE_URL and REDIS_URL must be resolved before connecting")
         pool = await create_pool(settings.database_url)
@@ -112,7 +113,8 @@ class Services:
             if isinstance(chat_id, int) and chat_id > 0:  # a private chat's id is its user's id
                 await users.set_active(chat_id, False)
 
-        install_sender(bot, on_blocked=blocked)
+        if pace_sending:
+            install_sender(bot, on_blocked=blocked)
         prompts = PromptRepository(pool)
         return cls(
             settings=settings,
