@@ -21,8 +21,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
-from automation.answers import QuestionClass, classify
 from automation.llm import LLMError, UsageCounter, ask_structured
+from automation.questions import QuestionClass, classify
 from storage.models import Profile
 
 log = logging.getLogger(__name__)

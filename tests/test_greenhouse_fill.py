@@ -17,11 +17,12 @@ from automation.adapters import (
 )
 from automation.browser import BrowserOptions, open_browser
 from storage.models import Links, Profile
-from tests.fakes.job_site import GreenhouseJobSite
+from tests.fakes.job_site import MOTIVATION, MOTIVATION_ID, SPONSORSHIP, SPONSORSHIP_ID, GreenhouseJobSite
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 HEARD_ABOUT = "How did you hear about this job?"
+WHY_ACME = "Reusable rockets that launch on schedule."
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -34,7 +35,11 @@ def profile() -> Profile:
         phone="+44 20 7946 0958",
         location="London, United Kingdom",
         links=Links(linkedin="https://www.linkedin.com/in/ada-lovelace", github="https://github.com/ada"),
-        answers={"how did you hear about this JOB?": "A friend at the Analytical Engine Society"},
+        answers={
+            "how did you hear about this JOB?": "A friend at the Analytical Engine Society",
+            SPONSORSHIP: "No",
+            MOTIVATION: WHY_ACME,
+        },
     )
 
 
@@ -72,6 +77,8 @@ async def test_fills_and_submits_the_posting_form(
             "GitHub URL": ("https://github.com/ada",) * 2,
             HEARD_ABOUT: ("A friend at the Analytical Engine Society",) * 2,
             "What is the most interesting system you have built?": (None, ""),
+            SPONSORSHIP: ("No", "No"),
+            MOTIVATION: (WHY_ACME, WHY_ACME),
         }
         assert filled.problems == []
         assert filled.screenshot.startswith(PNG_SIGNATURE)
@@ -90,6 +97,8 @@ async def test_fills_and_submits_the_posting_form(
         "question_30215431002": "https://www.linkedin.com/in/ada-lovelace",
         "question_30215434002": "https://github.com/ada",
         "question_30215432002": "A friend at the Analytical Engine Society",
+        SPONSORSHIP_ID: "0",
+        MOTIVATION_ID: WHY_ACME,
     }
     assert submission.files == {"resume": ("Ada Lovelace CV.pdf", resume.read_bytes())}
     assert len(job_site.submissions) == 1
@@ -120,7 +129,7 @@ async def test_required_fields_the_profile_cannot_fill_are_problems(
         adapter = await open_application(browser, job_site.posting_url)
         filled = await adapter.fill(browser, homeless, ApplicantFiles(resume=None))
 
-    assert {field.label for field in filled.problems} == {"Resume/CV", "Location (City)"}
+    assert {field.label for field in filled.problems} == {"Resume/CV", "Location (City)", SPONSORSHIP, MOTIVATION}
     assert readings_by_label(filled)[HEARD_ABOUT] == (None, "")
 
 

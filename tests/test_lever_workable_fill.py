@@ -17,7 +17,8 @@ from automation.adapters import (
     open_application,
 )
 from automation.adapters.base import FilledForm
-from automation.adapters.lever import choose, choose_many, country_for_phone
+from automation.adapters.controls import choose, choose_many
+from automation.adapters.profile_values import country_for_phone
 from automation.browser import BrowserOptions, open_browser
 from automation.page_js import Choice
 from storage.models import Links, Profile

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from automation import page_js
+from automation.adapters.ashby import AshbyAdapter
 from automation.adapters.base import (
     ApplicantFiles,
     FieldReading,
@@ -22,7 +23,6 @@ from automation.adapters.base import (
     SubmitResult,
     UnsupportedForm,
 )
-from automation.adapters.ashby import AshbyAdapter
 from automation.adapters.greenhouse import GreenhouseAdapter
 from automation.adapters.greenhouse_classic import ClassicGreenhouseAdapter
 from automation.adapters.lever import LeverAdapter

@@ -9,7 +9,6 @@ single choices a combobox whose listbox opens on click. No LLM is involved.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,15 +19,16 @@ from urllib.parse import urlsplit
 from automation import page_js
 from automation.adapters.base import (
     ApplicantFiles,
-    FieldReading,
     FilledForm,
-    FormAdapter,
     SubmitResult,
     UnsupportedForm,
 )
+from automation.adapters.controls import choose
 from automation.adapters.greenhouse import intended_value
-from automation.adapters.lever import SubmitSignals, choose, saved_answer, submit_form
-from automation.page_js import Choice, Control, option_key
+from automation.adapters.outcome import SubmitSignals, submit_form
+from automation.adapters.planned import PlannedField, PlannedForm, asks_question
+from automation.adapters.profile_values import saved_answer
+from automation.page_js import Choice, Control, Question, option_key
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -57,9 +57,10 @@ PHONE_LABEL = re.compile(r"^((mobile|cell|home|work) )?phone( number)?$")
 RESUME_LABEL = re.compile(r"\b(resume|cv)\b")
 COVER_LETTER_LABEL = re.compile(r"\bcover letter\b")
 
+# How each kind of block reads as a question: toggle buttons are a radio group, a combobox takes text.
+QUESTION_KINDS = {"text": "text", "select": "select", "buttons": "radio", "combobox": "text", "file": "file"}
+
 LISTBOX_TIMEOUT_S = 5.0
-ATTACHMENT_TIMEOUT_S = 10.0
-POLL_INTERVAL_S = 0.2
 
 
 @dataclass(frozen=True)
@@ -83,14 +84,18 @@ class _Entry:
         role = "combobox" if self.kind == "combobox" else ""
         return Control(self.id, self.selector, self.tag, self.type, role, self.label, self.required, self.value)
 
+    @property
+    def key(self) -> str:
+        """Finds the block's control again (the buttons, for a yes/no block)."""
+        return self.selector or self.scope
 
-@dataclass(frozen=True)
-class _Planned:
-    entry: _Entry
-    value: str | None  # what should show once filled; None: the profile says nothing
+    def as_question(self) -> Question:
+        choices = tuple(Choice(option, option, option == self.value, "") for option in self.options)
+        kind = QUESTION_KINDS.get(self.kind, "other")
+        return Question(kind, "", self.id, "", self.key, self.label, self.required, self.value, choices)
 
 
-class AshbyAdapter(FormAdapter):
+class AshbyAdapter(PlannedForm):
     name = "ashby"
 
     @classmethod
@@ -109,17 +114,28 @@ class AshbyAdapter(FormAdapter):
         if not await self.matches_page(browser):
             raise UnsupportedForm("No Ashby application form on this page.")
         entries = await _read_entries(browser)
-        plan = [_Planned(entry, await _answer(browser, entry, profile, files)) for entry in entries]
-        after = await _read_after_uploads(browser, plan)
-        return FilledForm(
-            ats=self.name,
-            url=await page_js.current_url(browser),
-            fields=[_reading(planned, after.get(planned.entry.scope)) for planned in plan],
-            screenshot=await browser.take_screenshot(full_page=True),
-        )
+        self.plan = [_planned(entry, await _answer(browser, entry, profile, files), profile) for entry in entries]
+        await self.wait_for_uploads(browser)
+        return await self.read_back(browser)
+
+    async def page_questions(self, browser: BrowserSession) -> list[Question]:
+        return [entry.as_question() for entry in await _read_entries(browser) if entry.kind != "other"]
+
+    async def put_answer(self, browser: BrowserSession, question: Question, value: str) -> str | None:
+        entry = next((entry for entry in await _read_entries(browser) if entry.key == question.selector), None)
+        if entry is None or entry.kind in ("file", "other"):
+            return None
+        if entry.kind == "text":
+            await page_js.set_value(browser, entry.selector, value)
+            return value
+        return await _choose(browser, entry, value)
+
+    async def actual_values(self, browser: BrowserSession) -> dict[str, str]:
+        return {entry.key: entry.value for entry in await _read_entries(browser)}
 
     async def submit(self, browser: BrowserSession) -> SubmitResult:
         return await submit_form(browser, ASHBY_SIGNALS)
+
 
 
 async def _read_entries(browser: BrowserSession) -> list[_Entry]:
@@ -142,6 +158,11 @@ async def _answer(browser: BrowserSession, entry: _Entry, profile: Profile, file
     answer = saved_answer(entry.label, profile)
     if answer is None or entry.kind == "other":
         return None
+    return await _choose(browser, entry, answer)
+
+
+async def _choose(browser: BrowserSession, entry: _Entry, answer: str) -> str:
+    """Pick the option of a buttons, select or combobox block that says what `answer` says."""
     if entry.value and choose(answer, _choices([entry.value])) == 0:
         return entry.value  # already chosen; clicking a toggle again would undo it
     if entry.kind in ("buttons", "select"):
@@ -184,27 +205,14 @@ def _file_for(entry: _Entry, files: ApplicantFiles) -> Path | None:
     return None
 
 
-async def _read_after_uploads(browser: BrowserSession, plan: list[_Planned]) -> dict[str, _Entry]:
-    """Read the form back once every attached file shows (the page may upload it first)."""
-    uploads = {planned.entry.scope for planned in plan if planned.entry.kind == "file" and planned.value}
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + ATTACHMENT_TIMEOUT_S
-    while True:
-        after = {entry.scope: entry for entry in await _read_entries(browser)}
-        pending = [scope for scope in uploads if not (after.get(scope) and after[scope].value)]
-        if not pending or loop.time() >= deadline:
-            return after
-        await asyncio.sleep(POLL_INTERVAL_S)
-
-
-def _reading(planned: _Planned, now: _Entry | None) -> FieldReading:
-    entry = planned.entry
-    return FieldReading(
+def _planned(entry: _Entry, intended: str | None, profile: Profile) -> PlannedField:
+    return PlannedField(
+        selector=entry.key,
         label=entry.label,
-        selector=entry.selector or entry.scope,
-        intended=planned.value,
-        actual=now.value if now else None,
         required=entry.required,
+        intended=intended,
+        is_question=entry.kind in ("text", "select", "buttons", "combobox") and asks_question(entry.label, profile),
+        is_file=entry.kind == "file",
     )
 
 

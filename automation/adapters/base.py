@@ -1,4 +1,4 @@
-"""The adapter interface: what filling and submitting a known ATS form yields."""
+"""The adapter interface: filling a known ATS form, its open questions, reading it back, submitting it."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from browser_use import BrowserSession
 
+    from automation.questions import Question
     from storage.models import Profile
 
 
@@ -41,6 +44,8 @@ class FieldReading:
     intended: str | None  # None: we had nothing to put there (e.g. an unanswered question)
     actual: str | None  # file fields: the chosen file's name
     required: bool = False
+    is_question: bool = False  # one of the form's own questions, not a standard profile field
+    is_file: bool = False
 
     @property
     def ok(self) -> bool:
@@ -63,6 +68,11 @@ class FilledForm:
         """Fields that differ from what we meant, or required fields still empty."""
         return [field for field in self.fields if not field.ok or (field.required and field.empty)]
 
+    def find(self, label: str) -> FieldReading | None:
+        """The field with this label (any case or spacing)."""
+        wanted = normalised(label)
+        return next((field for field in self.fields if normalised(field.label) == wanted), None)
+
 
 class SubmitOutcome(str, Enum):
     CONFIRMED = "confirmed"
@@ -78,7 +88,11 @@ class SubmitResult:
 
 
 class FormAdapter(ABC):
-    """Fills one ATS's application form from the profile without any LLM call."""
+    """Fills one ATS's application form from the profile without any LLM call.
+
+    One instance serves one application: `fill` remembers what it meant to put where, so that
+    `questions`, `answer` and `read_back` can follow up on the same page.
+    """
 
     name: str
 
@@ -100,6 +114,18 @@ class FormAdapter(ABC):
     @abstractmethod
     async def fill(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> FilledForm:
         """Fill the standard fields and attach the files; never submits."""
+
+    @abstractmethod
+    async def questions(self, browser: BrowserSession) -> list[Question]:
+        """The form's own questions still unanswered after `fill`; each `id` is the control's selector."""
+
+    @abstractmethod
+    async def answer(self, browser: BrowserSession, answers: Mapping[str, str]) -> None:
+        """Put answers (question id or field selector -> text) on the page, choosing options as a reader would."""
+
+    @abstractmethod
+    async def read_back(self, browser: BrowserSession) -> FilledForm:
+        """Every field as the page shows it now, against what was meant to be there, with a screenshot."""
 
     @abstractmethod
     async def submit(self, browser: BrowserSession) -> SubmitResult:

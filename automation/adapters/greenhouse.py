@@ -6,10 +6,8 @@ Standard fields are found by id, link fields by id or label, custom questions
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
@@ -17,15 +15,15 @@ from urllib.parse import parse_qs, urlsplit
 from automation import page_js
 from automation.adapters.base import (
     ApplicantFiles,
-    FieldReading,
     FilledForm,
-    FormAdapter,
-    SubmitOutcome,
     SubmitResult,
     UnsupportedForm,
     normalised,
 )
-from automation.page_js import Control, PageState
+from automation.adapters.outcome import SubmitSignals, submit_form
+from automation.adapters.planned import PlannedField, PlannedForm, asks_question
+from automation.adapters.profile_values import saved_answer
+from automation.page_js import Control, Question
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -36,26 +34,17 @@ GREENHOUSE_HOSTS = frozenset(
     {"boards.greenhouse.io", "job-boards.greenhouse.io", "boards.eu.greenhouse.io", "job-boards.eu.greenhouse.io"}
 )
 FORM_SELECTOR = "form#application-form, form.application--form, form#application_form"
-ERROR_SELECTOR = ".helper-text--error, .field-error-msg, #error_message, form [role='alert']"
-BUSY_SELECTOR = "form button[type='submit'][disabled], form [aria-busy='true']"
-# Classic boards submit with <input type="button" id="submit_app" value="Submit Application">.
-SUBMIT_CANDIDATES = ", ".join(
-    f"{form} button, {form} input[type='submit'], {form} input[type='button']" for form in FORM_SELECTOR.split(", ")
+GREENHOUSE_SIGNALS = SubmitSignals(
+    ats="greenhouse",
+    # Classic boards submit with <input type="button" id="submit_app" value="Submit Application">.
+    submit_candidates=", ".join(
+        f"{form} button, {form} input[type='submit'], {form} input[type='button']"
+        for form in FORM_SELECTOR.split(", ")
+    ),
+    errors=".helper-text--error, .field-error-msg, #error_message, form [role='alert']",
+    busy="form button[type='submit'][disabled], form [aria-busy='true']",
+    confirmation_path=re.compile(r"/(confirmation|thank)", re.IGNORECASE),
 )
-SUBMIT_TEXT = r"^\s*submit\b"
-SUBMIT_MARKER = "data-nyx-submit"
-
-CONFIRMATION_PHRASES = (
-    "thank you for applying",
-    "thanks for applying",
-    "application submitted",
-    "application received",
-    "application has been submitted",
-    "application has been received",
-    "we have received your application",
-    "we've received your application",
-)
-CONFIRMATION_PATH = re.compile(r"/(confirmation|thank)", re.IGNORECASE)
 
 STANDARD_FIELDS: dict[str, Callable[[Profile], str | None]] = {
     "first_name": lambda profile: profile.first_name,
@@ -76,20 +65,9 @@ LINK_FIELDS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 # "LinkedIn Profile" is a link field; "Were you referred through LinkedIn? Explain." is a question.
 MAX_LINK_LABEL_WORDS = 5
 
-ATTACHMENT_TIMEOUT_S = 10.0
-SUBMIT_TIMEOUT_S = 30.0
-# Errors already on the page before the click count only once they have stood this long.
-STALE_ERRORS_GRACE_S = 2.0
-POLL_INTERVAL_S = 0.2
 
 
-@dataclass(frozen=True)
-class _Planned:
-    control: Control
-    value: str | None
-
-
-class GreenhouseAdapter(FormAdapter):
+class GreenhouseAdapter(PlannedForm):
     name = "greenhouse"
 
     @classmethod
@@ -109,18 +87,23 @@ class GreenhouseAdapter(FormAdapter):
         if not await self.matches_page(browser):
             raise UnsupportedForm("No Greenhouse application form on this page.")
         controls = await page_js.read_controls(browser, FORM_SELECTOR)
-        plan = [_Planned(control, intended_value(control, profile, files)) for control in controls]
-        for planned in plan:
-            if planned.value is not None and not planned.control.is_file:
-                await page_js.set_value(browser, planned.control.selector, planned.value)
+        self.plan = [_planned(control, intended_value(control, profile, files), profile) for control in controls]
+        for control, field in zip(controls, self.plan):
+            if field.intended is not None and not control.is_file:
+                await page_js.set_value(browser, control.selector, field.intended)
         await self._attach_files(browser, controls, files)
-        after = await self._read_after_uploads(browser, plan)
-        return FilledForm(
-            ats=self.name,
-            url=await page_js.current_url(browser),
-            fields=_readings(plan, after),
-            screenshot=await browser.take_screenshot(full_page=True),
-        )
+        await self.wait_for_uploads(browser)
+        return await self.read_back(browser)
+
+    async def page_questions(self, browser: BrowserSession) -> list[Question]:
+        return await page_js.read_questions(browser, FORM_SELECTOR)
+
+    async def actual_values(self, browser: BrowserSession) -> dict[str, str]:
+        """As the page shows them, a react-select's chosen option included."""
+        return {control.selector: control.value for control in await page_js.read_controls(browser, FORM_SELECTOR)}
+
+    async def submit(self, browser: BrowserSession) -> SubmitResult:
+        return await submit_form(browser, GREENHOUSE_SIGNALS)
 
     async def _attach_files(self, browser: BrowserSession, controls: list[Control], files: ApplicantFiles) -> None:
         for control in controls:
@@ -128,58 +111,19 @@ class GreenhouseAdapter(FormAdapter):
             if path is not None:
                 await page_js.set_files(browser, control.selector, [path])
 
-    async def _read_after_uploads(self, browser: BrowserSession, plan: list[_Planned]) -> dict[str, Control]:
-        """Read the form back once every attached file shows (the page may upload it first)."""
-        uploads = {planned.control.selector for planned in plan if planned.control.is_file and planned.value}
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + ATTACHMENT_TIMEOUT_S
-        while True:
-            after = {control.selector: control for control in await page_js.read_controls(browser, FORM_SELECTOR)}
-            pending = [selector for selector in uploads if not (after.get(selector) and after[selector].value)]
-            if not pending or loop.time() >= deadline:
-                return after
-            await asyncio.sleep(POLL_INTERVAL_S)
-
-    async def submit(self, browser: BrowserSession) -> SubmitResult:
-        before = await self._state(browser)
-        if before is None:
-            raise UnsupportedForm("The page is not ready to submit.")
-        if not await page_js.mark_element(browser, SUBMIT_CANDIDATES, SUBMIT_TEXT, SUBMIT_MARKER):
-            raise UnsupportedForm("The Greenhouse form has no submit button.")
-        await page_js.click(browser, f"[{SUBMIT_MARKER}]")
-        return await self._await_outcome(browser, before)
-
-    async def _await_outcome(self, browser: BrowserSession, before: PageState) -> SubmitResult:
-        loop = asyncio.get_running_loop()
-        clicked_at = loop.time()
-        last = before
-        while (elapsed := loop.time() - clicked_at) < SUBMIT_TIMEOUT_S:
-            state = await self._state(browser)
-            if state is not None:
-                last = state
-                if result := _decide(state, before, elapsed):
-                    return result
-            await asyncio.sleep(POLL_INTERVAL_S)
-        return SubmitResult(
-            SubmitOutcome.UNKNOWN,
-            f"No confirmation or error on the page {SUBMIT_TIMEOUT_S:g} s after submitting.",
-            last.url,
-        )
-
-    @staticmethod
-    async def _state(browser: BrowserSession) -> PageState | None:
-        return await page_js.page_state(browser, ERROR_SELECTOR, BUSY_SELECTOR, CONFIRMATION_PHRASES)
 
 
-def _decide(state: PageState, before: PageState, elapsed: float) -> SubmitResult | None:
-    if CONFIRMATION_PATH.search(urlsplit(state.url).path) and state.url != before.url:
-        return SubmitResult(SubmitOutcome.CONFIRMED, f"Confirmation page: {state.url}", state.url)
-    if state.confirmation:
-        return SubmitResult(SubmitOutcome.CONFIRMED, f'The page says "{state.confirmation}".', state.url)
-    fresh = state.errors != before.errors or elapsed >= STALE_ERRORS_GRACE_S
-    if state.errors and not state.busy and fresh:
-        return SubmitResult(SubmitOutcome.VALIDATION_ERRORS, "; ".join(state.errors), state.url)
-    return None
+def _planned(control: Control, intended: str | None, profile: Profile) -> PlannedField:
+    # A react-select combobox needs an option picked from its list, which this adapter does not do.
+    answerable = (control.is_free_text or control.tag == "select") and control.role != "combobox"
+    return PlannedField(
+        selector=control.selector,
+        label=control.label,
+        required=control.required,
+        intended=intended,
+        is_question=answerable and asks_question(control.label, profile),
+        is_file=control.is_file,
+    )
 
 
 def intended_value(control: Control, profile: Profile, files: ApplicantFiles) -> str | None:
@@ -195,7 +139,7 @@ def intended_value(control: Control, profile: Profile, files: ApplicantFiles) ->
         return profile.location
     if control.role == "combobox":
         return None  # react-select: needs an option chosen, not text typed
-    return _link_value(control, profile) or _saved_answer(control, profile)
+    return _link_value(control, profile) or saved_answer(control.label, profile)
 
 
 def _file_for(control: Control, files: ApplicantFiles) -> Path | None:
@@ -212,27 +156,6 @@ def _link_value(control: Control, profile: Profile) -> str | None:
             links = profile.links
             return next((value for name in attributes if (value := getattr(links, name, None))), None)
     return None
-
-
-def _saved_answer(control: Control, profile: Profile) -> str | None:
-    wanted = normalised(control.label)
-    return next((answer for question, answer in profile.answers.items() if normalised(question) == wanted), None)
-
-
-def _readings(plan: list[_Planned], after: dict[str, Control]) -> list[FieldReading]:
-    readings = []
-    for planned in plan:
-        now = after.get(planned.control.selector)
-        readings.append(
-            FieldReading(
-                label=planned.control.label,
-                selector=planned.control.selector,
-                intended=planned.value,
-                actual=now.value if now else None,
-                required=planned.control.required,
-            )
-        )
-    return readings
 
 
 _FORM_PRESENT_JS = """

@@ -18,18 +18,20 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from automation import page_js
-from automation.adapters.base import ApplicantFiles, FilledForm, FormAdapter, SubmitResult, UnsupportedForm
+from automation.adapters.base import (
+    ApplicantFiles,
+    FilledForm,
+    SubmitResult,
+    UnsupportedForm,
+)
+from automation.adapters.controls import Answer, fill_questions, is_consent
 from automation.adapters.greenhouse import intended_value
-from automation.adapters.lever import (
-    Answer,
-    SubmitSignals,
+from automation.adapters.outcome import SubmitSignals, submit_form
+from automation.adapters.planned import PlannedForm, planned_fields
+from automation.adapters.profile_values import (
     consent_answer,
     decline_label,
-    fill_questions,
-    is_consent,
-    readings,
     saved_answer,
-    submit_form,
 )
 from automation.page_js import Control, Question
 
@@ -58,7 +60,7 @@ CLASSIC_SIGNALS = SubmitSignals(
 )
 
 
-class ClassicGreenhouseAdapter(FormAdapter):
+class ClassicGreenhouseAdapter(PlannedForm):
     name = "greenhouse classic"
 
     @classmethod
@@ -73,14 +75,13 @@ class ClassicGreenhouseAdapter(FormAdapter):
     async def fill(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> FilledForm:
         if not await self.matches_page(browser):
             raise UnsupportedForm("No classic Greenhouse application form on this page.")
-        questions = await page_js.read_questions(browser, FORM_SELECTOR)
+        questions = await self.page_questions(browser)
         planned = await fill_questions(browser, [(q, _answer(q, profile, files)) for q in questions])
-        return FilledForm(
-            ats=self.name,
-            url=await page_js.current_url(browser),
-            fields=readings(planned, await page_js.read_questions(browser, FORM_SELECTOR)),
-            screenshot=await browser.take_screenshot(full_page=True),
-        )
+        self.plan = planned_fields(planned, profile)
+        return await self.read_back(browser)
+
+    async def page_questions(self, browser: BrowserSession) -> list[Question]:
+        return await page_js.read_questions(browser, FORM_SELECTOR)
 
     async def submit(self, browser: BrowserSession) -> SubmitResult:
         return await submit_form(browser, CLASSIC_SIGNALS)

@@ -16,19 +16,17 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from automation import page_js
-from automation.adapters.base import ApplicantFiles, FilledForm, FormAdapter, SubmitResult, UnsupportedForm
-from automation.adapters.greenhouse import intended_value
-from automation.adapters.lever import (
-    Answer,
-    Planned,
-    SubmitSignals,
-    consent_answer,
-    fill_questions,
-    is_consent,
-    readings,
-    saved_answer,
-    submit_form,
+from automation.adapters.base import (
+    ApplicantFiles,
+    FilledForm,
+    SubmitResult,
+    UnsupportedForm,
 )
+from automation.adapters.controls import Answer, Planned, fill_questions, is_consent
+from automation.adapters.greenhouse import intended_value
+from automation.adapters.outcome import SubmitSignals, submit_form
+from automation.adapters.planned import PlannedForm, planned_fields
+from automation.adapters.profile_values import consent_answer, saved_answer
 from automation.page_js import Control, Question, best_option
 
 if TYPE_CHECKING:
@@ -62,7 +60,7 @@ COVER_LETTER_WORDS = re.compile(r"cover", re.IGNORECASE)
 SUGGESTIONS_TIMEOUT_S = 5.0
 
 
-class SmartRecruitersAdapter(FormAdapter):
+class SmartRecruitersAdapter(PlannedForm):
     name = "smartrecruiters"
 
     @classmethod
@@ -81,18 +79,17 @@ class SmartRecruitersAdapter(FormAdapter):
     async def fill(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> FilledForm:
         if not await self.matches_page(browser):
             raise UnsupportedForm("No SmartRecruiters application form on this page.")
-        questions = await page_js.read_questions(browser, FORM_SELECTOR)
+        questions = await self.page_questions(browser)
         city = next((q for q in questions if q.kind == "text" and _key(q) in LOCATION_NAMES), None)
         answers = [(q, _answer(q, profile, files)) for q in questions if q is not city]
         planned = await fill_questions(browser, answers)
         if city is not None:
             planned.insert(questions.index(city), Planned(city, await _choose_city(browser, city, profile)))
-        return FilledForm(
-            ats=self.name,
-            url=await page_js.current_url(browser),
-            fields=readings(planned, await page_js.read_questions(browser, FORM_SELECTOR)),
-            screenshot=await browser.take_screenshot(full_page=True),
-        )
+        self.plan = planned_fields(planned, profile)
+        return await self.read_back(browser)
+
+    async def page_questions(self, browser: BrowserSession) -> list[Question]:
+        return await page_js.read_questions(browser, FORM_SELECTOR)
 
     async def submit(self, browser: BrowserSession) -> SubmitResult:
         return await submit_form(browser, SMARTRECRUITERS_SIGNALS)

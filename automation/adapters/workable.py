@@ -15,19 +15,21 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from automation import page_js
-from automation.adapters.base import ApplicantFiles, FilledForm, FormAdapter, SubmitResult, UnsupportedForm
-from automation.adapters.lever import (
-    Answer,
-    SubmitSignals,
+from automation.adapters.base import (
+    ApplicantFiles,
+    FilledForm,
+    SubmitResult,
+    UnsupportedForm,
+)
+from automation.adapters.controls import Answer, fill_questions, is_consent
+from automation.adapters.outcome import SubmitSignals, submit_form
+from automation.adapters.planned import PlannedForm, planned_fields
+from automation.adapters.profile_values import (
     consent_answer,
     country_for_phone,
     dial_code_select,
-    fill_questions,
-    is_consent,
     link_for_label,
-    readings,
     saved_answer,
-    submit_form,
 )
 from automation.page_js import Question
 
@@ -56,7 +58,7 @@ WORKABLE_SIGNALS = SubmitSignals(
 )
 
 
-class WorkableAdapter(FormAdapter):
+class WorkableAdapter(PlannedForm):
     name = "workable"
 
     @classmethod
@@ -71,17 +73,15 @@ class WorkableAdapter(FormAdapter):
     async def fill(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> FilledForm:
         if not await self.matches_page(browser):
             raise UnsupportedForm("No Workable application form on this page.")
-        questions = await page_js.read_questions(browser, FORM_SELECTOR)
+        questions = await self.page_questions(browser)
         phone = _phone_answers(questions, profile)
         links_used: set[str] = set()
         answers = [(q, phone.get(q.selector) or _answer(q, profile, files, links_used)) for q in questions]
-        planned = await fill_questions(browser, answers)
-        return FilledForm(
-            ats=self.name,
-            url=await page_js.current_url(browser),
-            fields=readings(planned, await page_js.read_questions(browser, FORM_SELECTOR)),
-            screenshot=await browser.take_screenshot(full_page=True),
-        )
+        self.plan = planned_fields(await fill_questions(browser, answers), profile)
+        return await self.read_back(browser)
+
+    async def page_questions(self, browser: BrowserSession) -> list[Question]:
+        return await page_js.read_questions(browser, FORM_SELECTOR)
 
     async def submit(self, browser: BrowserSession) -> SubmitResult:
         return await submit_form(browser, WORKABLE_SIGNALS)

@@ -1,0 +1,147 @@
+"""Putting an answer into one question of a form, whatever its control.
+
+Owns answering a `page_js.Question` (text, textarea, select, radio or checkbox group, lone
+checkbox, file): choosing the option an answer means ("Yes" for "yes, I am", "Python,
+PostgreSQL" for two boxes) and saying what the field should then show, so that reading it
+back reveals any difference. Shared by every adapter that reads its form as questions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from automation import page_js
+from automation.page_js import Choice, Question, option_key
+
+if TYPE_CHECKING:
+    from browser_use import BrowserSession
+
+Answer = str | Path | None  # text to type or an option to match; a file to attach; None: leave it
+
+AFFIRMATIVE = frozenset({"yes", "y", "yeah", "yep", "true", "sure", "correct", "agree", "i agree", "accept"})
+NEGATIVE = frozenset({"no", "n", "nope", "false", "disagree"})
+# "Consent", "GDPR", "privacy notice", "I agree to the terms": boxes that are ticked only when required.
+CONSENT_WORDS = re.compile(r"\b(consent|gdpr|privacy|data protection|agree|accept|terms)\b")
+ANSWER_SEPARATORS = re.compile(r"[,;\n]")
+# Options first (a country code before its number), then text, then files.
+FILL_ORDER = {"select": 0, "radio": 0, "checkbox": 0, "file": 2}
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A question and what its reading should show once answered (None: nothing was put there)."""
+
+    question: Question
+    intended: str | None
+
+
+def is_consent(question: Question) -> bool:
+    """A single checkbox that gives consent or accepts terms."""
+    if question.kind != "checkbox" or len(question.choices) != 1:
+        return False
+    return bool(CONSENT_WORDS.search(option_key(f"{question.name} {question.label} {question.choices[0].label}")))
+
+
+def polarity(text: str) -> bool | None:
+    """True for "Yes", "Y", "yes, I am", "true"; False for "No", "no, I do not"; None otherwise."""
+    key = option_key(text)
+    words = key.split()
+    if key in AFFIRMATIVE or (words and words[0] in AFFIRMATIVE):
+        return True
+    if key in NEGATIVE or (words and words[0] in NEGATIVE):
+        return False
+    return None
+
+
+def choose(answer: str, choices: Sequence[Choice]) -> int | None:
+    """Index of the option that says what `answer` says (see page_js.best_option), else a lone yes/no match."""
+    index = page_js.best_option(answer, [choice.label for choice in choices])
+    if index is not None:
+        return index
+    side = polarity(answer)
+    if side is None:
+        return None
+    sides = [polarity(choice.label) for choice in choices]
+    sides = [label if label is not None else polarity(choice.value) for label, choice in zip(sides, choices)]
+    same = [i for i, choice_side in enumerate(sides) if choice_side is side]
+    return same[0] if len(same) == 1 else None
+
+
+def choose_many(answer: str, choices: Sequence[Choice]) -> list[int] | None:
+    """Indices of the options a list answer ("Python, PostgreSQL") names; None if any part matches nothing."""
+    whole = option_key(answer)
+    exact = [i for i, choice in enumerate(choices) if whole and option_key(choice.label) == whole]
+    if exact:
+        return exact[:1]
+    parts = [part for part in ANSWER_SEPARATORS.split(answer) if part.strip()]
+    picked = [choose(part, choices) for part in parts]
+    if not picked or any(index is None for index in picked):
+        return None
+    return sorted({index for index in picked if index is not None})
+
+
+def fill_order(question: Question) -> int:
+    return FILL_ORDER.get(question.kind, 1)
+
+
+async def fill_questions(browser: BrowserSession, answers: Sequence[tuple[Question, Answer]]) -> list[Planned]:
+    """Answer every question in FILL_ORDER; returns the plan in the questions' own order."""
+    intended: dict[str, str | None] = {}
+    for question, answer in sorted(answers, key=lambda pair: fill_order(pair[0])):
+        intended[question.selector] = await fill_question(browser, question, answer)
+    return [Planned(question, intended[question.selector]) for question, _ in answers]
+
+
+async def fill_question(browser: BrowserSession, question: Question, answer: Answer) -> str | None:
+    """Put one answer on the page; returns what its reading should then show."""
+    if answer is None:
+        return None
+    if question.kind == "file":
+        path = Path(answer)
+        await page_js.set_files(browser, question.selector, [path])
+        return path.name
+    text = str(answer)
+    if question.kind in ("text", "textarea"):
+        await page_js.set_value(browser, question.selector, text)
+        return text
+    if question.kind == "checkbox" and len(question.choices) == 1:
+        return await _tick(browser, question.choices[0], text)
+    if question.kind == "checkbox":
+        return await _tick_many(browser, question, text)
+    index = choose(text, question.choices)
+    if index is None:
+        return text  # no option says it: the reading shows the difference
+    choice = question.choices[index]
+    if question.kind == "select":
+        await page_js.set_value(browser, question.selector, choice.value)
+    else:
+        await page_js.set_checked(browser, choice.selector, True)
+    return choice.label
+
+
+async def _tick(browser: BrowserSession, choice: Choice, text: str) -> str:
+    tick = polarity(text)
+    if tick is None:
+        tick = page_js.best_option(text, [choice.label]) is not None
+    await page_js.set_checked(browser, choice.selector, tick)
+    return "Yes" if tick else ""
+
+
+async def _tick_many(browser: BrowserSession, question: Question, text: str) -> str:
+    picked = choose_many(text, question.choices)
+    if picked is None:
+        return text  # nothing to tick for it: the reading shows the difference
+    for i, choice in enumerate(question.choices):
+        await page_js.set_checked(browser, choice.selector, i in picked)
+    return ", ".join(question.choices[i].label for i in picked)
+
+
+def shown(question: Question) -> str:
+    """A question's value as the review shows it; a lone checkbox reads "Yes" when ticked."""
+    if question.kind == "checkbox" and len(question.choices) == 1:
+        return "Yes" if question.choices[0].checked else ""
+    return question.value

@@ -1,0 +1,146 @@
+"""The half every adapter shares: after `fill`, the form's open questions, answering them, reading back.
+
+`fill` lays out a plan, one `PlannedField` per control (where it is, what should show there,
+whether it is one of the form's own questions); `PlannedForm` then finds the questions still
+empty, puts answers into any field by its selector with the same option matching `fill` uses,
+and reads every field back against the plan with a fresh screenshot. An adapter supplies how
+its page reads as `page_js.Question`s, and may override how one answer goes in or how values
+read back where its page needs it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from abc import abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from automation import page_js
+from automation.adapters.base import FieldReading, FilledForm, FormAdapter
+from automation.adapters.controls import (
+    Planned,
+    fill_order,
+    fill_question,
+    is_consent,
+    shown,
+)
+from automation.answers import profile_field
+from automation.questions import Question, QuestionKind
+
+if TYPE_CHECKING:
+    from browser_use import BrowserSession
+
+    from storage.models import Profile
+
+ATTACHMENT_TIMEOUT_S = 10.0
+POLL_INTERVAL_S = 0.2
+
+KINDS = {
+    "text": QuestionKind.TEXT,
+    "textarea": QuestionKind.TEXTAREA,
+    "select": QuestionKind.SELECT,
+    "radio": QuestionKind.RADIO,
+    "checkbox": QuestionKind.CHECKBOX,
+}
+
+
+@dataclass
+class PlannedField:
+    """One control of the form: where it is, what should show there, and what kind of field it is."""
+
+    selector: str
+    label: str
+    required: bool
+    intended: str | None  # None: nothing was put there
+    is_question: bool = False  # one of the form's own questions, which may be answered after `fill`
+    is_file: bool = False
+
+    def reading(self, actual: str | None) -> FieldReading:
+        return FieldReading(
+            self.label, self.selector, self.intended, actual, self.required, self.is_question, self.is_file
+        )
+
+
+def asks_question(label: str, profile: Profile) -> bool:
+    """A label that is not a standard profile field (name, e-mail, phone, location, links)."""
+    return profile_field(label, profile) is None
+
+
+def planned_fields(planned: Sequence[Planned], profile: Profile) -> list[PlannedField]:
+    """The plan of a form filled question by question (see `controls.fill_questions`)."""
+    return [
+        PlannedField(
+            selector=item.question.selector,
+            label=item.question.label,
+            required=item.question.required,
+            intended=item.intended,
+            is_question=item.question.kind in KINDS
+            and not is_consent(item.question)
+            and asks_question(item.question.label, profile),
+            is_file=item.question.kind == "file",
+        )
+        for item in planned
+    ]
+
+
+class PlannedForm(FormAdapter):
+    """A form adapter whose `fill` records its plan in `self.plan`."""
+
+    def __init__(self) -> None:
+        self.plan: list[PlannedField] = []
+
+    @abstractmethod
+    async def page_questions(self, browser: BrowserSession) -> list[page_js.Question]:
+        """The form's controls as the page shows them now, with `selector` as in the plan."""
+
+    async def put_answer(self, browser: BrowserSession, question: page_js.Question, value: str) -> str | None:
+        """Put one answer into its control; returns what its reading should then show."""
+        return await fill_question(browser, question, value)
+
+    async def actual_values(self, browser: BrowserSession) -> dict[str, str]:
+        """Selector -> the value the page shows, for the review."""
+        return {question.selector: shown(question) for question in await self.page_questions(browser)}
+
+    async def questions(self, browser: BrowserSession) -> list[Question]:
+        now = {question.selector: question for question in await self.page_questions(browser)}
+        return [
+            _as_question(field, now[field.selector])
+            for field in self.plan
+            if field.is_question and field.intended is None
+            and field.selector in now and not shown(now[field.selector]).strip()
+        ]
+
+    async def answer(self, browser: BrowserSession, answers: Mapping[str, str]) -> None:
+        now = {question.selector: question for question in await self.page_questions(browser)}
+        fields = {field.selector: field for field in self.plan if not field.is_file}
+        known = now.keys() & fields.keys()  # on the page now, and not a file
+        pairs = [(now[selector], value) for selector, value in answers.items() if selector in known]
+        for question, value in sorted(pairs, key=lambda pair: fill_order(pair[0])):
+            fields[question.selector].intended = await self.put_answer(browser, question, value)
+
+    async def wait_for_uploads(self, browser: BrowserSession) -> None:
+        """Until every attached file shows (the page may upload it first), for ATTACHMENT_TIMEOUT_S at most."""
+        uploads = {field.selector for field in self.plan if field.is_file and field.intended}
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + ATTACHMENT_TIMEOUT_S
+        while uploads and loop.time() < deadline:
+            shown_now = await self.actual_values(browser)
+            if all(shown_now.get(selector) for selector in uploads):
+                return
+            await asyncio.sleep(POLL_INTERVAL_S)
+
+    async def read_back(self, browser: BrowserSession) -> FilledForm:
+        actual = await self.actual_values(browser)
+        return FilledForm(
+            ats=self.name,
+            url=await page_js.current_url(browser),
+            fields=[field.reading(actual.get(field.selector)) for field in self.plan],
+            screenshot=await browser.take_screenshot(full_page=True),
+        )
+
+
+def _as_question(field: PlannedField, on_page: page_js.Question) -> Question:
+    lone_box = on_page.kind == "checkbox" and len(on_page.choices) == 1  # answered yes or no
+    options = () if lone_box else tuple(choice.label for choice in on_page.choices)
+    return Question(field.selector, field.label, KINDS.get(on_page.kind, QuestionKind.TEXT), options, field.required)

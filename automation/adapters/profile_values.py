@@ -1,0 +1,133 @@
+"""What the profile says belongs in a field that several ATSs share in shape.
+
+Owns the lookups adapters make before filling: the saved answer to a question worded the same
+way, the profile's link for a site ("LinkedIn", "Portfolio", "Other"), the decline option of an
+EEO question, whether to tick a consent box, and an international phone number split into the
+country of a calling-code select and the rest of the number.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from automation import page_js
+from automation.adapters.base import normalised
+from automation.page_js import Choice, Question, option_key
+
+if TYPE_CHECKING:
+    from storage.models import Links, Profile
+
+# A site's name for a link (Lever's urls[Portfolio], urls[Other]) -> Links attributes to try in order.
+LINK_ATTRIBUTES = {
+    "portfolio": ("portfolio", "website"),
+    "other": ("website", "portfolio"),
+    "website": ("website", "portfolio"),
+    "personalsite": ("website", "portfolio"),
+    "homepage": ("website", "portfolio"),
+    "blog": ("website",),
+}
+LINK_LABEL = re.compile(r"\b(linked ?in|git ?hub|portfolio|website|personal site|homepage|blog|twitter)\b")
+# "LinkedIn profile" is a link field; "Were you referred through LinkedIn? Explain." is a question.
+MAX_LINK_LABEL_WORDS = 5
+
+DIAL_CODE = re.compile(r"\+\s?(\d{1,4})(?!\d)")
+# Where several countries share a calling code and the location does not say which.
+PRIMARY_COUNTRY = {
+    "1": "united states",
+    "7": "russia",
+    "39": "italy",
+    "44": "united kingdom",
+    "47": "norway",
+    "61": "australia",
+    "358": "finland",
+}
+
+
+def saved_answer(label: str, profile: Profile) -> str | None:
+    """The profile's saved answer to a question worded like `label` (case, spacing and punctuation aside)."""
+    wanted, loose = normalised(label), option_key(label)
+    exact = next((answer for question, answer in profile.answers.items() if normalised(question) == wanted), None)
+    if exact is not None or not loose:
+        return exact
+    return next((answer for question, answer in profile.answers.items() if option_key(question) == loose), None)
+
+
+def link_for(site: str, links: Links, used: set[str]) -> str | None:
+    """The profile's link for a site ("LinkedIn", "Portfolio", "Other"); each link is used once."""
+    known = links.model_dump()
+    key = option_key(site).replace(" ", "")
+    for attribute in LINK_ATTRIBUTES.get(key, (key,)):
+        value = known.get(attribute)
+        if isinstance(value, str) and value and value not in used:
+            used.add(value)
+            return value
+    return None
+
+
+def link_for_label(label: str, links: Links, used: set[str]) -> str | None:
+    """The profile's link for a short text question that asks for one ("LinkedIn profile", "GitHub URL")."""
+    key = option_key(label)
+    found = LINK_LABEL.search(key)
+    if not found or len(key.split()) > MAX_LINK_LABEL_WORDS:
+        return None
+    return link_for(found.group(1), links, used)
+
+
+def decline_label(question: Question) -> str | None:
+    index = page_js.decline_option([choice.label for choice in question.choices])
+    return question.choices[index].label if index is not None else None
+
+
+def consent_answer(question: Question, profile: Profile) -> str | None:
+    """Consent is given where the form requires it, and otherwise only if the profile says so."""
+    return saved_answer(question.label, profile) or ("Yes" if question.required else None)
+
+
+def dial_code_select(questions: Sequence[Question]) -> Question | None:
+    """A select whose options are countries with calling codes ("United Kingdom (+44)")."""
+    for question in questions:
+        coded = sum(1 for choice in question.choices if _dial_code(choice))
+        if question.kind == "select" and len(question.choices) >= 2 and coded * 2 >= len(question.choices):
+            return question
+    return None
+
+
+def country_for_phone(phone: str, location: str | None, choices: Sequence[Choice]) -> tuple[int, str] | None:
+    """The option for an international number's calling code, and the number without that code.
+
+    Of countries sharing a code (+1, +44, +7) the one named in `location` wins, else the main one.
+    """
+    if not phone.strip().startswith("+"):
+        return None
+    digits = re.sub(r"\D", "", phone)
+    coded = [(i, code) for i, choice in enumerate(choices) if (code := _dial_code(choice)) and digits.startswith(code)]
+    if not coded:
+        return None
+    code = max((code for _, code in coded), key=len)
+    candidates = [i for i, candidate in coded if candidate == code]
+    place = f" {option_key(location or '')} "
+
+    def country(i: int) -> str:
+        return option_key(DIAL_CODE.sub(" ", choices[i].label))
+
+    chosen = next((i for i in candidates if country(i) and f" {country(i)} " in place), None)
+    if chosen is None:
+        chosen = next((i for i in candidates if country(i) == PRIMARY_COUNTRY.get(code)), candidates[0])
+    return chosen, _without_code(phone, code)
+
+
+def _dial_code(choice: Choice) -> str | None:
+    found = DIAL_CODE.search(choice.label) or DIAL_CODE.search(choice.value)
+    return found.group(1) if found else None
+
+
+def _without_code(phone: str, code: str) -> str:
+    rest = phone.strip()[1:]
+    seen = 0
+    position = 0
+    while position < len(rest) and seen < len(code):
+        seen += rest[position].isdigit()
+        position += 1
+    return rest[position:].lstrip(" -.")
