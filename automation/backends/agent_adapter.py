@@ -1,0 +1,57 @@
+"""The generic agent seen through the adapter interface, so the apply task treats an unknown site
+like a known ATS: fill, questions, corrections, review, submit once."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING
+
+from automation import page_js
+from automation.adapters.base import ApplicantFiles, FilledForm, FormAdapter, SubmitResult
+from automation.backends.base import Asker
+from automation.backends.browser_use_agent import ATS_NAME, BrowserUseBackend
+from automation.questions import Question
+
+if TYPE_CHECKING:
+    from browser_use import BrowserSession
+
+    from storage.models import Profile
+
+
+class AgentFormAdapter(FormAdapter):
+    """Never detected from a page: the apply task chooses it when no adapter knows the form."""
+
+    name = ATS_NAME
+
+    def __init__(self, backend: BrowserUseBackend, asker: Asker, on_usage: Callable[[int, int], Awaitable[None]]) -> None:
+        self._backend = backend
+        self._asker = asker
+        self._on_usage = on_usage
+
+    @classmethod
+    def matches_url(cls, url: str) -> bool:
+        return False
+
+    @classmethod
+    async def matches_page(cls, browser: BrowserSession) -> bool:
+        return False
+
+    async def fill(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> FilledForm:
+        try:
+            return await self._backend.fill(await page_js.current_url(browser), profile, files, self._asker)
+        finally:
+            if (usage := self._backend.usage) is not None:
+                await self._on_usage(usage.llm_calls, usage.input_tokens + usage.output_tokens)
+
+    async def questions(self, browser: BrowserSession) -> list[Question]:
+        return []  # the agent asked what it could not answer while it worked
+
+    async def answer(self, browser: BrowserSession, answers: Mapping[str, str]) -> None:
+        for selector, value in answers.items():
+            await page_js.set_value(browser, selector, value)
+
+    async def read_back(self, browser: BrowserSession) -> FilledForm:
+        return await self._backend.read_back()
+
+    async def submit(self, browser: BrowserSession) -> SubmitResult:
+        return await self._backend.submit()

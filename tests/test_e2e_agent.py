@@ -1,0 +1,87 @@
+"""An unknown site through Telegram: the generic browser-use agent fills it, asks its question in the
+chat, and the same review-then-submit rule applies."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from tests.conftest import ALLOWED_USER
+from tests.fakes.unknown_site import QUESTION, UnknownJobSite
+from tests.test_agent_backend import ANSWERED, agent_step, index_of, state_text
+from tests.test_e2e_apply import PROFILE, RESUME, WAIT, card_for, load_profile
+
+pytestmark = pytest.mark.browser
+ANSWER = "Because rockets."
+
+
+@pytest_asyncio.fixture
+async def site():
+    async with UnknownJobSite() as unknown:
+        yield unknown
+
+
+@pytest.fixture
+def settings_overrides(fake_openai):
+    return {"llm_base_url": fake_openai.base_url, "llm_api_key": fake_openai.api_key or "sk-test",
+            "llm_model": "fake-model"}
+
+
+def model(resume_name: str):
+    """Scores the job when asked for a score; plays the agent step by step otherwise."""
+
+    def fill(body: dict[str, Any]) -> dict[str, Any]:
+        path = re.search(rf'(/[^"\s\\]+/{re.escape(resume_name)})', json.dumps(body)).group(1)
+        return agent_step(
+            {"input": {"index": index_of(body, "who"), "text": f"{PROFILE['first_name']} {PROFILE['last_name']}"}},
+            {"input": {"index": index_of(body, "reach"), "text": "<secret>applicant_email</secret>"}},
+            {"input": {"index": index_of(body, "ring"), "text": "<secret>applicant_phone</secret>"}},
+            {"upload_file": {"index": index_of(body, "papers"), "path": path}},
+            {"ask_user": {"question": QUESTION, "options": None}},
+        )
+
+    def type_answer(body: dict[str, Any]) -> dict[str, Any]:
+        answered = ANSWERED.search(state_text(body))
+        return agent_step({"input": {"index": index_of(body, "puzzle"), "text": answered.group(1).strip()}})
+
+    steps = iter([fill, type_answer, lambda body: agent_step({"request_review": {"note": "Done."}})])
+
+    def respond(body: dict[str, Any]) -> Any:
+        schema = (body.get("response_format") or {}).get("json_schema") or {}
+        if schema.get("name") == "agent_output":
+            return next(steps)(body)
+        return {"score": 70, "reasons": ["Fits"], "missing": []}
+
+    return respond
+
+
+async def test_unknown_site_is_filled_by_the_agent_and_submitted_after_review(
+    nyx, fake_telegram, fake_openai, site, db
+):
+    fake_openai.script(model("ada-lovelace.pdf"))
+    user = fake_telegram.user(ALLOWED_USER)
+    await load_profile(fake_telegram, user)
+    await user.send(site.apply_url)
+    card = await card_for(fake_telegram, user, site.apply_url)
+    await user.tap(card, "Apply")
+
+    question = await fake_telegram.wait_for_message(lambda m: QUESTION in m.body, timeout=WAIT)
+    await user.reply(question, ANSWER)
+    review = await fake_telegram.wait_for_message(lambda m: "Review before submitting" in m.body, timeout=WAIT)
+    assert site.posts == [], "the agent never submits on its own"
+    assert ANSWER in review.body
+    await user.tap(review, "Submit")
+
+    post = await site.wait_for_post(timeout=WAIT)
+    assert post.fields["puzzle"] == ANSWER and post.fields["reach"] == PROFILE["email"]
+    assert post.files["papers"] == ("ada-lovelace.pdf", RESUME)
+    await fake_telegram.wait_for_message(lambda m: m.message_id == card.message_id and "✅ submitted" in m.body,
+                                         timeout=WAIT)
+    row = await db.fetchrow("SELECT llm_calls, llm_tokens FROM applications")
+    assert row["llm_calls"] >= 3 and row["llm_tokens"] > 0
+    saved = await db.fetchrow("SELECT answer, source FROM saved_answers WHERE question = $1", QUESTION)
+    assert saved["answer"] == ANSWER and saved["source"] == "chat_question"
