@@ -1,30 +1,47 @@
-"""The apply task: open the job in a browser, fill it, ask for review, submit at most once."""
+"""The apply task: open the job in a browser, fill it, settle its questions, ask for review, submit at most once.
+
+Between filling and the review, the form's own questions still open are answered from saved
+answers, the profile and one LLM call; each required one nobody could answer is asked in the
+chat (a `question` prompt), and the user's answer is filled and remembered for the next form.
+During the review the user may correct a field; the form is read back and reviewed again.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import socket
 import tempfile
-from collections.abc import AsyncIterator, Coroutine, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.language_models import BaseChatModel
+from pydantic import SecretStr
 
 from automation.adapters import open_application
-from automation.adapters.base import ApplicantFiles, FilledForm, SubmitOutcome, UnsupportedForm
+from automation.adapters.base import ApplicantFiles, FilledForm, FormAdapter, SubmitOutcome, UnsupportedForm
+from automation.answers import MAX_SAVED_ANSWER, MAX_SAVED_QUESTION, answer_questions
+from automation.backends.base import BackendError, SubmittedWithoutApproval
 from automation.browser import BrowserOptions, open_browser
+from automation.llm import UsageCounter
 from automation.notifier import Notifier
-from automation.prompts import PromptBridge
+from automation.prompts import PromptBridge, question_payload
+from automation.questions import Question, QuestionKind
 from automation.urls import UnsafeUrl, check_url
-from storage.answers import AnswerRepository
+from storage.answers import AnswerRepository, AnswerSource
 from storage.applications import ApplicationRepository, FieldRecord
 from storage.models import (
     Application,
     ApplicationStatus,
+    Profile,
+    Prompt,
     PromptKind,
+    PromptMessage,
     PromptStatus,
     ReviewDecision,
     StoredFile,
@@ -32,6 +49,9 @@ from storage.models import (
 from storage.profiles import ProfileRepository
 from storage.prompts import PromptRepository
 from storage.user_settings import UserSettingsRepository
+
+if TYPE_CHECKING:
+    from browser_use import BrowserSession
 
 log = logging.getLogger(__name__)
 S = ApplicationStatus
@@ -52,10 +72,30 @@ class ApplyDeps:
     review_timeout: timedelta
     url_allow_hosts: tuple[str, ...] = ()
     worker_name: str = f"{socket.gethostname()}"
+    llm: BaseChatModel | None = None  # answers general questions; None: they are asked or left empty
+    agent: AgentConfig | None = None  # fills forms no adapter knows; None: such forms fail with a reason
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    """The generic browser-use agent's LLM (any OpenAI-compatible endpoint) and step limit."""
+
+    llm_base_url: str
+    llm_api_key: SecretStr
+    llm_model: str
+    max_steps: int = 40
 
 
 class ApplyFailed(Exception):
     """A failure to tell the user about in one sentence."""
+
+
+class _Stopped(Exception):
+    """The application came to rest before submitting (nobody answered, cancelled, moved by someone else)."""
+
+    def __init__(self, application: Application | None) -> None:
+        super().__init__("stopped")
+        self.application = application
 
 
 async def apply_to_job(deps: ApplyDeps, application_id: int) -> str:
@@ -77,8 +117,18 @@ async def apply_to_job(deps: ApplyDeps, application_id: int) -> str:
         end_reason = "shutdown"
         await _requeue_after_shutdown(deps, application_id)
         raise
-    except _Superseded as exc:
-        app = exc.current
+    except _Stopped as exc:
+        app = exc.application
+        end_reason = app.status.value if app is not None else "stopped"
+    except SubmittedWithoutApproval as exc:
+        # Never again: whatever the agent sent, the employer has it.
+        await deps.applications.claim_submission(application_id)
+        await deps.applications.set_outcome(application_id, SubmitOutcome.UNKNOWN.value)
+        app = await deps.applications.transition(
+            application_id, S.SUBMITTED, from_statuses=[S.RUNNING, S.WAITING_USER], note=str(exc)
+        ) or await deps.applications.get(application_id)
+    except BackendError as exc:
+        app = await _fail(deps, application_id, str(exc))
     except ApplyFailed as exc:
         app = await _fail(deps, app.id, str(exc))
     except Exception:
@@ -115,35 +165,161 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
             try:
                 adapter = await open_application(browser, app.url, guard=guard)
             except UnsupportedForm as exc:
-                raise ApplyFailed(f"I could not recognise an application form there: {exc}") from None
+                if deps.agent is None:
+                    raise ApplyFailed(
+                        f"I could not recognise an application form there: {exc} "
+                        "(the generic agent needs LLM_API_KEY)."
+                    ) from None
+                adapter = _agent_adapter(deps, app, browser, guard)
             # Answers saved in the chat take precedence over those in the profile file.
             saved = await deps.answers.as_mapping(app.user_id)
             profile = stored.profile.model_copy(update={"answers": {**stored.profile.answers, **saved}})
             form = await adapter.fill(browser, profile, files)
-            await deps.applications.record_fields(app.id, _field_records(form))
+            form = await _settle_questions(deps, app, adapter, browser, profile, form)
+            await _record_form(deps, app, form)
             if not form.problems and not (await deps.user_settings.get(app.user_id)).review_required:
                 return await _submit_once(deps, app, adapter, browser)  # the user chose no review
-            decision = await _review(deps, app, form)
-            if decision is None:
-                return await _moved(deps, app.id, S.TIMED_OUT, [S.WAITING_USER], "nobody answered the review")
-            if decision is ReviewDecision.CANCEL:
-                return await _moved(deps, app.id, S.CANCELLED, [S.WAITING_USER], "cancelled at review")
-            app = await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], "review approved")
+            app = await _review_until_approved(deps, app, adapter, browser, form)
             return await _submit_once(deps, app, adapter, browser)
 
 
-async def _review(deps: ApplyDeps, app: Application, form: FilledForm) -> ReviewDecision | None:
-    """Ask the user to approve the filled form; None when the prompt expired or was withdrawn."""
-    app = await _moved(deps, app.id, S.WAITING_USER, [S.RUNNING], "review requested")
+class _ChatAsker:
+    """The agent's questions go to the chat as `question` prompts, like the adapters' ones."""
+
+    def __init__(self, deps: ApplyDeps, app: Application) -> None:
+        self._deps, self._app = deps, app
+
+    async def ask(self, question: str, options: list[str] | None = None) -> str | None:
+        kind = QuestionKind.SELECT if options else QuestionKind.TEXT
+        asked = Question(id="agent", label=question[:MAX_SAVED_QUESTION], kind=kind, options=tuple(options or ()),
+                         required=True)
+        try:
+            value = await _ask_question(self._deps, self._app, asked)
+        except _Stopped:
+            return None  # the application is already timed out or cancelled; the run stops at the review
+        await _remember(self._deps, self._app, asked.label, value, AnswerSource.CHAT_QUESTION)
+        return value
+
+
+def _agent_adapter(deps: ApplyDeps, app: Application, browser: BrowserSession, guard) -> FormAdapter:
+    from automation.backends.agent_adapter import AgentFormAdapter
+    from automation.backends.browser_use_agent import BrowserUseBackend
+
+    config = deps.agent
+    backend = BrowserUseBackend(
+        deps.browser_options, config.llm_base_url, config.llm_api_key, config.llm_model, config.max_steps,
+        browser=browser, guard=guard,
+    )
+
+    async def count(calls: int, tokens: int) -> None:
+        await deps.applications.add_llm_usage(app.id, calls, tokens)
+
+    return AgentFormAdapter(backend, _ChatAsker(deps, app), count)
+
+
+async def _settle_questions(
+    deps: ApplyDeps, app: Application, adapter: FormAdapter, browser: BrowserSession, profile: Profile,
+    form: FilledForm,
+) -> FilledForm:
+    """Answer the form's questions still open after filling; ask the user the required ones nobody could."""
+    questions = await adapter.questions(browser)
+    if not questions:
+        return form
+    usage = UsageCounter()
+    try:
+        sheet = await answer_questions(
+            questions, profile, model=deps.llm, usage=usage, profile_summary=profile.summary,
+            job_context=await _job_context(deps, app) if deps.llm is not None else None,
+        )
+    finally:
+        if usage.calls:
+            await deps.applications.add_llm_usage(app.id, usage.calls, usage.total_tokens)
+    if sheet.values:
+        await adapter.answer(browser, sheet.values)
+    for answer in sheet.needs_user:
+        log.info("application %s: %r not answered: %s", app.id, answer.question.label, answer.reason)
+        if answer.question.required:  # optional ones stay empty; the review shows them
+            value = await _ask_question(deps, app, answer.question)
+            await adapter.answer(browser, {answer.question.id: value})
+            await _remember(deps, app, answer.question.label, value, AnswerSource.CHAT_QUESTION)
+    return await adapter.read_back(browser)
+
+
+async def _ask_question(deps: ApplyDeps, app: Application, question: Question) -> str:
+    """The user's answer to one of the form's questions; raises _Stopped when nobody answers."""
+    send = functools.partial(deps.notifier.ask_question, app, question=question)
+    answer = await _ask(deps, app, PromptKind.QUESTION, question_payload(app.id, question), send, "question asked")
+    value = answer.get("value")
+    if not isinstance(value, str) or not value.strip():
+        raise ApplyFailed("The answer to a question of the form was empty; tap Retry to be asked again.")
+    await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], "question answered")
+    return value.strip()
+
+
+async def _review_until_approved(
+    deps: ApplyDeps, app: Application, adapter: FormAdapter, browser: BrowserSession, form: FilledForm
+) -> Application:
+    """Ask for review, apply corrections in between; the application once approved, running again.
+
+    Raises _Stopped when the user cancels or nobody answers.
+    """
+    while True:
+        send = functools.partial(deps.notifier.ask_review, app, form=form)
+        answer = await _ask(deps, app, PromptKind.REVIEW, _review_payload(form), send, "review requested")
+        decision = ReviewDecision(answer["decision"])
+        if decision is ReviewDecision.CANCEL:
+            raise _Stopped(await _moved(deps, app.id, S.CANCELLED, [S.WAITING_USER], "cancelled at review"))
+        if decision is ReviewDecision.SUBMIT:
+            return await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], "review approved")
+        label = str(answer.get("field", ""))
+        app = await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], f"correcting {label[:100]}")
+        form = await _correct(deps, app, adapter, browser, form, label, str(answer.get("value", "")))
+
+
+async def _correct(
+    deps: ApplyDeps, app: Application, adapter: FormAdapter, browser: BrowserSession, form: FilledForm,
+    label: str, value: str,
+) -> FilledForm:
+    """Put the user's new value into one field, read the form back, remember a corrected question."""
+    field = form.find(label)
+    if field is None or field.is_file or not value.strip():
+        await deps.notifier.say(app.user_id, f"#{app.id}: there is no field I can change called that.")
+        return form
+    await adapter.answer(browser, {field.selector: value.strip()})
+    form = await adapter.read_back(browser)
+    await _record_form(deps, app, form)
+    corrected = form.find(field.label)
+    if corrected is not None and corrected.is_question and corrected.intended and corrected.ok:
+        await _remember(deps, app, corrected.label, corrected.intended, AnswerSource.REVIEW_CORRECTION)
+    return form
+
+
+async def _record_form(deps: ApplyDeps, app: Application, form: FilledForm) -> None:
+    """Keep the form as it now stands: every field's reading and the screenshot."""
+    await deps.applications.record_fields(app.id, _field_records(form))
+    await deps.applications.attach_screenshot(app.id, app.user_id, form.screenshot)
+
+
+def _review_payload(form: FilledForm) -> dict[str, Any]:
+    return {
+        "ats": form.ats,
+        "url": form.url,
+        "problems": [f.label for f in form.problems],
+        "fields": [f.label for f in form.fields if not f.is_file],  # what a correction may name
+    }
+
+
+async def _ask(
+    deps: ApplyDeps, app: Application, kind: PromptKind, payload: dict[str, Any],
+    send: Callable[[Prompt], Awaitable[PromptMessage]], note: str,
+) -> dict[str, Any]:
+    """Write a prompt, show it in the chat and wait for its answer; raises _Stopped when nobody answers."""
+    app = await _moved(deps, app.id, S.WAITING_USER, [S.RUNNING], note)
     prompt = await deps.prompts.create(
-        app.id,
-        app.user_id,
-        PromptKind.REVIEW,
-        {"ats": form.ats, "url": form.url, "problems": [f.label for f in form.problems]},
-        datetime.now(timezone.utc) + deps.review_timeout,
+        app.id, app.user_id, kind, payload, datetime.now(timezone.utc) + deps.review_timeout
     )
     async def ask() -> None:
-        await deps.prompts.set_message(prompt.id, await deps.notifier.ask_review(app, prompt, form))
+        await deps.prompts.set_message(prompt.id, await send(prompt))
 
     # A message that went out must be recorded, or a shutdown could not take its buttons away.
     await _uninterrupted(ask())
@@ -151,11 +327,28 @@ async def _review(deps: ApplyDeps, app: Application, form: FilledForm) -> Review
     closed = await deps.bridge.wait(prompt.id)
     if closed.status is not PromptStatus.ANSWERED or not closed.answer:
         await deps.notifier.prompt_closed(closed)
-        return None
-    return ReviewDecision(closed.answer["decision"])
+        raise _Stopped(await _moved(deps, app.id, S.TIMED_OUT, [S.WAITING_USER], f"nobody answered the {kind.value}"))
+    return closed.answer
 
 
-async def _submit_once(deps: ApplyDeps, app: Application, adapter, browser) -> Application:
+async def _remember(deps: ApplyDeps, app: Application, question: str, answer: str, source: AnswerSource) -> None:
+    """Save the user's answer for the next form that asks the same question."""
+    if len(question) > MAX_SAVED_QUESTION or len(answer) > MAX_SAVED_ANSWER:
+        log.info("application %s: answer to %r too long to remember", app.id, question[:80])
+        return
+    await deps.answers.save(app.user_id, question, answer, source, application_id=app.id)
+
+
+async def _job_context(deps: ApplyDeps, app: Application) -> str:
+    """The job as the LLM is told about it: title, company, location and the posting's text."""
+    heading = " · ".join(part for part in (app.title, app.company, app.location) if part)
+    description = await deps.applications.job_description(app.id)
+    return "\n".join(part for part in (heading, description) if part)
+
+
+async def _submit_once(
+    deps: ApplyDeps, app: Application, adapter: FormAdapter, browser: BrowserSession
+) -> Application:
     if not await deps.applications.claim_submission(app.id):
         raise ApplyFailed("This application was already submitted once; I will not submit it again.")
     result = await adapter.submit(browser)
@@ -176,15 +369,8 @@ async def _moved(
     moved = await deps.applications.transition(app_id, to, from_statuses=sources, note=note)
     if moved is None:
         # Someone else (a cancel, a timeout sweep) moved it first: stop here.
-        current = await deps.applications.get(app_id)
-        raise _Superseded(current)
+        raise _Stopped(await deps.applications.get(app_id))
     return moved
-
-
-class _Superseded(ApplyFailed):
-    def __init__(self, current: Application | None) -> None:
-        super().__init__("superseded")
-        self.current = current
 
 
 async def _fail(deps: ApplyDeps, app_id: int, reason: str) -> Application | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from automation.adapters.base import FilledForm
+from automation.questions import Question
 from storage.models import Application, Prompt, PromptMessage
 
 
@@ -14,6 +15,9 @@ class Notifier(Protocol):
 
     async def ask_review(self, application: Application, prompt: Prompt, form: FilledForm) -> PromptMessage:
         """Show the filled form and ask Submit/Cancel; returns where the question was shown."""
+
+    async def ask_question(self, application: Application, prompt: Prompt, question: Question) -> PromptMessage:
+        """Ask one of the form's questions: its options as buttons, or a reply for free text."""
 
     async def say(self, user_id: int, html: str) -> None:
         """A message of its own to the user (digest, notice)."""

@@ -1,7 +1,8 @@
 """The ask-the-user bridge: a worker waits on a prompt row; the bot's answer wakes it through Redis.
 
 PostgreSQL holds the truth. Redis pub/sub only shortens the wait: a worker that misses the
-publish still sees the answer on its next read of the row.
+publish still sees the answer on its next read of the row. Also owns what a `question` prompt's
+payload holds, which the worker writes and the bot reads.
 """
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timezone
+from typing import Any
 
 from redis.asyncio import Redis
 
+from automation.questions import Question, QuestionKind
 from storage.models import Prompt, PromptStatus
 from storage.prompts import PromptRepository
 
@@ -20,6 +23,33 @@ log = logging.getLogger(__name__)
 
 def channel_for(prompt_id: int) -> str:
     return f"nyx:prompt:{prompt_id}"
+
+
+def question_payload(application_id: int, question: Question) -> dict[str, Any]:
+    """What a `question` prompt row remembers of the form's question."""
+    return {
+        "application": application_id,
+        "question": question.label,
+        "kind": question.kind.value,
+        "options": list(question.options),
+        "required": question.required,
+    }
+
+
+def question_of(prompt: Prompt) -> Question:
+    """The form's question a `question` prompt asks (its id is not kept: the worker knows it)."""
+    payload = prompt.payload
+    try:
+        kind = QuestionKind(payload.get("kind"))
+    except ValueError:
+        kind = QuestionKind.TEXT
+    return Question(
+        id="",
+        label=str(payload.get("question", "")),
+        kind=kind,
+        options=tuple(str(option) for option in payload.get("options") or ()),
+        required=bool(payload.get("required")),
+    )
 
 
 class PromptBridge:

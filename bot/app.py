@@ -23,7 +23,7 @@ from arq.connections import ArqRedis, RedisSettings, create_pool as create_redis
 
 from langchain_core.language_models import BaseChatModel
 
-from automation.apply import ApplyDeps
+from automation.apply import AgentConfig, ApplyDeps
 from automation.llm import LLMConfig, make_chat_model
 from automation.browser import BrowserOptions
 from automation.prompts import PromptBridge
@@ -33,7 +33,7 @@ from bot.config import Settings
 from bot.notifier import TelegramNotifier
 from bot.sending import install_sender
 from bot.web import WebServer, start_web
-from handlers import build_router
+from handlers import build_router, corrections, questions
 from handlers.access import AccessMiddleware, StaleCallbackMiddleware
 from handlers.start import COMMANDS
 from scheduler.jobs import SchedulerDeps, build_scheduler
@@ -150,12 +150,21 @@ class Services:
             browser_options=browser_options(self.settings),
             review_timeout=timedelta(minutes=self.settings.review_timeout_minutes),
             url_allow_hosts=tuple(self.settings.url_allow_hosts),
+            llm=self.llm,
+            agent=_agent_config(self.settings),
         )
 
     def scheduler_deps(self) -> SchedulerDeps:
         return SchedulerDeps(
             self.applications, self.prompts, self.bridge, self.queue, self.notifier, self.user_settings
         )
+
+
+def _agent_config(settings: Settings) -> AgentConfig | None:
+    """The generic agent runs only with an LLM; without one, unknown forms fail with a clear reason."""
+    if settings.llm_api_key is None:
+        return None
+    return AgentConfig(settings.llm_base_url, settings.llm_api_key, settings.llm_model, settings.agent_max_steps)
 
 
 def build_dispatcher(services: Services) -> Dispatcher:
@@ -178,6 +187,10 @@ def build_dispatcher(services: Services) -> Dispatcher:
     )
     dp.update.outer_middleware(AccessMiddleware(set(services.settings.allowed_user_ids), services.users))
     dp.callback_query.outer_middleware(StaleCallbackMiddleware())
+    # Answers to the worker's questions and review corrections come before every other message
+    # handler: a reply to a question is an answer, whatever dialog or link it might look like.
+    for prompt_replies in (questions.router(), corrections.router()):
+        dp.include_router(prompt_replies)
     dp.include_router(build_router())
 
     @dp.errors()

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     llm_model: str = "grok-4-fast"
 
+    agent_max_steps: int = Field(default=40, ge=5, le=200, description="Step limit of the generic agent")
+
     # CAPTCHA
     twocaptcha_api_key: SecretStr | None = None
 

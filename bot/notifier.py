@@ -1,8 +1,7 @@
-"""The Telegram side of automation's Notifier: live job cards and review prompts."""
+"""The Telegram side of automation's Notifier: live job cards, review prompts and form questions."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import struct
 
@@ -11,10 +10,13 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile
 
 from automation.adapters.base import FilledForm
+from automation.questions import Question
+from handlers import questions as question_views
 from handlers.cards import card_keyboard, card_text, review_keyboard, review_text
+from handlers.review import CLOSED_LINES as REVIEW_CLOSED_LINES
+from handlers.review import close_prompt_message
 from storage.applications import ApplicationRepository
-from handlers.review import CLOSED_LINES
-from storage.models import Application, Prompt, PromptMessage, PromptStatus
+from storage.models import Application, Prompt, PromptKind, PromptMessage, PromptStatus
 from storage.users import UserRepository
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,14 @@ class TelegramNotifier:
         sent = await self._bot.send_message(chat_id, text, reply_markup=review_keyboard(prompt.id))
         return PromptMessage(chat_id, sent.message_id, text)
 
+    async def ask_question(self, application: Application, prompt: Prompt, question: Question) -> PromptMessage:
+        chat_id = await self._chat_for(application)
+        text = question_views.question_text(application, question)
+        sent = await self._bot.send_message(
+            chat_id, text, reply_markup=question_views.question_markup(prompt.id, question)
+        )
+        return PromptMessage(chat_id, sent.message_id, text)
+
     async def say(self, user_id: int, html: str) -> None:
         user = await self._users.get(user_id)
         if user is None or not user.active:
@@ -84,16 +94,5 @@ class TelegramNotifier:
         await self._bot.send_message(user.chat_id, html)
 
     async def prompt_closed(self, prompt: Prompt) -> None:
-        if prompt.chat_id is None or prompt.message_id is None:
-            return
-        line = CLOSED_LINES.get(prompt.status, CLOSED_LINES[PromptStatus.CANCELLED])
-        with contextlib.suppress(TelegramBadRequest):
-            if prompt.message_html:
-                await self._bot.edit_message_text(
-                    text=f"{prompt.message_html}\n\n<b>{line}</b>", chat_id=prompt.chat_id,
-                    message_id=prompt.message_id, reply_markup=None,
-                )
-            else:
-                await self._bot.edit_message_reply_markup(
-                    chat_id=prompt.chat_id, message_id=prompt.message_id, reply_markup=None
-                )
+        lines = question_views.CLOSED_LINES if prompt.kind is PromptKind.QUESTION else REVIEW_CLOSED_LINES
+        await close_prompt_message(self._bot, prompt, lines.get(prompt.status, lines[PromptStatus.CANCELLED]))

@@ -22,6 +22,13 @@ class ReviewCallback(CallbackData, prefix="rev"):
     prompt_id: int
 
 
+class QuestionCallback(CallbackData, prefix="qa"):
+    """One option of a form's question asked in the chat."""
+
+    prompt_id: int
+    option_index: int  # into the prompt payload's "options"
+
+
 class JobsFilter(str, enum.Enum):
     ALL = "all"
     ACTIVE = "active"

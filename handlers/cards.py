@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from automation.adapters.base import FieldReading, FilledForm
-from handlers.callbacks import CardAction, CardCallback, ReviewCallback
+from handlers.callbacks import CardAction, CardCallback, JobDetails, ReviewCallback
 from storage.models import Application, ApplicationStatus, ReviewDecision
 
 S = ApplicationStatus
@@ -48,18 +48,21 @@ def _match_lines(app: Application) -> list[str]:
     return lines
 
 
-def card_keyboard(app: Application) -> InlineKeyboardMarkup | None:
+def card_keyboard(app: Application) -> InlineKeyboardMarkup:
+    """The buttons valid in the application's current state, and Details always."""
+
     def button(text: str, action: CardAction) -> InlineKeyboardButton:
         return InlineKeyboardButton(
             text=text, callback_data=CardCallback(action=action, application_id=app.id).pack()
         )
 
+    rows = []
     if app.status in (S.RECEIVED, S.SCORED, S.AWAITING_APPROVAL):
-        return InlineKeyboardMarkup(inline_keyboard=[[button("Apply", CardAction.APPLY), button("Skip", CardAction.SKIP)]])
-    if app.status in APPLY_AGAIN_FROM and app.submit_started_at is None:
-        label = "Apply anyway" if app.status is S.SKIPPED else "Retry"
-        return InlineKeyboardMarkup(inline_keyboard=[[button(label, CardAction.APPLY)]])
-    return None
+        rows.append([button("Apply", CardAction.APPLY), button("Skip", CardAction.SKIP)])
+    elif app.status in APPLY_AGAIN_FROM and app.submit_started_at is None:
+        rows.append([button("Apply anyway" if app.status is S.SKIPPED else "Retry", CardAction.APPLY)])
+    details = InlineKeyboardButton(text="Details", callback_data=JobDetails(application_id=app.id).pack())
+    return InlineKeyboardMarkup(inline_keyboard=[*rows, [details]])
 
 
 def review_text(app: Application, form: FilledForm) -> str:
@@ -67,7 +70,11 @@ def review_text(app: Application, form: FilledForm) -> str:
     tail = []
     if form.problems:
         tail += ["", f"⚠️ {len(form.problems)} field(s) need a look before you submit."]
-    tail += ["", "Nothing is sent until you tap Submit."]
+    tail += [
+        "",
+        "To change a field, tap Fix a field or reply to this message with <code>Label: new value</code>.",
+        "Nothing is sent until you tap Submit.",
+    ]
     # Problems first, so that a long form cut to fit one message still shows them.
     ordered = sorted(form.fields, key=lambda f: f not in form.problems)
     body: list[str] = []
@@ -98,7 +105,10 @@ def review_keyboard(prompt_id: int) -> InlineKeyboardMarkup:
         )
 
     return InlineKeyboardMarkup(
-        inline_keyboard=[[button("Submit", ReviewDecision.SUBMIT), button("Cancel", ReviewDecision.CANCEL)]]
+        inline_keyboard=[
+            [button("Submit", ReviewDecision.SUBMIT), button("Cancel", ReviewDecision.CANCEL)],
+            [button("✏️ Fix a field", ReviewDecision.FIX)],
+        ]
     )
 
 

@@ -88,6 +88,15 @@ async def job_details(applications: ApplicationRepository, app: Application) -> 
     return text if len(text) <= 4000 else text[:3990] + "…"
 
 
+async def send_details(chat: Message, applications: ApplicationRepository, app: Application) -> None:
+    """The timeline and values; the filled form's screenshot first when there is one."""
+    png = await applications.screenshot(app.id, app.user_id)
+    if png is not None:
+        await chat.answer_document(BufferedInputFile(png, filename=f"application-{app.id}.png"),
+                                   caption=f"#{app.id}: the form as it was filled")
+    await chat.answer(await job_details(applications, app), reply_markup=card_keyboard(app))
+
+
 def export_csv(apps: list[Application]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -123,7 +132,7 @@ def router() -> Router:
         if app is None:
             await message.answer(f"You have no application #{escape(arg)}. /jobs lists yours.")
             return
-        await message.answer(await job_details(applications, app), reply_markup=card_keyboard(app))
+        await send_details(message, applications, app)
 
     @r.callback_query(JobDetails.filter())
     async def on_details(query: CallbackQuery, callback_data: JobDetails, applications: ApplicationRepository) -> None:
@@ -133,7 +142,7 @@ def router() -> Router:
             return
         await query.answer()
         if query.message is not None:
-            await query.message.answer(await job_details(applications, app), reply_markup=card_keyboard(app))
+            await send_details(query.message, applications, app)
 
     @r.message(Command("stats"))
     async def on_stats(message: Message, applications: ApplicationRepository) -> None:

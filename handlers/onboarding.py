@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter, or_f
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -24,7 +23,16 @@ from aiogram.types import CallbackQuery, Document, InlineKeyboardButton, InlineK
 from pydantic import ValidationError
 
 from automation.resume_text import SUPPORTED_SUFFIXES, Contacts, ResumeReadError, extract_text, find_contacts
-from handlers.callbacks import AnswerMove, AnswersButton, FieldButton, FieldMove, ProfileEdit, ProfileField, SetupButton, SetupMove
+from handlers.callbacks import (
+    AnswerMove,
+    AnswersButton,
+    FieldButton,
+    FieldMove,
+    ProfileEdit,
+    ProfileField,
+    SetupButton,
+    SetupMove,
+)
 from handlers.profile import (
     FIELDS,
     TYPE_IT,
@@ -83,8 +91,15 @@ def _stop_button() -> InlineKeyboardButton:
     return InlineKeyboardButton(text="Stop", callback_data=SetupButton(move=SetupMove.STOP).pack())
 
 
-async def _remember_prompt(state: FSMContext, prompt: Message, **data: Any) -> None:
-    await state.update_data(prompt=prompt.message_id, **data)
+async def _enter(state: FSMContext, step: State, **data: Any) -> None:
+    """Move to `step`, its data first: a step is never stored without what it needs."""
+    await state.update_data(**data)
+    await state.set_state(step)
+
+
+async def _remember_prompt(state: FSMContext, prompt: Message) -> None:
+    """The question on screen, whose buttons go once it is answered (set after it is sent)."""
+    await state.update_data(prompt=prompt.message_id)
 
 
 # --------------------------------------------------------------------------- step 1: the résumé
@@ -92,7 +107,9 @@ async def _remember_prompt(state: FSMContext, prompt: Message, **data: Any) -> N
 
 async def _ask_resume(chat: Message, state: FSMContext, intro: str = "") -> None:
     keyboard = InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text="Go on without a résumé", callback_data=SetupButton(move=SetupMove.NO_RESUME).pack())],
+        [InlineKeyboardButton(
+            text="Go on without a résumé", callback_data=SetupButton(move=SetupMove.NO_RESUME).pack()
+        )],
         [_stop_button()],
     ])
     prompt = await chat.answer(
@@ -103,13 +120,17 @@ async def _ask_resume(chat: Message, state: FSMContext, intro: str = "") -> None
     await _remember_prompt(state, prompt)
 
 
+def _too_big(name: str) -> str:
+    return f"{name} is larger than {MAX_RESUME_BYTES // (1024 * 1024)} MiB."
+
+
 def _resume_problem(document: Document) -> str | None:
     """Why this document cannot be the résumé, judged before downloading it."""
     name = document.file_name or "That file"
     if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
         return f"{name} is not a PDF or DOCX document."
     if (document.file_size or 0) > MAX_RESUME_BYTES:
-        return f"{name} is larger than {MAX_RESUME_BYTES // (1024 * 1024)} MiB."
+        return _too_big(name)
     return None
 
 
@@ -118,9 +139,12 @@ async def _read_resume(bot: Bot, document: Document) -> str:
     problem = _resume_problem(document)
     if problem:
         raise ResumeReadError(problem)
-    content = await download(bot, document.file_id)
+    try:
+        content = await download(bot, document.file_id)
+    except ProfileError as exc:
+        raise ResumeReadError(str(exc)) from None
     if len(content) > MAX_RESUME_BYTES:
-        raise ResumeReadError(_resume_problem(document.model_copy(update={"file_size": len(content)})))
+        raise ResumeReadError(_too_big(document.file_name or "That file"))
     return await asyncio.to_thread(extract_text, document.file_name or "", content)
 
 
@@ -187,19 +211,21 @@ async def _show_contacts(chat: Message, state: FSMContext) -> None:
 
 
 async def _ask_contact(chat: Message, state: FSMContext, spec: FieldSpec) -> None:
+    await _enter(state, Setup.contact_value, field=spec.field.value)
     draft = (await state.get_data()).get("draft") or {}
     buttons = [field_button(spec, FieldMove.KEEP, "Back")]
-    if spec.cleared is not None:
+    if spec.clearable:
         buttons.insert(0, field_button(spec, FieldMove.CLEAR, "Leave empty"))
     prompt = await chat.answer(
         f"✏️ <b>{escape(spec.label)}</b> (now: {escape(spec.display(draft))})\n{escape(spec.question)}",
         reply_markup=InlineKeyboardMarkup(inline_keyboard=[buttons]),
     )
-    await state.set_state(Setup.contact_value)
-    await _remember_prompt(state, prompt, field=spec.field.value)
+    await _remember_prompt(state, prompt)
 
 
-async def _set_contact(chat: Message, state: FSMContext, spec: FieldSpec, changes: Mapping[str, Any] | None) -> None:
+async def _set_contact(
+    chat: Message, state: FSMContext, spec: FieldSpec, changes: Mapping[str, Any] | None
+) -> None:
     """Back to the contact details, with `changes` (None: unchanged) in the draft if they are valid."""
     data = await state.get_data()
     if changes is not None:
@@ -210,7 +236,7 @@ async def _set_contact(chat: Message, state: FSMContext, spec: FieldSpec, change
             await _ask_contact(chat, state, spec)
             return
     await remove_buttons(chat.bot, chat.chat.id, data.get("prompt"))
-    await state.set_state(Setup.contacts)
+    await _enter(state, Setup.contacts)
     await _show_contacts(chat, state)
 
 
@@ -221,7 +247,9 @@ async def _resume_upload(bot: Bot, resume: Mapping[str, str] | None) -> Uploaded
     return resume_upload(resume["filename"], await download(bot, resume["file_id"]))
 
 
-async def _confirm_contacts(query: CallbackQuery, state: FSMContext, bot: Bot, profiles: ProfileRepository) -> None:
+async def _confirm_contacts(
+    query: CallbackQuery, state: FSMContext, bot: Bot, profiles: ProfileRepository
+) -> None:
     data = await state.get_data()
     try:
         profile = Profile.model_validate({**(data.get("draft") or {}), "summary": data.get("summary")})
@@ -234,9 +262,9 @@ async def _confirm_contacts(query: CallbackQuery, state: FSMContext, bot: Bot, p
         await query.answer(str(exc), show_alert=True)
         return
     await profiles.save(query.from_user.id, profile, source=SETUP_SOURCE, resume=resume)
-    await query.answer("Saved.")
     await remove_buttons(bot, query.message.chat.id, data.get("prompt"))
     await _ask_question(query.message, state, FIELDS[QUESTIONS[0]])
+    await query.answer("Saved.")
 
 
 # --------------------------------------------------------------------------- step 3: the questions
@@ -244,21 +272,20 @@ async def _confirm_contacts(query: CallbackQuery, state: FSMContext, bot: Bot, p
 
 def _question_keyboard(spec: FieldSpec) -> InlineKeyboardMarkup:
     last = [_stop_button()]
-    skip_is_a_choice = any(choice.changes == spec.cleared for choice in spec.choices)
-    if not skip_is_a_choice:
+    if spec.clearable:  # else a button says "no answer" already
         last.insert(0, field_button(spec, FieldMove.KEEP, "Skip"))
     return InlineKeyboardMarkup(inline_keyboard=choice_rows(spec) + [last])
 
 
 async def _ask_question(chat: Message, state: FSMContext, spec: FieldSpec) -> None:
+    await _enter(state, Setup.question, field=spec.field.value)
     number = QUESTIONS.index(spec.field) + 1
     intro = EEO_INTRO if spec.field is ProfileField.GENDER else ""
     prompt = await chat.answer(
         f"{intro}<b>{number}/{len(QUESTIONS)} · {escape(spec.label)}</b>\n{escape(spec.question)}",
         reply_markup=_question_keyboard(spec),
     )
-    await state.set_state(Setup.question)
-    await _remember_prompt(state, prompt, field=spec.field.value)
+    await _remember_prompt(state, prompt)
 
 
 async def _answer_question(
@@ -307,9 +334,9 @@ async def ask_current_step(chat: Message, state: FSMContext) -> None:
     elif step == Setup.contacts.state:
         await _show_contacts(chat, state)
     elif step == Setup.contact_value.state:
-        await _ask_contact(chat, state, FIELDS[ProfileField(data["field"])])
+        await _ask_contact(chat, state, FIELDS[ProfileField(data.get("field", CONTACTS[0]))])
     elif step == Setup.question.state:
-        await _ask_question(chat, state, FIELDS[ProfileField(data["field"])])
+        await _ask_question(chat, state, FIELDS[ProfileField(data.get("field", QUESTIONS[0]))])
 
 
 async def _stop(chat: Message, state: FSMContext, profiles: ProfileRepository) -> None:
@@ -324,6 +351,7 @@ async def _stop(chat: Message, state: FSMContext, profiles: ProfileRepository) -
 def router() -> Router:
     r = Router(name=__name__)
     r.callback_query.filter(in_own_chat)
+    # Buttons are answered once their step is stored, so the tap's spinner ends when the dialog has moved on.
     in_setup = StateFilter(Setup)
     not_a_command = ~F.text.startswith("/")
 
@@ -346,10 +374,14 @@ def router() -> Router:
 
     @r.callback_query(SetupButton.filter(F.move == SetupMove.STOP), in_setup)
     async def on_stop(query: CallbackQuery, state: FSMContext, profiles: ProfileRepository) -> None:
-        await query.answer("Stopped.")
         await _stop(query.message, state, profiles)
+        await query.answer("Stopped.")
 
-    @r.callback_query(in_setup, or_f(ProfileEdit.filter(), AnswersButton.filter(F.move.in_({AnswerMove.ADD, AnswerMove.EDIT}))))
+    starts_another_dialog = or_f(
+        ProfileEdit.filter(), AnswersButton.filter(F.move.in_({AnswerMove.ADD, AnswerMove.EDIT}))
+    )
+
+    @r.callback_query(in_setup, starts_another_dialog)
     async def on_other_dialog(query: CallbackQuery) -> None:
         await query.answer("Finish the profile setup first, or stop it with /cancel_setup.", show_alert=True)
 
@@ -360,11 +392,11 @@ def router() -> Router:
 
     @r.callback_query(SetupButton.filter(F.move == SetupMove.NO_RESUME), Setup.resume)
     async def on_no_resume(query: CallbackQuery, state: FSMContext) -> None:
-        await query.answer()
         await remove_buttons(query.bot, query.message.chat.id, (await state.get_data()).get("prompt"))
         await state.set_data({"resume": None, "summary": None, "draft": {}})
         await state.set_state(Setup.contacts)
         await _show_contacts(query.message, state)
+        await query.answer()
 
     @r.message(Setup.resume, not_a_command)
     async def on_not_a_resume(message: Message, state: FSMContext) -> None:
@@ -381,9 +413,9 @@ def router() -> Router:
         if callback_data.field not in CONTACTS:
             await query.answer("That button is not valid.")
             return
-        await query.answer()
         await remove_buttons(query.bot, query.message.chat.id, (await state.get_data()).get("prompt"))
         await _ask_contact(query.message, state, FIELDS[callback_data.field])
+        await query.answer()
 
     @r.message(Setup.contact_value, F.text, not_a_command)
     async def on_contact_value(message: Message, state: FSMContext) -> None:
@@ -401,9 +433,10 @@ def router() -> Router:
         if not await _current_field(state, callback_data.field):
             await query.answer("That question is closed.")
             return
-        await query.answer()
         spec = FIELDS[callback_data.field]
-        await _set_contact(query.message, state, spec, spec.cleared if callback_data.move is FieldMove.CLEAR else None)
+        changes = spec.cleared if callback_data.move is FieldMove.CLEAR else None
+        await _set_contact(query.message, state, spec, changes)
+        await query.answer()
 
     # step 3 ---------------------------------------------------------------
     @r.message(Setup.question, F.text, not_a_command)
@@ -438,8 +471,8 @@ def router() -> Router:
             if changes is None:
                 await query.answer(TYPE_IT, show_alert=True)
                 return
-        await query.answer("Skipped." if changes is None else "Saved.")
         await _answer_question(query.message, state, profiles, answers, spec, changes)
+        await query.answer("Skipped." if changes is None else "Saved.")
 
     # anything else during the setup ---------------------------------------------
     @r.message(in_setup, not_a_command)
@@ -451,6 +484,7 @@ def router() -> Router:
 
     @r.message(F.document, _is_pdf_or_docx, _without_profile)
     async def on_first_resume(message: Message, state: FSMContext, bot: Bot) -> None:
+        await state.clear()
         await state.set_state(Setup.resume)
         await _take_resume(message, state, bot)
 

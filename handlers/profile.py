@@ -40,6 +40,9 @@ from storage.profiles import ProfileRepository, UploadedFile
 PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
 EDIT_SOURCE = "telegram:edit"
 TYPE_IT = "Type your answer as a message."
+MAX_SHOWN = 200  # characters of one value in the profile view, which must fit one message
+MAX_LINK = 500
+MAX_ITEMS, MAX_ITEM = 100, 100
 
 Data = Mapping[str, Any]  # a profile's fields as JSON: a Profile dump, or the setup's incomplete draft
 
@@ -75,7 +78,8 @@ class FieldSpec:
         for choice in self.choices:
             if choice.changes is not None and self.read(choice.changes) == value:
                 return choice.label
-        return _format(value)
+        shown = _format(value)
+        return shown if len(shown) <= MAX_SHOWN else shown[: MAX_SHOWN - 1] + "…"
 
     def changes_for_text(self, text: str) -> dict[str, Any]:
         text = text.strip()
@@ -88,6 +92,11 @@ class FieldSpec:
         if not text:
             raise FieldError("the answer is empty.")
         return self.parse(text)
+
+    @property
+    def clearable(self) -> bool:
+        """Has an empty value that no button offers already (the EEO fields' "Decline to answer" does)."""
+        return self.cleared is not None and all(choice.changes != self.cleared for choice in self.choices)
 
     def choice(self, index: int) -> Choice:
         if not 0 <= index < len(self.choices):
@@ -123,10 +132,6 @@ def _full_name(data: Data) -> str | None:
     return " ".join(part for part in (data.get("first_name"), data.get("last_name")) if part) or None
 
 
-def _as_text(key: str) -> Callable[[str], dict[str, Any]]:
-    return lambda text: {key: text}
-
-
 def _parse_name(text: str) -> dict[str, Any]:
     parts = split_name(text)
     if parts is None:
@@ -134,109 +139,128 @@ def _parse_name(text: str) -> dict[str, Any]:
     return {"first_name": parts[0], "last_name": parts[1]}
 
 
-def _link(kind: str, site: str | None) -> Callable[[str], dict[str, Any]]:
-    def parse(text: str) -> dict[str, Any]:
-        url = text if text.lower().startswith(("http://", "https://")) else "https://" + text
-        try:
-            host = (urlsplit(url).hostname or "").casefold()
-        except ValueError:
-            host = ""
-        if " " in url or "." not in host:
-            raise FieldError("that does not look like a web address; send one like https://example.org.")
-        if site and host != site and not host.endswith("." + site):
-            raise FieldError(f"that is not a {site} address.")
-        return {"links": {kind: url}}
-
-    return parse
-
-
-def _as_list(key: str) -> Callable[[str], dict[str, Any]]:
-    def parse(text: str) -> dict[str, Any]:
-        items = [item.strip() for item in re.split(r"[,;\n]", text) if item.strip()]
-        return {key: list(dict.fromkeys(items))}
-
-    return parse
-
-
-def _years(text: str) -> dict[str, Any]:
-    found = re.fullmatch(r"(\d+(?:[.,]\d+)?)\s*(?:years?|yrs?)?", text.strip(), re.IGNORECASE)
+def _parse_years(text: str) -> dict[str, Any]:
+    found = re.fullmatch(r"(\d+(?:[.,]\d+)?)\s*(?:years?|yrs?)?", text, re.IGNORECASE)
     if found is None:
         raise FieldError("please send a number of years, e.g. 7 or 2.5.")
     return {"years_experience": float(found.group(1).replace(",", "."))}
 
 
-def _yes_no(key: str) -> tuple[Choice, ...]:
-    return (Choice("Yes", {key: True}), Choice("No", {key: False}))
+def _web_address(text: str, site: str | None) -> str:
+    url = text if text.lower().startswith(("http://", "https://")) else "https://" + text
+    try:
+        host = (urlsplit(url).hostname or "").casefold()
+    except ValueError:
+        host = ""
+    if " " in url or "." not in host:
+        raise FieldError("that does not look like a web address; send one like https://example.org.")
+    if len(url) > MAX_LINK:
+        raise FieldError(f"that address is longer than {MAX_LINK} characters.")
+    if site and host != site and not host.endswith("." + site):
+        raise FieldError(f"that is not a {site} address.")
+    return url
 
 
-def _eeo(
-    field: ProfileField, key: str, label: str, question: str, options: tuple[str, ...], *, typed: bool = False
+def _separated(text: str) -> list[str]:
+    """Items separated by commas, semicolons or lines, each once."""
+    items = list(dict.fromkeys(item.strip() for item in re.split(r"[,;\n]", text) if item.strip()))
+    if len(items) > MAX_ITEMS or any(len(item) > MAX_ITEM for item in items):
+        raise FieldError(f"send at most {MAX_ITEMS} items of up to {MAX_ITEM} characters, separated by commas.")
+    return items
+
+
+# Builders for the kinds of field below; `key` is the Profile attribute.
+
+
+def _text(
+    field: ProfileField, section: str, label: str, key: str, question: str, *, suggestions: tuple[str, ...] = ()
 ) -> FieldSpec:
-    choices = tuple(Choice(option, {"eeo": {key: option}}) for option in options)
-    decline = {"eeo": {key: DECLINE}}
+    """Free text; suggestions become buttons, followed by "Other" (type it)."""
+    choices = tuple(Choice(s, {key: s}) for s in suggestions) + ((Choice("Other", None),) if suggestions else ())
     return FieldSpec(
-        field, "Equal opportunity (voluntary)", label, question, _nested("eeo", key),
-        parse=(lambda text: {"eeo": {key: text}}) if typed else None,
-        choices=choices + (Choice("Decline to answer", decline),),
-        cleared=decline,
+        field, section, label, question, _top(key), parse=lambda text: {key: text}, choices=choices, cleared={key: None}
     )
 
 
+def _list(field: ProfileField, section: str, label: str, key: str, question: str) -> FieldSpec:
+    return FieldSpec(
+        field, section, label, question, _top(key), parse=lambda text: {key: _separated(text)}, cleared={key: []}
+    )
+
+
+def _one_of(
+    field: ProfileField, section: str, label: str, key: str, question: str, options: Mapping[str, Any]
+) -> FieldSpec:
+    """Buttons only (typed answers must name one): button label -> value."""
+    choices = tuple(Choice(name, {key: value}) for name, value in options.items())
+    return FieldSpec(field, section, label, question, _top(key), choices=choices, cleared={key: None})
+
+
+def _link(field: ProfileField, label: str, kind: str, site: str | None, question: str) -> FieldSpec:
+    def parse(text: str) -> dict[str, Any]:
+        return {"links": {kind: _web_address(text, site)}}
+
+    return FieldSpec(
+        field, CONTACT, label, question, _nested("links", kind), parse=parse, cleared={"links": {kind: None}}
+    )
+
+
+def _eeo(
+    field: ProfileField, label: str, key: str, question: str, options: tuple[str, ...], *, typed: bool = False
+) -> FieldSpec:
+    """Voluntary self-identification: the options, then "Decline to answer", which is also the default."""
+    decline = {"eeo": {key: DECLINE}}
+    choices = tuple(Choice(option, {"eeo": {key: option}}) for option in options)
+    parse = (lambda text: {"eeo": {key: text}}) if typed else None
+    return FieldSpec(
+        field, EEO, label, question, _nested("eeo", key), parse=parse,
+        choices=choices + (Choice("Decline to answer", decline),), cleared=decline,
+    )
+
+
+CONTACT, WORK, AUTHORISATION, PREFERENCES, EEO = (
+    "Contact", "Work", "Work authorisation", "Preferences", "Equal opportunity (voluntary)",
+)
+YES_NO = {"Yes": True, "No": False}
 PF = ProfileField
 _SPECS = (
-    FieldSpec(PF.NAME, "Contact", "Name", "Your first and last name, as forms should show them?", _full_name,
-              parse=_parse_name),
-    FieldSpec(PF.EMAIL, "Contact", "E-mail", "Which e-mail address should applications use?", _top("email"),
-              parse=_as_text("email")),
-    FieldSpec(PF.PHONE, "Contact", "Phone", "Your phone number, as forms should show it (e.g. +44 20 7946 0000)?",
-              _top("phone"), parse=_as_text("phone"), cleared={"phone": None}),
-    FieldSpec(PF.LINKEDIN, "Contact", "LinkedIn", "The address of your LinkedIn profile?",
-              _nested("links", "linkedin"), parse=_link("linkedin", "linkedin.com"), cleared={"links": {"linkedin": None}}),
-    FieldSpec(PF.GITHUB, "Contact", "GitHub", "The address of your GitHub profile?",
-              _nested("links", "github"), parse=_link("github", "github.com"), cleared={"links": {"github": None}}),
-    FieldSpec(PF.WEBSITE, "Contact", "Website", "The address of your website or portfolio?",
-              _nested("links", "website"), parse=_link("website", None), cleared={"links": {"website": None}}),
-    FieldSpec(PF.LOCATION, "Contact", "Location", "Where are you based? City and country, e.g. London, UK.",
-              _top("location"), parse=_as_text("location"), cleared={"location": None}),
-    FieldSpec(PF.HEADLINE, "Work", "Headline", "Your role in a few words, e.g. Senior Backend Engineer?",
-              _top("headline"), parse=_as_text("headline"), cleared={"headline": None}),
-    FieldSpec(PF.COMPANY, "Work", "Current company", "Where do you work now?",
-              _top("current_company"), parse=_as_text("current_company"), cleared={"current_company": None}),
-    FieldSpec(PF.YEARS, "Work", "Years of experience", "How many years of professional experience do you have?",
-              _top("years_experience"), parse=_years, cleared={"years_experience": None}),
-    FieldSpec(PF.SKILLS, "Work", "Skills", "Your main skills, separated by commas?",
-              _top("skills"), parse=_as_list("skills"), cleared={"skills": []}),
-    FieldSpec(PF.WORK_AUTHORIZATION, "Work authorisation", "Work authorisation",
-              "In which countries or regions may you work without visa sponsorship? "
-              "Separate them with commas, e.g. UK, EU.",
-              _top("work_authorization"), parse=_as_list("work_authorization"), cleared={"work_authorization": []}),
-    FieldSpec(PF.SPONSORSHIP, "Work authorisation", "Needs visa sponsorship",
-              "Will you now or in the future need visa sponsorship to work?",
-              _top("needs_sponsorship"), choices=_yes_no("needs_sponsorship"), cleared={"needs_sponsorship": None}),
-    FieldSpec(PF.SALARY, "Preferences", "Salary expectation",
-              "Your salary expectation, as you would write it on a form (e.g. £85,000 a year)?",
-              _top("salary_expectation"), parse=_as_text("salary_expectation"), cleared={"salary_expectation": None}),
-    FieldSpec(PF.NOTICE, "Preferences", "Notice period", "How soon could you start?",
-              _top("notice_period"), parse=_as_text("notice_period"),
-              choices=tuple(Choice(p, {"notice_period": p}) for p in ("Immediately", "2 weeks", "1 month", "3 months"))
-              + (Choice("Other", None),),
-              cleared={"notice_period": None}),
-    FieldSpec(PF.RELOCATION, "Preferences", "Willing to relocate", "Are you willing to relocate for a job?",
-              _top("willing_to_relocate"), choices=_yes_no("willing_to_relocate"), cleared={"willing_to_relocate": None}),
-    FieldSpec(PF.REMOTE, "Preferences", "Remote preference", "How do you want to work?",
-              _top("remote_preference"),
-              choices=tuple(Choice(label, {"remote_preference": value.value}) for label, value in (
-                  ("Remote", RemotePreference.REMOTE), ("Hybrid", RemotePreference.HYBRID),
-                  ("On-site", RemotePreference.ONSITE), ("Any", RemotePreference.ANY))),
-              cleared={"remote_preference": None}),
-    _eeo(PF.GENDER, "gender", "Gender", "Your gender? You may also type how you describe yourself.",
+    FieldSpec(PF.NAME, CONTACT, "Name", "Your first and last name, as forms should show them?",
+              _full_name, parse=_parse_name),
+    FieldSpec(PF.EMAIL, CONTACT, "E-mail", "Which e-mail address should applications use?",
+              _top("email"), parse=lambda text: {"email": text}),
+    _text(PF.PHONE, CONTACT, "Phone", "phone", "Your phone number, as forms should show it (e.g. +44 20 7946 0000)?"),
+    _link(PF.LINKEDIN, "LinkedIn", "linkedin", "linkedin.com", "The address of your LinkedIn profile?"),
+    _link(PF.GITHUB, "GitHub", "github", "github.com", "The address of your GitHub profile?"),
+    _link(PF.WEBSITE, "Website", "website", None, "The address of your website or portfolio?"),
+    _text(PF.LOCATION, CONTACT, "Location", "location", "Where are you based? City and country, e.g. London, UK."),
+    _text(PF.HEADLINE, WORK, "Headline", "headline", "Your role in a few words, e.g. Senior Backend Engineer?"),
+    _text(PF.COMPANY, WORK, "Current company", "current_company", "Where do you work now?"),
+    FieldSpec(PF.YEARS, WORK, "Years of experience", "How many years of professional experience do you have?",
+              _top("years_experience"), parse=_parse_years, cleared={"years_experience": None}),
+    _list(PF.SKILLS, WORK, "Skills", "skills", "Your main skills, separated by commas?"),
+    _list(PF.WORK_AUTHORIZATION, AUTHORISATION, "Work authorisation", "work_authorization",
+          "In which countries or regions may you work without visa sponsorship? "
+          "Separate them with commas, e.g. UK, EU."),
+    _one_of(PF.SPONSORSHIP, AUTHORISATION, "Needs visa sponsorship", "needs_sponsorship",
+            "Will you now or in the future need visa sponsorship to work?", YES_NO),
+    _text(PF.SALARY, PREFERENCES, "Salary expectation", "salary_expectation",
+          "Your salary expectation, as you would write it on a form (e.g. £85,000 a year)?"),
+    _text(PF.NOTICE, PREFERENCES, "Notice period", "notice_period", "How soon could you start?",
+          suggestions=("Immediately", "2 weeks", "1 month", "3 months")),
+    _one_of(PF.RELOCATION, PREFERENCES, "Willing to relocate", "willing_to_relocate",
+            "Are you willing to relocate for a job?", YES_NO),
+    _one_of(PF.REMOTE, PREFERENCES, "Remote preference", "remote_preference", "How do you want to work?", {
+        "Remote": RemotePreference.REMOTE.value, "Hybrid": RemotePreference.HYBRID.value,
+        "On-site": RemotePreference.ONSITE.value, "Any": RemotePreference.ANY.value,
+    }),
+    _eeo(PF.GENDER, "Gender", "gender", "Your gender? You may also type how you describe yourself.",
          ("Female", "Male", "Non-binary"), typed=True),
-    _eeo(PF.RACE, "race", "Race/ethnicity", "Your race or ethnicity?", (
+    _eeo(PF.RACE, "Race/ethnicity", "race", "Your race or ethnicity?", (
         "American Indian or Alaska Native", "Asian", "Black or African American", "Hispanic or Latino",
         "Native Hawaiian or Other Pacific Islander", "White", "Two or more races")),
-    _eeo(PF.VETERAN, "veteran", "Veteran status", "Are you a protected veteran?",
+    _eeo(PF.VETERAN, "Veteran status", "veteran", "Are you a protected veteran?",
          ("I am a protected veteran", "I am not a protected veteran")),
-    _eeo(PF.DISABILITY, "disability", "Disability", "Do you have a disability?",
+    _eeo(PF.DISABILITY, "Disability", "disability", "Do you have a disability?",
          ("Yes, I have a disability", "No, I do not have a disability")),
 )
 del PF
@@ -286,19 +310,24 @@ def describe(profile: Profile, resume_name: str | None, answer_count: int | None
     section = None
     for spec in FIELDS.values():
         if spec.section != section:
+            if section == CONTACT:
+                lines += _other_links(data)
             section = spec.section
             lines += ["", f"<i>{escape(section)}</i>"]
         lines.append(f"{spec.label}: {escape(spec.display(data))}")
-    known = {"linkedin", "github", "website"}
-    others = {name: url for name, url in data["links"].items() if url and name not in known}
-    if others:
-        lines.append("Other links: " + escape(", ".join(f"{name}: {url}" for name, url in others.items())))
     lines += ["", f"Résumé: {escape(resume_name) if resume_name else '— (send a PDF or DOCX)'}"]
     if profile.summary:
         lines.append(f"Résumé text: {len(profile.summary):,} characters")
     count = len(profile.answers) if answer_count is None else answer_count
     lines.append(f"Saved answers: {count} (/answers)")
     return "\n".join(lines)
+
+
+def _other_links(data: Data) -> list[str]:
+    """Links a profile file may name beyond the three asked for (portfolio, blog, ...)."""
+    asked = {"linkedin", "github", "website"}
+    others = [f"{name}: {url}" for name, url in data["links"].items() if url and name not in asked]
+    return ["Other links: " + escape(", ".join(others))] if others else []
 
 
 def edit_keyboard() -> InlineKeyboardMarkup:
@@ -321,13 +350,22 @@ def choice_rows(spec: FieldSpec) -> list[list[InlineKeyboardButton]]:
     return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
 
+def in_own_chat(query: CallbackQuery) -> bool:
+    """A button in the presser's own private chat; anyone else's press is left to the catch-all."""
+    return query.message is not None and query.message.chat.id == query.from_user.id
+
+
 def field_button(spec: FieldSpec, move: FieldMove, text: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=FieldButton(field=spec.field, move=move).pack())
 
 
 async def download(bot: Bot, file_id: str) -> bytes:
+    """A file the user sent; ProfileError if Telegram no longer has it."""
     buffer = io.BytesIO()
-    await bot.download(file_id, destination=buffer)
+    try:
+        await bot.download(file_id, destination=buffer)
+    except TelegramBadRequest:
+        raise ProfileError("Telegram could not give me that file. Please send it again.") from None
     return buffer.getvalue()
 
 
@@ -361,19 +399,20 @@ class EditProfile(StatesGroup):
 def _edit_keyboard_for(spec: FieldSpec) -> InlineKeyboardMarkup:
     rows = choice_rows(spec)
     last = [field_button(spec, FieldMove.KEEP, "Keep as is")]
-    if spec.cleared is not None:
+    if spec.clearable:
         last.insert(0, field_button(spec, FieldMove.CLEAR, "Clear"))
     return InlineKeyboardMarkup(inline_keyboard=rows + [last])
 
 
 async def _ask_new_value(chat: Message, state: FSMContext, profile: Profile, spec: FieldSpec) -> None:
+    await state.set_data({"field": spec.field.value})  # the field first: the state never comes without it
+    await state.set_state(EditProfile.value)
     current = escape(spec.display(profile.model_dump(mode="json")))
     prompt = await chat.answer(
         f"✏️ <b>{escape(spec.label)}</b> (now: {current})\n{escape(spec.question)}",
         reply_markup=_edit_keyboard_for(spec),
     )
-    await state.set_state(EditProfile.value)
-    await state.set_data({"field": spec.field.value, "prompt": prompt.message_id})
+    await state.update_data(prompt=prompt.message_id)
 
 
 async def _save_edit(
@@ -459,6 +498,7 @@ async def _refresh_summary(profiles: ProfileRepository, user_id: int, upload: Up
 
 def router() -> Router:
     r = Router(name=__name__)
+    r.callback_query.filter(in_own_chat)
 
     @r.message(Command("profile"))
     async def on_profile(
@@ -474,11 +514,11 @@ def router() -> Router:
         query: CallbackQuery, callback_data: ProfileEdit, state: FSMContext, profiles: ProfileRepository
     ) -> None:
         stored = await profiles.get(query.from_user.id)
-        if stored is None or query.message is None or query.message.chat.id != query.from_user.id:
+        if stored is None:
             await query.answer("That button is no longer valid.")
             return
-        await query.answer()
         await _ask_new_value(query.message, state, stored.profile, FIELDS[callback_data.field])
+        await query.answer()
 
     @r.message(EditProfile.value, F.text, ~F.text.startswith("/"))
     async def on_new_value(
@@ -504,25 +544,28 @@ def router() -> Router:
         query: CallbackQuery, callback_data: FieldButton, state: FSMContext,
         profiles: ProfileRepository, answers: AnswerRepository,
     ) -> None:
-        if query.message is None or not await _editing(state, callback_data.field):
+        if not await _editing(state, callback_data.field):
             await query.answer("That question is closed.")
             return
         spec = FIELDS[callback_data.field]
         if callback_data.move is FieldMove.KEEP:
             await state.clear()
-            await query.answer("Unchanged.")
             await remove_buttons(query.bot, query.message.chat.id, query.message.message_id)
+            await query.answer("Unchanged.")
             return
         try:
-            changes = spec.cleared if callback_data.move is FieldMove.CLEAR else spec.choice(callback_data.choice).changes
+            if callback_data.move is FieldMove.CLEAR:
+                changes = spec.cleared
+            else:
+                changes = spec.choice(callback_data.choice).changes
         except FieldError as exc:
             await query.answer(str(exc))
             return
         if changes is None:
             await query.answer(TYPE_IT, show_alert=True)
             return
-        await query.answer()
         await _save_edit(query.message, state, profiles, answers, spec, changes)
+        await query.answer()
 
     @r.message(F.document)
     async def on_document(message: Message, bot: Bot, profiles: ProfileRepository, answers: AnswerRepository) -> None:

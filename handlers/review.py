@@ -1,21 +1,22 @@
-"""Answers to the worker's review prompt: Submit or Cancel, recorded once."""
+"""Answers to the worker's review prompt: Submit or Cancel, recorded once (Fix a field: handlers.corrections)."""
 
 from __future__ import annotations
 
 import contextlib
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery
 
 from automation.prompts import PromptBridge
 from handlers.callbacks import ReviewCallback
-from storage.models import PromptStatus, ReviewDecision
+from storage.models import Prompt, PromptKind, PromptStatus, ReviewDecision
 from storage.prompts import PromptRepository
 
 OUTCOME_LINES = {
     ReviewDecision.SUBMIT: "➡️ Approved: submitting now.",
     ReviewDecision.CANCEL: "✖️ Cancelled: nothing was submitted.",
+    ReviewDecision.FIX: "✏️ Changing a field: a fresh review follows.",
 }
 CLOSED_LINES = {
     PromptStatus.EXPIRED: "⌛ This review expired; nothing was submitted.",
@@ -36,6 +37,20 @@ async def close_message(query: CallbackQuery, line: str) -> None:
             await message.edit_text(f"{body}\n\n<b>{line}</b>", reply_markup=None)
 
 
+async def close_prompt_message(bot: Bot, prompt: Prompt, line: str) -> None:
+    """Mark a prompt's chat message with its final state and take its buttons away."""
+    if prompt.chat_id is None or prompt.message_id is None:
+        return
+    with contextlib.suppress(TelegramBadRequest):
+        if prompt.message_html:
+            await bot.edit_message_text(
+                text=f"{prompt.message_html}\n\n<b>{line}</b>", chat_id=prompt.chat_id,
+                message_id=prompt.message_id, reply_markup=None,
+            )
+        else:
+            await bot.edit_message_reply_markup(chat_id=prompt.chat_id, message_id=prompt.message_id, reply_markup=None)
+
+
 def router() -> Router:
     r = Router(name=__name__)
 
@@ -46,16 +61,19 @@ def router() -> Router:
         try:
             decision = ReviewDecision(callback_data.decision)
         except ValueError:
+            decision = None
+        if decision not in (ReviewDecision.SUBMIT, ReviewDecision.CANCEL):
             await query.answer("That button is not valid.")
             return
-        answered = await prompts.answer(callback_data.prompt_id, query.from_user.id, {"decision": decision.value})
+        answer = {"decision": decision.value}
+        answered = await prompts.answer(callback_data.prompt_id, query.from_user.id, answer, kind=PromptKind.REVIEW)
         if answered is not None:
             await bridge.notify(answered.id)
             await query.answer("Submitting…" if decision is ReviewDecision.SUBMIT else "Cancelled.")
             await close_message(query, OUTCOME_LINES[decision])
             return
         existing = await prompts.get(callback_data.prompt_id)
-        if existing is None or existing.user_id != query.from_user.id:
+        if existing is None or existing.user_id != query.from_user.id or existing.kind is not PromptKind.REVIEW:
             await query.answer("That review is not yours.")
             return
         if existing.status is PromptStatus.ANSWERED and existing.answer:

@@ -9,7 +9,8 @@ from aiogram.types import BotCommand, Message
 COMMANDS = [
     BotCommand(command="start", description="What Nyx does and how to begin"),
     BotCommand(command="help", description="The commands"),
-    BotCommand(command="profile", description="Show the profile used to fill forms"),
+    BotCommand(command="profile", description="Set up or change the profile used to fill forms"),
+    BotCommand(command="answers", description="Your saved answers to application questions"),
     BotCommand(command="jobs", description="Your applications and their status"),
     BotCommand(command="job", description="One application in detail: /job 12"),
     BotCommand(command="retry", description="Try a failed or timed-out application again: /retry 12"),

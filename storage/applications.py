@@ -149,6 +149,30 @@ class ApplicationRepository:
             note=f"match {score}/100 ({details.get('source', '?')})",
         )
 
+    async def attach_screenshot(self, application_id: int, user_id: int, png: bytes) -> None:
+        """Keep the latest screenshot of the filled form (the previous one is replaced)."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            file_id = await conn.fetchval(
+                """INSERT INTO files (user_id, filename, content_type, content, sha256)
+                   VALUES ($1, $2, 'image/png', $3, encode(sha256($3), 'hex')) RETURNING id""",
+                user_id, f"application-{application_id}.png", png,
+            )
+            previous = await conn.fetchval(
+                """UPDATE applications a SET screenshot_file_id = $2
+                   FROM (SELECT screenshot_file_id FROM applications WHERE id = $1 FOR UPDATE) old
+                   WHERE a.id = $1 RETURNING old.screenshot_file_id""",
+                application_id, file_id,
+            )
+            if previous is not None:
+                await conn.execute("DELETE FROM files WHERE id = $1", previous)
+
+    async def screenshot(self, application_id: int, user_id: int) -> bytes | None:
+        return await self._pool.fetchval(
+            """SELECT f.content FROM applications a JOIN files f ON f.id = a.screenshot_file_id
+               WHERE a.id = $1 AND a.user_id = $2""",
+            application_id, user_id,
+        )
+
     async def attempts(self, application_id: int) -> int:
         """How many times the application has been queued (names its arq job)."""
         return await self._pool.fetchval(
@@ -168,6 +192,22 @@ class ApplicationRepository:
     async def set_outcome(self, application_id: int, outcome: str) -> None:
         await self._pool.execute(
             "UPDATE applications SET outcome = $2, updated_at = now() WHERE id = $1", application_id, outcome
+        )
+
+    async def add_llm_usage(self, application_id: int, calls: int, tokens: int) -> None:
+        """Count LLM calls and tokens spent on the application (they add up over attempts)."""
+        await self._pool.execute(
+            "UPDATE applications SET llm_calls = llm_calls + $2, llm_tokens = llm_tokens + $3 WHERE id = $1",
+            application_id,
+            calls,
+            tokens,
+        )
+
+    async def job_description(self, application_id: int) -> str | None:
+        """The posting's text, as read when the link arrived."""
+        return await self._pool.fetchval(
+            "SELECT j.description FROM applications a JOIN jobs j ON j.id = a.job_id WHERE a.id = $1",
+            application_id,
         )
 
     async def set_card(self, application_id: int, chat_id: int, message_id: int) -> None:

@@ -95,6 +95,7 @@ class PromptStatus(str, enum.Enum):
 class ReviewDecision(str, enum.Enum):
     SUBMIT = "submit"
     CANCEL = "cancel"
+    FIX = "fix"  # change one field, then review again
 
 
 class Links(BaseModel):

@@ -53,15 +53,20 @@ class PromptRepository:
         row = await self._pool.fetchrow(f"SELECT {_COLUMNS} FROM prompts WHERE id = $1", prompt_id)
         return _prompt(row) if row else None
 
-    async def answer(self, prompt_id: int, user_id: int, answer: dict[str, Any]) -> Prompt | None:
-        """Record the user's answer if the prompt is still open; None if too late or not theirs."""
+    async def answer(
+        self, prompt_id: int, user_id: int, answer: dict[str, Any], *, kind: PromptKind | None = None
+    ) -> Prompt | None:
+        """Record the user's answer if the prompt (of `kind`, when given) is still open; None if too late,
+        not theirs or of another kind."""
         row = await self._pool.fetchrow(
             f"""UPDATE prompts SET status = 'answered', answer = $3, answered_at = now()
                 WHERE id = $1 AND user_id = $2 AND status = 'pending' AND expires_at > now()
+                  AND ($4::text IS NULL OR kind = $4)
                 RETURNING {_COLUMNS}""",
             prompt_id,
             user_id,
             answer,
+            kind.value if kind else None,
         )
         return _prompt(row) if row else None
 
@@ -72,6 +77,25 @@ class PromptRepository:
                 RETURNING {_COLUMNS}""",
             prompt_id,
             status.value,
+        )
+        return _prompt(row) if row else None
+
+    async def for_message(self, chat_id: int, message_id: int, user_id: int) -> Prompt | None:
+        """The prompt shown in this chat message, whatever its status.
+
+        A reply can beat the worker to recording which message showed the prompt; then the user's one
+        pending prompt whose message is not recorded yet is the one meant.
+        """
+        row = await self._pool.fetchrow(
+            f"""SELECT {_COLUMNS} FROM prompts
+                WHERE (chat_id = $1 AND message_id = $2)
+                   OR (user_id = $3 AND status = 'pending' AND message_id IS NULL
+                       AND (SELECT count(*) FROM prompts p
+                            WHERE p.user_id = $3 AND p.status = 'pending' AND p.message_id IS NULL) = 1)
+                ORDER BY message_id IS NULL, id DESC LIMIT 1""",
+            chat_id,
+            message_id,
+            user_id,
         )
         return _prompt(row) if row else None
 

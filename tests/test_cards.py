@@ -17,8 +17,7 @@ def _app(status: ApplicationStatus, **extra) -> Application:
 
 
 def _buttons(app: Application) -> list[str]:
-    markup = card_keyboard(app)
-    return [b.text for row in markup.inline_keyboard for b in row] if markup else []
+    return [b.text for row in card_keyboard(app).inline_keyboard for b in row if b.text != "Details"]
 
 
 def test_each_status_offers_only_what_is_valid():

@@ -7,6 +7,7 @@ import yaml
 
 from tests.conftest import ALLOWED_USER, STRANGER
 from tests.fakes import job_site as job_site_module
+from tests.fakes.job_site import MOTIVATION, SPONSORSHIP
 
 pytestmark = pytest.mark.browser
 
@@ -18,6 +19,8 @@ PROFILE = {
     "phone": "+44 20 7946 0000",
     "location": "London, UK",
     "links": {"linkedin": "https://www.linkedin.com/in/ada-lovelace"},
+    # The form's required questions, answered in advance: nothing is asked before the review.
+    "answers": {SPONSORSHIP: "No", MOTIVATION: "Rockets that launch on schedule."},
 }
 WAIT = 90  # a cold headed Chromium on a 2-core machine
 
@@ -65,7 +68,7 @@ async def test_forwarded_job_is_reviewed_and_submitted(nyx, fake_telegram, job_s
     assert photos and photos[-1].photo.startswith(b"\x89PNG"), "the review comes with a screenshot"
     for value in ("Ada", "Lovelace", "ada@example.org", "+44 20 7946 0000", "ada-lovelace.pdf"):
         assert value in review.body
-    assert {b.text for b in review.buttons()} == {"Submit", "Cancel"}
+    assert {b.text for b in review.buttons()} == {"Submit", "Cancel", "✏️ Fix a field"}
     assert job_site.submissions == [], "nothing is sent before approval"
 
     await user.tap(review, "Submit")
@@ -80,15 +83,22 @@ async def test_forwarded_job_is_reviewed_and_submitted(nyx, fake_telegram, job_s
     final_card = await fake_telegram.wait_for_message(
         lambda m: m.message_id == card.message_id and "submitted" in m.body, timeout=WAIT
     )
-    assert final_card.buttons() == []
+    assert [b.text for b in final_card.buttons()] == ["Details"], "nothing left to decide"
     app = await db.fetchrow("SELECT id, status, outcome, submitted_at FROM applications")
     assert app["status"] == "submitted" and app["outcome"] == "confirmed" and app["submitted_at"]
     trail = [r["to_status"] for r in await db.fetch(
         "SELECT to_status FROM application_events WHERE application_id = $1 ORDER BY id", app["id"]
     )]
-    assert trail == ["received", "awaiting_approval", "queued", "running", "waiting_user", "running", "submitted"]
+    assert trail == ["received", "scored", "awaiting_approval", "queued", "running", "waiting_user", "running",
+                     "submitted"]
     review_now = next(m for m in fake_telegram.messages(user.chat_id) if m.message_id == review.message_id)
     assert review_now.buttons() == [] and "submitting" in review_now.body
+
+    await user.tap(final_card, "Details")
+    details = await fake_telegram.wait_for_message(lambda m: "Timeline" in m.body)
+    assert "Values in the form" in details.body and "ada@example.org" in details.body
+    shot = next(m for m in fake_telegram.messages(user.chat_id) if m.document_name == f"application-{app['id']}.png")
+    assert shot.document.startswith(b"\x89PNG")
 
 
 async def test_cancel_at_review_submits_nothing(nyx, fake_telegram, job_site, db):

@@ -53,7 +53,7 @@ async def test_cancel_retry_pause_resume(nyx, fake_telegram, db):
     user = fake_telegram.user(ALLOWED_USER)
     await send_links(fake_telegram, user, [1, 2])
     cancelled = await reply_to(fake_telegram, user, "/cancel 1", "cancelled")
-    assert "Nothing was submitted" in cancelled.body and [b.text for b in cancelled.buttons()] == ["Retry"]
+    assert "Nothing was submitted" in cancelled.body and [b.text for b in cancelled.buttons()] == ["Retry", "Details"]
     assert "nothing to cancel" in (await reply_to(fake_telegram, user, "/cancel 1", "#1")).body
     assert "only failed" in (await reply_to(fake_telegram, user, "/retry 2", "#2")).body
     assert "profile" in (await reply_to(fake_telegram, user, "/retry 1", "#1")).body  # no profile yet

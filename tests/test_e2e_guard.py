@@ -47,5 +47,6 @@ async def test_apply_link_to_a_metadata_address_is_refused(nyx, fake_telegram, l
         lambda m: m.message_id == card.message_id and "failed" in m.body, timeout=WAIT
     )
     assert "link-local or cloud-metadata" in failed.body
-    assert visits == ["/jobs/lure"], "the browser opened the posting and nothing after it"
+    # Once to read the posting for the card, once by the browser; nothing after it.
+    assert visits == ["/jobs/lure", "/jobs/lure"]
     assert await db.fetchval("SELECT submit_started_at FROM applications") is None

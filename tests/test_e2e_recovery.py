@@ -24,7 +24,7 @@ async def test_unanswered_review_times_out_and_can_be_retried(nyx, fake_telegram
     timed_out = await fake_telegram.wait_for_message(
         lambda m: m.message_id == card.message_id and "timed out" in m.body, timeout=WAIT
     )
-    assert [b.text for b in timed_out.buttons()] == ["Retry"]
+    assert [b.text for b in timed_out.buttons()] == ["Retry", "Details"]
     assert review.buttons() == [] and "expired" in review.body  # messages are live: this is its state now
     answer = await user.tap_data(review, submit_data)
     assert "closed" in answer.text
@@ -37,7 +37,7 @@ async def test_unanswered_review_times_out_and_can_be_retried(nyx, fake_telegram
         lambda m: m.chat_id == user.chat_id and "Review before submitting" in m.body
         and m.message_id != review.message_id, timeout=WAIT,
     )
-    assert {b.text for b in second_review.buttons()} == {"Submit", "Cancel"}
+    assert {b.text for b in second_review.buttons()} == {"Submit", "Cancel", "✏️ Fix a field"}
 
 
 async def test_restart_during_review_requeues_and_finishes(settings, fake_telegram, job_site, db, xvfb_display):
@@ -92,5 +92,5 @@ async def test_reconcile_marks_work_of_a_dead_worker_failed(nyx, fake_telegram, 
     )
     await reconcile(nyx.scheduler_deps())
     failed = await fake_telegram.wait_for_message(lambda m: m.message_id == card.message_id and "failed" in m.body)
-    assert "worker stopped" in failed.body and [b.text for b in failed.buttons()] == ["Retry"]
+    assert "worker stopped" in failed.body and [b.text for b in failed.buttons()] == ["Retry", "Details"]
     assert await db.fetchval("SELECT status FROM applications") == "failed"

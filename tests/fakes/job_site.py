@@ -3,7 +3,9 @@
 `GET /acme/jobs/4012345` is a posting with its application form on the same page; the
 page's own script validates required fields and POSTs multipart by field id to
 `/acme/jobs/4012345/applications`, which validates again, records the submission and
-sends the browser to `/acme/jobs/4012345/confirmation`. With `?layout=collapsed` the form
+sends the browser to `/acme/jobs/4012345/confirmation`. Besides the standard fields the form asks
+custom questions: two optional ones and two required ones, a legal Yes/No select (visa
+sponsorship) and a free-text general one. With `?layout=collapsed` the form
 stays hidden until the posting's "Apply" button is clicked. Also served: a company careers
 page whose "Apply now" link leads to the posting, one that embeds the form in Greenhouse's
 iframe (`#grnhse_app`), and a page with no application form at all.
@@ -28,11 +30,20 @@ COMPANY = "Acme Rockets"
 TITLE = "Senior Backend Engineer"
 LOCATION = "Berlin, Germany (Hybrid)"
 
+# Custom questions: a legal one (a Yes/No select, answered "1"/"0") and a general one in free text.
+SPONSORSHIP_ID = "question_30215435002"
+SPONSORSHIP = "Will you now or in the future require visa sponsorship?"
+SPONSORSHIP_VALUES = {"Yes": "1", "No": "0"}
+MOTIVATION_ID = "question_30215436002"
+MOTIVATION = f"Why do you want to work at {COMPANY}?"
+
 REQUIRED_FIELDS = {
     "first_name": "First Name is required",
     "last_name": "Last Name is required",
     "email": "Email is required",
     "candidate-location": "Location (City) is required",
+    SPONSORSHIP_ID: "Visa sponsorship is required",
+    MOTIVATION_ID: "Why Acme Rockets is required",
 }
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

@@ -1,0 +1,161 @@
+"""A form's question asked in the chat: how it looks, and recording the answer once.
+
+The worker writes a `question` prompt (payload: the question's label, kind, options, whether
+it is required, the application) and waits. A question with a few options shows them as
+buttons; any other is a force-reply message, answered by replying to it. The answer is
+recorded with a guarded UPDATE and the worker is woken through the bridge; a tap or reply on
+a closed, foreign or unknown question changes nothing.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from urllib.parse import urlsplit
+
+from aiogram import Bot, F, Router
+from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from automation.answers import MAX_SAVED_ANSWER
+from automation.prompts import PromptBridge, question_of
+from automation.questions import Question, QuestionKind, fit_answer
+from handlers.callbacks import QuestionCallback
+from handlers.filters import RepliedToPrompt
+from handlers.review import close_message, close_prompt_message
+from storage.models import Application, Prompt, PromptKind, PromptStatus
+from storage.prompts import PromptRepository
+
+MAX_OPTION_BUTTONS = 12
+MAX_BUTTON_TEXT = 60
+MAX_LISTED_OPTIONS = 30
+SHORT_OPTION = 12  # options this short share a row of buttons, three at a time
+PLACEHOLDER_LENGTH = 64  # Telegram's limit for a force-reply's input placeholder
+LONE_BOX_OPTIONS = ("Yes", "No")
+
+CLOSED_LINES = {
+    PromptStatus.EXPIRED: "⌛ This question expired and the application timed out; tap Retry on its card.",
+    PromptStatus.CANCELLED: "✖️ This question is closed.",
+}
+
+
+def offered_options(question: Question) -> list[str]:
+    """The answers offered as buttons: a single choice's options when few enough, Yes/No for a lone box."""
+    if question.kind.has_options and 0 < len(question.options) <= MAX_OPTION_BUTTONS:
+        return list(question.options)
+    if question.kind is QuestionKind.CHECKBOX and not question.options:
+        return list(LONE_BOX_OPTIONS)
+    return []
+
+
+def question_text(application: Application, question: Question) -> str:
+    title = escape(application.title or urlsplit(application.url).hostname or application.url)
+    lines = [f"🙋 <b>A question from the form</b> — #{application.id} {title}", "", f"<b>{escape(question.label)}</b>"]
+    if offered_options(question):
+        lines.append("Tap your answer.")
+    elif question.options:
+        listed = ", ".join(question.options[:MAX_LISTED_OPTIONS])
+        if len(question.options) > MAX_LISTED_OPTIONS:
+            listed += " …"
+        many = "one or more of" if question.kind is QuestionKind.CHECKBOX else "one of"
+        lines.append(f"Reply to this message with {many}: {escape(listed)}")
+    else:
+        lines.append("Reply to this message with your answer.")
+    lines += ["", "<i>I will remember it for the next form that asks this.</i>"]
+    return "\n".join(lines)
+
+
+def question_markup(prompt_id: int, question: Question) -> InlineKeyboardMarkup | ForceReply:
+    offered = offered_options(question)
+    if not offered:
+        return ForceReply(force_reply=True, input_field_placeholder=_clip(question.label, PLACEHOLDER_LENGTH))
+    buttons = [
+        InlineKeyboardButton(
+            text=_clip(option, MAX_BUTTON_TEXT),
+            callback_data=QuestionCallback(prompt_id=prompt_id, option_index=index).pack(),
+        )
+        for index, option in enumerate(offered)
+    ]
+    per_row = 3 if all(len(option) <= SHORT_OPTION for option in offered) else 1
+    return InlineKeyboardMarkup(inline_keyboard=[buttons[i : i + per_row] for i in range(0, len(buttons), per_row)])
+
+
+def answered_line(value: str) -> str:
+    return f"✅ Your answer: {escape(_clip(value, MAX_BUTTON_TEXT))}"
+
+
+def router() -> Router:
+    r = Router(name=__name__)
+    r.message.filter(F.chat.type == "private")
+
+    @r.callback_query(QuestionCallback.filter())
+    async def on_option(
+        query: CallbackQuery, callback_data: QuestionCallback, prompts: PromptRepository, bridge: PromptBridge
+    ) -> None:
+        prompt = await prompts.get(callback_data.prompt_id)
+        if prompt is None or prompt.user_id != query.from_user.id or prompt.kind is not PromptKind.QUESTION:
+            await query.answer("That question is not yours.")
+            return
+        offered = offered_options(question_of(prompt))
+        if not 0 <= callback_data.option_index < len(offered):
+            await query.answer("That button is not valid.")
+            return
+        value = offered[callback_data.option_index]
+        if await _record(prompts, bridge, prompt, query.from_user.id, value):
+            await query.answer(f"Saved: {_clip(value, MAX_BUTTON_TEXT)}")
+            await close_message(query, answered_line(value))
+            return
+        await _tell_closed(query, await prompts.get(prompt.id) or prompt)
+
+    @r.message(RepliedToPrompt(PromptKind.QUESTION))
+    async def on_reply(
+        message: Message, prompt: Prompt, prompts: PromptRepository, bridge: PromptBridge, bot: Bot
+    ) -> None:
+        if prompt.status is not PromptStatus.PENDING:
+            await message.reply("That question is closed; nothing was changed.")
+            return
+        question = question_of(prompt)
+        value = fit_answer(message.text or "", question)
+        if value is None:
+            await message.reply(_unfit_hint(question))
+            return
+        if len(value) > MAX_SAVED_ANSWER:
+            await message.reply(f"That is {len(value)} characters; answers may have up to {MAX_SAVED_ANSWER}.")
+            return
+        answered = await _record(prompts, bridge, prompt, message.from_user.id, value)
+        if answered is None:
+            await message.reply("That question is closed; nothing was changed.")
+            return
+        await close_prompt_message(bot, answered, answered_line(value))
+        await message.reply(f"✅ Thanks, noted: <b>{escape(_clip(value, MAX_BUTTON_TEXT))}</b>")
+
+    return r
+
+
+async def _record(
+    prompts: PromptRepository, bridge: PromptBridge, prompt: Prompt, user_id: int, value: str
+) -> Prompt | None:
+    """Answer the question if it is still open and the user's; wake the worker waiting on it."""
+    answered = await prompts.answer(prompt.id, user_id, {"value": value}, kind=PromptKind.QUESTION)
+    if answered is not None:
+        await bridge.notify(answered.id)
+    return answered
+
+
+async def _tell_closed(query: CallbackQuery, prompt: Prompt) -> None:
+    if prompt.status is PromptStatus.ANSWERED and prompt.answer:
+        await query.answer("Already answered.")
+        await close_message(query, answered_line(str(prompt.answer.get("value", ""))))
+        return
+    await query.answer("This question is closed.")
+    await close_message(query, CLOSED_LINES.get(prompt.status, CLOSED_LINES[PromptStatus.CANCELLED]))
+
+
+def _unfit_hint(question: Question) -> str:
+    if offered_options(question):
+        return "Please tap one of the buttons under the question (or reply with one of them)."
+    if question.options:
+        return "That is none of the form's options; reply with one of those listed in the question."
+    return "Please reply with your answer as text."
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
