@@ -37,7 +37,7 @@ from handlers import build_router, corrections, questions
 from handlers.access import AccessMiddleware, StaleCallbackMiddleware
 from handlers.start import COMMANDS
 from scheduler.jobs import SchedulerDeps, build_scheduler
-from storage.answers import AnswerRepository
+from storage.answers import AnswerRepository, AnswerSource
 from storage.applications import ApplicationRepository
 from storage.db import create_pool
 from storage.migrate import migrate
@@ -215,6 +215,8 @@ async def load_profile_from_settings(services: Services) -> None:
     for user_id in services.settings.allowed_user_ids:
         await services.users.upsert(user_id, user_id, None, None)
         await services.profiles.save(user_id, profile, source=f"file:{path}", resume=resume)
+        for question, answer in profile.answers.items():
+            await services.answers.save(user_id, question, answer, AnswerSource.PROFILE)
     log.info("loaded the profile from %s for %d user(s)", path, len(services.settings.allowed_user_ids))
 
 

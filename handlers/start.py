@@ -24,8 +24,8 @@ COMMANDS = [
 
 WELCOME = (
     "👋 <b>Nyx Venatrix</b> applies to jobs for you.\n\n"
-    "1. Send me your profile as a YAML or JSON file (name, e-mail, phone, links, saved answers) "
-    "and your résumé as a PDF or DOCX document.\n"
+    "1. Send /profile: I read your résumé (PDF or DOCX) and ask a few questions. "
+    "(A YAML or JSON profile file works too.)\n"
     "2. Forward job posts or paste job links.\n"
     "3. Tap <b>Apply</b> on a job: I open the application form in a browser and fill it in.\n"
     "4. You review a screenshot and the values I entered, and nothing is sent until you tap <b>Submit</b>."
