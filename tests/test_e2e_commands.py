@@ -6,7 +6,11 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
 from tests.conftest import ALLOWED_USER
+
+OTHER = 4343
 
 
 async def send_links(fake, user, numbers) -> None:
@@ -100,3 +104,22 @@ async def test_things_the_bot_does_not_understand_get_a_hint(nyx, fake_telegram,
     not_a_job = await fake_telegram.wait_for_message(lambda m: m.message_id not in before)
     assert not_a_job.body.startswith("🤔") and not not_a_job.buttons()
     assert await db.fetchval("SELECT count(*) FROM applications") == 0
+
+
+class TestTwoUsers:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, object]:
+        return {"allowed_user_ids": f"{ALLOWED_USER},{OTHER}"}
+
+    async def test_someone_elses_button_or_number_changes_nothing(self, nyx, fake_telegram, db):
+        owner, other = fake_telegram.user(ALLOWED_USER), fake_telegram.user(OTHER, first_name="Bob")
+        await send_links(fake_telegram, owner, [1])
+        # Telegram only lets Bob press buttons on messages in his own chat: he forges the data there.
+        own = await reply_to(fake_telegram, other, "/help", "Commands")
+        for action in ("job:skip:1", "job:apply:1", "jd:1", "rev:submit:1"):
+            answer = await other.tap_data(own, action)
+            assert "not" in answer.text.lower() or "no longer" in answer.text.lower(), (action, answer.text)
+        assert "no application #1" in (await reply_to(fake_telegram, other, "/job 1", "#1")).body
+        assert "no application #1" in (await reply_to(fake_telegram, other, "/cancel 1", "#1")).body
+        assert await db.fetchval("SELECT status FROM applications WHERE id = 1") == "awaiting_approval"
+        assert await db.fetchval("SELECT count(*) FROM application_events WHERE application_id = 1") == 2
