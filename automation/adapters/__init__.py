@@ -27,6 +27,7 @@ from automation.adapters.greenhouse import GreenhouseAdapter
 from automation.adapters.greenhouse_classic import ClassicGreenhouseAdapter
 from automation.adapters.lever import LeverAdapter
 from automation.adapters.smartrecruiters import SmartRecruitersAdapter
+from automation.adapters.teamtailor import TeamtailorAdapter
 from automation.adapters.workable import WorkableAdapter
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ __all__ = [
     "SmartRecruitersAdapter",
     "SubmitOutcome",
     "SubmitResult",
+    "TeamtailorAdapter",
     "UnsupportedForm",
     "WorkableAdapter",
     "detect_adapter",
@@ -59,6 +61,7 @@ ADAPTERS: tuple[type[FormAdapter], ...] = (
     SmartRecruitersAdapter,
     LeverAdapter,
     WorkableAdapter,
+    TeamtailorAdapter,
 )
 
 FORM_APPEAR_TIMEOUT_S = 3.0

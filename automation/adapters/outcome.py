@@ -50,6 +50,8 @@ class SubmitSignals:
     busy: str
     phrases: tuple[str, ...] = CONFIRMATION_PHRASES
     confirmation_path: re.Pattern[str] = CONFIRMATION_PATH
+    # What the submit button says; most forms' buttons start with "Submit" (Teamtailor's: "Send application").
+    submit_text: str = SUBMIT_TEXT
 
 
 async def submit_form(browser: BrowserSession, signals: SubmitSignals) -> SubmitResult:
@@ -57,7 +59,7 @@ async def submit_form(browser: BrowserSession, signals: SubmitSignals) -> Submit
     before = await _state(browser, signals)
     if before is None:
         raise UnsupportedForm("The page is not ready to submit.")
-    if not await page_js.mark_element(browser, signals.submit_candidates, SUBMIT_TEXT, SUBMIT_MARKER):
+    if not await page_js.mark_element(browser, signals.submit_candidates, signals.submit_text, SUBMIT_MARKER):
         raise UnsupportedForm(f"The {signals.ats.capitalize()} form has no submit button.")
     await page_js.click(browser, f"[{SUBMIT_MARKER}]")
     return await _await_outcome(browser, signals, before)

@@ -10,14 +10,14 @@ applying". `/careers` embeds the application in Ashby's `#ashby_embed` frame.
 
 from __future__ import annotations
 
-import asyncio
 import html
 import json
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
+
+from tests.fakes.local_site import EMAIL, LocalSite, Submission, render_template
 
 TEMPLATE = Path(__file__).parent / "sites" / "ashby" / "application.html"
 
@@ -47,7 +47,6 @@ FORM_FIELDS: tuple[dict, ...] = (
     {"path": WHY_US, "title": f"Why do you want to work at {COMPANY}?", "type": "LongText", "required": False},
     {"path": START_DATE, "title": "When could you start?", "type": "String", "required": False},
 )
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 POSTING_PAGE = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{TITLE} @ {COMPANY}</title></head>
@@ -66,34 +65,17 @@ EMBEDDING_PAGE = f"""<!DOCTYPE html>
 
 
 @dataclass(frozen=True)
-class AshbySubmission:
-    """One accepted application: field path -> submitted JSON value, and the uploaded files."""
+class AshbySubmission(Submission):
+    """One accepted application: `fields` (also `values`) maps field path -> submitted JSON value."""
 
-    values: dict[str, object]
-    files: dict[str, tuple[str, bytes]]  # field path -> (filename, content)
+    @property
+    def values(self) -> dict[str, object]:
+        return self.fields
 
 
 @dataclass
-class AshbyJobSite:
-    host: str = "127.0.0.1"
-    submissions: list[AshbySubmission] = field(default_factory=list)
-    rejected_posts: int = 0
-    _runner: web.AppRunner | None = None
-    _port: int | None = None
-    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
-
-    @property
-    def base_url(self) -> str:
-        if self._port is None:
-            raise RuntimeError("the job site is not started")
-        return f"http://{self.host}:{self._port}"
-
-    def url_for(self, path: str) -> str:
-        return f"{self.base_url}/{path.lstrip('/')}"
-
-    @property
-    def posting_url(self) -> str:
-        return self.url_for(f"/{BOARD}/{JOB_ID}")
+class AshbyJobSite(LocalSite):
+    posting_path = f"/{BOARD}/{JOB_ID}"
 
     @property
     def application_url(self) -> str:
@@ -103,52 +85,24 @@ class AshbyJobSite:
     def embedding_url(self) -> str:
         return self.url_for("/careers")
 
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_get(f"/{BOARD}/{JOB_ID}", _page(POSTING_PAGE))
+    def routes(self, app: web.Application) -> None:
+        app.router.add_get(self.posting_path, self.page(POSTING_PAGE))
         app.router.add_get(f"/{BOARD}/{JOB_ID}/application", self._application)
         app.router.add_post(f"/api/applications/{JOB_ID}", self._apply)
-        app.router.add_get("/careers", _page(EMBEDDING_PAGE))
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, 0).start()
-        self._port = self._runner.addresses[0][1]
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> AshbyJobSite:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
-
-    async def wait_for_submission(self, timeout: float, count: int = 1) -> AshbySubmission:
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: len(self.submissions) >= count), timeout)
-            return self.submissions[count - 1]
+        app.router.add_get("/careers", self.page(EMBEDDING_PAGE))
 
     async def _application(self, request: web.Request) -> web.Response:
-        return web.Response(text=render_application(), content_type="text/html")
+        return self.html_response(render_application())
 
     async def _apply(self, request: web.Request) -> web.Response:
+        fields, files = await self.read_multipart(request)
         values: dict[str, object] = {}
-        files: dict[str, tuple[str, bytes]] = {}
-        for name, value in (await request.post()).items():
-            if isinstance(value, web.FileField):
-                files[name] = (value.filename, value.file.read())
-            elif name == "applicationForm":
-                values = {entry["path"]: entry["value"] for entry in json.loads(str(value))["fieldSubmissions"]}
+        if "applicationForm" in fields:
+            form = json.loads(fields["applicationForm"])
+            values = {entry["path"]: entry["value"] for entry in form["fieldSubmissions"]}
         errors = validate(values, files)
-        if errors:
-            self.rejected_posts += 1
+        if not await self.accept(AshbySubmission(values, files), errors):
             return web.json_response({"success": False, "errors": errors}, status=422)
-        async with self._changed:
-            self.submissions.append(AshbySubmission(values, files))
-            self._changed.notify_all()
         return web.json_response({"success": True})
 
 
@@ -178,14 +132,4 @@ def render_application() -> str:
         "app_data": json.dumps(app_data).replace("</", "<\\/"),
         "submit_url": f"/api/applications/{JOB_ID}",
     }
-    page = TEMPLATE.read_text(encoding="utf-8")
-    for name, value in values.items():
-        page = page.replace("{{" + name + "}}", value)
-    return page
-
-
-def _page(body: str):
-    async def handler(request: web.Request) -> web.Response:
-        return web.Response(text=body, content_type="text/html")
-
-    return handler
+    return render_template(TEMPLATE, values)

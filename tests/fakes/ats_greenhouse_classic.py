@@ -9,15 +9,15 @@ with `#error_flash` and field errors or redirects to `/acme/jobs/4098765/confirm
 
 from __future__ import annotations
 
-import asyncio
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
 
-from tests.fakes.job_site import CONFIRMATION_PAGE, Submission
+from tests.fakes.job_site import CONFIRMATION_PAGE
+from tests.fakes.local_site import EMAIL, LocalSite, Submission, render_template
 
 TEMPLATE = Path(__file__).parent / "sites" / "greenhouse_classic" / "posting.html"
 
@@ -39,87 +39,31 @@ REQUIRED_FIELDS = {
     WORK_PERMIT: "Are you legally authorized to work in Germany? can't be blank",
 }
 RESUME = "job_application[resume]"
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ERROR_FLASH = "There were errors with your submission. Please correct the fields below and resubmit."
 
 
 @dataclass
-class ClassicGreenhouseJobSite:
-    host: str = "127.0.0.1"
-    submissions: list[Submission] = field(default_factory=list)
-    rejected_posts: int = 0
-    _runner: web.AppRunner | None = None
-    _port: int | None = None
-    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
-
-    @property
-    def base_url(self) -> str:
-        if self._port is None:
-            raise RuntimeError("the job site is not started")
-        return f"http://{self.host}:{self._port}"
-
-    def url_for(self, path: str) -> str:
-        return f"{self.base_url}/{path.lstrip('/')}"
-
-    @property
-    def posting_url(self) -> str:
-        return self.url_for(f"/{BOARD}/jobs/{JOB_ID}")
+class ClassicGreenhouseJobSite(LocalSite):
+    posting_path = f"/{BOARD}/jobs/{JOB_ID}"
 
     @property
     def confirmation_url(self) -> str:
         return self.url_for(f"/{BOARD}/jobs/{JOB_ID}/confirmation")
 
-    async def start(self) -> None:
-        app = web.Application()
-        posting = f"/{BOARD}/jobs/{JOB_ID}"
+    def routes(self, app: web.Application) -> None:
+        posting = self.posting_path
         app.router.add_get(posting, self._posting)
         app.router.add_post(posting, self._apply)
-        app.router.add_get(f"{posting}/confirmation", self._confirmation)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, 0).start()
-        self._port = self._runner.addresses[0][1]
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> ClassicGreenhouseJobSite:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
-
-    async def wait_for_submission(self, timeout: float, count: int = 1) -> Submission:
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: len(self.submissions) >= count), timeout)
-            return self.submissions[count - 1]
+        app.router.add_get(f"{posting}/confirmation", self.page(CONFIRMATION_PAGE))
 
     async def _posting(self, request: web.Request) -> web.Response:
-        return web.Response(text=render_posting(), content_type="text/html")
-
-    async def _confirmation(self, request: web.Request) -> web.Response:
-        return web.Response(text=CONFIRMATION_PAGE, content_type="text/html")
+        return self.html_response(render_posting())
 
     async def _apply(self, request: web.Request) -> web.Response:
-        fields: dict[str, str] = {}
-        files: dict[str, tuple[str, bytes]] = {}
-        for name, value in (await request.post()).items():
-            if isinstance(value, web.FileField):
-                files[name] = (value.filename, value.file.read())
-            elif isinstance(value, (bytes, bytearray)):
-                continue  # an empty file input still sends a part, with no file name
-            else:
-                fields[name] = str(value)
+        fields, files = await self.read_multipart(request)
         errors = validate(fields, files)
-        if errors:
-            self.rejected_posts += 1
-            return web.Response(text=render_posting(errors), content_type="text/html")
-        async with self._changed:
-            self.submissions.append(Submission(fields, files))
-            self._changed.notify_all()
+        if not await self.accept(Submission(fields, files), errors):
+            return self.html_response(render_posting(errors))
         raise web.HTTPSeeOther(f"/{BOARD}/jobs/{JOB_ID}/confirmation")
 
 
@@ -145,12 +89,10 @@ def render_posting(errors: dict[str, str] | None = None) -> str:
         "flash": html.escape(ERROR_FLASH) if errors else "",
         "flash_hidden": "" if errors else "hidden",
     }
-    page = TEMPLATE.read_text(encoding="utf-8")
-    for name, value in values.items():
-        page = page.replace("{{" + name + "}}", value)
+    filled = render_template(TEMPLATE, values)
 
     def field_error(match: re.Match[str]) -> str:
         message = errors.get(match.group(1))
         return f'<span class="field-error-msg">{html.escape(message)}</span>' if message else ""
 
-    return re.sub(r"\{\{error:([^}]+)\}\}", field_error, page)
+    return re.sub(r"\{\{error:([^}]+)\}\}", field_error, filled)

@@ -10,14 +10,15 @@ answers the page's résumé reader.
 
 from __future__ import annotations
 
-import asyncio
 import html
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
+
+from tests.fakes.local_site import EMAIL, LocalSite, Submission, render_template
 
 TEMPLATE = Path(__file__).parent / "sites" / "lever" / "apply.html"
 
@@ -58,7 +59,6 @@ REQUIRED_FIELDS = {
     f"cards[{CARD_SCREENING}][field1]": "Please answer this question",
     "consent[store]": "Please consent to the storage of your data",
 }
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ERROR_SLOT = re.compile(r"\{\{error:([^}]+)\}\}")
 
 POSTING_PAGE = f"""<!DOCTYPE html>
@@ -79,36 +79,10 @@ THANKS_PAGE = f"""<!DOCTYPE html>
 </div></div></body></html>"""
 
 
-@dataclass(frozen=True)
-class Submission:
-    """One accepted application POST."""
-
-    fields: dict[str, str | list[str]]  # a name posted more than once (checkboxes) keeps every value
-    files: dict[str, tuple[str, bytes]]  # field name -> (filename, content)
-
-
 @dataclass
-class LeverJobSite:
-    host: str = "127.0.0.1"
-    submissions: list[Submission] = field(default_factory=list)
-    rejected_posts: int = 0
+class LeverJobSite(LocalSite):
+    posting_path = f"/{COMPANY_SLUG}/{POSTING_ID}"
     parsed_resumes: int = 0
-    _runner: web.AppRunner | None = None
-    _port: int | None = None
-    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
-
-    @property
-    def base_url(self) -> str:
-        if self._port is None:
-            raise RuntimeError("the job site is not started")
-        return f"http://{self.host}:{self._port}"
-
-    def url_for(self, path: str) -> str:
-        return f"{self.base_url}/{path.lstrip('/')}"
-
-    @property
-    def posting_url(self) -> str:
-        return self.url_for(f"/{COMPANY_SLUG}/{POSTING_ID}")
 
     @property
     def apply_url(self) -> str:
@@ -118,60 +92,22 @@ class LeverJobSite:
     def thanks_url(self) -> str:
         return self.url_for(f"/{COMPANY_SLUG}/{POSTING_ID}/thanks")
 
-    async def start(self) -> None:
-        app = web.Application()
-        posting = f"/{COMPANY_SLUG}/{POSTING_ID}"
-        app.router.add_get(posting, _page(POSTING_PAGE))
+    def routes(self, app: web.Application) -> None:
+        posting = self.posting_path
+        app.router.add_get(posting, self.page(POSTING_PAGE))
         app.router.add_get(f"{posting}/apply", self._form)
         app.router.add_post(f"{posting}/apply", self._apply)
-        app.router.add_get(f"{posting}/thanks", _page(THANKS_PAGE))
+        app.router.add_get(f"{posting}/thanks", self.page(THANKS_PAGE))
         app.router.add_post("/parseResume", self._parse_resume)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, 0).start()
-        self._port = self._runner.addresses[0][1]
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> LeverJobSite:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
-
-    async def wait_for_submission(self, timeout: float, count: int = 1) -> Submission:
-        """The `count`-th accepted submission, once it has arrived."""
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: len(self.submissions) >= count), timeout)
-            return self.submissions[count - 1]
 
     async def _form(self, request: web.Request) -> web.Response:
-        return web.Response(text=render_form(), content_type="text/html")
+        return self.html_response(render_form())
 
     async def _apply(self, request: web.Request) -> web.Response:
-        fields: dict[str, str | list[str]] = {}
-        files: dict[str, tuple[str, bytes]] = {}
-        for name, value in (await request.post()).items():
-            if isinstance(value, web.FileField):
-                content = value.file.read()
-                if value.filename or content:  # an empty file input posts an empty part
-                    files[name] = (value.filename, content)
-            elif name in fields:
-                earlier = fields[name]
-                fields[name] = [*earlier, str(value)] if isinstance(earlier, list) else [earlier, str(value)]
-            else:
-                fields[name] = str(value)
+        fields, files = await self.read_multipart(request, repeated=True)
         errors = validate(fields, files)
-        if errors:
-            self.rejected_posts += 1
-            return web.Response(text=render_form(errors), content_type="text/html")
-        async with self._changed:
-            self.submissions.append(Submission(fields, files))
-            self._changed.notify_all()
+        if not await self.accept(Submission(fields, files), errors):
+            return self.html_response(render_form(errors))
         raise web.HTTPSeeOther(f"/{COMPANY_SLUG}/{POSTING_ID}/thanks")
 
     async def _parse_resume(self, request: web.Request) -> web.Response:
@@ -215,23 +151,14 @@ def render_form(errors: dict[str, str] | None = None) -> str:
             else ""
         ),
     }
-    page = TEMPLATE.read_text(encoding="utf-8")
-    for name, value in values.items():
-        page = page.replace("{{" + name + "}}", value)
+    filled = render_template(TEMPLATE, values)
 
     def error_slot(match: re.Match[str]) -> str:
         message = errors.get(match.group(1))
         return f'<div class="error-message">{html.escape(message)}</div>' if message else ""
 
-    return ERROR_SLOT.sub(error_slot, page)
+    return ERROR_SLOT.sub(error_slot, filled)
 
 
 def _card_template(text: str, questions: list[str]) -> str:
     return json.dumps({"text": text, "fields": [{"text": question} for question in questions]})
-
-
-def _page(body: str):
-    async def handler(request: web.Request) -> web.Response:
-        return web.Response(text=body, content_type="text/html")
-
-    return handler

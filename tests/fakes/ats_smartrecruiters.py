@@ -11,15 +11,13 @@ again and records the submission, and then says "Your application has been submi
 
 from __future__ import annotations
 
-import asyncio
 import html
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
 
-from tests.fakes.job_site import Submission
+from tests.fakes.local_site import EMAIL, LocalSite, Submission, render_template
 
 TEMPLATE = Path(__file__).parent / "sites" / "smartrecruiters" / "application.html"
 
@@ -44,7 +42,6 @@ REQUIRED_FIELDS = {
     NOTICE_PERIOD: "Please answer this question",
     "privacyPolicy": "You need to accept the privacy policy to apply",
 }
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LOCATIONS = (
     "London, England, United Kingdom",
     "London, Ontario, Canada",
@@ -66,63 +63,23 @@ POSTING_PAGE = f"""<!DOCTYPE html>
 
 
 @dataclass
-class SmartRecruitersJobSite:
-    host: str = "127.0.0.1"
-    submissions: list[Submission] = field(default_factory=list)
-    rejected_posts: int = 0
-    _runner: web.AppRunner | None = None
-    _port: int | None = None
-    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
-
-    @property
-    def base_url(self) -> str:
-        if self._port is None:
-            raise RuntimeError("the job site is not started")
-        return f"http://{self.host}:{self._port}"
-
-    def url_for(self, path: str) -> str:
-        return f"{self.base_url}/{path.lstrip('/')}"
-
-    @property
-    def posting_url(self) -> str:
-        return self.url_for(f"/{COMPANY_ID}/{POSTING_ID}-senior-backend-engineer")
+class SmartRecruitersJobSite(LocalSite):
+    posting_path = f"/{COMPANY_ID}/{POSTING_ID}-senior-backend-engineer"
 
     @property
     def application_url(self) -> str:
         return self.url_for(f"/oneclick-ui/company/{COMPANY_ID}/publication/{PUBLICATION}?dcr_ci={COMPANY_ID}")
 
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_get(f"/{COMPANY_ID}/{POSTING_ID}-senior-backend-engineer", _page(POSTING_PAGE))
+    def routes(self, app: web.Application) -> None:
+        app.router.add_get(self.posting_path, self.page(POSTING_PAGE))
         app.router.add_get(f"/oneclick-ui/company/{COMPANY_ID}/publication/{PUBLICATION}", self._application)
         app.router.add_get("/oneclick-ui/api/locations", self._locations)
         app.router.add_post(
             f"/oneclick-ui/api/company/{COMPANY_ID}/publication/{PUBLICATION}/applications", self._apply
         )
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, 0).start()
-        self._port = self._runner.addresses[0][1]
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> SmartRecruitersJobSite:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
-
-    async def wait_for_submission(self, timeout: float, count: int = 1) -> Submission:
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: len(self.submissions) >= count), timeout)
-            return self.submissions[count - 1]
 
     async def _application(self, request: web.Request) -> web.Response:
-        return web.Response(text=render_application(), content_type="text/html")
+        return self.html_response(render_application())
 
     async def _locations(self, request: web.Request) -> web.Response:
         typed = request.query.get("q", "").strip().casefold()
@@ -130,20 +87,10 @@ class SmartRecruitersJobSite:
         return web.json_response({"content": [{"label": place} for place in found]})
 
     async def _apply(self, request: web.Request) -> web.Response:
-        fields: dict[str, str] = {}
-        files: dict[str, tuple[str, bytes]] = {}
-        for name, value in (await request.post()).items():
-            if isinstance(value, web.FileField):
-                files[name] = (value.filename, value.file.read())
-            else:
-                fields[name] = str(value)
+        fields, files = await self.read_multipart(request)
         errors = validate(fields, files)
-        if errors:
-            self.rejected_posts += 1
+        if not await self.accept(Submission(fields, files), errors):
             return web.json_response({"errors": errors}, status=422)
-        async with self._changed:
-            self.submissions.append(Submission(fields, files))
-            self._changed.notify_all()
         return web.json_response({"status": "SUBMITTED"}, status=201)
 
 
@@ -168,14 +115,4 @@ def render_application() -> str:
         "company": html.escape(COMPANY),
         "submit_url": f"/oneclick-ui/api/company/{COMPANY_ID}/publication/{PUBLICATION}/applications",
     }
-    page = TEMPLATE.read_text(encoding="utf-8")
-    for name, value in values.items():
-        page = page.replace("{{" + name + "}}", value)
-    return page
-
-
-def _page(body: str):
-    async def handler(request: web.Request) -> web.Response:
-        return web.Response(text=body, content_type="text/html")
-
-    return handler
+    return render_template(TEMPLATE, values)

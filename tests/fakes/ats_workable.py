@@ -9,12 +9,12 @@ posts multipart to `/api/v1/jobs/<shortcode>/apply` by fetch and, once accepted,
 
 from __future__ import annotations
 
-import asyncio
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
+
+from tests.fakes.local_site import EMAIL, LocalSite, Submission
 
 APP_PAGE = Path(__file__).parent / "sites" / "workable" / "app.html"
 
@@ -38,38 +38,15 @@ REQUIRED_FIELDS = {
     "email": "Email is required",
     "CA_18444": "This question is required",
 }
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-@dataclass(frozen=True)
-class Submission:
-    """One accepted application POST."""
-
-    fields: dict[str, str | list[str]]  # a name posted more than once (checkboxes) keeps every value
-    files: dict[str, tuple[str, bytes]]  # field name -> (filename, content)
 
 
 @dataclass
-class WorkableJobSite:
-    host: str = "127.0.0.1"
-    submissions: list[Submission] = field(default_factory=list)
-    rejected_posts: int = 0
-    _runner: web.AppRunner | None = None
-    _port: int | None = None
-    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
-
-    @property
-    def base_url(self) -> str:
-        if self._port is None:
-            raise RuntimeError("the job site is not started")
-        return f"http://{self.host}:{self._port}"
-
-    def url_for(self, path: str) -> str:
-        return f"{self.base_url}/{path.lstrip('/')}"
+class WorkableJobSite(LocalSite):
+    posting_path = f"/{ACCOUNT}/j/{SHORTCODE}/"
 
     @property
     def job_url(self) -> str:
-        return self.url_for(f"/{ACCOUNT}/j/{SHORTCODE}/")
+        return self.posting_url
 
     @property
     def apply_url(self) -> str:
@@ -79,36 +56,13 @@ class WorkableJobSite:
     def success_url(self) -> str:
         return self.url_for(f"/{ACCOUNT}/j/{SHORTCODE}/apply/success")
 
-    async def start(self) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_get(f"/{ACCOUNT}/j/{SHORTCODE}/{{route:.*}}", self._app)
         app.router.add_get(f"/api/v2/accounts/{ACCOUNT}/jobs/{SHORTCODE}", self._job)
         app.router.add_post(f"/api/v1/jobs/{SHORTCODE}/apply", self._apply)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, 0).start()
-        self._port = self._runner.addresses[0][1]
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> WorkableJobSite:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
-
-    async def wait_for_submission(self, timeout: float, count: int = 1) -> Submission:
-        """The `count`-th accepted submission, once it has arrived."""
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: len(self.submissions) >= count), timeout)
-            return self.submissions[count - 1]
 
     async def _app(self, request: web.Request) -> web.Response:
-        return web.Response(text=APP_PAGE.read_text(encoding="utf-8"), content_type="text/html")
+        return self.html_response(APP_PAGE.read_text(encoding="utf-8"))
 
     async def _job(self, request: web.Request) -> web.Response:
         return web.json_response(
@@ -123,23 +77,10 @@ class WorkableJobSite:
         )
 
     async def _apply(self, request: web.Request) -> web.Response:
-        fields: dict[str, str | list[str]] = {}
-        files: dict[str, tuple[str, bytes]] = {}
-        for name, value in (await request.post()).items():
-            if isinstance(value, web.FileField):
-                files[name] = (value.filename, value.file.read())
-            elif name in fields:
-                earlier = fields[name]
-                fields[name] = [*earlier, str(value)] if isinstance(earlier, list) else [earlier, str(value)]
-            else:
-                fields[name] = str(value)
+        fields, files = await self.read_multipart(request, repeated=True)
         errors = validate(fields, files)
-        if errors:
-            self.rejected_posts += 1
+        if not await self.accept(Submission(fields, files), errors):
             return web.json_response({"errors": errors}, status=422)
-        async with self._changed:
-            self.submissions.append(Submission(fields, files))
-            self._changed.notify_all()
         return web.json_response({"status": "applied"}, status=201)
 
 

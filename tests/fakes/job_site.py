@@ -13,14 +13,14 @@ iframe (`#grnhse_app`), and a page with no application form at all.
 
 from __future__ import annotations
 
-import asyncio
 import html
 import json
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
+
+from tests.fakes.local_site import EMAIL, LocalSite, Submission, render_template
 
 TEMPLATE = Path(__file__).parent / "sites" / "greenhouse.html"
 
@@ -45,7 +45,6 @@ REQUIRED_FIELDS = {
     SPONSORSHIP_ID: "Visa sponsorship is required",
     MOTIVATION_ID: "Why Acme Rockets is required",
 }
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 CONFIRMATION_PAGE = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Thank you | {COMPANY}</title></head>
@@ -74,35 +73,9 @@ PLAIN_PAGE = f"""<!DOCTYPE html>
 <button type="submit">Subscribe</button></form></body></html>"""
 
 
-@dataclass(frozen=True)
-class Submission:
-    """One accepted application POST."""
-
-    fields: dict[str, str]
-    files: dict[str, tuple[str, bytes]]  # field id -> (filename, content)
-
-
 @dataclass
-class GreenhouseJobSite:
-    host: str = "127.0.0.1"
-    submissions: list[Submission] = field(default_factory=list)
-    rejected_posts: int = 0
-    _runner: web.AppRunner | None = None
-    _port: int | None = None
-    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
-
-    @property
-    def base_url(self) -> str:
-        if self._port is None:
-            raise RuntimeError("the job site is not started")
-        return f"http://{self.host}:{self._port}"
-
-    def url_for(self, path: str) -> str:
-        return f"{self.base_url}/{path.lstrip('/')}"
-
-    @property
-    def posting_url(self) -> str:
-        return self.url_for(f"/{BOARD}/jobs/{JOB_ID}")
+class GreenhouseJobSite(LocalSite):
+    posting_path = f"/{BOARD}/jobs/{JOB_ID}"
 
     @property
     def careers_url(self) -> str:
@@ -120,58 +93,24 @@ class GreenhouseJobSite:
     def plain_url(self) -> str:
         return self.url_for("/blog/launch-day")
 
-    async def start(self) -> None:
-        app = web.Application()
-        posting = f"/{BOARD}/jobs/{JOB_ID}"
+    def routes(self, app: web.Application) -> None:
+        posting = self.posting_path
         app.router.add_get(posting, self._posting)
         app.router.add_post(f"{posting}/applications", self._apply)
-        app.router.add_get(f"{posting}/confirmation", _page(CONFIRMATION_PAGE))
-        app.router.add_get("/careers/backend-engineer", _page(CAREERS_PAGE))
-        app.router.add_get("/careers/backend-engineer-embedded", _page(EMBEDDING_PAGE))
+        app.router.add_get(f"{posting}/confirmation", self.page(CONFIRMATION_PAGE))
+        app.router.add_get("/careers/backend-engineer", self.page(CAREERS_PAGE))
+        app.router.add_get("/careers/backend-engineer-embedded", self.page(EMBEDDING_PAGE))
         app.router.add_get("/embed/job_app", self._posting)
-        app.router.add_get("/blog/launch-day", _page(PLAIN_PAGE))
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, 0).start()
-        self._port = self._runner.addresses[0][1]
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> GreenhouseJobSite:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
-
-    async def wait_for_submission(self, timeout: float, count: int = 1) -> Submission:
-        """The `count`-th accepted submission, once it has arrived."""
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: len(self.submissions) >= count), timeout)
-            return self.submissions[count - 1]
+        app.router.add_get("/blog/launch-day", self.page(PLAIN_PAGE))
 
     async def _posting(self, request: web.Request) -> web.Response:
-        collapsed = request.query.get("layout") == "collapsed"
-        return web.Response(text=render_posting(collapsed=collapsed), content_type="text/html")
+        return self.html_response(render_posting(collapsed=request.query.get("layout") == "collapsed"))
 
     async def _apply(self, request: web.Request) -> web.Response:
-        fields: dict[str, str] = {}
-        files: dict[str, tuple[str, bytes]] = {}
-        for name, value in (await request.post()).items():
-            if isinstance(value, web.FileField):
-                files[name] = (value.filename, value.file.read())
-            else:
-                fields[name] = str(value)
+        fields, files = await self.read_multipart(request)
         errors = validate(fields, files)
-        if errors:
-            self.rejected_posts += 1
+        if not await self.accept(Submission(fields, files), errors):
             return web.json_response({"errors": errors}, status=422)
-        async with self._changed:
-            self.submissions.append(Submission(fields, files))
-            self._changed.notify_all()
         return web.json_response({"redirect": f"/{BOARD}/jobs/{JOB_ID}/confirmation"})
 
 
@@ -206,14 +145,4 @@ def render_posting(collapsed: bool = False) -> str:
         "json_ld": json.dumps(json_ld).replace("</", "<\\/"),
         "application_hidden": "hidden" if collapsed else "",
     }
-    page = TEMPLATE.read_text(encoding="utf-8")
-    for name, value in values.items():
-        page = page.replace("{{" + name + "}}", value)
-    return page
-
-
-def _page(body: str):
-    async def handler(request: web.Request) -> web.Response:
-        return web.Response(text=body, content_type="text/html")
-
-    return handler
+    return render_template(TEMPLATE, values)

@@ -9,12 +9,13 @@ receives (valid or not) and, when the required fields are there, redirects to `/
 
 from __future__ import annotations
 
-import asyncio
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
+
+from tests.fakes.local_site import LocalSite, Submission, render_template
 
 TEMPLATE = Path(__file__).parent / "sites" / "unknown_ats" / "apply.html"
 
@@ -31,80 +32,41 @@ THANKS_PAGE = f"""<!DOCTYPE html>
 <body><h1>Thank you for applying!</h1><p>We will read every word.</p></body></html>"""
 
 
-@dataclass(frozen=True)
-class Post:
-    """One POST of the application form, as the server received it."""
-
-    fields: dict[str, str]
-    files: dict[str, tuple[str, bytes]]  # field name -> (filename, content)
+Post = Submission  # one POST of the application form, as the server received it
 
 
 @dataclass
-class UnknownJobSite:
-    host: str = "127.0.0.1"
-    posts: list[Post] = field(default_factory=list)
-    _runner: web.AppRunner | None = None
-    _port: int | None = None
-    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+class UnknownJobSite(LocalSite):
+    """Records every POST, valid or not: `posts` is `submissions` under this site's own name."""
+
+    posting_path = APPLY_PATH
 
     @property
-    def base_url(self) -> str:
-        if self._port is None:
-            raise RuntimeError("the job site is not started")
-        return f"http://{self.host}:{self._port}"
+    def posts(self) -> list[Post]:
+        return self.submissions
 
     @property
     def apply_url(self) -> str:
-        return f"{self.base_url}{APPLY_PATH}"
+        return self.posting_url
 
-    async def start(self) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_get(APPLY_PATH, self._form)
         app.router.add_post(APPLY_PATH, self._apply)
-        app.router.add_get(THANKS_PATH, self._thanks)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, 0).start()
-        self._port = self._runner.addresses[0][1]
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> UnknownJobSite:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
+        app.router.add_get(THANKS_PATH, self.page(THANKS_PAGE))
 
     async def wait_for_post(self, timeout: float, count: int = 1) -> Post:
         """The `count`-th POST, once it has arrived."""
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: len(self.posts) >= count), timeout)
-            return self.posts[count - 1]
+        return await self.wait_for_submission(timeout, count)
 
     async def _form(self, request: web.Request) -> web.Response:
-        return web.Response(text=render_form(), content_type="text/html")
-
-    async def _thanks(self, request: web.Request) -> web.Response:
-        return web.Response(text=THANKS_PAGE, content_type="text/html")
+        return self.html_response(render_form())
 
     async def _apply(self, request: web.Request) -> web.Response:
-        fields: dict[str, str] = {}
-        files: dict[str, tuple[str, bytes]] = {}
-        for name, value in (await request.post()).items():
-            if isinstance(value, web.FileField):
-                files[name] = (value.filename, value.file.read())
-            else:
-                fields[name] = str(value)
-        async with self._changed:
-            self.posts.append(Post(fields, files))
-            self._changed.notify_all()
+        fields, files = await self.read_multipart(request)
+        await self.record(Post(fields, files))
         missing = [name for name in REQUIRED_FIELDS if not fields.get(name, "").strip()]
         if missing or not files.get("papers", ("", b""))[1]:
-            return web.Response(text=render_form(), content_type="text/html", status=422)
+            return self.html_response(render_form(), status=422)
         raise web.HTTPSeeOther(THANKS_PATH)
 
 
@@ -116,7 +78,4 @@ def render_form() -> str:
         "question": QUESTION,
         "action": APPLY_PATH,
     }
-    page = TEMPLATE.read_text(encoding="utf-8")
-    for name, value in values.items():
-        page = page.replace("{{" + name + "}}", html.escape(value))
-    return page
+    return render_template(TEMPLATE, {name: html.escape(value) for name, value in values.items()})
