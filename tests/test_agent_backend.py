@@ -16,15 +16,19 @@ from pydantic import SecretStr
 from automation.adapters import UnsupportedForm, open_application
 from automation.adapters.base import ApplicantFiles, SubmitOutcome
 from automation.backends import BackendError, make_backend
-from automation.backends.browser_use_agent import BrowserUseBackend, sensitive_data, task_text
+from automation.backends.browser_use_agent import (
+    BrowserUseBackend,
+    sensitive_data,
+    task_text,
+)
 from automation.browser import BrowserOptions, open_browser
 from storage.models import Links, Profile
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.unknown_site import QUESTION, UnknownJobSite
+from tests.plugins.browser import PNG_SIGNATURE
 
 pytestmark = pytest.mark.browser
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 EMAIL = "ada.lovelace@example.org"
 PHONE = "+44 20 7946 0958"
 ANSWER = "Farol de Leça: its light reaches 28 nautical miles and nobody has mapped its keepers' paths."
@@ -43,13 +47,6 @@ def profile() -> Profile:
         links=Links(github="https://github.com/ada"),
         answers={"Are you authorised to work in Portugal?": "Yes"},
     )
-
-
-@pytest.fixture
-def resume(tmp_path: Path) -> Path:
-    path = tmp_path / "Ada Lovelace CV.pdf"
-    path.write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\n% Notes on the Analytical Engine\n%%EOF\n")
-    return path
 
 
 @pytest_asyncio.fixture

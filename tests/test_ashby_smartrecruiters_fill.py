@@ -26,10 +26,10 @@ from tests.fakes import ats_ashby, ats_smartrecruiters
 from tests.fakes.ats_ashby import AshbyJobSite
 from tests.fakes.ats_greenhouse_classic import ClassicGreenhouseJobSite
 from tests.fakes.ats_smartrecruiters import SmartRecruitersJobSite
+from tests.plugins.browser import PNG_SIGNATURE
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 WHY_US = "I want to help make spaceflight ordinary."
 MESSAGE = "I have followed your launches since the first static fire."
 PRIVACY = "I have read and agree to the Privacy Policy of Acme Rockets"
@@ -60,13 +60,6 @@ def profile() -> Profile:
             "How did you hear about this job?": HEARD_ABOUT,
         },
     )
-
-
-@pytest.fixture
-def resume(tmp_path: Path) -> Path:
-    path = tmp_path / "Ada Lovelace CV.pdf"
-    path.write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\n% Notes on the Analytical Engine\n%%EOF\n")
-    return path
 
 
 @pytest_asyncio.fixture

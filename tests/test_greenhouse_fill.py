@@ -17,13 +17,19 @@ from automation.adapters import (
 )
 from automation.browser import BrowserOptions, open_browser
 from storage.models import Links, Profile
-from tests.fakes.job_site import MOTIVATION, MOTIVATION_ID, SPONSORSHIP, SPONSORSHIP_ID, GreenhouseJobSite
+from tests.fakes.job_site import (
+    MOTIVATION,
+    MOTIVATION_ID,
+    SPONSORSHIP,
+    SPONSORSHIP_ID,
+    GreenhouseJobSite,
+)
+from tests.plugins.browser import PNG_SIGNATURE
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 HEARD_ABOUT = "How did you hear about this job?"
 WHY_ACME = "Reusable rockets that launch on schedule."
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture
@@ -41,13 +47,6 @@ def profile() -> Profile:
             MOTIVATION: WHY_ACME,
         },
     )
-
-
-@pytest.fixture
-def resume(tmp_path: Path) -> Path:
-    path = tmp_path / "Ada Lovelace CV.pdf"
-    path.write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\n% Notes on the Analytical Engine\n%%EOF\n")
-    return path
 
 
 def readings_by_label(filled) -> dict[str, tuple[str | None, str | None]]:

@@ -25,8 +25,8 @@ from storage.models import Links, Profile
 from tests.fakes import ats_lever, ats_workable
 from tests.fakes.ats_lever import LeverJobSite
 from tests.fakes.ats_workable import WorkableJobSite
+from tests.plugins.browser import PNG_SIGNATURE
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 AUTHORIZED = "Are you authorized to work in the European Union?"
 WHY = "Why do you want to join Orbital Freight?"
 MOTIVATION = "Your launch schedulers are the most interesting queueing problem I know of."
@@ -57,13 +57,6 @@ def profile() -> Profile:
             "Which languages do you speak fluently?": "English, Portuguese",
         },
     )
-
-
-@pytest.fixture
-def resume(tmp_path: Path) -> Path:
-    path = tmp_path / "Ada Lovelace CV.pdf"
-    path.write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\n% Notes on the Analytical Engine\n%%EOF\n")
-    return path
 
 
 @pytest_asyncio.fixture

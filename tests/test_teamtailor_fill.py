@@ -23,10 +23,10 @@ from automation.browser import BrowserOptions, open_browser
 from storage.models import Links, Profile
 from tests.fakes import ats_teamtailor
 from tests.fakes.ats_teamtailor import TeamtailorJobSite
+from tests.plugins.browser import PNG_SIGNATURE
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 HEARD_ABOUT = "A friend at the Analytical Engine Society"
 PRIVACY = "I have read and agree to Acme Rockets's privacy policy"
 FUTURE_JOBS = "Keep my details on file for future jobs, as described in the privacy policy"
@@ -47,13 +47,6 @@ def profile() -> Profile:
             "Which languages do you speak?": "English, German",
         },
     )
-
-
-@pytest.fixture
-def resume(tmp_path: Path) -> Path:
-    path = tmp_path / "Ada Lovelace CV.pdf"
-    path.write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\n% Notes on the Analytical Engine\n%%EOF\n")
-    return path
 
 
 @pytest_asyncio.fixture

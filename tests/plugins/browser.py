@@ -23,6 +23,7 @@ from automation.browser import BrowserOptions
 from tests.fakes.job_site import GreenhouseJobSite
 
 CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SCREEN = "1280x1024x24"
 XVFB_START_TIMEOUT_S = 15.0
 # Chromium may talk to 127.0.0.1 only: any host name resolves to nothing.
@@ -123,3 +124,11 @@ def browser_options(xvfb_display: str, tmp_path: Path) -> BrowserOptions:
 async def job_site() -> AsyncIterator[GreenhouseJobSite]:
     async with GreenhouseJobSite() as site:
         yield site
+
+
+@pytest.fixture
+def resume(tmp_path: Path) -> Path:
+    """A small PDF résumé for the fill tests; its bytes must arrive unchanged in the form's POST."""
+    path = tmp_path / "Ada Lovelace CV.pdf"
+    path.write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\n% Notes on the Analytical Engine\n%%EOF\n")
+    return path
