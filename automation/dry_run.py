@@ -13,8 +13,8 @@ from automation.adapters.base import ApplicantFiles, FilledForm
 from automation.browser import BrowserOptions, open_browser
 from automation.captcha import Captcha, detect_captchas
 from automation.urls import check_url
+from storage.files import UploadedFile
 from storage.models import Profile
-from storage.profiles import UploadedFile
 
 
 @dataclass

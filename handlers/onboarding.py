@@ -19,10 +19,22 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter, or_f
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Document, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    Document,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 from pydantic import ValidationError
 
-from automation.resume_text import SUPPORTED_SUFFIXES, Contacts, ResumeReadError, extract_text, find_contacts
+from automation.resume_text import (
+    SUPPORTED_SUFFIXES,
+    Contacts,
+    ResumeReadError,
+    extract_text,
+    find_contacts,
+)
 from handlers.callbacks import (
     AnswerMove,
     AnswersButton,
@@ -48,9 +60,10 @@ from handlers.profile import (
     updated,
 )
 from storage.answers import AnswerRepository
+from storage.files import UploadedFile
 from storage.models import Profile
 from storage.profile_import import MAX_RESUME_BYTES, ProfileError, resume_upload
-from storage.profiles import ProfileRepository, UploadedFile
+from storage.profiles import ProfileRepository
 
 SETUP_SOURCE = "telegram:setup"
 CONTACTS = (

@@ -20,12 +20,23 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 from pydantic import ValidationError
 
-from automation.resume_text import SUPPORTED_SUFFIXES, ResumeReadError, extract_text, split_name
+from automation.resume_text import (
+    SUPPORTED_SUFFIXES,
+    ResumeReadError,
+    extract_text,
+    split_name,
+)
 from handlers.callbacks import FieldButton, FieldMove, ProfileEdit, ProfileField
 from storage.answers import AnswerRepository, AnswerSource
+from storage.files import UploadedFile
 from storage.models import DECLINE, Profile, RemotePreference
 from storage.profile_import import (
     MAX_PROFILE_BYTES,
@@ -35,7 +46,7 @@ from storage.profile_import import (
     parse_profile,
     resume_upload,
 )
-from storage.profiles import ProfileRepository, UploadedFile
+from storage.profiles import ProfileRepository
 
 PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
 EDIT_SOURCE = "telegram:edit"

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import asyncpg
 
+from storage.files import UploadedFile, insert_file
 from storage.models import TRANSITIONS, Application, ApplicationStatus
 
 _APP_COLUMNS = """a.id, a.user_id, a.job_id, j.url, j.canonical_url, a.status, j.title, j.company, j.location,
@@ -152,10 +153,8 @@ class ApplicationRepository:
     async def attach_screenshot(self, application_id: int, user_id: int, png: bytes) -> None:
         """Keep the latest screenshot of the filled form (the previous one is replaced)."""
         async with self._pool.acquire() as conn, conn.transaction():
-            file_id = await conn.fetchval(
-                """INSERT INTO files (user_id, filename, content_type, content, sha256)
-                   VALUES ($1, $2, 'image/png', $3, encode(sha256($3), 'hex')) RETURNING id""",
-                user_id, f"application-{application_id}.png", png,
+            file_id = await insert_file(
+                conn, user_id, UploadedFile(f"application-{application_id}.png", "image/png", png)
             )
             previous = await conn.fetchval(
                 """UPDATE applications a SET screenshot_file_id = $2

@@ -9,8 +9,8 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from storage.files import UploadedFile
 from storage.models import Profile
-from storage.profiles import UploadedFile
 
 MAX_PROFILE_BYTES = 256 * 1024
 MAX_RESUME_BYTES = 10 * 1024 * 1024

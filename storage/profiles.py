@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import asyncpg
 
+from storage.files import UploadedFile, insert_file
 from storage.models import Profile, StoredFile
-
-
-@dataclass(frozen=True)
-class UploadedFile:
-    filename: str
-    content_type: str
-    content: bytes
 
 
 @dataclass(frozen=True)
@@ -82,17 +75,7 @@ class ProfileRepository:
 
     @staticmethod
     async def _store_file(conn: asyncpg.Connection, user_id: int, upload: UploadedFile | None) -> int | None:
-        if upload is None:
-            return None
-        return await conn.fetchval(
-            """INSERT INTO files (user_id, filename, content_type, content, sha256)
-               VALUES ($1, $2, $3, $4, $5) RETURNING id""",
-            user_id,
-            upload.filename,
-            upload.content_type,
-            upload.content,
-            hashlib.sha256(upload.content).hexdigest(),
-        )
+        return None if upload is None else await insert_file(conn, user_id, upload)
 
     async def get(self, user_id: int) -> StoredProfile | None:
         row = await self._pool.fetchrow(
