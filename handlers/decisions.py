@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from html import escape
 
@@ -28,6 +29,16 @@ APPLY_FROM = [S.RECEIVED, S.SCORED, S.AWAITING_APPROVAL, *APPLY_AGAIN_FROM]
 CANCEL_FROM = [S.RECEIVED, S.SCORED, S.AWAITING_APPROVAL, S.QUEUED, S.RUNNING, S.WAITING_USER]
 
 
+@dataclass(frozen=True)
+class Decision:
+    """What became of a request to apply: the application now, one sentence, and whether the
+    sentence is a refusal the user must notice (an alert) rather than a note."""
+
+    application: Application
+    sentence: str
+    refused: bool = False
+
+
 async def queue_application(
     app: Application,
     user_id: int,
@@ -36,26 +47,26 @@ async def queue_application(
     profiles: ProfileRepository,
     user_settings: UserSettingsRepository,
     queue: ApplicationQueue,
-) -> tuple[Application, str]:
-    """Apply (or retry): returns the application as it now is and one sentence for the user."""
+) -> Decision:
+    """Apply (or retry): the application as it now is and one sentence for the user."""
     if app.submit_started_at is not None:
-        return app, "This application was already submitted once; I will not send it again."
+        return Decision(app, "This application was already submitted once; I will not send it again.", refused=True)
     preferences = await user_settings.get(user_id)
     if preferences.paused:
-        return app, "You paused applying. Send /resume to start again."
+        return Decision(app, "You paused applying. Send /resume to start again.", refused=True)
     sent_today = await applications.submitted_since(user_id, datetime.now(timezone.utc) - timedelta(days=1))
     if sent_today >= preferences.daily_cap:
-        return app, f"You reached your cap of {preferences.daily_cap} application(s) a day; change it in /settings."
+        return Decision(app, f"You reached your cap of {preferences.daily_cap} application(s) a day; change it in /settings.", refused=True)
     stored = await profiles.get(user_id)
     if stored is None or stored.resume is None:
-        return app, "Load your profile and résumé first: send /profile to see how."
+        return Decision(app, "Load your profile and résumé first: send /profile to see how.", refused=True)
     moved = await applications.transition(
         app.id, S.QUEUED, from_statuses=APPLY_FROM, user_id=user_id, note="approved by the user"
     )
     if moved is None:
-        return app, f"It is already {app.status.label}."
+        return Decision(app, f"It is already {app.status.label}.")
     await queue.enqueue(moved, await applications.attempts(moved.id))
-    return moved, "Queued: I will open the form and come back to you for review."
+    return Decision(moved, "Queued: I will open the form and come back to you for review.")
 
 
 async def cancel_application(
@@ -110,11 +121,11 @@ def router() -> Router:
             await query.answer("Skipped." if moved else f"It is already {app.status.label}.")
             await refresh_card(query, moved or app)
             return
-        now, sentence = await queue_application(
+        decision = await queue_application(
             app, user_id, applications=applications, profiles=profiles, user_settings=user_settings, queue=queue
         )
-        await query.answer(sentence, show_alert=now is app and "already" not in sentence)
-        await refresh_card(query, now)
+        await query.answer(decision.sentence, show_alert=decision.refused)
+        await refresh_card(query, decision.application)
 
     @r.message(Command("retry", "cancel"))
     async def on_retry_or_cancel(
@@ -143,9 +154,10 @@ def router() -> Router:
         elif app.status not in APPLY_AGAIN_FROM:
             now, sentence = app, f"#{app.id} is {app.status.label}; only failed, timed-out, cancelled or skipped ones can be retried."
         else:
-            now, sentence = await queue_application(
+            decision = await queue_application(
                 app, user_id, applications=applications, profiles=profiles, user_settings=user_settings, queue=queue
             )
+            now, sentence = decision.application, decision.sentence
         await message.answer(f"{escape(sentence)}\n\n{card_text(now)}", reply_markup=card_keyboard(now))
 
     @r.message(Command("pause", "resume"))

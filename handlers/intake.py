@@ -8,11 +8,11 @@ from html import escape
 from aiogram import Router
 from aiogram.types import Message, MessageEntity
 
+from automation.matching import score_job
 from automation.postings import PostingFetchError, fetch_posting
+from automation.queue import ApplicationQueue
 from automation.urls import UnsafeUrl, check_url, job_link_hint
 from handlers.cards import card_keyboard, card_text
-from automation.matching import score_job
-from automation.queue import ApplicationQueue
 from handlers.decisions import queue_application
 from storage.applications import ApplicationRepository
 from storage.models import Application, ApplicationStatus
@@ -125,11 +125,12 @@ def router() -> Router:
                 note = ""
                 threshold = preferences.auto_apply_threshold
                 if threshold is not None and app.score is not None and app.score >= threshold:
-                    app, note = await queue_application(
+                    decision = await queue_application(
                         app, user_id, applications=applications, profiles=profiles,
                         user_settings=user_settings, queue=queue,
                     )
-                    note = f"Auto-apply (match ≥ {threshold}): {note}\n\n"
+                    app = decision.application
+                    note = f"Auto-apply (match ≥ {threshold}): {decision.sentence}\n\n"
                 sent = await message.answer(note + card_text(app), reply_markup=card_keyboard(app))
             else:
                 sent = await message.answer(
