@@ -16,7 +16,6 @@ import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -50,8 +49,6 @@ __all__ = [
     "Question",
     "QuestionClass",
     "QuestionKind",
-    "SavedAnswer",
-    "SavedAnswerSource",
     "answer_questions",
     "choose_option",
     "classify",
@@ -59,7 +56,6 @@ __all__ = [
     "find_saved_answer",
     "fit_answer",
     "profile_field",
-    "remember_answer",
 ]
 
 log = logging.getLogger(__name__)
@@ -81,12 +77,6 @@ class AnswerSource(str, enum.Enum):
     DEFAULT = "default"  # the form's "decline to answer" option of a demographic question
     LLM = "llm"
     NONE = "none"
-
-
-class SavedAnswerSource(str, enum.Enum):
-    USER = "user"  # answered in the chat when asked
-    REVIEW_CORRECTION = "review_correction"  # corrected during the review before submitting
-    PROFILE = "profile"  # came with the uploaded profile file
 
 
 @dataclass(frozen=True)
@@ -128,32 +118,6 @@ class AnswerSheet:
 
     def for_question(self, question_id: str) -> Answer | None:
         return next((answer for answer in self.answers if answer.question.id == question_id), None)
-
-
-@dataclass(frozen=True)
-class SavedAnswer:
-    """An answer worth keeping for the next form that asks the same thing, with where it came from."""
-
-    question: str
-    answer: str
-    source: SavedAnswerSource
-    saved_at: datetime
-
-
-def remember_answer(
-    question: Question | str, answer: str, source: SavedAnswerSource | str, *, now: datetime | None = None
-) -> SavedAnswer:
-    """The record to store for a user's answer; raises ValueError with a user-facing message when unfit."""
-    label = (question.label if isinstance(question, Question) else question).strip()
-    text = answer.strip()
-    if not label or not text:
-        raise ValueError("An empty question or answer cannot be saved.")
-    if len(label) > MAX_SAVED_QUESTION or len(text) > MAX_SAVED_ANSWER:
-        raise ValueError(
-            f"Answers are saved up to {MAX_SAVED_ANSWER} characters, questions up to {MAX_SAVED_QUESTION}."
-        )
-    return SavedAnswer(label, text, SavedAnswerSource(source), now or datetime.now(timezone.utc))
-
 
 
 # --------------------------------------------------------------------------- profile fields

@@ -7,7 +7,6 @@ The LLM is FakeOpenAI reached over real HTTP through langchain-openai. Run alone
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 
 import pytest
 from hypothesis import given
@@ -20,14 +19,12 @@ from automation.answers import (
     Question,
     QuestionClass,
     QuestionKind,
-    SavedAnswerSource,
     answer_questions,
     choose_option,
     classify,
     decline_option,
     find_saved_answer,
     fit_answer,
-    remember_answer,
 )
 from automation.llm import LLMConfig, UsageCounter, make_chat_model
 from storage.models import Profile
@@ -450,16 +447,3 @@ async def test_contact_details_reach_the_llm_only_when_a_question_needs_them(fak
     assert "ada@example.org" not in without and "7946" not in without
     assert "Gender" not in without and "salary" not in without
     assert "favourite programming language?: Python" in without
-
-
-# --------------------------------------------------------------------------- remembering
-
-
-def test_remember_answer_records_where_it_came_from():
-    at = datetime(2026, 1, 2, tzinfo=timezone.utc)
-    saved = remember_answer(q("  Do you need visa sponsorship? "), " No ", "review_correction", now=at)
-    assert (saved.question, saved.answer, saved.source, saved.saved_at) == (
-        "Do you need visa sponsorship?", "No", SavedAnswerSource.REVIEW_CORRECTION, at)
-    assert remember_answer("Gender", "Female", SavedAnswerSource.USER).saved_at.tzinfo is not None
-    with pytest.raises(ValueError, match="empty"):
-        remember_answer("Gender", "   ", SavedAnswerSource.USER)
