@@ -221,7 +221,7 @@ async def read_controls(browser: BrowserSession, root_selector: str) -> list[Con
 
 async def set_value(browser: BrowserSession, selector: str, value: str) -> bool:
     """Set a text input, textarea or select the way a user's typing would; False if not found."""
-    outcome = await evaluate(browser, SET_VALUE_JS, selector, value)
+    outcome = await evaluate(browser, for_selectors(SET_VALUE_JS, selector), selector, value)
     return bool(outcome and outcome.get("found") and not outcome.get("missingOption"))
 
 
@@ -229,7 +229,7 @@ async def _backend_node_id(browser: BrowserSession, selector: str) -> tuple[Any,
     session = await browser.get_or_create_cdp_session()
     client, session_id = session.cdp_client, session.session_id
     found = await client.send.Runtime.evaluate(
-        params={"expression": f"document.querySelector({json.dumps(selector)})", "returnByValue": False},
+        params={"expression": _find_element_expression(selector), "returnByValue": False},
         session_id=session_id,
     )
     object_id = found.get("result", {}).get("objectId")
@@ -268,7 +268,7 @@ async def click(browser: BrowserSession, selector: str) -> None:
 
 async def mark_element(browser: BrowserSession, candidates: str, text_pattern: str, marker: str) -> dict | None:
     """Tag the first visible element whose text matches, so it can be clicked by `[marker]`."""
-    return await evaluate(browser, MARK_ELEMENT_JS, candidates, text_pattern, marker)
+    return await evaluate(browser, for_selectors(MARK_ELEMENT_JS, candidates), candidates, text_pattern, marker)
 
 
 async def page_state(
@@ -276,7 +276,8 @@ async def page_state(
 ) -> PageState | None:
     """The page's state, or None while it is between documents."""
     try:
-        raw = await evaluate(browser, PAGE_STATE_JS, error_selector, busy_selector, list(phrases))
+        script = for_selectors(PAGE_STATE_JS, error_selector, busy_selector)
+        raw = await evaluate(browser, script, error_selector, busy_selector, list(phrases))
     except Exception:
         return None
     if not raw:
@@ -319,9 +320,11 @@ LISTED_OPTIONS_JS = """
 """
 
 OPTION_MARKER = "data-nyx-option"
-# A saved answer that declines, in the words forms use for it ("Decline To Self Identify", "I don't wish to answer").
+# A saved answer that declines, in the words forms use for it ("Decline To Self Identify", "I don't wish to answer",
+# the U.S. disability form's "I do not want to answer").
 DECLINE_WORDS = re.compile(
-    r"\b(decline|prefer not|rather not|choose not|not to (say|answer|disclose|self identify)|do not wish|don t wish)\b"
+    r"\b(decline|prefer not|rather not|choose not|not to (say|answer|disclose|self identify)|do not wish|don t wish"
+    r"|(do not|don t) want to (answer|say|disclose))\b"
 )
 
 
@@ -369,7 +372,7 @@ def decline_option(options: Sequence[str]) -> int | None:
 
 async def click_nth(browser: BrowserSession, selector: str, index: int) -> bool:
     """One real click on the index-th element matching `selector`; False if there is none."""
-    if not await evaluate(browser, MARK_NTH_JS, selector, index, OPTION_MARKER):
+    if not await evaluate(browser, for_selectors(MARK_NTH_JS, selector), selector, index, OPTION_MARKER):
         return False
     await click(browser, f"[{OPTION_MARKER}]")
     return True
@@ -382,7 +385,8 @@ async def pick_listed_option(
 
     Returns the chosen option's text, or None if no option showed or none matches.
     """
-    shown = await wait_until(browser, LISTED_OPTIONS_JS, options_selector, timeout_s=timeout_s)
+    script = for_selectors(LISTED_OPTIONS_JS, options_selector)
+    shown = await wait_until(browser, script, options_selector, timeout_s=timeout_s)
     if not shown:
         return None
     candidates = [(index, text) for index, text in enumerate(shown) if text is not None]
@@ -396,7 +400,7 @@ async def pick_listed_option(
 async def type_text(browser: BrowserSession, selector: str, text: str) -> bool:
     """Replace a field's text by typing (trusted input events) and leave it focused, as an
     autocomplete needs to show its suggestions; False if the field is not there."""
-    if not await evaluate(browser, FOCUS_FOR_TYPING_JS, selector):
+    if not await evaluate(browser, for_selectors(FOCUS_FOR_TYPING_JS, selector), selector):
         return False
     session = await browser.get_or_create_cdp_session()
     await session.cdp_client.send.Input.insertText(params={"text": text}, session_id=session.session_id)
@@ -562,11 +566,126 @@ async def read_questions(
     question_selector: str | None = None,
     label_selector: str | None = None,
 ) -> list[Question]:
-    rows = await evaluate(browser, READ_QUESTIONS_JS, root_selector, question_selector, label_selector) or []
+    script = DEEP_READ_QUESTIONS_JS if is_deep(root_selector) else READ_QUESTIONS_JS
+    rows = await evaluate(browser, script, root_selector, question_selector, label_selector) or []
     return [Question(**{**row, "choices": tuple(Choice(**choice) for choice in row["choices"])}) for row in rows]
 
 
 async def set_checked(browser: BrowserSession, selector: str, checked: bool = True) -> bool:
     """Tick (or untick) a checkbox or radio as a click would; False if missing or it would not change."""
-    outcome = await evaluate(browser, SET_CHECKED_JS, selector, checked)
+    outcome = await evaluate(browser, for_selectors(SET_CHECKED_JS, selector), selector, checked)
     return bool(outcome and outcome.get("found") and outcome.get("checked") == checked)
+
+
+# --- Open shadow roots: web-component forms (SmartRecruiters' spl-* elements) ---
+#
+# A selector with ">>>" reaches into open shadow roots: "host >>> inner" is `inner` inside the
+# shadow root of `host` (nested roots included), and a leading ">>>" searches the whole page,
+# every open shadow root included. Every helper above that takes a selector accepts one; plain
+# selectors behave exactly as before.
+
+DEEP_COMBINATOR = ">>>"
+
+# Defines, for the script it wraps, `deepQueryAll(selector, scope)`, `shadowPrefix(el)` and a
+# `document` whose querySelector(All) and getElementById reach into open shadow roots and whose
+# activeElement is the focused element inside them.
+DEEP_QUERY_PRELUDE_JS = """
+  const realDocument = window.document;
+  const allDeep = (base, selector) => {
+    const found = [];
+    const visit = (node) => {
+      for (const child of node.children) {
+        if (child.matches(selector)) found.push(child);
+        if (child.shadowRoot) visit(child.shadowRoot);
+        visit(child);
+      }
+    };
+    if (base.nodeType === 1 && base.shadowRoot) visit(base.shadowRoot);
+    visit(base);
+    return found;
+  };
+  const deepQueryAll = (selector, scope) => {
+    const parts = String(selector).split('>>>').map(part => part.trim()).filter(Boolean);
+    let found = [scope || realDocument];
+    parts.forEach((part, i) => {
+      found = [...new Set(found.flatMap(el => {
+        const base = i === 0 ? el : el.shadowRoot;
+        return base ? allDeep(base, part) : [];
+      }))];
+    });
+    return parts.length ? found : [];
+  };
+  // How to find `el` in its own tree: its id, name, test hook or tag where that is unique there.
+  const localSelector = (el) => {
+    const root = el.getRootNode();
+    const tag = el.tagName.toLowerCase();
+    const unique = (selector) => root.querySelectorAll(selector).length === 1 ? selector : null;
+    const attribute = (name) => el.getAttribute(name)
+      ? unique(tag + '[' + name + '="' + CSS.escape(el.getAttribute(name)) + '"]') : null;
+    return (el.id && unique('#' + CSS.escape(el.id))) || attribute('name') || attribute('data-test')
+      || attribute('data-testid') || unique(tag)
+      || tag + ':nth-of-type(' + ([...el.parentNode.children].filter(c => c.tagName === el.tagName)
+        .indexOf(el) + 1) + ')';
+  };
+  // "" for an element of the page itself, else "host >>> ... >>> " down to the root holding it.
+  const shadowPrefix = (el) => {
+    const root = el.getRootNode();
+    if (!(root instanceof ShadowRoot)) return '';
+    return shadowPrefix(root.host) + localSelector(root.host) + ' >>> ';
+  };
+  const deepActive = () => {
+    let el = realDocument.activeElement;
+    while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
+    return el;
+  };
+  const document = new Proxy(realDocument, {
+    get(target, property) {
+      if (property === 'querySelector') return (selector) => deepQueryAll(selector, target)[0] || null;
+      if (property === 'querySelectorAll') return (selector) => deepQueryAll(selector, target);
+      if (property === 'getElementById') return (id) => deepQueryAll('#' + CSS.escape(id), target)[0] || null;
+      if (property === 'activeElement') return deepActive();
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+"""
+
+
+def is_deep(selector: str | None) -> bool:
+    """The selector reaches into open shadow roots (it has ">>>")."""
+    return bool(selector) and DEEP_COMBINATOR in selector
+
+
+def through_shadow_roots(script: str) -> str:
+    """The same page script, with `document` queries reaching into open shadow roots."""
+    return f"(() => {{{DEEP_QUERY_PRELUDE_JS}  return ({script.strip()});\n}})()"
+
+
+def for_selectors(script: str, *selectors: str | None) -> str:
+    """`script` as is, or through shadow roots when any of the selectors it will be given is deep."""
+    return through_shadow_roots(script) if any(is_deep(selector) for selector in selectors) else script
+
+
+def _find_element_expression(selector: str) -> str:
+    """A JS expression for the element: a plain selector that matches nothing on the page itself
+    (an element marked inside a shadow root) is looked for in open shadow roots too."""
+    deep = f"({through_shadow_roots('(selector) => document.querySelector(selector)')})({json.dumps(selector)})"
+    return deep if is_deep(selector) else f"(document.querySelector({json.dumps(selector)}) || {deep})"
+
+
+def _through_shadow_roots_reader(script: str) -> str:
+    """READ_QUESTIONS_JS for a deep root: controls inside open shadow roots, with deep selectors."""
+    replacements = (
+        ("root.querySelectorAll('input, textarea, select')", "deepQueryAll('input, textarea, select', root)"),
+        ("'#' + CSS.escape(el.id)", "shadowPrefix(el) + '#' + CSS.escape(el.id)"),
+        ("const byName = (el) => el.tagName", "const byName = (el) => shadowPrefix(el) + el.tagName"),
+        ("hook(el) ? el.tagName", "hook(el) ? shadowPrefix(el) + el.tagName"),
+    )
+    for old, new in replacements:
+        if old not in script:
+            raise RuntimeError(f"READ_QUESTIONS_JS changed: update the shadow-root reader for {old!r}")
+        script = script.replace(old, new)
+    return through_shadow_roots(script)
+
+
+DEEP_READ_QUESTIONS_JS = _through_shadow_roots_reader(READ_QUESTIONS_JS)

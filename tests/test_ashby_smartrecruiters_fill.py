@@ -21,7 +21,8 @@ from automation.adapters import (
     open_application,
 )
 from automation.browser import BrowserOptions, open_browser
-from storage.models import Links, Profile
+from automation.questions import Question, QuestionKind
+from storage.models import Eeo, Links, Profile
 from tests.fakes import ats_ashby, ats_smartrecruiters
 from tests.fakes.ats_ashby import AshbyJobSite
 from tests.fakes.ats_greenhouse_classic import ClassicGreenhouseJobSite
@@ -90,6 +91,8 @@ def readings_by_label(filled: FilledForm) -> dict[str, tuple[str | None, str | N
 async def test_ashby_fills_and_submits_the_application(
     browser_options: BrowserOptions, ashby_site: AshbyJobSite, profile: Profile, resume: Path
 ) -> None:
+    # Self-identified as "female"; the rest of the EEO survey is declined, as by default.
+    profile = profile.model_copy(update={"eeo": Eeo(gender="female")})
     async with open_browser(browser_options) as browser:
         adapter = await open_application(browser, ashby_site.posting_url)
         assert isinstance(adapter, AshbyAdapter)
@@ -108,6 +111,14 @@ async def test_ashby_fills_and_submits_the_application(
             "How did you hear about us?": ("A friend or colleague",) * 2,
             "Why do you want to work at Acme Rockets?": (WHY_US, WHY_US),
             "When could you start?": (None, ""),
+            # the typeahead's suggestion that best matches "London, United Kingdom"
+            "Location": ("London, England, United Kingdom",) * 2,
+            "Will you now or in the future require visa sponsorship?": (None, ""),
+            "Which of these have you run in production?": (None, ""),
+            "Gender": ("Female", "Female"),
+            "Race": ("Decline to self-identify",) * 2,
+            "Veteran Status": ("I don't wish to answer",) * 2,
+            "Disability Status": ("I do not want to answer",) * 2,
         }
         assert filled.problems == []
         assert filled.screenshot.startswith(PNG_SIGNATURE)
@@ -125,9 +136,72 @@ async def test_ashby_fills_and_submits_the_application(
         ats_ashby.WORK_AUTHORISATION: True,
         ats_ashby.HEARD_ABOUT: "A friend or colleague",
         ats_ashby.WHY_US: WHY_US,
+        ats_ashby.LOCATION: "London, England, United Kingdom",
+        ats_ashby.GENDER: "Female",
+        ats_ashby.RACE: "Decline to self-identify",
+        ats_ashby.VETERAN: "I don't wish to answer",
+        ats_ashby.DISABILITY: "I do not want to answer",
     }
     assert submission.files == {"_systemfield_resume": ("Ada Lovelace CV.pdf", resume.read_bytes())}
     assert len(ashby_site.submissions) == 1
+
+
+async def test_ashby_open_questions_are_asked_answered_and_read_back(
+    browser_options: BrowserOptions, ashby_site: AshbyJobSite, profile: Profile, resume: Path
+) -> None:
+    async with open_browser(browser_options) as browser:
+        adapter = await open_application(browser, ashby_site.application_url)
+        await adapter.fill(browser, profile, ApplicantFiles(resume=resume))
+
+        open_questions = {question.label: question for question in await adapter.questions(browser)}
+        assert set(open_questions) == {
+            "When could you start?",
+            "Will you now or in the future require visa sponsorship?",
+            "Which of these have you run in production?",
+        }
+        sponsorship = open_questions["Will you now or in the future require visa sponsorship?"]
+        assert (sponsorship.kind, sponsorship.options) == (QuestionKind.RADIO, ("Yes", "No"))
+        production = open_questions["Which of these have you run in production?"]
+        assert (production.kind, production.options) == (
+            QuestionKind.CHECKBOX, ("Python", "PostgreSQL", "Kubernetes", "Kafka"))
+        assert isinstance(production, Question) and not production.required
+
+        await adapter.answer(browser, {sponsorship.id: "No, I do not", production.id: "postgresql; python"})
+        await adapter.answer(browser, {sponsorship.id: "No"})  # answering again keeps the same button pressed
+
+        filled = await adapter.read_back(browser)
+        assert filled.find(sponsorship.label).actual == "No"
+        assert filled.find(production.label).actual == "Python, PostgreSQL"
+        assert filled.problems == []
+        assert {question.label for question in await adapter.questions(browser)} == {"When could you start?"}
+
+        result = await adapter.submit(browser)
+
+    assert result.outcome is SubmitOutcome.CONFIRMED, result.detail
+    submission = await ashby_site.wait_for_submission(timeout=10)
+    assert submission.values[ats_ashby.SPONSORSHIP] is False
+    assert submission.values[ats_ashby.PRODUCTION] == ["Python", "PostgreSQL"]
+
+
+async def test_ashby_location_takes_only_a_listed_suggestion(
+    browser_options: BrowserOptions, ashby_site: AshbyJobSite, profile: Profile, resume: Path
+) -> None:
+    nowhere = profile.model_copy(update={"location": "Atlantis"})
+    async with open_browser(browser_options) as browser:
+        adapter = await open_application(browser, ashby_site.application_url)
+        filled = await adapter.fill(browser, nowhere, ApplicantFiles(resume=resume))
+        assert filled.find("Location").intended == "Atlantis"
+        assert filled.find("Location").actual == ""  # nothing listed it: the review shows the difference
+        assert [field.label for field in filled.problems] == ["Location"]
+
+        location = filled.find("Location").selector
+        await adapter.answer(browser, {location: "Berlin, Germany"})
+        assert (await adapter.read_back(browser)).find("Location").actual == "Berlin, Germany"
+
+        result = await adapter.submit(browser)
+
+    assert result.outcome is SubmitOutcome.CONFIRMED, result.detail
+    assert (await ashby_site.wait_for_submission(timeout=10)).values[ats_ashby.LOCATION] == "Berlin, Germany"
 
 
 async def test_ashby_missing_required_fields_are_validation_errors_and_nothing_is_sent(
@@ -231,7 +305,8 @@ async def test_smartrecruiters_missing_required_fields_are_validation_errors_and
     async with open_browser(browser_options) as browser:
         adapter = await open_application(browser, smartrecruiters_site.application_url)
         await adapter.fill(browser, profile, ApplicantFiles(resume=None))
-        assert await page_js.set_value(browser, "#confirmEmail", "ada@example.org")
+        # The field is an <spl-input>: its input is inside the element's open shadow root.
+        assert await page_js.set_value(browser, ">>> #confirm-email-input >>> input", "ada@example.org")
 
         result = await adapter.submit(browser)
 
@@ -239,6 +314,41 @@ async def test_smartrecruiters_missing_required_fields_are_validation_errors_and
     assert "Please upload your resume" in result.detail
     assert "Email addresses do not match" in result.detail
     assert smartrecruiters_site.submissions == [] and smartrecruiters_site.rejected_posts == 0
+
+
+async def test_smartrecruiters_fields_inside_shadow_roots_are_asked_and_answered(
+    browser_options: BrowserOptions, smartrecruiters_site: SmartRecruitersJobSite, profile: Profile, resume: Path
+) -> None:
+    undecided = profile.model_copy(update={"answers": {}})
+    async with open_browser(browser_options) as browser:
+        adapter = await open_application(browser, smartrecruiters_site.application_url)
+        filled = await adapter.fill(browser, undecided, ApplicantFiles(resume=resume))
+
+        # Personal information and the résumé live in spl-* elements' open shadow roots.
+        assert " >>> #first-name-input >>> " in filled.find("First name").selector
+        assert " >>> spl-dropzone" in filled.find("Resume").selector
+        assert filled.find("Resume").actual == "Ada Lovelace CV.pdf"
+        open_questions = {question.label: question for question in await adapter.questions(browser)}
+        work_permit = open_questions["Are you legally authorised to work in the European Union?"]
+        notice = open_questions["What is your notice period?"]
+        assert (work_permit.kind, work_permit.options) == (QuestionKind.RADIO, ("Yes", "No"))
+        assert work_permit.required
+        assert notice.kind is QuestionKind.SELECT and "1 month" in notice.options
+
+        await adapter.answer(browser, {work_permit.id: "Yes", notice.id: "2 Months",
+                                       filled.find("Phone number").selector: "+44 20 7946 0000"})
+        filled = await adapter.read_back(browser)
+        assert filled.find(work_permit.label).actual == "Yes"
+        assert filled.find(notice.label).actual == "2 months"
+        assert filled.find("Phone number").actual == "+44 20 7946 0000"
+
+        result = await adapter.submit(browser)
+
+    assert result.outcome is SubmitOutcome.CONFIRMED, result.detail
+    submission = await smartrecruiters_site.wait_for_submission(timeout=10)
+    assert submission.fields[ats_smartrecruiters.WORK_PERMIT] == "yes"
+    assert submission.fields[ats_smartrecruiters.NOTICE_PERIOD] == "2m"
+    assert submission.fields["phoneNumber"] == "+44 20 7946 0000"
 
 
 def test_smartrecruiters_addresses_are_recognised_without_a_browser() -> None:

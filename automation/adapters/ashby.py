@@ -3,8 +3,12 @@
 Ashby renders its form with React and without a `<form>` element: every question is a
 `.ashby-application-form-field-entry` block with a label. Name, e-mail and résumé have
 stable system ids (`_systemfield_*`); phone, links and custom questions have generated
-ids and are known only by their label. Yes/no questions are a pair of toggle buttons,
-single choices a combobox whose listbox opens on click. No LLM is involved.
+ids and are known only by their label. Yes/no questions are a `_yesno` pair of toggle buttons
+whose answer lives in React state (the pressed one shows it by `aria-pressed` or an `_active_`
+class); single choices are a combobox whose listbox opens on click, or radios; several choices
+are checkboxes. The location is a typeahead that only takes a suggestion it listed. The
+voluntary U.S. EEO survey (`_systemfield_eeoc_*`) is answered from the profile's
+self-identification, declining by default. No LLM is involved.
 """
 
 from __future__ import annotations
@@ -23,12 +27,17 @@ from automation.adapters.base import (
     SubmitResult,
     UnsupportedForm,
 )
-from automation.adapters.controls import choose
+from automation.adapters.controls import choose, choose_many, is_consent, polarity
 from automation.adapters.greenhouse import intended_value
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedField, PlannedForm, asks_question
-from automation.adapters.profile_values import saved_answer
-from automation.page_js import Choice, Control, Question, option_key
+from automation.adapters.profile_values import (
+    consent_answer,
+    eeo_answer,
+    eeo_topic,
+    saved_answer,
+)
+from automation.page_js import Choice, Control, Question, best_option, option_key
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -56,11 +65,25 @@ SYSTEM_FIELDS: dict[str, Callable[[Profile], str | None]] = {
 PHONE_LABEL = re.compile(r"^((mobile|cell|home|work) )?phone( number)?$")
 RESUME_LABEL = re.compile(r"\b(resume|cv)\b")
 COVER_LETTER_LABEL = re.compile(r"\bcover letter\b")
+LOCATION_ID = "_systemfield_location"
+LOCATION_LABELS = frozenset({"location", "current location", "city", "location city"})
+EEO_ID = "_systemfield_eeoc_"
 
-# How each kind of block reads as a question: toggle buttons are a radio group, a combobox takes text.
-QUESTION_KINDS = {"text": "text", "select": "select", "buttons": "radio", "combobox": "text", "file": "file"}
+# How each kind of block reads as a question: toggle buttons and radios are a radio group,
+# checkboxes a checkbox group (or one box), a combobox takes text.
+QUESTION_KINDS = {
+    "text": "text",
+    "select": "select",
+    "buttons": "radio",
+    "radios": "radio",
+    "checkboxes": "checkbox",
+    "combobox": "text",
+    "file": "file",
+}
+CHOICE_KINDS = frozenset({"select", "buttons", "radios", "checkboxes", "combobox"})
 
 LISTBOX_TIMEOUT_S = 5.0
+BLUR_JS = "() => document.activeElement && document.activeElement.blur()"
 
 
 @dataclass(frozen=True)
@@ -68,16 +91,17 @@ class _Entry:
     """One question block as the page shows it."""
 
     scope: str  # selects the block itself
-    kind: str  # "text" | "file" | "select" | "combobox" | "buttons" | "other"
-    id: str
-    selector: str  # the input (for "buttons": the buttons)
+    kind: str  # "text" | "file" | "select" | "combobox" | "buttons" | "radios" | "checkboxes" | "other"
+    id: str  # the input's id or name, else the block's field path
+    selector: str  # the input (for buttons, radios and checkboxes: all of them)
     tag: str
     type: str
     label: str
     required: bool
-    value: str  # as shown: text, file name, chosen option or pressed button
-    options: tuple[str, ...]  # "buttons" and "select": their captions
-    options_selector: str  # "buttons": the buttons; "combobox": its listbox's options; "select": its options
+    value: str  # as shown: text, file name, chosen option(s), pressed button; a lone box "Yes" or ""
+    options: tuple[str, ...]  # captions of the buttons, radios, checkboxes, select options or listed options
+    options_selector: str  # what to click for each option (buttons, radio/checkbox labels, listbox options)
+    checked: tuple[bool, ...] = ()  # checkboxes: which are ticked
 
     @property
     def control(self) -> Control:
@@ -89,8 +113,23 @@ class _Entry:
         """Finds the block's control again (the buttons, for a yes/no block)."""
         return self.selector or self.scope
 
+    @property
+    def is_location(self) -> bool:
+        return self.kind == "combobox" and (self.id == LOCATION_ID or option_key(self.label) in LOCATION_LABELS)
+
+    @property
+    def eeo_topic(self) -> str | None:
+        """The self-identification a survey question asks (by its system field, else by its label)."""
+        if self.kind not in CHOICE_KINDS:
+            return None
+        if EEO_ID in self.id:
+            return eeo_topic(self.id.split(EEO_ID, 1)[1])
+        declines = page_js.decline_option(self.options) is not None  # EEO questions offer to decline
+        return eeo_topic(self.label) if declines else None
+
     def as_question(self) -> Question:
-        choices = tuple(Choice(option, option, option == self.value, "") for option in self.options)
+        ticked = self.checked or tuple(option == self.value for option in self.options)
+        choices = tuple(Choice(option, option, on, "") for option, on in zip(self.options, ticked))
         kind = QUESTION_KINDS.get(self.kind, "other")
         return Question(kind, "", self.id, "", self.key, self.label, self.required, self.value, choices)
 
@@ -128,6 +167,8 @@ class AshbyAdapter(PlannedForm):
         if entry.kind == "text":
             await page_js.set_value(browser, entry.selector, value)
             return value
+        if entry.is_location:
+            return await _choose_location(browser, entry, value)
         return await _choose(browser, entry, value)
 
     async def actual_values(self, browser: BrowserSession) -> dict[str, str]:
@@ -137,10 +178,9 @@ class AshbyAdapter(PlannedForm):
         return await submit_form(browser, ASHBY_SIGNALS)
 
 
-
 async def _read_entries(browser: BrowserSession) -> list[_Entry]:
     rows = await page_js.evaluate(browser, _ENTRIES_JS, ENTRY_SELECTOR, LABEL_SELECTOR) or []
-    return [_Entry(**{**row, "options": tuple(row["options"])}) for row in rows]
+    return [_Entry(**{**row, "options": tuple(row["options"]), "checked": tuple(row["checked"])}) for row in rows]
 
 
 async def _answer(browser: BrowserSession, entry: _Entry, profile: Profile, files: ApplicantFiles) -> str | None:
@@ -155,32 +195,91 @@ async def _answer(browser: BrowserSession, entry: _Entry, profile: Profile, file
         if value is not None:
             await page_js.set_value(browser, entry.selector, value)
         return value
+    if entry.kind == "other":
+        return None
+    if entry.is_location:
+        return await _choose_location(browser, entry, profile.location)
     answer = saved_answer(entry.label, profile)
-    if answer is None or entry.kind == "other":
+    if answer is None and entry.kind == "checkboxes" and is_consent(entry.as_question()):
+        answer = consent_answer(entry.as_question(), profile)
+    if answer is None and (topic := entry.eeo_topic):
+        answer = eeo_answer(topic, entry.options or await _listed_options(browser, entry), profile)
+    if answer is None:
         return None
     return await _choose(browser, entry, answer)
 
 
 async def _choose(browser: BrowserSession, entry: _Entry, answer: str) -> str:
-    """Pick the option of a buttons, select or combobox block that says what `answer` says."""
+    """Pick the option(s) of a choice block that say what `answer` says; returns what should then show."""
+    if entry.kind == "checkboxes":
+        return await _tick(browser, entry, answer)
     if entry.value and choose(answer, _choices([entry.value])) == 0:
         return entry.value  # already chosen; clicking a toggle again would undo it
-    if entry.kind in ("buttons", "select"):
+    if entry.kind in ("buttons", "radios", "select"):
         index = choose(answer, _choices(entry.options))
         if index is None:
             return answer
         done = (
-            await page_js.click_nth(browser, entry.options_selector, index)
-            if entry.kind == "buttons"
-            else await page_js.set_value(browser, entry.selector, entry.options[index])
+            await page_js.set_value(browser, entry.selector, entry.options[index])
+            if entry.kind == "select"
+            else await page_js.click_nth(browser, entry.options_selector, index)
         )
         return entry.options[index] if done else answer
     # combobox: its listbox opens on click
     await page_js.click(browser, entry.selector)
     chosen = await page_js.pick_listed_option(browser, entry.options_selector, answer, timeout_s=LISTBOX_TIMEOUT_S)
     if chosen is None:
-        await page_js.evaluate(browser, "() => document.activeElement && document.activeElement.blur()")
+        await page_js.evaluate(browser, BLUR_JS)
     return chosen or answer
+
+
+async def _tick(browser: BrowserSession, entry: _Entry, answer: str) -> str:
+    """Tick the checkboxes an answer names ("Python, PostgreSQL"), untick the rest; a lone box by yes/no."""
+    if len(entry.options) == 1:
+        tick = polarity(answer)
+        if tick is None:
+            tick = best_option(answer, entry.options) is not None
+        picked = [0] if tick else []
+    else:
+        picked = choose_many(answer, _choices(entry.options))
+        if picked is None:
+            return answer  # nothing to tick for it: the reading shows the difference
+    for index, ticked in enumerate(entry.checked):
+        if (index in picked) != ticked:
+            await page_js.click_nth(browser, entry.options_selector, index)
+    if len(entry.options) == 1:
+        return "Yes" if picked else ""
+    return ", ".join(entry.options[index] for index in picked)
+
+
+async def _choose_location(browser: BrowserSession, entry: _Entry, wanted: str | None) -> str | None:
+    """Type the city and click the suggestion that best matches the whole location.
+
+    Returns what the field should then show: the suggestion, or `wanted` when none matched
+    (the typeahead drops typed text, so the reading shows the difference).
+    """
+    if not wanted:
+        return None
+    if entry.value and best_option(wanted, [entry.value]) == 0:
+        return entry.value  # already chosen
+    chosen = None
+    if await page_js.type_text(browser, entry.selector, wanted.split(",", 1)[0].strip()):
+        chosen = await page_js.pick_listed_option(browser, entry.options_selector, wanted, timeout_s=LISTBOX_TIMEOUT_S)
+    if chosen is None:
+        await page_js.evaluate(browser, BLUR_JS)
+    return chosen or wanted
+
+
+async def _listed_options(browser: BrowserSession, entry: _Entry) -> tuple[str, ...]:
+    """A combobox's options, which a React listbox renders only while open."""
+    if entry.kind != "combobox":
+        return ()
+    await page_js.click(browser, entry.selector)
+    shown = await page_js.wait_until(
+        browser, page_js.LISTED_OPTIONS_JS, entry.options_selector, timeout_s=LISTBOX_TIMEOUT_S
+    )
+    await page_js.evaluate(browser, BLUR_JS)
+    return tuple(text for text in shown or () if text)
 
 
 def _text_value(entry: _Entry, profile: Profile, files: ApplicantFiles) -> str | None:
@@ -211,7 +310,7 @@ def _planned(entry: _Entry, intended: str | None, profile: Profile) -> PlannedFi
         label=entry.label,
         required=entry.required,
         intended=intended,
-        is_question=entry.kind in ("text", "select", "buttons", "combobox") and asks_question(entry.label, profile),
+        is_question=entry.kind in ("text", *CHOICE_KINDS) and asks_question(entry.label, profile),
         is_file=entry.kind == "file",
     )
 
@@ -231,25 +330,48 @@ _EMBED_URL_JS = """
 }
 """
 
-# Every shown question block, tagged with data-nyx-field so it can be addressed again.
+# Every shown question block, tagged with data-nyx-field so it can be addressed again; the
+# clickable part of each radio or checkbox option (its label if shown) is tagged data-nyx-choice.
 _ENTRIES_JS = """
 (entrySelector, labelSelector) => {
   const clean = (text) => (text || '').replace(/[*\\u2731]/g, ' ').replace(/\\s+/g, ' ').trim();
   const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
   const caption = (el) => (el.innerText || el.textContent || '').replace(/\\s+/g, ' ').trim();
+  const pressed = (button) => button.getAttribute('aria-pressed') === 'true'
+    || /(^|[\\s_-])active([\\s_-]|$)/i.test(button.className);
+  const optionLabel = (input) => {
+    const label = [...(input.labels || [])].find(shown);
+    return label ? caption(label) : (input.getAttribute('aria-label') || input.value || input.name);
+  };
   const entries = [...document.querySelectorAll(entrySelector)].filter(shown);
   return entries.map((entry, index) => {
     entry.setAttribute('data-nyx-field', String(index));
     const scope = '[data-nyx-field="' + index + '"]';
     const labelEl = entry.querySelector(labelSelector);
     const raw = labelEl ? labelEl.innerText : '';
-    const row = {scope, kind: 'other', id: '', selector: '', tag: '', type: '', label: clean(raw),
-                 required: /[*\\u2731]/.test(raw), value: '', options: [], options_selector: ''};
+    const row = {scope, kind: 'other', id: entry.getAttribute('data-field-path') || '', selector: '', tag: '',
+                 type: '', label: clean(raw), required: /[*\\u2731]/.test(raw), value: '', options: [],
+                 options_selector: '', checked: []};
     const input = entry.querySelector('textarea, select, input:not([type=hidden]):not([type=checkbox])'
       + ':not([type=radio]):not([type=button]):not([type=submit])');
-    const buttons = [...entry.querySelectorAll('button[aria-pressed]')];
+    const buttons = [...entry.querySelectorAll('[class*="_yesno"] button, button[aria-pressed]')];
+    const radios = [...entry.querySelectorAll('input[type=radio]')];
+    // The yes/no pair keeps a hidden checkbox of its own: only boxes a user can see or click count.
+    const boxes = [...entry.querySelectorAll('input[type=checkbox]')]
+      .filter(box => shown(box) || [...(box.labels || [])].some(shown));
+    const options = (inputs) => {
+      entry.querySelectorAll('[data-nyx-choice]').forEach(el => el.removeAttribute('data-nyx-choice'));
+      inputs.forEach((el, i) => {
+        const label = [...(el.labels || [])].find(shown);
+        (label || el).setAttribute('data-nyx-choice', String(i));
+      });
+      row.options = inputs.map(optionLabel);
+      row.options_selector = scope + ' [data-nyx-choice]';
+      row.checked = inputs.map(el => el.checked);
+      row.required = row.required || inputs.some(el => el.required);
+    };
     if (input) {
-      row.id = input.id || input.name || '';
+      row.id = input.id || input.name || row.id;
       row.selector = input.id ? '#' + CSS.escape(input.id)
         : input.name ? input.tagName.toLowerCase() + '[name="' + CSS.escape(input.name) + '"]'
         : scope + ' ' + input.tagName.toLowerCase();
@@ -271,17 +393,33 @@ _ENTRIES_JS = """
         row.value = input.value;
         const listbox = input.getAttribute('aria-controls') || input.getAttribute('aria-owns');
         row.options_selector = listbox ? '#' + CSS.escape(listbox) + ' [role=option]' : scope + ' [role=option]';
+        // Options a closed listbox already holds (a React listbox may render them only when open).
+        row.options = [...document.querySelectorAll(row.options_selector)].map(caption).filter(Boolean);
       } else {
         row.kind = 'text';
         row.value = input.value;
       }
     } else if (buttons.length) {
       row.kind = 'buttons';
-      row.selector = scope + ' button[aria-pressed]';
+      row.selector = scope + ' ' + (buttons[0].hasAttribute('aria-pressed') ? 'button[aria-pressed]'
+        : '[class*="_yesno"] button');
       row.options_selector = row.selector;
       row.options = buttons.map(caption);
-      const pressed = buttons.find(b => b.getAttribute('aria-pressed') === 'true');
-      row.value = pressed ? caption(pressed) : '';
+      const on = buttons.find(pressed);
+      row.value = on ? caption(on) : '';
+    } else if (radios.length) {
+      row.kind = 'radios';
+      row.id = row.id || radios[0].name;
+      row.selector = scope + ' input[type=radio]';
+      options(radios);
+      row.value = row.options.filter((_, i) => row.checked[i]).join(', ');
+    } else if (boxes.length) {
+      row.kind = 'checkboxes';
+      row.id = row.id || (boxes.length === 1 ? boxes[0].id || boxes[0].name : '');
+      row.selector = scope + ' input[type=checkbox]';
+      options(boxes);
+      row.value = boxes.length === 1 ? (row.checked[0] ? 'Yes' : '')
+        : row.options.filter((_, i) => row.checked[i]).join(', ');
     }
     return row;
   });

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from automation import page_js
 from automation.adapters.base import normalised
 from automation.page_js import Choice, Question, option_key
+from storage.models import DECLINE
 
 if TYPE_CHECKING:
     from storage.models import Links, Profile
@@ -31,6 +32,14 @@ LINK_ATTRIBUTES = {
 LINK_LABEL = re.compile(r"\b(linked ?in|git ?hub|portfolio|website|personal site|homepage|blog|twitter)\b")
 # "LinkedIn profile" is a link field; "Were you referred through LinkedIn? Explain." is a question.
 MAX_LINK_LABEL_WORDS = 5
+
+# EEO questions by what they ask (matched on the option_key of the label or field name) -> Eeo field.
+EEO_TOPICS = (
+    ("gender", re.compile(r"\b(gender|sex)\b")),
+    ("race", re.compile(r"\b(race|ethnicity|hispanic|latino)\b")),
+    ("veteran", re.compile(r"\bveteran")),
+    ("disability", re.compile(r"\bdisabilit")),
+)
 
 DIAL_CODE = re.compile(r"\+\s?(\d{1,4})(?!\d)")
 # Where several countries share a calling code and the location does not say which.
@@ -78,6 +87,25 @@ def link_for_label(label: str, links: Links, used: set[str]) -> str | None:
 def decline_label(question: Question) -> str | None:
     index = page_js.decline_option([choice.label for choice in question.choices])
     return question.choices[index].label if index is not None else None
+
+
+def eeo_topic(text: str) -> str | None:
+    """Which self-identification an EEO question asks (an `Eeo` field name), from its label or field name."""
+    key = option_key(text.replace("_", " "))
+    return next((topic for topic, pattern in EEO_TOPICS if pattern.search(key)), None)
+
+
+def eeo_answer(topic: str, options: Sequence[str], profile: Profile) -> str | None:
+    """The option the profile's self-identification picks ("decline" picks the decline option), or None.
+
+    A stated answer that no option says is returned as is, so the reading shows the difference.
+    """
+    stated = getattr(profile.eeo, topic)
+    if option_key(stated) == DECLINE:
+        index = page_js.decline_option(options)
+        return options[index] if index is not None else None
+    index = page_js.best_option(stated, options)
+    return options[index] if index is not None else stated
 
 
 def consent_answer(question: Question, profile: Profile) -> str | None:

@@ -6,6 +6,11 @@ A posting (`jobs.smartrecruiters.com/<Company>/<id>-<slug>`) links to its form t
 chosen; screening questions are matched by label against the profile's saved answers; the
 privacy-policy consent is ticked because it is required, optional marketing boxes are not.
 No LLM is involved.
+
+The form renders inside web components with open shadow roots: the form itself inside the app
+element's root, personal information and the résumé inside `spl-input` / `spl-autocomplete` /
+`spl-dropzone` elements whose inner controls have no name of their own. Every selector here is a
+deep one (`page_js`'s ">>>"), and those fields are known by their element's id.
 """
 
 from __future__ import annotations
@@ -35,14 +40,30 @@ if TYPE_CHECKING:
     from storage.models import Profile
 
 SMARTRECRUITERS_HOSTS = frozenset({"jobs.smartrecruiters.com"})
-FORM_SELECTOR = "form:has(input[name='firstName']):has(input[name='confirmEmail'])"
-SUGGESTIONS_SELECTOR = "[role='listbox'] [role='option']"
+FORM_MARKER = "data-nyx-form"
+FORM = f"form[{FORM_MARKER}]"  # the application form, once `_MARK_FORM_JS` has found it
+FORM_SELECTOR = f">>> {FORM}"
+SUGGESTIONS_SELECTOR = ">>> [role='listbox'] [role='option']"
 SMARTRECRUITERS_SIGNALS = SubmitSignals(
     ats="smartrecruiters",
-    submit_candidates=f"{FORM_SELECTOR} button, {FORM_SELECTOR} input[type='submit']",
-    errors=f"{FORM_SELECTOR} [role='alert'], {FORM_SELECTOR} .error-message",
-    busy=f"{FORM_SELECTOR} button[type='submit'][disabled], {FORM_SELECTOR} [aria-busy='true']",
+    submit_candidates=f">>> {FORM} button, {FORM} input[type='submit']",
+    errors=f">>> {FORM} [role='alert'], {FORM} .error-message",
+    busy=f">>> {FORM} button[type='submit'][disabled], {FORM} [aria-busy='true']",
 )
+# spl-* elements by id -> the field's name in the form (their inner controls have none).
+ELEMENT_FIELDS = {
+    "first-name-input": "firstName",
+    "last-name-input": "lastName",
+    "email-input": "email",
+    "confirm-email-input": "confirmEmail",
+    "location-input": "location",
+    "city-input": "location",
+    "phone-number-input": "phoneNumber",
+    "linkedin-input": "linkedin",
+    "website-input": "website",
+}
+# The id of the element whose shadow root holds a control: "... spl-input#email-input >>> #inner".
+HOST_ID = re.compile(r"#([\w-]+)\s*>>>\s*[^>]*$")
 
 STANDARD_FIELDS: dict[str, Callable[[Profile], str | None]] = {
     "firstName": lambda profile: profile.first_name,
@@ -54,6 +75,7 @@ STANDARD_FIELDS: dict[str, Callable[[Profile], str | None]] = {
     "website": lambda profile: profile.links.website or profile.links.portfolio,
 }
 LOCATION_NAMES = frozenset({"location", "city"})
+BLUR_JS = page_js.through_shadow_roots("() => document.activeElement && document.activeElement.blur()")
 RESUME_WORDS = re.compile(r"resume|\bcv\b", re.IGNORECASE)
 COVER_LETTER_WORDS = re.compile(r"cover", re.IGNORECASE)
 
@@ -69,7 +91,7 @@ class SmartRecruitersAdapter(PlannedForm):
 
     @classmethod
     async def matches_page(cls, browser: BrowserSession) -> bool:
-        return bool(await page_js.evaluate(browser, _FORM_PRESENT_JS, FORM_SELECTOR))
+        return bool(await page_js.evaluate(browser, _MARK_FORM_JS, FORM_MARKER))
 
     @classmethod
     async def embedded_form_url(cls, browser: BrowserSession) -> str | None:
@@ -89,6 +111,7 @@ class SmartRecruitersAdapter(PlannedForm):
         return await self.read_back(browser)
 
     async def page_questions(self, browser: BrowserSession) -> list[Question]:
+        await page_js.evaluate(browser, _MARK_FORM_JS, FORM_MARKER)
         return await page_js.read_questions(browser, FORM_SELECTOR)
 
     async def submit(self, browser: BrowserSession) -> SubmitResult:
@@ -96,7 +119,9 @@ class SmartRecruitersAdapter(PlannedForm):
 
 
 def _key(question: Question) -> str:
-    return question.name or question.id
+    """The field's name: its control's own, else that of the spl-* element holding it."""
+    host = HOST_ID.search(question.selector)
+    return question.name or (ELEMENT_FIELDS.get(host.group(1), host.group(1)) if host else question.id)
 
 
 def _answer(question: Question, profile: Profile, files: ApplicantFiles) -> Answer:
@@ -136,17 +161,29 @@ async def _choose_city(browser: BrowserSession, question: Question, profile: Pro
             browser, SUGGESTIONS_SELECTOR, profile.location, timeout_s=SUGGESTIONS_TIMEOUT_S
         )
     if chosen is None:
-        await page_js.evaluate(browser, "() => document.activeElement && document.activeElement.blur()")
+        await page_js.evaluate(browser, BLUR_JS)
     return chosen or profile.location
 
 
-_FORM_PRESENT_JS = """
-(formSelector) => {
-  const form = document.querySelector(formSelector);
-  const first = form && form.querySelector('input[name="firstName"]');
-  return !!(first && first.getClientRects().length > 0 && form.querySelector('input[name="email"]'));
+# Finds the form holding a shown first-name field and an e-mail field, in the page or in open shadow
+# roots, and marks it; false if there is none.
+_MARK_FORM_JS = page_js.through_shadow_roots("""
+(marker) => {
+  const field = (name, id) => document.querySelector('input[name="' + name + '"], [formcontrolname="' + name + '"], #' + id);
+  const formOf = (el) => {
+    while (el && !(el instanceof HTMLFormElement)) {
+      el = el.parentElement || (el.getRootNode() instanceof ShadowRoot ? el.getRootNode().host : null);
+    }
+    return el;
+  };
+  const first = field('firstName', 'first-name-input');
+  const form = first && first.getClientRects().length > 0 ? formOf(first) : null;
+  if (!form || formOf(field('email', 'email-input')) !== form) return false;
+  document.querySelectorAll('[' + marker + ']').forEach(el => { if (el !== form) el.removeAttribute(marker); });
+  form.setAttribute(marker, '');
+  return true;
 }
-"""
+""")
 
 _APPLY_LINK_JS = """
 () => {
