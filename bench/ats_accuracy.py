@@ -135,11 +135,14 @@ FIXTURES = [
     Fixture(
         "Greenhouse", GreenhouseJobSite, lambda s: s.posting_url, GreenhouseAdapter,
         _profile(Links(linkedin=LINKEDIN, github="https://github.com/ada"), {
-            "how did you hear about this JOB?": FRIEND, job_site.SPONSORSHIP: "No", job_site.MOTIVATION: WHY_ACME}),
+            "how did you hear about this JOB?": FRIEND, job_site.SPONSORSHIP: "No", job_site.MOTIVATION: WHY_ACME,
+            job_site.TEAM: "flight software", job_site.RELOCATE: "Yes", job_site.OFFICES: "London, Remote"}),
         {"first_name": "Ada", "last_name": "Lovelace", "email": "ada.lovelace@example.org",
-         "phone": "+44 20 7946 0958", "candidate-location": "London, United Kingdom",
+         "country": "GB", "phone": "+44 20 7946 0958", "candidate-location": "London, England, United Kingdom",
          "question_30215431002": LINKEDIN, "question_30215434002": "https://github.com/ada",
-         "question_30215432002": FRIEND, job_site.SPONSORSHIP_ID: "0", job_site.MOTIVATION_ID: WHY_ACME},
+         "question_30215432002": FRIEND, job_site.SPONSORSHIP_ID: "0", job_site.MOTIVATION_ID: WHY_ACME,
+         job_site.TEAM_ID: "7002", job_site.RELOCATE_ID: "1", job_site.OFFICES_ID: ["4102", "4104"],
+         job_site.OTHER_ROLES_ID: ABSENT, job_site.ACKNOWLEDGEMENT_ID: "1"},
         {"resume": RESUME},
     ),
     Fixture(
@@ -187,7 +190,9 @@ FIXTURES = [
                               "Why do you want to work at Acme Rockets?": WHY_US}),
         {"_systemfield_name": "Ada Lovelace", "_systemfield_email": "ada.lovelace@example.org",
          ats_ashby.PHONE: "+44 20 7946 0958", ats_ashby.LINKEDIN: LINKEDIN, ats_ashby.WORK_AUTHORISATION: True,
-         ats_ashby.HEARD_ABOUT: "A friend or colleague", ats_ashby.WHY_US: WHY_US},
+         ats_ashby.HEARD_ABOUT: "A friend or colleague", ats_ashby.WHY_US: WHY_US,
+         ats_ashby.LOCATION: "London, England, United Kingdom", ats_ashby.GENDER: DECLINE, ats_ashby.RACE: DECLINE,
+         ats_ashby.VETERAN: "I don't wish to answer", ats_ashby.DISABILITY: "I do not want to answer"},
         {"_systemfield_resume": RESUME},
     ),
     Fixture(

@@ -15,13 +15,26 @@ from automation.adapters import (
     detect_adapter,
     open_application,
 )
+from automation.adapters.greenhouse import best_place
 from automation.browser import BrowserOptions, open_browser
+from automation.questions import Question, QuestionKind, fit_answer
 from storage.models import Links, Profile
 from tests.fakes.job_site import (
+    ACKNOWLEDGEMENT,
+    ACKNOWLEDGEMENT_ID,
+    LOCATIONS,
     MOTIVATION,
     MOTIVATION_ID,
+    OFFICES,
+    OFFICES_ID,
+    OTHER_ROLES,
+    OTHER_ROLES_ID,
+    RELOCATE,
+    RELOCATE_ID,
     SPONSORSHIP,
     SPONSORSHIP_ID,
+    TEAM,
+    TEAM_ID,
     GreenhouseJobSite,
 )
 from tests.plugins.browser import PNG_SIGNATURE
@@ -29,7 +42,9 @@ from tests.plugins.browser import PNG_SIGNATURE
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 HEARD_ABOUT = "How did you hear about this job?"
+INTERESTING = "What is the most interesting system you have built?"
 WHY_ACME = "Reusable rockets that launch on schedule."
+LONDON = "London, England, United Kingdom"
 
 
 @pytest.fixture
@@ -45,6 +60,9 @@ def profile() -> Profile:
             "how did you hear about this JOB?": "A friend at the Analytical Engine Society",
             SPONSORSHIP: "No",
             MOTIVATION: WHY_ACME,
+            TEAM: "flight software",
+            RELOCATE: "Yes, happy to",
+            OFFICES: "london; remote",
         },
     )
 
@@ -68,16 +86,22 @@ async def test_fills_and_submits_the_posting_form(
             "First Name": ("Ada", "Ada"),
             "Last Name": ("Lovelace", "Lovelace"),
             "Email": ("ada.lovelace@example.org", "ada.lovelace@example.org"),
+            "Country": ("United Kingdom +44", "United Kingdom +44"),
             "Phone": ("+44 20 7946 0958", "+44 20 7946 0958"),
-            "Location (City)": ("London, United Kingdom", "London, United Kingdom"),
+            "Location (City)": (LONDON, LONDON),
             "Resume/CV": ("Ada Lovelace CV.pdf", "Ada Lovelace CV.pdf"),
             "Cover Letter": (None, ""),
             "LinkedIn Profile": ("https://www.linkedin.com/in/ada-lovelace",) * 2,
             "GitHub URL": ("https://github.com/ada",) * 2,
             HEARD_ABOUT: ("A friend at the Analytical Engine Society",) * 2,
-            "What is the most interesting system you have built?": (None, ""),
+            INTERESTING: (None, ""),
             SPONSORSHIP: ("No", "No"),
             MOTIVATION: (WHY_ACME, WHY_ACME),
+            TEAM: ("Flight Software", "Flight Software"),
+            RELOCATE: ("Yes", "Yes"),
+            OFFICES: ("London, Remote", "London, Remote"),
+            OTHER_ROLES: (None, ""),
+            ACKNOWLEDGEMENT: ("Yes", "Yes"),
         }
         assert filled.problems == []
         assert filled.screenshot.startswith(PNG_SIGNATURE)
@@ -91,13 +115,18 @@ async def test_fills_and_submits_the_posting_form(
         "first_name": "Ada",
         "last_name": "Lovelace",
         "email": "ada.lovelace@example.org",
+        "country": "GB",
         "phone": "+44 20 7946 0958",
-        "candidate-location": "London, United Kingdom",
+        "candidate-location": LONDON,
         "question_30215431002": "https://www.linkedin.com/in/ada-lovelace",
         "question_30215434002": "https://github.com/ada",
         "question_30215432002": "A friend at the Analytical Engine Society",
         SPONSORSHIP_ID: "0",
         MOTIVATION_ID: WHY_ACME,
+        TEAM_ID: "7002",
+        RELOCATE_ID: "1",
+        OFFICES_ID: ["4102", "4104"],
+        ACKNOWLEDGEMENT_ID: "1",
     }
     assert submission.files == {"resume": ("Ada Lovelace CV.pdf", resume.read_bytes())}
     assert len(job_site.submissions) == 1
@@ -116,6 +145,7 @@ async def test_missing_required_fields_are_validation_errors_and_nothing_is_sent
     assert result.outcome is SubmitOutcome.VALIDATION_ERRORS
     assert "First Name is required" in result.detail
     assert "Resume/CV is required" in result.detail
+    assert "Location (City) is required" not in result.detail
     assert result.url == job_site.posting_url
     assert job_site.submissions == [] and job_site.rejected_posts == 0
 
@@ -130,6 +160,8 @@ async def test_required_fields_the_profile_cannot_fill_are_problems(
 
     assert {field.label for field in filled.problems} == {"Resume/CV", "Location (City)", SPONSORSHIP, MOTIVATION}
     assert readings_by_label(filled)[HEARD_ABOUT] == (None, "")
+    # The country still comes from the number's calling code.
+    assert readings_by_label(filled)["Country"] == ("United Kingdom +44", "United Kingdom +44")
 
 
 async def test_errors_returned_by_the_server_are_validation_errors(
@@ -192,3 +224,99 @@ def test_greenhouse_addresses_are_recognised_without_a_browser() -> None:
     assert GreenhouseAdapter.matches_url("https://boards.greenhouse.io/acme/jobs/4012345?gh_src=x")
     assert GreenhouseAdapter.matches_url("https://acme.example/careers?gh_jid=4012345")
     assert not GreenhouseAdapter.matches_url("https://jobs.lever.co/acme/1234")
+
+
+async def test_open_questions_of_every_kind_are_asked_and_answered(
+    browser_options: BrowserOptions, job_site: GreenhouseJobSite, profile: Profile, resume: Path
+) -> None:
+    only_required = profile.model_copy(update={"answers": {SPONSORSHIP: "No", MOTIVATION: WHY_ACME}})
+    async with open_browser(browser_options) as browser:
+        adapter = await open_application(browser, job_site.posting_url)
+        await adapter.fill(browser, only_required, ApplicantFiles(resume=resume))
+
+        questions = await adapter.questions(browser)
+        assert questions == [
+            Question("#question_30215432002", HEARD_ABOUT, QuestionKind.TEXT, (), False),
+            Question("#question_30215433002", INTERESTING, QuestionKind.TEXTAREA, (), False),
+            Question(f"#{TEAM_ID}", TEAM, QuestionKind.SELECT,
+                     ("Launch Scheduling", "Flight Software", "Ground Systems"), False),
+            Question(f'input[name="{RELOCATE_ID}"]', RELOCATE, QuestionKind.RADIO, ("Yes", "No"), False),
+            Question('input[name="question_30215438002\\[\\]"]', OFFICES, QuestionKind.CHECKBOX,
+                     ("Berlin", "London", "Lisbon", "Remote"), False),
+            Question(f'input[name="{OTHER_ROLES_ID}"]', OTHER_ROLES, QuestionKind.CHECKBOX, (), False),
+        ]
+        by_label = {question.label: question for question in questions}
+        # Answers as automation/answers.py shapes them for each kind.
+        answers = {
+            by_label[TEAM].id: fit_answer("ground systems", by_label[TEAM]),
+            by_label[RELOCATE].id: fit_answer("no, I would not", by_label[RELOCATE]),
+            by_label[OFFICES].id: fit_answer("Berlin; lisbon", by_label[OFFICES]),
+            by_label[OTHER_ROLES].id: fit_answer("yes please", by_label[OTHER_ROLES]),
+        }
+        assert answers[by_label[OFFICES].id] == "Berlin, Lisbon"
+        await adapter.answer(browser, answers)
+        filled = await adapter.read_back(browser)
+        assert await adapter.questions(browser) == [questions[0], questions[1]]
+
+        result = await adapter.submit(browser)
+
+    readings = readings_by_label(filled)
+    assert readings[TEAM] == ("Ground Systems", "Ground Systems")
+    assert readings[RELOCATE] == ("No", "No")
+    assert readings[OFFICES] == ("Berlin, Lisbon", "Berlin, Lisbon")
+    assert readings[OTHER_ROLES] == ("Yes", "Yes")
+    assert filled.problems == []
+    assert result.outcome is SubmitOutcome.CONFIRMED, result.detail
+    submission = await job_site.wait_for_submission(timeout=10)
+    assert submission.fields[TEAM_ID] == "7003"
+    assert submission.fields[RELOCATE_ID] == "0"
+    assert submission.fields[OFFICES_ID] == ["4101", "4103"]
+    assert submission.fields[OTHER_ROLES_ID] == "1"
+    assert submission.fields[ACKNOWLEDGEMENT_ID] == "1"
+
+
+async def test_corrections_change_the_phone_country_and_location(
+    browser_options: BrowserOptions, job_site: GreenhouseJobSite, profile: Profile, resume: Path
+) -> None:
+    national = profile.model_copy(update={"phone": "0151 496 0123", "location": "Lisbon, Portugal"})
+    async with open_browser(browser_options) as browser:
+        adapter = await open_application(browser, job_site.posting_url)
+        filled = await adapter.fill(browser, national, ApplicantFiles(resume=resume))
+        # No calling code: the country comes from the location.
+        assert readings_by_label(filled)["Country"] == ("Portugal +351", "Portugal +351")
+        assert readings_by_label(filled)["Location (City)"] == ("Lisbon, Portugal",) * 2
+
+        phone, location = filled.find("Phone"), filled.find("Location (City)")
+        await adapter.answer(browser, {phone.selector: "+1 415 555 0100", location.selector: "berlin, usa"})
+        corrected = await adapter.read_back(browser)
+        assert readings_by_label(corrected)["Country"] == ("United States +1", "United States +1")
+        assert readings_by_label(corrected)["Phone"] == ("+1 415 555 0100", "+1 415 555 0100")
+        assert readings_by_label(corrected)["Location (City)"] == ("Berlin, New Hampshire, United States",) * 2
+        assert corrected.problems == []
+
+        result = await adapter.submit(browser)
+
+    assert result.outcome is SubmitOutcome.CONFIRMED, result.detail
+    submission = await job_site.wait_for_submission(timeout=10)
+    assert (submission.fields["country"], submission.fields["phone"]) == ("US", "+1 415 555 0100")
+    assert submission.fields["candidate-location"] == "Berlin, New Hampshire, United States"
+
+
+async def test_a_location_with_no_suggestion_stays_empty_and_is_a_problem(
+    browser_options: BrowserOptions, job_site: GreenhouseJobSite, profile: Profile
+) -> None:
+    nowhere = profile.model_copy(update={"location": "Atlantis, Ocean"})
+    async with open_browser(browser_options) as browser:
+        adapter = await open_application(browser, job_site.posting_url)
+        filled = await adapter.fill(browser, nowhere, ApplicantFiles(resume=None))
+
+    assert readings_by_label(filled)["Location (City)"] == ("Atlantis, Ocean", "")
+    assert "Location (City)" in {field.label for field in filled.problems}
+
+
+def test_the_suggested_place_is_the_one_the_location_means() -> None:
+    londons = [place for place in LOCATIONS if place.startswith("London")]
+    assert londons[best_place("London, UK", londons)] == LONDON
+    assert londons[best_place("London, Ontario", londons)] == "London, Ontario, Canada"
+    assert londons[best_place("London, United Kingdom", londons)] == LONDON
+    assert best_place("Paris, France", londons) is None

@@ -1,13 +1,17 @@
 """Greenhouse application forms (job-boards.greenhouse.io and the classic boards.greenhouse.io).
 
 Standard fields are found by id, link fields by id or label, custom questions
-(`#question_<id>`) by their label in the profile's saved answers. No LLM is involved.
+(`#question_<id>`: text, selects, react-select comboboxes, radio and checkbox groups, a lone
+acknowledgement checkbox) by their label in the profile's saved answers. React-select comboboxes
+take a picked option, never typed text: the phone's country is picked from the number's calling
+code (or the location), "Location (City)" from the places the page suggests. No LLM is involved.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
@@ -20,10 +24,18 @@ from automation.adapters.base import (
     UnsupportedForm,
     normalised,
 )
+from automation.adapters.controls import fill_question, is_consent, shown
 from automation.adapters.outcome import SubmitSignals, submit_form
-from automation.adapters.planned import PlannedField, PlannedForm, asks_question
-from automation.adapters.profile_values import saved_answer
-from automation.page_js import Control, Question
+from automation.adapters.planned import KINDS, PlannedField, PlannedForm, asks_question
+from automation.adapters.profile_values import (
+    DIAL_CODE,
+    consent_answer,
+    country_for_phone,
+    saved_answer,
+)
+from automation.page_js import Choice, Control, Question, option_key
+from automation.questions import Question as FormQuestion
+from automation.questions import QuestionKind, question_key
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -54,6 +66,9 @@ STANDARD_FIELDS: dict[str, Callable[[Profile], str | None]] = {
 }
 LOCATION_IDS = frozenset({"candidate-location", "candidate_location", "location", "job_application_location"})
 LOCATION_LABELS = frozenset({"location", "location (city)", "city", "current location"})
+PHONE_ID = "phone"
+COUNTRY_ID = "country"  # the phone's country picker
+FILE_IDS = ("resume", "cover_letter")
 
 # (pattern on id or label, Links attributes to try in order)
 LINK_FIELDS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
@@ -65,6 +80,8 @@ LINK_FIELDS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 # "LinkedIn Profile" is a link field; "Were you referred through LinkedIn? Explain." is a question.
 MAX_LINK_LABEL_WORDS = 5
 
+COMBOBOX = "combobox"  # a react-select: its own kind of page question, answered by picking an option
+MENU_TIMEOUT_S = 5.0  # a menu's options, or the place search's suggestions, to show
 
 
 class GreenhouseAdapter(PlannedForm):
@@ -86,50 +103,244 @@ class GreenhouseAdapter(PlannedForm):
     async def fill(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> FilledForm:
         if not await self.matches_page(browser):
             raise UnsupportedForm("No Greenhouse application form on this page.")
-        controls = await page_js.read_controls(browser, FORM_SELECTOR)
-        self.plan = [_planned(control, intended_value(control, profile, files), profile) for control in controls]
-        for control, field in zip(controls, self.plan):
-            if field.intended is not None and not control.is_file:
-                await page_js.set_value(browser, control.selector, field.intended)
-        await self._attach_files(browser, controls, files)
+        questions = await self.page_questions(browser)
+        by_id = {question.id: question for question in questions if question.id}
+        intended: dict[str, str | None] = {}
+        for question in questions:
+            if question.id == COUNTRY_ID and PHONE_ID in by_id:
+                continue  # picked with the phone number
+            if question.id == PHONE_ID and profile.phone:
+                phone, country = await self._put_phone(browser, profile.phone, profile.location, by_id)
+                intended[question.selector] = phone
+                if COUNTRY_ID in by_id:
+                    intended[by_id[COUNTRY_ID].selector] = country
+                continue
+            intended[question.selector] = await self._put(browser, question, _answer(question, profile, files))
+        self.plan = [_planned(question, intended.get(question.selector), profile) for question in questions]
         await self.wait_for_uploads(browser)
         return await self.read_back(browser)
 
     async def page_questions(self, browser: BrowserSession) -> list[Question]:
-        return await page_js.read_questions(browser, FORM_SELECTOR)
+        """The form's questions; a react-select reads as a COMBOBOX showing its picked option."""
+        questions = await page_js.read_questions(browser, FORM_SELECTOR)
+        extras = await page_js.evaluate(browser, _EXTRAS_JS, FORM_SELECTOR) or {}
+        picked, upload_labels = extras.get("picked", {}), extras.get("uploadLabels", {})
+        return [
+            dataclasses.replace(question, kind=COMBOBOX, value=picked[question.selector])
+            if question.kind == "text" and question.selector in picked
+            else dataclasses.replace(question, **upload_labels[question.selector])
+            if question.kind == "file" and question.selector in upload_labels
+            else question
+            for question in questions
+        ]
 
     async def actual_values(self, browser: BrowserSession) -> dict[str, str]:
-        """As the page shows them, a react-select's chosen option included."""
-        return {control.selector: control.value for control in await page_js.read_controls(browser, FORM_SELECTOR)}
+        """As the page shows them; the phone number with the picked country's calling code before it."""
+        questions = await self.page_questions(browser)
+        values = {question.selector: shown(question) for question in questions}
+        by_id = {question.id: question for question in questions if question.id}
+        if PHONE_ID in by_id and COUNTRY_ID in by_id:
+            phone = by_id[PHONE_ID]
+            values[phone.selector] = _international(values[phone.selector], by_id[COUNTRY_ID].value)
+        return values
+
+    async def questions(self, browser: BrowserSession) -> list[FormQuestion]:
+        now = {question.selector: question for question in await self.page_questions(browser)}
+        open_questions = []
+        for field in self.plan:
+            question = now.get(field.selector)
+            if not field.is_question or field.intended is not None or question is None or shown(question).strip():
+                continue
+            if question.kind == COMBOBOX:
+                options = tuple(await self._menu_options(browser, question))
+                open_questions.append(FormQuestion(field.selector, field.label, QuestionKind.SELECT, options,
+                                                   field.required))
+            else:
+                open_questions.append(_as_question(field, question))
+        return open_questions
+
+    async def put_answer(self, browser: BrowserSession, question: Question, value: str) -> str | None:
+        if question.id == PHONE_ID:
+            country = next((field for field in self.plan if field.selector == f"#{COUNTRY_ID}"), None)
+            by_id = {q.id: q for q in await self.page_questions(browser) if q.id}
+            phone, picked = await self._put_phone(browser, value, None, by_id)
+            if country is not None and picked is not None:
+                country.intended = picked
+            return phone
+        return await self._put(browser, question, value)
 
     async def submit(self, browser: BrowserSession) -> SubmitResult:
         return await submit_form(browser, GREENHOUSE_SIGNALS)
 
-    async def _attach_files(self, browser: BrowserSession, controls: list[Control], files: ApplicantFiles) -> None:
-        for control in controls:
-            path = _file_for(control, files)
-            if path is not None:
-                await page_js.set_files(browser, control.selector, [path])
+    async def _put(self, browser: BrowserSession, question: Question, answer: str | Path | None) -> str | None:
+        """Put one answer into its control; returns what its reading should then show."""
+        if answer is None or question.kind != COMBOBOX:
+            return await fill_question(browser, question, answer)
+        text = str(answer)
+        if _is_location(question):
+            return await self._pick_place(browser, question, text) or text
+        return await self._pick_option(browser, question, text) or text
+
+    async def _put_phone(
+        self, browser: BrowserSession, phone: str, location: str | None, by_id: dict[str, Question]
+    ) -> tuple[str, str | None]:
+        """Pick the country for the number (its calling code, else the location), then type the rest.
+
+        Returns what the phone and the country should then show.
+        """
+        field, country = by_id[PHONE_ID], by_id.get(COUNTRY_ID)
+        national, picked = phone.strip(), None
+        if country is not None and country.kind == COMBOBOX:
+            labels = await self._menu_options(browser, country, keep_open=True)
+            index, national = _country_for(phone, location, labels)
+            if index is not None and await page_js.click_nth(browser, _options_selector(country), index):
+                picked = labels[index]
+            else:
+                await _blur(browser)
+                national = phone.strip()
+        await page_js.set_value(browser, field.selector, national)
+        return _international(national, picked or (country.value if country else "")), picked
+
+    async def _menu_options(self, browser: BrowserSession, question: Question, keep_open: bool = False) -> list[str]:
+        """A react-select's options, read by opening its menu (closed again unless `keep_open`)."""
+        await page_js.click(browser, question.selector)
+        listed = await page_js.wait_until(
+            browser, page_js.LISTED_OPTIONS_JS, _options_selector(question), timeout_s=MENU_TIMEOUT_S
+        )
+        if not keep_open:
+            await _blur(browser)
+        return [text for text in listed or [] if text is not None]
+
+    async def _pick_option(self, browser: BrowserSession, question: Question, answer: str) -> str | None:
+        await page_js.click(browser, question.selector)
+        chosen = await page_js.pick_listed_option(
+            browser, _options_selector(question), answer, timeout_s=MENU_TIMEOUT_S
+        )
+        if chosen is None:
+            await _blur(browser)
+        return chosen
+
+    async def _pick_place(self, browser: BrowserSession, question: Question, location: str) -> str | None:
+        """Type the location (then only its city), and click the suggestion that best matches it."""
+        if best_place(location, [question.value]) == 0:
+            return question.value  # already picked
+        terms = dict.fromkeys([location.strip(), location.split(",", 1)[0].strip()])
+        for term in filter(None, terms):
+            if not await page_js.type_text(browser, question.selector, term):
+                return None
+            shown_now = await page_js.wait_until(
+                browser, _SUGGESTIONS_JS, _shell_selector(question), timeout_s=MENU_TIMEOUT_S
+            )
+            places = shown_now["options"] if shown_now else []
+            index = best_place(location, places)
+            if index is not None and await page_js.click_nth(browser, _options_selector(question), index):
+                return places[index]
+        await _blur(browser)
+        return None
 
 
+def best_place(location: str, places: Sequence[str]) -> int | None:
+    """Index of the suggested place the profile's location means ("London, UK" is "London, England,
+    United Kingdom", not "London, Ontario, Canada"), or None."""
+    parts = [part for part in (option_key(part) for part in location.split(",")) if part]
+    if not parts or not places:
+        return None
+    same_city = [i for i, place in enumerate(places) if option_key(place.split(",", 1)[0]) == parts[0]]
+    countries = question_key(location).countries
+    if countries:
+        same_city = [i for i in same_city if question_key(places[i]).countries & countries]
+    if not same_city:
+        return page_js.best_option(location, places)
+    if len(parts) > 1:
+        best = page_js.best_option(location, [places[i] for i in same_city])
+        if best is not None:
+            return same_city[best]
+    return same_city[0]  # the place search ranks the likeliest first
 
-def _planned(control: Control, intended: str | None, profile: Profile) -> PlannedField:
-    # A react-select combobox needs an option picked from its list, which this adapter does not do.
-    answerable = (control.is_free_text or control.tag == "select") and control.role != "combobox"
+
+def _country_for(phone: str, location: str | None, labels: Sequence[str]) -> tuple[int | None, str]:
+    """The country option for a phone number, and the number without its calling code."""
+    choices = [Choice(label, "", False, "") for label in labels]
+    coded = country_for_phone(phone, location, choices)
+    if coded is not None:
+        return coded
+    if phone.strip().startswith("+") or not location:
+        return None, phone.strip()
+    place = f" {option_key(location)} "
+    names = [option_key(DIAL_CODE.sub(" ", label)) for label in labels]
+    named = next((i for i, name in enumerate(names) if name and f" {name} " in place), None)
+    if named is None:
+        countries = question_key(location).countries
+        named = next((i for i, name in enumerate(names) if countries & question_key(name).countries), None)
+    return named, phone.strip()
+
+
+def _international(national: str, country: str) -> str:
+    """The number as the form sends it: "+44 20 7946 0958" for "20 7946 0958" in "United Kingdom +44"."""
+    code = DIAL_CODE.search(country or "")
+    if not national.strip() or national.strip().startswith("+") or code is None:
+        return national
+    return f"+{code.group(1)} {national.strip()}"
+
+
+def _answer(question: Question, profile: Profile, files: ApplicantFiles) -> str | Path | None:
+    """What the profile says belongs in this question, or None if it says nothing."""
+    if question.kind == "file":
+        return _file_for(question.id, files)
+    if question.kind in ("radio", "checkbox"):
+        return consent_answer(question, profile) if is_consent(question) else saved_answer(question.label, profile)
+    if question.kind == COMBOBOX and _is_location(question):
+        return profile.location
+    tag = {"textarea": "textarea", "select": "select"}.get(question.kind, "input")
+    role = "combobox" if question.kind == COMBOBOX else ""
+    control = Control(question.id, question.selector, tag, "text", role, question.label, question.required, "")
+    value = intended_value(control, profile, files)
+    if value is None and question.kind == COMBOBOX:
+        return saved_answer(question.label, profile)
+    return value
+
+
+def _is_location(question: Question) -> bool:
+    return question.id in LOCATION_IDS or normalised(question.label) in LOCATION_LABELS
+
+
+def _planned(question: Question, intended: str | None, profile: Profile) -> PlannedField:
+    standard = question.id in STANDARD_FIELDS or question.id == COUNTRY_ID or _is_location(question)
+    answerable = (question.kind in KINDS or question.kind == COMBOBOX) and not is_consent(question)
     return PlannedField(
-        selector=control.selector,
-        label=control.label,
-        required=control.required,
+        selector=question.selector,
+        label=question.label,
+        required=question.required,
         intended=intended,
-        is_question=answerable and asks_question(control.label, profile),
-        is_file=control.is_file,
+        is_question=answerable and not standard and asks_question(question.label, profile),
+        is_file=question.kind == "file",
     )
+
+
+def _as_question(field: PlannedField, on_page: Question) -> FormQuestion:
+    lone_box = on_page.kind == "checkbox" and len(on_page.choices) == 1  # answered yes or no
+    options = () if lone_box else tuple(choice.label for choice in on_page.choices)
+    kind = KINDS.get(on_page.kind, QuestionKind.TEXT)
+    return FormQuestion(field.selector, field.label, kind, options, field.required)
+
+
+def _shell_selector(question: Question) -> str:
+    return f".select-shell:has({question.selector})"
+
+
+def _options_selector(question: Question) -> str:
+    return f"{_shell_selector(question)} [role='option']"
+
+
+async def _blur(browser: BrowserSession) -> None:
+    """Leave the focused control, which closes an open menu and drops text that was not picked."""
+    await page_js.evaluate(browser, "() => document.activeElement && document.activeElement.blur()")
 
 
 def intended_value(control: Control, profile: Profile, files: ApplicantFiles) -> str | None:
     """What the profile says belongs in this control, or None if it says nothing."""
     if control.is_file:
-        path = _file_for(control, files)
+        path = _file_for(control.id, files)
         return path.name if path else None
     if not (control.is_free_text or control.tag == "select"):
         return None
@@ -142,10 +353,8 @@ def intended_value(control: Control, profile: Profile, files: ApplicantFiles) ->
     return _link_value(control, profile) or saved_answer(control.label, profile)
 
 
-def _file_for(control: Control, files: ApplicantFiles) -> Path | None:
-    if not control.is_file:
-        return None
-    return {"resume": files.resume, "cover_letter": files.cover_letter}.get(control.id)
+def _file_for(field_id: str, files: ApplicantFiles) -> Path | None:
+    return {"resume": files.resume, "cover_letter": files.cover_letter}.get(field_id)
 
 
 def _link_value(control: Control, profile: Profile) -> str | None:
@@ -171,5 +380,38 @@ _EMBED_URL_JS = """
   const frame = document.querySelector(
     'iframe#grnhse_iframe, iframe[src*="greenhouse.io/embed/job_app"], #grnhse_app iframe');
   return frame && /^https?:/.test(frame.src) ? frame.src : null;
+}
+"""
+
+# Each react-select's input -> the option it shows as picked ("" for none); each file input -> the
+# "Attach" box's label (`#upload-label-<id>`, not bound to the input) and whether it is required.
+_EXTRAS_JS = """
+(formSelector) => {
+  const form = document.querySelector(formSelector) || document;
+  const clean = (el) => el.innerText.replace(/[*\\u2731]/g, ' ').replace(/\\s+/g, ' ').trim();
+  const picked = {};
+  for (const input of form.querySelectorAll('input[role="combobox"][id]')) {
+    const control = input.closest('.select__control, [class*="-control"]');
+    const single = control && control.querySelector('.select__single-value, [class*="singleValue"]');
+    picked['#' + CSS.escape(input.id)] = single ? clean(single) : '';
+  }
+  const uploadLabels = {};
+  for (const input of form.querySelectorAll('input[type="file"][id]')) {
+    const label = document.getElementById('upload-label-' + input.id);
+    const required = input.dataset.required === 'true' || /[*\\u2731]/.test(label ? label.innerText : '');
+    if (label) uploadLabels['#' + CSS.escape(input.id)] = {label: clean(label), required};
+  }
+  return {picked, uploadLabels};
+}
+"""
+
+# A place search's suggestions once it has answered: {options: [...]} ([] for "No options"), else null.
+_SUGGESTIONS_JS = """
+(shellSelector) => {
+  const shell = document.querySelector(shellSelector);
+  const menu = shell && shell.querySelector('[role="listbox"], .select__menu');
+  if (!menu || menu.querySelector('.select__menu-notice--loading')) return null;
+  const options = [...menu.querySelectorAll('[role="option"]')].map(o => o.innerText.replace(/\\s+/g, ' ').trim());
+  return options.length || menu.querySelector('.select__menu-notice--no-options') ? {options} : null;
 }
 """

@@ -5,7 +5,12 @@ page's own script validates required fields and POSTs multipart by field id to
 `/acme/jobs/4012345/applications`, which validates again, records the submission and
 sends the browser to `/acme/jobs/4012345/confirmation`. Besides the standard fields the form asks
 custom questions: two optional ones and two required ones, a legal Yes/No select (visa
-sponsorship) and a free-text general one. With `?layout=collapsed` the form
+sponsorship) and a free-text general one; optional ones of every other kind (a react-select
+combobox, a radio group, a checkbox group posted as repeated values); and a required
+acknowledgement checkbox. The phone number has a react-select country picker beside it: the page
+posts the chosen country's code as `country` and `phone` as "+<calling code> <national number>".
+"Location (City)" only takes a place picked from the suggestions the site serves from
+`/acme/jobs/4012345/locations?term=` (a small fixed list). With `?layout=collapsed` the form
 stays hidden until the posting's "Apply" button is clicked. Also served: a company careers
 page whose "Apply now" link leads to the posting, one that embeds the form in Greenhouse's
 iframe (`#grnhse_app`), and a page with no application form at all.
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +43,52 @@ SPONSORSHIP_VALUES = {"Yes": "1", "No": "0"}
 MOTIVATION_ID = "question_30215436002"
 MOTIVATION = f"Why do you want to work at {COMPANY}?"
 
+TEAM_ID = "question_30215440002"  # react-select combobox, optional
+TEAM = "Which team interests you most?"
+TEAM_VALUES = {"Launch Scheduling": "7001", "Flight Software": "7002", "Ground Systems": "7003"}
+RELOCATE_ID = "question_30215437002"  # radio group, optional
+RELOCATE = "Would you relocate to Berlin?"
+RELOCATE_VALUES = {"Yes": "1", "No": "0"}
+OFFICES_ID = "question_30215438002[]"  # checkbox group, optional, one value per ticked box
+OFFICES = "Which offices would you work from?"
+OFFICES_VALUES = {"Berlin": "4101", "London": "4102", "Lisbon": "4103", "Remote": "4104"}
+OTHER_ROLES_ID = "question_30215441002"  # lone checkbox, optional
+OTHER_ROLES = f"I would like to be considered for other roles at {COMPANY}"
+ACKNOWLEDGEMENT_ID = "question_30215439002"  # lone checkbox, required
+ACKNOWLEDGEMENT = f"I have read and acknowledge the {COMPANY} Applicant Privacy Notice"
+
+# The phone's country picker: (label as the menu shows it, ISO code posted as `country`, calling code).
+COUNTRIES = (
+    ("United States +1", "US", "1"),
+    ("Canada +1", "CA", "1"),
+    ("United Kingdom +44", "GB", "44"),
+    ("Isle of Man +44", "IM", "44"),
+    ("Ireland +353", "IE", "353"),
+    ("Germany +49", "DE", "49"),
+    ("France +33", "FR", "33"),
+    ("Netherlands +31", "NL", "31"),
+    ("Spain +34", "ES", "34"),
+    ("Portugal +351", "PT", "351"),
+    ("India +91", "IN", "91"),
+    ("Australia +61", "AU", "61"),
+)
+# What "Location (City)" suggests: Greenhouse's place search, reduced to a fixed list.
+LOCATIONS = (
+    "London, England, United Kingdom",
+    "London, Ontario, Canada",
+    "Londonderry, Northern Ireland, United Kingdom",
+    "Manchester, England, United Kingdom",
+    "Berlin, Germany",
+    "Berlin, New Hampshire, United States",
+    "Lisbon, Portugal",
+    "Paris, Île-de-France, France",
+    "Amsterdam, North Holland, Netherlands",
+    "Dublin, County Dublin, Ireland",
+    "New York, New York, United States",
+    "San Francisco, California, United States",
+)
+MAX_SUGGESTIONS = 6
+
 REQUIRED_FIELDS = {
     "first_name": "First Name is required",
     "last_name": "Last Name is required",
@@ -44,6 +96,14 @@ REQUIRED_FIELDS = {
     "candidate-location": "Location (City) is required",
     SPONSORSHIP_ID: "Visa sponsorship is required",
     MOTIVATION_ID: "Why Acme Rockets is required",
+    ACKNOWLEDGEMENT_ID: "Acknowledgement of the Applicant Privacy Notice is required",
+}
+CHOICES = {
+    "country": {code for _, code, _ in COUNTRIES},
+    TEAM_ID: set(TEAM_VALUES.values()),
+    RELOCATE_ID: set(RELOCATE_VALUES.values()),
+    ACKNOWLEDGEMENT_ID: {"1"},
+    OTHER_ROLES_ID: {"1"},
 }
 
 CONFIRMATION_PAGE = f"""<!DOCTYPE html>
@@ -97,6 +157,7 @@ class GreenhouseJobSite(LocalSite):
         posting = self.posting_path
         app.router.add_get(posting, self._posting)
         app.router.add_post(f"{posting}/applications", self._apply)
+        app.router.add_get(f"{posting}/locations", self._locations)
         app.router.add_get(f"{posting}/confirmation", self.page(CONFIRMATION_PAGE))
         app.router.add_get("/careers/backend-engineer", self.page(CAREERS_PAGE))
         app.router.add_get("/careers/backend-engineer-embedded", self.page(EMBEDDING_PAGE))
@@ -106,8 +167,11 @@ class GreenhouseJobSite(LocalSite):
     async def _posting(self, request: web.Request) -> web.Response:
         return self.html_response(render_posting(collapsed=request.query.get("layout") == "collapsed"))
 
+    async def _locations(self, request: web.Request) -> web.Response:
+        return web.json_response(suggest_locations(request.query.get("term", "")))
+
     async def _apply(self, request: web.Request) -> web.Response:
-        fields, files = await self.read_multipart(request)
+        fields, files = await self.read_multipart(request, repeated=True)
         errors = validate(fields, files)
         if not await self.accept(Submission(fields, files), errors):
             return web.json_response({"errors": errors}, status=422)
@@ -121,7 +185,32 @@ def validate(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> dic
         errors["email"] = "Email is not a valid email address"
     if "resume" not in files or not files["resume"][1]:
         errors["resume"] = "Resume/CV is required"
+    location = fields.get("candidate-location", "")
+    if location and location not in LOCATIONS:
+        errors["candidate-location"] = "Please select a location from the list"
+    for name, allowed in CHOICES.items():
+        if fields.get(name, "") not in allowed | {""}:
+            errors[name] = "Please select one of the options"
+    offices = fields.get(OFFICES_ID, [])
+    if not set([offices] if isinstance(offices, str) else offices) <= set(OFFICES_VALUES.values()):
+        errors[OFFICES_ID] = "Please select one of the options"
+    dial = {code: dial for _, code, dial in COUNTRIES}.get(fields.get("country", ""))
+    if dial and fields.get("phone") and not fields["phone"].startswith(f"+{dial}"):
+        errors["phone"] = "Phone does not match the selected country"
     return errors
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", text.casefold())
+
+
+def suggest_locations(term: str) -> list[str]:
+    """Places whose words start with every word typed, in the list's order (as a place search ranks them)."""
+    wanted = _words(term)
+    if not wanted:
+        return []
+    found = [place for place in LOCATIONS if all(any(w.startswith(t) for w in _words(place)) for t in wanted)]
+    return found[:MAX_SUGGESTIONS]
 
 
 def render_posting(collapsed: bool = False) -> str:
@@ -144,5 +233,9 @@ def render_posting(collapsed: bool = False) -> str:
         "job_id": str(JOB_ID),
         "json_ld": json.dumps(json_ld).replace("</", "<\\/"),
         "application_hidden": "hidden" if collapsed else "",
+        "select_options": json.dumps({
+            "country": [{"label": label, "value": code, "dial": dial} for label, code, dial in COUNTRIES],
+            TEAM_ID: [{"label": label, "value": value} for label, value in TEAM_VALUES.items()],
+        }).replace("</", "<\\/"),
     }
     return render_template(TEMPLATE, values)
