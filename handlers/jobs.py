@@ -89,11 +89,15 @@ async def job_details(applications: ApplicationRepository, app: Application) -> 
 
 
 async def send_details(chat: Message, applications: ApplicationRepository, app: Application) -> None:
-    """The timeline and values; the filled form's screenshot first when there is one."""
+    """The timeline and values; first the filled form's screenshot and the letter written for the job, if any."""
     png = await applications.screenshot(app.id, app.user_id)
     if png is not None:
         await chat.answer_document(BufferedInputFile(png, filename=f"application-{app.id}.png"),
                                    caption=f"#{app.id}: the form as it was filled")
+    letter = await applications.cover_letter(app.id, app.user_id)
+    if letter is not None:
+        await chat.answer_document(BufferedInputFile(letter.content, filename=letter.filename),
+                                   caption=f"#{app.id}: the cover letter written for this job")
     await chat.answer(await job_details(applications, app), reply_markup=card_keyboard(app))
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 import asyncpg
 
 from storage.files import UploadedFile, insert_file
-from storage.models import TRANSITIONS, Application, ApplicationStatus
+from storage.models import TRANSITIONS, Application, ApplicationStatus, StoredFile
 
 _APP_COLUMNS = """a.id, a.user_id, a.job_id, j.url, j.canonical_url, a.status, j.title, j.company, j.location,
                   a.score, a.score_reasons,
@@ -171,6 +171,28 @@ class ApplicationRepository:
                WHERE a.id = $1 AND a.user_id = $2""",
             application_id, user_id,
         )
+
+    async def attach_cover_letter(self, application_id: int, user_id: int, letter: UploadedFile) -> None:
+        """Keep the cover letter approved for this application (a later approval replaces it)."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            file_id = await insert_file(conn, user_id, letter)
+            previous = await conn.fetchval(
+                """UPDATE applications a SET cover_letter_file_id = $2
+                   FROM (SELECT cover_letter_file_id FROM applications WHERE id = $1 FOR UPDATE) old
+                   WHERE a.id = $1 RETURNING old.cover_letter_file_id""",
+                application_id, file_id,
+            )
+            if previous is not None:
+                await conn.execute("DELETE FROM files WHERE id = $1", previous)
+
+    async def cover_letter(self, application_id: int, user_id: int) -> StoredFile | None:
+        """The cover letter approved for this application, if one was."""
+        row = await self._pool.fetchrow(
+            """SELECT f.id, f.filename, f.content_type, f.content FROM applications a
+               JOIN files f ON f.id = a.cover_letter_file_id WHERE a.id = $1 AND a.user_id = $2""",
+            application_id, user_id,
+        )
+        return StoredFile(**dict(row)) if row else None
 
     async def attempts(self, application_id: int) -> int:
         """How many times the application has been queued (names its arq job)."""

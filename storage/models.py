@@ -83,6 +83,7 @@ class PromptKind(str, enum.Enum):
     CAPTCHA = "captcha"
     QUESTION = "question"
     REVIEW = "review"
+    COVER_LETTER = "cover_letter"
 
 
 class PromptStatus(str, enum.Enum):
@@ -96,6 +97,13 @@ class ReviewDecision(str, enum.Enum):
     SUBMIT = "submit"
     CANCEL = "cancel"
     FIX = "fix"  # change one field, then review again
+
+
+class LetterDecision(str, enum.Enum):
+    """The answer to a cover letter written for one job."""
+
+    USE = "use"  # the letter as shown, or the user's own version of it
+    WITHOUT = "without"  # apply with the usual cover letter from the profile, if any
 
 
 class Links(BaseModel):

@@ -186,8 +186,11 @@ class TestWithAnLLM:
         row = await db.fetchrow("SELECT llm_calls, llm_tokens FROM applications")
         assert row["llm_calls"] == 1
         assert row["llm_tokens"] == question_calls[0].response["usage"]["total_tokens"] > 0
-        assert await saved_answers(db) == {SPONSORSHIP: ("Yes", "chat_question", await db.fetchval(
-            "SELECT id FROM applications"))}
+        # The user's own answer, and the LLM's answer the user let stand in the review, for next time.
+        app_id = await db.fetchval("SELECT id FROM applications")
+        assert await saved_answers(db) == {
+            SPONSORSHIP: ("Yes", "chat_question", app_id), MOTIVATION: (WHY_LLM, "llm", app_id),
+        }
 
 
 class TestTimeouts:

@@ -1,0 +1,128 @@
+"""A cover letter written for one job, shown for approval: use it, go on without it, or reply with your own.
+
+The worker writes a `cover_letter` prompt (payload: the letter, whether the profile has a usual
+letter) and waits. "Use this letter" and "Without it" are buttons; a reply to the message is
+taken as the user's own version of the letter and used instead. The answer is recorded with a
+guarded UPDATE and wakes the worker; a tap or reply on a closed, foreign or unknown prompt
+changes nothing.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from urllib.parse import urlsplit
+
+from aiogram import Bot, F, Router
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from automation.cover_letter import letter_problem
+from automation.prompts import PromptBridge
+from handlers.callbacks import LetterCallback
+from handlers.filters import RepliedToPrompt
+from handlers.review import close_message, close_prompt_message
+from storage.models import Application, LetterDecision, Prompt, PromptKind, PromptStatus
+from storage.prompts import PromptRepository
+
+CLOSED_LINES = {
+    PromptStatus.EXPIRED: "⌛ Nobody answered about this letter and the application timed out; tap Retry on its card.",
+    PromptStatus.CANCELLED: "✖️ This letter is no longer needed.",
+}
+
+
+def outcome_line(answer: dict, has_usual: bool) -> str:
+    if answer.get("decision") != LetterDecision.USE.value:
+        return "➖ Going on with your usual cover letter." if has_usual else "➖ Going on without a cover letter."
+    if answer.get("letter"):
+        return "✅ Using your own version of the letter."
+    return "✅ Using this letter."
+
+
+def letter_text(application: Application, letter: str, *, has_usual: bool) -> str:
+    title = escape(application.title or urlsplit(application.url).hostname or application.url)
+    without = "your usual cover letter" if has_usual else "no cover letter"
+    return "\n".join([
+        f"✍️ <b>A cover letter for this job</b> — #{application.id} {title}",
+        "",
+        f"<blockquote>{escape(letter)}</blockquote>",
+        "",
+        f"Use it as it is, go on with {without}, or reply to this message with your own version.",
+    ])
+
+
+def letter_markup(prompt_id: int, *, has_usual: bool) -> InlineKeyboardMarkup:
+    def button(text: str, decision: LetterDecision) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            text=text, callback_data=LetterCallback(decision=decision.value, prompt_id=prompt_id).pack()
+        )
+
+    without = "Use my usual letter" if has_usual else "Without a letter"
+    return InlineKeyboardMarkup(inline_keyboard=[[
+        button("✅ Use this letter", LetterDecision.USE), button(f"➖ {without}", LetterDecision.WITHOUT),
+    ]])
+
+
+def router() -> Router:
+    r = Router(name=__name__)
+    r.message.filter(F.chat.type == "private")
+
+    @r.callback_query(LetterCallback.filter())
+    async def on_button(
+        query: CallbackQuery, callback_data: LetterCallback, prompts: PromptRepository, bridge: PromptBridge
+    ) -> None:
+        try:
+            decision = LetterDecision(callback_data.decision)
+        except ValueError:
+            await query.answer("That button is not valid.")
+            return
+        answer = {"decision": decision.value}
+        answered = await prompts.answer(
+            callback_data.prompt_id, query.from_user.id, answer, kind=PromptKind.COVER_LETTER
+        )
+        if answered is not None:
+            await bridge.notify(answered.id)
+            await query.answer("Noted.")
+            await close_message(query, outcome_line(answer, _has_usual(answered)))
+            return
+        existing = await prompts.get(callback_data.prompt_id)
+        if existing is None or existing.user_id != query.from_user.id or existing.kind is not PromptKind.COVER_LETTER:
+            await query.answer("That letter is not yours.")
+            return
+        await query.answer("Already answered." if existing.status is PromptStatus.ANSWERED else "This is closed.")
+        await close_message(query, _final_line(existing))
+
+    @r.message(RepliedToPrompt(PromptKind.COVER_LETTER))
+    async def on_own_version(
+        message: Message, prompt: Prompt, prompts: PromptRepository, bridge: PromptBridge, bot: Bot
+    ) -> None:
+        if prompt.status is not PromptStatus.PENDING:
+            await message.reply("That letter is closed; nothing was changed.")
+            return
+        text = (message.text or "").strip()
+        if (problem := letter_problem(text)) is not None:
+            await message.reply(f"{problem} Reply again, or tap a button under the letter.")
+            return
+        answer = {"decision": LetterDecision.USE.value, "letter": text}
+        answered = await prompts.answer(prompt.id, message.from_user.id, answer, kind=PromptKind.COVER_LETTER)
+        if answered is None:
+            await message.reply("That letter is closed; nothing was changed.")
+            return
+        await bridge.notify(answered.id)
+        await close_prompt_message(bot, answered, outcome_line(answer, _has_usual(answered)))
+        await message.reply("✅ Thanks: your version goes with the application.")
+
+    return r
+
+
+def closed_line(prompt: Prompt) -> str:
+    """The line a cover letter prompt that can no longer be answered ends with."""
+    return CLOSED_LINES.get(prompt.status, CLOSED_LINES[PromptStatus.CANCELLED])
+
+
+def _final_line(prompt: Prompt) -> str:
+    if prompt.status is PromptStatus.ANSWERED and prompt.answer:
+        return outcome_line(prompt.answer, _has_usual(prompt))
+    return closed_line(prompt)
+
+
+def _has_usual(prompt: Prompt) -> bool:
+    return bool(prompt.payload.get("has_usual"))
