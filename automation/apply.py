@@ -1,9 +1,14 @@
 """The apply task: open the job in a browser, fill it, settle its questions, ask for review, submit at most once.
 
-Between filling and the review, the form's own questions still open are answered from saved
-answers, the profile and one LLM call; each required one nobody could answer is asked in the
-chat (a `question` prompt), and the user's answer is filled and remembered for the next form.
-During the review the user may correct a field; the form is read back and reviewed again.
+For a "tailored" application (a strong match, with an LLM configured) a cover letter is first
+written for the job and shown in the chat (a `cover_letter` prompt); the approved letter, or the
+user's own version of it, is uploaded instead of the profile's usual one and kept with the
+application. Between filling and the review, the form's own questions still open are answered
+from saved answers, the profile and one LLM call; each required one nobody could answer is asked
+in the chat (a `question` prompt), and the user's answer is filled and remembered for the next
+form. During the review the user may correct a field; the form is read back and reviewed again.
+Approving the review also approves the LLM's answers that are still in the form: they are saved
+for the next form that asks the same.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,11 +30,35 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
 
 from automation.adapters import open_application
-from automation.adapters.base import ApplicantFiles, FilledForm, FormAdapter, SubmitOutcome, UnsupportedForm
+from automation.adapters.base import (
+    ApplicantFiles,
+    FilledForm,
+    FormAdapter,
+    SubmitOutcome,
+    UnsupportedForm,
+    normalised,
+)
 from automation.answers import MAX_SAVED_ANSWER, MAX_SAVED_QUESTION, answer_questions
+from automation.answers import AnswerSource as AnsweredFrom
 from automation.backends.base import BackendError, SubmittedWithoutApproval
 from automation.browser import BrowserOptions, open_browser
-from automation.llm import UsageCounter
+from automation.captcha import (
+    Captcha,
+    CaptchaDecision,
+    CaptchaKind,
+    CaptchaSolver,
+    Help,
+    captcha_image,
+    captcha_payload,
+    captcha_solved,
+    detect_captchas,
+    enter_captcha_text,
+    solve_with_service,
+    unsolved_reading,
+)
+from automation.cover_letter import letter_file, write_cover_letter
+from automation.llm import LLMError, UsageCounter
+from automation.matching import Effort
 from automation.notifier import Notifier
 from automation.prompts import PromptBridge, question_payload
 from automation.questions import Question, QuestionKind
@@ -38,6 +68,7 @@ from storage.applications import ApplicationRepository, FieldRecord
 from storage.models import (
     Application,
     ApplicationStatus,
+    LetterDecision,
     Profile,
     Prompt,
     PromptKind,
@@ -74,6 +105,7 @@ class ApplyDeps:
     worker_name: str = f"{socket.gethostname()}"
     llm: BaseChatModel | None = None  # answers general questions; None: they are asked or left empty
     agent: AgentConfig | None = None  # fills forms no adapter knows; None: such forms fail with a reason
+    captcha_solver: CaptchaSolver | None = None  # 2captcha; None: every CAPTCHA is asked in the chat
 
 
 @dataclass(frozen=True)
@@ -161,6 +193,10 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
             resume=_materialise(stored.resume, Path(tmp)),
             cover_letter=_materialise(stored.cover_letter, Path(tmp)),
         )
+        if _tailored(app) and deps.llm is not None:
+            letter = await _cover_letter(deps, app, stored.profile, has_usual=files.cover_letter is not None)
+            if letter is not None:
+                files = ApplicantFiles(resume=files.resume, cover_letter=_materialise(letter, Path(tmp) / "tailored"))
         async with open_browser(deps.browser_options) as browser:
             try:
                 adapter = await open_application(browser, app.url, guard=guard)
@@ -175,11 +211,13 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
             saved = await deps.answers.as_mapping(app.user_id)
             profile = stored.profile.model_copy(update={"answers": {**stored.profile.answers, **saved}})
             form = await adapter.fill(browser, profile, files)
-            form = await _settle_questions(deps, app, adapter, browser, profile, form)
+            form, suggested = await _settle_questions(deps, app, adapter, browser, profile, form)
+            form = await _clear_captchas(deps, app, adapter, browser, form)
             await _record_form(deps, app, form)
             if not form.problems and not (await deps.user_settings.get(app.user_id)).review_required:
                 return await _submit_once(deps, app, adapter, browser)  # the user chose no review
-            app = await _review_until_approved(deps, app, adapter, browser, form)
+            app, form = await _review_until_approved(deps, app, adapter, browser, form)
+            await _remember_approved(deps, app, form, suggested)
             return await _submit_once(deps, app, adapter, browser)
 
 
@@ -220,11 +258,14 @@ def _agent_adapter(deps: ApplyDeps, app: Application, browser: BrowserSession, g
 async def _settle_questions(
     deps: ApplyDeps, app: Application, adapter: FormAdapter, browser: BrowserSession, profile: Profile,
     form: FilledForm,
-) -> FilledForm:
-    """Answer the form's questions still open after filling; ask the user the required ones nobody could."""
+) -> tuple[FilledForm, dict[str, str]]:
+    """Answer the form's questions still open after filling; ask the user the required ones nobody could.
+
+    Returns the form as read back and the LLM's answers put into it (question label -> answer).
+    """
     questions = await adapter.questions(browser)
     if not questions:
-        return form
+        return form, {}
     usage = UsageCounter()
     try:
         sheet = await answer_questions(
@@ -242,7 +283,105 @@ async def _settle_questions(
             value = await _ask_question(deps, app, answer.question)
             await adapter.answer(browser, {answer.question.id: value})
             await _remember(deps, app, answer.question.label, value, AnswerSource.CHAT_QUESTION)
-    return await adapter.read_back(browser)
+    suggested = {a.question.label: a.value for a in sheet if a.source is AnsweredFrom.LLM and a.value is not None}
+    return await adapter.read_back(browser), suggested
+
+
+async def _clear_captchas(
+    deps: ApplyDeps, app: Application, adapter: FormAdapter, browser: BrowserSession, form: FilledForm
+) -> FilledForm:
+    """Clear the page's CAPTCHAs through 2captcha, else with the user's help; the form as it then reads.
+
+    An invisible one left unsolved runs only when the form is sent: it becomes a problem of the form,
+    so the review always happens and says a challenge may show in the browser window.
+    """
+    cleared, left = False, []
+    for captcha in await detect_captchas(browser):
+        if await captcha_solved(browser, captcha):
+            continue  # e.g. a Turnstile that passed by itself
+        needed = await solve_with_service(deps.captcha_solver, browser, captcha)
+        if needed is None:
+            log.info("application %s: the %s was solved through 2captcha", app.id, captcha.label)
+        elif captcha.invisible:
+            left.append(captcha)
+            continue
+        else:
+            await _ask_captcha(deps, app, browser, captcha, needed)
+        cleared = True
+    if cleared:
+        form = await adapter.read_back(browser)
+    form.fields.extend(unsolved_reading(captcha) for captcha in left)
+    return form
+
+
+async def _ask_captcha(
+    deps: ApplyDeps, app: Application, browser: BrowserSession, captcha: Captcha, needed: Help
+) -> None:
+    """Ask until the page holds an answer: the image's text by reply, or Done once solved in the browser window.
+
+    Raises _Stopped when the user cancels or nobody answers.
+    """
+    image = await captcha_image(browser) if captcha.kind is CaptchaKind.IMAGE else None
+    again = False
+    while True:
+        payload = captcha_payload(app.id, captcha, needed, image_shown=image is not None, again=again)
+        send = functools.partial(deps.notifier.ask_captcha, app, image=image)
+        answer = await _ask(deps, app, PromptKind.CAPTCHA, payload, send, f"{captcha.label} to solve")
+        if answer.get("decision") == CaptchaDecision.CANCEL.value:
+            raise _Stopped(await _moved(deps, app.id, S.CANCELLED, [S.WAITING_USER], "cancelled at the CAPTCHA"))
+        await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], f"{captcha.label} answered in the chat")
+        if image is not None:
+            await enter_captcha_text(browser, str(answer.get("text", "")))
+        if await captcha_solved(browser, captcha):
+            return
+        again = True
+
+
+async def _remember_approved(deps: ApplyDeps, app: Application, form: FilledForm, suggested: dict[str, str]) -> None:
+    """The LLM's answers the user let stand in an approved review: saved for the next form that asks."""
+    for label, value in suggested.items():
+        field = form.find(label)
+        if field is not None and field.ok and normalised(field.actual) == normalised(value):
+            await _remember(deps, app, label, value, AnswerSource.LLM)
+
+
+def _tailored(app: Application) -> bool:
+    return (app.score_reasons or {}).get("effort") == Effort.TAILORED.value
+
+
+async def _cover_letter(deps: ApplyDeps, app: Application, profile: Profile, *, has_usual: bool) -> StoredFile | None:
+    """The cover letter written for this job, once the user approved it; None to go on with the usual one.
+
+    A letter approved on an earlier attempt is used again without asking.
+    """
+    kept = await deps.applications.cover_letter(app.id, app.user_id)
+    if kept is not None:
+        return kept
+    usage = UsageCounter()
+    try:
+        letter = await write_cover_letter(
+            deps.llm, profile, company=app.company, job_context=await _job_context(deps, app), usage=usage
+        )
+    except LLMError as exc:
+        instead = "your usual one" if has_usual else "none"
+        await deps.notifier.say(app.user_id, f"#{app.id}: I could not write a cover letter ({escape(str(exc))}); "
+                                             f"applying with {instead}.")
+        return None
+    finally:
+        if usage.calls:
+            await deps.applications.add_llm_usage(app.id, usage.calls, usage.total_tokens)
+    send = functools.partial(deps.notifier.ask_cover_letter, app, letter=letter, has_usual=has_usual)
+    payload = {"application": app.id, "letter": letter, "has_usual": has_usual}
+    answer = await _ask(deps, app, PromptKind.COVER_LETTER, payload, send, "cover letter written")
+    if answer.get("decision") != LetterDecision.USE.value:
+        await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], "cover letter declined")
+        return None
+    text = str(answer.get("letter") or letter)
+    upload = letter_file(text, profile, title=" · ".join(p for p in (app.title, app.company) if p) or None)
+    await deps.applications.attach_cover_letter(app.id, app.user_id, upload)
+    note = "cover letter approved" if text == letter else "cover letter replaced by the user's own"
+    await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], note)
+    return await deps.applications.cover_letter(app.id, app.user_id)
 
 
 async def _ask_question(deps: ApplyDeps, app: Application, question: Question) -> str:
@@ -258,8 +397,9 @@ async def _ask_question(deps: ApplyDeps, app: Application, question: Question) -
 
 async def _review_until_approved(
     deps: ApplyDeps, app: Application, adapter: FormAdapter, browser: BrowserSession, form: FilledForm
-) -> Application:
-    """Ask for review, apply corrections in between; the application once approved, running again.
+) -> tuple[Application, FilledForm]:
+    """Ask for review, apply corrections in between; the application once approved (running again) and
+    the form as approved.
 
     Raises _Stopped when the user cancels or nobody answers.
     """
@@ -270,7 +410,7 @@ async def _review_until_approved(
         if decision is ReviewDecision.CANCEL:
             raise _Stopped(await _moved(deps, app.id, S.CANCELLED, [S.WAITING_USER], "cancelled at review"))
         if decision is ReviewDecision.SUBMIT:
-            return await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], "review approved")
+            return await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], "review approved"), form
         label = str(answer.get("field", ""))
         app = await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], f"correcting {label[:100]}")
         form = await _correct(deps, app, adapter, browser, form, label, str(answer.get("value", "")))
@@ -403,6 +543,7 @@ async def _cancel_open_prompt(deps: ApplyDeps, app_id: int) -> None:
 def _materialise(stored: StoredFile | None, folder: Path) -> Path | None:
     if stored is None:
         return None
+    folder.mkdir(exist_ok=True)
     path = folder / Path(stored.filename).name
     path.write_bytes(stored.content)
     return path

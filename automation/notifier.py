@@ -19,6 +19,14 @@ class Notifier(Protocol):
     async def ask_question(self, application: Application, prompt: Prompt, question: Question) -> PromptMessage:
         """Ask one of the form's questions: its options as buttons, or a reply for free text."""
 
+    async def ask_captcha(self, application: Application, prompt: Prompt, image: bytes | None) -> PromptMessage:
+        """Ask for help with a CAPTCHA: the image's characters by reply, or solve it in the browser then Done."""
+
+    async def ask_cover_letter(
+        self, application: Application, prompt: Prompt, letter: str, has_usual: bool
+    ) -> PromptMessage:
+        """Show a cover letter written for the job: use it, go on without it, or reply with your own."""
+
     async def say(self, user_id: int, html: str) -> None:
         """A message of its own to the user (digest, notice)."""
 

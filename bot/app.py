@@ -19,13 +19,14 @@ from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import ErrorEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from arq import Worker
-from arq.connections import ArqRedis, RedisSettings, create_pool as create_redis_pool
-
+from arq.connections import ArqRedis, RedisSettings
+from arq.connections import create_pool as create_redis_pool
 from langchain_core.language_models import BaseChatModel
 
 from automation.apply import AgentConfig, ApplyDeps
-from automation.llm import LLMConfig, make_chat_model
 from automation.browser import BrowserOptions
+from automation.captcha import CaptchaSolver
+from automation.llm import LLMConfig, make_chat_model
 from automation.prompts import PromptBridge
 from automation.queue import ApplicationQueue
 from automation.worker import build_worker
@@ -33,7 +34,7 @@ from bot.config import Settings
 from bot.notifier import TelegramNotifier
 from bot.sending import install_sender
 from bot.web import WebServer, start_web
-from handlers import build_router, corrections, questions
+from handlers import build_router, captcha, corrections, cover_letter, questions
 from handlers.access import AccessMiddleware, StaleCallbackMiddleware
 from handlers.start import COMMANDS
 from scheduler.jobs import SchedulerDeps, build_scheduler
@@ -152,12 +153,23 @@ class Services:
             url_allow_hosts=tuple(self.settings.url_allow_hosts),
             llm=self.llm,
             agent=_agent_config(self.settings),
+            captcha_solver=_captcha_solver(self.settings),
         )
 
     def scheduler_deps(self) -> SchedulerDeps:
         return SchedulerDeps(
             self.applications, self.prompts, self.bridge, self.queue, self.notifier, self.user_settings
         )
+
+
+def _captcha_solver(settings: Settings) -> CaptchaSolver | None:
+    """2captcha with a key; without one every CAPTCHA is the user's to solve."""
+    if settings.twocaptcha_api_key is None:
+        return None
+    return CaptchaSolver(
+        settings.twocaptcha_api_key, server=settings.twocaptcha_server,
+        polling_seconds=settings.twocaptcha_polling_seconds,
+    )
 
 
 def _agent_config(settings: Settings) -> AgentConfig | None:
@@ -189,7 +201,7 @@ def build_dispatcher(services: Services) -> Dispatcher:
     dp.callback_query.outer_middleware(StaleCallbackMiddleware())
     # Answers to the worker's questions and review corrections come before every other message
     # handler: a reply to a question is an answer, whatever dialog or link it might look like.
-    for prompt_replies in (questions.router(), corrections.router()):
+    for prompt_replies in (questions.router(), corrections.router(), cover_letter.router(), captcha.router()):
         dp.include_router(prompt_replies)
     dp.include_router(build_router())
 

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
 
     # CAPTCHA
     twocaptcha_api_key: SecretStr | None = None
+    twocaptcha_server: str = Field(
+        default="2captcha.com", description="2captcha API host (host or host:port; always https)"
+    )
+    twocaptcha_polling_seconds: int = Field(
+        default=10, ge=1, le=120, description="How often a CAPTCHA sent to 2captcha is checked for its answer"
+    )
 
     # Browser
     chrome_path: Path | None = Field(default=None, description="Chrome/Chromium executable")
@@ -111,6 +117,13 @@ class Settings(BaseSettings):
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value or None
+
+    @field_validator("twocaptcha_server")
+    @classmethod
+    def _bare_host(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?", value.strip()):
+            raise ValueError("must be a bare host name, e.g. 2captcha.com (https is always used)")
+        return value.strip()
 
     @field_validator("llm_base_url", "telegram_api_base", "webhook_url")
     @classmethod

@@ -98,7 +98,7 @@ async def check_twocaptcha(settings: Settings) -> str:
         return "not configured (TWOCAPTCHA_API_KEY unset): CAPTCHAs are sent to you in the chat"
     from twocaptcha import AsyncTwoCaptcha
 
-    solver = AsyncTwoCaptcha(settings.twocaptcha_api_key.get_secret_value())
+    solver = AsyncTwoCaptcha(settings.twocaptcha_api_key.get_secret_value(), server=settings.twocaptcha_server)
     balance = await solver.balance()
     return f"balance {balance}"
 

@@ -11,6 +11,8 @@ from aiogram.types import BufferedInputFile
 
 from automation.adapters.base import FilledForm
 from automation.questions import Question
+from handlers import captcha as captcha_views
+from handlers import cover_letter as letter_views
 from handlers import questions as question_views
 from handlers.cards import card_keyboard, card_text, review_keyboard, review_text
 from handlers.review import CLOSED_LINES as REVIEW_CLOSED_LINES
@@ -87,6 +89,29 @@ class TelegramNotifier:
         )
         return PromptMessage(chat_id, sent.message_id, text)
 
+    async def ask_captcha(self, application: Application, prompt: Prompt, image: bytes | None) -> PromptMessage:
+        chat_id = await self._chat_for(application)
+        if image is not None:
+            picture = BufferedInputFile(image, filename=f"captcha-{application.id}.png")
+            caption = f"#{application.id}: the CAPTCHA on the form"
+            if fits_as_photo(image):
+                await self._bot.send_photo(chat_id, picture, caption=caption)
+            else:
+                await self._bot.send_document(chat_id, picture, caption=caption)
+        text = captcha_views.captcha_text(application, prompt)
+        sent = await self._bot.send_message(chat_id, text, reply_markup=captcha_views.captcha_markup(prompt))
+        return PromptMessage(chat_id, sent.message_id, text)
+
+    async def ask_cover_letter(
+        self, application: Application, prompt: Prompt, letter: str, has_usual: bool
+    ) -> PromptMessage:
+        chat_id = await self._chat_for(application)
+        text = letter_views.letter_text(application, letter, has_usual=has_usual)
+        sent = await self._bot.send_message(
+            chat_id, text, reply_markup=letter_views.letter_markup(prompt.id, has_usual=has_usual)
+        )
+        return PromptMessage(chat_id, sent.message_id, text)
+
     async def say(self, user_id: int, html: str) -> None:
         user = await self._users.get(user_id)
         if user is None or not user.active:
@@ -94,5 +119,11 @@ class TelegramNotifier:
         await self._bot.send_message(user.chat_id, html)
 
     async def prompt_closed(self, prompt: Prompt) -> None:
-        lines = question_views.CLOSED_LINES if prompt.kind is PromptKind.QUESTION else REVIEW_CLOSED_LINES
+        if prompt.kind is PromptKind.COVER_LETTER:
+            await close_prompt_message(self._bot, prompt, letter_views.closed_line(prompt))
+            return
+        if prompt.kind is PromptKind.CAPTCHA:
+            lines = captcha_views.CLOSED_LINES
+        else:
+            lines = question_views.CLOSED_LINES if prompt.kind is PromptKind.QUESTION else REVIEW_CLOSED_LINES
         await close_prompt_message(self._bot, prompt, lines.get(prompt.status, lines[PromptStatus.CANCELLED]))

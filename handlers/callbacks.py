@@ -6,6 +6,8 @@ import enum
 
 from aiogram.filters.callback_data import CallbackData
 
+from automation.captcha import CaptchaDecision
+
 
 class CardAction(str, enum.Enum):
     APPLY = "apply"
@@ -27,6 +29,20 @@ class QuestionCallback(CallbackData, prefix="qa"):
 
     prompt_id: int
     option_index: int  # into the prompt payload's "options"
+
+
+class CaptchaCallback(CallbackData, prefix="cap"):
+    """Done / Cancel under a CAPTCHA the user solves in the browser window."""
+
+    decision: CaptchaDecision
+    prompt_id: int
+
+
+class LetterCallback(CallbackData, prefix="cl"):
+    """Use the cover letter written for a job, or go on without it."""
+
+    decision: str  # a storage.models.LetterDecision value
+    prompt_id: int
 
 
 class JobsFilter(str, enum.Enum):

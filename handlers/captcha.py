@@ -1,0 +1,168 @@
+"""A CAPTCHA the worker could not clear, asked in the chat: how it looks, and recording the answer once.
+
+The worker writes a `captcha` prompt (payload: which CAPTCHA, why 2captcha did not clear it, how to
+answer) and waits. An image CAPTCHA comes as a picture and a force-reply message: the user replies
+with its characters, which the worker types into the form. A widget (reCAPTCHA, hCaptcha, Turnstile)
+is solved by the user in the worker's own browser window, then "Done" — the worker checks the page and
+asks again if no answer reached it — or "Cancel application". Answers are recorded with a guarded
+UPDATE and the worker is woken through the bridge; closed, foreign or unknown prompts change nothing.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from urllib.parse import urlsplit
+
+from aiogram import Bot, F, Router
+from aiogram.types import (
+    CallbackQuery,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
+
+from automation.captcha import (
+    KIND_LABELS,
+    MAX_TEXT,
+    AnswerBy,
+    CaptchaDecision,
+    CaptchaKind,
+    Fallback,
+)
+from automation.prompts import PromptBridge
+from handlers.callbacks import CaptchaCallback
+from handlers.filters import RepliedToPrompt
+from handlers.review import close_message, close_prompt_message
+from storage.models import Application, Prompt, PromptKind, PromptStatus
+from storage.prompts import PromptRepository
+
+DONE_BUTTON = "Done — I solved it"
+CANCEL_BUTTON = "Cancel application"
+PLACEHOLDER = "The characters in the picture"
+
+CLOSED_LINES = {
+    PromptStatus.EXPIRED: "⌛ This CAPTCHA expired and the application timed out; tap Retry on its card.",
+    PromptStatus.CANCELLED: "✖️ This CAPTCHA is closed.",
+}
+OUTCOME_LINES = {
+    CaptchaDecision.DONE: "🔎 Checking the page…",
+    CaptchaDecision.CANCEL: "✖️ Cancelled: nothing was submitted.",
+}
+WHY_LINES = {
+    Fallback.NO_KEY: "I have no 2captcha key (TWOCAPTCHA_API_KEY), so this one needs you.",
+    Fallback.UNSUPPORTED: "2captcha does not solve this kind, so it needs you.",
+    Fallback.FAILED: "2captcha could not solve it ({detail}), so it needs you.",
+}
+
+
+def answer_by(prompt: Prompt) -> AnswerBy:
+    try:
+        return AnswerBy(prompt.payload.get("answer_by"))
+    except ValueError:
+        return AnswerBy.BROWSER
+
+
+def captcha_text(application: Application, prompt: Prompt) -> str:
+    payload = prompt.payload
+    title = escape(application.title or urlsplit(application.url).hostname or application.url)
+    try:
+        label = KIND_LABELS[CaptchaKind(payload.get("captcha"))]
+    except ValueError:
+        label = "CAPTCHA"
+    try:
+        why = WHY_LINES[Fallback(payload.get("why"))].format(detail=escape(str(payload.get("detail") or "no reason")))
+    except ValueError:
+        why = ""
+    lines = [f"🧩 <b>A {escape(label)} on the form</b> — #{application.id} {title}", ""]
+    if payload.get("again"):
+        lines += ["⚠️ I still see no answer in the CAPTCHA.", ""]
+    elif why:
+        lines += [why, ""]
+    if answer_by(prompt) is AnswerBy.TEXT:
+        lines.append("Reply to this message with the characters in the picture above.")
+    else:
+        lines += [
+            "Solve it in the browser window on the computer running Nyx, then tap <b>Done</b>.",
+            "Nothing is submitted before your review.",
+        ]
+    return "\n".join(lines)
+
+
+def captcha_markup(prompt: Prompt) -> InlineKeyboardMarkup | ForceReply:
+    if answer_by(prompt) is AnswerBy.TEXT:
+        return ForceReply(force_reply=True, input_field_placeholder=PLACEHOLDER)
+
+    def button(text: str, decision: CaptchaDecision) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            text=text, callback_data=CaptchaCallback(decision=decision, prompt_id=prompt.id).pack()
+        )
+
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[button(DONE_BUTTON, CaptchaDecision.DONE)], [button(CANCEL_BUTTON, CaptchaDecision.CANCEL)]]
+    )
+
+
+def typed_line(text: str) -> str:
+    return f"✅ Typed into the form: {escape(text)}"
+
+
+def router() -> Router:
+    r = Router(name=__name__)
+    r.message.filter(F.chat.type == "private")
+
+    @r.callback_query(CaptchaCallback.filter())
+    async def on_button(
+        query: CallbackQuery, callback_data: CaptchaCallback, prompts: PromptRepository, bridge: PromptBridge
+    ) -> None:
+        prompt = await prompts.get(callback_data.prompt_id)
+        if prompt is None or prompt.user_id != query.from_user.id or prompt.kind is not PromptKind.CAPTCHA:
+            await query.answer("That CAPTCHA is not yours.")
+            return
+        decision = callback_data.decision
+        answered = await prompts.answer(
+            prompt.id, query.from_user.id, {"decision": decision.value}, kind=PromptKind.CAPTCHA
+        )
+        if answered is not None:
+            await bridge.notify(answered.id)
+            await query.answer("Checking the page…" if decision is CaptchaDecision.DONE else "Cancelled.")
+            await close_message(query, OUTCOME_LINES[decision])
+            return
+        await _tell_closed(query, await prompts.get(prompt.id) or prompt)
+
+    @r.message(RepliedToPrompt(PromptKind.CAPTCHA))
+    async def on_reply(
+        message: Message, prompt: Prompt, prompts: PromptRepository, bridge: PromptBridge, bot: Bot
+    ) -> None:
+        if prompt.status is not PromptStatus.PENDING:
+            await message.reply("That CAPTCHA is closed; nothing was changed.")
+            return
+        if answer_by(prompt) is not AnswerBy.TEXT:
+            await message.reply("Solve this one in the browser window, then tap Done under the message.")
+            return
+        text = " ".join((message.text or "").split())
+        if not text or len(text) > MAX_TEXT:
+            await message.reply("Please reply with just the characters in the picture.")
+            return
+        answered = await prompts.answer(prompt.id, message.from_user.id, {"text": text}, kind=PromptKind.CAPTCHA)
+        if answered is None:
+            await message.reply("That CAPTCHA is closed; nothing was changed.")
+            return
+        await bridge.notify(answered.id)
+        await close_prompt_message(bot, answered, typed_line(text))
+        await message.reply("✅ Thanks, typing it into the form.")
+
+    return r
+
+
+async def _tell_closed(query: CallbackQuery, prompt: Prompt) -> None:
+    if prompt.status is PromptStatus.ANSWERED and prompt.answer:
+        await query.answer("Already answered.")
+        try:
+            line = OUTCOME_LINES[CaptchaDecision(prompt.answer.get("decision"))]
+        except ValueError:
+            line = typed_line(str(prompt.answer.get("text", "")))
+        await close_message(query, line)
+        return
+    await query.answer("This CAPTCHA is closed.")
+    await close_message(query, CLOSED_LINES.get(prompt.status, CLOSED_LINES[PromptStatus.CANCELLED]))

@@ -1,0 +1,174 @@
+"""The local classic Greenhouse form with a CAPTCHA on it: a reCAPTCHA-like widget or an image CAPTCHA.
+
+`CaptchaJobSite(captcha="recaptcha")` adds what Google's widget puts in a page, served locally (no
+Google script): `.g-recaptcha[data-sitekey][data-callback]`, a hidden `textarea[name=g-recaptcha-response]`
+inside the form and a `grecaptcha` object; the page's callback sets `captcha_passed=yes`. Nobody can
+tick it but a "person": the widget long-polls `/captcha/human`, which answers once the test calls
+`solve_like_a_human()`, as if someone solved it in the browser window. `captcha="image"` adds an
+`<img class="captcha">` (a solid-colour PNG) and the text box for its characters.
+
+The server refuses a POST whose CAPTCHA is missing or wrong (the form comes back with the error
+flash), so a missing solve can never look like a successful application.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+import zlib
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from tests.fakes.ats_greenhouse_classic import (
+    ClassicGreenhouseJobSite,
+    render_posting,
+    validate,
+)
+from tests.fakes.local_site import Submission
+
+SITEKEY = "6LcNyxFakeSiteKeyForLocalTests-0000000000"
+HUMAN_TOKEN = "03AFcWeA-solved-by-a-person-in-the-browser"
+IMAGE_TEXT = "XK7P2"
+IMAGE_SIZE = (180, 60)
+IMAGE_COLOUR = (200, 40, 120)
+TOKEN_FIELD = "g-recaptcha-response"
+PASSED_FIELD = "captcha_passed"
+TEXT_FIELD = "captcha_text"
+TEXT_LABEL = "Type the characters you see"
+
+RECAPTCHA_HTML = f"""
+      <div class="field" id="captcha_field">
+        <div class="g-recaptcha" data-sitekey="{SITEKEY}" data-callback="onCaptchaPassed"></div>
+        <input type="hidden" id="{PASSED_FIELD}" name="{PASSED_FIELD}" value="">
+      </div>
+      <script>function onCaptchaPassed(token) {{ document.getElementById('{PASSED_FIELD}').value = 'yes'; }}</script>
+      <script src="/captcha/api.js" async defer></script>
+"""
+
+IMAGE_HTML = f"""
+      <div class="field" id="captcha_field">
+        <img id="captcha_image" class="captcha" src="/captcha/image.png" alt="CAPTCHA"
+             width="{IMAGE_SIZE[0]}" height="{IMAGE_SIZE[1]}">
+        <label for="{TEXT_FIELD}">{TEXT_LABEL}</label>
+        <input type="text" id="{TEXT_FIELD}" name="{TEXT_FIELD}" autocomplete="off">
+      </div>
+"""
+
+# A stand-in for Google's api.js: the same DOM and `grecaptcha` calls, solved only by a "person".
+WIDGET_JS = r"""
+(() => {
+  const widgets = [];
+  const render = (holder) => {
+    const anchor = document.createElement('div');
+    anchor.className = 'rc-anchor';
+    anchor.setAttribute('role', 'checkbox');
+    anchor.setAttribute('aria-checked', 'false');
+    anchor.textContent = "I'm not a robot";
+    const response = document.createElement('textarea');
+    response.id = 'g-recaptcha-response';
+    response.name = 'g-recaptcha-response';
+    response.className = 'g-recaptcha-response';
+    response.style.display = 'none';
+    holder.append(anchor, response);
+    widgets.push({holder, response});
+    fetch('/captcha/human').then((r) => r.text()).then((token) => {
+      if (!token) return null;
+      response.value = token;
+      anchor.setAttribute('aria-checked', 'true');
+      const callback = window[holder.dataset.callback];
+      if (typeof callback === 'function') callback(token);
+      return fetch('/captcha/human/ack', {method: 'POST'});
+    }).catch(() => {});
+  };
+  window.grecaptcha = {
+    ready: (fn) => fn(),
+    render: (holder) => render(typeof holder === 'string' ? document.getElementById(holder) : holder),
+    getResponse: () => (widgets.length ? widgets[0].response.value : ''),
+    reset: () => widgets.forEach((w) => { w.response.value = ''; }),
+    execute: () => {},
+  };
+  document.querySelectorAll('.g-recaptcha').forEach(render);
+})();
+"""
+
+
+def solid_png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+@dataclass
+class CaptchaJobSite(ClassicGreenhouseJobSite):
+    captcha: str = "recaptcha"  # or "image"
+    human_acks: int = 0
+    _human: asyncio.Event = field(default_factory=asyncio.Event)
+    _closing: asyncio.Event = field(default_factory=asyncio.Event)
+    _acked: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    def routes(self, app: web.Application) -> None:
+        super().routes(app)
+        app.router.add_get("/captcha/api.js", self._widget_js)
+        app.router.add_get("/captcha/image.png", self._image)
+        app.router.add_get("/captcha/human", self._human_poll)
+        app.router.add_post("/captcha/human/ack", self._human_ack)
+
+    async def stop(self) -> None:
+        self._closing.set()  # lets open long-polls end, unanswered
+        await super().stop()
+
+    async def solve_like_a_human(self, timeout: float) -> None:
+        """Tick the widget as a person at the browser window would; returns once the page has the token."""
+        async with self._acked:
+            before = self.human_acks
+            self._human.set()
+            await asyncio.wait_for(self._acked.wait_for(lambda: self.human_acks > before), timeout)
+
+    async def _posting(self, request: web.Request) -> web.Response:
+        return self.html_response(self._render())
+
+    async def _apply(self, request: web.Request) -> web.Response:
+        fields, files = await self.read_multipart(request)
+        errors = validate(fields, files) | self._captcha_errors(fields)
+        if not await self.accept(Submission(fields, files), errors):
+            return self.html_response(self._render(errors))
+        raise web.HTTPSeeOther(self.confirmation_url.removeprefix(self.base_url))
+
+    def _captcha_errors(self, fields: dict) -> dict[str, str]:
+        if self.captcha == "image":
+            typed = str(fields.get(TEXT_FIELD, "")).strip().upper()
+            return {} if typed == IMAGE_TEXT else {TEXT_FIELD: "The characters did not match the picture"}
+        if not str(fields.get(TOKEN_FIELD, "")).strip() or fields.get(PASSED_FIELD) != "yes":
+            return {TOKEN_FIELD: "Please complete the CAPTCHA"}
+        return {}
+
+    def _render(self, errors: dict[str, str] | None = None) -> str:
+        page = render_posting(errors)
+        widget = IMAGE_HTML if self.captcha == "image" else RECAPTCHA_HTML
+        marker = '<div id="submit_buttons">'
+        return page.replace(marker, widget + "      " + marker, 1)
+
+    async def _widget_js(self, request: web.Request) -> web.Response:
+        return web.Response(text=WIDGET_JS, content_type="application/javascript")
+
+    async def _image(self, request: web.Request) -> web.Response:
+        return web.Response(body=solid_png(*IMAGE_SIZE, IMAGE_COLOUR), content_type="image/png")
+
+    async def _human_poll(self, request: web.Request) -> web.Response:
+        human, closing = asyncio.ensure_future(self._human.wait()), asyncio.ensure_future(self._closing.wait())
+        try:
+            await asyncio.wait([human, closing], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            human.cancel()
+            closing.cancel()
+        return web.Response(text=HUMAN_TOKEN if self._human.is_set() else "", content_type="text/plain")
+
+    async def _human_ack(self, request: web.Request) -> web.Response:
+        async with self._acked:
+            self.human_acks += 1
+            self._acked.notify_all()
+        return web.Response(text="ok")
