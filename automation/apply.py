@@ -300,8 +300,10 @@ async def _clear_captchas(
         if await captcha_solved(browser, captcha):
             continue  # e.g. a Turnstile that passed by itself
         needed = await solve_with_service(deps.captcha_solver, browser, captcha)
+        if needed is not None and needed.detail:
+            await deps.applications.note(app.id, f"2captcha could not solve the {captcha.label}: {needed.detail}")
         if needed is None:
-            log.info("application %s: the %s was solved through 2captcha", app.id, captcha.label)
+            await deps.applications.note(app.id, f"{captcha.label} solved through 2captcha")
         elif captcha.invisible:
             left.append(captcha)
             continue

@@ -126,6 +126,14 @@ class ApplicationRepository:
         )
         return _application(row) if row else None
 
+    async def note(self, application_id: int, note: str) -> None:
+        """An event in the trail that changes no status (e.g. a CAPTCHA solved by the service)."""
+        await self._pool.execute(
+            """INSERT INTO application_events (application_id, from_status, to_status, note)
+               SELECT id, status, status, $2 FROM applications WHERE id = $1""",
+            application_id, note,
+        )
+
     async def describe_job(
         self, job_id: int, *, title: str | None, company: str | None, location: str | None,
         description: str | None, ats: str | None,

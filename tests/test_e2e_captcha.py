@@ -87,6 +87,8 @@ class TestWith2captcha:
         [task] = fake_twocaptcha.tasks
         assert task.method == "userrecaptcha" and task.params["pageurl"] == recaptcha_site.posting_url
         assert submission.fields[TOKEN_FIELD] == task.answer and submission.fields[PASSED_FIELD] == "yes"
+        notes = [r[0] for r in await db.fetch("SELECT note FROM application_events ORDER BY id")]
+        assert "reCAPTCHA solved through 2captcha" in notes, "the trail says who solved it"
         await fake_telegram.wait_for_message(
             lambda m: m.message_id == card.message_id and "submitted" in m.body, timeout=WAIT
         )
@@ -113,6 +115,8 @@ class TestWith2captcha:
         [answer] = [r["answer"] for r in await db.fetch("SELECT answer FROM prompts WHERE kind = 'captcha'")]
         assert json.loads(answer) == {"text": "xk7p2"}
         assert len(fake_twocaptcha.tasks) == 1
+        notes = [r[0] for r in await db.fetch("SELECT note FROM application_events ORDER BY id")]
+        assert any("could not solve" in (n or "") and "ERROR_CAPTCHA_UNSOLVABLE" in n for n in notes)
 
 
 async def test_without_a_key_the_user_solves_the_widget_in_the_browser(nyx, fake_telegram, recaptcha_site, db):
