@@ -15,7 +15,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from automation.questions import Question, QuestionKind
-from storage.models import Prompt, PromptStatus
+from storage.models import Prompt, PromptKind, PromptStatus
 from storage.prompts import PromptRepository
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,16 @@ class PromptBridge:
         self._redis = redis
         self._prompts = prompts
         self._check_interval = check_interval
+
+    async def answer(
+        self, prompt_id: int, user_id: int, answer: dict[str, Any], kind: PromptKind
+    ) -> Prompt | None:
+        """Record the user's answer if the prompt (of `kind`) is still open and theirs, and wake the worker
+        waiting on it; None when it is closed, not theirs or of another kind."""
+        answered = await self._prompts.answer(prompt_id, user_id, answer, kind=kind)
+        if answered is not None:
+            await self.notify(answered.id)
+        return answered
 
     async def notify(self, prompt_id: int) -> None:
         """Tell whoever waits on the prompt that its row changed."""

@@ -120,11 +120,10 @@ def router() -> Router:
             await query.answer("That CAPTCHA is not yours.")
             return
         decision = callback_data.decision
-        answered = await prompts.answer(
-            prompt.id, query.from_user.id, {"decision": decision.value}, kind=PromptKind.CAPTCHA
+        answered = await bridge.answer(
+            prompt.id, query.from_user.id, {"decision": decision.value}, PromptKind.CAPTCHA
         )
         if answered is not None:
-            await bridge.notify(answered.id)
             await query.answer("Checking the page…" if decision is CaptchaDecision.DONE else "Cancelled.")
             await close_message(query, OUTCOME_LINES[decision])
             return
@@ -132,7 +131,7 @@ def router() -> Router:
 
     @r.message(RepliedToPrompt(PromptKind.CAPTCHA))
     async def on_reply(
-        message: Message, prompt: Prompt, prompts: PromptRepository, bridge: PromptBridge, bot: Bot
+        message: Message, prompt: Prompt, bridge: PromptBridge, bot: Bot
     ) -> None:
         if prompt.status is not PromptStatus.PENDING:
             await message.reply("That CAPTCHA is closed; nothing was changed.")
@@ -144,11 +143,10 @@ def router() -> Router:
         if not text or len(text) > MAX_TEXT:
             await message.reply("Please reply with just the characters in the picture.")
             return
-        answered = await prompts.answer(prompt.id, message.from_user.id, {"text": text}, kind=PromptKind.CAPTCHA)
+        answered = await bridge.answer(prompt.id, message.from_user.id, {"text": text}, PromptKind.CAPTCHA)
         if answered is None:
             await message.reply("That CAPTCHA is closed; nothing was changed.")
             return
-        await bridge.notify(answered.id)
         await close_prompt_message(bot, answered, typed_line(text))
         await message.reply("✅ Thanks, typing it into the form.")
 

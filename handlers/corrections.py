@@ -90,20 +90,16 @@ def router() -> Router:
         prompt_id = (await state.get_data()).get("prompt_id")
         await state.clear()  # one correction per tap: a later message is a message again
         prompt = await prompts.get(prompt_id) if isinstance(prompt_id, int) else None
-        await _correct(message, prompt, prompts, bridge, bot)
+        await _correct(message, prompt, bridge, bot)
 
     @r.message(RepliedToPrompt(PromptKind.REVIEW))
-    async def on_reply_to_review(
-        message: Message, prompt: Prompt, prompts: PromptRepository, bridge: PromptBridge, bot: Bot
-    ) -> None:
-        await _correct(message, prompt, prompts, bridge, bot)
+    async def on_reply_to_review(message: Message, prompt: Prompt, bridge: PromptBridge, bot: Bot) -> None:
+        await _correct(message, prompt, bridge, bot)
 
     return r
 
 
-async def _correct(
-    message: Message, prompt: Prompt | None, prompts: PromptRepository, bridge: PromptBridge, bot: Bot
-) -> None:
+async def _correct(message: Message, prompt: Prompt | None, bridge: PromptBridge, bot: Bot) -> None:
     """Record one correction as the review's answer and wake the worker; or say why not."""
     user_id = message.from_user.id if message.from_user else 0
     if prompt is None or not _open_review(prompt, user_id):
@@ -119,11 +115,10 @@ async def _correct(
         await message.reply(f"That is {len(value)} characters; a field may have up to {MAX_SAVED_ANSWER} here.")
         return
     answer = {"decision": ReviewDecision.FIX.value, "field": label, "value": value}
-    answered = await prompts.answer(prompt.id, user_id, answer, kind=PromptKind.REVIEW)
+    answered = await bridge.answer(prompt.id, user_id, answer, PromptKind.REVIEW)
     if answered is None:
         await message.reply(CLOSED)
         return
-    await bridge.notify(answered.id)
     await close_prompt_message(bot, answered, OUTCOME_LINES[ReviewDecision.FIX])
     await message.reply(
         f"✏️ Changing <b>{escape(label)}</b> to <code>{escape(value)}</code>; a fresh review follows."

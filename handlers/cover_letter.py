@@ -75,11 +75,10 @@ def router() -> Router:
             await query.answer("That button is not valid.")
             return
         answer = {"decision": decision.value}
-        answered = await prompts.answer(
-            callback_data.prompt_id, query.from_user.id, answer, kind=PromptKind.COVER_LETTER
+        answered = await bridge.answer(
+            callback_data.prompt_id, query.from_user.id, answer, PromptKind.COVER_LETTER
         )
         if answered is not None:
-            await bridge.notify(answered.id)
             await query.answer("Noted.")
             await close_message(query, outcome_line(answer, _has_usual(answered)))
             return
@@ -92,7 +91,7 @@ def router() -> Router:
 
     @r.message(RepliedToPrompt(PromptKind.COVER_LETTER))
     async def on_own_version(
-        message: Message, prompt: Prompt, prompts: PromptRepository, bridge: PromptBridge, bot: Bot
+        message: Message, prompt: Prompt, bridge: PromptBridge, bot: Bot
     ) -> None:
         if prompt.status is not PromptStatus.PENDING:
             await message.reply("That letter is closed; nothing was changed.")
@@ -102,11 +101,10 @@ def router() -> Router:
             await message.reply(f"{problem} Reply again, or tap a button under the letter.")
             return
         answer = {"decision": LetterDecision.USE.value, "letter": text}
-        answered = await prompts.answer(prompt.id, message.from_user.id, answer, kind=PromptKind.COVER_LETTER)
+        answered = await bridge.answer(prompt.id, message.from_user.id, answer, PromptKind.COVER_LETTER)
         if answered is None:
             await message.reply("That letter is closed; nothing was changed.")
             return
-        await bridge.notify(answered.id)
         await close_prompt_message(bot, answered, outcome_line(answer, _has_usual(answered)))
         await message.reply("✅ Thanks: your version goes with the application.")
 

@@ -99,7 +99,7 @@ def router() -> Router:
             await query.answer("That button is not valid.")
             return
         value = offered[callback_data.option_index]
-        if await _record(prompts, bridge, prompt, query.from_user.id, value):
+        if await bridge.answer(prompt.id, query.from_user.id, {"value": value}, PromptKind.QUESTION):
             await query.answer(f"Saved: {_clip(value, MAX_BUTTON_TEXT)}")
             await close_message(query, answered_line(value))
             return
@@ -107,7 +107,7 @@ def router() -> Router:
 
     @r.message(RepliedToPrompt(PromptKind.QUESTION))
     async def on_reply(
-        message: Message, prompt: Prompt, prompts: PromptRepository, bridge: PromptBridge, bot: Bot
+        message: Message, prompt: Prompt, bridge: PromptBridge, bot: Bot
     ) -> None:
         if prompt.status is not PromptStatus.PENDING:
             await message.reply("That question is closed; nothing was changed.")
@@ -120,7 +120,7 @@ def router() -> Router:
         if len(value) > MAX_SAVED_ANSWER:
             await message.reply(f"That is {len(value)} characters; answers may have up to {MAX_SAVED_ANSWER}.")
             return
-        answered = await _record(prompts, bridge, prompt, message.from_user.id, value)
+        answered = await bridge.answer(prompt.id, message.from_user.id, {"value": value}, PromptKind.QUESTION)
         if answered is None:
             await message.reply("That question is closed; nothing was changed.")
             return
@@ -128,16 +128,6 @@ def router() -> Router:
         await message.reply(f"✅ Thanks, noted: <b>{escape(_clip(value, MAX_BUTTON_TEXT))}</b>")
 
     return r
-
-
-async def _record(
-    prompts: PromptRepository, bridge: PromptBridge, prompt: Prompt, user_id: int, value: str
-) -> Prompt | None:
-    """Answer the question if it is still open and the user's; wake the worker waiting on it."""
-    answered = await prompts.answer(prompt.id, user_id, {"value": value}, kind=PromptKind.QUESTION)
-    if answered is not None:
-        await bridge.notify(answered.id)
-    return answered
 
 
 async def _tell_closed(query: CallbackQuery, prompt: Prompt) -> None:

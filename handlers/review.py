@@ -66,9 +66,8 @@ def router() -> Router:
             await query.answer("That button is not valid.")
             return
         answer = {"decision": decision.value}
-        answered = await prompts.answer(callback_data.prompt_id, query.from_user.id, answer, kind=PromptKind.REVIEW)
+        answered = await bridge.answer(callback_data.prompt_id, query.from_user.id, answer, PromptKind.REVIEW)
         if answered is not None:
-            await bridge.notify(answered.id)
             await query.answer("Submitting…" if decision is ReviewDecision.SUBMIT else "Cancelled.")
             await close_message(query, OUTCOME_LINES[decision])
             return
