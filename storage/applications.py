@@ -44,6 +44,9 @@ class FieldRecord:
     required: bool = False
 
 
+_FILE_COLUMNS = ("screenshot_file_id", "cover_letter_file_id")
+
+
 def _application(row: asyncpg.Record) -> Application:
     return Application(**dict(row))
 
@@ -160,18 +163,8 @@ class ApplicationRepository:
 
     async def attach_screenshot(self, application_id: int, user_id: int, png: bytes) -> None:
         """Keep the latest screenshot of the filled form (the previous one is replaced)."""
-        async with self._pool.acquire() as conn, conn.transaction():
-            file_id = await insert_file(
-                conn, user_id, UploadedFile(f"application-{application_id}.png", "image/png", png)
-            )
-            previous = await conn.fetchval(
-                """UPDATE applications a SET screenshot_file_id = $2
-                   FROM (SELECT screenshot_file_id FROM applications WHERE id = $1 FOR UPDATE) old
-                   WHERE a.id = $1 RETURNING old.screenshot_file_id""",
-                application_id, file_id,
-            )
-            if previous is not None:
-                await conn.execute("DELETE FROM files WHERE id = $1", previous)
+        upload = UploadedFile(f"application-{application_id}.png", "image/png", png)
+        await self._replace_file(application_id, user_id, "screenshot_file_id", upload)
 
     async def screenshot(self, application_id: int, user_id: int) -> bytes | None:
         return await self._pool.fetchval(
@@ -182,12 +175,18 @@ class ApplicationRepository:
 
     async def attach_cover_letter(self, application_id: int, user_id: int, letter: UploadedFile) -> None:
         """Keep the cover letter approved for this application (a later approval replaces it)."""
+        await self._replace_file(application_id, user_id, "cover_letter_file_id", letter)
+
+    async def _replace_file(self, application_id: int, user_id: int, column: str, upload: UploadedFile) -> None:
+        """Point the application's `column` at a new file row and delete the one it pointed at."""
+        if column not in _FILE_COLUMNS:
+            raise ValueError(f"applications has no file column {column!r}")
         async with self._pool.acquire() as conn, conn.transaction():
-            file_id = await insert_file(conn, user_id, letter)
+            file_id = await insert_file(conn, user_id, upload)
             previous = await conn.fetchval(
-                """UPDATE applications a SET cover_letter_file_id = $2
-                   FROM (SELECT cover_letter_file_id FROM applications WHERE id = $1 FOR UPDATE) old
-                   WHERE a.id = $1 RETURNING old.cover_letter_file_id""",
+                f"""UPDATE applications a SET {column} = $2
+                    FROM (SELECT {column} AS file_id FROM applications WHERE id = $1 FOR UPDATE) old
+                    WHERE a.id = $1 RETURNING old.file_id""",
                 application_id, file_id,
             )
             if previous is not None:
