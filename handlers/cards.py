@@ -41,11 +41,22 @@ def _match_lines(app: Application) -> list[str]:
     if app.score is None:
         return []
     details = app.score_reasons or {}
-    lines = [f"Match: <b>{app.score:.0f}/100</b>" + (" — I suggest skipping this one" if details.get("effort") == "skip" else "")]
+    lines = [f"Match: <b>{app.score:.0f}/100</b>" + _effort_note(details)]
     lines += [f"• {escape(str(reason))}" for reason in (details.get("reasons") or [])[:3]]
     if missing := details.get("missing"):
         lines.append(f"Missing: {escape(', '.join(map(str, missing[:5])))}")
     return lines
+
+
+def _effort_note(details: dict) -> str:
+    effort = details.get("effort")
+    if effort == "skip":
+        return " — I suggest skipping this one"
+    if effort == "tailored":
+        # Only a model that scored the job can write the letter (see automation.apply._cover_letter).
+        letter = ": I will write a cover letter for you to approve" if details.get("source") == "llm" else ""
+        return f" — a strong fit{letter}"
+    return ""
 
 
 def card_keyboard(app: Application) -> InlineKeyboardMarkup:

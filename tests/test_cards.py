@@ -43,3 +43,14 @@ def test_a_long_form_is_cut_to_one_message_with_problems_first():
     assert text.index("Email") < text.index("Question number 0")
     assert "more field(s), shown in the screenshot" in text
     assert text.endswith("Nothing is sent until you tap Submit.")
+
+
+def test_the_match_line_says_what_the_effort_means():
+    def match_line(effort: str, source: str) -> str:
+        app = _app(ApplicationStatus.AWAITING_APPROVAL, score=90, score_reasons={"effort": effort, "source": source})
+        return next(line for line in card_text(app).splitlines() if line.startswith("Match:"))
+
+    assert match_line("tailored", "llm").endswith("a strong fit: I will write a cover letter for you to approve")
+    assert match_line("tailored", "keywords").endswith("— a strong fit"), "no model, no letter promised"
+    assert match_line("skip", "keywords").endswith("I suggest skipping this one")
+    assert match_line("quick", "llm") == "Match: <b>90/100</b>"
