@@ -142,7 +142,8 @@ FIXTURES = [
          "question_30215431002": LINKEDIN, "question_30215434002": "https://github.com/ada",
          "question_30215432002": FRIEND, job_site.SPONSORSHIP_ID: "0", job_site.MOTIVATION_ID: WHY_ACME,
          job_site.TEAM_ID: "7002", job_site.RELOCATE_ID: "1", job_site.OFFICES_ID: ["4102", "4104"],
-         job_site.OTHER_ROLES_ID: ABSENT, job_site.ACKNOWLEDGEMENT_ID: "1"},
+         job_site.OTHER_ROLES_ID: ABSENT, job_site.ACKNOWLEDGEMENT_ID: "1",
+         **job_site.EEO_DECLINED, "race": ABSENT},  # the profile declines; race is asked only after "No"
         {"resume": RESUME},
     ),
     Fixture(

@@ -16,12 +16,21 @@ from automation.adapters import (
     open_application,
 )
 from automation.adapters.greenhouse import best_place
+from automation.adapters.profile_values import hispanic_answer, race_answer
 from automation.browser import BrowserOptions, open_browser
 from automation.questions import Question, QuestionKind, fit_answer
-from storage.models import Links, Profile
+from storage.models import Eeo, Links, Profile
 from tests.fakes.job_site import (
     ACKNOWLEDGEMENT,
     ACKNOWLEDGEMENT_ID,
+    DECLINE_TO_SELF_IDENTIFY,
+    DISABILITY,
+    DISABILITY_VALUES,
+    EEO_DECLINED,
+    GENDER,
+    GENDER_VALUES,
+    HISPANIC,
+    HISPANIC_VALUES,
     LOCATIONS,
     MOTIVATION,
     MOTIVATION_ID,
@@ -29,12 +38,16 @@ from tests.fakes.job_site import (
     OFFICES_ID,
     OTHER_ROLES,
     OTHER_ROLES_ID,
+    RACE,
+    RACE_VALUES,
     RELOCATE,
     RELOCATE_ID,
     SPONSORSHIP,
     SPONSORSHIP_ID,
     TEAM,
     TEAM_ID,
+    VETERAN,
+    VETERAN_VALUES,
     GreenhouseJobSite,
 )
 from tests.plugins.browser import PNG_SIGNATURE
@@ -45,6 +58,13 @@ HEARD_ABOUT = "How did you hear about this job?"
 INTERESTING = "What is the most interesting system you have built?"
 WHY_ACME = "Reusable rockets that launch on schedule."
 LONDON = "London, England, United Kingdom"
+NOT_A_VETERAN = "I am not a protected veteran"
+DECLINED_READINGS = {
+    GENDER: (DECLINE_TO_SELF_IDENTIFY,) * 2,
+    HISPANIC: (DECLINE_TO_SELF_IDENTIFY,) * 2,
+    VETERAN: ("I don't wish to answer",) * 2,
+    DISABILITY: ("I do not want to answer",) * 2,
+}
 
 
 @pytest.fixture
@@ -102,6 +122,7 @@ async def test_fills_and_submits_the_posting_form(
             OFFICES: ("London, Remote", "London, Remote"),
             OTHER_ROLES: (None, ""),
             ACKNOWLEDGEMENT: ("Yes", "Yes"),
+            **DECLINED_READINGS,
         }
         assert filled.problems == []
         assert filled.screenshot.startswith(PNG_SIGNATURE)
@@ -127,6 +148,7 @@ async def test_fills_and_submits_the_posting_form(
         RELOCATE_ID: "1",
         OFFICES_ID: ["4102", "4104"],
         ACKNOWLEDGEMENT_ID: "1",
+        **EEO_DECLINED,
     }
     assert submission.files == {"resume": ("Ada Lovelace CV.pdf", resume.read_bytes())}
     assert len(job_site.submissions) == 1
@@ -320,3 +342,99 @@ def test_the_suggested_place_is_the_one_the_location_means() -> None:
     assert londons[best_place("London, Ontario", londons)] == "London, Ontario, Canada"
     assert londons[best_place("London, United Kingdom", londons)] == LONDON
     assert best_place("Paris, France", londons) is None
+
+
+async def test_eeo_questions_are_answered_from_the_profile(
+    browser_options: BrowserOptions, job_site: GreenhouseJobSite, profile: Profile, resume: Path
+) -> None:
+    identified = profile.model_copy(update={"eeo": Eeo(gender="female", race="Asian",
+                                                       veteran="not a protected veteran", disability="decline")})
+    async with open_browser(browser_options) as browser:
+        adapter = await open_application(browser, job_site.posting_url)
+        filled = await adapter.fill(browser, identified, ApplicantFiles(resume=resume))
+
+        readings = readings_by_label(filled)
+        assert [label for label in readings if label in (GENDER, HISPANIC, RACE, VETERAN, DISABILITY)] == [
+            GENDER, HISPANIC, RACE, VETERAN, DISABILITY]  # the race question shows after "No", in page order
+        assert {label: readings[label] for label in (GENDER, HISPANIC, RACE, VETERAN, DISABILITY)} == {
+            GENDER: ("Female", "Female"),
+            HISPANIC: ("No", "No"),
+            RACE: ("Asian", "Asian"),
+            VETERAN: (NOT_A_VETERAN, NOT_A_VETERAN),
+            DISABILITY: ("I do not want to answer",) * 2,
+        }
+        assert filled.problems == []
+        assert [question.label for question in await adapter.questions(browser)] == [INTERESTING, OTHER_ROLES]
+
+        result = await adapter.submit(browser)
+
+    assert result.outcome is SubmitOutcome.CONFIRMED, result.detail
+    submission = await job_site.wait_for_submission(timeout=10)
+    assert {name: submission.fields.get(name) for name in
+            ("gender", "hispanic_ethnicity", "race", "veteran_status", "disability_status")} == {
+        "gender": GENDER_VALUES["Female"],
+        "hispanic_ethnicity": HISPANIC_VALUES["No"],
+        "race": RACE_VALUES["Asian"],
+        "veteran_status": VETERAN_VALUES[NOT_A_VETERAN],
+        "disability_status": DISABILITY_VALUES["I do not want to answer"],
+    }
+
+
+async def test_an_eeo_answer_no_option_says_stays_empty_and_shows_in_the_review(
+    browser_options: BrowserOptions, job_site: GreenhouseJobSite, profile: Profile, resume: Path
+) -> None:
+    unlisted = profile.model_copy(update={"eeo": Eeo(gender="Non-binary")})
+    async with open_browser(browser_options) as browser:
+        adapter = await open_application(browser, job_site.posting_url)
+        filled = await adapter.fill(browser, unlisted, ApplicantFiles(resume=resume))
+
+        assert readings_by_label(filled)[GENDER] == ("Non-binary", "")
+        assert [field.label for field in filled.problems] == [GENDER]
+        assert GENDER not in {question.label for question in await adapter.questions(browser)}
+        result = await adapter.submit(browser)
+
+    assert result.outcome is SubmitOutcome.CONFIRMED, result.detail
+    submission = await job_site.wait_for_submission(timeout=10)
+    assert "gender" not in submission.fields
+    assert submission.fields["hispanic_ethnicity"] == DECLINE_TO_SELF_IDENTIFY
+
+
+async def test_a_hispanic_correction_hides_the_race_question_and_its_answer(
+    browser_options: BrowserOptions, job_site: GreenhouseJobSite, profile: Profile, resume: Path
+) -> None:
+    identified = profile.model_copy(update={"eeo": Eeo(race="White")})
+    async with open_browser(browser_options) as browser:
+        adapter = await open_application(browser, job_site.posting_url)
+        filled = await adapter.fill(browser, identified, ApplicantFiles(resume=resume))
+        assert readings_by_label(filled)[RACE] == ("White", "White")
+
+        await adapter.answer(browser, {filled.find(HISPANIC).selector: "yes"})
+        corrected = await adapter.read_back(browser)
+        assert readings_by_label(corrected)[HISPANIC] == ("Yes", "Yes")
+        assert corrected.find(RACE) is None
+        assert corrected.problems == []
+
+        await adapter.answer(browser, {filled.find(HISPANIC).selector: "No"})
+        again = await adapter.read_back(browser)
+        assert readings_by_label(again)[RACE] == ("White", "White"), "shown again, filled from the profile again"
+
+        result = await adapter.submit(browser)
+
+    assert result.outcome is SubmitOutcome.CONFIRMED, result.detail
+    submission = await job_site.wait_for_submission(timeout=10)
+    assert (submission.fields["hispanic_ethnicity"], submission.fields["race"]) == ("No", RACE_VALUES["White"])
+
+
+def test_the_profile_race_answers_the_hispanic_question_and_then_the_race_question() -> None:
+    hispanic, races = list(HISPANIC_VALUES), list(RACE_VALUES)
+
+    def answers(race: str) -> tuple[str | None, str | None]:
+        eeo_profile = Profile(first_name="Ada", last_name="Lovelace", email="ada@example.org", eeo=Eeo(race=race))
+        return hispanic_answer(hispanic, eeo_profile), race_answer(races, eeo_profile)
+
+    assert answers("decline") == (DECLINE_TO_SELF_IDENTIFY, DECLINE_TO_SELF_IDENTIFY)
+    assert answers("Hispanic or Latino")[0] == "Yes"
+    assert answers("White (Not Hispanic or Latino)") == ("No", "White")
+    assert answers("non-Hispanic, black or african american") == ("No", "Black or African American")
+    assert answers("two or more races") == ("No", "Two or More Races")
+    assert answers("Martian") == ("No", "Martian")  # no option says it: the review shows the difference

@@ -4,7 +4,9 @@ Standard fields are found by id, link fields by id or label, custom questions
 (`#question_<id>`: text, selects, react-select comboboxes, radio and checkbox groups, a lone
 acknowledgement checkbox) by their label in the profile's saved answers. React-select comboboxes
 take a picked option, never typed text: the phone's country is picked from the number's calling
-code (or the location), "Location (City)" from the places the page suggests. No LLM is involved.
+code (or the location), "Location (City)" from the places the page suggests. The U.S. EEO section
+(`#gender`, `#hispanic_ethnicity`, then `#race` once it shows, `#veteran_status`, `#disability_status`) is
+answered from the profile's self-identification, declined by default. No LLM is involved.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ from automation.adapters.profile_values import (
     DIAL_CODE,
     consent_answer,
     country_for_phone,
+    eeo_answer,
+    hispanic_answer,
+    race_answer,
     saved_answer,
 )
 from automation.page_js import Choice, Control, Question, option_key
@@ -80,12 +85,26 @@ LINK_FIELDS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 # "LinkedIn Profile" is a link field; "Were you referred through LinkedIn? Explain." is a question.
 MAX_LINK_LABEL_WORDS = 5
 
+# The standard U.S. EEO section: field id -> how the profile answers it, given the field's options.
+EEO_FIELDS: dict[str, Callable[[Sequence[str], Profile], str | None]] = {
+    "gender": lambda options, profile: eeo_answer("gender", options, profile),
+    "hispanic_ethnicity": hispanic_answer,
+    "race": race_answer,  # shown only after "No" to Hispanic/Latino
+    "veteran_status": lambda options, profile: eeo_answer("veteran", options, profile),
+    "disability_status": lambda options, profile: eeo_answer("disability", options, profile),
+}
+REVEAL_ROUNDS = 3  # answers that make more questions show (race after Hispanic/Latino), filled in turn
+
 COMBOBOX = "combobox"  # a react-select: its own kind of page question, answered by picking an option
 MENU_TIMEOUT_S = 5.0  # a menu's options, or the place search's suggestions, to show
 
 
 class GreenhouseAdapter(PlannedForm):
     name = "greenhouse"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._profile: Profile | None = None  # fills questions that show after `fill` (see _follow_shown_questions)
 
     @classmethod
     def matches_url(cls, url: str) -> bool:
@@ -103,6 +122,7 @@ class GreenhouseAdapter(PlannedForm):
     async def fill(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> FilledForm:
         if not await self.matches_page(browser):
             raise UnsupportedForm("No Greenhouse application form on this page.")
+        self._profile = profile
         questions = await self.page_questions(browser)
         by_id = {question.id: question for question in questions if question.id}
         intended: dict[str, str | None] = {}
@@ -115,8 +135,9 @@ class GreenhouseAdapter(PlannedForm):
                 if COUNTRY_ID in by_id:
                     intended[by_id[COUNTRY_ID].selector] = country
                 continue
-            intended[question.selector] = await self._put(browser, question, _answer(question, profile, files))
+            intended[question.selector] = await self._put_profile_answer(browser, question, profile, files)
         self.plan = [_planned(question, intended.get(question.selector), profile) for question in questions]
+        await self._follow_shown_questions(browser, files)
         await self.wait_for_uploads(browser)
         return await self.read_back(browser)
 
@@ -167,10 +188,39 @@ class GreenhouseAdapter(PlannedForm):
             if country is not None and picked is not None:
                 country.intended = picked
             return phone
-        return await self._put(browser, question, value)
+        put = await self._put(browser, question, value)
+        await self._follow_shown_questions(browser, ApplicantFiles(resume=None))
+        return put
 
     async def submit(self, browser: BrowserSession) -> SubmitResult:
         return await submit_form(browser, GREENHOUSE_SIGNALS)
+
+    async def _put_profile_answer(
+        self, browser: BrowserSession, question: Question, profile: Profile, files: ApplicantFiles
+    ) -> str | None:
+        """Put what the profile says into one question; returns what its reading should then show."""
+        answer = _answer(question, profile, files)
+        if answer is None and question.kind == COMBOBOX and question.id in EEO_FIELDS:
+            answer = EEO_FIELDS[question.id](await self._menu_options(browser, question), profile)
+        return await self._put(browser, question, answer)
+
+    async def _follow_shown_questions(self, browser: BrowserSession, files: ApplicantFiles) -> None:
+        """Keep the plan in step with questions an answer shows or hides (`#race` follows Hispanic/Latino):
+        a question that shows is filled from the profile, one that went away leaves the plan."""
+        profile = self._profile
+        for _ in range(REVEAL_ROUNDS):
+            now = await self.page_questions(browser)
+            on_page = {question.selector for question in now}
+            self.plan = [field for field in self.plan if field.selector in on_page or field.is_file]
+            planned = {field.selector: field for field in self.plan}
+            shown_now = [question for question in now if question.selector not in planned]
+            if not shown_now or profile is None:
+                return
+            for question in shown_now:
+                intended = await self._put_profile_answer(browser, question, profile, files)
+                planned[question.selector] = _planned(question, intended, profile)
+            self.plan = [planned[question.selector] for question in now if question.selector in planned]
+            self.plan += [field for field in planned.values() if field.selector not in on_page]
 
     async def _put(self, browser: BrowserSession, question: Question, answer: str | Path | None) -> str | None:
         """Put one answer into its control; returns what its reading should then show."""

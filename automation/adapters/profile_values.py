@@ -41,6 +41,10 @@ EEO_TOPICS = (
     ("disability", re.compile(r"\bdisabilit")),
 )
 
+# In a stated race: "Not Hispanic or Latino", "non-Hispanic" (the EEO-1 race categories other than Hispanic or Latino).
+NOT_HISPANIC = re.compile(r"\(?\b(not|non)[\s-]+(hispanic|latin[oax])(\s+or\s+latin[oax])?\b\)?", re.IGNORECASE)
+HISPANIC = re.compile(r"\b(hispanic|latin[oax])\b", re.IGNORECASE)
+
 DIAL_CODE = re.compile(r"\+\s?(\d{1,4})(?!\d)")
 # Where several countries share a calling code and the location does not say which.
 PRIMARY_COUNTRY = {
@@ -102,6 +106,32 @@ def eeo_answer(topic: str, options: Sequence[str], profile: Profile) -> str | No
     """
     stated = getattr(profile.eeo, topic)
     if option_key(stated) == DECLINE:
+        index = page_js.decline_option(options)
+        return options[index] if index is not None else None
+    index = page_js.best_option(stated, options)
+    return options[index] if index is not None else stated
+
+
+def hispanic_answer(options: Sequence[str], profile: Profile) -> str | None:
+    """The option of a separate "Are you Hispanic/Latino?" question that the profile's race answers, or None.
+
+    The profile's race is one EEO-1 category, where "Hispanic or Latino" excludes the others: it answers
+    "Yes", any other stated race "No" (its race question then follows), a declined race declines.
+    """
+    stated = profile.eeo.race
+    if option_key(stated) == DECLINE:
+        index = page_js.decline_option(options)
+        return options[index] if index is not None else None
+    said = "Yes" if HISPANIC.search(stated) and not NOT_HISPANIC.search(stated) else "No"
+    index = page_js.best_option(said, options)
+    return options[index] if index is not None else said
+
+
+def race_answer(options: Sequence[str], profile: Profile) -> str | None:
+    """The option of a race question asked apart from Hispanic/Latino: the profile's race without "not
+    Hispanic or Latino" ("White (Not Hispanic or Latino)" is "White"); as `eeo_answer` otherwise."""
+    stated = NOT_HISPANIC.sub(" ", profile.eeo.race).strip(" ,;-")
+    if option_key(stated) in ("", DECLINE):
         index = page_js.decline_option(options)
         return options[index] if index is not None else None
     index = page_js.best_option(stated, options)

@@ -7,7 +7,10 @@ sends the browser to `/acme/jobs/4012345/confirmation`. Besides the standard fie
 custom questions: two optional ones and two required ones, a legal Yes/No select (visa
 sponsorship) and a free-text general one; optional ones of every other kind (a react-select
 combobox, a radio group, a checkbox group posted as repeated values); and a required
-acknowledgement checkbox. The phone number has a react-select country picker beside it: the page
+acknowledgement checkbox. At the end comes the standard U.S. EEO section, all optional: react-select
+comboboxes `gender`, `hispanic_ethnicity`, `race` (shown only after "No" to Hispanic/Latino; hidden, its
+answer is dropped), `veteran_status` and `disability_status`, posted by option id as the Job Board API
+lists them (`hispanic_ethnicity` by its text). The phone number has a react-select country picker beside it: the page
 posts the chosen country's code as `country` and `phone` as "+<calling code> <national number>".
 "Location (City)" only takes a place picked from the suggestions the site serves from
 `/acme/jobs/4012345/locations?term=` (a small fixed list). With `?layout=collapsed` the form
@@ -57,6 +60,46 @@ OTHER_ROLES = f"I would like to be considered for other roles at {COMPANY}"
 ACKNOWLEDGEMENT_ID = "question_30215439002"  # lone checkbox, required
 ACKNOWLEDGEMENT = f"I have read and acknowledge the {COMPANY} Applicant Privacy Notice"
 
+# The U.S. EEO section: option label -> the value posted (Greenhouse's Job Board API `compliance` values).
+DECLINE_TO_SELF_IDENTIFY = "Decline To Self Identify"
+GENDER = "Gender"
+GENDER_VALUES = {"Male": "1", "Female": "2", DECLINE_TO_SELF_IDENTIFY: "3"}
+HISPANIC = "Are you Hispanic/Latino?"
+HISPANIC_VALUES = {"Yes": "Yes", "No": "No", DECLINE_TO_SELF_IDENTIFY: DECLINE_TO_SELF_IDENTIFY}
+RACE = "Please identify your race"  # asked only after "No" to HISPANIC
+RACE_VALUES = {
+    "American Indian or Alaskan Native": "1",
+    "Asian": "2",
+    "Black or African American": "3",
+    "Hispanic or Latino": "4",
+    "White": "5",
+    "Native Hawaiian or Other Pacific Islander": "6",
+    "Two or More Races": "7",
+    DECLINE_TO_SELF_IDENTIFY: "8",
+}
+VETERAN = "Veteran Status"
+VETERAN_VALUES = {
+    "I am not a protected veteran": "1",
+    "I identify as one or more of the classifications of protected veteran": "2",
+    "I don't wish to answer": "3",
+}
+DISABILITY = "Disability Status"
+DISABILITY_VALUES = {
+    "Yes, I have a disability, or have had one in the past": "1",
+    "No, I do not have a disability and have not had one in the past": "2",
+    "I do not want to answer": "3",
+}
+EEO_OPTIONS = {
+    "gender": GENDER_VALUES,
+    "hispanic_ethnicity": HISPANIC_VALUES,
+    "race": RACE_VALUES,
+    "veteran_status": VETERAN_VALUES,
+    "disability_status": DISABILITY_VALUES,
+}
+EEO_DECLINED = {
+    "gender": "3", "hispanic_ethnicity": DECLINE_TO_SELF_IDENTIFY, "veteran_status": "3", "disability_status": "3",
+}  # what a default profile posts (no race: it is not asked)
+
 # The phone's country picker: (label as the menu shows it, ISO code posted as `country`, calling code).
 COUNTRIES = (
     ("United States +1", "US", "1"),
@@ -104,6 +147,7 @@ CHOICES = {
     RELOCATE_ID: set(RELOCATE_VALUES.values()),
     ACKNOWLEDGEMENT_ID: {"1"},
     OTHER_ROLES_ID: {"1"},
+    **{name: set(values.values()) for name, values in EEO_OPTIONS.items()},
 }
 
 CONFIRMATION_PAGE = f"""<!DOCTYPE html>
@@ -194,6 +238,8 @@ def validate(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> dic
     offices = fields.get(OFFICES_ID, [])
     if not set([offices] if isinstance(offices, str) else offices) <= set(OFFICES_VALUES.values()):
         errors[OFFICES_ID] = "Please select one of the options"
+    if fields.get("race") and fields.get("hispanic_ethnicity") != "No":
+        errors["race"] = "Race is only asked of applicants who are not Hispanic/Latino"
     dial = {code: dial for _, code, dial in COUNTRIES}.get(fields.get("country", ""))
     if dial and fields.get("phone") and not fields["phone"].startswith(f"+{dial}"):
         errors["phone"] = "Phone does not match the selected country"
@@ -236,6 +282,8 @@ def render_posting(collapsed: bool = False) -> str:
         "select_options": json.dumps({
             "country": [{"label": label, "value": code, "dial": dial} for label, code, dial in COUNTRIES],
             TEAM_ID: [{"label": label, "value": value} for label, value in TEAM_VALUES.items()],
+            **{name: [{"label": label, "value": value} for label, value in values.items()]
+               for name, values in EEO_OPTIONS.items()},
         }).replace("</", "<\\/"),
     }
     return render_template(TEMPLATE, values)
