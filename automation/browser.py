@@ -1,7 +1,8 @@
 """Opening and closing a browser-use browser session for the worker.
 
-One session is one Chromium process with its own fresh profile folder; both are
-gone when the `open_browser` block ends, whatever happened inside it.
+One session is one Chromium process with its own fresh profile folder and its own egress
+proxy (automation/egress.py), through which every connection Chromium makes goes; all three
+are gone when the `open_browser` block ends, whatever happened inside it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from automation.egress import EgressProxy, Resolver
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -69,6 +72,10 @@ class BrowserOptions:
     profiles_dir: Path = Path(".nyx-data/browser-profiles")
     start_timeout_s: float = 60
     extra_args: tuple[str, ...] = ()  # more Chromium switches, e.g. host-resolver rules in tests
+    # Hosts the browser may reach although they resolve to private or loopback addresses, on any
+    # port (URL_ALLOW_HOSTS); every other host only on public addresses, ports 80 and 443.
+    allow_hosts: tuple[str, ...] = ()
+    resolver: Resolver | None = None  # how the egress proxy looks names up; None: the system's (tests: offline)
 
 
 def configure_offline_environment() -> None:
@@ -103,7 +110,17 @@ def _new_profile_dir(profiles_dir: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix="session-", dir=profiles_dir)).resolve()
 
 
-def _build_session(options: BrowserOptions, executable: str, profile_dir: Path) -> BrowserSession:
+def egress_args(proxy_port: int) -> tuple[str, ...]:
+    """Chromium switches that send every connection, loopback included, through the egress proxy."""
+    return (
+        f"--proxy-server=http://127.0.0.1:{proxy_port}",
+        "--proxy-bypass-list=<-loopback>",  # drop Chromium's implicit loopback bypass
+        "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+        "--disable-quic",  # QUIC would not use an HTTP proxy anyway; keep it from trying
+    )
+
+
+def _build_session(options: BrowserOptions, executable: str, profile_dir: Path, proxy_port: int) -> BrowserSession:
     from browser_use import BrowserSession
 
     return BrowserSession(
@@ -112,7 +129,7 @@ def _build_session(options: BrowserOptions, executable: str, profile_dir: Path) 
         headless=options.headless,
         user_data_dir=str(profile_dir),
         downloads_path=str(profile_dir / "downloads"),
-        args=[*QUIET_CHROMIUM_ARGS, *options.extra_args],
+        args=[*QUIET_CHROMIUM_ARGS, *options.extra_args, *egress_args(proxy_port)],
         keep_alive=True,
         chromium_sandbox=not _running_as_root(),
         enable_default_extensions=False,
@@ -121,15 +138,27 @@ def _build_session(options: BrowserOptions, executable: str, profile_dir: Path) 
 
 
 @asynccontextmanager
-async def open_browser(options: BrowserOptions) -> AsyncIterator[BrowserSession]:
-    """A started browser session; killed and its profile removed on exit."""
+async def open_browser(options: BrowserOptions, *, egress: EgressProxy | None = None) -> AsyncIterator[BrowserSession]:
+    """A started browser session; killed, its proxy stopped and its profile removed on exit.
+
+    `egress`: a proxy not yet started, to run for this session instead of one built from the options
+    (a caller that wants to read its refusals)."""
     configure_offline_environment()
     executable = resolve_executable(options)
+    if egress is None:
+        egress = EgressProxy(allow_hosts=options.allow_hosts, resolver=options.resolver)
+    async with egress:
+        async with _session(options, executable, egress.port) as browser:
+            yield browser
+
+
+@asynccontextmanager
+async def _session(options: BrowserOptions, executable: str, proxy_port: int) -> AsyncIterator[BrowserSession]:
     profile_dir = _new_profile_dir(options.profiles_dir)
     browser: BrowserSession | None = None
     started = False
     try:
-        browser = _build_session(options, executable, profile_dir)
+        browser = _build_session(options, executable, profile_dir, proxy_port)
         await _start(browser, options, executable)
         started = True
         yield browser

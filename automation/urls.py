@@ -360,6 +360,27 @@ class _Target:
     port: int
 
 
+def host_name(host: str) -> str:
+    """A host as the guard names it (lower case, punycode, no trailing dot); UnsafeUrl for look-alikes."""
+    return _ascii_host(host.strip().rstrip("."))
+
+
+def address_refusal(address: str | Address) -> str | None:
+    """Why the guard will not open `address` (loopback, private, link-local, metadata, …), or None."""
+    return _blocked_reason(ipaddress.ip_address(address) if isinstance(address, str) else address)
+
+
+def allowed_hosts(entries: Iterable[str]) -> frozenset[str]:
+    """URL_ALLOW_HOSTS entries named as `host_name` names hosts, so that the two compare."""
+    allowed = set()
+    for entry in entries:
+        try:
+            allowed.add(host_name(entry))
+        except UnsafeUrl:
+            allowed.add(entry.strip().lower())
+    return frozenset(allowed)
+
+
 def _blocked_reason(address: Address) -> str | None:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
@@ -405,16 +426,6 @@ async def _resolve(host: str, port: int) -> list[Address]:
     return list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos))
 
 
-def _allowed(allow_hosts: Iterable[str]) -> set[str]:
-    allowed = set()
-    for entry in allow_hosts:
-        try:
-            allowed.add(_ascii_host(entry.strip().rstrip(".")))
-        except UnsafeUrl:
-            allowed.add(entry.strip().lower())
-    return allowed
-
-
 async def check_url(url: str, *, allow_hosts: Iterable[str] = ()) -> CheckedUrl:
     """Refuse anything but public http(s) before any connection is made.
 
@@ -422,7 +433,7 @@ async def check_url(url: str, *, allow_hosts: Iterable[str] = ()) -> CheckedUrl:
     scheme, credential and look-alike checks apply to every host.
     """
     target = _parse(url)
-    if target.host in _allowed(allow_hosts):
+    if target.host in allowed_hosts(allow_hosts):
         return CheckedUrl(url=target.url, canonical=canonicalize(target.url), host=target.host, port=target.port)
     try:
         addresses = [ipaddress.ip_address(target.host)]

@@ -74,9 +74,9 @@ from tests.fakes.ats_workable import WorkableJobSite
 from tests.fakes.job_site import GreenhouseJobSite
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.unknown_site import UnknownJobSite
+from tests.plugins.browser import LOCAL_HOSTS, OFFLINE_ARGS, offline_resolver
 
 CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
-OFFLINE_ARGS = ("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",)
 MIN_ACCURACY = 0.98
 MAX_REVIEW_S = 10.0
 POST_TIMEOUT_S = 30.0
@@ -371,7 +371,7 @@ async def main() -> int:
         resume = Path(tmp) / RESUME_NAME
         resume.write_bytes(RESUME)
         options = BrowserOptions(executable_path=CHROMIUM, headless=False, profiles_dir=Path(tmp) / "profiles",
-                                 extra_args=OFFLINE_ARGS)
+                                 extra_args=OFFLINE_ARGS, allow_hosts=LOCAL_HOSTS, resolver=offline_resolver)
         for fixture in FIXTURES:
             row = Row(fixture.name)
             for _ in range(args.runs):

@@ -70,6 +70,7 @@ def browser_options(settings: Settings) -> BrowserOptions:
         channel=settings.browser_channel,
         headless=settings.headless,
         profiles_dir=settings.data_dir / "browser-profiles",
+        allow_hosts=tuple(settings.url_allow_hosts),
     )
 
 

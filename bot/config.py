@@ -85,7 +85,7 @@ class Settings(BaseSettings):
     # Safety
     url_allow_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="Hosts allowed even though they resolve to private/loopback addresses (tests, intranets)",
+        description="Hosts allowed although they resolve to private/loopback addresses, on any port (tests, intranets)",
     )
 
     log_level: str = "INFO"

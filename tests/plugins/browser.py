@@ -26,8 +26,19 @@ CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SCREEN = "1280x1024x24"
 XVFB_START_TIMEOUT_S = 15.0
-# Chromium may talk to 127.0.0.1 only: any host name resolves to nothing.
+# Behind the egress proxy Chromium looks no names up itself (the proxy does, with offline_resolver);
+# should anything bypass the proxy, every name but 127.0.0.1 still resolves to nothing.
 OFFLINE_ARGS = ("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",)
+# Every local test site is on loopback, which the browser's egress proxy refuses unless allowed.
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
+
+
+async def offline_resolver(host: str, port: int) -> list[str]:
+    """The egress proxy's lookups in tests: localhost is 127.0.0.1, every other name is not found,
+    so a page that names a real host never makes a test reach the network."""
+    if host == "localhost":
+        return ["127.0.0.1"]
+    raise socket.gaierror(socket.EAI_NONAME, f"{host}: no lookups in tests")
 
 
 def _display_works(display: str) -> bool:
@@ -117,6 +128,8 @@ def browser_options(xvfb_display: str, tmp_path: Path) -> BrowserOptions:
         profiles_dir=tmp_path / "browser-profiles",
         start_timeout_s=60,
         extra_args=OFFLINE_ARGS,
+        allow_hosts=LOCAL_HOSTS,
+        resolver=offline_resolver,
     )
 
 
