@@ -319,6 +319,11 @@ LISTED_OPTIONS_JS = """
 }
 """
 
+# Each matching element's text, shown or not (a closed dropdown's options).
+OPTION_TEXTS_JS = """
+(selector) => [...document.querySelectorAll(selector)].map(el => (el.textContent || '').replace(/\\s+/g, ' ').trim())
+"""
+
 OPTION_MARKER = "data-nyx-option"
 # A saved answer that declines, in the words forms use for it ("Decline To Self Identify", "I don't wish to answer",
 # the U.S. disability form's "I do not want to answer").
@@ -376,6 +381,11 @@ async def click_nth(browser: BrowserSession, selector: str, index: int) -> bool:
         return False
     await click(browser, f"[{OPTION_MARKER}]")
     return True
+
+
+async def option_texts(browser: BrowserSession, selector: str) -> list[str]:
+    """The text of every element matching `selector`, hidden ones included, in page order."""
+    return await evaluate(browser, for_selectors(OPTION_TEXTS_JS, selector), selector) or []
 
 
 async def pick_listed_option(

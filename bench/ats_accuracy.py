@@ -96,6 +96,7 @@ WHY_ORBITAL = "Your launch schedulers are the most interesting queueing problem 
 WHY_US = "I want to help make spaceflight ordinary."
 MESSAGE = "I have followed your launches since the first static fire."
 DECLINE = "Decline to self-identify"
+LONDON = "London, England, United Kingdom"  # the place search's suggestion for "London, United Kingdom"
 
 
 def _profile(links: Links, answers: dict[str, str]) -> Profile:
@@ -166,7 +167,8 @@ FIXTURES = [
     Fixture(
         "Lever", LeverJobSite, lambda s: s.posting_url, LeverAdapter, _profile(LEVER_LINKS, LEVER_ANSWERS),
         {"name": "Ada Lovelace", "email": "ada.lovelace@example.org", "phone": "+44 20 7946 0958",
-         "location": "London, United Kingdom", "org": "", "urls[LinkedIn]": LINKEDIN,
+         "location": LONDON, "selectedLocation": ats_lever.selected_location(LONDON), "org": "",
+         "urls[LinkedIn]": LINKEDIN,
          "urls[GitHub]": "https://github.com/ada", "urls[Portfolio]": "https://ada.example/notes",
          f"cards[{ats_lever.CARD_SCREENING}][field0]": "Yes",
          f"cards[{ats_lever.CARD_SCREENING}][field1]": "5+ years",
@@ -179,7 +181,7 @@ FIXTURES = [
     Fixture(
         "Workable", WorkableJobSite, lambda s: s.job_url, WorkableAdapter, _profile(LEVER_LINKS, LEVER_ANSWERS),
         {"firstname": "Ada", "lastname": "Lovelace", "email": "ada.lovelace@example.org",
-         "phone": "+44 20 7946 0958", "address": "London, United Kingdom", "CA_18450": LINKEDIN,
+         "phone": "+442079460958", "address": "London, United Kingdom", "CA_18450": LINKEDIN,
          "3482016": WHY_ORBITAL, "CA_18444": "true", "3482017": "2", "3482018": ["11", "14"],
          "gdpr": "true", "gdpr_future": "false"},
         {"resume": RESUME},

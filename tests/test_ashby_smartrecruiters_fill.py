@@ -260,6 +260,8 @@ async def test_smartrecruiters_fills_and_submits_the_application(
             "Confirm your email": ("ada.lovelace@example.org",) * 2,
             # the suggestion that best matches "London, United Kingdom"
             "City": ("London, England, United Kingdom",) * 2,
+            # spl-phone-field: the country from the calling code, then the national number
+            "Country code": ("United Kingdom +44",) * 2,
             "Phone number": ("+44 20 7946 0958",) * 2,
             "Resume": ("Ada Lovelace CV.pdf",) * 2,
             "LinkedIn profile": ("https://www.linkedin.com/in/ada-lovelace",) * 2,
@@ -349,6 +351,48 @@ async def test_smartrecruiters_fields_inside_shadow_roots_are_asked_and_answered
     assert submission.fields[ats_smartrecruiters.WORK_PERMIT] == "yes"
     assert submission.fields[ats_smartrecruiters.NOTICE_PERIOD] == "2m"
     assert submission.fields["phoneNumber"] == "+44 20 7946 0000"
+
+
+async def test_smartrecruiters_phone_country_comes_from_the_location_and_can_be_corrected(
+    browser_options: BrowserOptions, smartrecruiters_site: SmartRecruitersJobSite, profile: Profile, resume: Path
+) -> None:
+    national = profile.model_copy(update={"phone": "912 345 678", "location": "Lisbon, Portugal"})
+    async with open_browser(browser_options) as browser:
+        adapter = await open_application(browser, smartrecruiters_site.application_url)
+        filled = await adapter.fill(browser, national, ApplicantFiles(resume=resume))
+        # No calling code: the country comes from the location.
+        assert readings_by_label(filled)["Country code"] == ("Portugal +351",) * 2
+        assert readings_by_label(filled)["Phone number"] == ("+351 912 345 678",) * 2
+        assert readings_by_label(filled)["City"] == ("Lisbon, Portugal",) * 2
+
+        await adapter.answer(browser, {filled.find("Phone number").selector: "+1 416 555 0100"})
+        corrected = await adapter.read_back(browser)
+        assert readings_by_label(corrected)["Country code"] == ("United States +1",) * 2
+        assert readings_by_label(corrected)["Phone number"] == ("+1 416 555 0100",) * 2
+        await adapter.answer(browser, {filled.find("Country code").selector: "canada"})
+        corrected = await adapter.read_back(browser)
+        assert readings_by_label(corrected)["Country code"] == ("Canada +1",) * 2
+        assert readings_by_label(corrected)["Phone number"] == ("+1 416 555 0100",) * 2
+        assert corrected.problems == []
+
+        result = await adapter.submit(browser)
+
+    assert result.outcome is SubmitOutcome.CONFIRMED, result.detail
+    submission = await smartrecruiters_site.wait_for_submission(timeout=10)
+    assert submission.fields["phoneNumber"] == "+1 416 555 0100"
+
+
+async def test_smartrecruiters_phone_country_no_option_has_stays_empty_and_is_a_problem(
+    browser_options: BrowserOptions, smartrecruiters_site: SmartRecruitersJobSite, profile: Profile, resume: Path
+) -> None:
+    unknown_code = profile.model_copy(update={"phone": "+999 555 0100"})
+    async with open_browser(browser_options) as browser:
+        adapter = await open_application(browser, smartrecruiters_site.application_url)
+        filled = await adapter.fill(browser, unknown_code, ApplicantFiles(resume=resume))
+
+    assert readings_by_label(filled)["Country code"] == ("+999", "")
+    assert readings_by_label(filled)["Phone number"] == ("+999 555 0100",) * 2
+    assert {field.label for field in filled.problems} == {"Country code"}
 
 
 def test_smartrecruiters_addresses_are_recognised_without_a_browser() -> None:

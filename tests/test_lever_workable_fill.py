@@ -18,7 +18,7 @@ from automation.adapters import (
 )
 from automation.adapters.base import FilledForm
 from automation.adapters.controls import choose, choose_many
-from automation.adapters.profile_values import country_for_phone
+from automation.adapters.profile_values import country_for_phone, phone_country, unmatched_country
 from automation.browser import BrowserOptions, open_browser
 from automation.page_js import Choice
 from storage.models import Links, Profile
@@ -31,6 +31,7 @@ AUTHORIZED = "Are you authorized to work in the European Union?"
 WHY = "Why do you want to join Orbital Freight?"
 MOTIVATION = "Your launch schedulers are the most interesting queueing problem I know of."
 DECLINE = "Decline to self-identify"
+LONDON = "London, England, United Kingdom"
 LEVER_SCREENING = f"cards[{ats_lever.CARD_SCREENING}]"
 LEVER_MOTIVATION = f"cards[{ats_lever.CARD_MOTIVATION}]"
 
@@ -99,7 +100,8 @@ async def test_lever_form_is_filled_from_the_profile_and_submitted(
             "Full name": ("Ada Lovelace",) * 2,
             "Email": ("ada.lovelace@example.org",) * 2,
             "Phone": ("+44 20 7946 0958",) * 2,
-            "Current location": ("London, United Kingdom",) * 2,
+            # the place search's suggestion that "London, United Kingdom" means
+            "Current location": (LONDON,) * 2,
             "Current company": (None, ""),
             "LinkedIn URL": ("https://www.linkedin.com/in/ada-lovelace",) * 2,
             "GitHub URL": ("https://github.com/ada",) * 2,
@@ -132,7 +134,8 @@ async def test_lever_form_is_filled_from_the_profile_and_submitted(
         "name": "Ada Lovelace",
         "email": "ada.lovelace@example.org",
         "phone": "+44 20 7946 0958",
-        "location": "London, United Kingdom",
+        "location": LONDON,
+        "selectedLocation": ats_lever.selected_location(LONDON),
         "urls[LinkedIn]": "https://www.linkedin.com/in/ada-lovelace",
         "urls[GitHub]": "https://github.com/ada",
         "urls[Portfolio]": "https://ada.example/notes",
@@ -177,6 +180,55 @@ async def test_lever_rejects_a_form_missing_required_fields(
 
 @pytest.mark.browser
 @pytest.mark.timeout(180)
+async def test_lever_location_is_picked_from_the_place_search_and_can_be_corrected(
+    browser_options: BrowserOptions, lever_site: LeverJobSite, profile: Profile, resume: Path
+) -> None:
+    in_ontario = profile.model_copy(update={"location": "London, Ontario"})
+    async with open_browser(browser_options) as browser:
+        adapter = await open_application(browser, lever_site.apply_url)
+        filled = await adapter.fill(browser, in_ontario, ApplicantFiles(resume=resume))
+        assert readings_by_label(filled)["Current location"] == ("London, Ontario, Canada",) * 2
+
+        await adapter.answer(browser, {filled.find("Current location").selector: "berlin"})
+        corrected = await adapter.read_back(browser)
+        assert readings_by_label(corrected)["Current location"] == ("Berlin, Germany",) * 2
+        assert corrected.problems == []
+
+        result = await adapter.submit(browser)
+
+    assert result.outcome is SubmitOutcome.CONFIRMED, result.detail
+    submission = await lever_site.wait_for_submission(timeout=10)
+    assert submission.fields["location"] == "Berlin, Germany"
+    assert submission.fields["selectedLocation"] == ats_lever.selected_location("Berlin, Germany")
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(180)
+async def test_lever_location_no_suggestion_matches_stays_empty_and_is_a_problem(
+    browser_options: BrowserOptions, lever_site: LeverJobSite, profile: Profile, resume: Path
+) -> None:
+    nowhere = profile.model_copy(update={"location": "Atlantis, Ocean"})
+    async with open_browser(browser_options) as browser:
+        adapter = await open_application(browser, lever_site.apply_url)
+        filled = await adapter.fill(browser, nowhere, ApplicantFiles(resume=resume))
+        assert readings_by_label(filled)["Current location"] == ("Atlantis, Ocean", "")
+        assert {field.label for field in filled.problems} == {"Current location"}
+
+        result = await adapter.submit(browser)
+
+    assert result.outcome is SubmitOutcome.CONFIRMED, result.detail
+    submission = await lever_site.wait_for_submission(timeout=10)
+    assert (submission.fields["location"], submission.fields["selectedLocation"]) == ("", "")
+
+
+def test_lever_place_search_finds_places_by_the_start_of_their_words() -> None:
+    names = [place["name"] for place in ats_lever.search_places("lond, united k")]
+    assert names == [LONDON, "Londonderry, Northern Ireland, United Kingdom"]
+    assert ats_lever.search_places("Atlantis") == []
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(180)
 async def test_workable_form_is_filled_from_the_profile_and_submitted(
     browser_options: BrowserOptions, workable_site: WorkableJobSite, profile: Profile, resume: Path
 ) -> None:
@@ -195,8 +247,9 @@ async def test_workable_form_is_filled_from_the_profile_and_submitted(
             "First name": ("Ada", "Ada"),
             "Last name": ("Lovelace", "Lovelace"),
             "Email": ("ada.lovelace@example.org",) * 2,
-            "Phone country code": ("United Kingdom (+44)",) * 2,
-            "Phone": ("20 7946 0958",) * 2,
+            # intl-tel-input's flag dropdown, picked from the calling code
+            "Phone country": ("United Kingdom +44",) * 2,
+            "Phone": ("+44 20 7946 0958",) * 2,
             "Address": ("London, United Kingdom",) * 2,
             "Resume": ("Ada Lovelace CV.pdf",) * 2,
             "LinkedIn profile": ("https://www.linkedin.com/in/ada-lovelace",) * 2,
@@ -222,7 +275,7 @@ async def test_workable_form_is_filled_from_the_profile_and_submitted(
         "firstname": "Ada",
         "lastname": "Lovelace",
         "email": "ada.lovelace@example.org",
-        "phone": "+44 20 7946 0958",
+        "phone": "+442079460958",  # intl-tel-input's getNumber(): E.164
         "address": "London, United Kingdom",
         "CA_18450": "https://www.linkedin.com/in/ada-lovelace",
         "3482016": MOTIVATION,
@@ -234,6 +287,49 @@ async def test_workable_form_is_filled_from_the_profile_and_submitted(
     }
     assert submission.files == {"resume": ("Ada Lovelace CV.pdf", resume.read_bytes())}
     assert len(workable_site.submissions) == 1
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(180)
+async def test_workable_phone_country_comes_from_the_location_and_can_be_corrected(
+    browser_options: BrowserOptions, workable_site: WorkableJobSite, profile: Profile, resume: Path
+) -> None:
+    national = profile.model_copy(update={"phone": "912 345 678", "location": "Lisbon, Portugal"})
+    async with open_browser(browser_options) as browser:
+        adapter = await open_application(browser, workable_site.apply_url)
+        filled = await adapter.fill(browser, national, ApplicantFiles(resume=resume))
+        # No calling code: the country comes from the location.
+        assert readings_by_label(filled)["Phone country"] == ("Portugal +351",) * 2
+        assert readings_by_label(filled)["Phone"] == ("+351 912 345 678",) * 2
+        assert filled.problems == []
+
+        await adapter.answer(browser, {filled.find("Phone").selector: "+1 (415) 555-0100"})
+        corrected = await adapter.read_back(browser)
+        assert readings_by_label(corrected)["Phone country"] == ("United States +1",) * 2
+        assert readings_by_label(corrected)["Phone"] == ("+1 (415) 555-0100",) * 2
+        assert corrected.problems == []
+
+        result = await adapter.submit(browser)
+
+    assert result.outcome is SubmitOutcome.CONFIRMED, result.detail
+    submission = await workable_site.wait_for_submission(timeout=10)
+    assert submission.fields["phone"] == "+14155550100"
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(180)
+async def test_workable_phone_country_no_option_has_stays_unpicked_and_is_a_problem(
+    browser_options: BrowserOptions, workable_site: WorkableJobSite, profile: Profile
+) -> None:
+    unknown_code = profile.model_copy(update={"phone": "+999 555 0100"})
+    async with open_browser(browser_options) as browser:
+        adapter = await open_application(browser, workable_site.apply_url)
+        filled = await adapter.fill(browser, unknown_code, ApplicantFiles(resume=None))
+
+    # The dropdown keeps its default country, which is not the number's: the review says so.
+    assert readings_by_label(filled)["Phone country"] == ("+999", "United States +1")
+    assert readings_by_label(filled)["Phone"] == ("+999 555 0100",) * 2
+    assert {field.label for field in filled.problems} == {"Phone country", "Resume"}
 
 
 @pytest.mark.browser
@@ -306,3 +402,14 @@ def test_phone_country_is_chosen_from_the_calling_code() -> None:
     assert country_for_phone("+1 416 555 0100", "Toronto, Canada", countries) == (0, "416 555 0100")
     assert country_for_phone("+353 1 234 5678", None, countries) == (2, "1 234 5678")
     assert country_for_phone("020 7946 0958", "London", countries) is None
+
+
+def test_phone_country_falls_back_to_the_location_and_names_an_unknown_code() -> None:
+    # intl-tel-input lists its preferred countries first, then every country again.
+    labels = ["United States +1", "United Kingdom +44", "Portugal +351", "United Kingdom +44", "United States +1"]
+    assert phone_country("+44 20 7946 0958", None, labels) == (1, "20 7946 0958")
+    assert phone_country("912 345 678", "Lisbon, Portugal", labels) == (2, "912 345 678")
+    assert phone_country("912 345 678", "Atlantis", labels) == (None, "912 345 678")
+    assert phone_country("+999 555 0100", "Lisbon, Portugal", labels) == (None, "+999 555 0100")
+    assert unmatched_country("+999 555 0100") == "+999"
+    assert unmatched_country("0151 496 0123") is None

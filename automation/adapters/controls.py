@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from automation import page_js
+from automation.adapters.profile_values import best_place, international_number, phone_country, unmatched_country
 from automation.page_js import Choice, Question, option_key
 
 if TYPE_CHECKING:
@@ -138,6 +139,113 @@ async def _tick_many(browser: BrowserSession, question: Question, text: str) -> 
     for i, choice in enumerate(question.choices):
         await page_js.set_checked(browser, choice.selector, i in picked)
     return ", ".join(question.choices[i].label for i in picked)
+
+
+@dataclass(frozen=True)
+class PhoneEntry:
+    """A phone number put into a country picker and the number field beside it."""
+
+    national: str  # what went into the number field
+    # What the picker should then show: the option picked; when no option has the number's calling code, that
+    # code (so the review shows the difference); None when the number and the location say nothing.
+    country: str | None
+
+
+async def pick_phone_country(
+    browser: BrowserSession,
+    phone: str,
+    location: str | None,
+    opener: str,
+    options_selector: str,
+    timeout_s: float,
+) -> PhoneEntry:
+    """Pick a phone number's country in a dropdown of countries with calling codes ("United Kingdom +44"):
+    the one for its calling code, else (a number without one) the country `location` names.
+
+    `opener` is clicked to show the options, which `options_selector` matches in page order. Returns what
+    to type into the number field: the number without its calling code once a country is picked.
+    """
+    labels = await page_js.option_texts(browser, options_selector)
+    index, national = phone_country(phone, location, labels)
+    if index is None:
+        return PhoneEntry(phone.strip(), unmatched_country(phone))
+    if await open_and_click_nth(browser, opener, options_selector, index, timeout_s):
+        return PhoneEntry(national, labels[index])
+    return PhoneEntry(phone.strip(), labels[index])  # not picked: the review shows the difference
+
+
+async def put_phone(
+    browser: BrowserSession,
+    phone: str | None,
+    location: str | None,
+    number_selector: str,
+    country: Question,
+    options_selector: str,
+    timeout_s: float,
+) -> tuple[str | None, str | None]:
+    """Pick a phone number's country in a dropdown (`country`: its opener, showing the country now
+    picked) and type the rest of the number into the field beside it.
+
+    Returns what the number (with its calling code) and the country should then show.
+    """
+    if not phone:
+        return None, None
+    entry = await pick_phone_country(browser, phone, location, country.selector, options_selector, timeout_s)
+    await page_js.set_value(browser, number_selector, entry.national)
+    return international_number(entry.national, entry.country or country.value), entry.country
+
+
+async def pick_country(
+    browser: BrowserSession, name: str, country: Question, options_selector: str, timeout_s: float
+) -> str:
+    """Pick the option an answer names ("Portugal") in a country dropdown (`country`: its opener, with
+    the options as choices); returns what it should then show (the answer itself when no option says it)."""
+    labels = [choice.label for choice in country.choices]
+    unique = list(dict.fromkeys(labels))  # a country may be listed twice (preferred ones first)
+    best = page_js.best_option(name, unique)
+    if best is None:
+        return name
+    index = labels.index(unique[best])
+    await open_and_click_nth(browser, country.selector, options_selector, index, timeout_s)
+    return labels[index]
+
+
+async def open_and_click_nth(
+    browser: BrowserSession, opener: str, options_selector: str, index: int, timeout_s: float
+) -> bool:
+    """Click `opener` to show a dropdown's options, then the index-th of them; False if they never showed."""
+    await page_js.click(browser, opener)
+    script = page_js.for_selectors(page_js.LISTED_OPTIONS_JS, options_selector)
+    listed = await page_js.wait_until(browser, script, options_selector, timeout_s=timeout_s)
+    return bool(listed) and await page_js.click_nth(browser, options_selector, index)
+
+
+async def pick_place(
+    browser: BrowserSession,
+    selector: str,
+    location: str,
+    suggestions_js: str,
+    *script_args: str,
+    options_selector: str,
+    timeout_s: float,
+) -> str | None:
+    """Type a location into a place search (then only its city) and click the suggestion it means.
+
+    `suggestions_js(*script_args)` returns `{options: [...]}` once the search has answered for what is
+    typed (`[]` for no place), else null; `options_selector` matches those options in the same order.
+    Returns the picked place, or None: the field then still holds typed text, for the caller to drop.
+    """
+    terms = dict.fromkeys([location.strip(), location.split(",", 1)[0].strip()])
+    script = page_js.for_selectors(suggestions_js, *script_args)
+    for term in filter(None, terms):
+        if not await page_js.type_text(browser, selector, term):
+            return None
+        answered = await page_js.wait_until(browser, script, *script_args, timeout_s=timeout_s)
+        places = answered["options"] if answered else []
+        index = best_place(location, places)
+        if index is not None and await page_js.click_nth(browser, options_selector, index):
+            return places[index]
+    return None
 
 
 def shown(question: Question) -> str:

@@ -26,21 +26,22 @@ from automation.adapters.base import (
     UnsupportedForm,
     normalised,
 )
-from automation.adapters.controls import fill_question, is_consent, shown
+from automation.adapters.controls import fill_question, is_consent, pick_place, shown
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import KINDS, PlannedField, PlannedForm, asks_question
 from automation.adapters.profile_values import (
-    DIAL_CODE,
+    best_place,
     consent_answer,
-    country_for_phone,
     eeo_answer,
     hispanic_answer,
+    international_number,
+    phone_country,
     race_answer,
     saved_answer,
 )
-from automation.page_js import Choice, Control, Question, option_key
+from automation.page_js import Control, Question
 from automation.questions import Question as FormQuestion
-from automation.questions import QuestionKind, question_key
+from automation.questions import QuestionKind
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -162,7 +163,7 @@ class GreenhouseAdapter(PlannedForm):
         by_id = {question.id: question for question in questions if question.id}
         if PHONE_ID in by_id and COUNTRY_ID in by_id:
             phone = by_id[PHONE_ID]
-            values[phone.selector] = _international(values[phone.selector], by_id[COUNTRY_ID].value)
+            values[phone.selector] = international_number(values[phone.selector], by_id[COUNTRY_ID].value)
         return values
 
     async def questions(self, browser: BrowserSession) -> list[FormQuestion]:
@@ -242,14 +243,14 @@ class GreenhouseAdapter(PlannedForm):
         national, picked = phone.strip(), None
         if country is not None and country.kind == COMBOBOX:
             labels = await self._menu_options(browser, country, keep_open=True)
-            index, national = _country_for(phone, location, labels)
+            index, national = phone_country(phone, location, labels)
             if index is not None and await page_js.click_nth(browser, _options_selector(country), index):
                 picked = labels[index]
             else:
                 await _blur(browser)
                 national = phone.strip()
         await page_js.set_value(browser, field.selector, national)
-        return _international(national, picked or (country.value if country else "")), picked
+        return international_number(national, picked or (country.value if country else "")), picked
 
     async def _menu_options(self, browser: BrowserSession, question: Question, keep_open: bool = False) -> list[str]:
         """A react-select's options, read by opening its menu (closed again unless `keep_open`)."""
@@ -274,63 +275,13 @@ class GreenhouseAdapter(PlannedForm):
         """Type the location (then only its city), and click the suggestion that best matches it."""
         if best_place(location, [question.value]) == 0:
             return question.value  # already picked
-        terms = dict.fromkeys([location.strip(), location.split(",", 1)[0].strip()])
-        for term in filter(None, terms):
-            if not await page_js.type_text(browser, question.selector, term):
-                return None
-            shown_now = await page_js.wait_until(
-                browser, _SUGGESTIONS_JS, _shell_selector(question), timeout_s=MENU_TIMEOUT_S
-            )
-            places = shown_now["options"] if shown_now else []
-            index = best_place(location, places)
-            if index is not None and await page_js.click_nth(browser, _options_selector(question), index):
-                return places[index]
-        await _blur(browser)
-        return None
-
-
-def best_place(location: str, places: Sequence[str]) -> int | None:
-    """Index of the suggested place the profile's location means ("London, UK" is "London, England,
-    United Kingdom", not "London, Ontario, Canada"), or None."""
-    parts = [part for part in (option_key(part) for part in location.split(",")) if part]
-    if not parts or not places:
-        return None
-    same_city = [i for i, place in enumerate(places) if option_key(place.split(",", 1)[0]) == parts[0]]
-    countries = question_key(location).countries
-    if countries:
-        same_city = [i for i in same_city if question_key(places[i]).countries & countries]
-    if not same_city:
-        return page_js.best_option(location, places)
-    if len(parts) > 1:
-        best = page_js.best_option(location, [places[i] for i in same_city])
-        if best is not None:
-            return same_city[best]
-    return same_city[0]  # the place search ranks the likeliest first
-
-
-def _country_for(phone: str, location: str | None, labels: Sequence[str]) -> tuple[int | None, str]:
-    """The country option for a phone number, and the number without its calling code."""
-    choices = [Choice(label, "", False, "") for label in labels]
-    coded = country_for_phone(phone, location, choices)
-    if coded is not None:
-        return coded
-    if phone.strip().startswith("+") or not location:
-        return None, phone.strip()
-    place = f" {option_key(location)} "
-    names = [option_key(DIAL_CODE.sub(" ", label)) for label in labels]
-    named = next((i for i, name in enumerate(names) if name and f" {name} " in place), None)
-    if named is None:
-        countries = question_key(location).countries
-        named = next((i for i, name in enumerate(names) if countries & question_key(name).countries), None)
-    return named, phone.strip()
-
-
-def _international(national: str, country: str) -> str:
-    """The number as the form sends it: "+44 20 7946 0958" for "20 7946 0958" in "United Kingdom +44"."""
-    code = DIAL_CODE.search(country or "")
-    if not national.strip() or national.strip().startswith("+") or code is None:
-        return national
-    return f"+{code.group(1)} {national.strip()}"
+        picked = await pick_place(
+            browser, question.selector, location, _SUGGESTIONS_JS, _shell_selector(question),
+            options_selector=_options_selector(question), timeout_s=MENU_TIMEOUT_S,
+        )
+        if picked is None:
+            await _blur(browser)
+        return picked
 
 
 def _answer(question: Question, profile: Profile, files: ApplicantFiles) -> str | Path | None:

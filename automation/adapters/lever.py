@@ -3,7 +3,9 @@
 One multipart `form#application-form`, posted natively: the full name in one field, links as
 `urls[<Site>]`, custom question cards `cards[<id>][fieldN]` (text, textarea, radios, checkboxes,
 selects), EEO selects `eeo[...]` and consent checkboxes. Standard fields come from the profile,
-cards from its saved answers, EEO questions are declined. No LLM is involved.
+cards from its saved answers, EEO questions are declined. "Current location" is Lever's place
+search: the place the profile's location means is picked from its suggestions (which also fills
+the hidden `selectedLocation`); a location no suggestion matches is left empty. No LLM is involved.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from automation.adapters.base import (
     SubmitResult,
     UnsupportedForm,
 )
-from automation.adapters.controls import Answer, fill_questions, is_consent
+from automation.adapters.controls import Answer, Planned, fill_questions, is_consent, pick_place, shown
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedForm, planned_fields
 from automation.adapters.profile_values import (
+    best_place,
     consent_answer,
     decline_label,
     link_for,
@@ -51,6 +54,10 @@ STANDARD_FIELDS: dict[str, Callable[[Profile], str | None]] = {
     "location": lambda profile: profile.location,
 }
 LINK_FIELD = re.compile(r"urls\[(.+)\]")
+LOCATION_NAME = "location"
+LOCATION_FIELD = f"{FORM_SELECTOR} input[name='{LOCATION_NAME}']"
+PLACE_OPTIONS = f"{FORM_SELECTOR} .location-dropdown .dropdown-location"
+PLACES_TIMEOUT_S = 5.0  # the place search's suggestions to show
 
 # Lever reads the résumé on upload ("Analyzing resume..."); read the form back once it is done.
 RESUME_SETTLED_JS = """
@@ -86,9 +93,14 @@ class LeverAdapter(PlannedForm):
         if not await self.matches_page(browser):
             raise UnsupportedForm("No Lever application form on this page.")
         questions = await self.page_questions(browser)
+        place = next((question for question in questions if question.name == LOCATION_NAME), None)
         links_used: set[str] = set()
-        answers = [(question, _answer(question, profile, files, links_used)) for question in questions]
-        self.plan = planned_fields(await fill_questions(browser, answers), profile)
+        answers = [(q, _answer(q, profile, files, links_used)) for q in questions if q is not place]
+        planned = await fill_questions(browser, answers)
+        if place is not None:
+            picked = await _pick_location(browser, place, profile.location) if profile.location else None
+            planned.insert(questions.index(place), Planned(place, picked))
+        self.plan = planned_fields(planned, profile)
         if files.resume is not None:
             await page_js.wait_until(browser, RESUME_SETTLED_JS, timeout_s=ATTACHMENT_TIMEOUT_S)
         return await self.read_back(browser)
@@ -96,8 +108,37 @@ class LeverAdapter(PlannedForm):
     async def page_questions(self, browser: BrowserSession) -> list[Question]:
         return await page_js.read_questions(browser, FORM_SELECTOR, QUESTION_SELECTOR, LABEL_SELECTOR)
 
+    async def put_answer(self, browser: BrowserSession, question: Question, value: str) -> str | None:
+        if question.name == LOCATION_NAME:
+            return await _pick_location(browser, question, value)
+        return await super().put_answer(browser, question, value)
+
+    async def actual_values(self, browser: BrowserSession) -> dict[str, str]:
+        """As the page shows them; the location only once a suggestion is picked (typed text is not a place)."""
+        questions = await self.page_questions(browser)
+        place = await page_js.evaluate(browser, _PICKED_PLACE_JS, FORM_SELECTOR)
+        return {q.selector: (place or "") if q.name == LOCATION_NAME else shown(q) for q in questions}
+
     async def submit(self, browser: BrowserSession) -> SubmitResult:
         return await submit_form(browser, LEVER_SIGNALS)
+
+
+async def _pick_location(browser: BrowserSession, question: Question, location: str) -> str:
+    """Pick the place search's suggestion that `location` means; returns what the field should then show.
+
+    When no suggestion matches, the typed text is cleared again (Lever would keep it as an unknown
+    place) and the location is returned as is, so the review shows the field empty against it.
+    """
+    picked_now = await page_js.evaluate(browser, _PICKED_PLACE_JS, FORM_SELECTOR)
+    if picked_now and best_place(location, [picked_now]) == 0:
+        return picked_now  # already picked
+    picked = await pick_place(
+        browser, question.selector, location, _SUGGESTIONS_JS, FORM_SELECTOR,
+        options_selector=PLACE_OPTIONS, timeout_s=PLACES_TIMEOUT_S,
+    )
+    if picked is None:
+        await page_js.set_value(browser, question.selector, "")
+    return picked or location
 
 
 def _answer(question: Question, profile: Profile, files: ApplicantFiles, links_used: set[str]) -> Answer:
@@ -114,6 +155,36 @@ def _answer(question: Question, profile: Profile, files: ApplicantFiles, links_u
         return consent_answer(question, profile)
     return saved_answer(question.label, profile)
 
+
+# The place search's suggestions once it has answered for what is typed: {options: [...]} ([] for
+# "No location found"), else null.
+_SUGGESTIONS_JS = """
+(formSelector) => {
+  const form = document.querySelector(formSelector);
+  const dropdown = form && form.querySelector('.location-dropdown');
+  const shown = (el) => !!el && el.getClientRects().length > 0;
+  if (!shown(dropdown)) return null;
+  const options = [...dropdown.querySelectorAll('.dropdown-location')]
+    .map(el => el.innerText.replace(/\\s+/g, ' ').trim());
+  return options.length || shown(dropdown.querySelector('.dropdown-no-results')) ? {options} : null;
+}
+"""
+
+# The picked place's name when the location field still shows it, else null.
+_PICKED_PLACE_JS = """
+(formSelector) => {
+  const form = document.querySelector(formSelector);
+  const field = form && form.querySelector('input[name="location"]');
+  const hidden = form && form.querySelector('input[name="selectedLocation"]');
+  if (!field || !hidden || !hidden.value) return null;
+  try {
+    const name = JSON.parse(hidden.value).name;
+    return name && name === field.value ? name : null;
+  } catch (error) {
+    return null;
+  }
+}
+"""
 
 _FORM_PRESENT_JS = """
 (formSelector) => {

@@ -2,8 +2,8 @@
 
 Owns the lookups adapters make before filling: the saved answer to a question worded the same
 way, the profile's link for a site ("LinkedIn", "Portfolio", "Other"), the decline option of an
-EEO question, whether to tick a consent box, and an international phone number split into the
-country of a calling-code select and the rest of the number.
+EEO question, whether to tick a consent box, an international phone number split into the
+country of a calling-code picker and the rest of the number, and which suggested place a location means.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from automation import page_js
 from automation.adapters.base import normalised
 from automation.page_js import Choice, Question, option_key
+from automation.questions import question_key
 from storage.models import DECLINE
 
 if TYPE_CHECKING:
@@ -174,6 +175,59 @@ def country_for_phone(phone: str, location: str | None, choices: Sequence[Choice
     if chosen is None:
         chosen = next((i for i in candidates if country(i) == PRIMARY_COUNTRY.get(code)), candidates[0])
     return chosen, _without_code(phone, code)
+
+
+def phone_country(phone: str, location: str | None, labels: Sequence[str]) -> tuple[int | None, str]:
+    """The country option (by its label, "United Kingdom +44") for a phone number, and the number to type
+    after it: the calling code's country (see `country_for_phone`), else for a number without one the
+    country `location` names; (None, the number as given) when no option says either."""
+    choices = [Choice(label, "", False, "") for label in labels]
+    coded = country_for_phone(phone, location, choices)
+    if coded is not None:
+        return coded
+    if phone.strip().startswith("+") or not location:
+        return None, phone.strip()
+    place = f" {option_key(location)} "
+    names = [option_key(DIAL_CODE.sub(" ", label)) for label in labels]
+    named = next((i for i, name in enumerate(names) if name and f" {name} " in place), None)
+    if named is None:
+        countries = question_key(location).countries
+        named = next((i for i, name in enumerate(names) if countries & question_key(name).countries), None)
+    return named, phone.strip()
+
+
+def unmatched_country(phone: str) -> str | None:
+    """What a phone country picker should show when no option has the number's calling code: the code
+    ("+999"), so the review shows the difference; None for a number without one."""
+    found = re.match(r"\s*(\+\s?\d{1,4})", phone)
+    return found.group(1).replace(" ", "") if found else None
+
+
+def international_number(national: str, country: str) -> str:
+    """The number as the form sends it: "+44 20 7946 0958" for "20 7946 0958" in "United Kingdom +44"."""
+    code = DIAL_CODE.search(country or "")
+    if not national.strip() or national.strip().startswith("+") or code is None:
+        return national
+    return f"+{code.group(1)} {national.strip()}"
+
+
+def best_place(location: str, places: Sequence[str]) -> int | None:
+    """Index of the suggested place the profile's location means ("London, UK" is "London, England,
+    United Kingdom", not "London, Ontario, Canada"), or None."""
+    parts = [part for part in (option_key(part) for part in location.split(",")) if part]
+    if not parts or not places:
+        return None
+    same_city = [i for i, place in enumerate(places) if option_key(place.split(",", 1)[0]) == parts[0]]
+    countries = question_key(location).countries
+    if countries:
+        same_city = [i for i in same_city if question_key(places[i]).countries & countries]
+    if not same_city:
+        return page_js.best_option(location, places)
+    if len(parts) > 1:
+        best = page_js.best_option(location, [places[i] for i in same_city])
+        if best is not None:
+            return same_city[best]
+    return same_city[0]  # the place search ranks the likeliest first
 
 
 def _dial_code(choice: Choice) -> str | None:

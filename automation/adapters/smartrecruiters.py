@@ -11,6 +11,11 @@ The form renders inside web components with open shadow roots: the form itself i
 element's root, personal information and the résumé inside `spl-input` / `spl-autocomplete` /
 `spl-dropzone` elements whose inner controls have no name of their own. Every selector here is a
 deep one (`page_js`'s ">>>"), and those fields are known by their element's id.
+
+The phone is an `spl-phone-field`: a country dropdown (a "+44" toggle opening a list of "United
+Kingdom +44" options) beside a nested `spl-input` for the national number. The country is picked
+from the number's calling code (else from the location) and the rest of the number typed; the
+dropdown reads as a PHONE_COUNTRY question of its own, showing the picked option.
 """
 
 from __future__ import annotations
@@ -27,12 +32,20 @@ from automation.adapters.base import (
     SubmitResult,
     UnsupportedForm,
 )
-from automation.adapters.controls import Answer, Planned, fill_questions, is_consent
+from automation.adapters.controls import (
+    Answer,
+    Planned,
+    fill_questions,
+    is_consent,
+    pick_country,
+    put_phone,
+    shown,
+)
 from automation.adapters.greenhouse import intended_value
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedForm, planned_fields
-from automation.adapters.profile_values import consent_answer, saved_answer
-from automation.page_js import Control, Question, best_option
+from automation.adapters.profile_values import consent_answer, international_number, saved_answer
+from automation.page_js import Choice, Control, Question, best_option
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -62,8 +75,13 @@ ELEMENT_FIELDS = {
     "linkedin-input": "linkedin",
     "website-input": "website",
 }
-# The id of the element whose shadow root holds a control: "... spl-input#email-input >>> #inner".
-HOST_ID = re.compile(r"#([\w-]+)\s*>>>\s*[^>]*$")
+# The ids of the elements whose shadow roots hold a control: "... #phone-number-input >>> spl-input >>> #inner".
+HOST_ID = re.compile(r"#([\w-]+)\s*>>>")
+PHONE_KEY = "phoneNumber"
+# spl-phone-field's country dropdown, read as a page question of its own kind.
+PHONE_COUNTRY = "phone-country"
+PHONE_HOST = "spl-phone-field"
+DROPDOWN_TIMEOUT_S = 5.0
 
 STANDARD_FIELDS: dict[str, Callable[[Profile], str | None]] = {
     "firstName": lambda profile: profile.first_name,
@@ -103,25 +121,92 @@ class SmartRecruitersAdapter(PlannedForm):
             raise UnsupportedForm("No SmartRecruiters application form on this page.")
         questions = await self.page_questions(browser)
         city = next((q for q in questions if q.kind == "text" and _key(q) in LOCATION_NAMES), None)
-        answers = [(q, _answer(q, profile, files)) for q in questions if q is not city]
+        country = next((q for q in questions if q.kind == PHONE_COUNTRY), None)
+        field = _phone_field(questions) if country is not None else None
+        answers = [(q, _answer(q, profile, files)) for q in questions if q not in (city, country, field)]
         planned = await fill_questions(browser, answers)
+        if country is not None and field is not None:
+            number, picked = await put_phone(browser, profile.phone, profile.location, field.selector, country,
+                                             _country_options(country), DROPDOWN_TIMEOUT_S)
+            planned += [Planned(country, picked), Planned(field, number)]
         if city is not None:
-            planned.insert(questions.index(city), Planned(city, await _choose_city(browser, city, profile)))
-        self.plan = planned_fields(planned, profile)
+            planned.append(Planned(city, await _choose_city(browser, city, profile)))
+        order = {question.selector: i for i, question in enumerate(questions)}
+        self.plan = planned_fields(sorted(planned, key=lambda item: order[item.question.selector]), profile)
         return await self.read_back(browser)
 
     async def page_questions(self, browser: BrowserSession) -> list[Question]:
+        """The form's questions; an spl-phone-field's country dropdown reads as a PHONE_COUNTRY question
+        just before its number, showing the picked option ("United Kingdom +44", "" for none)."""
         await page_js.evaluate(browser, _MARK_FORM_JS, FORM_MARKER)
-        return await page_js.read_questions(browser, FORM_SELECTOR)
+        questions = await page_js.read_questions(browser, FORM_SELECTOR)
+        field = _phone_field(questions)
+        host = _phone_host(field) if field is not None else None
+        dropdown = await page_js.evaluate(browser, _PHONE_COUNTRY_JS, host) if host else None
+        if field is None or not dropdown:
+            return questions
+        choices = tuple(Choice(label, label, label == dropdown["picked"], "") for label in dropdown["countries"])
+        country = Question(PHONE_COUNTRY, "", "", "", f"{host} >>> {dropdown['toggle']}", dropdown["label"],
+                           field.required, dropdown["picked"], choices)
+        at = questions.index(field)
+        return [*questions[:at], country, *questions[at:]]
+
+    async def actual_values(self, browser: BrowserSession) -> dict[str, str]:
+        """As the page shows them; the phone number with the picked country's calling code before it."""
+        questions = await self.page_questions(browser)
+        values = {question.selector: shown(question) for question in questions}
+        country = next((q for q in questions if q.kind == PHONE_COUNTRY), None)
+        field = _phone_field(questions)
+        if country is not None and field is not None:
+            values[field.selector] = international_number(field.value, country.value)
+        return values
+
+    async def put_answer(self, browser: BrowserSession, question: Question, value: str) -> str | None:
+        questions = await self.page_questions(browser)
+        country = next((q for q in questions if q.kind == PHONE_COUNTRY), None)
+        field = _phone_field(questions)
+        if country is None or field is None or question.selector not in (country.selector, field.selector):
+            return await super().put_answer(browser, question, value)
+        if question.kind == PHONE_COUNTRY:
+            picked = await pick_country(browser, value, country, _country_options(country), DROPDOWN_TIMEOUT_S)
+            self._replan(field.selector, international_number(field.value, picked) if field.value.strip() else None)
+            return picked
+        number, picked = await put_phone(browser, value, None, field.selector, country, _country_options(country),
+                                         DROPDOWN_TIMEOUT_S)
+        self._replan(country.selector, picked)
+        return number
+
+    def _replan(self, selector: str, intended: str | None) -> None:
+        """What another field of the same widget should now show, when that changed too."""
+        for planned in self.plan:
+            if planned.selector == selector and intended is not None:
+                planned.intended = intended
 
     async def submit(self, browser: BrowserSession) -> SubmitResult:
         return await submit_form(browser, SMARTRECRUITERS_SIGNALS)
 
 
 def _key(question: Question) -> str:
-    """The field's name: its control's own, else that of the spl-* element holding it."""
-    host = HOST_ID.search(question.selector)
-    return question.name or (ELEMENT_FIELDS.get(host.group(1), host.group(1)) if host else question.id)
+    """The field's name: its control's own, else that of the spl-* element holding it (the innermost
+    known one: a phone field's number is in an spl-input inside the spl-phone-field)."""
+    hosts = HOST_ID.findall(question.selector)
+    known = [ELEMENT_FIELDS[host] for host in hosts if host in ELEMENT_FIELDS]
+    return question.name or (known[-1] if known else hosts[-1] if hosts else question.id)
+
+
+def _phone_field(questions: list[Question]) -> Question | None:
+    return next((q for q in questions if q.kind == "text" and _key(q) == PHONE_KEY), None)
+
+
+def _phone_host(field: Question) -> str | None:
+    """The deep selector of the element holding the phone number ("... >>> #phone-number-input"), if known."""
+    hosts = [found for found in HOST_ID.finditer(field.selector) if ELEMENT_FIELDS.get(found.group(1)) == PHONE_KEY]
+    return field.selector[: hosts[-1].end(1)] if hosts else None
+
+
+def _country_options(country: Question) -> str:
+    host = country.selector.rsplit(">>>", 1)[0].strip()
+    return f"{host} >>> [role='listbox'] [role='option']"
 
 
 def _answer(question: Question, profile: Profile, files: ApplicantFiles) -> Answer:
@@ -182,6 +267,26 @@ _MARK_FORM_JS = page_js.through_shadow_roots("""
   document.querySelectorAll('[' + marker + ']').forEach(el => { if (el !== form) el.removeAttribute(marker); });
   form.setAttribute(marker, '');
   return true;
+}
+""")
+
+# An spl-phone-field's country dropdown: its toggle (a selector inside the field's shadow root), label,
+# picked option ("" for none) and every option in order; null when `hostSelector` is no spl-phone-field.
+_PHONE_COUNTRY_JS = page_js.through_shadow_roots("""
+(hostSelector) => {
+  const host = document.querySelector(hostSelector);
+  const root = host && host.localName === 'spl-phone-field' && host.shadowRoot;
+  const toggle = root && root.querySelector('button[aria-haspopup="listbox"]');
+  if (!toggle) return null;
+  const text = (el) => (el.textContent || '').replace(/\\s+/g, ' ').trim();
+  const options = [...root.querySelectorAll('[role="listbox"] [role="option"]')];
+  const picked = options.find(option => option.getAttribute('aria-selected') === 'true');
+  return {
+    toggle: 'button[aria-haspopup="listbox"]',
+    label: toggle.getAttribute('aria-label') || 'Country code',
+    picked: picked ? text(picked) : '',
+    countries: options.map(text),
+  };
 }
 """)
 

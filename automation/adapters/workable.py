@@ -1,10 +1,12 @@
 """Workable application forms (apply.workable.com/<company>/j/<shortcode>/apply/).
 
 A React single-page app: `form[data-ui=application-form]` with `firstname`, `lastname`, `email`,
-`phone` (a country-code select beside it), `address`, the résumé in a hidden file input behind
-a drop zone, custom questions named `CA_<n>` or by number, and a GDPR consent box. The page
-validates and posts the form itself. Standard fields come from the profile, custom questions
-from its saved answers. No LLM is involved.
+`phone`, `address`, the résumé in a hidden file input behind a drop zone, custom questions named
+`CA_<n>` or by number, and a GDPR consent box. The page validates and posts the form itself.
+Standard fields come from the profile, custom questions from its saved answers. The phone is an
+intl-tel-input: its country is picked in the flag dropdown (from the number's calling code, else
+the location) and the number typed without the code; older forms have a country-code select
+beside it instead. No LLM is involved.
 """
 
 from __future__ import annotations
@@ -21,17 +23,26 @@ from automation.adapters.base import (
     SubmitResult,
     UnsupportedForm,
 )
-from automation.adapters.controls import Answer, fill_questions, is_consent
+from automation.adapters.controls import (
+    Answer,
+    Planned,
+    fill_questions,
+    is_consent,
+    pick_country,
+    put_phone,
+    shown,
+)
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedForm, planned_fields
 from automation.adapters.profile_values import (
     consent_answer,
     country_for_phone,
     dial_code_select,
+    international_number,
     link_for_label,
     saved_answer,
 )
-from automation.page_js import Question
+from automation.page_js import Choice, Question
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -49,6 +60,12 @@ STANDARD_FIELDS: dict[str, Callable[[Profile], str | None]] = {
     "email": lambda profile: str(profile.email),
     "address": lambda profile: profile.location,
 }
+
+# intl-tel-input's flag dropdown beside the phone number, read as a page question of its own kind.
+PHONE_COUNTRY = "phone-country"
+FLAG_SELECTOR = f"{FORM_SELECTOR} .iti__selected-flag"
+COUNTRY_OPTIONS = f"{FORM_SELECTOR} .iti__country-list .iti__country"
+DROPDOWN_TIMEOUT_S = 5.0
 
 WORKABLE_SIGNALS = SubmitSignals(
     ats="workable",
@@ -74,14 +91,65 @@ class WorkableAdapter(PlannedForm):
         if not await self.matches_page(browser):
             raise UnsupportedForm("No Workable application form on this page.")
         questions = await self.page_questions(browser)
-        phone = _phone_answers(questions, profile)
+        country = next((q for q in questions if q.kind == PHONE_COUNTRY), None)
+        field = _phone_field(questions)
+        phone = _phone_answers(questions, profile) if country is None else {}
         links_used: set[str] = set()
-        answers = [(q, phone.get(q.selector) or _answer(q, profile, files, links_used)) for q in questions]
-        self.plan = planned_fields(await fill_questions(browser, answers), profile)
+        answers = [
+            (q, phone.get(q.selector) or _answer(q, profile, files, links_used))
+            for q in questions if q is not country and (country is None or q is not field)
+        ]
+        planned = await fill_questions(browser, answers)
+        if country is not None and field is not None:
+            number, picked = await put_phone(browser, profile.phone, profile.location, field.selector, country,
+                                             COUNTRY_OPTIONS, DROPDOWN_TIMEOUT_S)
+            at = questions.index(country)
+            planned[at:at] = [Planned(country, picked), Planned(field, number)]
+        self.plan = planned_fields(planned, profile)
         return await self.read_back(browser)
 
     async def page_questions(self, browser: BrowserSession) -> list[Question]:
-        return await page_js.read_questions(browser, FORM_SELECTOR)
+        """The form's questions; intl-tel-input's flag dropdown reads as a PHONE_COUNTRY question just
+        before the number, showing the picked country ("United Kingdom +44")."""
+        questions = await page_js.read_questions(browser, FORM_SELECTOR)
+        flag = await page_js.evaluate(browser, _FLAG_JS, FLAG_SELECTOR, COUNTRY_OPTIONS)
+        field = _phone_field(questions)
+        if not flag or field is None:
+            return questions
+        choices = tuple(Choice(label, label, label == flag["picked"], "") for label in flag["countries"])
+        country = Question(PHONE_COUNTRY, "", "", "", FLAG_SELECTOR, f"{field.label} country", field.required,
+                           flag["picked"], choices)
+        at = questions.index(field)
+        return [*questions[:at], country, *questions[at:]]
+
+    async def actual_values(self, browser: BrowserSession) -> dict[str, str]:
+        """As the page shows them; the phone number with the picked country's calling code before it."""
+        questions = await self.page_questions(browser)
+        values = {question.selector: shown(question) for question in questions}
+        country, field = next((q for q in questions if q.kind == PHONE_COUNTRY), None), _phone_field(questions)
+        if country is not None and field is not None:
+            values[field.selector] = international_number(field.value, country.value)
+        return values
+
+    async def put_answer(self, browser: BrowserSession, question: Question, value: str) -> str | None:
+        questions = await self.page_questions(browser)
+        country, field = next((q for q in questions if q.kind == PHONE_COUNTRY), None), _phone_field(questions)
+        if country is None or field is None:
+            return await super().put_answer(browser, question, value)
+        if question.kind == PHONE_COUNTRY:
+            picked = await pick_country(browser, value, country, COUNTRY_OPTIONS, DROPDOWN_TIMEOUT_S)
+            for planned in self.plan:  # the number now goes with the new calling code
+                if planned.selector == field.selector and field.value.strip():
+                    planned.intended = international_number(field.value, picked)
+            return picked
+        if question.selector != field.selector:
+            return await super().put_answer(browser, question, value)
+        number, picked = await put_phone(browser, value, None, field.selector, country, COUNTRY_OPTIONS,
+                                         DROPDOWN_TIMEOUT_S)
+        for planned in self.plan:
+            if planned.selector == country.selector and picked is not None:
+                planned.intended = picked
+        return number
 
     async def submit(self, browser: BrowserSession) -> SubmitResult:
         return await submit_form(browser, WORKABLE_SIGNALS)
@@ -107,9 +175,13 @@ def _answer(question: Question, profile: Profile, files: ApplicantFiles, links_u
     return saved_answer(question.label, profile)
 
 
+def _phone_field(questions: Sequence[Question]) -> Question | None:
+    return next((q for q in questions if q.kind == "text" and _key(q).lower() == "phone"), None)
+
+
 def _phone_answers(questions: Sequence[Question], profile: Profile) -> dict[str, str]:
     """The number for the phone input and, for an international number, its country in the code select."""
-    field = next((q for q in questions if q.kind == "text" and _key(q).lower() == "phone"), None)
+    field = _phone_field(questions)
     if field is None or not profile.phone:
         return {}
     select = dial_code_select(questions)
@@ -119,6 +191,18 @@ def _phone_answers(questions: Sequence[Question], profile: Profile) -> dict[str,
     index, number = country
     return {select.selector: select.choices[index].label, field.selector: number}
 
+
+# intl-tel-input's country as its flag's title shows it ("United Kingdom: +44" reads "United Kingdom +44"),
+# and every country of its list in order; null without the widget.
+_FLAG_JS = """
+(flagSelector, countriesSelector) => {
+  const flag = document.querySelector(flagSelector);
+  if (!flag) return null;
+  const text = (el) => (el.textContent || '').replace(/\\s+/g, ' ').trim();
+  const picked = (flag.getAttribute('title') || '').replace(/:\\s*/, ' ').trim();
+  return {picked, countries: [...document.querySelectorAll(countriesSelector)].map(text)};
+}
+"""
 
 _FORM_PRESENT_JS = """
 (formSelector) => {

@@ -5,7 +5,9 @@
 posts natively back to the same address. The server checks the required fields and either
 re-renders the form with `.error-message`s (nothing recorded) or records the submission and
 redirects to `/<company>/<posting id>/thanks` ("Application submitted!"). `POST /parseResume`
-answers the page's résumé reader.
+answers the page's résumé reader; `GET /searchLocations?text=` is Lever's place search, which the
+"Current location" field asks as the user types (from the fixed `PLACES`): picking a suggestion
+puts its name in `location` and the suggestion itself, as JSON, in the hidden `selectedLocation`.
 """
 
 from __future__ import annotations
@@ -46,7 +48,6 @@ BOOKKEEPING_FIELDS = frozenset(
         "referer",
         "timezone",
         "socialReferralKey",
-        "selectedLocation",
         f"cards[{CARD_SCREENING}][baseTemplate]",
         f"cards[{CARD_MOTIVATION}][baseTemplate]",
     }
@@ -59,6 +60,17 @@ REQUIRED_FIELDS = {
     f"cards[{CARD_SCREENING}][field1]": "Please answer this question",
     "consent[store]": "Please consent to the storage of your data",
 }
+# What Lever's place search knows here: each place's name and id.
+PLACES = (
+    {"name": "London, England, United Kingdom", "id": "ChIJdd4hrwug2EcRmSrV3Vo6llI"},
+    {"name": "London, Ontario, Canada", "id": "ChIJC5uNqA7yLogRlWsFmmnXxyg"},
+    {"name": "Londonderry, Northern Ireland, United Kingdom", "id": "ChIJSRgZJQzhX0gRZCk1Cnc7V9A"},
+    {"name": "Berlin, Germany", "id": "ChIJAVkDPzdOqEcRcDteW0YgIQQ"},
+    {"name": "Lisbon, Portugal", "id": "ChIJO_PkYRozGQ0R0DaQ5L3rAAQ"},
+    {"name": "San Francisco, California, United States", "id": "ChIJIQBpAG2ahYAR_6128GcTUEo"},
+    {"name": "New York, New York, United States", "id": "ChIJOwg_06VPwokRYv534QaPC8g"},
+    {"name": "Toronto, Ontario, Canada", "id": "ChIJpTvG15DL1IkRd8S0KlBVNTI"},
+)
 ERROR_SLOT = re.compile(r"\{\{error:([^}]+)\}\}")
 
 POSTING_PAGE = f"""<!DOCTYPE html>
@@ -99,6 +111,7 @@ class LeverJobSite(LocalSite):
         app.router.add_post(f"{posting}/apply", self._apply)
         app.router.add_get(f"{posting}/thanks", self.page(THANKS_PAGE))
         app.router.add_post("/parseResume", self._parse_resume)
+        app.router.add_get("/searchLocations", self._search_locations)
 
     async def _form(self, request: web.Request) -> web.Response:
         return self.html_response(render_form())
@@ -114,6 +127,28 @@ class LeverJobSite(LocalSite):
         await request.post()
         self.parsed_resumes += 1
         return web.json_response({"names": [], "emails": [], "phones": [], "positions": []})
+
+    async def _search_locations(self, request: web.Request) -> web.Response:
+        return web.json_response(search_places(request.query.get("text", "")))
+
+
+def search_places(text: str) -> list[dict[str, str]]:
+    """The places whose words start with every word typed ("lond, united k" finds London, England, United Kingdom)."""
+    typed = re.findall(r"\w+", text.casefold())
+    if not typed:
+        return []
+
+    def matches(place: dict[str, str]) -> bool:
+        words = re.findall(r"\w+", place["name"].casefold())
+        return all(any(word.startswith(part) for word in words) for part in typed)
+
+    return [place for place in PLACES if matches(place)]
+
+
+def selected_location(name: str) -> str:
+    """The hidden `selectedLocation` the page posts once the place called `name` is picked."""
+    place = next(place for place in PLACES if place["name"] == name)
+    return json.dumps(place, separators=(",", ":"))
 
 
 def validate(fields: dict[str, str | list[str]], files: dict[str, tuple[str, bytes]]) -> dict[str, str]:

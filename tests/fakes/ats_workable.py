@@ -2,7 +2,11 @@
 
 Every page under `/<account>/j/<shortcode>/` is the same single-page app: it fetches the job
 from `/api/v2/accounts/<account>/jobs/<shortcode>` and renders the overview, the application
-form (`.../apply/`) or the thank-you (`.../apply/success`). The form's own script validates,
+form (`.../apply/`) or the thank-you (`.../apply/success`). The phone is an intl-tel-input
+(version 17, separate dial code): a flag dropdown `.iti__selected-flag` whose list holds
+`.iti__country[data-country-code][data-dial-code]` items (United States and United Kingdom first),
+beside an `input[type=tel]` for the number without its calling code; the form posts the whole
+number as intl-tel-input's `getNumber()` gives it (E.164, "+442079460958"). The form's own script validates,
 posts multipart to `/api/v1/jobs/<shortcode>/apply` by fetch and, once accepted, shows
 "Thank you for applying!" and moves the address to `.../apply/success` with history.pushState.
 """
