@@ -19,6 +19,8 @@ control), a `Failure` (an HTTP error) or `InvalidJSON` (malformed text where JSO
 Every completion request is recorded in `fake.requests` with the status the fake answered, so
 tests can count calls and read prompts. Usage token counts are estimated the way tiktoken
 roughly counts (about four characters a token, plus per-message overhead): realistic, stable.
+Images are not counted unless `FakeOpenAI(count_images=True)`, which bills each one the way
+OpenAI's vision models do (the benches use it: browser-use sends a screenshot every step).
 
 Enable the `fake_openai` fixture with `pytest_plugins = ["tests.fakes.openai_api"]` or
 `pytest -p tests.fakes.openai_api`.
@@ -26,6 +28,7 @@ Enable the `fake_openai` fixture with `pytest_plugins = ["tests.fakes.openai_api
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import math
@@ -146,9 +149,11 @@ class ChatRequest:
 class FakeOpenAI:
     """A local OpenAI-compatible server with scripted answers; see the module docstring."""
 
-    def __init__(self, *, api_key: str | None = None, models: tuple[str, ...] = (DEFAULT_MODEL,)) -> None:
+    def __init__(self, *, api_key: str | None = None, models: tuple[str, ...] = (DEFAULT_MODEL,),
+                 count_images: bool = False) -> None:
         self.api_key = api_key or f"sk-fake-{secrets.token_hex(12)}"
         self.models = models
+        self.count_images = count_images  # also bill image parts, as OpenAI's vision models do (see _image_tokens)
         self.requests: list[ChatRequest] = []
         self.base_url = ""  # "http://127.0.0.1:<port>/v1" once started
         self._queue: deque[Scripted] = deque()
@@ -274,7 +279,7 @@ class FakeOpenAI:
                  "function": {"name": call.name, "arguments": call.arguments}}
                 for call in reply.tool_calls
             ]
-        prompt_tokens = _prompt_tokens(body)
+        prompt_tokens = _prompt_tokens(body) + (_image_tokens(body) if self.count_images else 0)
         completion_tokens = _reply_tokens(reply)
         return {
             "id": f"chatcmpl-fake{next(self._ids):06d}{secrets.token_hex(6)}",
@@ -378,6 +383,43 @@ def _prompt_tokens(body: JsonObject) -> int:
     total += _tokens(json.dumps(body["tools"])) if body.get("tools") else 0
     total += _tokens(json.dumps(body["response_format"])) if body.get("response_format") else 0
     return total
+
+
+def _image_tokens(body: JsonObject) -> int:
+    """Image parts priced the way OpenAI's GPT-4o family bills them: 85 a picture at detail "low",
+    else scaled into 2048x2048, then its short side to 768, and 85 + 170 per 512-pixel tile."""
+    total = 0
+    for message in body.get("messages") or []:
+        content = message.get("content")
+        for part in content if isinstance(content, list) else []:
+            if not isinstance(part, dict) or part.get("type") != "image_url":
+                continue
+            image = part.get("image_url") or {}
+            size = _png_size(str(image.get("url", "")))
+            if image.get("detail") == "low" or size is None:
+                total += 85 if image.get("detail") == "low" else 765
+                continue
+            width, height = size
+            scale = min(1.0, 2048 / max(width, height))
+            width, height = width * scale, height * scale
+            scale = min(1.0, 768 / min(width, height))
+            width, height = width * scale, height * scale
+            total += 85 + 170 * math.ceil(width / 512) * math.ceil(height / 512)
+    return total
+
+
+def _png_size(url: str) -> tuple[int, int] | None:
+    """Width and height of a base64 PNG data URL, from its IHDR header."""
+    prefix = "data:image/png;base64,"
+    if not url.startswith(prefix):
+        return None
+    try:
+        header = base64.b64decode(url[len(prefix):len(prefix) + 44])
+    except ValueError:
+        return None
+    if len(header) < 24 or header[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    return int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
 
 
 def _reply_tokens(reply: Reply) -> int:
