@@ -21,6 +21,7 @@ The agent can never send the application itself:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import shutil
@@ -117,12 +118,32 @@ SUBMIT_GUARD_JS = """
 GUARD_BLOCKED_JS = "() => (window.__nyxSubmitGuard ? window.__nyxSubmitGuard.blocked : 0)"
 GUARD_LIFT_JS = "() => { if (window.__nyxSubmitGuard) window.__nyxSubmitGuard.allowed = true; return true; }"
 
-AGENT_SIGNALS = SubmitSignals(
-    ats="agent",
-    submit_candidates="form button, form input[type='submit'], button[type='submit'], input[type='submit']",
-    errors="[role='alert'], .error, .errors, .error-message, .field-error, .invalid-feedback",
-    busy="form button[type='submit'][disabled], form input[type='submit'][disabled], form[aria-busy='true']",
+_ERRORS = ">>> [role='alert'], .error, .errors, .error-message, .field-error, .invalid-feedback"
+_BUSY = "form button[type='submit'][disabled], form input[type='submit'][disabled], form[aria-busy='true']"
+# The form's own submit button, looked for in two rounds: first inside <form>s, by a label that
+# starts with "Submit" or "Send" (Teamtailor's "Send application", classic Greenhouse's
+# `input type=button`); then anywhere, open shadow roots included (Ashby's button outside any
+# form, SmartRecruiters' web components), but only by a label that is nothing else than
+# "Submit/Send (my/your) application", so that a "Send us feedback" elsewhere is never clicked.
+AGENT_SUBMITS = (
+    SubmitSignals(
+        ats="agent",
+        submit_candidates="form button, form input[type='submit'], form input[type='button'], "
+        "button[type='submit'], input[type='submit']",
+        submit_text=r"^\s*(submit|send)\b",
+        errors=_ERRORS,
+        busy=_BUSY,
+    ),
+    SubmitSignals(
+        ats="agent",
+        submit_candidates=">>> button, input[type='submit'], input[type='button']",
+        submit_text=r"^\s*(submit|send)(\s+(my|your))?(\s+application)?\s*$",
+        errors=_ERRORS,
+        busy=_BUSY,
+    ),
 )
+AGENT_SIGNALS = AGENT_SUBMITS[0]  # errors, busy and confirmation words are the same in both rounds
+
 
 TASK_RULES = """\
 Fill in the job application form that is open in the browser, for the applicant described below.
@@ -261,12 +282,10 @@ class BrowserUseBackend:
             raise BackendError("There is no filled form to submit.")
         self._submitted = True
         await self._lift_submit_guard(self._browser)
-        try:
-            return await submit_form(self._browser, AGENT_SIGNALS)
-        except UnsupportedForm:
-            raise BackendError(
-                "I could not find the form's own submit button; open the page and submit it yourself."
-            ) from None
+        for signals in AGENT_SUBMITS:
+            with contextlib.suppress(UnsupportedForm):
+                return await submit_form(self._browser, signals)
+        raise BackendError("I could not find the form's own submit button; open the page and submit it yourself.")
 
     async def close(self) -> None:
         self._browser = None
