@@ -29,12 +29,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.app import NyxApp, Roles, Services  # noqa: E402
 from bot.config import load_settings  # noqa: E402
-from tests.fakes.job_site import GreenhouseJobSite  # noqa: E402
+from tests.fakes.job_site import MOTIVATION, SPONSORSHIP, GreenhouseJobSite  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 
 USER = 4242
 PROFILE = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.org",
-           "phone": "+44 20 7946 0000", "location": "London, UK"}
+           "phone": "+44 20 7946 0000", "location": "London, UK",
+           # The form's required questions, answered in advance: Apply goes straight to the review.
+           "answers": {SPONSORSHIP: "No", MOTIVATION: "Rockets that launch on schedule."}}
 RESUME = b"%PDF-1.4\n% bench resume\n%%EOF\n"
 
 
