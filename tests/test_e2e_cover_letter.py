@@ -129,3 +129,45 @@ def test_letter_file_is_a_readable_pdf():
     upload = letter_file("Dear team,\n\nA & B <tags> stay text.\n\nKind regards,\nZoë", profile, title="Job")
     assert upload.filename == "Zoë OBrienNg - Cover letter.pdf" and upload.content_type == "application/pdf"
     assert "A & B <tags> stay text." in pdf_text(upload.content)
+
+
+async def test_a_retry_uses_the_approved_letter_without_asking_again(nyx, fake_telegram, fake_openai, job_site, db):
+    user = fake_telegram.user(ALLOWED_USER)
+    shown = await letter_prompt(fake_telegram, user, job_site, fake_openai)
+    await user.tap(shown, "✅ Use this letter")
+    first_review = await fake_telegram.wait_for_message(lambda m: "Review before submitting" in m.body, timeout=WAIT)
+    await user.tap(first_review, "Cancel")
+    card = await fake_telegram.wait_for_message(
+        lambda m: "cancelled" in m.body and any(b.text == "Retry" for b in m.buttons()), timeout=WAIT
+    )
+    letters_written = sum(r.body["response_format"]["json_schema"]["name"] == "LetterBody" for r in fake_openai.requests)
+
+    await user.tap(card, "Retry")
+    review = await fake_telegram.wait_for_message(
+        lambda m: "Review before submitting" in m.body and m.message_id != first_review.message_id, timeout=WAIT
+    )
+    await user.tap(review, "Submit")
+    submission = await job_site.wait_for_submission(timeout=WAIT)
+    assert "six years building Python services" in pdf_text(submission.files["cover_letter"][1])
+    assert sum(r.body["response_format"]["json_schema"]["name"] == "LetterBody"
+               for r in fake_openai.requests) == letters_written == 1, "no second letter written"
+    assert await db.fetchval("SELECT count(*) FROM prompts WHERE kind = 'cover_letter'") == 1, "nor asked again"
+
+
+class TestNobodyAnswers:
+    @pytest.fixture
+    def settings_overrides(self, fake_openai):
+        return {"llm_base_url": fake_openai.base_url, "llm_api_key": fake_openai.api_key, "llm_model": "fake-model",
+                "review_timeout_minutes": 0.05}  # three seconds
+
+    async def test_an_unanswered_letter_times_the_application_out(self, nyx, fake_telegram, fake_openai, job_site, db):
+        user = fake_telegram.user(ALLOWED_USER)
+        shown = await letter_prompt(fake_telegram, user, job_site, fake_openai)
+        await fake_telegram.wait_for_message(
+            lambda m: m.message_id == shown.message_id and "Nobody answered about this letter" in m.body, timeout=WAIT
+        )
+        closed = next(m for m in fake_telegram.messages(user.chat_id) if m.message_id == shown.message_id)
+        assert closed.buttons() == []
+        await fake_telegram.wait_for_message(lambda m: "timed out" in m.body.lower() and m.buttons(), timeout=WAIT)
+        assert await db.fetchval("SELECT status FROM applications") == "timed_out"
+        assert job_site.submissions == []
