@@ -31,6 +31,7 @@ from automation.prompts import PromptBridge
 from automation.queue import ApplicationQueue
 from automation.worker import build_worker
 from bot.config import Settings
+from bot.inflight import InFlight
 from bot.notifier import TelegramNotifier
 from bot.sending import install_sender
 from bot.web import WebServer, start_web
@@ -51,6 +52,7 @@ from storage.users import UserRepository
 log = logging.getLogger(__name__)
 
 SORRY = "Something went wrong on my side and nothing was changed. Please try again in a minute."
+UPDATE_GRACE_S = 10.0  # how long a stopping bot waits for the updates it is still handling
 
 
 def make_bot(settings: Settings) -> Bot:
@@ -198,6 +200,8 @@ def build_dispatcher(services: Services) -> Dispatcher:
         answers=services.answers,
         llm=services.llm,
     )
+    dp["in_flight"] = in_flight = InFlight()
+    dp.update.outer_middleware(in_flight)  # first: counts every update, refused ones included
     dp.update.outer_middleware(AccessMiddleware(set(services.settings.allowed_user_ids), services.users))
     dp.callback_query.outer_middleware(StaleCallbackMiddleware())
     # Answers to the worker's questions and review corrections come before every other message
@@ -309,6 +313,10 @@ class NyxApp:
         if self.dispatcher is not None:
             with contextlib.suppress(RuntimeError):
                 await self.dispatcher.stop_polling()
+            # Updates already being handled finish before the connections they use are closed.
+            in_flight: InFlight = self.dispatcher["in_flight"]
+            if not await in_flight.drained(UPDATE_GRACE_S):
+                log.warning("stopping with %d update(s) still being handled", in_flight.count)
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
         if self._worker is not None:
