@@ -118,6 +118,33 @@ SUBMIT_GUARD_JS = """
 GUARD_BLOCKED_JS = "() => (window.__nyxSubmitGuard ? window.__nyxSubmitGuard.blocked : 0)"
 GUARD_LIFT_JS = "() => { if (window.__nyxSubmitGuard) window.__nyxSubmitGuard.allowed = true; return true; }"
 
+# browser-use's select_dropdown sets a <select> through its `value` property and fires `change`;
+# React (and other frameworks that track the property) then see no change and keep their state
+# empty, so the form posts nothing. After the agent's run every chosen option is committed again
+# the way a user's pick arrives: the tracked value moved aside, the real one set past the tracker,
+# then input/change. A select whose state already held the value gets the same value again.
+RECOMMIT_SELECTS_JS = """
+() => {
+  const nativeSet = Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set;
+  let committed = 0;
+  const visit = (root) => {
+    for (const el of root.querySelectorAll('select:not([multiple])')) {
+      const chosen = el.value;
+      const other = [...el.options].find((o) => o.value !== chosen);
+      if (!chosen || !other) continue;
+      el.value = other.value;
+      nativeSet.call(el, chosen);
+      el.dispatchEvent(new Event('input', {bubbles: true}));
+      el.dispatchEvent(new Event('change', {bubbles: true}));
+      committed += 1;
+    }
+    for (const host of root.querySelectorAll('*')) if (host.shadowRoot) visit(host.shadowRoot);
+  };
+  visit(document);
+  return committed;
+}
+"""
+
 _ERRORS = ">>> [role='alert'], .error, .errors, .error-message, .field-error, .invalid-feedback"
 _BUSY = "form button[type='submit'][disabled], form input[type='submit'][disabled], form[aria-busy='true']"
 # The form's own submit button, looked for in two rounds: first inside <form>s, by a label that
@@ -240,6 +267,7 @@ class BrowserUseBackend:
 
         run = _Run(asker=asker, answers={})
         history = await self._run_agent(browser, here, profile, files, run)
+        await page_js.evaluate(browser, RECOMMIT_SELECTS_JS)
         self.review_note = run.review_note
         if not run.review_requested:
             finished = history.is_done() and (history.final_result() or "").strip()
