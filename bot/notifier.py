@@ -26,6 +26,13 @@ log = logging.getLogger(__name__)
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PHOTO_SIDES = 10_000
 MAX_PHOTO_RATIO = 20
+# How each kind of prompt ends when it can no longer be answered (expired, withdrawn).
+CLOSED_LINES = {
+    PromptKind.QUESTION: question_views.CLOSED_LINES,
+    PromptKind.REVIEW: REVIEW_CLOSED_LINES,
+    PromptKind.CAPTCHA: captcha_views.CLOSED_LINES,
+    PromptKind.COVER_LETTER: letter_views.CLOSED_LINES,
+}
 
 
 def fits_as_photo(png: bytes) -> bool:
@@ -71,12 +78,8 @@ class TelegramNotifier:
 
     async def ask_review(self, application: Application, prompt: Prompt, form: FilledForm) -> PromptMessage:
         chat_id = await self._chat_for(application)
-        screenshot = BufferedInputFile(form.screenshot, filename=f"application-{application.id}.png")
-        caption = f"#{application.id}: the filled form, as it will be sent"
-        if fits_as_photo(form.screenshot):
-            await self._bot.send_photo(chat_id, screenshot, caption=caption)
-        else:
-            await self._bot.send_document(chat_id, screenshot, caption=caption)
+        await self._send_picture(chat_id, form.screenshot, f"application-{application.id}.png",
+                                 f"#{application.id}: the filled form, as it will be sent")
         text = review_text(application, form)
         sent = await self._bot.send_message(chat_id, text, reply_markup=review_keyboard(prompt.id))
         return PromptMessage(chat_id, sent.message_id, text)
@@ -92,12 +95,8 @@ class TelegramNotifier:
     async def ask_captcha(self, application: Application, prompt: Prompt, image: bytes | None) -> PromptMessage:
         chat_id = await self._chat_for(application)
         if image is not None:
-            picture = BufferedInputFile(image, filename=f"captcha-{application.id}.png")
-            caption = f"#{application.id}: the CAPTCHA on the form"
-            if fits_as_photo(image):
-                await self._bot.send_photo(chat_id, picture, caption=caption)
-            else:
-                await self._bot.send_document(chat_id, picture, caption=caption)
+            await self._send_picture(chat_id, image, f"captcha-{application.id}.png",
+                                     f"#{application.id}: the CAPTCHA on the form")
         text = captcha_views.captcha_text(application, prompt)
         sent = await self._bot.send_message(chat_id, text, reply_markup=captcha_views.captcha_markup(prompt))
         return PromptMessage(chat_id, sent.message_id, text)
@@ -119,11 +118,13 @@ class TelegramNotifier:
         await self._bot.send_message(user.chat_id, html)
 
     async def prompt_closed(self, prompt: Prompt) -> None:
-        if prompt.kind is PromptKind.COVER_LETTER:
-            await close_prompt_message(self._bot, prompt, letter_views.closed_line(prompt))
-            return
-        if prompt.kind is PromptKind.CAPTCHA:
-            lines = captcha_views.CLOSED_LINES
-        else:
-            lines = question_views.CLOSED_LINES if prompt.kind is PromptKind.QUESTION else REVIEW_CLOSED_LINES
+        lines = CLOSED_LINES[prompt.kind]
         await close_prompt_message(self._bot, prompt, lines.get(prompt.status, lines[PromptStatus.CANCELLED]))
+
+    async def _send_picture(self, chat_id: int, png: bytes, filename: str, caption: str) -> None:
+        """A PNG as a photo, or as a document when Telegram would refuse it as a photo."""
+        picture = BufferedInputFile(png, filename=filename)
+        if fits_as_photo(png):
+            await self._bot.send_photo(chat_id, picture, caption=caption)
+        else:
+            await self._bot.send_document(chat_id, picture, caption=caption)
