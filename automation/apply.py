@@ -65,6 +65,7 @@ from automation.questions import Question, QuestionKind
 from automation.urls import UnsafeUrl, check_url
 from storage.answers import AnswerRepository, AnswerSource
 from storage.applications import ApplicationRepository, FieldRecord
+from storage.files import UploadedFile
 from storage.models import (
     Application,
     ApplicationStatus,
@@ -300,14 +301,14 @@ async def _clear_captchas(
         if await captcha_solved(browser, captcha):
             continue  # e.g. a Turnstile that passed by itself
         needed = await solve_with_service(deps.captcha_solver, browser, captcha)
-        if needed is not None and needed.detail:
-            await deps.applications.note(app.id, f"2captcha could not solve the {captcha.label}: {needed.detail}")
         if needed is None:
             await deps.applications.note(app.id, f"{captcha.label} solved through 2captcha")
-        elif captcha.invisible:
-            left.append(captcha)
-            continue
         else:
+            if needed.detail:
+                await deps.applications.note(app.id, f"2captcha could not solve the {captcha.label}: {needed.detail}")
+            if captcha.invisible:
+                left.append(captcha)
+                continue
             await _ask_captcha(deps, app, browser, captcha, needed)
         cleared = True
     if cleared:
@@ -351,7 +352,9 @@ def _tailored(app: Application) -> bool:
     return (app.score_reasons or {}).get("effort") == Effort.TAILORED.value
 
 
-async def _cover_letter(deps: ApplyDeps, app: Application, profile: Profile, *, has_usual: bool) -> StoredFile | None:
+async def _cover_letter(
+    deps: ApplyDeps, app: Application, profile: Profile, *, has_usual: bool
+) -> StoredFile | UploadedFile | None:
     """The cover letter written for this job, once the user approved it; None to go on with the usual one.
 
     A letter approved on an earlier attempt is used again without asking.
@@ -383,7 +386,7 @@ async def _cover_letter(deps: ApplyDeps, app: Application, profile: Profile, *, 
     await deps.applications.attach_cover_letter(app.id, app.user_id, upload)
     note = "cover letter approved" if text == letter else "cover letter replaced by the user's own"
     await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], note)
-    return await deps.applications.cover_letter(app.id, app.user_id)
+    return upload
 
 
 async def _ask_question(deps: ApplyDeps, app: Application, question: Question) -> str:
@@ -542,7 +545,7 @@ async def _cancel_open_prompt(deps: ApplyDeps, app_id: int) -> None:
         await deps.notifier.prompt_closed(closed)
 
 
-def _materialise(stored: StoredFile | None, folder: Path) -> Path | None:
+def _materialise(stored: StoredFile | UploadedFile | None, folder: Path) -> Path | None:
     if stored is None:
         return None
     folder.mkdir(exist_ok=True)
