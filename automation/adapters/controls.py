@@ -174,6 +174,14 @@ async def pick_phone_country(
     return PhoneEntry(phone.strip(), labels[index])  # not picked: the review shows the difference
 
 
+# A phone field's country picker (intl-tel-input, spl-phone-field), read as a page question of its own kind.
+PHONE_COUNTRY = "phone-country"
+
+
+def phone_country_question(questions: Sequence[Question]) -> Question | None:
+    return next((q for q in questions if q.kind == PHONE_COUNTRY), None)
+
+
 async def put_phone(
     browser: BrowserSession,
     phone: str | None,

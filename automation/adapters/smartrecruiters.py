@@ -33,10 +33,12 @@ from automation.adapters.base import (
     UnsupportedForm,
 )
 from automation.adapters.controls import (
+    PHONE_COUNTRY,
     Answer,
     Planned,
     fill_questions,
     is_consent,
+    phone_country_question,
     pick_country,
     put_phone,
     shown,
@@ -78,8 +80,6 @@ ELEMENT_FIELDS = {
 # The ids of the elements whose shadow roots hold a control: "... #phone-number-input >>> spl-input >>> #inner".
 HOST_ID = re.compile(r"#([\w-]+)\s*>>>")
 PHONE_KEY = "phoneNumber"
-# spl-phone-field's country dropdown, read as a page question of its own kind.
-PHONE_COUNTRY = "phone-country"
 PHONE_HOST = "spl-phone-field"
 DROPDOWN_TIMEOUT_S = 5.0
 
@@ -121,7 +121,7 @@ class SmartRecruitersAdapter(PlannedForm):
             raise UnsupportedForm("No SmartRecruiters application form on this page.")
         questions = await self.page_questions(browser)
         city = next((q for q in questions if q.kind == "text" and _key(q) in LOCATION_NAMES), None)
-        country = next((q for q in questions if q.kind == PHONE_COUNTRY), None)
+        country = phone_country_question(questions)
         field = _phone_field(questions) if country is not None else None
         answers = [(q, _answer(q, profile, files)) for q in questions if q not in (city, country, field)]
         planned = await fill_questions(browser, answers)
@@ -155,7 +155,7 @@ class SmartRecruitersAdapter(PlannedForm):
         """As the page shows them; the phone number with the picked country's calling code before it."""
         questions = await self.page_questions(browser)
         values = {question.selector: shown(question) for question in questions}
-        country = next((q for q in questions if q.kind == PHONE_COUNTRY), None)
+        country = phone_country_question(questions)
         field = _phone_field(questions)
         if country is not None and field is not None:
             values[field.selector] = international_number(field.value, country.value)
@@ -163,7 +163,7 @@ class SmartRecruitersAdapter(PlannedForm):
 
     async def put_answer(self, browser: BrowserSession, question: Question, value: str) -> str | None:
         questions = await self.page_questions(browser)
-        country = next((q for q in questions if q.kind == PHONE_COUNTRY), None)
+        country = phone_country_question(questions)
         field = _phone_field(questions)
         if country is None or field is None or question.selector not in (country.selector, field.selector):
             return await super().put_answer(browser, question, value)

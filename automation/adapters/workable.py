@@ -24,10 +24,12 @@ from automation.adapters.base import (
     UnsupportedForm,
 )
 from automation.adapters.controls import (
+    PHONE_COUNTRY,
     Answer,
     Planned,
     fill_questions,
     is_consent,
+    phone_country_question,
     pick_country,
     put_phone,
     shown,
@@ -61,8 +63,6 @@ STANDARD_FIELDS: dict[str, Callable[[Profile], str | None]] = {
     "address": lambda profile: profile.location,
 }
 
-# intl-tel-input's flag dropdown beside the phone number, read as a page question of its own kind.
-PHONE_COUNTRY = "phone-country"
 FLAG_SELECTOR = f"{FORM_SELECTOR} .iti__selected-flag"
 COUNTRY_OPTIONS = f"{FORM_SELECTOR} .iti__country-list .iti__country"
 DROPDOWN_TIMEOUT_S = 5.0
@@ -91,7 +91,7 @@ class WorkableAdapter(PlannedForm):
         if not await self.matches_page(browser):
             raise UnsupportedForm("No Workable application form on this page.")
         questions = await self.page_questions(browser)
-        country = next((q for q in questions if q.kind == PHONE_COUNTRY), None)
+        country = phone_country_question(questions)
         field = _phone_field(questions)
         phone = _phone_answers(questions, profile) if country is None else {}
         links_used: set[str] = set()
@@ -126,14 +126,14 @@ class WorkableAdapter(PlannedForm):
         """As the page shows them; the phone number with the picked country's calling code before it."""
         questions = await self.page_questions(browser)
         values = {question.selector: shown(question) for question in questions}
-        country, field = next((q for q in questions if q.kind == PHONE_COUNTRY), None), _phone_field(questions)
+        country, field = phone_country_question(questions), _phone_field(questions)
         if country is not None and field is not None:
             values[field.selector] = international_number(field.value, country.value)
         return values
 
     async def put_answer(self, browser: BrowserSession, question: Question, value: str) -> str | None:
         questions = await self.page_questions(browser)
-        country, field = next((q for q in questions if q.kind == PHONE_COUNTRY), None), _phone_field(questions)
+        country, field = phone_country_question(questions), _phone_field(questions)
         if country is None or field is None:
             return await super().put_answer(browser, question, value)
         if question.kind == PHONE_COUNTRY:
