@@ -14,7 +14,6 @@ from automation.adapters import (
     ApplicantFiles,
     AshbyAdapter,
     ClassicGreenhouseAdapter,
-    FilledForm,
     GreenhouseAdapter,
     SmartRecruitersAdapter,
     SubmitOutcome,
@@ -27,7 +26,7 @@ from tests.fakes import ats_ashby, ats_smartrecruiters
 from tests.fakes.ats_ashby import AshbyJobSite
 from tests.fakes.ats_greenhouse_classic import ClassicGreenhouseJobSite
 from tests.fakes.ats_smartrecruiters import SmartRecruitersJobSite
-from tests.plugins.browser import PNG_SIGNATURE
+from tests.plugins.browser import PNG_SIGNATURE, readings_by_label
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -79,10 +78,6 @@ async def smartrecruiters_site() -> AsyncIterator[SmartRecruitersJobSite]:
 async def classic_site() -> AsyncIterator[ClassicGreenhouseJobSite]:
     async with ClassicGreenhouseJobSite() as site:
         yield site
-
-
-def readings_by_label(filled: FilledForm) -> dict[str, tuple[str | None, str | None]]:
-    return {field.label: (field.intended, field.actual) for field in filled.fields}
 
 
 # --- Ashby ---

@@ -50,7 +50,7 @@ from tests.fakes.job_site import (
     VETERAN_VALUES,
     GreenhouseJobSite,
 )
-from tests.plugins.browser import PNG_SIGNATURE
+from tests.plugins.browser import PNG_SIGNATURE, readings_by_label
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -85,10 +85,6 @@ def profile() -> Profile:
             OFFICES: "london; remote",
         },
     )
-
-
-def readings_by_label(filled) -> dict[str, tuple[str | None, str | None]]:
-    return {field.label: (field.intended, field.actual) for field in filled.fields}
 
 
 async def test_fills_and_submits_the_posting_form(

@@ -16,7 +16,6 @@ from automation.adapters import (
     WorkableAdapter,
     open_application,
 )
-from automation.adapters.base import FilledForm
 from automation.adapters.controls import choose, choose_many
 from automation.adapters.profile_values import country_for_phone, phone_country, unmatched_country
 from automation.browser import BrowserOptions, open_browser
@@ -25,7 +24,7 @@ from storage.models import Links, Profile
 from tests.fakes import ats_lever, ats_workable
 from tests.fakes.ats_lever import LeverJobSite
 from tests.fakes.ats_workable import WorkableJobSite
-from tests.plugins.browser import PNG_SIGNATURE
+from tests.plugins.browser import PNG_SIGNATURE, readings_by_label
 
 AUTHORIZED = "Are you authorized to work in the European Union?"
 WHY = "Why do you want to join Orbital Freight?"
@@ -70,10 +69,6 @@ async def lever_site() -> AsyncIterator[LeverJobSite]:
 async def workable_site() -> AsyncIterator[WorkableJobSite]:
     async with WorkableJobSite() as site:
         yield site
-
-
-def readings_by_label(filled: FilledForm) -> dict[str, tuple[str | None, str | None]]:
-    return {field.label: (field.intended, field.actual) for field in filled.fields}
 
 
 def answered(fields: dict[str, str | list[str]], bookkeeping: frozenset[str] = frozenset()) -> dict:

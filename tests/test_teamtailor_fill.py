@@ -13,7 +13,6 @@ from automation import page_js
 from automation.adapters import (
     ADAPTERS,
     ApplicantFiles,
-    FilledForm,
     SubmitOutcome,
     TeamtailorAdapter,
     detect_adapter,
@@ -23,7 +22,7 @@ from automation.browser import BrowserOptions, open_browser
 from storage.models import Links, Profile
 from tests.fakes import ats_teamtailor
 from tests.fakes.ats_teamtailor import TeamtailorJobSite
-from tests.plugins.browser import PNG_SIGNATURE
+from tests.plugins.browser import PNG_SIGNATURE, readings_by_label
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -53,10 +52,6 @@ def profile() -> Profile:
 async def teamtailor_site() -> AsyncIterator[TeamtailorJobSite]:
     async with TeamtailorJobSite() as site:
         yield site
-
-
-def readings_by_label(filled: FilledForm) -> dict[str, tuple[str | None, str | None]]:
-    return {field.label: (field.intended, field.actual) for field in filled.fields}
 
 
 def answer(index: int, field: str, value: str | list[str]) -> dict[str, str | list[str]]:
