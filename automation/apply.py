@@ -573,7 +573,11 @@ async def _heartbeat(applications: ApplicationRepository, session_id: int) -> As
     async def beat() -> None:
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
-            await applications.heartbeat(session_id)
+            try:
+                await applications.heartbeat(session_id)
+            except Exception:  # a database outage longer than the retries: keep beating, say so
+                log.exception("browser session %s: heartbeat failed; trying again in %.0f s", session_id,
+                              HEARTBEAT_SECONDS)
 
     task = asyncio.create_task(beat())
     try:

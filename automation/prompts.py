@@ -13,12 +13,17 @@ from datetime import datetime, timezone
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
 
 from automation.questions import Question, QuestionKind
 from storage.models import Prompt, PromptKind, PromptStatus
 from storage.prompts import PromptRepository
+from storage.resilience import REDIS_CONNECTION_ERRORS
 
 log = logging.getLogger(__name__)
+
+# While Redis is unreachable a waiting worker re-reads its prompt's row this often (seconds).
+REDIS_DOWN_PAUSE_S = 2.0
 
 
 def channel_for(prompt_id: int) -> str:
@@ -69,13 +74,19 @@ class PromptBridge:
         return answered
 
     async def notify(self, prompt_id: int) -> None:
-        """Tell whoever waits on the prompt that its row changed."""
-        await self._redis.publish(channel_for(prompt_id), "changed")
+        """Tell whoever waits on the prompt that its row changed.
+
+        Best effort: with Redis away past the retries the waiting worker still reads the row.
+        """
+        try:
+            await self._redis.publish(channel_for(prompt_id), "changed")
+        except REDIS_CONNECTION_ERRORS as exc:
+            log.warning("prompt %s: could not publish the change (%s); the worker will read the row", prompt_id, exc)
 
     async def wait(self, prompt_id: int) -> Prompt:
         """Return the prompt once it is no longer pending; expire it ourselves if its time runs out."""
-        pubsub = self._redis.pubsub()
-        await pubsub.subscribe(channel_for(prompt_id))
+        listener = _Listener(self._redis, channel_for(prompt_id))
+        await listener.subscribe()  # before the first read, so no answer slips in between
         try:
             while True:
                 prompt = await self._prompts.get(prompt_id)
@@ -89,16 +100,65 @@ class PromptBridge:
                     if expired is not None:
                         return expired
                     continue  # answered in the same instant: read it again
-                await self._next_message(pubsub, min(self._check_interval, remaining))
+                await listener.next_change(min(self._check_interval, remaining))
         finally:
-            await pubsub.unsubscribe()
-            await pubsub.aclose()
+            await listener.close()
 
-    @staticmethod
-    async def _next_message(pubsub, timeout: float) -> None:
+
+class _Listener:
+    """One prompt's pub/sub channel, re-subscribed after Redis comes back.
+
+    While Redis is away a change cannot be heard: waiting becomes a short pause before the
+    worker reads the row again, which holds the truth anyway.
+    """
+
+    def __init__(self, redis: Redis, channel: str) -> None:
+        self._redis, self._channel = redis, channel
+        self._pubsub: PubSub | None = None
+
+    async def subscribe(self) -> bool:
+        """Subscribe if not subscribed; False while Redis cannot be reached."""
+        if self._pubsub is not None:
+            return True
+        pubsub = self._redis.pubsub()
+        try:
+            # Bounded: redis-py's own reconnect retries would otherwise hold the worker for their full budget.
+            await asyncio.wait_for(pubsub.subscribe(self._channel), REDIS_DOWN_PAUSE_S)
+        except (*REDIS_CONNECTION_ERRORS, asyncio.TimeoutError) as exc:
+            log.warning("%s: cannot subscribe (%s); reading the row instead", self._channel, exc)
+            await _discard(pubsub)
+            return False
+        self._pubsub = pubsub
+        return True
+
+    async def next_change(self, timeout: float) -> None:
+        """Return on a published change, after `timeout` seconds, or soon after Redis went away."""
+        if self._pubsub is None:
+            if await self.subscribe():
+                return  # a change may have been published while we were not listening: read the row
+            await asyncio.sleep(min(timeout, REDIS_DOWN_PAUSE_S))
+            return
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while (left := deadline - loop.time()) > 0:
-            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=left)
-            if message is not None:
-                return
+        try:
+            while (left := deadline - loop.time()) > 0:
+                message = await asyncio.wait_for(
+                    self._pubsub.get_message(ignore_subscribe_messages=True, timeout=left), left + REDIS_DOWN_PAUSE_S
+                )
+                if message is not None:
+                    return
+        except (*REDIS_CONNECTION_ERRORS, asyncio.TimeoutError) as exc:
+            log.warning("%s: lost the subscription (%s); reading the row instead", self._channel, exc)
+            await self.close()
+
+    async def close(self) -> None:
+        if self._pubsub is not None:
+            pubsub, self._pubsub = self._pubsub, None
+            await _discard(pubsub)
+
+
+async def _discard(pubsub: PubSub) -> None:
+    try:
+        await asyncio.wait_for(pubsub.aclose(), REDIS_DOWN_PAUSE_S)
+    except Exception:  # noqa: BLE001 - a dead connection is dropped either way
+        log.debug("closing a pub/sub connection failed", exc_info=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from arq.connections import ArqRedis
 
 from storage.models import Application
+from storage.resilience import DEFAULT_POLICY, is_redis_connection_error
 
 APPLY_TASK = "apply_to_job"
 
@@ -21,9 +22,15 @@ class ApplicationQueue:
         this Redis) never collides with results arq still keeps for an old application of the same id.
         """
         stamp = int(application.created_at.timestamp() * 1_000_000)
-        await self._redis.enqueue_job(
-            APPLY_TASK,
-            application.id,
-            _job_id=f"apply:{application.id}:{stamp}:{attempt}",
-            _queue_name=self._queue_name,
+        # Safe to repeat across a Redis restart: the job id makes a second enqueue a no-op. (A restart
+        # that loses the queue is covered by the scheduler's reconcile, which enqueues `queued` rows again.)
+        await DEFAULT_POLICY.call(
+            lambda: self._redis.enqueue_job(
+                APPLY_TASK,
+                application.id,
+                _job_id=f"apply:{application.id}:{stamp}:{attempt}",
+                _queue_name=self._queue_name,
+            ),
+            is_redis_connection_error,
+            "queueing an application",
         )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import asyncpg
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -22,6 +22,7 @@ from arq import Worker
 from arq.connections import ArqRedis, RedisSettings
 from arq.connections import create_pool as create_redis_pool
 from langchain_core.language_models import BaseChatModel
+from redis.asyncio import Redis
 
 from automation.apply import AgentConfig, ApplyDeps
 from automation.browser import BrowserOptions
@@ -45,6 +46,7 @@ from storage.db import create_pool
 from storage.migrate import migrate
 from storage.profile_import import load_profile_file
 from storage.profiles import ProfileRepository
+from storage.resilience import ResilientPool, redis_client_options
 from storage.prompts import PromptRepository
 from storage.user_settings import UserSettingsRepository
 from storage.users import UserRepository
@@ -76,12 +78,20 @@ def browser_options(settings: Settings) -> BrowserOptions:
     )
 
 
+def redis_settings(redis_url: str) -> RedisSettings:
+    """arq's connection settings, riding out a Redis restart with the store's retry policy."""
+    base = RedisSettings.from_dsn(redis_url)
+    options = redis_client_options()
+    return dataclasses.replace(base, retry=options["retry"], retry_on_error=options["retry_on_error"],
+                               conn_retries=30)
+
+
 @dataclass
 class Services:
     """Everything the processes share, connected once."""
 
     settings: Settings
-    pool: asyncpg.Pool
+    pool: ResilientPool
     redis: ArqRedis
     bot: Bot
     users: UserRepository
@@ -104,9 +114,7 @@ class Services:
         try:
             async with pool.acquire() as conn:
                 await migrate(conn)
-            redis = await create_redis_pool(
-                RedisSettings.from_dsn(settings.redis_url), default_queue_name=settings.queue_name
-            )
+            redis = await create_redis_pool(redis_settings(settings.redis_url), default_queue_name=settings.queue_name)
         except BaseException:
             await pool.close()
             raise
@@ -185,8 +193,8 @@ def _agent_config(settings: Settings) -> AgentConfig | None:
 def build_dispatcher(services: Services) -> Dispatcher:
     dp = Dispatcher(
         # Dialogs in progress live in Redis, so a restart mid-dialog loses nothing; the prefix keeps bots apart.
-        storage=RedisStorage.from_url(
-            services.settings.redis_url,
+        storage=RedisStorage(
+            Redis.from_url(services.settings.redis_url, **redis_client_options()),
             key_builder=DefaultKeyBuilder(prefix=f"nyx-fsm:{services.settings.queue_name}"),
         ),
         settings=services.settings,
@@ -278,7 +286,7 @@ class NyxApp:
             await services.bot.set_my_commands(COMMANDS)
         if settings.http_port is not None:
             self._web = await start_web(
-                host=settings.http_host, port=settings.http_port, pool=services.pool,
+                host=settings.http_host, port=settings.http_port, pool=services.pool.raw,  # health fails fast
                 dispatcher=self.dispatcher, bot=services.bot,
                 webhook_url=settings.webhook_url if self.roles.bot else None,
                 webhook_secret=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,

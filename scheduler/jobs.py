@@ -51,18 +51,21 @@ async def expire_prompts(deps: SchedulerDeps) -> int:
 async def reconcile(deps: SchedulerDeps) -> None:
     """Nothing is forgotten: re-queue queued work Redis lost, and mark work whose worker died."""
     for app in await deps.applications.stale_running(STALE_AFTER_SECONDS):
+        # Checked again in the same statement: a worker that beat since the list was read is alive.
         failed = await deps.applications.transition(
             app.id, S.FAILED, from_statuses=[S.RUNNING, S.WAITING_USER],
             note="the worker stopped while applying", error="The worker stopped while applying; tap Retry.",
+            unless_beating_within=STALE_AFTER_SECONDS,
         )
+        if failed is None:
+            continue  # its worker beats again, or someone else moved it: nothing to close
         pending = await deps.prompts.pending_for_application(app.id)
         if pending is not None:
             closed = await deps.prompts.close(pending.id, PromptStatus.CANCELLED)
             if closed is not None:
                 await deps.notifier.prompt_closed(closed)
-        if failed is not None:
-            log.warning("application %s: worker gone, marked failed", app.id)
-            await deps.notifier.application_changed(failed)
+        log.warning("application %s: worker gone, marked failed", app.id)
+        await deps.notifier.application_changed(failed)
     for app in await deps.applications.in_statuses([S.QUEUED]):
         await deps.queue.enqueue(app, await deps.applications.attempts(app.id))
 

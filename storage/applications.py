@@ -10,6 +10,7 @@ import asyncpg
 
 from storage.files import UploadedFile, insert_file
 from storage.models import TRANSITIONS, Application, ApplicationStatus, StoredFile
+from storage.resilience import OutcomeUnknown
 
 _APP_COLUMNS = """a.id, a.user_id, a.job_id, j.url, j.canonical_url, a.status, j.title, j.company, j.location,
                   a.score, a.score_reasons,
@@ -49,6 +50,26 @@ _FILE_COLUMNS = ("screenshot_file_id", "cover_letter_file_id")
 
 def _application(row: asyncpg.Record) -> Application:
     return Application(**dict(row))
+
+
+_TRANSITION = f"""WITH prev AS (
+        SELECT id, status FROM applications
+        WHERE id = $1 AND status = ANY($2::text[]) AND ($5::bigint IS NULL OR user_id = $5)
+          AND ($7::float8 IS NULL OR NOT EXISTS (
+              SELECT 1 FROM browser_sessions s
+              WHERE s.application_id = applications.id AND s.ended_at IS NULL
+                AND s.heartbeat_at > now() - make_interval(secs => $7)))
+        FOR UPDATE),
+    moved AS (
+        UPDATE applications a
+        SET status = $3, updated_at = now(), error = COALESCE($6, a.error),
+            submitted_at = CASE WHEN $3 = 'submitted' THEN now() ELSE a.submitted_at END
+        FROM prev WHERE a.id = prev.id
+        RETURNING a.*, prev.status AS from_status),
+    event AS (
+        INSERT INTO application_events (application_id, from_status, to_status, note)
+        SELECT id, from_status, status, $4 FROM moved)
+    SELECT {_APP_COLUMNS} FROM moved a JOIN jobs j ON j.id = a.job_id"""
 
 
 class ApplicationRepository:
@@ -97,37 +118,40 @@ class ApplicationRepository:
         note: str | None = None,
         error: str | None = None,
         user_id: int | None = None,
+        unless_beating_within: float | None = None,
     ) -> Application | None:
         """Move the application if it is in one of `from_statuses`; None when the race was lost.
 
-        One statement: the guarded UPDATE and the event row it appends.
+        One statement: the guarded UPDATE and the event row it appends. With `unless_beating_within`
+        (seconds) the move is also refused while a browser session of the application has beaten
+        that recently: its worker is alive. If the connection dies under the statement, the row says
+        whether it took effect: our event on top means it did.
         """
         sources = [s for s in from_statuses if to_status in TRANSITIONS[s]]
         if not sources:
             raise IllegalTransition(f"nothing may move to {to_status.value} from {list(from_statuses)}")
-        row = await self._pool.fetchrow(
-            f"""WITH prev AS (
-                    SELECT id, status FROM applications
-                    WHERE id = $1 AND status = ANY($2::text[]) AND ($5::bigint IS NULL OR user_id = $5)
-                    FOR UPDATE),
-                moved AS (
-                    UPDATE applications a
-                    SET status = $3, updated_at = now(), error = COALESCE($6, a.error),
-                        submitted_at = CASE WHEN $3 = 'submitted' THEN now() ELSE a.submitted_at END
-                    FROM prev WHERE a.id = prev.id
-                    RETURNING a.*, prev.status AS from_status),
-                event AS (
-                    INSERT INTO application_events (application_id, from_status, to_status, note)
-                    SELECT id, from_status, status, $4 FROM moved)
-                SELECT {_APP_COLUMNS} FROM moved a JOIN jobs j ON j.id = a.job_id""",
-            application_id,
-            [s.value for s in sources],
-            to_status.value,
-            note,
-            user_id,
-            error,
-        )
+        args = (application_id, [s.value for s in sources], to_status.value, note, user_id, error,
+                unless_beating_within)
+        try:
+            row = await self._pool.fetchrow(_TRANSITION, *args)
+        except OutcomeUnknown:
+            if await self._moved_by_us(application_id, to_status, note):
+                return await self.get(application_id)
+            row = await self._pool.fetchrow(_TRANSITION, *args)
         return _application(row) if row else None
+
+    async def _moved_by_us(self, application_id: int, to_status: ApplicationStatus, note: str | None) -> bool:
+        row = await self._pool.fetchrow(
+            """SELECT e.to_status, e.note, a.status FROM applications a
+               LEFT JOIN LATERAL (SELECT to_status, note FROM application_events
+                                  WHERE application_id = a.id ORDER BY id DESC LIMIT 1) e ON true
+               WHERE a.id = $1""",
+            application_id,
+        )
+        return bool(row) and row["status"] == to_status.value and row["to_status"] == to_status.value \
+            and row["note"] == note
+
+
 
     async def note(self, application_id: int, note: str) -> None:
         """An event in the trail that changes no status (e.g. a CAPTCHA solved by the service)."""
@@ -219,7 +243,8 @@ class ApplicationRepository:
 
     async def set_outcome(self, application_id: int, outcome: str) -> None:
         await self._pool.execute(
-            "UPDATE applications SET outcome = $2, updated_at = now() WHERE id = $1", application_id, outcome
+            "UPDATE applications SET outcome = $2, updated_at = now() WHERE id = $1", application_id, outcome,
+            replay=True,
         )
 
     async def add_llm_usage(self, application_id: int, calls: int, tokens: int) -> None:
@@ -344,7 +369,9 @@ class ApplicationRepository:
         )
 
     async def heartbeat(self, session_id: int) -> None:
-        await self._pool.execute("UPDATE browser_sessions SET heartbeat_at = now() WHERE id = $1", session_id)
+        await self._pool.execute(
+            "UPDATE browser_sessions SET heartbeat_at = now() WHERE id = $1", session_id, replay=True
+        )
 
     async def stale_running(self, older_than_seconds: float) -> list[Application]:
         """Running or waiting applications whose browser session stopped beating (its worker died)."""
@@ -365,4 +392,5 @@ class ApplicationRepository:
             "UPDATE browser_sessions SET ended_at = now(), end_reason = $2 WHERE id = $1 AND ended_at IS NULL",
             session_id,
             reason,
+            replay=True,
         )

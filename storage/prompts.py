@@ -47,6 +47,7 @@ class PromptRepository:
             message.chat_id,
             message.message_id,
             message.html,
+            replay=True,
         )
 
     async def get(self, prompt_id: int) -> Prompt | None:
@@ -77,6 +78,7 @@ class PromptRepository:
                 RETURNING {_COLUMNS}""",
             prompt_id,
             status.value,
+            replay=True,  # a repeat after it took effect finds it closed: the caller reads the row again
         )
         return _prompt(row) if row else None
 
