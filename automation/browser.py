@@ -8,6 +8,7 @@ are gone when the `open_browser` block ends, whatever happened inside it.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import shutil
@@ -50,12 +51,38 @@ QUIET_CHROMIUM_ARGS = (
     "--no-default-browser-check",
     "--no-pings",
     "--metrics-recording-only",
+    "--disable-client-side-phishing-detection",
+    "--safebrowsing-disable-auto-update",
+    # browser-use merges every --disable-features it is given. NetworkTimeServiceQuerying is the
+    # clock check on clients2.google.com; the rest are services that would fetch from Google.
+    "--disable-features=OptimizationHints,OptimizationHintsFetching,OptimizationGuideModelDownloading,"
+    "MediaRouter,Translate,NetworkTimeServiceQuerying,AutofillServerCommunication",
     "--password-store=basic",
     "--use-mock-keychain",
     # Chromium's log goes to chrome_debug.log in the profile: browser-use pipes Chromium's
     # stderr but never reads it, and a full pipe would freeze the browser.
     "--enable-logging",
 )
+
+
+# Settings no switch covers, written into each fresh profile before Chromium starts: a blank start
+# page (Debian's new-tab page loads the search engine's page, and about:blank gets browser-use's
+# animation with its logo from cf.browser-use.com), no search engine to preconnect to or suggest from,
+# no prediction, no sign-in. Two requests remain that no switch or preference stops in Chromium 14x:
+# IdentityManager's accounts.google.com/ListAccounts when the profile's network starts, and an
+# update_client check on update.googleapis.com; the egress proxy refuses both before connecting.
+QUIET_PREFERENCES = {
+    "signin": {"allowed": False, "allowed_on_next_startup": False},
+    "default_search_provider": {"enabled": False},
+    "search": {"suggest_enabled": False},
+    "net": {"network_prediction_options": 2},
+    "safebrowsing": {"enabled": False},
+    "alternate_error_pages": {"enabled": False},
+    "browser": {"has_seen_welcome_page": True, "check_default_browser": False},
+    "session": {"restore_on_startup": 4, "startup_urls": ["data:,"]},
+    "homepage_is_newtabpage": False,
+    "homepage": "about:blank",
+}
 
 
 class BrowserUnavailable(RuntimeError):
@@ -107,7 +134,10 @@ def _running_as_root() -> bool:
 
 def _new_profile_dir(profiles_dir: Path) -> Path:
     profiles_dir.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix="session-", dir=profiles_dir)).resolve()
+    profile_dir = Path(tempfile.mkdtemp(prefix="session-", dir=profiles_dir)).resolve()
+    (profile_dir / "Default").mkdir()
+    (profile_dir / "Default" / "Preferences").write_text(json.dumps(QUIET_PREFERENCES))
+    return profile_dir
 
 
 def egress_args(proxy_port: int) -> tuple[str, ...]:

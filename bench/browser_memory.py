@@ -1,0 +1,122 @@
+"""One application's browser: its memory as PSS summed over Chromium's processes, and what it tried to reach.
+
+Opens a session the way the worker does (headed Chromium, egress proxy), loads the local
+Greenhouse-style copy, fills it from a profile, then reads `Pss:` from `/proc/<pid>/smaps_rollup`
+of every Chromium process of the session (RSS summed is printed next to it: it counts shared
+pages once per process). The egress proxy's refusals show background traffic (Google hosts).
+Each variant adds Chromium switches to the worker's own; `--variants` picks some.
+
+    xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python bench/browser_memory.py [--runs 3] [--settle 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import logging
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from automation.adapters import open_application  # noqa: E402
+from automation.adapters.base import ApplicantFiles  # noqa: E402
+from automation.browser import QUIET_CHROMIUM_ARGS, BrowserOptions, open_browser  # noqa: E402
+from automation.egress import EgressProxy  # noqa: E402
+from storage.models import Profile  # noqa: E402
+from tests.fakes.job_site import GreenhouseJobSite  # noqa: E402
+from tests.plugins.browser import OFFLINE_ARGS, offline_resolver  # noqa: E402
+
+PROFILE = Profile(first_name="Ada", last_name="Lovelace", email="ada@example.org", phone="+44 20 7946 0000",
+                  location="London, UK")
+GOOGLE = ("google.com", "googleapis.com", "gstatic.com", "gvt1.com", "googleusercontent.com", "doubleclick.net")
+
+# Switches measured on top of the worker's own (QUIET_CHROMIUM_ARGS); "worker" is what the worker runs.
+VARIANTS: dict[str, tuple[str, ...]] = {
+    "worker": (),
+    "quiet-a": ("--disable-features=OptimizationHints,OptimizationGuideModelDownloading,OptimizationHintsFetching,"
+                "MediaRouter,Translate,AutofillServerCommunication,CertificateTransparencyComponentUpdater",),
+    "quiet-b": ("--disable-client-side-phishing-detection", "--safebrowsing-disable-auto-update",
+                "--disable-component-extensions-with-background-pages", "--no-service-autorun", "--disable-extensions",
+                "--disable-field-trial-config"),
+    "renderer-limit-1": ("--renderer-process-limit=1",),
+    "no-site-isolation": ("--disable-site-isolation-trials", "--disable-features=IsolateOrigins,site-per-process"),
+    "js-heap-128": ("--js-flags=--max-old-space-size=128",),
+    "process-per-site": ("--process-per-site",),
+}
+
+
+def session_pss(profile_marker: str) -> tuple[float, float, int]:
+    """(PSS MB, RSS MB, processes) summed over the Chromium processes started with this profile folder."""
+    pss = rss = 0
+    count = 0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "chrom" not in child.name():
+                continue
+            if not any(profile_marker in arg for arg in child.cmdline()) and not _under_session(child, profile_marker):
+                continue
+            with open(f"/proc/{child.pid}/smaps_rollup") as rollup:
+                for line in rollup:
+                    if line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
+                    elif line.startswith("Rss:"):
+                        rss += int(line.split()[1]) * 1024
+            count += 1
+        except (psutil.Error, OSError):
+            continue
+    return pss / 2**20, rss / 2**20, count
+
+
+def _under_session(process: psutil.Process, marker: str) -> bool:
+    for parent in process.parents():
+        try:
+            if marker in " ".join(parent.cmdline()):
+                return True
+        except psutil.Error:
+            return False
+    return False
+
+
+async def measure(variant: str, site: GreenhouseJobSite, folder: Path, settle: float) -> dict[str, float]:
+    options = BrowserOptions(
+        executable_path="/usr/bin/chromium", headless=False, profiles_dir=folder / variant,
+        extra_args=(*OFFLINE_ARGS, *VARIANTS[variant]), allow_hosts=("127.0.0.1",), resolver=offline_resolver,
+    )
+    proxy = EgressProxy(allow_hosts=options.allow_hosts, resolver=offline_resolver)
+    async with open_browser(options, egress=proxy) as browser:
+        adapter = await open_application(browser, site.posting_url)
+        await adapter.fill(browser, PROFILE, ApplicantFiles(resume=None))
+        await asyncio.sleep(settle)  # a bench: let the page and Chromium's own timers settle before reading
+        pss, rss, processes = session_pss(str(options.profiles_dir.resolve()))
+    google = sorted({r.host for r in proxy.refusals if r.host.endswith(GOOGLE)})
+    return {"pss_mb": pss, "rss_mb": rss, "processes": processes, "google_refusals": len(google),
+            "refused_hosts": ", ".join(google) or "-"}
+
+
+async def main(runs: int, settle: float, variants: list[str]) -> None:
+    print(f"worker switches: {' '.join(QUIET_CHROMIUM_ARGS)}")
+    async with GreenhouseJobSite() as site:
+        with tempfile.TemporaryDirectory(prefix="nyx-mem-") as tmp:
+            print(f"{'variant':<20}{'PSS MB':>9}{'RSS MB':>9}{'procs':>7}  google refusals")
+            for variant in variants:
+                results = [await measure(variant, site, Path(tmp), settle) for _ in range(runs)]
+                pss = statistics.median(r["pss_mb"] for r in results)
+                rss = statistics.median(r["rss_mb"] for r in results)
+                procs = statistics.median(r["processes"] for r in results)
+                hosts = {h for r in results for h in str(r["refused_hosts"]).split(", ") if h != "-"}
+                print(f"{variant:<20}{pss:>9.0f}{rss:>9.0f}{procs:>7.0f}  {', '.join(sorted(hosts)) or 'none'}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--settle", type=float, default=5.0, help="seconds between filling and measuring")
+    parser.add_argument("--variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS))
+    logging.basicConfig(level=logging.ERROR)
+    asyncio.run(main(**vars(parser.parse_args())))
