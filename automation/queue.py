@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from arq.connections import ArqRedis
 
-from storage.models import Application
+from storage.models import Application, Prompt
 from storage.resilience import DEFAULT_POLICY, is_redis_connection_error
 
 APPLY_TASK = "apply_to_job"
+RESUME_TASK = "resume_application"  # carry out the answer to a parked prompt
 
 
 class ApplicationQueue:
@@ -22,15 +23,19 @@ class ApplicationQueue:
         this Redis) never collides with results arq still keeps for an old application of the same id.
         """
         stamp = int(application.created_at.timestamp() * 1_000_000)
+        await self._enqueue(APPLY_TASK, application.id, job_id=f"apply:{application.id}:{stamp}:{attempt}")
+
+    async def enqueue_resume(self, prompt: Prompt) -> None:
+        """Queue the carrying-out of a parked prompt's answer; once per prompt, however often asked."""
+        stamp = int(prompt.created_at.timestamp() * 1_000_000)
+        await self._enqueue(RESUME_TASK, prompt.application_id, prompt.id,
+                            job_id=f"resume:{prompt.application_id}:{prompt.id}:{stamp}")
+
+    async def _enqueue(self, task: str, *args: int, job_id: str) -> None:
         # Safe to repeat across a Redis restart: the job id makes a second enqueue a no-op. (A restart
-        # that loses the queue is covered by the scheduler's reconcile, which enqueues `queued` rows again.)
+        # that loses the queue is covered by the scheduler's reconcile, which enqueues the work again.)
         await DEFAULT_POLICY.call(
-            lambda: self._redis.enqueue_job(
-                APPLY_TASK,
-                application.id,
-                _job_id=f"apply:{application.id}:{stamp}:{attempt}",
-                _queue_name=self._queue_name,
-            ),
+            lambda: self._redis.enqueue_job(task, *args, _job_id=job_id, _queue_name=self._queue_name),
             is_redis_connection_error,
-            "queueing an application",
+            f"queueing {task}",
         )

@@ -1,4 +1,4 @@
-"""The arq worker that runs apply tasks, with at most MAX_CONCURRENT_BROWSERS at once."""
+"""The arq worker that runs apply and resume tasks, with at most MAX_CONCURRENT_BROWSERS at once."""
 
 from __future__ import annotations
 
@@ -8,24 +8,44 @@ from arq import Worker
 from arq.connections import ArqRedis
 from arq.worker import func
 
-from automation.apply import ApplyDeps, apply_to_job
-from automation.queue import APPLY_TASK
+from automation.apply import ApplyDeps, apply_to_job, resume_application
+from automation.queue import APPLY_TASK, RESUME_TASK
 
-# Slack on top of the review wait, for opening the browser, filling and submitting.
+# Slack on top of the held waits, for opening the browser, filling (the agent's steps included) and submitting.
 JOB_OVERHEAD_SECONDS = 15 * 60
+
+
+def job_timeout(deps: ApplyDeps) -> int:
+    """Seconds one job may run: every wait it can hold a browser for, plus the work around them.
+
+    A job keeps its browser open for an answer `park_after` per prompt, `hold_budget` in all; then
+    prompts park and the job ends. Only the generic agent's review cannot park: with an agent
+    configured it may wait the whole review timeout on top.
+    """
+    waits = deps.hold_budget
+    if deps.agent is not None:
+        waits += deps.review_timeout
+    return int(waits.total_seconds()) + JOB_OVERHEAD_SECONDS
 
 
 async def _apply_task(ctx: dict[str, Any], application_id: int) -> str:
     return await apply_to_job(ctx["deps"], application_id)
 
 
+async def _resume_task(ctx: dict[str, Any], application_id: int, prompt_id: int) -> str:
+    return await resume_application(ctx["deps"], application_id, prompt_id)
+
+
 def build_worker(deps: ApplyDeps, redis: ArqRedis, *, queue_name: str, max_browsers: int) -> Worker:
     return Worker(
-        functions=[func(_apply_task, name=APPLY_TASK, max_tries=1)],
+        functions=[
+            func(_apply_task, name=APPLY_TASK, max_tries=1),
+            func(_resume_task, name=RESUME_TASK, max_tries=1),
+        ],
         queue_name=queue_name,
         redis_pool=redis,
         max_jobs=max_browsers,
-        job_timeout=int(deps.review_timeout.total_seconds()) + JOB_OVERHEAD_SECONDS,
+        job_timeout=job_timeout(deps),
         keep_result=3600,
         poll_delay=0.2,
         handle_signals=False,

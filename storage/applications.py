@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
@@ -59,6 +60,7 @@ _TRANSITION = f"""WITH prev AS (
               SELECT 1 FROM browser_sessions s
               WHERE s.application_id = applications.id AND s.ended_at IS NULL
                 AND s.heartbeat_at > now() - make_interval(secs => $7)))
+          AND (NOT $8::boolean OR submit_started_at IS NULL)
         FOR UPDATE),
     moved AS (
         UPDATE applications a
@@ -119,19 +121,21 @@ class ApplicationRepository:
         error: str | None = None,
         user_id: int | None = None,
         unless_beating_within: float | None = None,
+        unclaimed: bool = False,
     ) -> Application | None:
         """Move the application if it is in one of `from_statuses`; None when the race was lost.
 
         One statement: the guarded UPDATE and the event row it appends. With `unless_beating_within`
         (seconds) the move is also refused while a browser session of the application has beaten
-        that recently: its worker is alive. If the connection dies under the statement, the row says
-        whether it took effect: our event on top means it did.
+        that recently: its worker is alive. `unclaimed`: only while the submit is not claimed (a
+        cancel must lose against a submit click already under way). If the connection dies under
+        the statement, the row says whether it took effect: our event on top means it did.
         """
         sources = [s for s in from_statuses if to_status in TRANSITIONS[s]]
         if not sources:
             raise IllegalTransition(f"nothing may move to {to_status.value} from {list(from_statuses)}")
         args = (application_id, [s.value for s in sources], to_status.value, note, user_id, error,
-                unless_beating_within)
+                unless_beating_within, unclaimed)
         try:
             row = await self._pool.fetchrow(_TRANSITION, *args)
         except OutcomeUnknown:
@@ -150,8 +154,6 @@ class ApplicationRepository:
         )
         return bool(row) and row["status"] == to_status.value and row["to_status"] == to_status.value \
             and row["note"] == note
-
-
 
     async def note(self, application_id: int, note: str) -> None:
         """An event in the trail that changes no status (e.g. a CAPTCHA solved by the service)."""
@@ -241,6 +243,22 @@ class ApplicationRepository:
         )
         return claimed is not None
 
+    async def release_submission(self, application_id: int) -> bool:
+        """Undo the claim after the page refused the form (nothing was accepted), so it can be sent again."""
+        released = await self._pool.fetchval(
+            """UPDATE applications SET submit_started_at = NULL, updated_at = now()
+               WHERE id = $1 AND submit_started_at IS NOT NULL AND status = 'running' RETURNING id""",
+            application_id,
+        )
+        return released is not None
+
+    async def progress(self, application_id: int) -> dict[str, Any] | None:
+        """What the worker put into the form beyond the profile, for a refill (see automation.parking)."""
+        return await self._pool.fetchval("SELECT progress FROM applications WHERE id = $1", application_id)
+
+    async def save_progress(self, application_id: int, progress: dict[str, Any] | None) -> None:
+        await self._pool.execute("UPDATE applications SET progress = $2 WHERE id = $1", application_id, progress)
+
     async def set_outcome(self, application_id: int, outcome: str) -> None:
         await self._pool.execute(
             "UPDATE applications SET outcome = $2, updated_at = now() WHERE id = $1", application_id, outcome,
@@ -317,6 +335,14 @@ class ApplicationRepository:
     async def submitted_since(self, user_id: int, since: datetime) -> int:
         return await self._pool.fetchval(
             "SELECT count(*) FROM applications WHERE user_id = $1 AND submitted_at >= $2", user_id, since
+        )
+
+    async def counted_toward_cap(self, user_id: int, since: datetime) -> int:
+        """What the daily cap counts: applications queued, running or waiting now, and those submitted since."""
+        return await self._pool.fetchval(
+            """SELECT count(*) FROM applications WHERE user_id = $1
+               AND (status IN ('queued', 'running', 'waiting_user') OR submitted_at >= $2)""",
+            user_id, since,
         )
 
     async def in_statuses(self, statuses: Iterable[ApplicationStatus]) -> list[Application]:
