@@ -60,13 +60,16 @@ async def _timed_out(deps: SchedulerDeps, application_id: int, note: str) -> Non
 
 
 async def reconcile(deps: SchedulerDeps) -> None:
-    """Nothing is forgotten: re-queue queued work Redis lost, and mark work whose worker died.
+    """Nothing is forgotten: re-queue queued work Redis lost, fill again what a dead worker left before
+    submitting, and mark what it left while submitting (nobody can know what the employer got).
 
     Waiting for the user is a normal state with or without a worker: a prompt whose worker died is
     parked (and carried out by a resume job if it was answered meanwhile), never failed.
     """
     for app in await deps.applications.stale_running(STALE_AFTER_SECONDS):
         if app.status is S.WAITING_USER and await _keep_waiting(deps, app.id):
+            continue
+        if app.status is S.RUNNING and await _requeue_abandoned(deps, app.id):
             continue
         # Checked again in the same statement: a worker that beat since the list was read is alive.
         failed = await deps.applications.transition(
@@ -85,6 +88,24 @@ async def reconcile(deps: SchedulerDeps) -> None:
         await deps.notifier.application_changed(failed)
     for app in await deps.applications.in_statuses([S.QUEUED]):
         await deps.queue.enqueue(app, await deps.applications.attempts(app.id))
+
+
+async def _requeue_abandoned(deps: SchedulerDeps, application_id: int) -> bool:
+    """A worker died while filling, before any submit click: the form is filled again from the start.
+
+    One guarded statement decides it (still running, no heartbeat, submit not claimed), so a worker
+    that is alive after all, or one that began submitting, keeps its application.
+    """
+    moved = await deps.applications.transition(
+        application_id, S.QUEUED, from_statuses=[S.RUNNING], note="the worker stopped while filling; queued again",
+        unless_beating_within=STALE_AFTER_SECONDS, unclaimed=True,
+    )
+    if moved is None:
+        return False
+    log.warning("application %s: worker gone before submitting, queued again", application_id)
+    await deps.queue.enqueue(moved, await deps.applications.attempts(application_id))
+    await deps.notifier.application_changed(moved)
+    return True
 
 
 async def _keep_waiting(deps: SchedulerDeps, application_id: int) -> bool:
