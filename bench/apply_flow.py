@@ -22,12 +22,12 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
-import psutil
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.app import NyxApp, Roles, Services  # noqa: E402
+from bench.browser_memory import chromium_memory  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from tests.fakes.job_site import MOTIVATION, SPONSORSHIP, GreenhouseJobSite  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
@@ -44,14 +44,6 @@ def _database(url: str, name: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
-def _chrome_rss_mb() -> float:
-    total = 0
-    for proc in psutil.process_iter(["name", "memory_info"]):
-        if proc.info["name"] and "chrom" in proc.info["name"] and proc.info["memory_info"]:
-            total += proc.info["memory_info"].rss
-    return total / 2**20
-
-
 async def one_application(fake: FakeTelegram, site: GreenhouseJobSite, run: int) -> dict[str, float]:
     user = fake.user(USER)
     url = f"{site.posting_url}?run={run}"
@@ -63,13 +55,13 @@ async def one_application(fake: FakeTelegram, site: GreenhouseJobSite, run: int)
         lambda m: "Review before submitting" in m.body and f"#{run + 1} " in m.body and m.buttons(), timeout=180
     )
     to_review = time.perf_counter() - started
-    chrome_mb = _chrome_rss_mb()
+    chrome_mb, _, _ = chromium_memory()  # PSS: RSS would count shared pages once per process
     started = time.perf_counter()
     await user.tap(review, "Submit")
     await site.wait_for_submission(timeout=120, count=run + 1)
     to_post = time.perf_counter() - started
     await fake.wait_for_message(lambda m: m.message_id == card.message_id and "submitted" in m.body, timeout=60)
-    return {"apply_to_review_s": to_review, "submit_to_post_s": to_post, "chrome_rss_sum_mb": chrome_mb}
+    return {"apply_to_review_s": to_review, "submit_to_post_s": to_post, "chrome_pss_sum_mb": chrome_mb}
 
 
 async def main(runs: int) -> None:

@@ -39,11 +39,6 @@ GOOGLE = ("google.com", "googleapis.com", "gstatic.com", "gvt1.com", "googleuser
 # Switches measured on top of the worker's own (QUIET_CHROMIUM_ARGS); "worker" is what the worker runs.
 VARIANTS: dict[str, tuple[str, ...]] = {
     "worker": (),
-    "quiet-a": ("--disable-features=OptimizationHints,OptimizationGuideModelDownloading,OptimizationHintsFetching,"
-                "MediaRouter,Translate,AutofillServerCommunication,CertificateTransparencyComponentUpdater",),
-    "quiet-b": ("--disable-client-side-phishing-detection", "--safebrowsing-disable-auto-update",
-                "--disable-component-extensions-with-background-pages", "--no-service-autorun", "--disable-extensions",
-                "--disable-field-trial-config"),
     "renderer-limit-1": ("--renderer-process-limit=1",),
     "no-site-isolation": ("--disable-site-isolation-trials", "--disable-features=IsolateOrigins,site-per-process"),
     "js-heap-128": ("--js-flags=--max-old-space-size=128",),
@@ -51,15 +46,13 @@ VARIANTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def session_pss(profile_marker: str) -> tuple[float, float, int]:
-    """(PSS MB, RSS MB, processes) summed over the Chromium processes started with this profile folder."""
+def chromium_memory() -> tuple[float, float, int]:
+    """(PSS MB, RSS MB, processes) summed over the Chromium processes this process started."""
     pss = rss = 0
     count = 0
     for child in psutil.Process().children(recursive=True):
         try:
             if "chrom" not in child.name():
-                continue
-            if not any(profile_marker in arg for arg in child.cmdline()) and not _under_session(child, profile_marker):
                 continue
             with open(f"/proc/{child.pid}/smaps_rollup") as rollup:
                 for line in rollup:
@@ -73,16 +66,6 @@ def session_pss(profile_marker: str) -> tuple[float, float, int]:
     return pss / 2**20, rss / 2**20, count
 
 
-def _under_session(process: psutil.Process, marker: str) -> bool:
-    for parent in process.parents():
-        try:
-            if marker in " ".join(parent.cmdline()):
-                return True
-        except psutil.Error:
-            return False
-    return False
-
-
 async def measure(variant: str, site: GreenhouseJobSite, folder: Path, settle: float) -> dict[str, float]:
     options = BrowserOptions(
         executable_path="/usr/bin/chromium", headless=False, profiles_dir=folder / variant,
@@ -93,7 +76,7 @@ async def measure(variant: str, site: GreenhouseJobSite, folder: Path, settle: f
         adapter = await open_application(browser, site.posting_url)
         await adapter.fill(browser, PROFILE, ApplicantFiles(resume=None))
         await asyncio.sleep(settle)  # a bench: let the page and Chromium's own timers settle before reading
-        pss, rss, processes = session_pss(str(options.profiles_dir.resolve()))
+        pss, rss, processes = chromium_memory()
     google = sorted({r.host for r in proxy.refusals if r.host.endswith(GOOGLE)})
     return {"pss_mb": pss, "rss_mb": rss, "processes": processes, "google_refusals": len(google),
             "refused_hosts": ", ".join(google) or "-"}

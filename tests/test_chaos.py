@@ -17,6 +17,7 @@ async def test_six_applications_survive_kills_and_restarts(xvfb_display, tmp_pat
     )
     report = await run_chaos(config, tmp_path / "logs")
     summary = "\n".join(report.lines())
+    print(summary)  # shown with -s: the faults this run survived
     assert report.faults[Fault.KILL_WORKER.value] + report.faults[Fault.KILL_BOT.value] >= 2, summary
     assert report.lost == [], summary
     assert report.double_submissions == 0, summary
