@@ -87,6 +87,7 @@ DEFAULT_POLICY = RetryPolicy()
 def _log_retry(what: str) -> Callable[[RetryCallState], None]:
     def before_sleep(state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
+        error = error.error if isinstance(error, _NotSent) else error
         log.warning("%s failed (%s: %s); retry %d in %.1f s", what, type(error).__name__, error,
                     state.attempt_number, state.upcoming_sleep)
     return before_sleep

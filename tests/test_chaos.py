@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 async def test_six_applications_survive_kills_and_restarts(xvfb_display, tmp_path):
     config = ChaosConfig(
         applications=6, users=2, seed=7, user_delay=(0.0, 6.0), fault_every=(6.0, 15.0),
-        settle_timeout=600.0, step_timeout=420.0,
+        step_timeout=420.0, deadline=900.0,
     )
     report = await run_chaos(config, tmp_path / "logs")
     summary = "\n".join(report.lines())

@@ -84,8 +84,9 @@ class ChaosConfig:
     fault_every: tuple[float, float] = (10.0, 40.0)
     faults: tuple[Fault, ...] = tuple(Fault)
     plans: tuple[tuple[Plan, int], ...] = ((Plan.SUBMIT, 8), (Plan.CANCEL, 1), (Plan.IGNORE, 1))
-    settle_timeout: float = 900.0  # after the last user action, for the last applications to finish
-    step_timeout: float = 600.0  # for one expected step (a card, a review) to show up
+    settle_timeout: float = 180.0  # after the users stop, for work under way to come to rest
+    step_timeout: float = 600.0  # for one expected step (a card) to show up
+    deadline: float = 1800.0  # the users keep answering reviews until then (seconds from the start)
     park_after_minutes: float = 0.0  # prompts park at once: a worker is free again right after a review
 
 
@@ -143,7 +144,13 @@ class ChaosReport:
             f"lost: {len(self.lost)}",
             f"double submissions: {self.double_submissions}",
             f"submissions without approval: {self.without_approval}",
-            f"applications whose review was asked again after a fault: {sum(1 for o in self.outcomes if o.reviews > 1)}",
+            f"reviews asked again after an approval (the refilled form read differently, or a fault): "
+            f"{sum(max(0, o.reviews - 1) for o in self.outcomes)} in {sum(1 for o in self.outcomes if o.reviews > 1)} "
+            "applications",
+            "still waiting for their user at the end, with a live review: "
+            f"{sum(1 for o in self.outcomes if o.status is S.WAITING_USER and o.problem is None)} "
+            f"(of which planned to be left unanswered: "
+            f"{sum(1 for o in self.outcomes if o.status is S.WAITING_USER and o.plan is Plan.IGNORE)})",
         ]
         return out + [f"  #{o.app_id} ({o.plan.value}, {o.url.rsplit('?', 1)[-1]}): {o.problem}" for o in self.lost]
 
@@ -231,6 +238,7 @@ class ChaosRun:
 
     async def run(self) -> ChaosReport:
         started = time.monotonic()
+        self.deadline = started + self.config.deadline
         database = f"nyx_chaos_{uuid.uuid4().hex[:8]}"
         admin = await asyncpg.connect(self.servers.postgres.url)
         await admin.execute(f'CREATE DATABASE "{database}"')
@@ -253,7 +261,10 @@ class ChaosRun:
                 monkey = asyncio.create_task(self._fault_monkey())
                 watchdog = asyncio.create_task(self._restart_exited())
                 try:
-                    await asyncio.gather(*(self._act(o, users) for o in outcomes))
+                    results = await asyncio.gather(*(self._act(o, users) for o in outcomes), return_exceptions=True)
+                    for outcome, result in zip(outcomes, results):
+                        if isinstance(result, Exception):
+                            log.error("chaos: the user of application %s gave up: %r", outcome.index, result)
                 finally:
                     monkey.cancel()
                     async with self._faults_lock:  # let a restart in progress finish
@@ -322,9 +333,8 @@ class ChaosRun:
         await asyncio.sleep(rng.uniform(low, high))
         await self._tap_until(user, lambda: self._card(outcome) if _has(self._card(outcome), "Apply") else None,
                               "Apply", moved=lambda: not _has(self._card(outcome), "Apply"))
-        deadline = time.monotonic() + self.config.step_timeout
         # Like a user: every review that shows up is answered as planned, until the application rests.
-        while time.monotonic() < deadline:
+        while time.monotonic() < self.deadline:
             if await self._status(outcome) in FINAL:
                 return
             with contextlib.suppress(TimeoutError):
@@ -357,7 +367,7 @@ class ChaosRun:
     async def _tap_until(self, user: SimulatedUser, target, button: str, *, moved) -> bool:
         """Tap `button` on the message `target()` returns until `moved()` (the chat changed); False if the
         target disappeared without our tap being taken (e.g. a fresh review replaced it)."""
-        while True:
+        while time.monotonic() < self.deadline:
             message = target()
             if message is None:
                 return moved()
@@ -370,6 +380,7 @@ class ChaosRun:
                                                  timeout=30)
             if moved():
                 return True
+        return False
 
     async def _wait_review(self, outcome: Outcome) -> ChatMessage:
         await self.fake.wait_for_message(lambda m: self._live_review(outcome) is not None,
@@ -440,9 +451,11 @@ class ChaosRun:
 
     async def _resting(self, outcome: Outcome) -> bool:
         status = await self._status(outcome)
-        if outcome.plan is Plan.IGNORE:
-            return status is S.WAITING_USER
-        return status in FINAL
+        return status in FINAL or (status is S.WAITING_USER and await self._pending_prompts(outcome) == 1)
+
+    async def _pending_prompts(self, outcome: Outcome) -> int:
+        return await self.pool.fetchval(
+            "SELECT count(*) FROM prompts WHERE application_id = $1 AND status = 'pending'", outcome.app_id)
 
     async def _status(self, outcome: Outcome) -> S | None:
         if outcome.app_id is None:
@@ -462,26 +475,30 @@ class ChaosRun:
             outcome.problem = await self._problem(outcome)
 
     async def _problem(self, outcome: Outcome) -> str | None:
-        """Why this application is not where its user left it, or its chat does not say where it is."""
-        expected = {Plan.SUBMIT: S.SUBMITTED, Plan.CANCEL: S.CANCELLED, Plan.IGNORE: S.WAITING_USER}[outcome.plan]
+        """Why this application is lost: not final and not waiting for its user with a live prompt, final
+        but not as its user decided, submitted other than once, or its card says something else."""
         if outcome.app_id is None:
             return "never got a card"
-        if outcome.status is not expected:
-            error = await self.pool.fetchval("SELECT error FROM applications WHERE id = $1", outcome.app_id)
-            return f"{outcome.status.value if outcome.status else 'missing'} instead of {expected.value}" + (
-                f" ({error})" if error else "")
+        status = outcome.status
         posts = self.report.posts_by_application[outcome.app_id]
-        if outcome.plan is Plan.SUBMIT and posts != 1:
-            return f"submitted, but the site got {posts} POST(s)"
+        if status is S.WAITING_USER:
+            if await self._pending_prompts(outcome) != 1 or self._live_review(outcome) is None:
+                return "waiting, but with no live review in the chat"
+        elif status is S.SUBMITTED:
+            if not outcome.approved:
+                return "submitted without approval"
+            if posts != 1:
+                return f"submitted, but the site got {posts} POST(s)"
+        elif status is S.CANCELLED:
+            if outcome.plan is not Plan.CANCEL:
+                return "cancelled, though its user did not cancel"
+        else:
+            error = await self.pool.fetchval("SELECT error FROM applications WHERE id = $1", outcome.app_id)
+            return f"{status.value if status else 'missing'}" + (f" ({error})" if error else "")
         card = self._card(outcome)
-        shown = f"#{outcome.app_id} · {STATUS_ICONS[outcome.status]} {outcome.status.label}"
+        shown = f"#{outcome.app_id} · {STATUS_ICONS[status]} {status.label}"
         if card is None or shown not in card.body:
             return f"the card does not say {shown!r}: {card.body.splitlines()[-1] if card else 'no card'}"
-        if outcome.plan is Plan.IGNORE:
-            pending = await self.pool.fetchval(
-                "SELECT count(*) FROM prompts WHERE application_id = $1 AND status = 'pending'", outcome.app_id)
-            if pending != 1 or self._live_review(outcome) is None:
-                return f"waiting, but with {pending} pending prompt(s) and no live review in the chat"
         return None
 
 
