@@ -166,7 +166,6 @@ class _Attempt:
     resumed: PromptKind | None = None  # carrying out a parked prompt's answer: of which kind
     approved: list[FieldRecord] | None = None
     corrected: list[str] | None = None  # labels corrected while parked, remembered once they read back
-    parkable: bool = True  # the agent path cannot fill the form again without its LLM: it never parks
 
     @property
     def refill(self) -> bool:
@@ -354,10 +353,9 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
                         f"I could not recognise an application form there: {exc} "
                         "(the generic agent needs LLM_API_KEY)."
                     ) from None
-                if _attempt().refill:
-                    raise ApplyFailed("The form needs the generic agent again; tap Retry to have it filled anew.")
+                if _attempt().refill and _attempt().progress.agent is None:
+                    raise ApplyFailed("Nothing was recorded to fill this form again; tap Retry to have it filled anew.")
                 adapter = _agent_adapter(deps, app, browser, guard)
-                _attempt().parkable = False  # its fill cannot be repeated without the LLM
             # Answers saved in the chat take precedence over those in the profile file.
             saved = await deps.answers.as_mapping(app.user_id)
             profile = stored.profile.model_copy(update={"answers": {**stored.profile.answers, **saved}})
@@ -385,9 +383,16 @@ async def _fill(
     deps: ApplyDeps, app: Application, adapter: FormAdapter, browser: BrowserSession, profile: Profile,
     files: ApplicantFiles,
 ) -> FilledForm:
-    """Fill the form from the profile, then put back what earlier prompts settled (a refill after parking)."""
-    form = await adapter.fill(browser, profile, files)
+    """Fill the form from the profile, then put back what earlier prompts settled (a refill after parking).
+
+    The generic agent's run is recorded on the first fill and replayed on a refill: no LLM call either way.
+    """
     attempt = _attempt()
+    if attempt.refill and attempt.progress.agent is not None:
+        form = await adapter.replay(browser, profile, files, attempt.progress.agent)
+    else:
+        form = await adapter.fill(browser, profile, files)
+        attempt.progress.agent = getattr(adapter, "recording", None)
     if not attempt.progress.answers:
         return form
     await adapter.answer(browser, attempt.progress.answers)
@@ -704,10 +709,9 @@ async def _ask(
     # A message that went out must be recorded, or a shutdown could not take its buttons away.
     await _uninterrupted(ask())
     await deps.notifier.application_changed(app)
-    parks = attempt.parkable or payload.get("field") == _AGENT_QUESTION
-    closed = await deps.bridge.wait(prompt.id, hold=attempt.hold(deps.park_after) if parks else None)
+    closed = await deps.bridge.wait(prompt.id, hold=attempt.hold(deps.park_after))
     if closed is None:
-        if not attempt.parkable:  # the agent's own question: it goes on without the answer
+        if payload.get("field") == _AGENT_QUESTION:  # asked mid-run: the agent goes on without the answer
             if (withdrawn := await deps.prompts.close(prompt.id, PromptStatus.CANCELLED)) is not None:
                 await deps.notifier.prompt_closed(withdrawn)
                 await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], f"{kind.value} left unanswered")
@@ -792,7 +796,7 @@ async def _requeue_after_shutdown(deps: ApplyDeps, app_id: int) -> None:
     current = await deps.applications.get(app_id)
     latest = await deps.prompts.latest_for_application(app_id)
     if (
-        current is not None and current.status is S.WAITING_USER and _attempt().parkable
+        current is not None and current.status is S.WAITING_USER
         and latest is not None and latest.parked_at is None
         and (taken := await deps.prompts.take_over(latest.id)) is not None
     ):

@@ -19,13 +19,9 @@ def job_timeout(deps: ApplyDeps) -> int:
     """Seconds one job may run: every wait it can hold a browser for, plus the work around them.
 
     A job keeps its browser open for an answer `park_after` per prompt, `hold_budget` in all; then
-    prompts park and the job ends. Only the generic agent's review cannot park: with an agent
-    configured it may wait the whole review timeout on top.
+    prompts park and the job ends (the generic agent's questions asked mid-run are left unanswered).
     """
-    waits = deps.hold_budget
-    if deps.agent is not None:
-        waits += deps.review_timeout
-    return int(waits.total_seconds()) + JOB_OVERHEAD_SECONDS
+    return int(deps.hold_budget.total_seconds()) + JOB_OVERHEAD_SECONDS
 
 
 async def _apply_task(ctx: dict[str, Any], application_id: int) -> str:
