@@ -82,7 +82,9 @@ async def apply_until_review(fake: FakeTelegram, site: GreenhouseJobSite, run: i
     await user.send(url)
     card = await fake.wait_for_message(lambda m: url in m.body and any(b.text == "Apply" for b in m.buttons()))
     started = time.perf_counter()
-    await user.tap(card, "Apply")
+    answer = await user.tap(card, "Apply")
+    if "Queued" not in answer.text:
+        raise RuntimeError(f"Apply refused: {answer.text}")
     review = await fake.wait_for_message(_is_review(run + 1), timeout=TIMEOUT)
     return time.perf_counter() - started, review
 
@@ -114,6 +116,11 @@ async def main(prompts: int, submits: int) -> None:
                 await fake.wait_for_message(lambda m: "Profile saved" in m.body)
                 await user.send_document("resume.pdf", RESUME, "application/pdf")
                 await fake.wait_for_message(lambda m: "Résumé saved" in m.body)
+                # Waiting applications count toward the daily cap (20 by default): raise it for the bench.
+                await services.pool.execute(
+                    "INSERT INTO user_settings (user_id, daily_cap) VALUES ($1, 500)"
+                    " ON CONFLICT (user_id) DO UPDATE SET daily_cap = 500", USER,
+                )
                 reviews, to_review = [], []
                 for run in range(prompts):
                     seconds, review = await apply_until_review(fake, site, run)
