@@ -363,9 +363,12 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
             form, suggested = await _settle_questions(deps, app, adapter, browser, profile, form)
             form = await _clear_captchas(deps, app, adapter, browser, form)
             await _record_form(deps, app, form)
+            carrying_out_review = _attempt().approved is not None
             approved = await _still_as_approved(deps, app, form)
-            if not approved and not form.problems and not (await deps.user_settings.get(app.user_id)).review_required:
-                approved = True  # the user chose no review
+            if not (approved or carrying_out_review or form.problems) and not (
+                await deps.user_settings.get(app.user_id)
+            ).review_required:
+                approved = True  # the user chose no review (but a changed page is always shown again)
             while True:
                 if not approved:
                     app, form = await _review_until_approved(deps, app, adapter, browser, form)
