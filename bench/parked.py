@@ -59,7 +59,8 @@ def _pss_mb(pid: int) -> float:
 
 
 def _chromium_pss_mb() -> float:
-    """Every Chromium process started by this one (a browser open or not), PSS summed."""
+    """Every Chromium process started by this one and still running, PSS summed (a closing browser's
+    processes may linger a moment after its session ended)."""
     children = psutil.Process().children(recursive=True)
     return sum(_pss_mb(p.pid) for p in children if "chrom" in (p.name() or ""))
 
@@ -69,8 +70,11 @@ def _is_review(app_id: int):
 
 
 async def _parked(pool: asyncpg.Pool, app_id: int) -> None:
+    """Until the review is parked and its browser closed (polling the rows)."""
     while not await pool.fetchval(
-        """SELECT p.parked_at IS NOT NULL FROM prompts p WHERE p.application_id = $1 AND p.status = 'pending'""",
+        """SELECT p.parked_at IS NOT NULL AND NOT EXISTS (
+               SELECT 1 FROM browser_sessions s WHERE s.application_id = p.application_id AND s.ended_at IS NULL)
+           FROM prompts p WHERE p.application_id = $1 AND p.status = 'pending'""",
         app_id,
     ):
         await asyncio.sleep(0.05)
