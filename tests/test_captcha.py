@@ -96,9 +96,10 @@ async def test_hcaptcha_is_never_sent(solver, fake_twocaptcha):
 @pytest.mark.parametrize(
     ("setup", "reason"),
     [
-        (lambda fake: setattr(fake, "in_error", "ERROR_ZERO_BALANCE"), "ERROR_ZERO_BALANCE"),
-        (lambda fake: setattr(fake, "result_error", "ERROR_CAPTCHA_UNSOLVABLE"), "ERROR_CAPTCHA_UNSOLVABLE"),
-        (lambda fake: setattr(fake, "api_key", "another-key"), "ERROR_KEY_DOES_NOT_EXIST"),
+        (lambda fake: setattr(fake, "in_error", "ERROR_ZERO_BALANCE"), "2captcha returned ERROR_ZERO_BALANCE"),
+        (lambda fake: setattr(fake, "result_error", "ERROR_CAPTCHA_UNSOLVABLE"),
+         "2captcha returned ERROR_CAPTCHA_UNSOLVABLE"),
+        (lambda fake: setattr(fake, "api_key", "another-key"), "2captcha returned ERROR_KEY_DOES_NOT_EXIST"),
     ],
 )
 async def test_service_errors_become_a_short_reason(solver, fake_twocaptcha, setup, reason):
