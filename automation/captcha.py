@@ -321,10 +321,6 @@ async def without_captcha_inputs(browser: BrowserSession, questions: list[Questi
     return [q for q in questions if q.id not in claimed and not looks_like_captcha(q.label)]
 
 
-async def claims(browser: BrowserSession, selector: str) -> bool:
-    """Whether the control at `selector` belongs to a CAPTCHA."""
-    return bool(selector) and bool(await page_js.evaluate(browser, _CLAIMED, [selector]))
-
 
 async def enter_captcha_text(browser: BrowserSession, text: str) -> bool:
     """Type an image CAPTCHA's answer into its box; False when the box is gone."""

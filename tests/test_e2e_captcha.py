@@ -148,7 +148,7 @@ class TestWith2captcha:
         await apply_to(fake_telegram, user, image_site.posting_url)
 
         prompt = await captcha_prompt(fake_telegram, user, set())
-        assert "ERROR_CAPTCHA_UNSOLVABLE" in prompt.body and forces_reply(prompt)
+        assert "2captcha returned ERROR_CAPTCHA_UNSOLVABLE" in prompt.body and forces_reply(prompt)
         picture = next(m for m in fake_telegram.messages(user.chat_id) if m.photo and "CAPTCHA" in m.body)
         assert picture.photo.startswith(b"\x89PNG") and picture.message_id < prompt.message_id
         assert await db.fetchval("SELECT status FROM applications") == "waiting_user"
