@@ -317,6 +317,7 @@ async def without_captcha_inputs(browser: BrowserSession, questions: list[Questi
     """The form's questions less any CAPTCHA's control (claimed by `detect_captchas`, or worded like one)."""
     if not questions:
         return questions
+    await detect_captchas(browser)  # again: filling may have moved to a page with a CAPTCHA of its own
     claimed = set(await page_js.evaluate(browser, _CLAIMED, [q.id for q in questions]) or [])
     return [q for q in questions if q.id not in claimed and not looks_like_captcha(q.label)]
 
