@@ -236,6 +236,8 @@ class _ChatAsker:
         self._deps, self._app = deps, app
 
     async def ask(self, question: str, options: list[str] | None = None) -> str | None:
+        if looks_like_captcha(question):
+            return None  # not a question: the CAPTCHA is asked as its picture once the agent is done
         kind = QuestionKind.SELECT if options else QuestionKind.TEXT
         asked = Question(id="agent", label=question[:MAX_SAVED_QUESTION], kind=kind, options=tuple(options or ()),
                          required=True)

@@ -230,3 +230,21 @@ def test_the_chat_names_the_real_reason(why, detail, says):
                     payload=payload, expires_at=now, created_at=now)
     text = captcha_text(app, prompt)
     assert says in text and "Reply to this message with the characters" in text
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(180)
+async def test_the_captcha_box_is_no_question_of_the_form(browser_options: BrowserOptions, files):
+    from automation.captcha import without_captcha_inputs
+    from tests.fakes.captcha_site import TEXT_LABEL
+
+    bare = Profile(first_name="Ada", last_name="Lovelace", email="ada@example.org", location="London, UK")
+    async with CaptchaJobSite(captcha="image") as site, open_browser(browser_options) as browser:
+        adapter = await open_application(browser, site.posting_url)
+        await adapter.fill(browser, bare, files)
+        read = await adapter.questions(browser)
+        kept = await without_captcha_inputs(browser, read)
+
+    assert any(TEXT_LABEL in q.label for q in read), "the reader alone takes the CAPTCHA's box for a question"
+    assert not any(TEXT_LABEL in q.label for q in kept)
+    assert any(WORK_PERMIT in q.label for q in kept), "the form's real questions stay"
