@@ -56,6 +56,7 @@ from automation.captcha import (
     detect_captchas,
     enter_captcha_text,
     picture_for_people,
+    refused_by_page,
     solve_with_service,
     unsolved_reading,
     without_captcha_inputs,
@@ -374,7 +375,8 @@ async def _resubmit_refused_captcha(
     """
     rounds = 1
     while result.outcome is SubmitOutcome.VALIDATION_ERRORS:
-        unsolved = [c for c in await detect_captchas(browser) if not await captcha_solved(browser, c)]
+        unsolved = [c for c in await detect_captchas(browser)
+                    if refused_by_page(c, result.detail) or not await captcha_solved(browser, c)]
         if not unsolved:
             return result  # refused for another reason
         label = unsolved[0].label

@@ -53,6 +53,12 @@ IMAGE_POLL_S = 0.1
 # A CAPTCHA picture narrower than this is enlarged for the chat (at most MAX_ENLARGE times), so a phone shows it.
 MIN_PICTURE_WIDTH = 480
 MAX_ENLARGE = 4
+# What a form says when an image CAPTCHA's answer was wrong ("The characters did not match", "Invalid captcha").
+_WRONG_ANSWER = re.compile(
+    r"captcha|\b(characters|security code|verification code)\b.*\b(match|wrong|incorrect|invalid)"
+    r"|\b(wrong|incorrect|invalid)\b.*\b(characters|security code|verification code)\b",
+    re.IGNORECASE,
+)
 _ERROR_CODE = re.compile(r"\b(ERROR_[A-Z0-9_]+|IP_BANNED|MAX_USER_TURN)\b")
 
 
@@ -321,6 +327,11 @@ async def without_captcha_inputs(browser: BrowserSession, questions: list[Questi
     claimed = set(await page_js.evaluate(browser, _CLAIMED, [q.id for q in questions]) or [])
     return [q for q in questions if q.id not in claimed and not looks_like_captcha(q.label)]
 
+
+
+def refused_by_page(captcha: Captcha, errors: str) -> bool:
+    """The form's refusal names the image CAPTCHA, whose box may still hold the old, wrong answer."""
+    return captcha.kind is CaptchaKind.IMAGE and bool(_WRONG_ANSWER.search(errors))
 
 
 async def enter_captcha_text(browser: BrowserSession, text: str) -> bool:

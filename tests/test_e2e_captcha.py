@@ -280,7 +280,13 @@ class TestImageCaptchaWithoutAKey:
         await assert_nothing_remembered(db, "xk7p2")
 
 
-async def test_a_wrong_answer_gets_a_fresh_picture(nyx, fake_telegram, image_site, db):
+@pytest.mark.parametrize("clears_wrong_answer", [True, False], ids=["box-cleared", "wrong-answer-left-in-box"])
+async def test_a_wrong_answer_gets_a_fresh_picture(nyx, fake_telegram, db, clears_wrong_answer):
+    async with CaptchaJobSite(captcha="image", clears_wrong_answer=clears_wrong_answer) as image_site:
+        await _wrong_then_right(fake_telegram, image_site, db)
+
+
+async def _wrong_then_right(fake_telegram, image_site, db) -> None:
     user = fake_telegram.user(ALLOWED_USER)
     await load(fake_telegram, user, CLASSIC_PROFILE)
     card = await apply_to(fake_telegram, user, image_site.posting_url)

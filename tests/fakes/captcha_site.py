@@ -8,7 +8,8 @@ tick it but a "person": the widget long-polls `/captcha/human`, which answers on
 `<img alt="captcha">` (a solid-colour PNG, one colour per round) labelled "Enter the characters shown"
 with a required text box. Like many such forms, the page checks the characters when Submit is
 clicked (`POST /captcha/check`) before it posts the form: a wrong answer shows an error, clears
-the box and loads a new image with new characters (`round` counts them).
+the box (or leaves the wrong characters in it: `clears_wrong_answer=False`) and loads a new image
+with new characters (`round` counts them).
 
 The server refuses a POST whose CAPTCHA is missing or wrong (the form comes back with the error
 flash), so a missing solve can never look like a successful application.
@@ -54,7 +55,7 @@ RECAPTCHA_HTML = f"""
 """
 
 IMAGE_HTML = f"""
-      <div class="field" id="security_check">
+      <div class="field" id="security_check" data-clears-wrong-answer="{{clears}}">
         <img src="/captcha/image.png?round=1" alt="captcha" width="{IMAGE_SIZE[0]}" height="{IMAGE_SIZE[1]}">
         <label for="{TEXT_FIELD}">{TEXT_LABEL} <span class="asterisk">*</span></label>
         <input type="text" id="{TEXT_FIELD}" name="{TEXT_FIELD}" autocomplete="off" aria-required="true">
@@ -78,7 +79,7 @@ IMAGE_HTML = f"""
           message.className = 'field-error-msg';
           message.textContent = '{WRONG_TEXT}';
           field.appendChild(message);
-          box.value = '';
+          if (field.dataset.clearsWrongAnswer === 'yes') box.value = '';
           field.querySelector('img').src = '/captcha/image.png?round=' + verdict.round;
         }}, true);
       }})();
@@ -136,6 +137,7 @@ def solid_png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
 class CaptchaJobSite(ClassicGreenhouseJobSite):
     captcha: str = "recaptcha"  # or "image"
     round: int = 1  # the image CAPTCHA now shown (a wrong answer moves to the next)
+    clears_wrong_answer: bool = True  # False: the wrong characters stay in the box next to the new image
     checks: list[str] = field(default_factory=list)  # what was typed, each time Submit checked it
     images_served: list[int] = field(default_factory=list)  # the round of each image sent
     human_acks: int = 0
@@ -182,7 +184,9 @@ class CaptchaJobSite(ClassicGreenhouseJobSite):
 
     def _render(self, errors: dict[str, str] | None = None) -> str:
         page = render_posting(errors)
-        widget = IMAGE_HTML if self.captcha == "image" else RECAPTCHA_HTML
+        widget = RECAPTCHA_HTML
+        if self.captcha == "image":
+            widget = IMAGE_HTML.replace("{clears}", "yes" if self.clears_wrong_answer else "no")
         marker = '<div id="submit_buttons">'
         return page.replace(marker, widget + "      " + marker, 1)
 
