@@ -375,6 +375,7 @@ async def _resubmit_refused_captcha(
     """
     rounds = 1
     while result.outcome is SubmitOutcome.VALIDATION_ERRORS:
+        await deps.applications.set_outcome(app.id, result.outcome.value)
         unsolved = [c for c in await detect_captchas(browser)
                     if refused_by_page(c, result.detail) or not await captcha_solved(browser, c)]
         if not unsolved:

@@ -328,7 +328,6 @@ async def without_captcha_inputs(browser: BrowserSession, questions: list[Questi
     return [q for q in questions if q.id not in claimed and not looks_like_captcha(q.label)]
 
 
-
 def refused_by_page(captcha: Captcha, errors: str) -> bool:
     """The form's refusal names the image CAPTCHA, whose box may still hold the old, wrong answer."""
     return captcha.kind is CaptchaKind.IMAGE and bool(_WRONG_ANSWER.search(errors))
