@@ -11,7 +11,7 @@ import pytest
 from automation.browser import BrowserOptions
 from tests.fakes import ats_breezy
 from tests.fakes.ats_breezy import BreezyJobSite
-from tests.fakes.fill_flow import applicant_with_resume, filled_form
+from tests.fakes.fill_flow import applicant_with_resume, filled_form, form_data
 
 LINKEDIN = "https://www.linkedin.com/in/ada-lovelace"
 DECLINE = "Decline to self-identify"
@@ -32,30 +32,21 @@ MUST_STAY_EMPTY = ("hp_7f2b", "cSmsConsent", "ccpaAgreement", ats_breezy.SALARY,
 NOT_FILLED_YET = "no adapter knows Breezy HR and there is no universal filler yet (issue 8, items 1, 2 and 7)"
 
 
-def form_data(fields: dict[str, str], resume: bytes | None) -> aiohttp.FormData:
-    data = aiohttp.FormData()
-    for name, value in fields.items():
-        data.add_field(name, value)
-    if resume is not None:
-        data.add_field("cResume", resume, filename="cv.pdf", content_type="application/pdf")
-    return data
-
-
 async def test_the_copy_refuses_missing_answers_and_a_filled_honeypot_and_records_a_good_post() -> None:
     async with BreezyJobSite() as site, aiohttp.ClientSession() as http:
         form_url = site.form_url
         async with http.get(form_url) as page:
             assert page.status == 200 and 'name="cName"' in await page.text()
 
-        async with http.post(form_url, data=form_data({"cName": "Ada Lovelace"}, None)) as refused:
+        async with http.post(form_url, data=form_data({"cName": "Ada Lovelace"})) as refused:
             body = await refused.text()
         assert refused.status == 422 and "Email Address is required" in body and "Resume is required" in body
 
-        async with http.post(form_url, data=form_data({**EXPECTED, "hp_7f2b": "bot"}, b"%PDF")) as spam:
+        async with http.post(form_url, data=form_data({**EXPECTED, "hp_7f2b": "bot"}, {"cResume": b"%PDF"})) as spam:
             assert spam.status == 422
         assert site.spam == 1 and site.submissions == []
 
-        async with http.post(form_url, data=form_data(EXPECTED, b"%PDF")) as accepted:
+        async with http.post(form_url, data=form_data(EXPECTED, {"cResume": b"%PDF"})) as accepted:
             assert accepted.status == 200 and "Application submitted" in await accepted.text()
         assert str(accepted.url) == site.thanks_url
     assert site.submissions[0].fields == EXPECTED

@@ -45,3 +45,15 @@ def applicant_with_resume(folder: Path) -> tuple[Profile, Path, bytes]:
     path = folder / resume.filename
     path.write_bytes(resume.content)
     return profile, path, resume.content
+
+
+def form_data(fields: dict[str, str], files: dict[str, bytes] | None = None) -> Any:
+    """A multipart body as a browser posts it: the fields, then each file as `cv.pdf`."""
+    import aiohttp
+
+    data = aiohttp.FormData()
+    for name, value in fields.items():
+        data.add_field(name, value)
+    for name, content in (files or {}).items():
+        data.add_field(name, content, filename="cv.pdf", content_type="application/pdf")
+    return data
