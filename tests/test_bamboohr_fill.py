@@ -66,3 +66,42 @@ async def test_bamboohr_form_is_filled_from_the_profile_and_submitted(browser_op
     assert {name: submission.fields.get(name) for name in EXPECTED} == EXPECTED
     assert submission.files["resumeFileId"] == (resume.name, content)
     assert {name: submission.fields.get(name, "") for name in MUST_STAY_EMPTY} == dict.fromkeys(MUST_STAY_EMPTY, "")
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(180)
+async def test_the_copy_posts_what_a_person_fills_in(browser_options: BrowserOptions, tmp_path: Path) -> None:
+    """The copy's widgets work in Chromium: opened by its button, lists picked from their menus, the résumé
+    uploaded on choosing; so a failing fill test is the filler's fault, not the copy's."""
+    from automation.browser import open_browser
+    from tests.fakes.fill_flow import choose_file, run_js
+
+    _, resume, content = applicant_with_resume(tmp_path)
+    typed = {name: value for name, value in EXPECTED.items()
+             if name not in ("state.value", "countryId.value", "genderId.value", "ethnicityId.value",
+                             ats_bamboohr.SPONSORSHIP, ats_bamboohr.VETERAN)}
+    async with BambooHRJobSite() as site, open_browser(browser_options) as browser:
+        await browser.navigate_to(site.posting_url)
+        await run_js(browser, "document.getElementById('apply-for-this-job').click()")
+        for name, value in typed.items():
+            await run_js(browser, f"""(() => {{ const el = document.querySelector('[name="{name}"]');
+                el.focus(); el.value = {value!r}; el.dispatchEvent(new Event('input', {{bubbles: true}})); }})()""")
+        for menu, item in (("menu-state", "Texas"), ("menu-gender", "Decline to answer"),
+                           ("menu-ethnicity", "Decline to answer")):
+            await run_js(browser, f"""(() => {{ document.querySelector('[data-menu-id="{menu}"]').click();
+                [...document.querySelectorAll('#{menu} [role=menuitem]')].find(i => i.textContent === {item!r}).click(); }})()""")
+        await run_js(browser, f"""document.querySelector('[name="{ats_bamboohr.SPONSORSHIP}"][value="no"]').click()""")
+        await run_js(browser, """document.querySelector('[name=":r7:"][value="Decline to Answer"]').click()""")
+        await choose_file(browser, "input[data-file-id=resumeFileId]", resume)
+        await run_js(browser, """new Promise((resolve, reject) => {
+            const kept = document.querySelector('[name=resumeFileId]');
+            const deadline = Date.now() + 20000;
+            const check = () => kept.value ? resolve(kept.value) : Date.now() > deadline ? reject('no upload') : setTimeout(check, 50);
+            check(); })""")
+        assert site.submissions == [], "choosing the résumé uploads it but sends no application"
+        await run_js(browser, "document.querySelector('#job-application-form button[type=submit]').click()")
+        submission = await site.wait_for_submission(timeout=30)
+
+    assert {name: submission.fields.get(name) for name in EXPECTED} == EXPECTED
+    assert submission.files["resumeFileId"] == (resume.name, content)
+    assert {name: submission.fields.get(name, "") for name in MUST_STAY_EMPTY} == dict.fromkeys(MUST_STAY_EMPTY, "")

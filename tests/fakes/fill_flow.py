@@ -57,3 +57,24 @@ def form_data(fields: dict[str, str], files: dict[str, bytes] | None = None) -> 
     for name, content in (files or {}).items():
         data.add_field(name, content, filename="cv.pdf", content_type="application/pdf")
     return data
+
+
+async def run_js(browser: Any, expression: str) -> Any:
+    """Evaluate `expression` in the current tab (awaiting a promise) and return its JSON value: how the
+    by-hand tests act as a person would, without going through the adapters."""
+    session = await browser.get_or_create_cdp_session()
+    result = await session.cdp_client.send.Runtime.evaluate(
+        params={"expression": expression, "returnByValue": True, "awaitPromise": True}, session_id=session.session_id)
+    if "exceptionDetails" in result:
+        raise RuntimeError(str(result["exceptionDetails"])[:500])
+    return result.get("result", {}).get("value")
+
+
+async def choose_file(browser: Any, selector: str, path: Path) -> None:
+    """Choose `path` in the file input `selector`, as the browser's file dialog would (change event included)."""
+    session = await browser.get_or_create_cdp_session()
+    dom = session.cdp_client.send.DOM
+    root = await dom.getDocument(params={"depth": 0}, session_id=session.session_id)
+    found = await dom.querySelector(params={"nodeId": root["root"]["nodeId"], "selector": selector},
+                                    session_id=session.session_id)
+    await dom.setFileInputFiles(params={"files": [str(path)], "nodeId": found["nodeId"]}, session_id=session.session_id)
