@@ -60,3 +60,30 @@ async def test_jazzhr_form_is_filled_from_the_profile_and_submitted(browser_opti
     assert {name: submission.fields.get(name) for name in EXPECTED} == EXPECTED
     assert submission.files["resumator-resume-value"] == (resume.name, content)
     assert {name: submission.fields.get(name, "") for name in MUST_STAY_EMPTY} == dict.fromkeys(MUST_STAY_EMPTY, "")
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(180)
+async def test_the_copy_posts_what_a_person_fills_in(browser_options: BrowserOptions, tmp_path: Path) -> None:
+    """The copy works in Chromium: "Attach resume" shows the file input, "Submit Application" (a link)
+    sends the form from script; so a failing fill test is the filler's fault, not the copy's."""
+    from automation.browser import open_browser
+    from tests.fakes.fill_flow import choose_file, run_js
+
+    _, resume, content = applicant_with_resume(tmp_path)
+    typed = {name: value for name, value in EXPECTED.items()
+             if name.startswith("resumator-") and name not in ats_jazzhr.BOOKKEEPING and "questionnaire" not in name
+             and "eeo" not in name}
+    async with JazzHRJobSite() as site, open_browser(browser_options) as browser:
+        await browser.navigate_to(site.posting_url)
+        for name, value in typed.items():
+            await run_js(browser, f"document.querySelector('[name=\"{name}\"]').value = {value!r}")
+        for name in (ats_jazzhr.AUTHORIZED, ats_jazzhr.SPONSORSHIP):
+            await run_js(browser, f"document.querySelector('[name=\"{name}\"]').value = {EXPECTED[name]!r}")
+        await run_js(browser, "document.getElementById('resumator-choose-upload').click()")
+        await choose_file(browser, "#resumator-resume-value", resume)
+        await run_js(browser, "document.getElementById('resumator-submit-resume').click()")
+        submission = await site.wait_for_submission(timeout=30)
+
+    assert {name: submission.fields.get(name) for name in EXPECTED} == EXPECTED
+    assert submission.files["resumator-resume-value"] == (resume.name, content)
