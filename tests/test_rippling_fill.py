@@ -14,26 +14,10 @@ from tests.fakes import ats_rippling
 from tests.fakes.ats_rippling import RipplingJobSite
 from tests.fakes.fill_flow import applicant_with_resume, choose_file, filled_form, form_data, run_js
 
-DECLINE = "I don't wish to answer"
-# What the applicant of tests/fixtures/ats_real/profile.yaml must post, by the fields' lasting names.
-EXPECTED = {
-    "first_name": "Ada",
-    "last_name": "Lovelace",
-    "email": "ada.lovelace@example.org",
-    "phone_country": "US",
-    "location": "Austin",
-    "current_company": "Analytical Engines Inc",
-    "linkedin": "https://www.linkedin.com/in/ada-lovelace",
-    ats_rippling.AUTHORIZED: "Yes",  # work_authorization: [United States]
-    ats_rippling.SPONSORSHIP: "No",  # needs_sponsorship: false
-    "eeoc.gender": DECLINE,
-    "eeoc.hispanic": DECLINE,
-    "eeoc.race": DECLINE,
-    "eeoc.veteran": DECLINE,
-}
-PHONE_DIGITS = "5125550142"  # typed beside the country picker, with or without its +1
-# Pronouns are the applicant's own call; relocation is not in the profile; nobody opted in to texts.
-MUST_STAY_EMPTY = ("pronouns", ats_rippling.RELOCATE, "smsOptIn")
+DECLINE = ats_rippling.DECLINE
+EXPECTED = ats_rippling.EXPECTED_POST
+MUST_STAY_EMPTY = ats_rippling.MUST_STAY_EMPTY
+PHONE_DIGITS = ats_rippling.PHONE_DIGITS
 NOT_FILLED_YET = "no adapter knows Rippling and there is no universal filler yet (issue 8, items 1, 2 and 7)"
 
 

@@ -94,3 +94,27 @@ class RipplingJobSite(VendorJobSite):
         if not await self.accept(Submission(fields, files), errors):
             return self.html_response(self._render(errors), status=422)
         raise web.HTTPSeeOther(RIPPLING.thanks_path)
+
+
+# The applicant of tests/fixtures/ats_real/profile.yaml against this copy (tests and bench/real_pages.py).
+DECLINE = "I don't wish to answer"
+# What the applicant of tests/fixtures/ats_real/profile.yaml must post, by the fields' lasting names.
+EXPECTED_POST = {
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "email": "ada.lovelace@example.org",
+    "phone_country": "US",
+    "location": "Austin",
+    "current_company": "Analytical Engines Inc",
+    "linkedin": "https://www.linkedin.com/in/ada-lovelace",
+    AUTHORIZED: "Yes",  # work_authorization: [United States]
+    SPONSORSHIP: "No",  # needs_sponsorship: false
+    "eeoc.gender": DECLINE,
+    "eeoc.hispanic": DECLINE,
+    "eeoc.race": DECLINE,
+    "eeoc.veteran": DECLINE,
+}
+PHONE_DIGITS = "5125550142"  # typed beside the country picker, with or without its +1
+# Pronouns are the applicant's own call; relocation is not in the profile; nobody opted in to texts.
+MUST_STAY_EMPTY = ("pronouns", RELOCATE, "smsOptIn")
+RESUME_FIELD = "resume"
