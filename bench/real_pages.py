@@ -132,7 +132,8 @@ class CopyRun:
 async def run_copy(site_class: Any, module: Any, options: BrowserOptions, calls: LLMCalls, folder: Path) -> CopyRun:
     """One application on a vendor copy: fill, submit once, grade the POST it records."""
     profile, resume, content = applicant_with_resume(folder)
-    expected: dict[str, Any] = module.EXPECTED_POST
+    # The page's own hidden fields are not answers: they would score without any filling.
+    expected = {k: v for k, v in module.EXPECTED_POST.items() if k not in getattr(module, "BOOKKEEPING", {})}
     before = calls.count
     filled_by, review_s, early, submission = "", 0.0, 0, None
     async with site_class() as site:
