@@ -75,7 +75,7 @@ async def test_the_copy_posts_what_a_person_fills_in(browser_options: BrowserOpt
     async with RipplingJobSite() as site, open_browser(browser_options) as browser:
         await browser.navigate_to(site.posting_url)
         await run_js(browser, "document.querySelector('a[href*=\"/apply\"]').click()")
-        await run_js(browser, """new Promise(r => { const t = () => document.querySelector('#job-application') ? r(1) : setTimeout(t, 50); t(); })""")
+        await run_js(browser, """new Promise(r => { const t = () => document.querySelector('#job-application') && document.readyState === 'complete' ? r(1) : setTimeout(t, 50); t(); })""")
         for key, words in beside.items():
             await run_js(browser, f"""(() => {{ const field = [...document.querySelectorAll('.field')]
                 .find(f => f.querySelector('.label-text').textContent.startsWith({words!r}));
