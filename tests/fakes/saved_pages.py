@@ -101,15 +101,15 @@ class SavedPageSite(LocalSite):
                     self._changed.notify_all()
             return web.Response(status=204)
 
-        app.middlewares.append(confined)
         async def submitting_on_load(request: web.Request) -> web.Response:
             # The saved page, plus a script that sends the form named by ?form= once loaded: how a test
             # proves that a submission is seen, in a plain browser without our submit guard.
-            form = json.dumps(request.query.get("form", "form"))
+            form = json.dumps(request.query.get("form", "form")).replace("<", "\\u003c")
             script = ("<script>addEventListener('load', () => HTMLFormElement.prototype.submit.call("
                       f"document.querySelector({form})));</script>")
             return self.html_response(self.page_path.read_text(encoding="utf-8") + script)
 
+        app.middlewares.append(confined)
         app.router.add_get("/__submitting-on-load", submitting_on_load)
         app.router.add_post("/__csp-report", record_violation)
         app.router.add_post("/{tail:.*}", record_post)
