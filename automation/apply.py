@@ -858,7 +858,7 @@ async def _requeue_after_shutdown(deps: ApplyDeps, app_id: int) -> None:
     current = await deps.applications.get(app_id)
     latest = await deps.prompts.latest_for_application(app_id)
     if (
-        current is not None and current.status is S.WAITING_USER
+        current is not None and current.status is S.WAITING_USER and current.submit_started_at is None
         and latest is not None and latest.parked_at is None
         and (taken := await deps.prompts.take_over(latest.id)) is not None
     ):
