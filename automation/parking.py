@@ -2,7 +2,8 @@
 
 While a prompt waits for the user, the application needs no browser. Before each prompt the worker
 writes the application's `Progress` (every value it put into the form beyond the adapter's fill from
-the profile: answers from saved answers, the LLM and the chat, corrections; the cover letter decision)
+the profile: answers from saved answers, the LLM and the chat, corrections; the cover letter decision;
+for the generic agent, its recorded run, which browser-use replays without the model)
 and the form as read back (`application_fields`). After `PARK_AFTER_MINUTES` without an answer the
 prompt is parked and the browser closed. The answer then enqueues a resume job: a worker opens the
 form again, fills it from the profile and the progress, and compares the read-back with what the user
@@ -27,9 +28,10 @@ class Progress:
     answers: dict[str, str] = field(default_factory=dict)  # control selector -> value put there
     suggested: dict[str, str] = field(default_factory=dict)  # the LLM's answers by label, saved once approved
     letter: str | None = None  # the cover letter decision (LetterDecision value) once taken
+    agent: dict[str, Any] | None = None  # the generic agent's recorded run, replayed instead of asking its LLM
 
     def to_json(self) -> dict[str, Any]:
-        return {"answers": self.answers, "suggested": self.suggested, "letter": self.letter}
+        return {"answers": self.answers, "suggested": self.suggested, "letter": self.letter, "agent": self.agent}
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> Progress:
@@ -38,6 +40,7 @@ class Progress:
             answers={str(k): str(v) for k, v in (data.get("answers") or {}).items()},
             suggested={str(k): str(v) for k, v in (data.get("suggested") or {}).items()},
             letter=data.get("letter"),
+            agent=data.get("agent"),
         )
 
 

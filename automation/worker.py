@@ -9,6 +9,7 @@ from arq.connections import ArqRedis
 from arq.worker import func
 
 from automation.apply import ApplyDeps, apply_to_job, resume_application
+from automation.captcha import MAX_CAPTCHA_ROUNDS
 from automation.queue import APPLY_TASK, RESUME_TASK
 
 # Slack on top of the held waits, for opening the browser, filling (the agent's steps included) and submitting.
@@ -19,13 +20,12 @@ def job_timeout(deps: ApplyDeps) -> int:
     """Seconds one job may run: every wait it can hold a browser for, plus the work around them.
 
     A job keeps its browser open for an answer `park_after` per prompt, `hold_budget` in all; then
-    prompts park and the job ends. Only the generic agent's review cannot park: with an agent
-    configured it may wait the whole review timeout on top.
+    prompts park and the job ends (the generic agent's questions asked mid-run are left unanswered).
+    Only a CAPTCHA the page refused after the submit claim cannot park: each further round may wait
+    the whole review timeout.
     """
-    waits = deps.hold_budget
-    if deps.agent is not None:
-        waits += deps.review_timeout
-    return int(waits.total_seconds()) + JOB_OVERHEAD_SECONDS
+    after_claim = deps.review_timeout * (MAX_CAPTCHA_ROUNDS - 1)
+    return int((deps.hold_budget + after_claim).total_seconds()) + JOB_OVERHEAD_SECONDS
 
 
 async def _apply_task(ctx: dict[str, Any], application_id: int) -> str:

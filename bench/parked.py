@@ -59,7 +59,8 @@ def _pss_mb(pid: int) -> float:
 
 
 def _chromium_pss_mb() -> float:
-    """Every Chromium process started by this one (a browser open or not), PSS summed."""
+    """Every Chromium process started by this one and still running, PSS summed (a closing browser's
+    processes may linger a moment after its session ended)."""
     children = psutil.Process().children(recursive=True)
     return sum(_pss_mb(p.pid) for p in children if "chrom" in (p.name() or ""))
 
@@ -69,8 +70,11 @@ def _is_review(app_id: int):
 
 
 async def _parked(pool: asyncpg.Pool, app_id: int) -> None:
+    """Until the review is parked and its browser closed (polling the rows)."""
     while not await pool.fetchval(
-        """SELECT p.parked_at IS NOT NULL FROM prompts p WHERE p.application_id = $1 AND p.status = 'pending'""",
+        """SELECT p.parked_at IS NOT NULL AND NOT EXISTS (
+               SELECT 1 FROM browser_sessions s WHERE s.application_id = p.application_id AND s.ended_at IS NULL)
+           FROM prompts p WHERE p.application_id = $1 AND p.status = 'pending'""",
         app_id,
     ):
         await asyncio.sleep(0.05)
@@ -82,7 +86,9 @@ async def apply_until_review(fake: FakeTelegram, site: GreenhouseJobSite, run: i
     await user.send(url)
     card = await fake.wait_for_message(lambda m: url in m.body and any(b.text == "Apply" for b in m.buttons()))
     started = time.perf_counter()
-    await user.tap(card, "Apply")
+    answer = await user.tap(card, "Apply")
+    if "Queued" not in answer.text:
+        raise RuntimeError(f"Apply refused: {answer.text}")
     review = await fake.wait_for_message(_is_review(run + 1), timeout=TIMEOUT)
     return time.perf_counter() - started, review
 
@@ -114,6 +120,11 @@ async def main(prompts: int, submits: int) -> None:
                 await fake.wait_for_message(lambda m: "Profile saved" in m.body)
                 await user.send_document("resume.pdf", RESUME, "application/pdf")
                 await fake.wait_for_message(lambda m: "Résumé saved" in m.body)
+                # Waiting applications count toward the daily cap (20 by default): raise it for the bench.
+                await services.pool.execute(
+                    "INSERT INTO user_settings (user_id, daily_cap) VALUES ($1, 500)"
+                    " ON CONFLICT (user_id) DO UPDATE SET daily_cap = 500", USER,
+                )
                 reviews, to_review = [], []
                 for run in range(prompts):
                     seconds, review = await apply_until_review(fake, site, run)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import NyxApp, Roles, Services
-from scheduler.jobs import reconcile
+from scheduler.jobs import expire_prompts, reconcile
 from tests.conftest import ALLOWED_USER
 from tests.test_e2e_apply import WAIT, open_review
 
@@ -120,3 +120,30 @@ async def test_reconcile_marks_work_of_a_dead_worker_failed(nyx, fake_telegram, 
     failed = await fake_telegram.wait_for_message(lambda m: m.message_id == card.message_id and "failed" in m.body)
     assert "worker stopped" in failed.body and [b.text for b in failed.buttons()] == ["Retry", "Details"]
     assert await db.fetchval("SELECT status FROM applications") == "failed"
+
+
+async def test_a_parked_review_is_left_waiting_by_reconcile_and_timed_out_when_it_expires(nyx, fake_telegram, db):
+    user = fake_telegram.user(ALLOWED_USER)
+    await user.send("http://127.0.0.1:9/acme/jobs/1")
+    card = await fake_telegram.wait_for_message(lambda m: m.chat_id == user.chat_id and m.buttons())
+    app_id = await db.fetchval("SELECT id FROM applications")
+    # Parked an hour ago: no browser session at all, the prompt waits in the database alone.
+    await db.execute(
+        "UPDATE applications SET status = 'waiting_user', updated_at = now() - interval '1 hour' WHERE id = $1", app_id
+    )
+    prompt_id = await db.fetchval(
+        """INSERT INTO prompts (application_id, user_id, kind, expires_at, parked_at)
+           VALUES ($1, $2, 'review', now() + interval '1 day', now() - interval '1 hour') RETURNING id""",
+        app_id, ALLOWED_USER,
+    )
+    await reconcile(nyx.scheduler_deps())
+    assert await db.fetchval("SELECT status FROM applications") == "waiting_user", "parked is a normal state"
+    assert await db.fetchval("SELECT status FROM prompts") == "pending"
+
+    await db.execute("UPDATE prompts SET expires_at = now() - interval '1 second' WHERE id = $1", prompt_id)
+    assert await expire_prompts(nyx.scheduler_deps()) == 1
+    timed_out = await fake_telegram.wait_for_message(
+        lambda m: m.message_id == card.message_id and "timed out" in m.body, timeout=WAIT
+    )
+    assert [b.text for b in timed_out.buttons()] == ["Retry", "Details"]
+    assert await db.fetchval("SELECT status FROM applications") == "timed_out"
