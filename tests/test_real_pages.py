@@ -108,6 +108,7 @@ def test_grading_catches_a_wrong_value_and_a_touched_honeypot() -> None:
         "#website_url: must stay empty (honeypot) but shows 'https://github.com/ada-lovelace'"]
 
 
+@pytest.mark.skipif(corpus_missing() is not None, reason=str(corpus_missing()))
 async def test_a_form_sent_from_a_saved_page_is_caught(tmp_path: Path) -> None:
     """The `nothing_sent` checks can fail: a saved form posts to its vendor's address, which the page's
     policy blocks and reports, so even a submission that never left the machine is counted. (A plain
