@@ -74,7 +74,9 @@ async def reconcile(deps: SchedulerDeps) -> None:
         # Checked again in the same statement: a worker that beat since the list was read is alive.
         failed = await deps.applications.transition(
             app.id, S.FAILED, from_statuses=[S.RUNNING, S.WAITING_USER],
-            note="the worker stopped while applying", error="The worker stopped while applying; tap Retry.",
+            # Only a claimed submit gets here (anything earlier is queued again): the form may have been sent.
+            note="the worker stopped while submitting",
+            error="The worker stopped while submitting; check your e-mail before applying again.",
             unless_beating_within=STALE_AFTER_SECONDS,
         )
         if failed is None:

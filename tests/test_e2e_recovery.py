@@ -110,15 +110,19 @@ async def test_reconcile_marks_work_of_a_dead_worker_failed(nyx, fake_telegram, 
     await user.send("http://127.0.0.1:9/acme/jobs/1")
     card = await fake_telegram.wait_for_message(lambda m: m.chat_id == user.chat_id and m.buttons())
     app_id = await db.fetchval("SELECT id FROM applications")
-    # A worker took it and died without a word: its session's heartbeat is long gone.
-    await db.execute("UPDATE applications SET status = 'running', updated_at = now() - interval '1 hour' WHERE id = $1", app_id)
+    # A worker took it, began submitting and died without a word: its session's heartbeat is long gone.
+    # (Had it not begun submitting, the application would be queued again: tests/test_reconcile.py.)
+    await db.execute(
+        """UPDATE applications SET status = 'running', submit_started_at = now() - interval '1 hour',
+           updated_at = now() - interval '1 hour' WHERE id = $1""", app_id)
     await db.execute(
         "INSERT INTO browser_sessions (application_id, worker, heartbeat_at) VALUES ($1, 'gone', now() - interval '1 hour')",
         app_id,
     )
     await reconcile(nyx.scheduler_deps())
     failed = await fake_telegram.wait_for_message(lambda m: m.message_id == card.message_id and "failed" in m.body)
-    assert "worker stopped" in failed.body and [b.text for b in failed.buttons()] == ["Retry", "Details"]
+    assert "worker stopped while submitting" in failed.body and "check your e-mail" in failed.body
+    assert [b.text for b in failed.buttons()] == ["Details"]  # no Retry: the form may have been sent
     assert await db.fetchval("SELECT status FROM applications") == "failed"
 
 
