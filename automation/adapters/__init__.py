@@ -122,7 +122,8 @@ async def _way_in(browser: BrowserSession) -> _WayIn | None:
     for adapter in ADAPTERS:
         if embedded := await adapter.embedded_form_url(browser):
             return _WayIn("frame", embedded)
-    apply = await page_js.mark_element(browser, APPLY_CANDIDATES, APPLY_TEXT, APPLY_MARKER)
+    # Only a link or button outside every form: the form's own "Apply" button would send it.
+    apply = await page_js.mark_way_in(browser, APPLY_CANDIDATES, APPLY_TEXT, APPLY_MARKER)
     if not apply:
         return None
     href = apply.get("href")
