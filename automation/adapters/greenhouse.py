@@ -16,7 +16,6 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, urlsplit
 
 from automation import page_js
 from automation.adapters.base import (
@@ -29,6 +28,7 @@ from automation.adapters.base import (
 from automation.adapters.controls import fill_question, is_consent, pick_place, shown
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import KINDS, PlannedField, PlannedForm, asks_question
+from automation.adapters.vendors import VendorSignature
 from automation.adapters.profile_values import (
     best_place,
     consent_answer,
@@ -48,9 +48,6 @@ if TYPE_CHECKING:
 
     from storage.models import Profile
 
-GREENHOUSE_HOSTS = frozenset(
-    {"boards.greenhouse.io", "job-boards.greenhouse.io", "boards.eu.greenhouse.io", "job-boards.eu.greenhouse.io"}
-)
 FORM_SELECTOR = "form#application-form, form.application--form, form#application_form"
 GREENHOUSE_SIGNALS = SubmitSignals(
     ats="greenhouse",
@@ -62,6 +59,15 @@ GREENHOUSE_SIGNALS = SubmitSignals(
     errors=".helper-text--error, .field-error-msg, #error_message, form [role='alert']",
     busy="form button[type='submit'][disabled], form [aria-busy='true']",
     confirmation_path=re.compile(r"/(confirmation|thank)", re.IGNORECASE),
+)
+GREENHOUSE = VendorSignature(
+    name="greenhouse",
+    form=FORM_SELECTOR,  # a collapsed form (waiting for "Apply") does not count until it shows
+    fields=("#first_name", "#email"),
+    hosts=re.compile(r"(job-)?boards(\.eu)?\.greenhouse\.io"),
+    query_keys=frozenset({"gh_jid"}),  # a company's careers page that embeds its Greenhouse board
+    submit=GREENHOUSE_SIGNALS.submit_candidates,
+    embeds=("iframe#grnhse_iframe", "#grnhse_app iframe", "iframe[src*='greenhouse.io/embed/job_app']"),
 )
 
 STANDARD_FIELDS: dict[str, Callable[[Profile], str | None]] = {
@@ -102,23 +108,11 @@ MENU_TIMEOUT_S = 5.0  # a menu's options, or the place search's suggestions, to 
 
 class GreenhouseAdapter(PlannedForm):
     name = "greenhouse"
+    signature = GREENHOUSE
 
     def __init__(self) -> None:
         super().__init__()
         self._profile: Profile | None = None  # fills questions that show after `fill` (see _follow_shown_questions)
-
-    @classmethod
-    def matches_url(cls, url: str) -> bool:
-        parts = urlsplit(url)
-        return (parts.hostname or "").lower() in GREENHOUSE_HOSTS or "gh_jid" in parse_qs(parts.query)
-
-    @classmethod
-    async def matches_page(cls, browser: BrowserSession) -> bool:
-        return bool(await page_js.evaluate(browser, _FORM_PRESENT_JS, FORM_SELECTOR))
-
-    @classmethod
-    async def embedded_form_url(cls, browser: BrowserSession) -> str | None:
-        return await page_js.evaluate(browser, _EMBED_URL_JS)
 
     async def fill(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> FilledForm:
         if not await self.matches_page(browser):
@@ -367,22 +361,6 @@ def _link_value(control: Control, profile: Profile) -> str | None:
             return next((value for name in attributes if (value := getattr(links, name, None))), None)
     return None
 
-
-_FORM_PRESENT_JS = """
-(formSelector) => {
-  const form = document.querySelector(formSelector);
-  const shown = form && form.getClientRects().length > 0;  // a collapsed form waits for "Apply"
-  return !!(shown && form.querySelector('#first_name') && form.querySelector('#email'));
-}
-"""
-
-_EMBED_URL_JS = """
-() => {
-  const frame = document.querySelector(
-    'iframe#grnhse_iframe, iframe[src*="greenhouse.io/embed/job_app"], #grnhse_app iframe');
-  return frame && /^https?:/.test(frame.src) ? frame.src : null;
-}
-"""
 
 # Each react-select's input -> the option it shows as picked ("" for none); each file input -> the
 # "Attach" box's label (`#upload-label-<id>`, not bound to the input) and whether it is required.
