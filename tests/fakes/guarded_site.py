@@ -6,6 +6,7 @@ test can tell that the browser is still on the page it opened (a form sent would
 
 - `/only-apply`: a posting whose only "Apply" is the form's own submit button (no type).
 - `/known`: a Teamtailor-style form (`form#new_candidate`), filled in, whose submit button says "Apply".
+- `/look-alike`: the same field names in a form with none of Teamtailor's markup.
 - `/enter`: a form whose script calls `requestSubmit()` on every keystroke, plus a one-field form
   without a button (Enter sends both).
 - `/controls`: buttons that submit a form in each way there is, and two that do not.
@@ -38,7 +39,7 @@ ONLY_APPLY = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Navigato
 KNOWN = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Engineer - Acme</title></head><body>
 <script>window.pageId = 'known';</script>
 <h1>Engineer</h1>
-<form id="new_candidate" method="post" action="/known" enctype="multipart/form-data">
+<form id="new_candidate" method="post" action="/known/applications" enctype="multipart/form-data">
   <label for="candidate_first_name">First name</label>
   <input id="candidate_first_name" name="candidate[first_name]" value="Johnfdafadafd">
   <label for="candidate_last_name">Last name</label>
@@ -46,6 +47,16 @@ KNOWN = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Engineer - Ac
   <label for="candidate_email">Email</label>
   <input id="candidate_email" type="email" name="candidate[email]" value="john.doe@email.com">
   <button>Apply</button>
+</form>
+</body></html>"""
+
+# The same field names as Teamtailor's, in some other Rails app: none of Teamtailor's own markup.
+LOOK_ALIKE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Newsletter</title></head><body>
+<script>window.pageId = 'look-alike';</script>
+<form id="new_candidate" method="post" action="/newsletter">
+  <label for="candidate_email">Email</label>
+  <input id="candidate_email" type="email" name="candidate[email]">
+  <button>Sign up</button>
 </form>
 </body></html>"""
 
@@ -118,6 +129,7 @@ class GuardedSite(LocalSite):
         for path, body in (
             ("/only-apply", ONLY_APPLY),
             ("/known", KNOWN),
+            ("/look-alike", LOOK_ALIKE),
             ("/enter", ENTER),
             ("/controls", CONTROLS),
             ("/inner", INNER),
