@@ -27,7 +27,6 @@ from automation.adapters.base import (
     UnsupportedForm,
 )
 from automation.adapters.controls import choose, choose_many, is_consent, polarity
-from automation.adapters.greenhouse import intended_value
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedField, PlannedForm, asks_question
 from automation.adapters.profile_values import (
@@ -36,6 +35,7 @@ from automation.adapters.profile_values import (
     eeo_topic,
     saved_answer,
 )
+from automation.adapters.standard_fields import intended_value
 from automation.adapters.vendors import VendorSignature
 from automation.page_js import Choice, Control, Question, best_option, option_key
 

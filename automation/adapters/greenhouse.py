@@ -28,7 +28,6 @@ from automation.adapters.base import (
 from automation.adapters.controls import fill_question, is_consent, pick_place, shown
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import KINDS, PlannedField, PlannedForm, asks_question
-from automation.adapters.vendors import VendorSignature
 from automation.adapters.profile_values import (
     best_place,
     consent_answer,
@@ -39,6 +38,14 @@ from automation.adapters.profile_values import (
     race_answer,
     saved_answer,
 )
+from automation.adapters.standard_fields import (
+    LOCATION_IDS,
+    LOCATION_LABELS,
+    STANDARD_FIELDS,
+    file_for,
+    intended_value,
+)
+from automation.adapters.vendors import VendorSignature
 from automation.page_js import Control, Question
 from automation.questions import Question as FormQuestion
 from automation.questions import QuestionKind
@@ -70,27 +77,9 @@ GREENHOUSE = VendorSignature(
     embeds=("iframe#grnhse_iframe", "#grnhse_app iframe", "iframe[src*='greenhouse.io/embed/job_app']"),
 )
 
-STANDARD_FIELDS: dict[str, Callable[[Profile], str | None]] = {
-    "first_name": lambda profile: profile.first_name,
-    "last_name": lambda profile: profile.last_name,
-    "email": lambda profile: str(profile.email),
-    "phone": lambda profile: profile.phone,
-}
-LOCATION_IDS = frozenset({"candidate-location", "candidate_location", "location", "job_application_location"})
-LOCATION_LABELS = frozenset({"location", "location (city)", "city", "current location"})
 PHONE_ID = "phone"
 COUNTRY_ID = "country"  # the phone's country picker
 FILE_IDS = ("resume", "cover_letter")
-
-# (pattern on id or label, Links attributes to try in order)
-LINK_FIELDS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
-    (re.compile(r"linked\s*in", re.IGNORECASE), ("linkedin",)),
-    (re.compile(r"git\s*hub", re.IGNORECASE), ("github",)),
-    (re.compile(r"portfolio", re.IGNORECASE), ("portfolio", "website")),
-    (re.compile(r"website|personal site|homepage|blog", re.IGNORECASE), ("website", "portfolio")),
-)
-# "LinkedIn Profile" is a link field; "Were you referred through LinkedIn? Explain." is a question.
-MAX_LINK_LABEL_WORDS = 5
 
 # The standard U.S. EEO section: field id -> how the profile answers it, given the field's options.
 EEO_FIELDS: dict[str, Callable[[Sequence[str], Profile], str | None]] = {
@@ -281,7 +270,7 @@ class GreenhouseAdapter(PlannedForm):
 def _answer(question: Question, profile: Profile, files: ApplicantFiles) -> str | Path | None:
     """What the profile says belongs in this question, or None if it says nothing."""
     if question.kind == "file":
-        return _file_for(question.id, files)
+        return file_for(question.id, files)
     if question.kind in ("radio", "checkbox"):
         return consent_answer(question, profile) if is_consent(question) else saved_answer(question.label, profile)
     if question.kind == COMBOBOX and _is_location(question):
@@ -330,36 +319,6 @@ def _options_selector(question: Question) -> str:
 async def _blur(browser: BrowserSession) -> None:
     """Leave the focused control, which closes an open menu and drops text that was not picked."""
     await page_js.evaluate(browser, "() => document.activeElement && document.activeElement.blur()")
-
-
-def intended_value(control: Control, profile: Profile, files: ApplicantFiles) -> str | None:
-    """What the profile says belongs in this control, or None if it says nothing."""
-    if control.is_file:
-        path = _file_for(control.id, files)
-        return path.name if path else None
-    if not (control.is_free_text or control.tag == "select"):
-        return None
-    if control.id in STANDARD_FIELDS:
-        return STANDARD_FIELDS[control.id](profile)
-    if control.id in LOCATION_IDS or normalised(control.label) in LOCATION_LABELS:
-        return profile.location
-    if control.role == "combobox":
-        return None  # react-select: needs an option chosen, not text typed
-    return _link_value(control, profile) or saved_answer(control.label, profile)
-
-
-def _file_for(field_id: str, files: ApplicantFiles) -> Path | None:
-    return {"resume": files.resume, "cover_letter": files.cover_letter}.get(field_id)
-
-
-def _link_value(control: Control, profile: Profile) -> str | None:
-    if len(control.label.split()) > MAX_LINK_LABEL_WORDS:
-        return None
-    for pattern, attributes in LINK_FIELDS:
-        if pattern.search(control.id) or pattern.search(control.label):
-            links = profile.links
-            return next((value for name in attributes if (value := getattr(links, name, None))), None)
-    return None
 
 
 # Each react-select's input -> the option it shows as picked ("" for none); each file input -> the

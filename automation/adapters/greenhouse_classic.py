@@ -24,15 +24,15 @@ from automation.adapters.base import (
     UnsupportedForm,
 )
 from automation.adapters.controls import Answer, fill_questions, is_consent
-from automation.adapters.greenhouse import intended_value
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedForm, planned_fields
-from automation.adapters.vendors import VendorSignature
 from automation.adapters.profile_values import (
     consent_answer,
     decline_label,
     saved_answer,
 )
+from automation.adapters.standard_fields import intended_value
+from automation.adapters.vendors import VendorSignature
 from automation.page_js import Control, Question
 
 if TYPE_CHECKING:

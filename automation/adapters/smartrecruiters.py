@@ -42,10 +42,10 @@ from automation.adapters.controls import (
     put_phone,
     shown,
 )
-from automation.adapters.greenhouse import intended_value
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedForm, planned_fields
 from automation.adapters.profile_values import consent_answer, international_number, saved_answer
+from automation.adapters.standard_fields import intended_value
 from automation.adapters.vendors import VendorSignature
 from automation.page_js import Choice, Control, Question, best_option
 

@@ -6,8 +6,9 @@ A server-rendered `form#new_candidate` posted natively as multipart: `candidate[
 `[choice_ids][]` (radios or checkboxes) beside a hidden `[question_id]`, and a consent box
 `candidate[consent_given]`. The server validates and re-renders the form with `.form-error`
 messages, or goes on to a "Thanks for applying!" page. Career sites on a custom domain are
-recognised by the form itself. Standard fields come from the profile, questions from its saved
-answers, and consent is given only where the form requires it. No LLM is involved.
+recognised by the form itself (today's sites call it `form#job-application-form`, inside the job
+page) and Teamtailor's markup round it. Standard fields come from the profile, questions from its
+saved answers, and consent is given only where the form requires it. No LLM is involved.
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ from automation.adapters.base import (
 from automation.adapters.controls import Answer, fill_questions, is_consent
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedForm, planned_fields
-from automation.adapters.vendors import VendorSignature
 from automation.adapters.profile_values import (
     consent_answer,
     link_for_label,
     saved_answer,
 )
+from automation.adapters.vendors import VendorSignature
 from automation.page_js import Question
 
 if TYPE_CHECKING:
