@@ -8,12 +8,14 @@ Chromium through `open_application`, as the apply flow and `nyx fill` do.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from automation.adapters import (
     ADAPTERS,
+    ApplicantFiles,
     AshbyAdapter,
     ClassicGreenhouseAdapter,
     FormAdapter,
@@ -35,6 +37,7 @@ from tests.fakes.ats_teamtailor import TeamtailorJobSite
 from tests.fakes.ats_workable import WorkableJobSite
 from tests.fakes.guarded_site import GuardedSite
 from tests.fakes.job_site import GreenhouseJobSite
+from storage.models import Profile
 from tests.fakes.saved_pages import SavedPageSite
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -56,7 +59,8 @@ def _claimed_by_url(url: str) -> list[str]:
     ],
 )
 async def test_real_vendor_pages_are_recognised_by_their_content(
-    browser_options: BrowserOptions, folder: str, scripts: bool, expected: type[FormAdapter], fields: set[str]
+    browser_options: BrowserOptions, folder: str, scripts: bool, expected: type[FormAdapter], fields: set[str],
+    resume: Path,
 ) -> None:
     async with SavedPageSite(folder=folder, scripts=scripts) as site, open_browser(browser_options) as browser:
         assert _claimed_by_url(site.posting_url) == []
@@ -67,6 +71,11 @@ async def test_real_vendor_pages_are_recognised_by_their_content(
         found = {question.name for question in questions} | {question.id for question in questions}
         found |= {part.strip("#") for question in questions for part in question.selector.split() if "#" in part}
         assert fields <= found, sorted(found)
+        # Filling and reading back reach those fields, and send nothing.
+        profile = Profile(first_name="Ada", last_name="Lovelace", email="ada.lovelace@example.org")
+        await adapter.fill(browser, profile, ApplicantFiles(resume=resume))
+        shown = {field.actual for field in (await adapter.read_back(browser)).fields}
+        assert {"Ada", "Lovelace", "ada.lovelace@example.org"} <= shown
     # The pages' own scripts may post analytics (Teamtailor's /pageview, its cookie-policy JSON); no form was sent.
     assert [submission for submission in site.submissions if submission.fields or submission.files] == []
     assert not [path for path in site.posts if path.rstrip("/").endswith(("/applications", "/apply"))]

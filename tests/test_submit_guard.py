@@ -7,6 +7,7 @@ filled, so a submission that slipped through would arrive as a recorded POST.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -122,7 +123,9 @@ async def test_clicks_that_would_submit_are_refused_and_others_are_made(
 async def test_page_scripts_cannot_send_a_form_in_any_frame(
     browser_options: BrowserOptions, site: GuardedSite
 ) -> None:
-    async with open_browser(browser_options) as browser:
+    # Each site in its own process, as in a desktop Chrome: the localhost frame is then a target of its own.
+    isolated = dataclasses.replace(browser_options, extra_args=(*browser_options.extra_args, "--site-per-process"))
+    async with open_browser(isolated) as browser:
         await browser.navigate_to(site.url_for("/frames"))
         ready = "() => window.replies.filter(r => r.ready).length === 2"
         assert await page_js.wait_until(browser, ready, timeout_s=EVENT_TIMEOUT_S)
@@ -138,6 +141,8 @@ async def test_page_scripts_cannot_send_a_form_in_any_frame(
         by_origin = {reply["frame"].split(":")[1].strip("/"): reply["blocked"] for reply in replies}
         # form.submit() and form.requestSubmit(), in the same-origin and in the cross-site (out-of-process) frame.
         assert by_origin == {"127.0.0.1": 2, "localhost": 2}
+        targets = browser.session_manager.get_all_targets().values()
+        assert any(target.target_type == "iframe" for target in targets), "the localhost frame runs out of process"
 
         # A page script in the top document, and its guess at the guard's name, get nowhere either.
         await page_js.evaluate(browser, "() => { window.__nyxSubmitGuard = {allowed: true}; }")
