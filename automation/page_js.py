@@ -633,15 +633,21 @@ READ_QUESTIONS_JS = """
 """
 
 # Ticks or unticks like a user's click, so the page's own click/input/change handlers run
-# (React tracks checkboxes and radios through the click event, not through `checked`).
-SET_CHECKED_JS = """
+# (React tracks checkboxes and radios through the click event, not through `checked`); never
+# clicks something that would send the form.
+SET_CHECKED_JS = (
+    """
 (selector, checked) => {
+  const wouldSubmit = """
+    + WOULD_SUBMIT_JS.strip()
+    + """;
   const el = document.querySelector(selector);
-  if (!el) return {found: false};
+  if (!el || wouldSubmit(el)) return {found: false};
   if (el.checked !== checked) el.click();
   return {found: true, checked: el.checked};
 }
 """
+)
 
 
 @dataclass(frozen=True)

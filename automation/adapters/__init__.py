@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
-from automation import page_js
+from automation import page_js, submit_guard
 from automation.adapters.ashby import AshbyAdapter
 from automation.adapters.base import (
     ApplicantFiles,
@@ -108,6 +108,7 @@ async def open_application(
         await guard(url)
     await browser.navigate_to(url)
     for _ in range(MAX_STEPS):
+        await _guard_new_frames(browser)
         if guard is not None:
             await guard(await page_js.current_url(browser))
         way_in = await _wait_for_way_in(browser, accept=frozenset({"form", "frame", "link", "button"}))
@@ -168,6 +169,12 @@ async def _take(browser: BrowserSession, way_in: _WayIn) -> None:
         await _wait_for_way_in(browser, accept=frozenset({"form", "frame"}))
     elif way_in.url:
         await browser.navigate_to(way_in.url)
+
+
+async def _guard_new_frames(browser: BrowserSession) -> None:
+    """The session's submit guard follows new tabs and frames itself; this also covers any it missed."""
+    if (session_guard := submit_guard.guard_of(browser)) is not None:
+        await session_guard.cover(browser)
 
 
 def _same_document(href: str, here: str) -> bool:
