@@ -24,7 +24,7 @@ import secrets
 import weakref
 from typing import TYPE_CHECKING, Any
 
-from automation.page_js import WOULD_SUBMIT_JS
+from automation import page_js
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -89,7 +89,7 @@ class SubmitGuard:
         self.script = _GUARD_TEMPLATE % {
             "marker": json.dumps(self.marker),
             "lift": json.dumps(self._lift_event),
-            "would_submit": WOULD_SUBMIT_JS.strip(),
+            "would_submit": page_js.WOULD_SUBMIT_JS.strip(),
         }
         self._covered: set[str] = set()  # CDP session ids that run the script
         self._pending: set[asyncio.Task[None]] = set()
@@ -133,8 +133,6 @@ class SubmitGuard:
 
     async def blocked(self, browser: BrowserSession) -> int:
         """How many submissions the guard stopped in the current tab's top document."""
-        from automation import page_js
-
         with contextlib.suppress(Exception):
             script = "(marker) => (window[marker] ? window[marker].blocked : 0)"
             return int(await page_js.evaluate(browser, script, self.marker) or 0)
