@@ -40,6 +40,7 @@ from automation.adapters.base import (
 )
 from automation.answers import MAX_SAVED_ANSWER, MAX_SAVED_QUESTION, answer_questions
 from automation.answers import AnswerSource as AnsweredFrom
+from automation.backends import BackendName
 from automation.backends.base import BackendError, SubmittedWithoutApproval
 from automation.browser import BrowserOptions, open_browser
 from automation.captcha import (
@@ -111,12 +112,15 @@ class ApplyDeps:
 
 @dataclass(frozen=True)
 class AgentConfig:
-    """The generic browser-use agent's LLM (any OpenAI-compatible endpoint) and step limit."""
+    """The generic agent: which backend (FALLBACK_BACKEND), its LLM and step limit or its VibeSurf service."""
 
-    llm_base_url: str
-    llm_api_key: SecretStr
-    llm_model: str
+    llm_base_url: str | None
+    llm_api_key: SecretStr | None
+    llm_model: str | None
     max_steps: int = 40
+    backend: BackendName = "browser-use"
+    vibesurf_url: str | None = None
+    vibesurf_api_key: SecretStr | None = None
 
 
 class ApplyFailed(Exception):
@@ -205,7 +209,7 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
                 if deps.agent is None:
                     raise ApplyFailed(
                         f"I could not recognise an application form there: {exc} "
-                        "(the generic agent needs LLM_API_KEY)."
+                        "(the generic agent needs LLM_API_KEY, or FALLBACK_BACKEND=vibesurf)."
                     ) from None
                 adapter = _agent_adapter(deps, app, browser, guard)
             # Answers saved in the chat take precedence over those in the profile file.
@@ -241,13 +245,14 @@ class _ChatAsker:
 
 
 def _agent_adapter(deps: ApplyDeps, app: Application, browser: BrowserSession, guard) -> FormAdapter:
+    from automation.backends import make_backend
     from automation.backends.agent_adapter import AgentFormAdapter
-    from automation.backends.browser_use_agent import BrowserUseBackend
 
     config = deps.agent
-    backend = BrowserUseBackend(
-        deps.browser_options, config.llm_base_url, config.llm_api_key, config.llm_model, config.max_steps,
-        browser=browser, guard=guard,
+    backend = make_backend(
+        config.backend, browser_options=deps.browser_options, llm_base_url=config.llm_base_url,
+        llm_api_key=config.llm_api_key, llm_model=config.llm_model, max_steps=config.max_steps,
+        browser=browser, guard=guard, vibesurf_url=config.vibesurf_url, vibesurf_api_key=config.vibesurf_api_key,
     )
 
     async def count(calls: int, tokens: int) -> None:

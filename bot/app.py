@@ -176,7 +176,11 @@ def _captcha_solver(settings: Settings) -> CaptchaSolver | None:
 
 
 def _agent_config(settings: Settings) -> AgentConfig | None:
-    """The generic agent runs only with an LLM; without one, unknown forms fail with a clear reason."""
+    """FALLBACK_BACKEND: VibeSurf (its own agent), or browser-use with our LLM; without either, unknown forms
+    fail with a clear reason."""
+    if settings.fallback_backend == "vibesurf":
+        return AgentConfig(None, None, None, settings.agent_max_steps, backend="vibesurf",
+                           vibesurf_url=settings.vibesurf_url, vibesurf_api_key=settings.vibesurf_api_key)
     if settings.llm_api_key is None:
         return None
     return AgentConfig(settings.llm_base_url, settings.llm_api_key, settings.llm_model, settings.agent_max_steps)

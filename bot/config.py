@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     llm_model: str = "grok-4-fast"
 
     agent_max_steps: int = Field(default=40, ge=5, le=200, description="Step limit of the generic agent")
+    fallback_backend: Literal["browser-use", "vibesurf"] = Field(
+        default="browser-use", description="What fills forms no adapter knows: browser-use (needs LLM_API_KEY) or vibesurf"
+    )
+    vibesurf_url: str | None = Field(default=None, description="Base URL of the VibeSurf service (FALLBACK_BACKEND=vibesurf)")
+    vibesurf_api_key: SecretStr | None = Field(default=None, description="Bearer key of the VibeSurf service")
 
     # CAPTCHA
     twocaptcha_api_key: SecretStr | None = None
@@ -125,7 +130,7 @@ class Settings(BaseSettings):
             raise ValueError("must be a bare host name, e.g. 2captcha.com (https is always used)")
         return value.strip()
 
-    @field_validator("llm_base_url", "telegram_api_base", "webhook_url")
+    @field_validator("llm_base_url", "telegram_api_base", "webhook_url", "vibesurf_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value and not value.startswith(("http://", "https://")):
@@ -143,6 +148,12 @@ class Settings(BaseSettings):
     def _webhook_complete(self) -> Settings:
         if self.webhook_url and (self.webhook_secret is None or self.http_port is None):
             raise ValueError("WEBHOOK_URL needs WEBHOOK_SECRET and HTTP_PORT too")
+        return self
+
+    @model_validator(mode="after")
+    def _vibesurf_complete(self) -> Settings:
+        if self.fallback_backend == "vibesurf" and (self.vibesurf_url is None or self.vibesurf_api_key is None):
+            raise ValueError("FALLBACK_BACKEND=vibesurf needs VIBESURF_URL and VIBESURF_API_KEY")
         return self
 
     @property

@@ -103,6 +103,25 @@ async def check_twocaptcha(settings: Settings) -> str:
     return f"balance {balance}"
 
 
+async def check_backend(settings: Settings) -> str:
+    """FALLBACK_BACKEND: browser-use needs the LLM key; VibeSurf must answer and accept its key."""
+    if settings.fallback_backend == "browser-use":
+        if settings.llm_api_key is None:
+            return "browser-use: off until LLM_API_KEY is set (forms no adapter knows fail with a reason)"
+        return f"browser-use agent with {settings.llm_model}, at most {settings.agent_max_steps} steps"
+    base = settings.vibesurf_url
+    headers = {"Authorization": f"Bearer {settings.vibesurf_api_key.get_secret_value()}"}
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{base}/health") as response:
+            if response.status != 200:
+                raise RuntimeError(f"VibeSurf at {base} answered HTTP {response.status} on /health")
+        # An unknown task is 404 with the right key and 401 with a wrong one.
+        async with session.get(f"{base}/api/tasks/nyx-doctor-probe", headers=headers) as response:
+            if response.status in (401, 403):
+                raise RuntimeError(f"VibeSurf at {base} refuses VIBESURF_API_KEY (HTTP {response.status})")
+    return f"vibesurf at {base} answers and accepts the key"
+
+
 CHECKS: list[tuple[str, Callable[[Settings], Awaitable[str]], bool]] = [
     ("token", check_token, True),
     ("database", check_database, True),
@@ -110,6 +129,7 @@ CHECKS: list[tuple[str, Callable[[Settings], Awaitable[str]], bool]] = [
     ("chrome", check_chrome, True),
     ("llm", check_llm, False),
     ("2captcha", check_twocaptcha, False),
+    ("backend", check_backend, False),
 ]
 
 

@@ -62,7 +62,7 @@ async def test_doctor_reports_each_check_on_one_line(fake_telegram, tmp_path, da
     lines = stdout.decode().splitlines()
     assert process.returncode == 0, stdout.decode() + stderr.decode()
     by_name = {line.split()[1]: line for line in lines}
-    assert set(by_name) == {"token", "database", "redis", "chrome", "llm", "2captcha"}
+    assert set(by_name) == {"token", "database", "redis", "chrome", "llm", "2captcha", "backend"}
     for name in ("token", "database", "redis", "chrome"):
         assert by_name[name].startswith("[ok]"), by_name[name]
     assert "@nyx_test_bot" in by_name["token"]
