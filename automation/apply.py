@@ -59,6 +59,7 @@ from automation.captcha import (
 )
 from automation.cover_letter import letter_file, write_cover_letter
 from automation.llm import LLMError, UsageCounter
+from automation.metrics import FILL_SECONDS
 from automation.matching import Effort
 from automation.notifier import Notifier
 from automation.prompts import PromptBridge, question_payload
@@ -215,7 +216,8 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
             # Answers saved in the chat take precedence over those in the profile file.
             saved = await deps.answers.as_mapping(app.user_id)
             profile = stored.profile.model_copy(update={"answers": {**stored.profile.answers, **saved}})
-            form = await adapter.fill(browser, profile, files)
+            with FILL_SECONDS.time():
+                form = await adapter.fill(browser, profile, files)
             form, suggested = await _settle_questions(deps, app, adapter, browser, profile, form)
             form = await _clear_captchas(deps, app, adapter, browser, form)
             await _record_form(deps, app, form)

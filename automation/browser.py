@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from automation.egress import EgressProxy, Resolver
+from automation.metrics import BROWSERS_IN_USE
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -149,7 +150,8 @@ async def open_browser(options: BrowserOptions, *, egress: EgressProxy | None = 
         egress = EgressProxy(allow_hosts=options.allow_hosts, resolver=options.resolver)
     async with egress:
         async with _session(options, executable, egress.port) as browser:
-            yield browser
+            with BROWSERS_IN_USE.track_inprogress():
+                yield browser
 
 
 @asynccontextmanager

@@ -40,10 +40,13 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(
         default=None, description="Secret token Telegram sends with every webhook request (1-256 of A-Z a-z 0-9 _ -)"
     )
-    http_host: str = Field(default="127.0.0.1", description="Where the webhook, /healthz and /metrics listen")
-    http_port: int | None = Field(
-        default=None, ge=0, le=65535, description="Port for the webhook, /healthz and /metrics; off when unset"
-    )
+    http_host: str = Field(default="127.0.0.1", description="Where the webhook listens (0.0.0.0 in a container)")
+    http_port: int | None = Field(default=None, ge=0, le=65535, description="Port of the webhook (webhook mode)")
+
+    # Monitoring: every process's /healthz, /readyz and /metrics, never on the webhook's listener
+    metrics_host: str = Field(default="127.0.0.1", description="Where /healthz, /readyz and /metrics listen")
+    metrics_port: int | None = Field(default=None, ge=0, le=65535, description="Port of the monitoring listener")
+    metrics_token: SecretStr | None = Field(default=None, description="Bearer token /metrics requires when set")
 
     # Storage and queue
     database_url: str | None = Field(default=None, description="postgresql://… ; embedded PostgreSQL when unset")
@@ -94,6 +97,7 @@ class Settings(BaseSettings):
     )
 
     log_level: str = "INFO"
+    log_format: Literal["console", "json"] = Field(default="console", description="console, or json (one object a line)")
 
     _split_ids = field_validator("allowed_user_ids", mode="before")(_split_csv)
     _split_hosts = field_validator("url_allow_hosts", mode="before")(_split_csv)
@@ -148,6 +152,12 @@ class Settings(BaseSettings):
     def _webhook_complete(self) -> Settings:
         if self.webhook_url and (self.webhook_secret is None or self.http_port is None):
             raise ValueError("WEBHOOK_URL needs WEBHOOK_SECRET and HTTP_PORT too")
+        return self
+
+    @model_validator(mode="after")
+    def _listeners_apart(self) -> Settings:
+        if self.metrics_port and self.metrics_port == self.http_port:
+            raise ValueError("METRICS_PORT must differ from HTTP_PORT (metrics never share the public webhook's port)")
         return self
 
     @model_validator(mode="after")

@@ -10,6 +10,7 @@ from automation import page_js
 from automation.adapters.base import ApplicantFiles, FilledForm, FormAdapter, SubmitResult
 from automation.backends.base import AgentUsage, Asker, FormBackend
 from automation.backends.browser_use_agent import ATS_NAME
+from automation.metrics import LLM_CALLS, LLM_TOKENS
 from automation.questions import Question
 
 if TYPE_CHECKING:
@@ -49,6 +50,9 @@ class AgentFormAdapter(FormAdapter):
             return await self._backend.fill(await page_js.current_url(browser), profile, files, self._asker)
         finally:
             if (usage := self._backend.usage) is not None:
+                LLM_CALLS.labels("ok").inc(usage.llm_calls)
+                LLM_TOKENS.labels("input").inc(usage.input_tokens)
+                LLM_TOKENS.labels("output").inc(usage.output_tokens)
                 await self._on_usage(usage.llm_calls, usage.input_tokens + usage.output_tokens)
 
     async def questions(self, browser: BrowserSession) -> list[Question]:
