@@ -23,8 +23,11 @@ WORKDIR /app
 
 # Dependencies first, in their own layer, so that a code change does not reinstall browser-use & co:
 # exactly the versions of requirements.lock, each checked against its hash.
+# A known pip first (the same as scripts/setup's): older ones refuse a hashed lock whose packages ask
+# for extras (google-auth[requests]).
 COPY requirements.lock ./
-RUN pip install --require-hashes -r requirements.lock
+RUN pip install "pip==26.3" \
+    && pip install --require-hashes -r requirements.lock
 
 COPY . .
 RUN pip install --no-deps . \
