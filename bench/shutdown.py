@@ -34,10 +34,14 @@ from tests.fakes.job_site import GreenhouseJobSite  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 
 
-async def one_run(fake: FakeTelegram, site: GreenhouseJobSite, server: str, redis_url: str, run: int) -> dict:
+async def one_run(server: str, redis_url: str, run: int) -> dict:
+    """A fresh chat, job site and database for each run."""
     name = f"nyx_bench_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(server)
     await admin.execute(f'CREATE DATABASE "{name}"')
+    fake, site = FakeTelegram(), GreenhouseJobSite()
+    await fake.start()
+    await site.start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             settings = load_settings(
@@ -69,6 +73,8 @@ async def one_run(fake: FakeTelegram, site: GreenhouseJobSite, server: str, redi
             status = await conn.fetchval("SELECT status FROM applications ORDER BY id DESC LIMIT 1")
             await conn.close()
     finally:
+        await site.stop()
+        await fake.stop()
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
     return {"stop_s": stopped, "stop_and_close_s": closed, "status_after": status}
@@ -77,14 +83,7 @@ async def one_run(fake: FakeTelegram, site: GreenhouseJobSite, server: str, redi
 async def main(runs: int) -> None:
     server = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    fake, site = FakeTelegram(), GreenhouseJobSite()
-    await fake.start()
-    await site.start()
-    try:
-        results = [await one_run(fake, site, server, redis_url, run) for run in range(runs)]
-    finally:
-        await site.stop()
-        await fake.stop()
+    results = [await one_run(server, redis_url, run) for run in range(runs)]
     print(f"shutdown with one browser open at a review, {len(results)} run(s), {os.cpu_count()} cores")
     for key in ("stop_s", "stop_and_close_s"):
         values = [r[key] for r in results]
