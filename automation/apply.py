@@ -203,7 +203,7 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
             letter = await _cover_letter(deps, app, stored.profile, has_usual=files.cover_letter is not None)
             if letter is not None:
                 files = ApplicantFiles(resume=files.resume, cover_letter=_materialise(letter, Path(tmp) / "tailored"))
-        async with open_browser(deps.browser_options) as browser:
+        async with open_browser(deps.browser_options) as browser, contextlib.AsyncExitStack() as backend:
             try:
                 adapter = await open_application(browser, app.url, guard=guard)
             except UnsupportedForm as exc:
@@ -213,6 +213,7 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
                         "(the generic agent needs LLM_API_KEY, or FALLBACK_BACKEND=vibesurf)."
                     ) from None
                 adapter = _agent_adapter(deps, app, browser, guard)
+                backend.push_async_callback(adapter.close)  # however the run ends (VibeSurf's task)
             # Answers saved in the chat take precedence over those in the profile file.
             saved = await deps.answers.as_mapping(app.user_id)
             profile = stored.profile.model_copy(update={"answers": {**stored.profile.answers, **saved}})

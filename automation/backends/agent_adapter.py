@@ -67,3 +67,7 @@ class AgentFormAdapter(FormAdapter):
 
     async def submit(self, browser: BrowserSession) -> SubmitResult:
         return await self._backend.submit()
+
+    async def close(self) -> None:
+        """Releases the backend: a VibeSurf task not finished is stopped, its HTTP session closed."""
+        await self._backend.close()
