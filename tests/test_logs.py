@@ -60,3 +60,25 @@ async def test_json_lines_carry_the_user_id(nyx, fake_telegram, capsys, restore_
     refused = [r for r in lines(capsys.readouterr().err) if "not on the allowlist" in r["event"]]
     assert refused and refused[0]["user_id"] == STRANGER and refused[0]["level"] == "info"
     assert refused[0]["update_type"] == "message" and "timestamp" in refused[0]
+
+
+def test_opening_a_browser_later_keeps_our_logging():
+    """browser-use sets up logging of its own when it is first imported (at a worker's first browser),
+    unless the root logger has handlers already: ours must stay, JSON and redaction with them."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import logging\n"
+        "from bot.logs import configure_logging\n"
+        f"configure_logging('INFO', secrets=['{TOKEN}'], json=True)\n"
+        "import browser_use\n"
+        f"logging.getLogger('nyx.test').warning('token %s', '{TOKEN}')\n"
+    )
+    root = str(Path(__file__).resolve().parent.parent)
+    result = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120,
+                            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": root, "ANONYMIZED_TELEMETRY": "false",
+                                 "BROWSER_USE_VERSION_CHECK": "false", "HOME": "/tmp"})
+    assert TOKEN not in result.stdout + result.stderr
+    assert json.loads(result.stderr.strip().splitlines()[-1])["event"] == "token ***"
