@@ -59,8 +59,8 @@ from automation.captcha import (
 )
 from automation.cover_letter import letter_file, write_cover_letter
 from automation.llm import LLMError, UsageCounter
-from automation.metrics import FILL_SECONDS
 from automation.matching import Effort
+from automation.metrics import FILL_SECONDS
 from automation.notifier import Notifier
 from automation.prompts import PromptBridge, question_payload
 from automation.questions import Question, QuestionKind

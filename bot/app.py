@@ -32,10 +32,10 @@ from automation.queue import ApplicationQueue
 from automation.worker import build_worker
 from bot.config import Settings
 from bot.inflight import InFlight
-from bot.notifier import TelegramNotifier
-from bot.sending import install_sender
 from bot.metrics import UpdateObserver
 from bot.monitoring import MonitoringServer, Readiness, start_monitoring
+from bot.notifier import TelegramNotifier
+from bot.sending import install_sender
 from bot.web import WebServer, start_web
 from handlers import build_router, captcha, corrections, cover_letter, questions
 from handlers.access import AccessMiddleware, StaleCallbackMiddleware
