@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from automation.backends import BackendName
+
 
 class SettingsError(Exception):
     """A setting is missing or malformed; the message names it in one line."""
@@ -63,10 +65,13 @@ class Settings(BaseSettings):
     llm_model: str = "grok-4-fast"
 
     agent_max_steps: int = Field(default=40, ge=5, le=200, description="Step limit of the generic agent")
-    fallback_backend: Literal["browser-use", "vibesurf"] = Field(
-        default="browser-use", description="What fills forms no adapter knows: browser-use (needs LLM_API_KEY) or vibesurf"
+    fallback_backend: BackendName = Field(
+        default="browser-use",
+        description="What fills forms no adapter knows: browser-use (needs LLM_API_KEY) or vibesurf",
     )
-    vibesurf_url: str | None = Field(default=None, description="Base URL of the VibeSurf service (FALLBACK_BACKEND=vibesurf)")
+    vibesurf_url: str | None = Field(
+        default=None, description="Base URL of the VibeSurf service (FALLBACK_BACKEND=vibesurf)"
+    )
     vibesurf_api_key: SecretStr | None = Field(default=None, description="Bearer key of the VibeSurf service")
 
     # CAPTCHA
@@ -97,7 +102,9 @@ class Settings(BaseSettings):
     )
 
     log_level: str = "INFO"
-    log_format: Literal["console", "json"] = Field(default="console", description="console, or json (one object a line)")
+    log_format: Literal["console", "json"] = Field(
+        default="console", description="console, or json (one object a line)"
+    )
 
     _split_ids = field_validator("allowed_user_ids", mode="before")(_split_csv)
     _split_hosts = field_validator("url_allow_hosts", mode="before")(_split_csv)

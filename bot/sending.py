@@ -77,7 +77,9 @@ from prometheus_client import Counter
 log = logging.getLogger(__name__)
 
 # The same counts as the middleware's attributes, for every sender in the process, for Prometheus.
-TELEGRAM_SENT = Counter("nyx_telegram_sent_total", "Sending calls Telegram accepted (one per part), by method", ["method"])
+TELEGRAM_SENT = Counter(
+    "nyx_telegram_sent_total", "Sending calls Telegram accepted (one per part), by method", ["method"]
+)
 TELEGRAM_RETRIES = Counter("nyx_telegram_retries_total", "Sending calls made again after a 429, 5xx or network error")
 TELEGRAM_RATE_LIMITED = Counter("nyx_telegram_rate_limited_total", "429 (Too Many Requests) answers from Telegram")
 TELEGRAM_PAUSES = Counter("nyx_telegram_pauses_total", "Times all sending paused for a 429")
