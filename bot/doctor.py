@@ -11,6 +11,9 @@ import aiohttp
 import asyncpg
 from redis.asyncio import Redis
 
+# Imported here, not in check_token: importing the whole app takes seconds, and inside a check it
+# would hold the event loop while every check's time limit runs.
+from bot.app import make_bot
 from bot.config import Settings
 
 CHECK_TIMEOUT_S = 15.0
@@ -36,8 +39,6 @@ def find_chrome(settings: Settings) -> str | None:
 
 
 async def check_token(settings: Settings) -> str:
-    from bot.app import make_bot
-
     bot = make_bot(settings)
     try:
         me = await bot.get_me()
