@@ -84,7 +84,8 @@ async def check_chrome(settings: Settings) -> str:
 
 async def check_llm(settings: Settings) -> str:
     if settings.llm_api_key is None:
-        return "not configured (LLM_API_KEY unset): keyword scoring, no generated answers"
+        return ("off (no LLM_API_KEY) — jobs are scored by keywords; general questions are asked in the chat; "
+                "no cover letters; forms no adapter knows are not filled")
     headers = {"Authorization": f"Bearer {settings.llm_api_key.get_secret_value()}"}
     async with aiohttp.ClientSession() as session, session.get(
         f"{settings.llm_base_url}/models", headers=headers
@@ -96,7 +97,7 @@ async def check_llm(settings: Settings) -> str:
 
 async def check_twocaptcha(settings: Settings) -> str:
     if settings.twocaptcha_api_key is None:
-        return "not configured (TWOCAPTCHA_API_KEY unset): CAPTCHAs are sent to you in the chat"
+        return "off (no TWOCAPTCHA_API_KEY) — CAPTCHAs are asked in the chat"
     from twocaptcha import AsyncTwoCaptcha
 
     solver = AsyncTwoCaptcha(settings.twocaptcha_api_key.get_secret_value(), server=settings.twocaptcha_server)
@@ -108,7 +109,7 @@ async def check_backend(settings: Settings) -> str:
     """FALLBACK_BACKEND: browser-use needs the LLM key; VibeSurf must answer and accept its key."""
     if settings.fallback_backend == "browser-use":
         if settings.llm_api_key is None:
-            return "browser-use: off until LLM_API_KEY is set (forms no adapter knows fail with a reason)"
+            return "browser-use: off (no LLM_API_KEY) — forms no adapter knows fail with a reason"
         return f"browser-use agent with {settings.llm_model}, at most {settings.agent_max_steps} steps"
     base = settings.vibesurf_url
     headers = {"Authorization": f"Bearer {settings.vibesurf_api_key.get_secret_value()}"}
@@ -123,6 +124,12 @@ async def check_backend(settings: Settings) -> str:
     return f"vibesurf at {base} answers and accepts the key"
 
 
+async def check_webhook(settings: Settings) -> str:
+    if settings.webhook_url is None:
+        return "off (no WEBHOOK_URL) — the bot polls Telegram for updates"
+    return f"on: Telegram posts updates to {settings.webhook_url} (port {settings.http_port})"
+
+
 CHECKS: list[tuple[str, Callable[[Settings], Awaitable[str]], bool]] = [
     ("token", check_token, True),
     ("database", check_database, True),
@@ -130,6 +137,7 @@ CHECKS: list[tuple[str, Callable[[Settings], Awaitable[str]], bool]] = [
     ("chrome", check_chrome, True),
     ("llm", check_llm, False),
     ("2captcha", check_twocaptcha, False),
+    ("webhook", check_webhook, False),
     ("backend", check_backend, False),
 ]
 

@@ -48,4 +48,4 @@ async def test_doctor_says_whether_vibesurf_answers_and_takes_the_key():
 
 async def test_doctor_says_when_browser_use_is_off():
     settings = load_settings(_env_file=None, telegram_bot_token=TOKEN)
-    assert "off until LLM_API_KEY is set" in await check_backend(settings)
+    assert "browser-use: off (no LLM_API_KEY)" in await check_backend(settings)
