@@ -26,12 +26,14 @@ from langchain_core.language_models import BaseChatModel
 from automation.apply import AgentConfig, ApplyDeps
 from automation.browser import BrowserOptions
 from automation.captcha import CaptchaSolver
+from automation.live_view import LiveViewConfig
 from automation.llm import LLMConfig, make_chat_model
 from automation.prompts import PromptBridge
 from automation.queue import ApplicationQueue
 from automation.worker import build_worker
 from bot.config import Settings
 from bot.inflight import InFlight
+from bot.live_view import LiveViewServer
 from bot.notifier import TelegramNotifier
 from bot.sending import install_sender
 from bot.web import WebServer, start_web
@@ -157,6 +159,7 @@ class Services:
             llm=self.llm,
             agent=_agent_config(self.settings),
             captcha_solver=_captcha_solver(self.settings),
+            live_view=LiveViewConfig(self.redis, url) if (url := self.settings.live_view_url) else None,
         )
 
     def scheduler_deps(self) -> SchedulerDeps:
@@ -282,6 +285,8 @@ class NyxApp:
                 dispatcher=self.dispatcher, bot=services.bot,
                 webhook_url=settings.webhook_url if self.roles.bot else None,
                 webhook_secret=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+                live_view=LiveViewServer(services.redis, services.prompts, services.bridge, services.bot)
+                if self.roles.bot and settings.live_view_url else None,
             )
         if self.roles.bot and settings.webhook_url:
             await services.bot.set_webhook(

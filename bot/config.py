@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -62,6 +63,12 @@ class Settings(BaseSettings):
     http_host: str = Field(default="127.0.0.1", description="Where the webhook, /healthz and /metrics listen")
     http_port: int | None = Field(
         default=None, ge=0, le=65535, description="Port for the webhook, /healthz and /metrics; off when unset"
+    )
+
+    live_view_base_url: str | None = Field(
+        default=None,
+        description="Public base URL of the bot's HTTP listener for the live browser view (https: opens inside "
+        "Telegram); WEBHOOK_URL's origin when unset; no live view when neither is set",
     )
 
     # Storage and queue
@@ -144,7 +151,7 @@ class Settings(BaseSettings):
             raise ValueError("must be a bare host name, e.g. 2captcha.com (https is always used)")
         return value.strip()
 
-    @field_validator("llm_base_url", "telegram_api_base", "webhook_url")
+    @field_validator("llm_base_url", "telegram_api_base", "webhook_url", "live_view_base_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value and not value.startswith(("http://", "https://")):
@@ -163,6 +170,16 @@ class Settings(BaseSettings):
         if self.webhook_url and (self.webhook_secret is None or self.http_port is None):
             raise ValueError("WEBHOOK_URL needs WEBHOOK_SECRET and HTTP_PORT too")
         return self
+
+    @property
+    def live_view_url(self) -> str | None:
+        """Where phones open the live view: LIVE_VIEW_BASE_URL, else the webhook's origin."""
+        if self.live_view_base_url:
+            return self.live_view_base_url
+        if self.webhook_url:
+            parts = urlsplit(self.webhook_url)
+            return f"{parts.scheme}://{parts.netloc}"
+        return None
 
     @property
     def llm_configured(self) -> bool:

@@ -12,6 +12,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 
+from bot.live_view import LiveViewServer
 from storage.models import ApplicationStatus
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ async def start_web(
     bot: Bot | None = None,
     webhook_url: str | None = None,
     webhook_secret: str | None = None,
+    live_view: LiveViewServer | None = None,
 ) -> WebServer:
     """Serve /healthz and /metrics, and the webhook at WEBHOOK_URL's path when one is configured."""
     app = web.Application(client_max_size=1024 * 1024)
@@ -76,6 +78,8 @@ async def start_web(
     if webhook_url and dispatcher is not None and bot is not None:
         handler = SimpleRequestHandler(dispatcher, bot, secret_token=webhook_secret, handle_in_background=True)
         handler.register(app, path=urlsplit(webhook_url).path or "/")
+    if live_view is not None:
+        live_view.register(app)  # /live/<token>: the browser's live view for the phone
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
