@@ -173,6 +173,11 @@ class CaptchaJobSite(ClassicGreenhouseJobSite):
             self._human.set()
             await asyncio.wait_for(self._acked.wait_for(lambda: self.human_acks > before), timeout)
 
+    async def wait_until_solved(self, timeout: float) -> None:
+        """Returns once the page holds the widget's token, however it was solved."""
+        async with self._acked:
+            await asyncio.wait_for(self._acked.wait_for(lambda: self.human_acks > 0), timeout)
+
     async def _posting(self, request: web.Request) -> web.Response:
         return self.html_response(self._render())
 
