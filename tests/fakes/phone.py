@@ -107,12 +107,17 @@ class Phone:
         return False
 
 
+    async def open(self, url: str) -> None:
+        await self.browser.navigate_to(url)
+        self.page = await self.browser.get_current_page()
+        self.cdp = await self.browser.get_or_create_cdp_session()
+
+
 @asynccontextmanager
-async def phone_at(options: BrowserOptions, url: str) -> AsyncIterator[Phone]:
-    """A second Chromium showing `url` (the live view), its first frame drawn."""
+async def phone_at(options: BrowserOptions, url: str | None) -> AsyncIterator[Phone]:
+    """A second Chromium showing `url` (the live view); None: nothing opened yet (call `open`)."""
     async with open_browser(options) as browser:
-        await browser.navigate_to(url)
-        page = await browser.get_current_page()
-        cdp = await browser.get_or_create_cdp_session()
-        phone = Phone(browser, page, cdp)
+        phone = Phone(browser, None, None)
+        if url is not None:
+            await phone.open(url)
         yield phone
