@@ -63,6 +63,7 @@ from automation.captcha import (
     without_captcha_inputs,
 )
 from automation.cover_letter import letter_file, write_cover_letter
+from automation.live_view import LiveView, LiveViewConfig, live_view
 from automation.llm import LLMError, UsageCounter
 from automation.matching import Effort
 from automation.metrics import FILL_SECONDS
@@ -114,6 +115,7 @@ class ApplyDeps:
     llm: BaseChatModel | None = None  # answers general questions; None: they are asked or left empty
     agent: AgentConfig | None = None  # fills forms no adapter knows; None: such forms fail with a reason
     captcha_solver: CaptchaSolver | None = None  # 2captcha; None: every CAPTCHA is asked in the chat
+    live_view: LiveViewConfig | None = None  # LIVE_VIEW_BASE_URL; None: widgets are solved at the worker's screen
 
 
 @dataclass(frozen=True)
@@ -360,8 +362,10 @@ async def _ask_captcha(
         payload = captcha_payload(app.id, captcha, needed, image_shown=image is not None, again=again,
                                   refused=refused and not again)
         picture = picture_for_people(image) if image is not None else None
-        send = functools.partial(deps.notifier.ask_captcha, app, image=picture)
-        answer = await _ask(deps, app, PromptKind.CAPTCHA, payload, send, f"{captcha.label} to solve")
+        # Live view (issue 10): a widget is solved through a live view of this browser, for as long as it waits.
+        async with live_view(deps.live_view if image is None else None, browser) as live:
+            send = functools.partial(_send_captcha, deps, app, picture, live)
+            answer = await _ask(deps, app, PromptKind.CAPTCHA, payload, send, f"{captcha.label} to solve")
         if answer.get("decision") == CaptchaDecision.CANCEL.value:
             raise _Stopped(await _moved(deps, app.id, S.CANCELLED, [S.WAITING_USER], "cancelled at the CAPTCHA"))
         await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], f"{captcha.label} answered in the chat")
@@ -370,6 +374,16 @@ async def _ask_captcha(
         if await captcha_solved(browser, captcha):
             return
         again = True
+
+
+async def _send_captcha(
+    deps: ApplyDeps, app: Application, picture: bytes | None, live: LiveView | None, prompt: Prompt
+) -> PromptMessage:
+    """The CAPTCHA prompt in the chat, with its live view's link bound to the prompt before it is sent."""
+    if live is None:
+        return await deps.notifier.ask_captcha(app, prompt, image=picture)
+    await live.bind(prompt)
+    return await deps.notifier.ask_captcha(app, prompt, image=picture, live_url=live.url)
 
 
 async def _resubmit_refused_captcha(

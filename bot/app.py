@@ -26,12 +26,14 @@ from langchain_core.language_models import BaseChatModel
 from automation.apply import AgentConfig, ApplyDeps
 from automation.browser import BrowserOptions
 from automation.captcha import CaptchaSolver
+from automation.live_view import LiveViewConfig
 from automation.llm import LLMConfig, make_chat_model
 from automation.prompts import PromptBridge
 from automation.queue import ApplicationQueue
 from automation.worker import build_worker
 from bot.config import Settings
 from bot.inflight import InFlight
+from bot.live_view import LiveViewServer
 from bot.metrics import UpdateObserver
 from bot.monitoring import MonitoringServer, Readiness, start_monitoring
 from bot.notifier import TelegramNotifier
@@ -159,6 +161,7 @@ class Services:
             llm=self.llm,
             agent=_agent_config(self.settings),
             captcha_solver=_captcha_solver(self.settings),
+            live_view=LiveViewConfig(self.redis, url) if (url := self.settings.live_view_url) else None,
         )
 
     def scheduler_deps(self) -> SchedulerDeps:
@@ -290,11 +293,18 @@ class NyxApp:
                 readiness=Readiness(services.pool, services.redis, services.bot),
                 token=settings.metrics_token.get_secret_value() if settings.metrics_token else None,
             )
-        if self.roles.bot and settings.webhook_url:
+        live_view = (
+            LiveViewServer(services.redis, services.prompts, services.bridge, services.bot)
+            if self.roles.bot and settings.live_view_url else None
+        )
+        if self.roles.bot and (settings.webhook_url or live_view is not None):
             self._web = await start_web(
                 host=settings.http_host, port=settings.http_port, dispatcher=self.dispatcher, bot=services.bot,
-                webhook_url=settings.webhook_url, webhook_secret=settings.webhook_secret.get_secret_value(),
+                webhook_url=settings.webhook_url,
+                webhook_secret=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+                live_view=live_view,
             )
+        if self.roles.bot and settings.webhook_url:
             await services.bot.set_webhook(
                 settings.webhook_url, secret_token=settings.webhook_secret.get_secret_value(),
                 allowed_updates=self.dispatcher.resolve_used_update_types(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -62,12 +63,18 @@ class Settings(BaseSettings):
         default=None, description="Secret token Telegram sends with every webhook request (1-256 of A-Z a-z 0-9 _ -)"
     )
     http_host: str = Field(default="127.0.0.1", description="Where the webhook listens (0.0.0.0 in a container)")
-    http_port: int | None = Field(default=None, ge=0, le=65535, description="Port of the webhook (webhook mode)")
+    http_port: int | None = Field(default=None, ge=0, le=65535, description="Port of the webhook and the live view")
 
     # Monitoring: every process's /healthz, /readyz and /metrics, never on the webhook's listener
     metrics_host: str = Field(default="127.0.0.1", description="Where /healthz, /readyz and /metrics listen")
     metrics_port: int | None = Field(default=None, ge=0, le=65535, description="Port of the monitoring listener")
     metrics_token: SecretStr | None = Field(default=None, description="Bearer token /metrics requires when set")
+
+    live_view_base_url: str | None = Field(
+        default=None,
+        description="Public base URL of the bot's HTTP listener for the live browser view (https: opens inside "
+        "Telegram); WEBHOOK_URL's origin when unset; no live view when neither is set",
+    )
 
     # Storage and queue
     database_url: str | None = Field(default=None, description="postgresql://… ; embedded PostgreSQL when unset")
@@ -160,7 +167,7 @@ class Settings(BaseSettings):
             raise ValueError("must be a bare host name, e.g. 2captcha.com (https is always used)")
         return value.strip()
 
-    @field_validator("llm_base_url", "telegram_api_base", "webhook_url", "vibesurf_url")
+    @field_validator("llm_base_url", "telegram_api_base", "webhook_url", "vibesurf_url", "live_view_base_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value and not value.startswith(("http://", "https://")):
@@ -181,6 +188,12 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _live_view_served(self) -> Settings:
+        if self.live_view_base_url and self.http_port is None:
+            raise ValueError("LIVE_VIEW_BASE_URL needs HTTP_PORT too (the live view is served on that listener)")
+        return self
+
+    @model_validator(mode="after")
     def _listeners_apart(self) -> Settings:
         if self.metrics_port and self.metrics_port == self.http_port:
             raise ValueError("METRICS_PORT must differ from HTTP_PORT (metrics never share the public webhook's port)")
@@ -191,6 +204,16 @@ class Settings(BaseSettings):
         if self.fallback_backend == "vibesurf" and (self.vibesurf_url is None or self.vibesurf_api_key is None):
             raise ValueError("FALLBACK_BACKEND=vibesurf needs VIBESURF_URL and VIBESURF_API_KEY")
         return self
+
+    @property
+    def live_view_url(self) -> str | None:
+        """Where phones open the live view: LIVE_VIEW_BASE_URL, else the webhook's origin."""
+        if self.live_view_base_url:
+            return self.live_view_base_url
+        if self.webhook_url:
+            parts = urlsplit(self.webhook_url)
+            return f"{parts.scheme}://{parts.netloc}"
+        return None
 
     @property
     def llm_configured(self) -> bool:
