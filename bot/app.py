@@ -37,11 +37,14 @@ from bot.sending import install_sender
 from bot.web import WebServer, start_web
 from handlers import build_router, captcha, corrections, cover_letter, questions
 from handlers.access import AccessMiddleware, StaleCallbackMiddleware
+from handlers.digest import TelegramDigestChannel
 from handlers.start import COMMANDS
+from scheduler.digest import DigestFanOut
 from scheduler.jobs import SchedulerDeps, build_scheduler
 from storage.answers import AnswerRepository, AnswerSource
 from storage.applications import ApplicationRepository
 from storage.db import create_pool
+from storage.digests import DigestRepository
 from storage.migrate import migrate
 from storage.profile_import import load_profile_file
 from storage.profiles import ProfileRepository
@@ -94,6 +97,7 @@ class Services:
     user_settings: UserSettingsRepository
     answers: AnswerRepository
     llm: BaseChatModel | None
+    digests: DigestRepository
 
     @classmethod
     async def connect(cls, settings: Settings, *, pace_sending: bool = True) -> Services:
@@ -135,6 +139,7 @@ class Services:
             user_settings=UserSettingsRepository(pool),
             answers=AnswerRepository(pool),
             llm=make_chat_model(LLMConfig(settings.llm_base_url, settings.llm_api_key, settings.llm_model)),
+            digests=DigestRepository(pool),
         )
 
     async def close(self) -> None:
@@ -161,8 +166,12 @@ class Services:
 
     def scheduler_deps(self) -> SchedulerDeps:
         return SchedulerDeps(
-            self.applications, self.prompts, self.bridge, self.queue, self.notifier, self.user_settings
+            self.applications, self.prompts, self.bridge, self.queue, self.notifier, self.user_settings,
+            digests=self.digest_fan_out(),
         )
+
+    def digest_fan_out(self) -> DigestFanOut:
+        return DigestFanOut(self.digests, self.user_settings, TelegramDigestChannel(self.bot, self.users))
 
 
 def _captcha_solver(settings: Settings) -> CaptchaSolver | None:
@@ -199,6 +208,7 @@ def build_dispatcher(services: Services) -> Dispatcher:
         user_settings=services.user_settings,
         answers=services.answers,
         llm=services.llm,
+        digests=services.digests,
     )
     dp["in_flight"] = in_flight = InFlight()
     dp.update.outer_middleware(in_flight)  # first: counts every update, refused ones included
