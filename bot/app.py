@@ -279,7 +279,9 @@ class NyxApp:
             self._tasks.append(asyncio.create_task(worker.async_run(), name="worker"))
             self._worker = worker
         if self.roles.scheduler:
-            scheduler = build_scheduler(services.scheduler_deps())
+            scheduler = build_scheduler(
+                services.scheduler_deps(), digest_seconds=services.settings.digest_check_seconds
+            )
             scheduler.start()
             self._scheduler = scheduler
         settings = services.settings

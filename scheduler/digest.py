@@ -180,10 +180,13 @@ class DigestFanOut:
             await self.digests.finish(row, DigestStatus.BLOCKED, self.clock(), error="the user cannot be reached")
             report.blocked += 1
             return
-        if await self.digests.finish(row, DigestStatus.SENT, self.clock(), message_ids=message_ids):
-            report.sent += 1
-        else:
-            report.lost += 1
+        report.sent += 1
+        try:
+            marked = await self.digests.finish(row, DigestStatus.SENT, self.clock(), message_ids=message_ids)
+        except Exception:  # sent all the same: not a failure to retry now
+            log.exception("digest %s was sent but not marked; it goes again when its lease runs out", row.id)
+            return
+        if not marked:
             log.error("digest %s for user %s was sent after its lease ran out", row.id, row.user_id)
 
 

@@ -68,14 +68,16 @@ async def reconcile(deps: SchedulerDeps) -> None:
         await deps.queue.enqueue(app, await deps.applications.attempts(app.id))
 
 
-def build_scheduler(deps: SchedulerDeps, *, check_seconds: float = 30.0) -> AsyncIOScheduler:
+def build_scheduler(
+    deps: SchedulerDeps, *, check_seconds: float = 30.0, digest_seconds: float = 60.0
+) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     now = datetime.now(timezone.utc)  # both run once at start-up: that is the recovery after a restart
     scheduler.add_job(expire_prompts, "interval", seconds=check_seconds, args=[deps], id="expire_prompts",
                       max_instances=1, coalesce=True, next_run_time=now)
     scheduler.add_job(reconcile, "interval", seconds=60, args=[deps], id="reconcile",
                       max_instances=1, coalesce=True, next_run_time=now)
-    if deps.digests is not None:  # every minute: a digest goes out within a minute of its time
-        scheduler.add_job(run_digests, "interval", minutes=1, args=[deps.digests], id="send_digests",
-                          max_instances=1, coalesce=True, next_run_time=now)
+    if deps.digests is not None:  # a digest goes out within `digest_seconds` of its time
+        scheduler.add_job(run_digests, "interval", seconds=digest_seconds, args=[deps.digests], id="send_digests",
+                          max_instances=1, coalesce=True)
     return scheduler

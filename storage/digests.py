@@ -251,7 +251,7 @@ class DigestRepository:
     ) -> bool:
         """Sent, quiet or blocked: the row is done (only with our lease)."""
         done = await self._pool.fetchval(
-            """UPDATE digests SET status = $3, sent_at = CASE WHEN $3 = 'sent' THEN $4 END,
+            """UPDATE digests SET status = $3, sent_at = CASE WHEN $3 = 'sent' THEN $4::timestamptz END,
                                   message_ids = $5, last_error = COALESCE($6, last_error),
                                   lease_token = NULL, lease_until = NULL
                WHERE id = $1 AND lease_token = $2 RETURNING id""",
