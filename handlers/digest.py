@@ -358,8 +358,8 @@ async def on_digest_button(
         tapped = await _show_prompt(deps, user_id, callback_data.item, bot, chat_id)
     else:
         tapped = await _decide(deps, user_id, action, callback_data.item)
+    await _drop_buttons(query, tapped.gone)  # first, so the answer finds the digest already up to date
     await query.answer(tapped.text, show_alert=tapped.alert)
-    await _drop_buttons(query, tapped.gone)
 
 
 async def on_digest_command(

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
@@ -18,6 +18,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from bot.sending import install_sender
 from handlers.digest import TelegramDigestChannel, visible_length
 from scheduler.digest import DigestFanOut, write_due
+from storage.applications import ApplicationRepository
 from storage.db import create_pool
 from storage.digests import DigestRepository
 from storage.user_settings import UserSettingsRepository
@@ -319,3 +320,12 @@ async def test_a_quiet_day_is_one_line_or_nothing_by_the_users_setting(pool, db,
     assert fake_telegram.messages(8) == []
     assert await db.fetchval("SELECT status FROM digests WHERE user_id = 8") == "quiet"
 
+
+
+async def test_llm_tokens_counted_on_an_application_show_in_that_days_cost(pool):
+    await add_user(pool, 7)
+    app_id = await add_application(pool, 7, 1, "running")
+    await ApplicationRepository(pool).add_llm_usage(app_id, calls=2, tokens=1500)
+    now = datetime.now(UTC)
+    digest = await DigestRepository(pool).compose(7, now.date(), ZoneInfo("UTC"), now, apply_all_threshold=70)
+    assert (digest.spend.tokens_day, digest.spend.tokens_week, digest.spend.money_week) == (1500, 1500, None)
