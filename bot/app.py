@@ -31,6 +31,7 @@ from automation.prompts import PromptBridge
 from automation.queue import ApplicationQueue
 from automation.worker import build_worker
 from bot.config import Settings
+from bot.digest_chart import week_chart
 from bot.inflight import InFlight
 from bot.notifier import TelegramNotifier
 from bot.sending import install_sender
@@ -171,7 +172,8 @@ class Services:
         )
 
     def digest_fan_out(self) -> DigestFanOut:
-        return DigestFanOut(self.digests, self.user_settings, TelegramDigestChannel(self.bot, self.users))
+        channel = TelegramDigestChannel(self.bot, self.users, week_chart)
+        return DigestFanOut(self.digests, self.user_settings, channel)
 
 
 def _captcha_solver(settings: Settings) -> CaptchaSolver | None:
@@ -209,6 +211,7 @@ def build_dispatcher(services: Services) -> Dispatcher:
         answers=services.answers,
         llm=services.llm,
         digests=services.digests,
+        digest_chart=week_chart,
     )
     dp["in_flight"] = in_flight = InFlight()
     dp.update.outer_middleware(in_flight)  # first: counts every update, refused ones included

@@ -15,6 +15,7 @@ import contextlib
 import html
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
@@ -32,7 +33,6 @@ from handlers import questions as question_views
 from handlers.callbacks import DigestAction, DigestCallback
 from handlers.cards import review_keyboard
 from handlers.decisions import queue_application, skip_application
-from handlers.digest_chart import week_chart
 from storage.applications import ApplicationRepository
 from storage.digests import (
     AWAITING,
@@ -57,6 +57,7 @@ A = DigestAction
 CAPTION_LIMIT = 1024  # Telegram's limit for a photo's caption, in UTF-16 code units
 TITLE_CHARS = 44
 REASON_CHARS = 70
+DrawChart = Callable[[list[DayCounts]], Awaitable[bytes]]  # the week as a PNG (bot.digest_chart.week_chart)
 PROMPT_NAMES = {
     PromptKind.REVIEW: "review before submitting",
     PromptKind.QUESTION: "question",
@@ -165,7 +166,9 @@ def digest_keyboard(digest: Digest, *, on_demand: bool = False) -> InlineKeyboar
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
-async def send_digest_message(bot: Bot, chat_id: int, digest: Digest, *, on_demand: bool = False) -> list[int]:
+async def send_digest_message(
+    bot: Bot, chat_id: int, digest: Digest, draw_chart: DrawChart, *, on_demand: bool = False
+) -> list[int]:
     """Send the digest; returns the ids of the messages it took (chart first, buttons on the last)."""
     markup = digest_keyboard(digest, on_demand=on_demand)
     if digest.quiet:
@@ -175,7 +178,7 @@ async def send_digest_message(bot: Bot, chat_id: int, digest: Digest, *, on_dema
     if not any(d.submitted or d.skipped or d.failed for d in digest.week):  # an empty chart says nothing
         sent = await bot.send_message(chat_id, text, reply_markup=markup)
         return [sent.message_id]
-    photo = BufferedInputFile(await week_chart(digest.week), filename=f"digest-{digest.local_date}.png")
+    photo = BufferedInputFile(await draw_chart(digest.week), filename=f"digest-{digest.local_date}.png")
     if visible_length(text) <= CAPTION_LIMIT:
         sent = await bot.send_photo(chat_id, photo, caption=text, reply_markup=markup)
         return [sent.message_id]
@@ -187,16 +190,17 @@ async def send_digest_message(bot: Bot, chat_id: int, digest: Digest, *, on_dema
 class TelegramDigestChannel:
     """scheduler.digest's DigestChannel: a digest to the user's private chat."""
 
-    def __init__(self, bot: Bot, users: UserRepository) -> None:
+    def __init__(self, bot: Bot, users: UserRepository, draw_chart: DrawChart) -> None:
         self._bot = bot
         self._users = users
+        self._draw_chart = draw_chart
 
     async def send_digest(self, digest: Digest) -> list[int] | None:
         user = await self._users.get(digest.user_id)
         if user is None or not user.active:
             return None
         try:
-            return await send_digest_message(self._bot, user.chat_id, digest)
+            return await send_digest_message(self._bot, user.chat_id, digest, self._draw_chart)
         except TelegramForbiddenError:
             return None  # the user blocked the bot (the sender marked them inactive)
 
@@ -363,7 +367,8 @@ async def on_digest_button(
 
 
 async def on_digest_command(
-    message: Message, bot: Bot, user_settings: UserSettingsRepository, digests: DigestRepository
+    message: Message, bot: Bot, user_settings: UserSettingsRepository, digests: DigestRepository,
+    digest_chart: DrawChart,
 ) -> None:
     """Today's digest now. It does not replace the scheduled one unless the user taps its button."""
     user_id, now = message.from_user.id, datetime.now(timezone.utc)
@@ -373,7 +378,7 @@ async def on_digest_command(
         apply_all_threshold=apply_all_threshold(settings),
     )
     digest = replace(digest, id=await digests.write_on_demand(digest, now))
-    message_ids = await send_digest_message(bot, message.chat.id, digest, on_demand=True)
+    message_ids = await send_digest_message(bot, message.chat.id, digest, digest_chart, on_demand=True)
     await digests.set_messages(digest.id, message_ids)
 
 

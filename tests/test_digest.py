@@ -16,6 +16,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
 from bot.sending import install_sender
+from bot.digest_chart import week_chart
 from handlers.digest import TelegramDigestChannel, visible_length
 from scheduler.digest import DigestFanOut, write_due
 from storage.applications import ApplicationRepository
@@ -59,7 +60,7 @@ def sending_bot(fake_telegram, *, timeout: float = 60.0) -> Bot:
 
 def fan_out(pool, bot: Bot, clock: Clock, **options) -> DigestFanOut:
     return DigestFanOut(
-        DigestRepository(pool), UserSettingsRepository(pool), TelegramDigestChannel(bot, UserRepository(pool)),
+        DigestRepository(pool), UserSettingsRepository(pool), TelegramDigestChannel(bot, UserRepository(pool), week_chart),
         clock=clock, **options,
     )
 

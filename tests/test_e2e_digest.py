@@ -10,6 +10,7 @@ import pytest
 import pytest_asyncio
 
 from bot.app import NyxApp, Roles, Services
+from bot.digest_chart import week_chart
 from handlers.digest import TelegramDigestChannel
 from scheduler.digest import DigestFanOut
 from storage.files import UploadedFile
@@ -41,7 +42,7 @@ async def nyx_bot(settings) -> AsyncIterator[Services]:
 
 def fan_out(services: Services, now: datetime | None = None) -> DigestFanOut:
     clock = (lambda: now) if now is not None else (lambda: datetime.now(UTC))
-    channel = TelegramDigestChannel(services.bot, services.users)
+    channel = TelegramDigestChannel(services.bot, services.users, week_chart)
     return DigestFanOut(services.digests, services.user_settings, channel, clock=clock)
 
 

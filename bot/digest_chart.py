@@ -1,9 +1,9 @@
 """The digest's picture: the last 7 days as stacked bars (submitted, skipped, failed) in a PNG.
 
-Drawn with matplotlib's Agg canvas (no GUI, no pyplot state) on one worker thread, so the event
-loop keeps serving updates while a chart is drawn; that thread alone uses the one figure. About
-15-20 ms of CPU a chart (blitting onto a cached background), so one core keeps up with Telegram's
-30 messages a second.
+Drawn with matplotlib's Agg canvas (no GUI, no pyplot state) in one worker process started on
+first use: drawing holds the GIL, and in a thread it slowed the event loop's own sends to a
+crawl during a fan-out (measured with bench/digest.py). About 15-25 ms of CPU a chart (blitting
+onto a cached background), so one core keeps up with Telegram's 30 messages a second.
 Made to be read on a phone in either theme: its own neutral light-grey background (never
 transparent), near-black text, large type, and the Okabe–Ito colours, which stay apart for
 colour-blind eyes; failed bars are hatched as well. Identical weeks (common: many users have
@@ -15,9 +15,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import io
+import multiprocessing
 from collections import OrderedDict
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -32,12 +33,12 @@ SUBMITTED = "#0072B2"  # blue
 SKIPPED = "#E69F00"  # orange
 FAILED = "#D55E00"  # vermilion
 RATE = "#00795A"  # bluish green, the response-rate line
-WIDTH_IN, HEIGHT_IN, DPI = 6.4, 3.8, 135  # 864 × 513 px: sharp on a phone, a few tens of KB
+WIDTH_IN, HEIGHT_IN, DPI = 6.4, 3.8, 120  # 768 × 456 px: sharp on a phone, a few tens of KB
 
 DAYS = 7
 Y_TOPS = (4, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 150, 200)
 BACKGROUNDS = 6  # about 1.8 MB each; a day's fan-out needs a handful
-_renderer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-chart")
+_renderer: ProcessPoolExecutor | None = None
 Week = tuple[tuple[str, int, int, int, float | None], ...]  # (label, submitted, skipped, failed, rate)
 
 
@@ -139,7 +140,7 @@ class _WeekCanvas:
         width, height = self.canvas.get_width_height()
         image = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
         buffer = io.BytesIO()
-        image.convert("RGB").save(buffer, format="png", compress_level=3)
+        image.convert("RGB").save(buffer, format="png", compress_level=1)  # zlib was half the time
         return buffer.getvalue()
 
 
@@ -159,6 +160,14 @@ def draw_week(days: Sequence[DayCounts]) -> bytes:
     return _draw(_week_key(days))
 
 
+def _renderer_process() -> ProcessPoolExecutor:
+    global _renderer
+    if _renderer is None:
+        # "spawn": a fork of a process running an event loop and threads is not safe.
+        _renderer = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    return _renderer
+
+
 async def week_chart(days: Sequence[DayCounts]) -> bytes:
-    """The chart drawn on the renderer thread."""
-    return await asyncio.get_running_loop().run_in_executor(_renderer, draw_week, list(days))
+    """The chart, drawn in the renderer process."""
+    return await asyncio.get_running_loop().run_in_executor(_renderer_process(), _draw, _week_key(days))
