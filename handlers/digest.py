@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 
 A = DigestAction
 CAPTION_LIMIT = 1024  # Telegram's limit for a photo's caption, in UTF-16 code units
+ANSWER_LIMIT = 200  # Telegram's limit for a button's answer
 TITLE_CHARS = 44
 REASON_CHARS = 70
 DrawChart = Callable[[list[DayCounts]], Awaitable[bytes]]  # the week as a PNG (bot.digest_chart.week_chart)
@@ -363,7 +364,7 @@ async def on_digest_button(
     else:
         tapped = await _decide(deps, user_id, action, callback_data.item)
     await _drop_buttons(query, tapped.gone)  # first, so the answer finds the digest already up to date
-    await query.answer(tapped.text, show_alert=tapped.alert)
+    await query.answer(_clip(tapped.text, ANSWER_LIMIT), show_alert=tapped.alert)
 
 
 async def on_digest_command(

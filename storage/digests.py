@@ -280,7 +280,7 @@ class DigestRepository:
     # on demand --------------------------------------------------------------
 
     async def write_on_demand(self, digest: Digest, now: datetime) -> int:
-        """A row for a /digest message, so its buttons can find what it offered."""
+        """A row for a /digest message, so its buttons can find what it offered (never sent by the fan-out)."""
         return await self._pool.fetchval(
             """INSERT INTO digests (user_id, local_date, kind, status, due_at, expires_at, next_attempt_at,
                                     payload, sent_at)
