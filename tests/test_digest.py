@@ -49,12 +49,12 @@ async def pool(database_url: str):
     await pool.close()
 
 
-def sending_bot(fake_telegram, *, timeout: float = 60.0) -> Bot:
+def sending_bot(fake_telegram, *, timeout: float = 60.0, rate: float = 1000) -> Bot:
     """A bot as the app makes one (pacing middleware included), failing fast: no retries inside the sender,
     so every failure reaches the outbox."""
     session = AiohttpSession(api=TelegramAPIServer.from_base(fake_telegram.base_url), timeout=timeout)
     bot = Bot(fake_telegram.token, session=session)
-    install_sender(bot, max_retries=0, global_rate=1000, backoff_base=0.01)
+    install_sender(bot, max_retries=0, global_rate=rate, backoff_base=0.01)
     return bot
 
 
@@ -226,7 +226,7 @@ async def test_a_restart_in_the_middle_of_a_fan_out_loses_and_repeats_nothing(da
     for user_id in users:
         await busy_user(pool, user_id, clock.now)
         fake_telegram.user(user_id)
-    crashing_bot = sending_bot(fake_telegram)
+    crashing_bot = sending_bot(fake_telegram, rate=10)  # slow enough that most rows are still to go at the crash
     crashing = asyncio.create_task(fan_out(pool, crashing_bot, clock, batch=20, concurrency=4).run())
     await fake_telegram.wait_for_message(lambda m: len(photos(fake_telegram)) >= 8)
     fake_telegram.stall_next("sendPhoto", times=1000)  # Telegram stops answering, then the process dies
