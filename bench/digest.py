@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import platform
@@ -168,6 +169,7 @@ class Result:
     rss_start_mb: float
     rss_quarters_mb: list[float]
     rss_peak_mb: float
+    renderers_peak_mb: float
     retrying: int
 
     def table(self) -> str:
@@ -183,6 +185,7 @@ class Result:
             ("RSS before → at 25/50/75/100 % of sends", f"{self.rss_start_mb:.0f} → "
              + " / ".join(f"{v:.0f}" for v in self.rss_quarters_mb) + " MB"),
             ("peak RSS (this process: bot, fan-out, pool)", f"{self.rss_peak_mb:.0f} MB"),
+            ("peak RSS of the chart processes", f"{self.renderers_peak_mb:.0f} MB"),
         ]
         return "\n".join(["| measure | value |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)])
 
@@ -217,11 +220,21 @@ async def run(users: int, server_url: str) -> Result:
         )
         process = psutil.Process()
         samples: list[tuple[int, float]] = []
+        renderers: list[float] = [0.0]
         rss_start = process.memory_info().rss / 2**20
+
+        def renderers_mb() -> float:
+            children = [c for c in process.children(recursive=True) if c.pid != fake.pid]
+            total = 0.0
+            for child in children:
+                with contextlib.suppress(psutil.Error):
+                    total += child.memory_info().rss / 2**20
+            return total
 
         async def sample() -> None:
             while True:
                 samples.append((sender.sent, process.memory_info().rss / 2**20))
+                renderers.append(renderers_mb())
                 await asyncio.sleep(0.25)
 
         sampler = asyncio.create_task(sample())
@@ -257,6 +270,7 @@ async def run(users: int, server_url: str) -> Result:
         rss_start_mb=rss_start,
         rss_quarters_mb=quarters,
         rss_peak_mb=max((rss for _, rss in samples), default=rss_start),
+        renderers_peak_mb=max(renderers),
         retrying=report.retrying,
     )
 

@@ -1,6 +1,6 @@
 """The digest's picture: the last 7 days as stacked bars (submitted, skipped, failed) in a PNG.
 
-Drawn with matplotlib's Agg canvas (no GUI, no pyplot state) in one worker process started on
+Drawn with matplotlib's Agg canvas (no GUI, no pyplot state) in worker processes started on
 first use: drawing holds the GIL, and in a thread it slowed the event loop's own sends to a
 crawl during a fan-out (measured with bench/digest.py). About 15-25 ms of CPU a chart (blitting
 onto a cached background), so one core keeps up with Telegram's 30 messages a second.
@@ -38,6 +38,7 @@ WIDTH_IN, HEIGHT_IN, DPI = 6.4, 3.8, 120  # 768 × 456 px: sharp on a phone, a f
 DAYS = 7
 Y_TOPS = (4, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 150, 200)
 BACKGROUNDS = 6  # about 1.8 MB each; a day's fan-out needs a handful
+RENDERERS = 2  # processes; charts are independent, and one alone fell behind 30/s on a busy 2-core machine
 _renderer: ProcessPoolExecutor | None = None
 Week = tuple[tuple[str, int, int, int, float | None], ...]  # (label, submitted, skipped, failed, rate)
 
@@ -64,7 +65,7 @@ class _WeekCanvas:
     """One figure, laid out once. Everything but the bars, their totals and the rate line is drawn
     once per (day labels, y scale, rate shown) and kept as a background; each chart restores it and
     draws just the moving parts (matplotlib's blitting), a few times faster than a full draw.
-    Used by the renderer thread alone."""
+    One per renderer process."""
 
     def __init__(self) -> None:
         self.figure = figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor=BACKGROUND)
@@ -164,7 +165,7 @@ def _renderer_process() -> ProcessPoolExecutor:
     global _renderer
     if _renderer is None:
         # "spawn": a fork of a process running an event loop and threads is not safe.
-        _renderer = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        _renderer = ProcessPoolExecutor(max_workers=RENDERERS, mp_context=multiprocessing.get_context("spawn"))
     return _renderer
 
 
