@@ -13,6 +13,7 @@ the sender installed exactly as the app installs it, and measures:
 - how long the run took.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/digest.py [--users 10000]
+        [--no-drawing]
 
 Exits 1 when a target is missed. Drops its database at the end.
 """
@@ -57,7 +58,7 @@ from storage.digests import DigestRepository  # noqa: E402
 from storage.migrate import migrate  # noqa: E402
 from storage.user_settings import UserSettingsRepository  # noqa: E402
 from storage.users import UserRepository  # noqa: E402
-from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
+from tests.fakes.telegram_api import TINY_PNG, FakeTelegram  # noqa: E402
 
 NOW = datetime(2026, 12, 3, 9, 0, 30, tzinfo=timezone.utc)  # everyone's digest is at 09:00 UTC
 FIRST_USER = 1_000_001
@@ -194,7 +195,11 @@ def _with_database(url: str, name: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
-async def run(users: int, server_url: str) -> Result:
+async def _one_pixel(days: object) -> bytes:
+    return TINY_PNG
+
+
+async def run(users: int, server_url: str, *, draw: bool = True) -> Result:
     name = f"nyx_bench_digest_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(server_url)
     await admin.execute(f'CREATE DATABASE "{name}"')
@@ -215,7 +220,7 @@ async def run(users: int, server_url: str) -> Result:
         bot = Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
         sender = install_sender(bot)  # as Services.connect does
         fan_out = DigestFanOut(
-            DigestRepository(pool), UserSettingsRepository(pool), TelegramDigestChannel(bot, UserRepository(pool), week_chart),
+            DigestRepository(pool), UserSettingsRepository(pool), TelegramDigestChannel(bot, UserRepository(pool), week_chart if draw else _one_pixel),
             clock=lambda: NOW,
         )
         process = psutil.Process()
@@ -278,9 +283,11 @@ async def run(users: int, server_url: str) -> Result:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--no-drawing", action="store_true",
+                        help="send a 1-pixel PNG instead of drawing each chart (the chart's share of the cost)")
     args = parser.parse_args()
     server_url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    result = asyncio.run(run(args.users, server_url))
+    result = asyncio.run(run(args.users, server_url, draw=not args.no_drawing))
     print(f"{datetime.now(timezone.utc):%Y-%m-%d}, Python {platform.python_version()}, {os.cpu_count()} cores")
     print(result.table())
     missed = result.rate < TARGET_RATE or result.lost or result.duplicates
