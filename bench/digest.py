@@ -50,7 +50,7 @@ from aiogram.client.telegram import TelegramAPIServer  # noqa: E402
 from aiogram.enums import ParseMode  # noqa: E402
 
 from bot.sending import install_sender  # noqa: E402
-from bot.digest_chart import week_chart  # noqa: E402
+from bot.digest_chart import ChartRenderer  # noqa: E402
 from handlers.digest import TelegramDigestChannel  # noqa: E402
 from scheduler.digest import DigestFanOut  # noqa: E402
 from storage.db import create_pool  # noqa: E402
@@ -219,8 +219,9 @@ async def run(users: int, server_url: str, *, draw: bool = True) -> Result:
         session = AiohttpSession(api=TelegramAPIServer.from_base(base_url))
         bot = Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
         sender = install_sender(bot)  # as Services.connect does
+        charts = ChartRenderer()
         fan_out = DigestFanOut(
-            DigestRepository(pool), UserSettingsRepository(pool), TelegramDigestChannel(bot, UserRepository(pool), week_chart if draw else _one_pixel),
+            DigestRepository(pool), UserSettingsRepository(pool), TelegramDigestChannel(bot, UserRepository(pool), charts if draw else _one_pixel),
             clock=lambda: NOW,
         )
         process = psutil.Process()
@@ -249,6 +250,7 @@ async def run(users: int, server_url: str, *, draw: bool = True) -> Result:
         finally:
             wall = time.monotonic() - started
             sampler.cancel()
+            await charts.close()
             await bot.session.close()
             await pool.close()
         parent.send("stop")

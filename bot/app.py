@@ -31,7 +31,7 @@ from automation.prompts import PromptBridge
 from automation.queue import ApplicationQueue
 from automation.worker import build_worker
 from bot.config import Settings
-from bot.digest_chart import week_chart
+from bot.digest_chart import ChartRenderer
 from bot.inflight import InFlight
 from bot.notifier import TelegramNotifier
 from bot.sending import install_sender
@@ -99,6 +99,7 @@ class Services:
     answers: AnswerRepository
     llm: BaseChatModel | None
     digests: DigestRepository
+    charts: ChartRenderer = field(default_factory=ChartRenderer)
 
     @classmethod
     async def connect(cls, settings: Settings, *, pace_sending: bool = True) -> Services:
@@ -144,6 +145,7 @@ class Services:
         )
 
     async def close(self) -> None:
+        await self.charts.close()
         await self.bot.session.close()
         await self.redis.aclose()
         await self.pool.close()
@@ -172,7 +174,7 @@ class Services:
         )
 
     def digest_fan_out(self) -> DigestFanOut:
-        channel = TelegramDigestChannel(self.bot, self.users, week_chart)
+        channel = TelegramDigestChannel(self.bot, self.users, self.charts)
         return DigestFanOut(self.digests, self.user_settings, channel)
 
 
@@ -211,7 +213,7 @@ def build_dispatcher(services: Services) -> Dispatcher:
         answers=services.answers,
         llm=services.llm,
         digests=services.digests,
-        digest_chart=week_chart,
+        digest_chart=services.charts,
     )
     dp["in_flight"] = in_flight = InFlight()
     dp.update.outer_middleware(in_flight)  # first: counts every update, refused ones included

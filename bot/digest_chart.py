@@ -1,8 +1,8 @@
 """The digest's picture: the last 7 days as stacked bars (submitted, skipped, failed) in a PNG.
 
-Drawn with matplotlib's Agg canvas (no GUI, no pyplot state) in worker processes started on
-first use: drawing holds the GIL, and in a thread it slowed the event loop's own sends to a
-crawl during a fan-out (measured with bench/digest.py). About 15-25 ms of CPU a chart (blitting
+Drawn with matplotlib's Agg canvas (no GUI, no pyplot state) in small child processes
+(`ChartRenderer`): drawing holds the GIL, and in a thread it slowed the event loop's own sends to
+a crawl during a fan-out (measured with bench/digest.py). About 15-25 ms of CPU a chart (blitting
 onto a cached background), so one core keeps up with Telegram's 30 messages a second.
 Made to be read on a phone in either theme: its own neutral light-grey background (never
 transparent), near-black text, large type, and the Okabe–Ito colours, which stay apart for
@@ -15,10 +15,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import io
-import multiprocessing
+import json
+import sys
+from asyncio.subprocess import PIPE
 from collections import OrderedDict
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -38,8 +40,7 @@ WIDTH_IN, HEIGHT_IN, DPI = 6.4, 3.8, 120  # 768 × 456 px: sharp on a phone, a f
 DAYS = 7
 Y_TOPS = (4, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 150, 200)
 BACKGROUNDS = 6  # about 1.8 MB each; a day's fan-out needs a handful
-RENDERERS = 2  # processes; charts are independent, and one alone fell behind 30/s on a busy 2-core machine
-_renderer: ProcessPoolExecutor | None = None
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 Week = tuple[tuple[str, int, int, int, float | None], ...]  # (label, submitted, skipped, failed, rate)
 
 
@@ -157,18 +158,65 @@ def _draw(week: Week) -> bytes:
 
 
 def draw_week(days: Sequence[DayCounts]) -> bytes:
-    """The chart as PNG bytes (blocking: call through `week_chart` from async code)."""
+    """The chart as PNG bytes, drawn here (blocking: async code goes through `ChartRenderer`)."""
     return _draw(_week_key(days))
 
 
-def _renderer_process() -> ProcessPoolExecutor:
-    global _renderer
-    if _renderer is None:
-        # "spawn": a fork of a process running an event loop and threads is not safe.
-        _renderer = ProcessPoolExecutor(max_workers=RENDERERS, mp_context=multiprocessing.get_context("spawn"))
-    return _renderer
+class ChartRenderer:
+    """Charts drawn by `python -m bot.digest_chart` child processes: a week as a JSON line on
+    stdin, the PNG back on stdout (4-byte length, then the bytes). A child imports matplotlib and
+    this module only (a multiprocessing child would import the whole bot again: 300 MB each), starts
+    on first use, and ends when its stdin closes, so it never outlives the bot."""
+
+    def __init__(self, processes: int = 2) -> None:
+        self._processes = processes
+        self._idle: asyncio.Queue[asyncio.subprocess.Process] | None = None
+        self._starting = asyncio.Lock()
+
+    async def _spawn(self) -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.digest_chart", stdin=PIPE, stdout=PIPE, cwd=PROJECT_ROOT,
+        )
+
+    async def __call__(self, days: Sequence[DayCounts]) -> bytes:
+        async with self._starting:
+            if self._idle is None:
+                self._idle = asyncio.Queue()
+                for _ in range(self._processes):
+                    self._idle.put_nowait(await self._spawn())
+        process = await self._idle.get()
+        try:
+            assert process.stdin is not None and process.stdout is not None
+            process.stdin.write(json.dumps(_week_key(days)).encode() + b"\n")
+            await process.stdin.drain()
+            size = int.from_bytes(await process.stdout.readexactly(4), "big")
+            png = await process.stdout.readexactly(size)
+        except BaseException:
+            if process.returncode is None:
+                process.kill()
+            self._idle.put_nowait(await self._spawn())  # a fresh one in its place
+            raise
+        self._idle.put_nowait(process)
+        return png
+
+    async def close(self) -> None:
+        if self._idle is None:
+            return
+        while not self._idle.empty():
+            process = self._idle.get_nowait()
+            if process.stdin is not None:
+                process.stdin.close()
+            await process.wait()
 
 
-async def week_chart(days: Sequence[DayCounts]) -> bytes:
-    """The chart, drawn in the renderer process."""
-    return await asyncio.get_running_loop().run_in_executor(_renderer_process(), _draw, _week_key(days))
+def serve() -> None:
+    """The child's loop: one chart per line of stdin, until it closes."""
+    for line in sys.stdin.buffer:
+        week: Week = tuple(tuple(day) for day in json.loads(line))  # type: ignore[misc]
+        png = _draw(week)
+        sys.stdout.buffer.write(len(png).to_bytes(4, "big") + png)
+        sys.stdout.buffer.flush()
+
+
+if __name__ == "__main__":
+    serve()

@@ -58,7 +58,7 @@ CAPTION_LIMIT = 1024  # Telegram's limit for a photo's caption, in UTF-16 code u
 ANSWER_LIMIT = 200  # Telegram's limit for a button's answer
 TITLE_CHARS = 44
 REASON_CHARS = 70
-DrawChart = Callable[[list[DayCounts]], Awaitable[bytes]]  # the week as a PNG (bot.digest_chart.week_chart)
+DrawChart = Callable[[list[DayCounts]], Awaitable[bytes]]  # the week as a PNG (bot.digest_chart.ChartRenderer)
 PROMPT_NAMES = {
     PromptKind.REVIEW: "review before submitting",
     PromptKind.QUESTION: "question",

@@ -16,7 +16,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
 from bot.sending import install_sender
-from bot.digest_chart import week_chart
+from bot.digest_chart import ChartRenderer
 from handlers.digest import TelegramDigestChannel, visible_length
 from scheduler.digest import DigestFanOut, write_due
 from storage.applications import ApplicationRepository
@@ -43,7 +43,16 @@ class Clock:
 
 
 @pytest_asyncio.fixture
-async def pool(database_url: str):
+async def charts():
+    renderer = ChartRenderer(processes=1)
+    yield renderer
+    await renderer.close()
+
+
+@pytest_asyncio.fixture
+async def pool(database_url: str, charts: ChartRenderer):
+    """A pool with the JSON codecs; the fan-outs built in the test draw with `charts`."""
+    fan_out.charts = charts
     pool = await create_pool(database_url)
     yield pool
     await pool.close()
@@ -59,10 +68,8 @@ def sending_bot(fake_telegram, *, timeout: float = 60.0, rate: float = 1000) -> 
 
 
 def fan_out(pool, bot: Bot, clock: Clock, **options) -> DigestFanOut:
-    return DigestFanOut(
-        DigestRepository(pool), UserSettingsRepository(pool), TelegramDigestChannel(bot, UserRepository(pool), week_chart),
-        clock=clock, **options,
-    )
+    channel = TelegramDigestChannel(bot, UserRepository(pool), fan_out.charts)
+    return DigestFanOut(DigestRepository(pool), UserSettingsRepository(pool), channel, clock=clock, **options)
 
 
 def photos(fake_telegram, chat_id: int | None = None) -> list:

@@ -10,7 +10,6 @@ import pytest
 import pytest_asyncio
 
 from bot.app import NyxApp, Roles, Services
-from bot.digest_chart import week_chart
 from handlers.digest import TelegramDigestChannel
 from scheduler.digest import DigestFanOut
 from storage.files import UploadedFile
@@ -42,7 +41,7 @@ async def nyx_bot(settings) -> AsyncIterator[Services]:
 
 def fan_out(services: Services, now: datetime | None = None) -> DigestFanOut:
     clock = (lambda: now) if now is not None else (lambda: datetime.now(UTC))
-    channel = TelegramDigestChannel(services.bot, services.users, week_chart)
+    channel = TelegramDigestChannel(services.bot, services.users, services.charts)
     return DigestFanOut(services.digests, services.user_settings, channel, clock=clock)
 
 
