@@ -32,6 +32,7 @@ from automation.prompts import PromptBridge
 from automation.queue import ApplicationQueue
 from automation.worker import build_worker
 from bot.config import Settings
+from bot.digest_chart import ChartRenderer
 from bot.inflight import InFlight
 from bot.live_view import LiveViewServer
 from bot.metrics import UpdateObserver
@@ -41,11 +42,14 @@ from bot.sending import install_sender
 from bot.web import WebServer, start_web
 from handlers import build_router, captcha, corrections, cover_letter, questions
 from handlers.access import AccessMiddleware, StaleCallbackMiddleware
+from handlers.digest import TelegramDigestChannel
 from handlers.start import COMMANDS
+from scheduler.digest import DigestFanOut
 from scheduler.jobs import SchedulerDeps, build_scheduler
 from storage.answers import AnswerRepository, AnswerSource
 from storage.applications import ApplicationRepository
 from storage.db import create_pool
+from storage.digests import DigestRepository
 from storage.migrate import migrate
 from storage.profile_import import load_profile_file
 from storage.profiles import ProfileRepository
@@ -98,6 +102,8 @@ class Services:
     user_settings: UserSettingsRepository
     answers: AnswerRepository
     llm: BaseChatModel | None
+    digests: DigestRepository
+    charts: ChartRenderer = field(default_factory=ChartRenderer)
 
     @classmethod
     async def connect(cls, settings: Settings, *, pace_sending: bool = True) -> Services:
@@ -139,9 +145,11 @@ class Services:
             user_settings=UserSettingsRepository(pool),
             answers=AnswerRepository(pool),
             llm=make_chat_model(LLMConfig(settings.llm_base_url, settings.llm_api_key, settings.llm_model)),
+            digests=DigestRepository(pool),
         )
 
     async def close(self) -> None:
+        await self.charts.close()
         await self.bot.session.close()
         await self.redis.aclose()
         await self.pool.close()
@@ -166,8 +174,13 @@ class Services:
 
     def scheduler_deps(self) -> SchedulerDeps:
         return SchedulerDeps(
-            self.applications, self.prompts, self.bridge, self.queue, self.notifier, self.user_settings
+            self.applications, self.prompts, self.bridge, self.queue, self.notifier, self.user_settings,
+            digests=self.digest_fan_out(),
         )
+
+    def digest_fan_out(self) -> DigestFanOut:
+        channel = TelegramDigestChannel(self.bot, self.users, self.charts)
+        return DigestFanOut(self.digests, self.user_settings, channel)
 
 
 def _captcha_solver(settings: Settings) -> CaptchaSolver | None:
@@ -208,6 +221,8 @@ def build_dispatcher(services: Services) -> Dispatcher:
         user_settings=services.user_settings,
         answers=services.answers,
         llm=services.llm,
+        digests=services.digests,
+        digest_chart=services.charts,
     )
     dp["in_flight"] = in_flight = InFlight()
     dp.update.outer_middleware(in_flight)  # first: counts every update, refused ones included
@@ -280,7 +295,9 @@ class NyxApp:
             self._tasks.append(asyncio.create_task(worker.async_run(), name="worker"))
             self._worker = worker
         if self.roles.scheduler:
-            scheduler = build_scheduler(services.scheduler_deps())
+            scheduler = build_scheduler(
+                services.scheduler_deps(), digest_seconds=services.settings.digest_check_seconds
+            )
             scheduler.start()
             self._scheduler = scheduler
         settings = services.settings

@@ -120,6 +120,9 @@ class Settings(BaseSettings):
     prompt_check_seconds: float = Field(
         default=15.0, gt=0, description="How often a waiting worker re-reads its prompt row"
     )
+    digest_check_seconds: float = Field(
+        default=60.0, gt=0, description="How often the bot looks for daily digests that are due (and retries failed ones)"
+    )
 
     # Safety
     url_allow_hosts: Annotated[list[str], NoDecode] = Field(
