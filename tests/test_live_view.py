@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from automation.live_view import Done, Key, Tap, Text, Wheel, parse_input
-from bot.config import load_settings
+import pytest
+
+from bot.config import SettingsError, load_settings
 
 
 def test_only_well_formed_input_reaches_the_worker():
@@ -23,8 +25,14 @@ def test_links_use_the_live_view_base_url_else_the_webhooks_origin():
     hooked = load_settings(_env_file=None, telegram_bot_token=token, webhook_url="https://nyx.example.org/tg/hook",
                            webhook_secret="s3cret", http_port=8080)
     assert hooked.live_view_url == "https://nyx.example.org"
-    own = load_settings(_env_file=None, telegram_bot_token=token, live_view_base_url="https://live.example.org/")
+    own = load_settings(_env_file=None, telegram_bot_token=token, live_view_base_url="https://live.example.org/",
+                        http_port=8080)
     assert own.live_view_url == "https://live.example.org"
+
+
+def test_a_live_view_base_url_without_the_listener_is_refused_at_start_up():
+    with pytest.raises(SettingsError, match="LIVE_VIEW_BASE_URL needs HTTP_PORT"):
+        load_settings(_env_file=None, telegram_bot_token="123456:ABCDEFGH", live_view_base_url="https://live.example.org")
 
 
 def test_an_https_link_opens_inside_telegram_and_plain_http_as_a_link():
