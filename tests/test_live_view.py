@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from automation.live_view import Done, Key, Tap, Text, Wheel, parse_input
 import pytest
 
+from automation.live_view import Done, Key, Tap, Text, Wheel, parse_input
 from bot.config import SettingsError, load_settings
 
 
