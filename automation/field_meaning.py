@@ -341,7 +341,8 @@ def _text_meaning(text: str, facts: ControlFacts) -> Meaning | None:
             if meaning in (Meaning.RESUME, Meaning.COVER_LETTER) and facts.kind != "file" and words > 4:
                 continue  # "Is there anything in your résumé you want to add?" is a question
             return meaning
-        if words > MAX_FIELD_LABEL_WORDS or EXCLUDED_NAMES.search(text) or _asks_about(text, meaning):
+        limit = MAX_FIELD_LABEL_WORDS + (4 if meaning in (Meaning.LOCATION, Meaning.CITY) else 0)
+        if words > limit or EXCLUDED_NAMES.search(text) or _asks_about(text, meaning):
             return None
         return meaning
     return None
