@@ -29,15 +29,17 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
 
-from automation.adapters import open_application
+from automation.adapters import UniversalAdapter, open_application
 from automation.adapters.base import (
     ApplicantFiles,
     FilledForm,
+    FillSource,
     FormAdapter,
     SubmitOutcome,
     UnsupportedForm,
     normalised,
 )
+from automation.adapters.planned import answer_source
 from automation.answers import MAX_SAVED_ANSWER, MAX_SAVED_QUESTION, answer_questions
 from automation.answers import AnswerSource as AnsweredFrom
 from automation.backends.base import BackendError, SubmittedWithoutApproval
@@ -212,6 +214,10 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
             saved = await deps.answers.as_mapping(app.user_id)
             profile = stored.profile.model_copy(update={"answers": {**stored.profile.answers, **saved}})
             form = await adapter.fill(browser, profile, files)
+            if isinstance(adapter, UniversalAdapter) and deps.agent is not None and _required_empty(form):
+                # A form nobody recognises, with required fields its meanings did not settle: the agent's.
+                adapter = _agent_adapter(deps, app, browser, guard)
+                form = await adapter.fill(browser, profile, files)
             form, suggested = await _settle_questions(deps, app, adapter, browser, profile, form)
             form = await _clear_captchas(deps, app, adapter, browser, form)
             await _record_form(deps, app, form)
@@ -278,11 +284,13 @@ async def _settle_questions(
             await deps.applications.add_llm_usage(app.id, usage.calls, usage.total_tokens)
     if sheet.values:
         await adapter.answer(browser, sheet.values)
+        adapter.note_sources({a.question.id: answer_source(a.source) for a in sheet if a.value is not None})
     for answer in sheet.needs_user:
         log.info("application %s: %r not answered: %s", app.id, answer.question.label, answer.reason)
         if answer.question.required:  # optional ones stay empty; the review shows them
             value = await _ask_question(deps, app, answer.question)
             await adapter.answer(browser, {answer.question.id: value})
+            adapter.note_sources({answer.question.id: FillSource.USER})
             await _remember(deps, app, answer.question.label, value, AnswerSource.CHAT_QUESTION)
     suggested = {a.question.label: a.value for a in sheet if a.source is AnsweredFrom.LLM and a.value is not None}
     return await adapter.read_back(browser), suggested
@@ -552,6 +560,10 @@ def _materialise(stored: StoredFile | UploadedFile | None, folder: Path) -> Path
     path = folder / Path(stored.filename).name
     path.write_bytes(stored.content)
     return path
+
+
+def _required_empty(form: FilledForm) -> bool:
+    return any(field.required and field.empty for field in form.fields)
 
 
 def _field_records(form: FilledForm) -> list[FieldRecord]:

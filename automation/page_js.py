@@ -475,6 +475,32 @@ READ_QUESTIONS_JS = """
     return chosen ? chosen.innerText.trim() : '';
   };
   const isRequired = (el) => el.required || el.getAttribute('aria-required') === 'true';
+  // What else the page says about a control, for telling its meaning: the fieldset's legend, the text
+  // around it (a hidden file input's "Attach résumé" button), and whether it is hidden from people
+  // (aria-hidden, or placed off-screen): a honeypot.
+  const legendOf = (el) => {
+    const fieldset = el.closest('fieldset');
+    const legend = fieldset && fieldset.querySelector('legend');
+    return legend ? clean(legend.innerText).slice(0, 300) : '';
+  };
+  const nearbyOf = (el) => {
+    let node = el.parentElement;
+    for (let depth = 0; node && depth < 3; depth++, node = node.parentElement) {
+      const text = clean(node.innerText || '');
+      if (text) return text.length <= 300 ? text : '';
+    }
+    return '';
+  };
+  const hiddenFromPeople = (el) => {
+    if (el.closest('[aria-hidden="true"]')) return true;
+    const box = el.getBoundingClientRect();
+    return box.right + window.scrollX <= 0 || box.bottom + window.scrollY <= 0;
+  };
+  const facts = (el) => ({
+    autocomplete: el.getAttribute('autocomplete') || '', placeholder: el.getAttribute('placeholder') || '',
+    legend: legendOf(el), nearby: nearbyOf(el), input_type: (el.getAttribute('type') || '').toLowerCase(),
+    hidden: (el.type || '') !== 'file' && hiddenFromPeople(el),
+  });
   const questions = [];
   const groups = new Map();
   const seen = new Set();
@@ -492,7 +518,7 @@ READ_QUESTIONS_JS = """
           kind: type, name: el.name || '', id: el.name ? '' : el.id, hook: hook(el),
           selector: el.name ? byName(el) : '#' + CSS.escape(el.id), label: clean(raw),
           required: /[*\\u2731]/.test(raw) || (!!group && group.getAttribute('aria-required') === 'true'),
-          value: '', choices: [], visible: false,
+          value: '', choices: [], visible: false, ...facts(el), hidden: false,
         };
         groups.set(key, question);
         questions.push(question);
@@ -514,7 +540,7 @@ READ_QUESTIONS_JS = """
     const question = {
       kind: tag === 'select' ? 'select' : tag === 'textarea' ? 'textarea' : type === 'file' ? 'file' : 'text',
       name: el.name || '', id: el.id || '', hook: hook(el), selector, label: clean(raw) || el.name || el.id,
-      required: isRequired(el) || /[*\\u2731]/.test(raw), value: '', choices: [], visible: true,
+      required: isRequired(el) || /[*\\u2731]/.test(raw), value: '', choices: [], visible: true, ...facts(el),
     };
     if (el instanceof HTMLSelectElement) {
       question.choices = [...el.options].filter(o => o.value !== '' && !o.disabled)
@@ -568,6 +594,13 @@ class Question:
     required: bool
     value: str  # as shown: text, chosen option's label, checked labels joined by ", ", file names
     choices: tuple[Choice, ...] = ()
+    # What else tells its meaning (see automation.field_meaning).
+    autocomplete: str = ""
+    placeholder: str = ""
+    legend: str = ""
+    nearby: str = ""
+    input_type: str = ""
+    hidden: bool = False  # aria-hidden or off-screen: a honeypot
 
 
 async def read_questions(

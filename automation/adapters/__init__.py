@@ -28,6 +28,7 @@ from automation.adapters.greenhouse_classic import ClassicGreenhouseAdapter
 from automation.adapters.lever import LeverAdapter
 from automation.adapters.smartrecruiters import SmartRecruitersAdapter
 from automation.adapters.teamtailor import TeamtailorAdapter
+from automation.adapters.universal import UniversalAdapter
 from automation.adapters.workable import WorkableAdapter
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ __all__ = [
     "SubmitOutcome",
     "SubmitResult",
     "TeamtailorAdapter",
+    "UniversalAdapter",
     "UnsupportedForm",
     "WorkableAdapter",
     "detect_adapter",
@@ -78,8 +80,10 @@ async def detect_adapter(browser: BrowserSession, url: str) -> FormAdapter:
     for adapter in ADAPTERS:
         if adapter.matches_url(url) or await adapter.matches_page(browser):
             return adapter()
+    if await UniversalAdapter.matches_page(browser):
+        return UniversalAdapter()  # no vendor claims it: filled by the meaning of its controls
     host = urlsplit(url).hostname or url
-    raise UnsupportedForm(f"{host} is not a job application form I know how to fill (known: {_known_names()}).")
+    raise UnsupportedForm(f"{host} is not a job application form: the page shows no form to fill.")
 
 
 async def open_application(
@@ -165,7 +169,3 @@ def _require_web_address(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UnsupportedForm(f"Only web links (http or https) can be opened, not {url[:100]!r}.")
-
-
-def _known_names() -> str:
-    return ", ".join(adapter.name.capitalize() for adapter in ADAPTERS)

@@ -22,13 +22,16 @@ from automation import page_js
 from automation.adapters.base import (
     ApplicantFiles,
     FilledForm,
+    FillSource,
     SubmitResult,
     UnsupportedForm,
     normalised,
 )
+from automation.adapters.by_meaning import decide, meaning_of_question, standard_answer
 from automation.adapters.controls import fill_question, is_consent, pick_place, shown
 from automation.adapters.outcome import SubmitSignals, submit_form
-from automation.adapters.planned import KINDS, PlannedField, PlannedForm, asks_question
+from automation.adapters.planned import KINDS, PlannedField, PlannedForm, asks_question, attribution
+from automation.field_meaning import EEO_MEANINGS, Meaning
 from automation.adapters.profile_values import (
     best_place,
     consent_answer,
@@ -96,6 +99,8 @@ EEO_FIELDS: dict[str, Callable[[Sequence[str], Profile], str | None]] = {
 }
 REVEAL_ROUNDS = 3  # answers that make more questions show (race after Hispanic/Latino), filled in turn
 
+# Meanings whose answer is one of the control's own options (decline wording, a country's name).
+OPTION_MEANINGS = EEO_MEANINGS | {Meaning.COUNTRY, Meaning.REMOTE}
 COMBOBOX = "combobox"  # a react-select: its own kind of page question, answered by picking an option
 MENU_TIMEOUT_S = 5.0  # a menu's options, or the place search's suggestions, to show
 
@@ -203,6 +208,10 @@ class GreenhouseAdapter(PlannedForm):
         answer = _answer(question, profile, files)
         if answer is None and question.kind == COMBOBOX and question.id in EEO_FIELDS:
             answer = EEO_FIELDS[question.id](await self._menu_options(browser, question), profile)
+        elif answer is None and question.kind == COMBOBOX and meaning_of_question(question) in OPTION_MEANINGS:
+            # Its options say how to decline or how the profile's country is written: read them first.
+            options = await self._menu_options(browser, question)
+            answer = decide(question, profile, files, set(), options).value
         return await self._put(browser, question, answer)
 
     async def _follow_shown_questions(self, browser: BrowserSession, files: ApplicantFiles) -> None:
@@ -289,15 +298,17 @@ def _answer(question: Question, profile: Profile, files: ApplicantFiles) -> str 
     if question.kind == "file":
         return _file_for(question.id, files)
     if question.kind in ("radio", "checkbox"):
-        return consent_answer(question, profile) if is_consent(question) else saved_answer(question.label, profile)
+        return standard_answer(question, profile, files)
     if question.kind == COMBOBOX and _is_location(question):
         return profile.location
     tag = {"textarea": "textarea", "select": "select"}.get(question.kind, "input")
     role = "combobox" if question.kind == COMBOBOX else ""
     control = Control(question.id, question.selector, tag, "text", role, question.label, question.required, "")
     value = intended_value(control, profile, files)
-    if value is None and question.kind == COMBOBOX:
-        return saved_answer(question.label, profile)
+    if value is None and question.kind != COMBOBOX:
+        return standard_answer(question, profile, files)
+    if value is None and meaning_of_question(question) not in OPTION_MEANINGS:
+        return standard_answer(question, profile, files)  # a yes/no or text answer picks its option by itself
     return value
 
 
@@ -308,6 +319,7 @@ def _is_location(question: Question) -> bool:
 def _planned(question: Question, intended: str | None, profile: Profile) -> PlannedField:
     standard = question.id in STANDARD_FIELDS or question.id == COUNTRY_ID or _is_location(question)
     answerable = (question.kind in KINDS or question.kind == COMBOBOX) and not is_consent(question)
+    source, reason = attribution(question, intended, profile)
     return PlannedField(
         selector=question.selector,
         label=question.label,
@@ -315,6 +327,8 @@ def _planned(question: Question, intended: str | None, profile: Profile) -> Plan
         intended=intended,
         is_question=answerable and not standard and asks_question(question.label, profile),
         is_file=question.kind == "file",
+        source=FillSource.ADAPTER if intended is not None and standard else source,
+        reason=reason,
     )
 
 
@@ -351,7 +365,7 @@ def intended_value(control: Control, profile: Profile, files: ApplicantFiles) ->
         return profile.location
     if control.role == "combobox":
         return None  # react-select: needs an option chosen, not text typed
-    return _link_value(control, profile) or saved_answer(control.label, profile)
+    return _link_value(control, profile)
 
 
 def _file_for(field_id: str, files: ApplicantFiles) -> Path | None:

@@ -32,6 +32,7 @@ from automation.adapters.base import (
     SubmitResult,
     UnsupportedForm,
 )
+from automation.adapters.by_meaning import standard_answer
 from automation.adapters.controls import (
     PHONE_COUNTRY,
     Answer,
@@ -220,13 +221,13 @@ def _answer(question: Question, profile: Profile, files: ApplicantFiles) -> Answ
     if key in STANDARD_FIELDS:
         return STANDARD_FIELDS[key](profile)
     if is_consent(question):
-        return consent_answer(question, profile)
+        return standard_answer(question, profile, files)
     if question.kind in ("text", "textarea"):
         # Links and saved answers by label, as on Greenhouse ("LinkedIn profile", "Portfolio").
         tag = "textarea" if question.kind == "textarea" else "input"
         control = Control(question.id, question.selector, tag, "text", "", question.label, question.required, "")
-        return intended_value(control, profile, files) or saved_answer(question.label, profile)
-    return saved_answer(question.label, profile)
+        return intended_value(control, profile, files) or standard_answer(question, profile, files)
+    return standard_answer(question, profile, files)
 
 
 async def _choose_city(browser: BrowserSession, question: Question, profile: Profile) -> str | None:

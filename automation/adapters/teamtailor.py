@@ -24,6 +24,7 @@ from automation.adapters.base import (
     SubmitResult,
     UnsupportedForm,
 )
+from automation.adapters.by_meaning import standard_answer
 from automation.adapters.controls import Answer, fill_questions, is_consent
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedForm, planned_fields
@@ -108,10 +109,10 @@ def _answer(question: Question, profile: Profile, files: ApplicantFiles, links_u
     if question.kind in ("text", "textarea") and field in STANDARD_FIELDS:
         return STANDARD_FIELDS[field](profile)
     if is_consent(question):
-        return consent_answer(question, profile)
+        return standard_answer(question, profile, files, links_used)
     if question.kind == "text" and (link := link_for_label(question.label, profile.links, links_used)):
         return link
-    return saved_answer(question.label, profile)
+    return standard_answer(question, profile, files, links_used)
 
 
 _FORM_PRESENT_JS = """
