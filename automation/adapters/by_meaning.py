@@ -231,9 +231,11 @@ def _covered(countries: frozenset[str], authorised: frozenset[str]) -> bool:
 
 
 def _authorised_in(profile: Profile) -> frozenset[str]:
+    """The countries of `work_authorization` (["US", "EU"], ["United Kingdom"]) as country codes."""
     found: set[str] = set()
     for entry in profile.work_authorization:
-        found |= question_key(entry).countries
+        code = entry.strip().lower()
+        found |= {code} if code in COUNTRY_NAMES or code == "eu" else question_key(entry).countries
     return frozenset(found)
 
 

@@ -103,6 +103,8 @@ REVEAL_ROUNDS = 3  # answers that make more questions show (race after Hispanic/
 OPTION_MEANINGS = EEO_MEANINGS | {Meaning.COUNTRY, Meaning.REMOTE}
 COMBOBOX = "combobox"  # a react-select: its own kind of page question, answered by picking an option
 MENU_TIMEOUT_S = 5.0  # a menu's options, or the place search's suggestions, to show
+# Once one menu never opened (the page's scripts are not running), the others get only this long.
+DEAD_MENU_TIMEOUT_S = 0.3
 
 
 class GreenhouseAdapter(PlannedForm):
@@ -111,6 +113,7 @@ class GreenhouseAdapter(PlannedForm):
     def __init__(self) -> None:
         super().__init__()
         self._profile: Profile | None = None  # fills questions that show after `fill` (see _follow_shown_questions)
+        self._menus_work = True  # False once a menu did not open: waiting 5 s on each of them again is pointless
 
     @classmethod
     def matches_url(cls, url: str) -> bool:
@@ -265,16 +268,20 @@ class GreenhouseAdapter(PlannedForm):
         """A react-select's options, read by opening its menu (closed again unless `keep_open`)."""
         await page_js.click(browser, question.selector)
         listed = await page_js.wait_until(
-            browser, page_js.LISTED_OPTIONS_JS, _options_selector(question), timeout_s=MENU_TIMEOUT_S
+            browser, page_js.LISTED_OPTIONS_JS, _options_selector(question), timeout_s=self._menu_timeout()
         )
+        self._menus_work = self._menus_work and bool(listed)
         if not keep_open:
             await _blur(browser)
         return [text for text in listed or [] if text is not None]
 
+    def _menu_timeout(self) -> float:
+        return MENU_TIMEOUT_S if self._menus_work else DEAD_MENU_TIMEOUT_S
+
     async def _pick_option(self, browser: BrowserSession, question: Question, answer: str) -> str | None:
         await page_js.click(browser, question.selector)
         chosen = await page_js.pick_listed_option(
-            browser, _options_selector(question), answer, timeout_s=MENU_TIMEOUT_S
+            browser, _options_selector(question), answer, timeout_s=self._menu_timeout()
         )
         if chosen is None:
             await _blur(browser)
