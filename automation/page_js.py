@@ -535,7 +535,9 @@ READ_QUESTIONS_JS = """
     const selector = selectorFor(el);
     if (!selector || seen.has(selector)) continue;
     seen.add(selector);
-    const raw = ownLabel(el);
+    let raw = ownLabel(el);
+    // A hidden file input behind an "Attach résumé" button is named by the text around it.
+    if (type === 'file' && (raw === el.name || raw === el.id)) raw = nearbyOf(el) || raw;
     const tag = el.tagName.toLowerCase();
     const question = {
       kind: tag === 'select' ? 'select' : tag === 'textarea' ? 'textarea' : type === 'file' ? 'file' : 'text',

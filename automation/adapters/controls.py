@@ -23,8 +23,10 @@ if TYPE_CHECKING:
 
 Answer = str | Path | None  # text to type or an option to match; a file to attach; None: leave it
 
-AFFIRMATIVE = frozenset({"yes", "y", "yeah", "yep", "true", "sure", "correct", "agree", "i agree", "accept"})
-NEGATIVE = frozenset({"no", "n", "nope", "false", "disagree"})
+# English, German, French and Spanish options say yes and no.
+AFFIRMATIVE = frozenset({"yes", "y", "yeah", "yep", "true", "sure", "correct", "agree", "i agree", "accept",
+                         "ja", "oui", "si"})
+NEGATIVE = frozenset({"no", "n", "nope", "false", "disagree", "nein", "non"})
 # "Consent", "GDPR", "privacy notice", "I agree to the terms": boxes that are ticked only when required.
 CONSENT_WORDS = re.compile(r"\b(consent|gdpr|privacy|data protection|agree|accept|terms)\b")
 ANSWER_SEPARATORS = re.compile(r"[,;\n]")
