@@ -213,11 +213,11 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
             # Answers saved in the chat take precedence over those in the profile file.
             saved = await deps.answers.as_mapping(app.user_id)
             profile = stored.profile.model_copy(update={"answers": {**stored.profile.answers, **saved}})
-            form = await adapter.fill(browser, profile, files)
-            if isinstance(adapter, UniversalAdapter) and deps.agent is not None and _required_empty(form):
-                # A form nobody recognises, with required fields its meanings did not settle: the agent's.
+            if (isinstance(adapter, UniversalAdapter) and deps.agent is not None
+                    and await adapter.leaves_required_empty(browser, profile, files)):
+                # A form nobody recognises, with required fields its meanings do not settle: the agent's.
                 adapter = _agent_adapter(deps, app, browser, guard)
-                form = await adapter.fill(browser, profile, files)
+            form = await adapter.fill(browser, profile, files)
             form, suggested = await _settle_questions(deps, app, adapter, browser, profile, form)
             form = await _clear_captchas(deps, app, adapter, browser, form)
             await _record_form(deps, app, form)
@@ -560,10 +560,6 @@ def _materialise(stored: StoredFile | UploadedFile | None, folder: Path) -> Path
     path = folder / Path(stored.filename).name
     path.write_bytes(stored.content)
     return path
-
-
-def _required_empty(form: FilledForm) -> bool:
-    return any(field.required and field.empty for field in form.fields)
 
 
 def _field_records(form: FilledForm) -> list[FieldRecord]:
