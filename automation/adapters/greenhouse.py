@@ -280,10 +280,11 @@ class GreenhouseAdapter(PlannedForm):
 
     async def _pick_option(self, browser: BrowserSession, question: Question, answer: str) -> str | None:
         await page_js.click(browser, question.selector)
-        chosen = await page_js.pick_listed_option(
-            browser, _options_selector(question), answer, timeout_s=self._menu_timeout()
-        )
+        options = _options_selector(question)
+        chosen = await page_js.pick_listed_option(browser, options, answer, timeout_s=self._menu_timeout())
         if chosen is None:
+            listed = await page_js.evaluate(browser, page_js.LISTED_OPTIONS_JS, options)
+            self._menus_work = self._menus_work and bool(listed)
             await _blur(browser)
         return chosen
 
