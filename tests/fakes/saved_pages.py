@@ -4,11 +4,15 @@ The pages live in `tests/fixtures/ats_real/<folder>/` (see its README for each o
 licence). Every response carries a Content-Security-Policy that lets the page load only from its
 own origin, so a saved page's scripts may run while nothing leaves the machine; `scripts=False`
 blocks scripts altogether (single-page apps that wipe their saved DOM without their API).
-A POST to any path is recorded, so a test can prove that nothing was submitted.
+A POST to any path is recorded, so a test can prove that nothing was submitted. A saved form
+usually posts to the vendor's absolute address, which the policy's `form-action 'self'` blocks:
+the browser then reports the blocked submission to `/__csp-report`, recorded in `blocked_submissions`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -39,6 +43,19 @@ class SavedPageSite(LocalSite):
     folder: str = ""
     scripts: bool = True
     posts: list[str] = field(default_factory=list)
+    form_posts: list[str] = field(default_factory=list)  # POSTs that carried a form (multipart or urlencoded)
+    blocked_submissions: list[str] = field(default_factory=list)  # form submissions the policy stopped: their target
+
+    @property
+    def submission_attempts(self) -> list[str]:
+        """Every form the page sent or tried to send, wherever to: what must stay empty before approval."""
+        return [*self.form_posts, *self.blocked_submissions]
+
+    async def wait_for_blocked_submission(self, timeout: float) -> str:
+        """The target of the first form submission the policy stopped, once the browser has reported it."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: bool(self.blocked_submissions)), timeout)
+            return self.blocked_submissions[0]
 
     @property
     def page_path(self) -> Path:
@@ -54,7 +71,8 @@ class SavedPageSite(LocalSite):
         policy = (
             "default-src 'self' data: blob: 'unsafe-inline'; "
             f"script-src {script_policy}; "
-            "img-src 'self' data: blob:; connect-src 'self'; frame-src 'self'; form-action 'self'"
+            "img-src 'self' data: blob:; connect-src 'self'; frame-src 'self'; form-action 'self'; "
+            "report-uri /__csp-report"
         )
 
         @web.middleware
@@ -65,11 +83,25 @@ class SavedPageSite(LocalSite):
 
         async def record_post(request: web.Request) -> web.Response:
             self.posts.append(request.path)
-            fields, files = await self.read_multipart(request) if request.content_type.startswith(
-                ("multipart/", "application/x-www-form-urlencoded")) else ({}, {})
+            is_form = request.content_type.startswith(("multipart/", "application/x-www-form-urlencoded"))
+            if is_form:
+                self.form_posts.append(request.path)
+            fields, files = await self.read_multipart(request) if is_form else ({}, {})
             await self.record(Submission(fields, files))
             return self.html_response("<p>recorded</p>")
 
+        async def record_violation(request: web.Request) -> web.Response:
+            try:
+                report = json.loads(await request.text()).get("csp-report", {})
+            except ValueError:
+                report = {}
+            if str(report.get("effective-directive") or report.get("violated-directive", "")).startswith("form-action"):
+                async with self._changed:
+                    self.blocked_submissions.append(str(report.get("blocked-uri", "")))
+                    self._changed.notify_all()
+            return web.Response(status=204)
+
         app.middlewares.append(confined)
+        app.router.add_post("/__csp-report", record_violation)
         app.router.add_post("/{tail:.*}", record_post)
         app.router.add_static("/", root, show_index=False, append_version=False)

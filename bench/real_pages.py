@@ -1,0 +1,170 @@
+"""How well `nyx fill` does on saved real vendor pages, and how fast: per page, per vendor, overall.
+
+Every folder of tests/fixtures/ats_real/ with an expected.yaml is served on 127.0.0.1 (nothing leaves
+the machine) and filled `--runs` times by exactly what `nyx fill` runs (`automation.dry_run.dry_run`)
+with the applicant of tests/fixtures/ats_real/profile.yaml, each time in a fresh headed Chromium.
+Per page it prints
+
+* fillable fields right / total: the fields of expected.yaml the profile can fill that show the
+  expected value once the run ends (read from the page, not from what the filler reports);
+* must-not violations: fields that had to stay empty (honeypots, marketing or future-contact
+  consents, questions the profile cannot answer) but were filled, plus every form the page sent
+  or tried to send;
+* LLM calls: every call through `automation.llm` (should be 0: the profile settles these fields);
+* time to fill: from the start of the run (browser start included) until the JSON is ready.
+
+Exits 1 below 95 % right overall, on any violation or LLM call, or when a fill takes 10 s or more
+(issue 8's numbers). Needs Chromium and an X display:
+
+    xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python bench/real_pages.py [--runs 3] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import statistics
+import sys
+import tempfile
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH.parent))
+sys.path.insert(0, str(BENCH))
+
+from automation.browser import BrowserOptions, configure_offline_environment
+
+configure_offline_environment()
+
+from ats_accuracy import LLMCalls
+
+from tests.fakes.real_pages import applicant, corpus_pages, grade, load_expectations, observed_fill
+from tests.plugins.browser import LOCAL_HOSTS, OFFLINE_ARGS, offline_resolver
+
+CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
+MIN_ACCURACY = 0.95
+MAX_FILL_S = 10.0
+
+
+@dataclass
+class PageRun:
+    right: int
+    total: int
+    violations: list[str]
+    llm_calls: int
+    seconds: float
+    filled_by: str  # the adapter nyx fill used, or why it stopped
+    wrong: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PageRow:
+    folder: str
+    vendor: str
+    runs: list[PageRun] = field(default_factory=list)
+
+    @property
+    def right(self) -> int:
+        return sum(r.right for r in self.runs)
+
+    @property
+    def total(self) -> int:
+        return sum(r.total for r in self.runs)
+
+    @property
+    def violations(self) -> int:
+        return sum(len(r.violations) for r in self.runs)
+
+    @property
+    def llm_calls(self) -> int:
+        return sum(r.llm_calls for r in self.runs)
+
+
+async def run_page(folder: str, options: BrowserOptions, calls: LLMCalls) -> PageRun:
+    expectations = load_expectations(folder)
+    before = calls.count
+    observed = await observed_fill(folder, options)
+    graded = grade(expectations, observed.controls, applicant()[1].filename)
+    fillable = [r for r in graded.results if not r.expected.empty]
+    violations = [f"{r.expected.description}: {r.problem}" for r in graded.results if r.expected.empty and not r.ok]
+    violations += [f"form sent: {target}" for target in observed.submissions]
+    filled_by = observed.run.ats if observed.run else f"{type(observed.error).__name__}"
+    return PageRun(right=sum(r.ok for r in fillable), total=len(fillable), violations=violations,
+                   llm_calls=calls.count - before, seconds=observed.seconds, filled_by=filled_by,
+                   wrong=[f"{r.expected.description}: {r.problem}" for r in fillable if not r.ok])
+
+
+def _pct(right: int, total: int) -> str:
+    return f"{right / max(1, total):.0%} ({right}/{total})"
+
+
+def report(rows: list[PageRow], runs: int) -> bool:
+    print(f"\nReal pages: {runs} run(s) per page, headed Chromium {CHROMIUM}, {os.cpu_count()} cores, 127.0.0.1 only\n")
+    print("| page | vendor | filled by | fields right | must-not violations | LLM calls | time to fill s, median (max) |")
+    print("|---|---|---|---|---|---|---|")
+    for row in rows:
+        times = [r.seconds for r in row.runs]
+        filled_by = "/".join(sorted({r.filled_by for r in row.runs}))
+        print(f"| {row.folder} | {row.vendor} | {filled_by} | {_pct(row.right, row.total)} | {row.violations} | "
+              f"{row.llm_calls} | {statistics.median(times):.1f} ({max(times):.1f}) |")
+    by_vendor: dict[str, list[PageRow]] = defaultdict(list)
+    for row in rows:
+        by_vendor[row.vendor].append(row)
+    print("\n| vendor | pages | fields right | must-not violations | LLM calls | time to fill s, median (max) |")
+    print("|---|---|---|---|---|---|")
+    for vendor, vendor_rows in sorted(by_vendor.items()):
+        times = [r.seconds for row in vendor_rows for r in row.runs]
+        print(f"| {vendor} | {len(vendor_rows)} | {_pct(sum(r.right for r in vendor_rows), sum(r.total for r in vendor_rows))}"
+              f" | {sum(r.violations for r in vendor_rows)} | {sum(r.llm_calls for r in vendor_rows)} | "
+              f"{statistics.median(times):.1f} ({max(times):.1f}) |")
+    right, total = sum(r.right for r in rows), sum(r.total for r in rows)
+    violations, llm_calls = sum(r.violations for r in rows), sum(r.llm_calls for r in rows)
+    times = [r.seconds for row in rows for r in row.runs]
+    print(f"| **all** | {len(rows)} | {_pct(right, total)} | {violations} | {llm_calls} | "
+          f"{statistics.median(times):.1f} ({max(times):.1f}) |")
+    wrong = sorted({f"{row.folder}: {w}" for row in rows for r in row.runs for w in (*r.wrong, *r.violations)})
+    if wrong:
+        print("\nNot right:\n" + "\n".join(f"- {w}" for w in wrong))
+    ok = right >= MIN_ACCURACY * total and violations == 0 and llm_calls == 0 and max(times) < MAX_FILL_S
+    print(f"\ngate: >= {MIN_ACCURACY:.0%} right, no violation, no LLM call, every fill < {MAX_FILL_S:g} s: "
+          f"{'PASS' if ok else 'FAIL'}")
+    return ok
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--json", action="store_true", help="print the measurements as JSON instead of tables")
+    parser.add_argument("pages", nargs="*", help="page folders (default: every page with expectations)")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    logging.getLogger().setLevel(logging.ERROR)
+    calls = LLMCalls()
+    rows: list[PageRow] = []
+    with tempfile.TemporaryDirectory(prefix="nyx-bench-real-") as tmp:
+        options = BrowserOptions(executable_path=CHROMIUM, headless=False, profiles_dir=Path(tmp) / "profiles",
+                                 extra_args=OFFLINE_ARGS, allow_hosts=LOCAL_HOSTS, resolver=offline_resolver,
+                                 start_timeout_s=60)
+        for folder in args.pages or corpus_pages():
+            row = PageRow(folder, load_expectations(folder).vendor)
+            for _ in range(args.runs):
+                row.runs.append(await run_page(folder, options, calls))
+            rows.append(row)
+    if args.json:
+        print(json.dumps([{**asdict(row), "right": row.right, "total": row.total} for row in rows], indent=2))
+        right, total = sum(r.right for r in rows), sum(r.total for r in rows)
+        violations = sum(r.violations for r in rows)
+        times = [r.seconds for row in rows for r in row.runs]
+        ok = right >= MIN_ACCURACY * total and violations == 0 and sum(r.llm_calls for r in rows) == 0 \
+            and max(times) < MAX_FILL_S
+        return 0 if ok else 1
+    return 0 if report(rows, args.runs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
