@@ -53,15 +53,15 @@ def test_lever_org_is_the_current_company() -> None:
     ("label", "expected"),
     [
         ("Will you now or in the future require sponsorship for a visa?", "No"),
-        ("Will you now or in the future require sponsorship for employment in the United Kingdom?", "Yes"),
+        ("Will you now or in the future require sponsorship for employment in the United Kingdom?", None),
         ("Are you legally authorized to work in the United States?", "Yes"),
-        ("Are you legally authorized to work in the United Kingdom?", "No"),
+        ("Are you legally authorized to work in the United Kingdom?", None),  # not in the profile: ask
         ("Are you currently located in Canada?", "No"),
         ("Are you currently located in the United States?", "Yes"),
         ("Are you willing to relocate?", "Yes"),
     ],
 )
-def test_legal_and_logistics_the_profile_settles(label: str, expected: str) -> None:
+def test_legal_and_logistics_the_profile_settles(label: str, expected: str | None) -> None:
     assert value(question(label, "radio", YES_NO)) == expected
 
 

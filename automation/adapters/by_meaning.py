@@ -240,16 +240,18 @@ def _authorised_in(profile: Profile) -> frozenset[str]:
 
 
 def _authorised(label: str, profile: Profile) -> bool | None:
-    """Whether the profile may work in the countries the question names; None when either does not say."""
+    """Yes for a question about countries `work_authorization` covers; anything else is the user's to say
+    (a country missing from the list may only be missing from the profile)."""
     countries, authorised = question_key(label).countries, _authorised_in(profile)
-    return _covered(countries, authorised) if countries and authorised else None
+    return True if countries and authorised and _covered(countries, authorised) else None
 
 
 def _needs_sponsorship(label: str, profile: Profile) -> bool | None:
-    """Sponsorship for the countries the question names (not needed where authorised), else the profile's flag."""
+    """No sponsorship where `work_authorization` covers the countries named; `needs_sponsorship` when the
+    question names none; the user's to say for a country the profile does not cover."""
     countries, authorised = question_key(label).countries, _authorised_in(profile)
-    if countries and authorised:
-        return not _covered(countries, authorised)
+    if countries:
+        return False if authorised and _covered(countries, authorised) else None
     return profile.needs_sponsorship
 
 
