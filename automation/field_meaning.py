@@ -364,8 +364,14 @@ def _consent_meaning(text: str) -> Meaning | None:
     return None
 
 
+# "Apply with your résumé / LinkedIn": a vendor's shortcut that reads a file to fill the form, not its résumé field.
+APPLY_WITH = re.compile(r"\bapply with\b|\bautofill\b|\bparse\b")
+
+
 def _file_meaning(facts: ControlFacts) -> Meaning:
     texts = (plain(facts.label), plain(f"{facts.name} {facts.id}"), plain(facts.nearby), plain(facts.legend))
+    if any(APPLY_WITH.search(text) for text in texts):
+        return Meaning.UNKNOWN
     for text in texts:
         if LABEL_MEANINGS_BY[Meaning.COVER_LETTER].search(text):
             return Meaning.COVER_LETTER

@@ -493,10 +493,22 @@ READ_QUESTIONS_JS = """
   };
   const hiddenFromPeople = (el) => {
     if (el.closest('[aria-hidden="true"]')) return true;
+    // Transparent and out of the tab order: nobody can see or reach it (a styled widget's own input stays reachable).
+    if (el.getAttribute('tabindex') === '-1' && getComputedStyle(el).opacity === '0') return true;
     const box = el.getBoundingClientRect();
     return box.right + window.scrollX <= 0 || box.bottom + window.scrollY <= 0;
   };
+  // The ids, names and test hooks of the custom elements a control sits in (a web component's own input).
+  const hostsOf = (el) => {
+    const names = [];
+    for (let root = el.getRootNode(); root && root.host; root = root.host.getRootNode()) {
+      const host = root.host;
+      names.push(host.id, host.getAttribute('name'), host.getAttribute('data-test'), host.getAttribute('data-testid'));
+    }
+    return names.filter(Boolean).join(' ');
+  };
   const facts = (el) => ({
+    host: hostsOf(el),
     autocomplete: el.getAttribute('autocomplete') || '', placeholder: el.getAttribute('placeholder') || '',
     legend: legendOf(el), nearby: nearbyOf(el), input_type: (el.getAttribute('type') || '').toLowerCase(),
     hidden: (el.type || '') !== 'file' && hiddenFromPeople(el),
@@ -603,6 +615,7 @@ class Question:
     nearby: str = ""
     input_type: str = ""
     hidden: bool = False  # aria-hidden or off-screen: a honeypot
+    host: str = ""  # ids, names and test hooks of the custom elements (shadow hosts) it sits in
 
 
 async def read_questions(

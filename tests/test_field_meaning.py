@@ -94,6 +94,9 @@ def test_autocomplete_token_first(token: str, expected: Meaning) -> None:
          M.DISABILITY),
         (ControlFacts(kind="file", name="file", nearby="Attach résumé/CV"), M.RESUME),
         (ControlFacts(kind="file", id="cover_letter", label="Attach"), M.COVER_LETTER),
+        (ControlFacts(kind="file", id="file-input", name="resume-upload", label="Choose a file"), M.RESUME),
+        (ControlFacts(kind="file", id="file-input", name="apply-with-resume-container", label="Choose a file"),
+         M.UNKNOWN),  # SmartRecruiters' "apply with your résumé" shortcut, not the résumé field
     ],
 )
 def test_names_placeholders_and_context(facts: ControlFacts, expected: Meaning) -> None:

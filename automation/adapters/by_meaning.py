@@ -59,7 +59,7 @@ class MeaningAnswer:
 def facts_of(question: Question) -> ControlFacts:
     """What the page reader says about a control, as the classifier reads it."""
     return ControlFacts(
-        kind=question.kind, label=question.label, name=question.name, id=question.id,
+        kind=question.kind, label=question.label, name=f"{question.name} {question.host}".strip(), id=question.id,
         autocomplete=question.autocomplete, placeholder=question.placeholder, legend=question.legend,
         nearby=question.nearby, input_type=question.input_type, hidden=question.hidden,
         options=tuple(choice.label for choice in question.choices),
