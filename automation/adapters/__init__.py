@@ -28,7 +28,7 @@ from automation.adapters.greenhouse_classic import ClassicGreenhouseAdapter
 from automation.adapters.lever import LeverAdapter
 from automation.adapters.smartrecruiters import SmartRecruitersAdapter
 from automation.adapters.teamtailor import TeamtailorAdapter
-from automation.adapters.universal import UniversalAdapter
+from automation.adapters.universal import UniversalAdapter, shows_application_form
 from automation.adapters.workable import WorkableAdapter
 
 if TYPE_CHECKING:
@@ -126,6 +126,8 @@ async def _way_in(browser: BrowserSession) -> _WayIn | None:
     for adapter in ADAPTERS:
         if embedded := await adapter.embedded_form_url(browser):
             return _WayIn("frame", embedded)
+    if await shows_application_form(browser):
+        return _WayIn("form")  # no vendor's, but an application form all the same: the universal filler's
     apply = await page_js.mark_element(browser, APPLY_CANDIDATES, APPLY_TEXT, APPLY_MARKER)
     if not apply:
         return None

@@ -103,7 +103,9 @@ REVEAL_ROUNDS = 3  # answers that make more questions show (race after Hispanic/
 OPTION_MEANINGS = EEO_MEANINGS | {Meaning.COUNTRY, Meaning.REMOTE}
 COMBOBOX = "combobox"  # a react-select: its own kind of page question, answered by picking an option
 MENU_TIMEOUT_S = 5.0  # a menu's options, or the place search's suggestions, to show
-# Once one menu never opened (the page's scripts are not running), the others get only this long.
+# A react-select's menu opens on the click itself (no network): 3 s is ample even on a busy machine. Once
+# one menu never opened (the page's scripts are not running), the others get only DEAD_MENU_TIMEOUT_S.
+MENU_OPEN_TIMEOUT_S = 3.0
 DEAD_MENU_TIMEOUT_S = 0.3
 
 
@@ -276,7 +278,7 @@ class GreenhouseAdapter(PlannedForm):
         return [text for text in listed or [] if text is not None]
 
     def _menu_timeout(self) -> float:
-        return MENU_TIMEOUT_S if self._menus_work else DEAD_MENU_TIMEOUT_S
+        return MENU_OPEN_TIMEOUT_S if self._menus_work else DEAD_MENU_TIMEOUT_S
 
     async def _pick_option(self, browser: BrowserSession, question: Question, answer: str) -> str | None:
         await page_js.click(browser, question.selector)

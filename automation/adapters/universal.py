@@ -48,6 +48,29 @@ FILLABLE_FORM_JS = page_js.through_shadow_roots("""
 """)
 MIN_FILLABLE_CONTROLS = 2  # one lone box is a search field or a newsletter sign-up, not an application
 
+# An application form in view: at least three visible controls, one of them an e-mail field or a file input
+# (a careers page's search and newsletter boxes are not one; its "Apply" link leads to one).
+APPLICATION_FORM_JS = page_js.through_shadow_roots("""
+() => {
+  const skip = new Set(['hidden', 'submit', 'button', 'reset', 'image']);
+  const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const controls = [...document.querySelectorAll('input, textarea, select')]
+    .filter(el => !skip.has((el.type || '').toLowerCase()) && (shown(el) || el.type === 'file'));
+  const visible = controls.filter(shown);
+  const contact = controls.some(el => el.type === 'file' || el.type === 'email'
+    || /e-?mail/i.test((el.name || '') + ' ' + (el.id || '') + ' ' + (el.getAttribute('autocomplete') || '')));
+  return visible.length >= 3 && contact;
+}
+""")
+
+
+async def shows_application_form(browser: BrowserSession) -> bool:
+    """The page already shows an application form, whoever made it: no "Apply" needs following."""
+    try:
+        return bool(await page_js.evaluate(browser, APPLICATION_FORM_JS))
+    except page_js.PageScriptError:
+        return False
+
 
 async def has_fillable_form(browser: BrowserSession) -> bool:
     """The page shows controls to fill (open shadow roots included)."""
