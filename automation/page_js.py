@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from automation.questions import best_option
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -325,56 +325,6 @@ OPTION_TEXTS_JS = """
 """
 
 OPTION_MARKER = "data-nyx-option"
-# A saved answer that declines, in the words forms use for it ("Decline To Self Identify", "I don't wish to answer",
-# the U.S. disability form's "I do not want to answer").
-DECLINE_WORDS = re.compile(
-    r"\b(decline|prefer not|rather not|choose not|not to (say|answer|disclose|self identify)|do not wish|don t wish"
-    r"|(do not|don t) want to (answer|say|disclose))\b"
-)
-
-
-def option_key(text: str) -> str:
-    """Text as a matcher compares it: any case, no accents, punctuation or repeated whitespace."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[\W_]+", " ", plain).split())
-
-
-def best_option(answer: str, options: Sequence[str]) -> int | None:
-    """Index of the option that says what `answer` says, or None when none (or several equally) do.
-
-    Exact text first (ignoring case, whitespace and punctuation), then one option that starts
-    with the answer's words or whose words start the answer ("Yes" for "Yes, I am"), then the
-    option whose words contain the answer's words (or the reverse) with the fewest left over
-    ("London, England, United Kingdom" for "London, United Kingdom").
-    """
-    wanted = option_key(answer)
-    if not wanted:
-        return None
-    keys = [option_key(option) for option in options]
-    if wanted in keys:
-        return keys.index(wanted)
-    prefixed = [
-        i for i, key in enumerate(keys) if key and (key.startswith(wanted + " ") or wanted.startswith(key + " "))
-    ]
-    if len(prefixed) == 1:
-        return prefixed[0]
-    words = set(wanted.split())
-    overlapping = sorted(
-        (len(words ^ option_words), i)
-        for i, key in enumerate(keys)
-        if (option_words := set(key.split())) and (words <= option_words or option_words <= words)
-    )
-    if overlapping and (len(overlapping) == 1 or overlapping[0][0] < overlapping[1][0]):
-        return overlapping[0][1]
-    return None
-
-
-def decline_option(options: Sequence[str]) -> int | None:
-    """Index of the option that declines to answer (EEO questions), or None."""
-    return next((i for i, option in enumerate(options) if DECLINE_WORDS.search(option_key(option))), None)
-
-
 async def click_nth(browser: BrowserSession, selector: str, index: int) -> bool:
     """One real click on the index-th element matching `selector`; False if there is none."""
     if not await evaluate(browser, for_selectors(MARK_NTH_JS, selector), selector, index, OPTION_MARKER):

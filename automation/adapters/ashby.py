@@ -38,7 +38,8 @@ from automation.adapters.profile_values import (
     eeo_topic,
     saved_answer,
 )
-from automation.page_js import Choice, Control, Question, best_option, option_key
+from automation.page_js import Choice, Control, Question
+from automation.questions import best_option, decline_option, option_key
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -125,7 +126,7 @@ class _Entry:
             return None
         if EEO_ID in self.id:
             return eeo_topic(self.id.split(EEO_ID, 1)[1])
-        declines = page_js.decline_option(self.options) is not None  # EEO questions offer to decline
+        declines = decline_option(self.options) is not None  # EEO questions offer to decline
         return eeo_topic(self.label) if declines else None
 
     def as_question(self) -> Question:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from automation import page_js
 from automation.adapters.base import ApplicantFiles, EmptyReason, FillSource
 from automation.adapters.profile_values import (
     eeo_answer,
@@ -25,8 +24,8 @@ from automation.adapters.profile_values import (
     saved_answer,
 )
 from automation.field_meaning import ControlFacts, Meaning, meaning_of
-from automation.page_js import Question, option_key
-from automation.questions import question_key
+from automation.page_js import Question
+from automation.questions import best_option, option_key, question_key
 from storage.models import DECLINE, RemotePreference
 
 if TYPE_CHECKING:
@@ -218,7 +217,7 @@ def _country(profile: Profile, options: Sequence[str]) -> str | None:
     names = [_place_parts(profile)[-1], COUNTRY_NAMES.get(code, "")]
     if options:
         for name in filter(None, names):
-            index = page_js.best_option(name, options)
+            index = best_option(name, options)
             if index is not None:
                 return options[index]
         same = [option for option in options if question_key(option).countries == countries]
@@ -273,7 +272,7 @@ def _remote(profile: Profile, options: Sequence[str]) -> str | None:
     if options:
         wanted = {RemotePreference.ONSITE: "On-site", RemotePreference.ANY: "Any"}.get(preference,
                                                                                       preference.value)
-        index = page_js.best_option(wanted, options)
+        index = best_option(wanted, options)
         if index is not None:
             return options[index]
     return "No" if preference is RemotePreference.ONSITE else "Yes"

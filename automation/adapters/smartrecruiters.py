@@ -48,7 +48,8 @@ from automation.adapters.greenhouse import intended_value
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedForm, planned_fields
 from automation.adapters.profile_values import consent_answer, international_number, saved_answer
-from automation.page_js import Choice, Control, Question, best_option
+from automation.page_js import Choice, Control, Question
+from automation.questions import best_option
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
