@@ -275,8 +275,8 @@ LABEL_MEANINGS: tuple[tuple[Meaning, re.Pattern[str]], ...] = (
                                     r"adresse", r"direccion", r"domicilio")),
     (Meaning.REGION, _words(r"state", r"province", r"region", r"county", r"bundesland", r"provincia", r"estado")),
     (Meaning.COUNTRY, _words(r"country(?: of residence)?", r"land", r"pays", r"pais")),
-    (Meaning.CITY, _words(r"city", r"town", r"stadt", r"wohnort", r"ville", r"ciudad", r"localidad", r"ort")),
-    (Meaning.LOCATION, _words(r"location", r"where are you (?:currently )?(?:based|located)", r"standort",
+    (Meaning.CITY, _words(r"city", r"town", r"stadt", r"ville", r"ciudad", r"localidad", r"ort")),
+    (Meaning.LOCATION, _words(r"location", r"where are you (?:currently )?(?:based|located)", r"standort", r"wohnort",
                               r"localisation", r"lieu de residence", r"ubicacion", r"based in")),
 )
 

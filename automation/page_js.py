@@ -425,6 +425,18 @@ READ_QUESTIONS_JS = """
     return chosen ? chosen.innerText.trim() : '';
   };
   const isRequired = (el) => el.required || el.getAttribute('aria-required') === 'true';
+  // A group of options asked by the text just before it (a <p> or heading, not bound as a label).
+  const several = (el) => !!el.name
+    && (el.getRootNode().querySelectorAll('input[name="' + CSS.escape(el.name) + '"]').length > 1);
+  const askedBefore = (node) => {
+    for (let depth = 0; node && depth < 3; depth++, node = node.parentElement) {
+      const before = node.previousElementSibling;
+      if (before && !before.querySelector('input, select, textarea') && clean(before.innerText || '')) {
+        return before.innerText;
+      }
+    }
+    return '';
+  };
   // What else the page says about a control, for telling its meaning: the fieldset's legend, the text
   // around it (a hidden file input's "Attach résumé" button), and whether it is hidden from people
   // (aria-hidden, or placed off-screen): a honeypot.
@@ -475,7 +487,7 @@ READ_QUESTIONS_JS = """
       let question = groups.get(key);
       if (!question) {
         const group = groupOf(el);
-        const raw = groupLabel(group) || hinted(el) || ownLabel(el);
+        const raw = groupLabel(group) || hinted(el) || (several(el) && askedBefore(group || el)) || ownLabel(el);
         question = {
           kind: type, name: el.name || '', id: el.name ? '' : el.id, hook: hook(el),
           selector: el.name ? byName(el) : '#' + CSS.escape(el.id), label: clean(raw),

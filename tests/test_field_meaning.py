@@ -42,7 +42,7 @@ M = Meaning
         ("Remote work preference", M.REMOTE),
         # German
         ("Vorname", M.FIRST_NAME), ("Nachname", M.LAST_NAME), ("E-Mail-Adresse", M.EMAIL),
-        ("E-Mail wiederholen", M.EMAIL_CONFIRM), ("Telefonnummer", M.PHONE), ("Wohnort", M.CITY),
+        ("E-Mail wiederholen", M.EMAIL_CONFIRM), ("Telefonnummer", M.PHONE), ("Wohnort", M.LOCATION),
         ("Postleitzahl", M.POSTAL_CODE), ("Straße und Hausnummer", M.STREET_ADDRESS), ("Land", M.COUNTRY),
         ("Aktueller Arbeitgeber", M.CURRENT_COMPANY), ("Geschlecht", M.GENDER),
         ("Gehaltsvorstellung", M.SALARY), ("Kündigungsfrist", M.NOTICE_PERIOD),

@@ -71,7 +71,10 @@ MAX_STEPS = 3  # e.g. careers page -> "Apply" button -> embedded ATS frame
 POLL_INTERVAL_S = 0.2
 
 APPLY_CANDIDATES = "a[href], button, [role='button'], input[type='button']"
-APPLY_TEXT = r"^\s*apply(\s+now|\s+here|\s+for\s+this\s+(job|position|role))?\s*[!.]?\s*$"
+APPLY_TEXT = (
+    r"^\s*(apply(\s+now|\s+here|\s+(for|to)\s+(this\s+)?(job|position|role))?"
+    r"|(jetzt\s+)?bewerben|postuler(\s+maintenant)?|(aplicar|solicitar)(\s+ahora)?)\s*[!.]?\s*$"
+)
 APPLY_MARKER = "data-nyx-apply"
 
 

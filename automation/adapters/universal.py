@@ -30,11 +30,20 @@ if TYPE_CHECKING:
 
 ROOT_SELECTOR = ">>> body"  # the whole page, open shadow roots included
 
-UNIVERSAL_SIGNALS = SubmitSignals(
-    ats="universal",
-    submit_candidates="form button, form input[type='submit'], form input[type='button']",
-    errors="[role='alert'], .error, .errors, .field-error, .invalid-feedback, [aria-invalid='true'] + *",
-    busy="form button[type='submit'][disabled], form [aria-busy='true']",
+# What a form's own submit control says, in English, German, French and Spanish.
+SUBMIT_WORDS = (
+    r"^\s*(submit|send|apply|finish|complete)\b|\b(submit|send)\s+(my\s+|your\s+|the\s+)?application\b"
+    r"|\babsenden\b|\bbewerbung\s+senden\b|\bjetzt\s+bewerben\b|\bverschicken\b|\benvoyer\b|\bpostuler\b"
+    r"|\benviar\b|\bsolicitar\b"
+)
+ERRORS = "[role='alert'], .error, .errors, .field-error, .invalid-feedback, .form-error"
+BUSY = "form button[type='submit'][disabled], form [aria-busy='true']"
+# First the form's own submit controls; a form that sends by script (a link or a plain button) after that.
+UNIVERSAL_SIGNALS = (
+    SubmitSignals(ats="universal", errors=ERRORS, busy=BUSY, submit_text=SUBMIT_WORDS,
+                  submit_candidates="form button:not([type='button']):not([type='reset']), form input[type='submit']"),
+    SubmitSignals(ats="universal", errors=ERRORS, busy=BUSY, submit_text=SUBMIT_WORDS,
+                  submit_candidates="form button, form a[href], form [role='button'], button, a[href], [role='button']"),
 )
 
 # Visible text-like controls, selects or textareas anywhere on the page (open shadow roots included).
@@ -70,6 +79,17 @@ async def shows_application_form(browser: BrowserSession) -> bool:
         return bool(await page_js.evaluate(browser, APPLICATION_FORM_JS))
     except page_js.PageScriptError:
         return False
+
+
+# Whether a visible element among the candidates says a submit word.
+MARKABLE_JS = """
+(candidates, pattern) => {
+  const words = new RegExp(pattern, 'i');
+  const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const text = (el) => (el.innerText || el.value || el.getAttribute('aria-label') || '').replace(/\\s+/g, ' ').trim();
+  return [...document.querySelectorAll(candidates)].some(el => shown(el) && words.test(text(el)));
+}
+"""
 
 
 async def has_fillable_form(browser: BrowserSession) -> bool:
@@ -119,7 +139,11 @@ class UniversalAdapter(PlannedForm):
         return await page_js.read_questions(browser, ROOT_SELECTOR)
 
     async def submit(self, browser: BrowserSession) -> SubmitResult:
-        return await submit_form(browser, UNIVERSAL_SIGNALS)
+        form_submit, by_script = UNIVERSAL_SIGNALS
+        if await page_js.evaluate(browser, page_js.for_selectors(MARKABLE_JS), form_submit.submit_candidates,
+                                  SUBMIT_WORDS):
+            return await submit_form(browser, form_submit)
+        return await submit_form(browser, by_script)
 
 
 def plan_by_meaning(questions: list[Question], profile: Profile, files: ApplicantFiles) -> dict[str, Decision]:
