@@ -411,7 +411,7 @@ READ_QUESTIONS_JS = """
     if (hint) return hint;
     const wrapping = el.labels && el.labels[0];
     if (wrapping && wrapping.innerText.trim()) return wrapping.innerText;
-    return el.getAttribute('aria-label') || el.placeholder || el.name || el.id || hook(el);
+    return el.getAttribute('aria-label') || askedBefore(el) || el.placeholder || el.name || el.id || hook(el);
   };
   const optionLabel = (el) => {
     const bound = el.labels && el.labels[0];
@@ -429,7 +429,7 @@ READ_QUESTIONS_JS = """
   const several = (el) => !!el.name
     && (el.getRootNode().querySelectorAll('input[name="' + CSS.escape(el.name) + '"]').length > 1);
   const askedBefore = (node) => {
-    for (let depth = 0; node && depth < 3; depth++, node = node.parentElement) {
+    for (let depth = 0; node && depth < 4; depth++, node = node.parentElement) {
       const before = node.previousElementSibling;
       if (before && !before.querySelector('input, select, textarea') && clean(before.innerText || '')) {
         return before.innerText;

@@ -26,7 +26,6 @@ EXPECTED = {
 }
 # The profile has no salary or start date; it names no German work permit; nobody asked for the talent pool.
 MUST_STAY_EMPTY = ("salary_expectations", "available_from", ats_personio.WORK_PERMIT_GERMANY, "talent_pool_consent")
-NOT_FILLED_YET = "no adapter knows Personio and there is no universal filler yet (issue 8, items 1, 2 and 7)"
 
 
 async def test_the_copy_refuses_missing_answers_and_records_a_good_post() -> None:
@@ -43,7 +42,6 @@ async def test_the_copy_refuses_missing_answers_and_records_a_good_post() -> Non
 
 @pytest.mark.browser
 @pytest.mark.timeout(180)
-@pytest.mark.xfail(strict=True, reason=NOT_FILLED_YET)
 async def test_personio_form_is_filled_from_the_profile_and_submitted(browser_options: BrowserOptions, tmp_path: Path) -> None:
     profile, resume, content = applicant_with_resume(tmp_path)
     async with PersonioJobSite() as site, filled_form(site.posting_url, browser_options, profile, resume) as filled:
