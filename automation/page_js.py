@@ -411,7 +411,7 @@ READ_QUESTIONS_JS = """
     if (hint) return hint;
     const wrapping = el.labels && el.labels[0];
     if (wrapping && wrapping.innerText.trim()) return wrapping.innerText;
-    return el.getAttribute('aria-label') || askedBefore(el) || el.placeholder || el.name || el.id || hook(el);
+    return el.getAttribute('aria-label') || el.placeholder || askedBefore(el) || el.name || el.id || hook(el);
   };
   const optionLabel = (el) => {
     const bound = el.labels && el.labels[0];
@@ -427,7 +427,8 @@ READ_QUESTIONS_JS = """
   const isRequired = (el) => el.required || el.getAttribute('aria-required') === 'true';
   // A group of options asked by the text just before it (a <p> or heading, not bound as a label).
   const several = (el) => !!el.name
-    && (el.getRootNode().querySelectorAll('input[name="' + CSS.escape(el.name) + '"]').length > 1);
+    && (el.getRootNode().querySelectorAll(['radio', 'checkbox'].map(type => 'input[type="' + type + '"][name="'
+      + CSS.escape(el.name) + '"]').join(', ')).length > 1);
   const askedBefore = (node) => {
     for (let depth = 0; node && depth < 4; depth++, node = node.parentElement) {
       const before = node.previousElementSibling;
