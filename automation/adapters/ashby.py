@@ -31,7 +31,7 @@ from automation.adapters.by_meaning import standard_answer
 from automation.adapters.controls import choose, choose_many, is_consent, polarity
 from automation.adapters.greenhouse import intended_value
 from automation.adapters.outcome import SubmitSignals, submit_form
-from automation.adapters.planned import attribution, PlannedField, PlannedForm, asks_question
+from automation.adapters.planned import PlannedField, PlannedForm, asks_question, attribution
 from automation.adapters.profile_values import (
     consent_answer,
     eeo_answer,

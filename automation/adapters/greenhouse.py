@@ -31,17 +31,15 @@ from automation.adapters.by_meaning import decide, meaning_of_question, standard
 from automation.adapters.controls import fill_question, is_consent, pick_place, shown
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import KINDS, PlannedField, PlannedForm, asks_question, attribution
-from automation.field_meaning import EEO_MEANINGS, Meaning
 from automation.adapters.profile_values import (
     best_place,
-    consent_answer,
     eeo_answer,
     hispanic_answer,
     international_number,
     phone_country,
     race_answer,
-    saved_answer,
 )
+from automation.field_meaning import EEO_MEANINGS, Meaning
 from automation.page_js import Control, Question
 from automation.questions import Question as FormQuestion
 from automation.questions import QuestionKind

@@ -30,7 +30,6 @@ from automation.adapters.greenhouse import intended_value
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedForm, planned_fields
 from automation.adapters.profile_values import (
-    consent_answer,
     decline_label,
     saved_answer,
 )

@@ -23,12 +23,11 @@ from automation.adapters.base import (
     UnsupportedForm,
 )
 from automation.adapters.by_meaning import standard_answer
-from automation.adapters.controls import Answer, Planned, fill_questions, is_consent, pick_place, shown
+from automation.adapters.controls import Answer, Planned, fill_questions, pick_place, shown
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedForm, planned_fields
 from automation.adapters.profile_values import (
     best_place,
-    consent_answer,
     decline_label,
     link_for,
     saved_answer,

@@ -47,7 +47,7 @@ from automation.adapters.controls import (
 from automation.adapters.greenhouse import intended_value
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedForm, planned_fields
-from automation.adapters.profile_values import consent_answer, international_number, saved_answer
+from automation.adapters.profile_values import international_number
 from automation.page_js import Choice, Control, Question
 from automation.questions import best_option
 

@@ -29,9 +29,7 @@ from automation.adapters.controls import Answer, fill_questions, is_consent
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedForm, planned_fields
 from automation.adapters.profile_values import (
-    consent_answer,
     link_for_label,
-    saved_answer,
 )
 from automation.page_js import Question
 

@@ -38,12 +38,10 @@ from automation.adapters.controls import (
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedForm, planned_fields
 from automation.adapters.profile_values import (
-    consent_answer,
     country_for_phone,
     dial_code_select,
     international_number,
     link_for_label,
-    saved_answer,
 )
 from automation.page_js import Choice, Question
 
