@@ -36,6 +36,7 @@ from automation.adapters.base import (
     FillSource,
     FormAdapter,
     SubmitOutcome,
+    SubmitResult,
     UnsupportedForm,
     normalised,
 )
@@ -45,6 +46,7 @@ from automation.answers import AnswerSource as AnsweredFrom
 from automation.backends.base import BackendError, SubmittedWithoutApproval
 from automation.browser import BrowserOptions, open_browser
 from automation.captcha import (
+    MAX_CAPTCHA_ROUNDS,
     Captcha,
     CaptchaDecision,
     CaptchaKind,
@@ -55,8 +57,11 @@ from automation.captcha import (
     captcha_solved,
     detect_captchas,
     enter_captcha_text,
+    picture_for_people,
+    refused_by_page,
     solve_with_service,
     unsolved_reading,
+    without_captcha_inputs,
 )
 from automation.cover_letter import letter_file, write_cover_letter
 from automation.llm import LLMError, UsageCounter
@@ -65,7 +70,7 @@ from automation.notifier import Notifier
 from automation.prompts import PromptBridge, question_payload
 from automation.questions import Question, QuestionKind
 from automation.urls import UnsafeUrl, check_url
-from storage.answers import AnswerRepository, AnswerSource
+from storage.answers import AnswerRepository, AnswerSource, looks_like_captcha
 from storage.applications import ApplicationRepository, FieldRecord
 from storage.files import UploadedFile
 from storage.models import (
@@ -217,6 +222,9 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
                     and await adapter.leaves_required_empty(browser, profile, files)):
                 # A form nobody recognises, with required fields its meanings do not settle: the agent's.
                 adapter = _agent_adapter(deps, app, browser, guard)
+            # CAPTCHAs are found first, so that their boxes are never taken for questions; they are solved
+            # last before the review, so that a token does not expire while a question waits for the user.
+            await detect_captchas(browser)
             form = await adapter.fill(browser, profile, files)
             form, suggested = await _settle_questions(deps, app, adapter, browser, profile, form)
             form = await _clear_captchas(deps, app, adapter, browser, form)
@@ -235,6 +243,8 @@ class _ChatAsker:
         self._deps, self._app = deps, app
 
     async def ask(self, question: str, options: list[str] | None = None) -> str | None:
+        if looks_like_captcha(question):
+            return None  # not a question: the CAPTCHA is asked as its picture once the agent is done
         kind = QuestionKind.SELECT if options else QuestionKind.TEXT
         asked = Question(id="agent", label=question[:MAX_SAVED_QUESTION], kind=kind, options=tuple(options or ()),
                          required=True)
@@ -270,7 +280,7 @@ async def _settle_questions(
 
     Returns the form as read back and the LLM's answers put into it (question label -> answer).
     """
-    questions = await adapter.questions(browser)
+    questions = await without_captcha_inputs(browser, await adapter.questions(browser))
     if not questions:
         return form, {}
     usage = UsageCounter()
@@ -308,35 +318,49 @@ async def _clear_captchas(
     for captcha in await detect_captchas(browser):
         if await captcha_solved(browser, captcha):
             continue  # e.g. a Turnstile that passed by itself
-        needed = await solve_with_service(deps.captcha_solver, browser, captcha)
-        if needed is None:
-            await deps.applications.note(app.id, f"{captcha.label} solved through 2captcha")
+        if await _clear_captcha(deps, app, browser, captcha, wait_for_submit=captcha.invisible):
+            cleared = True
         else:
-            if needed.detail:
-                await deps.applications.note(app.id, f"2captcha could not solve the {captcha.label}: {needed.detail}")
-            if captcha.invisible:
-                left.append(captcha)
-                continue
-            await _ask_captcha(deps, app, browser, captcha, needed)
-        cleared = True
+            left.append(captcha)
     if cleared:
         form = await adapter.read_back(browser)
     form.fields.extend(unsolved_reading(captcha) for captcha in left)
     return form
 
 
+async def _clear_captcha(
+    deps: ApplyDeps, app: Application, browser: BrowserSession, captcha: Captcha, *,
+    wait_for_submit: bool = False, refused: bool = False,
+) -> bool:
+    """One CAPTCHA through 2captcha, else the user's; False when it is left to run at submit time."""
+    needed = await solve_with_service(deps.captcha_solver, browser, captcha)
+    if needed is None:
+        await deps.applications.note(app.id, f"{captcha.label} solved through 2captcha")
+        return True
+    if needed.detail:
+        await deps.applications.note(app.id, f"2captcha could not solve the {captcha.label}: {needed.detail}")
+    if wait_for_submit:
+        return False
+    await _ask_captcha(deps, app, browser, captcha, needed, refused=refused)
+    return True
+
+
 async def _ask_captcha(
-    deps: ApplyDeps, app: Application, browser: BrowserSession, captcha: Captcha, needed: Help
+    deps: ApplyDeps, app: Application, browser: BrowserSession, captcha: Captcha, needed: Help, *,
+    refused: bool = False,
 ) -> None:
     """Ask until the page holds an answer: the image's text by reply, or Done once solved in the browser window.
 
-    Raises _Stopped when the user cancels or nobody answers.
+    The image goes to the chat as a picture of just the CAPTCHA, enlarged when small. Its answer is typed
+    into the CAPTCHA's own box and never remembered. Raises _Stopped when the user cancels or nobody answers.
     """
-    image = await captcha_image(browser) if captcha.kind is CaptchaKind.IMAGE else None
     again = False
     while True:
-        payload = captcha_payload(app.id, captcha, needed, image_shown=image is not None, again=again)
-        send = functools.partial(deps.notifier.ask_captcha, app, image=image)
+        image = await captcha_image(browser) if captcha.kind is CaptchaKind.IMAGE else None
+        payload = captcha_payload(app.id, captcha, needed, image_shown=image is not None, again=again,
+                                  refused=refused and not again)
+        picture = picture_for_people(image) if image is not None else None
+        send = functools.partial(deps.notifier.ask_captcha, app, image=picture)
         answer = await _ask(deps, app, PromptKind.CAPTCHA, payload, send, f"{captcha.label} to solve")
         if answer.get("decision") == CaptchaDecision.CANCEL.value:
             raise _Stopped(await _moved(deps, app.id, S.CANCELLED, [S.WAITING_USER], "cancelled at the CAPTCHA"))
@@ -346,6 +370,38 @@ async def _ask_captcha(
         if await captcha_solved(browser, captcha):
             return
         again = True
+
+
+async def _resubmit_refused_captcha(
+    deps: ApplyDeps, app: Application, adapter: FormAdapter, browser: BrowserSession, result: SubmitResult
+) -> SubmitResult:
+    """The form refused the application and shows a CAPTCHA without an answer (a wrong answer, a new image):
+    solve it again and send the same approved form, up to MAX_CAPTCHA_ROUNDS rounds in all.
+
+    Nothing reached the employer while the form refuses, so sending again is not applying twice; but only
+    while every approved value still reads as approved.
+    """
+    rounds = 1
+    while result.outcome is SubmitOutcome.VALIDATION_ERRORS:
+        await deps.applications.set_outcome(app.id, result.outcome.value)
+        unsolved = [c for c in await detect_captchas(browser)
+                    if refused_by_page(c, result.detail) or not await captcha_solved(browser, c)]
+        if not unsolved:
+            return result  # refused for another reason
+        label = unsolved[0].label
+        await deps.applications.note(app.id, f"the form refused the {label}: {result.detail[:200]}")
+        if rounds >= MAX_CAPTCHA_ROUNDS:
+            raise ApplyFailed(f"The form refused the {label} answer {rounds} times, so nothing was sent; "
+                              f"apply by hand at {app.url}")
+        form = await adapter.read_back(browser)
+        if any(not f.ok for f in form.fields if not looks_like_captcha(f.label)):
+            raise ApplyFailed(f"The form refused the {label} answer and lost the values you approved, so nothing "
+                              f"was sent; apply by hand at {app.url}")
+        for captcha in unsolved:
+            await _clear_captcha(deps, app, browser, captcha, refused=True)
+        rounds += 1
+        result = await adapter.submit(browser)
+    return result
 
 
 async def _remember_approved(deps: ApplyDeps, app: Application, form: FilledForm, suggested: dict[str, str]) -> None:
@@ -504,7 +560,7 @@ async def _submit_once(
 ) -> Application:
     if not await deps.applications.claim_submission(app.id):
         raise ApplyFailed("This application was already submitted once; I will not submit it again.")
-    result = await adapter.submit(browser)
+    result = await _resubmit_refused_captcha(deps, app, adapter, browser, await adapter.submit(browser))
     await deps.applications.set_outcome(app.id, result.outcome.value)
     if result.outcome is SubmitOutcome.CONFIRMED:
         return await _moved(deps, app.id, S.SUBMITTED, [S.RUNNING], f"confirmed at {result.url}")

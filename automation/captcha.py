@@ -6,23 +6,33 @@ With a 2captcha key, `CaptchaSolver` sends reCAPTCHA, Turnstile and image CAPTCH
 (it no longer solves hCaptcha) and puts the answer in the page: the token into the widget's response
 field plus its callback, or the text typed into the box. Whatever it cannot clear is the user's;
 `captcha_payload` is what such a `captcha` prompt remembers (the worker writes it, the bot reads it).
+
+Detection marks each CAPTCHA's own controls (`data-nyx-captcha`), so that the form's questions can
+leave them out (`without_captcha_inputs`): a CAPTCHA's box is never a question, never sent to an
+LLM and never remembered. An image CAPTCHA goes to the user as a picture of just that image,
+enlarged when small (`picture_for_people`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import enum
+import io
 import logging
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from PIL import Image
 from pydantic import SecretStr
 from twocaptcha import AsyncTwoCaptcha, SolverExceptions, TimeoutException
 from twocaptcha.exceptions import api as api_errors
 
 from automation import page_js
 from automation.adapters.base import FieldReading
+from automation.questions import Question
+from storage.answers import looks_like_captcha
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -36,6 +46,19 @@ MAX_TOKEN = 10_000  # reCAPTCHA tokens are about 2 kB; anything far longer is no
 MAX_TEXT = 100  # an image CAPTCHA's answer
 IMAGE_SELECTOR = '[data-nyx-captcha="image"]'
 INPUT_SELECTOR = '[data-nyx-captcha="input"]'
+# A wrong answer (the form refuses it, or shows a new image) is asked again, up to this many rounds in all.
+MAX_CAPTCHA_ROUNDS = 3
+IMAGE_LOAD_TIMEOUT_S = 5.0
+IMAGE_POLL_S = 0.1
+# A CAPTCHA picture narrower than this is enlarged for the chat (at most MAX_ENLARGE times), so a phone shows it.
+MIN_PICTURE_WIDTH = 480
+MAX_ENLARGE = 4
+# What a form says when an image CAPTCHA's answer was wrong ("The characters did not match", "Invalid captcha").
+_WRONG_ANSWER = re.compile(
+    r"captcha|\b(characters|security code|verification code)\b.*\b(match|wrong|incorrect|invalid)"
+    r"|\b(wrong|incorrect|invalid)\b.*\b(characters|security code|verification code)\b",
+    re.IGNORECASE,
+)
 _ERROR_CODE = re.compile(r"\b(ERROR_[A-Z0-9_]+|IP_BANNED|MAX_USER_TURN)\b")
 
 
@@ -148,6 +171,10 @@ _DETECT = r"""() => {
     const holder = el.closest('[data-sitekey]') || el;
     add('turnstile', key(holder), {action: attr(holder, 'data-action')});
   }
+  // The widgets' own fields are no questions of the form.
+  for (const el of document.querySelectorAll('.g-recaptcha, .h-captcha, .cf-turnstile, [name="g-recaptcha-response"], [name="h-captcha-response"], [name="cf-turnstile-response"]')) {
+    if (!el.hasAttribute('data-nyx-captcha')) el.setAttribute('data-nyx-captcha', 'widget');
+  }
   // An image CAPTCHA counts only with a text box to type its answer into; both are marked for later.
   const boxes = [...document.querySelectorAll('input:not([type]), input[type="text"], input[type="tel"]')];
   const hintOf = (el) => [el.name, el.id, el.placeholder, attr(el, 'aria-label'),
@@ -236,6 +263,7 @@ _SOLVED = r"""(kind) => {
 _IMAGE_BOX = r"""(selector) => {
   const img = document.querySelector(selector);
   if (!img) return null;
+  if (!img.complete || !img.naturalWidth) return {loading: true};  // a new image is still on its way
   img.scrollIntoView({block: 'center', inline: 'center'});
   const r = img.getBoundingClientRect();
   if (r.width < 1 || r.height < 1) return null;
@@ -243,7 +271,16 @@ _IMAGE_BOX = r"""(selector) => {
 }"""
 
 
+_CLAIMED = r"""(selectors) => selectors.filter((selector) => {
+  try {
+    const el = document.querySelector(selector);
+    return !!(el && el.closest('[data-nyx-captcha]'));
+  } catch (e) { return false; }  // not a CSS selector (e.g. an agent's question id)
+})"""
+
+
 async def detect_captchas(browser: BrowserSession) -> list[Captcha]:
+    """The CAPTCHAs on the page now; their controls are marked so that no question reader takes them."""
     found = []
     for item in await page_js.evaluate(browser, _DETECT) or []:
         found.append(Captcha(CaptchaKind(item["kind"]), _text(item.get("sitekey"), 200),
@@ -257,11 +294,43 @@ async def captcha_solved(browser: BrowserSession, captcha: Captcha) -> bool:
 
 
 async def captcha_image(browser: BrowserSession) -> bytes | None:
-    """A PNG of the image CAPTCHA as the page shows it (None when it is not on screen)."""
+    """A PNG of just the image CAPTCHA as the page shows it, once loaded (None when it is not on screen)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + IMAGE_LOAD_TIMEOUT_S
     box = await page_js.evaluate(browser, _IMAGE_BOX, IMAGE_SELECTOR)
-    if not box:
+    while box and box.get("loading") and loop.time() < deadline:
+        await asyncio.sleep(IMAGE_POLL_S)
+        box = await page_js.evaluate(browser, _IMAGE_BOX, IMAGE_SELECTOR)
+    if not box or box.get("loading"):
         return None
     return await browser.take_screenshot(clip={k: box[k] for k in ("x", "y", "width", "height")})
+
+
+def picture_for_people(png: bytes) -> bytes:
+    """The CAPTCHA's picture for the chat: enlarged when small, so its characters can be read on a phone."""
+    with Image.open(io.BytesIO(png)) as picture:
+        width, height = picture.size
+        if not width or width >= MIN_PICTURE_WIDTH:
+            return png
+        scale = min(MAX_ENLARGE, MIN_PICTURE_WIDTH / width)
+        bigger = picture.convert("RGB").resize((round(width * scale), round(height * scale)), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    bigger.save(out, format="PNG")
+    return out.getvalue()
+
+
+async def without_captcha_inputs(browser: BrowserSession, questions: list[Question]) -> list[Question]:
+    """The form's questions less any CAPTCHA's control (claimed by `detect_captchas`, or worded like one)."""
+    if not questions:
+        return questions
+    await detect_captchas(browser)  # again: filling may have moved to a page with a CAPTCHA of its own
+    claimed = set(await page_js.evaluate(browser, _CLAIMED, [q.id for q in questions]) or [])
+    return [q for q in questions if q.id not in claimed and not looks_like_captcha(q.label)]
+
+
+def refused_by_page(captcha: Captcha, errors: str) -> bool:
+    """The form's refusal names the image CAPTCHA, whose box may still hold the old, wrong answer."""
+    return captcha.kind is CaptchaKind.IMAGE and bool(_WRONG_ANSWER.search(errors))
 
 
 async def enter_captcha_text(browser: BrowserSession, text: str) -> bool:
@@ -338,7 +407,7 @@ class CaptchaSolver:
         text = str(exc).replace(self._api_key.get_secret_value(), "***")
         code = _ERROR_CODE.search(text)
         if code:
-            return code.group(1)
+            return f"2captcha returned {code.group(1)}"
         if isinstance(exc, api_errors.NetworkException):
             return "2captcha could not be reached"
         if isinstance(exc, TimeoutException):
@@ -362,11 +431,13 @@ async def solve_with_service(solver: CaptchaSolver | None, browser: BrowserSessi
 
 
 def captcha_payload(
-    application_id: int, captcha: Captcha, why: Help, *, image_shown: bool, again: bool = False
+    application_id: int, captcha: Captcha, why: Help, *, image_shown: bool, again: bool = False,
+    refused: bool = False,
 ) -> dict[str, Any]:
     """What a `captcha` prompt row remembers: which CAPTCHA, why the user is asked, how to answer.
 
     An image CAPTCHA whose picture is in the chat is answered by reply; anything else in the browser window.
+    `again`: the page still held no answer; `refused`: the form did not accept the last one.
     """
     by_text = captcha.kind is CaptchaKind.IMAGE and image_shown
     return {
@@ -376,6 +447,7 @@ def captcha_payload(
         "why": why.fallback.value,
         "detail": why.detail[:80],
         "again": again,
+        "refused": refused,
     }
 
 

@@ -22,8 +22,27 @@ def _split_csv(value: object) -> object:
     return value
 
 
+def _blank_means_unset(values: object) -> object:
+    """An empty setting (`TWOCAPTCHA_API_KEY=`, as `.env.example` ships them) is not set: its default applies.
+
+    One rule for every setting and every source (environment, `.env`, keyword arguments), so an empty
+    key is never taken for a key and an empty URL never for an address.
+    """
+    if not isinstance(values, dict):
+        return values
+
+    def blank(value: object) -> bool:
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        return isinstance(value, str) and not value.strip()
+
+    return {name: value for name, value in values.items() if not blank(value)}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    _blank_is_unset = model_validator(mode="before")(_blank_means_unset)
 
     # Telegram
     telegram_bot_token: SecretStr | None = Field(default=None, description="Bot token from @BotFather")

@@ -83,7 +83,8 @@ async def check_chrome(settings: Settings) -> str:
 
 async def check_llm(settings: Settings) -> str:
     if settings.llm_api_key is None:
-        return "not configured (LLM_API_KEY unset): keyword scoring, no generated answers"
+        return ("off (no LLM_API_KEY) — jobs are scored by keywords; general questions are asked in the chat; "
+                "no cover letters; forms no adapter knows are not filled")
     headers = {"Authorization": f"Bearer {settings.llm_api_key.get_secret_value()}"}
     async with aiohttp.ClientSession() as session, session.get(
         f"{settings.llm_base_url}/models", headers=headers
@@ -95,12 +96,18 @@ async def check_llm(settings: Settings) -> str:
 
 async def check_twocaptcha(settings: Settings) -> str:
     if settings.twocaptcha_api_key is None:
-        return "not configured (TWOCAPTCHA_API_KEY unset): CAPTCHAs are sent to you in the chat"
+        return "off (no TWOCAPTCHA_API_KEY) — CAPTCHAs are asked in the chat"
     from twocaptcha import AsyncTwoCaptcha
 
     solver = AsyncTwoCaptcha(settings.twocaptcha_api_key.get_secret_value(), server=settings.twocaptcha_server)
     balance = await solver.balance()
     return f"balance {balance}"
+
+
+async def check_webhook(settings: Settings) -> str:
+    if settings.webhook_url is None:
+        return "off (no WEBHOOK_URL) — the bot polls Telegram for updates"
+    return f"on: Telegram posts updates to {settings.webhook_url} (port {settings.http_port})"
 
 
 CHECKS: list[tuple[str, Callable[[Settings], Awaitable[str]], bool]] = [
@@ -110,6 +117,7 @@ CHECKS: list[tuple[str, Callable[[Settings], Awaitable[str]], bool]] = [
     ("chrome", check_chrome, True),
     ("llm", check_llm, False),
     ("2captcha", check_twocaptcha, False),
+    ("webhook", check_webhook, False),
 ]
 
 

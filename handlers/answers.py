@@ -159,6 +159,9 @@ async def _save_answer(message: Message, state: FSMContext, answers: AnswerRepos
         question = data["question"]
     saved = await answers.save(user_id, question, text, AnswerSource.USER)
     await _end_dialog(state, message)
+    if saved is None:
+        await message.answer("That reads like a CAPTCHA, whose answer is good only once; nothing was saved.")
+        return
     await _send_list(message, answers, note=f"Saved ✅ {escape(_excerpt(saved.question, 80))}", answer_id=saved.id)
 
 

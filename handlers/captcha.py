@@ -50,9 +50,14 @@ OUTCOME_LINES = {
     CaptchaDecision.CANCEL: "✖️ Cancelled: nothing was submitted.",
 }
 WHY_LINES = {
-    Fallback.NO_KEY: "I have no 2captcha key (TWOCAPTCHA_API_KEY), so this one needs you.",
+    Fallback.NO_KEY: "No 2captcha key is set (TWOCAPTCHA_API_KEY), so this one needs you.",
     Fallback.UNSUPPORTED: "2captcha does not solve this kind, so it needs you.",
-    Fallback.FAILED: "2captcha could not solve it ({detail}), so it needs you.",
+    Fallback.FAILED: "{detail}, so this one needs you.",
+}
+
+REFUSED_LINES = {
+    AnswerBy.TEXT: "⚠️ The form did not accept that answer and shows a new picture (above).",
+    AnswerBy.BROWSER: "⚠️ The form did not accept the CAPTCHA; it needs solving again.",
 }
 
 
@@ -75,7 +80,9 @@ def captcha_text(application: Application, prompt: Prompt) -> str:
     except ValueError:
         why = ""
     lines = [f"🧩 <b>A {escape(label)} on the form</b> — #{application.id} {title}", ""]
-    if payload.get("again"):
+    if payload.get("refused"):
+        lines += [REFUSED_LINES[answer_by(prompt)], ""]
+    elif payload.get("again"):
         lines += ["⚠️ I still see no answer in the CAPTCHA.", ""]
     elif why:
         lines += [why, ""]

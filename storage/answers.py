@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 import enum
+import logging
+import re
 from datetime import datetime
 
 import asyncpg
 from pydantic import BaseModel
+
+
+log = logging.getLogger(__name__)
+
+# A CAPTCHA's answer is good for one picture, once: a question that reads like one is never remembered.
+CAPTCHA_LIKE = re.compile(
+    r"captcha|\bnot a robot\b|\bare you (a )?human\b|\b(security|verification) code\b"
+    r"|\b(characters|letters|digits|symbols|text|code|word)s? (shown|you see|displayed|in the (image|picture))",
+    re.IGNORECASE,
+)
+
+
+def looks_like_captcha(question: str) -> bool:
+    """The question asks for a CAPTCHA's characters ("Enter the characters shown", "Security code")."""
+    return bool(CAPTCHA_LIKE.search(question))
 
 
 class AnswerSource(str, enum.Enum):
@@ -35,8 +52,14 @@ class AnswerRepository:
 
     async def save(
         self, user_id: int, question: str, answer: str, source: AnswerSource, *, application_id: int | None = None
-    ) -> SavedAnswer:
-        """Remember an answer; the same question (any case) again replaces it."""
+    ) -> SavedAnswer | None:
+        """Remember an answer; the same question (any case) again replaces it.
+
+        None, and nothing saved, for a CAPTCHA-like question: its answer is never good twice.
+        """
+        if looks_like_captcha(question):
+            log.info("not remembering an answer to a CAPTCHA-like question (%r)", question[:80])
+            return None
         row = await self._pool.fetchrow(
             f"""INSERT INTO saved_answers (user_id, question, answer, source, application_id)
                 VALUES ($1, $2, $3, $4, $5)
@@ -67,5 +90,5 @@ class AnswerRepository:
         return deleted is not None
 
     async def as_mapping(self, user_id: int) -> dict[str, str]:
-        """Question → answer, for the form filler."""
-        return {a.question: a.answer for a in await self.list(user_id)}
+        """Question → answer, for the form filler (never one to a CAPTCHA-like question kept from before)."""
+        return {a.question: a.answer for a in await self.list(user_id) if not looks_like_captcha(a.question)}

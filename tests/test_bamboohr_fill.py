@@ -13,24 +13,8 @@ from tests.fakes import ats_bamboohr
 from tests.fakes.ats_bamboohr import BambooHRJobSite
 from tests.fakes.fill_flow import applicant_with_resume, filled_form, form_data
 
-# What the applicant of tests/fixtures/ats_real/profile.yaml must post (lists post their option ids).
-EXPECTED = {
-    "firstName": "Ada",
-    "lastName": "Lovelace",
-    "email": "ada.lovelace@example.org",
-    "phone": "+1 512 555 0142",
-    "city.value": "Austin",
-    "state.value": "44",  # Texas
-    "countryId.value": "1",  # United States, preset
-    "linkedinUrl": "https://www.linkedin.com/in/ada-lovelace",
-    ats_bamboohr.SPONSORSHIP: "no",  # needs_sponsorship: false
-    "genderId.value": "3",  # Decline to answer
-    "ethnicityId.value": "8",  # Decline to answer
-    ats_bamboohr.VETERAN: "Decline to Answer",
-}
-# The honeypot; what the profile does not hold (street, ZIP, pay, start date, referrer, cover letter).
-MUST_STAY_EMPTY = ("nickname_hpcsaf", "streetAddress.value", "zip.value", "desiredPay", "dateAvailable",
-                   "referredBy", "coverLetterFileId")
+EXPECTED = ats_bamboohr.EXPECTED_POST
+MUST_STAY_EMPTY = ats_bamboohr.MUST_STAY_EMPTY
 NOT_FILLED_YET = "no adapter knows BambooHR and there is no universal filler yet (issue 8, items 1, 2 and 7)"
 
 

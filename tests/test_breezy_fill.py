@@ -13,22 +13,8 @@ from tests.fakes import ats_breezy
 from tests.fakes.ats_breezy import BreezyJobSite
 from tests.fakes.fill_flow import applicant_with_resume, filled_form, form_data
 
-LINKEDIN = "https://www.linkedin.com/in/ada-lovelace"
-DECLINE = "Decline to self-identify"
-# What the applicant of tests/fixtures/ats_real/profile.yaml must post.
-EXPECTED = {
-    "cName": "Ada Lovelace",
-    "cEmail": "ada.lovelace@example.org",
-    "cPhoneNumber": "+1 512 555 0142",
-    ats_breezy.AUTHORIZED: "Yes",  # work_authorization: [United States]
-    ats_breezy.SPONSORSHIP: "No",  # needs_sponsorship: false
-    ats_breezy.LINKEDIN: LINKEDIN,
-    "gender": DECLINE,
-    "race_ethnicity": DECLINE,
-    "eeoc.veteran_status": DECLINE,
-}
-# What must be posted empty or not at all: the honeypot, consents nobody gave, what the profile lacks.
-MUST_STAY_EMPTY = ("hp_7f2b", "cSmsConsent", "ccpaAgreement", ats_breezy.SALARY, "cCoverLetter")
+EXPECTED = ats_breezy.EXPECTED_POST
+MUST_STAY_EMPTY = ats_breezy.MUST_STAY_EMPTY
 
 
 async def test_the_copy_refuses_missing_answers_and_a_filled_honeypot_and_records_a_good_post() -> None:

@@ -96,9 +96,10 @@ async def test_hcaptcha_is_never_sent(solver, fake_twocaptcha):
 @pytest.mark.parametrize(
     ("setup", "reason"),
     [
-        (lambda fake: setattr(fake, "in_error", "ERROR_ZERO_BALANCE"), "ERROR_ZERO_BALANCE"),
-        (lambda fake: setattr(fake, "result_error", "ERROR_CAPTCHA_UNSOLVABLE"), "ERROR_CAPTCHA_UNSOLVABLE"),
-        (lambda fake: setattr(fake, "api_key", "another-key"), "ERROR_KEY_DOES_NOT_EXIST"),
+        (lambda fake: setattr(fake, "in_error", "ERROR_ZERO_BALANCE"), "2captcha returned ERROR_ZERO_BALANCE"),
+        (lambda fake: setattr(fake, "result_error", "ERROR_CAPTCHA_UNSOLVABLE"),
+         "2captcha returned ERROR_CAPTCHA_UNSOLVABLE"),
+        (lambda fake: setattr(fake, "api_key", "another-key"), "2captcha returned ERROR_KEY_DOES_NOT_EXIST"),
     ],
 )
 async def test_service_errors_become_a_short_reason(solver, fake_twocaptcha, setup, reason):
@@ -185,3 +186,65 @@ async def test_an_image_captcha_is_sent_as_a_picture_and_its_text_typed(
     assert picture.getpixel((IMAGE_SIZE[0] // 2, IMAGE_SIZE[1] // 2)) == IMAGE_COLOUR
     assert result.outcome is SubmitOutcome.CONFIRMED, result.detail
     assert site.submissions[0].fields[TEXT_FIELD] == fake_twocaptcha.image_text
+
+
+# --- what the user is shown -------------------------------------------------------------------
+
+def test_a_small_captcha_picture_is_enlarged_for_the_chat_and_a_large_one_kept():
+    from automation.captcha import MIN_PICTURE_WIDTH, picture_for_people
+
+    def png(size: tuple[int, int]) -> bytes:
+        out = io.BytesIO()
+        Image.new("RGB", size, IMAGE_COLOUR).save(out, format="PNG")
+        return out.getvalue()
+
+    bigger = Image.open(io.BytesIO(picture_for_people(png(IMAGE_SIZE))))
+    assert bigger.width >= MIN_PICTURE_WIDTH and bigger.width / bigger.height == IMAGE_SIZE[0] / IMAGE_SIZE[1]
+    assert bigger.convert("RGB").getpixel((10, 10)) == IMAGE_COLOUR
+    large = png((600, 200))
+    assert picture_for_people(large) == large
+    tiny = Image.open(io.BytesIO(picture_for_people(png((20, 10)))))
+    assert tiny.size == (80, 40), "enlarged at most four times"
+
+
+@pytest.mark.parametrize(
+    ("why", "detail", "says"),
+    [
+        (Fallback.NO_KEY, "", "No 2captcha key is set (TWOCAPTCHA_API_KEY)"),
+        (Fallback.FAILED, "2captcha could not be reached", "2captcha could not be reached, so"),
+        (Fallback.FAILED, "2captcha returned ERROR_ZERO_BALANCE", "2captcha returned ERROR_ZERO_BALANCE, so"),
+    ],
+)
+def test_the_chat_names_the_real_reason(why, detail, says):
+    from datetime import datetime, timezone
+
+    from automation.captcha import captcha_payload
+    from handlers.captcha import captcha_text
+    from storage.models import Application, ApplicationStatus, Prompt, PromptKind, PromptStatus
+
+    now = datetime.now(timezone.utc)
+    app = Application(id=7, user_id=1, job_id=1, url=PAGE, canonical_url=PAGE, status=ApplicationStatus.WAITING_USER,
+                      title="Flight Software Engineer", created_at=now, updated_at=now)
+    payload = captcha_payload(7, Captcha(CaptchaKind.IMAGE, None), Help(why, detail), image_shown=True)
+    prompt = Prompt(id=1, application_id=7, user_id=1, kind=PromptKind.CAPTCHA, status=PromptStatus.PENDING,
+                    payload=payload, expires_at=now, created_at=now)
+    text = captcha_text(app, prompt)
+    assert says in text and "Reply to this message with the characters" in text
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(180)
+async def test_the_captcha_box_is_no_question_of_the_form(browser_options: BrowserOptions, files):
+    from automation.captcha import without_captcha_inputs
+    from tests.fakes.captcha_site import TEXT_LABEL
+
+    bare = Profile(first_name="Ada", last_name="Lovelace", email="ada@example.org", location="London, UK")
+    async with CaptchaJobSite(captcha="image") as site, open_browser(browser_options) as browser:
+        adapter = await open_application(browser, site.posting_url)
+        await adapter.fill(browser, bare, files)
+        read = await adapter.questions(browser)
+        kept = await without_captcha_inputs(browser, read)
+
+    assert any(TEXT_LABEL in q.label for q in read), "the reader alone takes the CAPTCHA's box for a question"
+    assert not any(TEXT_LABEL in q.label for q in kept)
+    assert any(WORK_PERMIT in q.label for q in kept), "the form's real questions stay"

@@ -56,17 +56,21 @@ async def test_nyx_run_needs_only_a_token(fake_telegram, tmp_path):
 
 async def test_doctor_reports_each_check_on_one_line(fake_telegram, tmp_path, database_url, embedded_services):
     _, redis_url = embedded_services
-    env = _env(fake_telegram, tmp_path, DATABASE_URL=database_url, REDIS_URL=redis_url)
+    # The optional keys left empty, as .env.example ships them: each such feature is off, and says why.
+    env = _env(fake_telegram, tmp_path, DATABASE_URL=database_url, REDIS_URL=redis_url,
+               LLM_API_KEY="", TWOCAPTCHA_API_KEY="", WEBHOOK_URL="", WEBHOOK_SECRET="", HTTP_PORT="")
     process = await _nyx("doctor", env=env, cwd=tmp_path)
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
     lines = stdout.decode().splitlines()
     assert process.returncode == 0, stdout.decode() + stderr.decode()
     by_name = {line.split()[1]: line for line in lines}
-    assert set(by_name) == {"token", "database", "redis", "chrome", "llm", "2captcha"}
+    assert set(by_name) == {"token", "database", "redis", "chrome", "llm", "2captcha", "webhook"}
     for name in ("token", "database", "redis", "chrome"):
         assert by_name[name].startswith("[ok]"), by_name[name]
     assert "@nyx_test_bot" in by_name["token"]
-    assert by_name["llm"].startswith("[ok]") and "not configured" in by_name["llm"]
+    assert by_name["llm"].startswith("[ok]") and "off (no LLM_API_KEY)" in by_name["llm"]
+    assert by_name["2captcha"].split(None, 2)[2] == "off (no TWOCAPTCHA_API_KEY) — CAPTCHAs are asked in the chat"
+    assert "off (no WEBHOOK_URL)" in by_name["webhook"]
 
 
 async def test_doctor_fails_on_a_required_check(fake_telegram, tmp_path, database_url, embedded_services):

@@ -58,3 +58,31 @@ def test_webhook_needs_its_secret_and_port():
     with pytest.raises(SettingsError, match="WEBHOOK_SECRET must be 1-256 characters"):
         load_settings(_env_file=None, telegram_bot_token="1:abcdef", webhook_url="https://bot.example/hook",
                       webhook_secret="has spaces", http_port=8080)
+
+
+def test_empty_optional_settings_are_not_set(monkeypatch):
+    """`KEY=` (as .env.example ships them) means "not set", from the environment or as an argument."""
+    for name in ("TWOCAPTCHA_API_KEY", "LLM_API_KEY", "WEBHOOK_URL", "WEBHOOK_SECRET", "HTTP_PORT",
+                 "TELEGRAM_API_BASE", "PROFILE_FILE", "CHROME_PATH", "BROWSER_CHANNEL", "LLM_BASE_URL"):
+        monkeypatch.setenv(name, "")
+    monkeypatch.setenv("REDIS_URL", "   ")
+    settings = load_settings(_env_file=None, telegram_bot_token="1:abcdef", database_url="")
+    assert settings.twocaptcha_api_key is None and settings.llm_api_key is None and not settings.llm_configured
+    assert settings.webhook_url is None and settings.webhook_secret is None and settings.http_port is None
+    assert settings.telegram_api_base is None and settings.profile_file is None and settings.chrome_path is None
+    assert settings.browser_channel is None and settings.database_url is None and settings.redis_url is None
+    assert settings.llm_base_url == "https://api.x.ai/v1", "an empty setting with a default keeps its default"
+
+
+def test_an_empty_token_is_missing_not_malformed(monkeypatch):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")
+    with pytest.raises(SettingsError, match="^TELEGRAM_BOT_TOKEN is required$"):
+        load_settings(_env_file=None)
+
+
+def test_empty_keys_in_a_dotenv_file_are_not_set(tmp_path, monkeypatch):
+    monkeypatch.delenv("TWOCAPTCHA_API_KEY", raising=False)
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("TELEGRAM_BOT_TOKEN=1:abcdef\nTWOCAPTCHA_API_KEY=\nLLM_API_KEY=\nWEBHOOK_URL=\n")
+    settings = load_settings(_env_file=dotenv)
+    assert settings.twocaptcha_api_key is None and settings.llm_api_key is None and settings.webhook_url is None

@@ -13,22 +13,8 @@ from tests.fakes import ats_jazzhr
 from tests.fakes.ats_jazzhr import JazzHRJobSite
 from tests.fakes.fill_flow import applicant_with_resume, filled_form, form_data
 
-# What the applicant of tests/fixtures/ats_real/profile.yaml must post.
-EXPECTED = {
-    "resumator-firstname-value": "Ada",
-    "resumator-lastname-value": "Lovelace",
-    "resumator-email-value": "ada.lovelace@example.org",
-    "resumator-phone-value": "+1 512 555 0142",
-    "resumator-city-value": "Austin",
-    ats_jazzhr.AUTHORIZED: "YES",  # work_authorization: [United States]
-    ats_jazzhr.SPONSORSHIP: "NO",  # needs_sponsorship: false
-    "resumator-eeo_gender-value": "Decline to answer",
-    "resumator-eeo_race-value": "Decline to answer",
-    **ats_jazzhr.BOOKKEEPING,
-}
-# What the profile does not hold: street, postal code, salary; the pasted résumé (a file is attached).
-MUST_STAY_EMPTY = ("resumator-address-value", "resumator-postal-value", "resumator-salary-value",
-                   "resumator-resumetext-value")
+EXPECTED = ats_jazzhr.EXPECTED_POST
+MUST_STAY_EMPTY = ats_jazzhr.MUST_STAY_EMPTY
 
 
 async def test_the_copy_counts_no_answer_as_unanswered_and_records_a_good_post() -> None:

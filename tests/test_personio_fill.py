@@ -13,19 +13,8 @@ from tests.fakes import ats_personio
 from tests.fakes.ats_personio import PersonioJobSite
 from tests.fakes.fill_flow import applicant_with_resume, filled_form, form_data
 
-# What the applicant of tests/fixtures/ats_real/profile.yaml must post.
-EXPECTED = {
-    "first_name": "Ada",
-    "last_name": "Lovelace",
-    "email": "ada.lovelace@example.org",
-    "phone": "+1 512 555 0142",
-    "location": "Austin, Texas, United States",
-    "linkedin_profile": "https://www.linkedin.com/in/ada-lovelace",
-    "privacy_policy_acceptance": "1",  # required to apply: ticked and shown in the review
-    **ats_personio.BOOKKEEPING,
-}
-# The profile has no salary or start date; it names no German work permit; nobody asked for the talent pool.
-MUST_STAY_EMPTY = ("salary_expectations", "available_from", ats_personio.WORK_PERMIT_GERMANY, "talent_pool_consent")
+EXPECTED = ats_personio.EXPECTED_POST
+MUST_STAY_EMPTY = ats_personio.MUST_STAY_EMPTY
 
 
 async def test_the_copy_refuses_missing_answers_and_records_a_good_post() -> None:

@@ -1,19 +1,21 @@
-"""`nyx fill` on saved real vendor pages (tests/fixtures/ats_real/), graded field by field.
+"""`nyx fill` on saved real vendor pages (shared/ats-real/), graded field by field.
 
 Each page is served on 127.0.0.1 (nothing leaves the machine), filled once by exactly what
 `nyx fill` runs (`automation.dry_run.dry_run`, real headed Chromium, the applicant of
-tests/fixtures/ats_real/profile.yaml), and the page as it was left is checked against the page's
+tests/fixtures/real_pages/profile.yaml), and the page as it was left is checked against the page's
 expected.yaml: every field the profile can fill shows the right value (one test per group of
 fields), every field that must stay alone is still empty, and no form was sent or even tried.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from automation.browser import BrowserOptions, open_browser
+from automation.browser import BrowserOptions
 from tests.fakes.real_pages import (
     Control,
     Expected,
@@ -25,7 +27,8 @@ from tests.fakes.real_pages import (
     load_expectations,
     observed_fill,
 )
-from tests.fakes.saved_pages import CORPUS, SavedPageSite, saved_page_folders
+from tests.fakes.saved_pages import EXPECTATIONS, SavedPageSite, corpus_missing, saved_page_folders
+from tests.plugins.browser import CHROMIUM, OFFLINE_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -66,8 +69,9 @@ async def test_real_page(folder: str, group: str, fills: dict[str, ObservedFill]
     assert not failures, f"{outcome}\n" + "\n".join(failures)
 
 
+@pytest.mark.skipif(corpus_missing() is not None, reason=str(corpus_missing()))
 def test_every_saved_page_has_its_expectations() -> None:
-    missing = [f for f in saved_page_folders() if not (CORPUS / f / "expected.yaml").is_file()]
+    missing = [f for f in saved_page_folders() if not (EXPECTATIONS / f / "expected.yaml").is_file()]
     assert not missing, f"saved pages without expected.yaml: {missing}"
     for folder in corpus_pages():
         expectations = load_expectations(folder)
@@ -92,15 +96,23 @@ def test_grading_catches_a_wrong_value_and_a_touched_honeypot() -> None:
         "#website_url: must stay empty (honeypot) but shows 'https://github.com/ada-lovelace'"]
 
 
-async def test_a_form_sent_from_a_saved_page_is_caught(browser_options: BrowserOptions) -> None:
+@pytest.mark.skipif(corpus_missing() is not None, reason=str(corpus_missing()))
+async def test_a_form_sent_from_a_saved_page_is_caught(tmp_path: Path) -> None:
     """The `nothing_sent` checks can fail: a saved form posts to its vendor's address, which the page's
-    policy blocks and reports, so even a submission that never left the machine is counted."""
-    async with SavedPageSite(folder="teamtailor-harper") as site, open_browser(browser_options) as browser:
-        await browser.navigate_to(site.posting_url)
-        page = await browser.get_current_page()
-        await page.evaluate("() => { HTMLFormElement.prototype.submit.call(document.getElementById('job-application-form')); }")
-
-        target = await site.wait_for_blocked_submission(timeout=30)
+    policy blocks and reports, so even a submission that never left the machine is counted. (A plain
+    Chromium, without the submit guard every Nyx browser session carries.)"""
+    async with SavedPageSite(folder="teamtailor-harper") as site:
+        chromium = await asyncio.create_subprocess_exec(
+            CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path}",
+            *OFFLINE_ARGS, "--virtual-time-budget=10000", "--dump-dom",
+            site.url_for("/__submitting-on-load?form=%23job-application-form"),
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        try:
+            target = await site.wait_for_blocked_submission(timeout=60)
+        finally:
+            if chromium.returncode is None:
+                chromium.kill()
+            await chromium.wait()
 
     assert target.startswith("https://harper-demo.teamtailor.com/applications")
     assert site.submission_attempts

@@ -13,17 +13,8 @@ from tests.fakes import ats_recruitee
 from tests.fakes.ats_recruitee import RecruiteeJobSite
 from tests.fakes.fill_flow import applicant_with_resume, filled_form, form_data
 
-# What the applicant of tests/fixtures/ats_real/profile.yaml must post.
-EXPECTED = {
-    "candidate.name": "Ada Lovelace",
-    "candidate.email": "ada.lovelace@example.org",
-    "candidate.phone": "+1 512 555 0142",  # the page's "+49" replaced, not appended to
-    ats_recruitee.BASED: "Austin, Texas, United States",
-    ats_recruitee.SPONSORSHIP: "false",  # needs_sponsorship: false
-    ats_recruitee.PRIVACY: "true",  # required to apply: ticked and shown in the review
-    **ats_recruitee.BOOKKEEPING,
-}
-MUST_STAY_EMPTY = (ats_recruitee.SALARY, ats_recruitee.FUTURE_OFFERS)
+EXPECTED = ats_recruitee.EXPECTED_POST
+MUST_STAY_EMPTY = ats_recruitee.MUST_STAY_EMPTY
 
 
 async def test_the_copy_refuses_missing_answers_and_records_a_good_post() -> None:

@@ -10,6 +10,7 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
+from storage.answers import AnswerRepository, AnswerSource
 from storage.applications import ApplicationRepository, IllegalTransition
 from storage.db import create_pool
 from storage.migrate import available_migrations, migrate
@@ -123,3 +124,16 @@ async def test_expired_prompt_cannot_be_answered(pool, user):
     prompt = await prompts.create(app.id, user.id, PromptKind.REVIEW, {},
                                   datetime.now(timezone.utc) - timedelta(seconds=1))
     assert await prompts.answer(prompt.id, user.id, {"decision": "submit"}) is None
+
+
+@pytest.mark.parametrize("question", ["Enter the characters shown", "CAPTCHA", "Type the characters you see",
+                                      "Security code", "Please enter the text in the image"])
+async def test_an_answer_to_a_captcha_is_never_saved(pool, user, db, question):
+    answers = AnswerRepository(pool)
+    assert await answers.save(user.id, question, "xk7p2", AnswerSource.CHAT_QUESTION) is None
+    assert await answers.save(user.id, "How did you hear about this job?", "A friend", AnswerSource.USER)
+    assert [a.question for a in await answers.list(user.id)] == ["How did you hear about this job?"]
+    # One kept from before this rule is never used to fill a form.
+    await db.execute("INSERT INTO saved_answers (user_id, question, answer, source) VALUES ($1, $2, 'xk7p2', 'user')",
+                     user.id, question)
+    assert await answers.as_mapping(user.id) == {"How did you hear about this job?": "A friend"}

@@ -103,3 +103,25 @@ class BambooHRJobSite(VendorJobSite):
         if not await self.accept(Submission(fields, files), errors):
             return self.html_response(render_form(BAMBOOHR, errors), status=422)
         raise web.HTTPSeeOther(BAMBOOHR.thanks_path)
+
+
+# The applicant of tests/fixtures/real_pages/profile.yaml against this copy (tests and bench/real_pages.py).
+# What the applicant of tests/fixtures/real_pages/profile.yaml must post (lists post their option ids).
+EXPECTED_POST = {
+    "firstName": "Ada",
+    "lastName": "Lovelace",
+    "email": "ada.lovelace@example.org",
+    "phone": "+1 512 555 0142",
+    "city.value": "Austin",
+    "state.value": "44",  # Texas
+    "countryId.value": "1",  # United States, preset
+    "linkedinUrl": "https://www.linkedin.com/in/ada-lovelace",
+    SPONSORSHIP: "no",  # needs_sponsorship: false
+    "genderId.value": "3",  # Decline to answer
+    "ethnicityId.value": "8",  # Decline to answer
+    VETERAN: "Decline to Answer",
+}
+# The honeypot; what the profile does not hold (street, ZIP, pay, start date, referrer, cover letter).
+MUST_STAY_EMPTY = ("nickname_hpcsaf", "streetAddress.value", "zip.value", "desiredPay", "dateAvailable",
+                   "referredBy", "coverLetterFileId")
+RESUME_FIELD = "resumeFileId"

@@ -61,3 +61,23 @@ BREEZY = VendorForm(
 @dataclass
 class BreezyJobSite(VendorJobSite):
     form = BREEZY
+
+
+# The applicant of tests/fixtures/real_pages/profile.yaml against this copy (tests and bench/real_pages.py).
+LINKEDIN_URL = "https://www.linkedin.com/in/ada-lovelace"
+DECLINE = "Decline to self-identify"
+# What the applicant of tests/fixtures/real_pages/profile.yaml must post.
+EXPECTED_POST = {
+    "cName": "Ada Lovelace",
+    "cEmail": "ada.lovelace@example.org",
+    "cPhoneNumber": "+1 512 555 0142",
+    AUTHORIZED: "Yes",  # work_authorization: [United States]
+    SPONSORSHIP: "No",  # needs_sponsorship: false
+    LINKEDIN: LINKEDIN_URL,
+    "gender": DECLINE,
+    "race_ethnicity": DECLINE,
+    "eeoc.veteran_status": DECLINE,
+}
+# What must be posted empty or not at all: the honeypot, consents nobody gave, what the profile lacks.
+MUST_STAY_EMPTY = ("hp_7f2b", "cSmsConsent", "ccpaAgreement", SALARY, "cCoverLetter")
+RESUME_FIELD = "cResume"

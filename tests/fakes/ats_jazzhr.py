@@ -83,3 +83,23 @@ class JazzHRJobSite(VendorJobSite):
         if not await self.accept(Submission(fields, files), errors):
             return self.html_response(render_form(JAZZHR, errors), status=422)
         raise web.HTTPSeeOther(JAZZHR.thanks_path)
+
+
+# The applicant of tests/fixtures/real_pages/profile.yaml against this copy (tests and bench/real_pages.py).
+# What the applicant of tests/fixtures/real_pages/profile.yaml must post.
+EXPECTED_POST = {
+    "resumator-firstname-value": "Ada",
+    "resumator-lastname-value": "Lovelace",
+    "resumator-email-value": "ada.lovelace@example.org",
+    "resumator-phone-value": "+1 512 555 0142",
+    "resumator-city-value": "Austin",
+    AUTHORIZED: "YES",  # work_authorization: [United States]
+    SPONSORSHIP: "NO",  # needs_sponsorship: false
+    "resumator-eeo_gender-value": "Decline to answer",
+    "resumator-eeo_race-value": "Decline to answer",
+    **BOOKKEEPING,
+}
+# What the profile does not hold: street, postal code, salary; the pasted résumé (a file is attached).
+MUST_STAY_EMPTY = ("resumator-address-value", "resumator-postal-value", "resumator-salary-value",
+                   "resumator-resumetext-value")
+RESUME_FIELD = "resumator-resume-value"

@@ -54,3 +54,20 @@ PERSONIO = VendorForm(
 @dataclass
 class PersonioJobSite(VendorJobSite):
     form = PERSONIO
+
+
+# The applicant of tests/fixtures/real_pages/profile.yaml against this copy (tests and bench/real_pages.py).
+# What the applicant of tests/fixtures/real_pages/profile.yaml must post.
+EXPECTED_POST = {
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "email": "ada.lovelace@example.org",
+    "phone": "+1 512 555 0142",
+    "location": "Austin, Texas, United States",
+    "linkedin_profile": "https://www.linkedin.com/in/ada-lovelace",
+    "privacy_policy_acceptance": "1",  # required to apply: ticked and shown in the review
+    **BOOKKEEPING,
+}
+# The profile has no salary or start date; it names no German work permit; nobody asked for the talent pool.
+MUST_STAY_EMPTY = ("salary_expectations", "available_from", WORK_PERMIT_GERMANY, "talent_pool_consent")
+RESUME_FIELD = "documents[cv]"

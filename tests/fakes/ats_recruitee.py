@@ -69,3 +69,18 @@ RECRUITEE = VendorForm(
 @dataclass
 class RecruiteeJobSite(VendorJobSite):
     form = RECRUITEE
+
+
+# The applicant of tests/fixtures/real_pages/profile.yaml against this copy (tests and bench/real_pages.py).
+# What the applicant of tests/fixtures/real_pages/profile.yaml must post.
+EXPECTED_POST = {
+    "candidate.name": "Ada Lovelace",
+    "candidate.email": "ada.lovelace@example.org",
+    "candidate.phone": "+1 512 555 0142",  # the page's "+49" replaced, not appended to
+    BASED: "Austin, Texas, United States",
+    SPONSORSHIP: "false",  # needs_sponsorship: false
+    PRIVACY: "true",  # required to apply: ticked and shown in the review
+    **BOOKKEEPING,
+}
+MUST_STAY_EMPTY = (SALARY, FUTURE_OFFERS)
+RESUME_FIELD = "candidate.cv"

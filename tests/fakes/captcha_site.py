@@ -5,7 +5,11 @@ Google script): `.g-recaptcha[data-sitekey][data-callback]`, a hidden `textarea[
 inside the form and a `grecaptcha` object; the page's callback sets `captcha_passed=yes`. Nobody can
 tick it but a "person": the widget long-polls `/captcha/human`, which answers once the test calls
 `solve_like_a_human()`, as if someone solved it in the browser window. `captcha="image"` adds an
-`<img class="captcha">` (a solid-colour PNG) and the text box for its characters.
+`<img alt="captcha">` (a solid-colour PNG, one colour per round) labelled "Enter the characters shown"
+with a required text box. Like many such forms, the page checks the characters when Submit is
+clicked (`POST /captcha/check`) before it posts the form: a wrong answer shows an error, clears
+the box (or leaves the wrong characters in it: `clears_wrong_answer=False`) and loads a new image
+with new characters (`round` counts them).
 
 The server refuses a POST whose CAPTCHA is missing or wrong (the form comes back with the error
 flash), so a missing solve can never look like a successful application.
@@ -32,10 +36,14 @@ HUMAN_TOKEN = "03AFcWeA-solved-by-a-person-in-the-browser"
 IMAGE_TEXT = "XK7P2"
 IMAGE_SIZE = (180, 60)
 IMAGE_COLOUR = (200, 40, 120)
+# Each new image (after a wrong answer) has its own characters and colour.
+ROUND_TEXTS = (IMAGE_TEXT, "M3QW8", "T9LD4", "B6NZ1", "R2VC7")
+ROUND_COLOURS = (IMAGE_COLOUR, (30, 140, 60), (40, 60, 200), (220, 160, 20), (90, 90, 90))
 TOKEN_FIELD = "g-recaptcha-response"
 PASSED_FIELD = "captcha_passed"
 TEXT_FIELD = "captcha_text"
-TEXT_LABEL = "Type the characters you see"
+TEXT_LABEL = "Enter the characters shown"
+WRONG_TEXT = "The characters did not match the picture"
 
 RECAPTCHA_HTML = f"""
       <div class="field" id="captcha_field">
@@ -47,12 +55,35 @@ RECAPTCHA_HTML = f"""
 """
 
 IMAGE_HTML = f"""
-      <div class="field" id="captcha_field">
-        <img id="captcha_image" class="captcha" src="/captcha/image.png" alt="CAPTCHA"
-             width="{IMAGE_SIZE[0]}" height="{IMAGE_SIZE[1]}">
-        <label for="{TEXT_FIELD}">{TEXT_LABEL}</label>
-        <input type="text" id="{TEXT_FIELD}" name="{TEXT_FIELD}" autocomplete="off">
+      <div class="field" id="security_check" data-clears-wrong-answer="{{clears}}">
+        <img src="/captcha/image.png?round=1" alt="captcha" width="{IMAGE_SIZE[0]}" height="{IMAGE_SIZE[1]}">
+        <label for="{TEXT_FIELD}">{TEXT_LABEL} <span class="asterisk">*</span></label>
+        <input type="text" id="{TEXT_FIELD}" name="{TEXT_FIELD}" autocomplete="off" aria-required="true">
       </div>
+      <script>
+      // The characters are checked when Submit is clicked, before the form is posted.
+      (() => {{
+        let checked = false;
+        document.addEventListener('click', async (event) => {{
+          const button = event.target.closest && event.target.closest('#submit_app');
+          if (!button || checked) return;
+          const box = document.getElementById('{TEXT_FIELD}');
+          if (!box.value.trim()) return;  // the form's own check says it is blank
+          event.stopImmediatePropagation();
+          const reply = await fetch('/captcha/check', {{method: 'POST', body: new URLSearchParams({{text: box.value}})}});
+          const verdict = await reply.json();
+          if (verdict.ok) {{ checked = true; button.click(); return; }}
+          const field = document.getElementById('security_check');
+          field.querySelectorAll('.field-error-msg').forEach(e => e.remove());
+          const message = document.createElement('span');
+          message.className = 'field-error-msg';
+          message.textContent = '{WRONG_TEXT}';
+          field.appendChild(message);
+          if (field.dataset.clearsWrongAnswer === 'yes') box.value = '';
+          field.querySelector('img').src = '/captcha/image.png?round=' + verdict.round;
+        }}, true);
+      }})();
+      </script>
 """
 
 # A stand-in for Google's api.js: the same DOM and `grecaptcha` calls, solved only by a "person".
@@ -105,6 +136,10 @@ def solid_png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
 @dataclass
 class CaptchaJobSite(ClassicGreenhouseJobSite):
     captcha: str = "recaptcha"  # or "image"
+    round: int = 1  # the image CAPTCHA now shown (a wrong answer moves to the next)
+    clears_wrong_answer: bool = True  # False: the wrong characters stay in the box next to the new image
+    checks: list[str] = field(default_factory=list)  # what was typed, each time Submit checked it
+    images_served: list[int] = field(default_factory=list)  # the round of each image sent
     human_acks: int = 0
     _human: asyncio.Event = field(default_factory=asyncio.Event)
     _closing: asyncio.Event = field(default_factory=asyncio.Event)
@@ -114,6 +149,7 @@ class CaptchaJobSite(ClassicGreenhouseJobSite):
         super().routes(app)
         app.router.add_get("/captcha/api.js", self._widget_js)
         app.router.add_get("/captcha/image.png", self._image)
+        app.router.add_post("/captcha/check", self._check)
         app.router.add_get("/captcha/human", self._human_poll)
         app.router.add_post("/captcha/human/ack", self._human_ack)
 
@@ -141,22 +177,41 @@ class CaptchaJobSite(ClassicGreenhouseJobSite):
     def _captcha_errors(self, fields: dict) -> dict[str, str]:
         if self.captcha == "image":
             typed = str(fields.get(TEXT_FIELD, "")).strip().upper()
-            return {} if typed == IMAGE_TEXT else {TEXT_FIELD: "The characters did not match the picture"}
+            return {} if typed == self.image_text else {TEXT_FIELD: WRONG_TEXT}
         if not str(fields.get(TOKEN_FIELD, "")).strip() or fields.get(PASSED_FIELD) != "yes":
             return {TOKEN_FIELD: "Please complete the CAPTCHA"}
         return {}
 
     def _render(self, errors: dict[str, str] | None = None) -> str:
         page = render_posting(errors)
-        widget = IMAGE_HTML if self.captcha == "image" else RECAPTCHA_HTML
+        widget = RECAPTCHA_HTML
+        if self.captcha == "image":
+            widget = IMAGE_HTML.replace("{clears}", "yes" if self.clears_wrong_answer else "no")
         marker = '<div id="submit_buttons">'
         return page.replace(marker, widget + "      " + marker, 1)
 
     async def _widget_js(self, request: web.Request) -> web.Response:
         return web.Response(text=WIDGET_JS, content_type="application/javascript")
 
+    @property
+    def image_text(self) -> str:
+        """The characters in the image now shown."""
+        return ROUND_TEXTS[(self.round - 1) % len(ROUND_TEXTS)]
+
     async def _image(self, request: web.Request) -> web.Response:
-        return web.Response(body=solid_png(*IMAGE_SIZE, IMAGE_COLOUR), content_type="image/png")
+        shown = self.round  # the page always shows the current image, whatever its address says
+        self.images_served.append(shown)
+        colour = ROUND_COLOURS[(shown - 1) % len(ROUND_COLOURS)]
+        return web.Response(body=solid_png(*IMAGE_SIZE, colour), content_type="image/png",
+                            headers={"Cache-Control": "no-store"})
+
+    async def _check(self, request: web.Request) -> web.Response:
+        typed = str((await request.post()).get("text", "")).strip().upper()
+        self.checks.append(typed)
+        if typed != self.image_text:
+            self.round += 1  # a wrong answer costs the image: a new one, with new characters
+            return web.json_response({"ok": False, "round": self.round})
+        return web.json_response({"ok": True, "round": self.round})
 
     async def _human_poll(self, request: web.Request) -> web.Response:
         human, closing = asyncio.ensure_future(self._human.wait()), asyncio.ensure_future(self._closing.wait())

@@ -48,6 +48,7 @@ class FakeTwoCaptcha:
     balance: str = "7.5"
     tasks: list[CaptchaTask] = field(default_factory=list)
     reports: list[tuple[str, bool]] = field(default_factory=list)
+    requests: int = 0  # every call that reached the server, with or without a valid key
     _runner: web.AppRunner | None = None
     _port: int | None = None
 
@@ -89,6 +90,7 @@ class FakeTwoCaptcha:
         await self.stop()
 
     async def _in(self, request: web.Request) -> web.Response:
+        self.requests += 1
         form = await request.post()
         params = {name: value for name, value in form.items() if isinstance(value, str)}
         if params.get("key") != self.api_key:
@@ -129,6 +131,7 @@ class FakeTwoCaptcha:
         return _text(f"OK|{task.id}")
 
     async def _res(self, request: web.Request) -> web.Response:
+        self.requests += 1
         query = request.query
         if query.get("key") != self.api_key:
             return _text("ERROR_WRONG_USER_KEY")
