@@ -15,7 +15,7 @@ from automation.browser import BrowserOptions, open_browser
 from storage.models import Links, Profile
 from tests.fakes.ats_lever import LeverJobSite
 from tests.fakes.plain_form_site import PlainFormSite
-from tests.fakes.saved_pages import SavedPageSite
+from tests.fakes.saved_pages import SavedPageSite, corpus_missing
 from tests.plugins.browser import readings_by_label
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -80,6 +80,7 @@ async def test_a_form_nobody_knows_is_filled_by_meaning(
     assert plain_site.submissions == [], "filling sent the form"
 
 
+@pytest.mark.skipif(corpus_missing() is not None, reason=str(corpus_missing()))
 async def test_the_real_greenhouse_page_has_its_leftover_values_replaced(
     browser_options: BrowserOptions, profile: Profile, resume: Path
 ) -> None:
