@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime, timezone
 from typing import Any
 
 from redis.asyncio import Redis
 
+from automation.metrics import PROMPT_WAIT_SECONDS
 from automation.questions import Question, QuestionKind
 from storage.models import Prompt, PromptKind, PromptStatus
 from storage.prompts import PromptRepository
@@ -74,6 +76,12 @@ class PromptBridge:
 
     async def wait(self, prompt_id: int) -> Prompt:
         """Return the prompt once it is no longer pending; expire it ourselves if its time runs out."""
+        started = time.monotonic()
+        prompt = await self._wait(prompt_id)
+        PROMPT_WAIT_SECONDS.labels(prompt.kind.value, prompt.status.value).observe(time.monotonic() - started)
+        return prompt
+
+    async def _wait(self, prompt_id: int) -> Prompt:
         pubsub = self._redis.pubsub()
         await pubsub.subscribe(channel_for(prompt_id))
         try:

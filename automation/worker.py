@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import structlog
 from arq import Worker
 from arq.connections import ArqRedis
 from arq.worker import func
 
 from automation.apply import ApplyDeps, apply_to_job
+from automation.metrics import APPLY_RESULTS
 from automation.queue import APPLY_TASK
 
 # Slack on top of the review wait, for opening the browser, filling and submitting.
@@ -16,7 +19,15 @@ JOB_OVERHEAD_SECONDS = 15 * 60
 
 
 async def _apply_task(ctx: dict[str, Any], application_id: int) -> str:
-    return await apply_to_job(ctx["deps"], application_id)
+    # Every log line of this run carries the application's id (LOG_FORMAT=json makes it a field).
+    with structlog.contextvars.bound_contextvars(application_id=application_id):
+        try:
+            result = await apply_to_job(ctx["deps"], application_id)
+        except BaseException as exc:
+            APPLY_RESULTS.labels("cancelled" if isinstance(exc, asyncio.CancelledError) else "error").inc()
+            raise
+    APPLY_RESULTS.labels(result).inc()  # a status name, "not-queued" or "unchanged"
+    return result
 
 
 def build_worker(deps: ApplyDeps, redis: ArqRedis, *, queue_name: str, max_browsers: int) -> Worker:

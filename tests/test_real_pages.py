@@ -37,7 +37,13 @@ NOTHING_SENT = "nothing_sent"
 
 # What does not work on main yet, per page and group of fields. Strict: once the universal filler
 # fills a group, its test passes unexpectedly and fails the run, and its line here must go.
-KNOWN_FAILURES: dict[tuple[str, str], str] = {}  # every page and group passes with the universal filler
+NOT_RECOGNISED = "recognised, but this group of the real page is not filled yet (issue 8, item 2)"
+KNOWN_FAILURES: dict[tuple[str, str], str] = {
+    ("teamtailor-harper", "files"): NOT_RECOGNISED,
+    ("teamtailor-noon-academy", "files"): NOT_RECOGNISED,
+    ("smartrecruiters-wise", "identity"): NOT_RECOGNISED,
+    ("smartrecruiters-wise", "files"): NOT_RECOGNISED,
+}
 
 
 def _cases() -> Iterator[object]:
