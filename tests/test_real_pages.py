@@ -41,7 +41,6 @@ NOT_RECOGNISED = "recognised, but this group of the real page is not filled yet 
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
     ("teamtailor-harper", "files"): NOT_RECOGNISED,
     ("teamtailor-noon-academy", "files"): NOT_RECOGNISED,
-    ("smartrecruiters-wise", "identity"): NOT_RECOGNISED,
     ("smartrecruiters-wise", "files"): NOT_RECOGNISED,
 }
 
