@@ -29,16 +29,18 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
 
-from automation.adapters import open_application
+from automation.adapters import UniversalAdapter, open_application
 from automation.adapters.base import (
     ApplicantFiles,
     FilledForm,
+    FillSource,
     FormAdapter,
     SubmitOutcome,
     SubmitResult,
     UnsupportedForm,
     normalised,
 )
+from automation.adapters.planned import answer_source
 from automation.answers import MAX_SAVED_ANSWER, MAX_SAVED_QUESTION, answer_questions
 from automation.answers import AnswerSource as AnsweredFrom
 from automation.backends import BackendName
@@ -224,6 +226,10 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
             # Answers saved in the chat take precedence over those in the profile file.
             saved = await deps.answers.as_mapping(app.user_id)
             profile = stored.profile.model_copy(update={"answers": {**stored.profile.answers, **saved}})
+            if (isinstance(adapter, UniversalAdapter) and deps.agent is not None
+                    and await adapter.leaves_required_empty(browser, profile, files)):
+                # A form nobody recognises, with required fields its meanings do not settle: the agent's.
+                adapter = _agent_adapter(deps, app, browser, guard)
             # CAPTCHAs are found first, so that their boxes are never taken for questions; they are solved
             # last before the review, so that a token does not expire while a question waits for the user.
             await detect_captchas(browser)
@@ -298,11 +304,13 @@ async def _settle_questions(
             await deps.applications.add_llm_usage(app.id, usage.calls, usage.total_tokens)
     if sheet.values:
         await adapter.answer(browser, sheet.values)
+        adapter.note_sources({a.question.id: answer_source(a.source) for a in sheet if a.value is not None})
     for answer in sheet.needs_user:
         log.info("application %s: %r not answered: %s", app.id, answer.question.label, answer.reason)
         if answer.question.required:  # optional ones stay empty; the review shows them
             value = await _ask_question(deps, app, answer.question)
             await adapter.answer(browser, {answer.question.id: value})
+            adapter.note_sources({answer.question.id: FillSource.USER})
             await _remember(deps, app, answer.question.label, value, AnswerSource.CHAT_QUESTION)
     suggested = {a.question.label: a.value for a in sheet if a.source is AnsweredFrom.LLM and a.value is not None}
     return await adapter.read_back(browser), suggested

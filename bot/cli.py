@@ -153,7 +153,8 @@ def fill(
     try:
         loaded, resume = load_profile_file(path)
         result = asyncio.run(
-            dry_run(url, loaded, resume, browser_options(settings), allow_hosts=settings.url_allow_hosts)
+            dry_run(url, loaded, resume, browser_options(settings), allow_hosts=settings.url_allow_hosts,
+                    llm=_chat_model(settings))
         )
     except (ProfileError, UnsafeUrl, UnsupportedForm) as exc:
         typer.echo(f"nyx: {exc}", err=True)
@@ -167,9 +168,20 @@ def fill(
     typer.echo(f"ATS: {result.ats}    CAPTCHA: {captchas}    form: {result.form.url}")
     for field in result.form.fields:
         mark = "ok " if field.ok and not (field.required and field.empty) else "!! "
+        how = (f"empty: {field.reason.value}" if field.empty and field.reason
+               else f"by {field.source.value}" if field.source else "")
         typer.echo(f"{mark}{field.label[:40]:<40} {field.selector[:30]:<30} "
-                   f"intended={field.intended!r} actual={field.actual!r}")
+                   f"intended={field.intended!r} actual={field.actual!r} {how}")
     typer.echo(f"{len(result.form.problems)} problem(s); nothing was submitted.")
+
+
+def _chat_model(settings: Settings):  # noqa: ANN202 - a langchain chat model, imported only when used
+    """The configured LLM for the batched question call, as the apply flow uses it; None without a key."""
+    if settings.llm_api_key is None:
+        return None
+    from automation.llm import LLMConfig, make_chat_model
+
+    return make_chat_model(LLMConfig(settings.llm_base_url, settings.llm_api_key, settings.llm_model))
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -119,6 +119,11 @@ async def test_nyx_fill_reports_without_submitting(job_site, tmp_path, xvfb_disp
     assert report["ats"] == "greenhouse" and report["captchas"] == []
     email = next(f for f in report["fields"] if f["intended"] == "ada@example.org")
     assert email["actual"] == "ada@example.org" and email["ok"]
+    assert report["llm_calls"] == 0
+    # Each field says which step filled it, or why it is empty (what the apply flow would ask is listed).
+    assert all(f["filled_by"] or f["empty_because"] for f in report["fields"]), report["fields"]
+    assert all(f["filled_by"] is None for f in report["fields"] if not f["actual"])
+    assert {f["empty_because"] for f in report["fields"] if f["required"] and not f["actual"]} <= {"asked"}
     assert shot.read_bytes().startswith(b"\x89PNG")
     assert job_site.submissions == []
 

@@ -39,10 +39,8 @@ NOTHING_SENT = "nothing_sent"
 # fills a group, its test passes unexpectedly and fails the run, and its line here must go.
 NOT_RECOGNISED = "recognised, but this group of the real page is not filled yet (issue 8, item 2)"
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ("greenhouse-axon", "location"): "free-text location questions are left for the user (issue 8, item 2)",
     ("teamtailor-harper", "files"): NOT_RECOGNISED,
     ("teamtailor-noon-academy", "files"): NOT_RECOGNISED,
-    ("smartrecruiters-wise", "identity"): NOT_RECOGNISED,
     ("smartrecruiters-wise", "files"): NOT_RECOGNISED,
 }
 

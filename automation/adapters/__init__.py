@@ -31,6 +31,7 @@ from automation.adapters.greenhouse_classic import ClassicGreenhouseAdapter
 from automation.adapters.lever import LeverAdapter
 from automation.adapters.smartrecruiters import SmartRecruitersAdapter
 from automation.adapters.teamtailor import TeamtailorAdapter
+from automation.adapters.universal import UniversalAdapter, shows_application_form
 from automation.adapters.vendors import PageVendors, VendorSignature, recognise
 from automation.adapters.workable import WorkableAdapter
 
@@ -51,6 +52,7 @@ __all__ = [
     "SubmitOutcome",
     "SubmitResult",
     "TeamtailorAdapter",
+    "UniversalAdapter",
     "UnsupportedForm",
     "WorkableAdapter",
     "detect_adapter",
@@ -73,7 +75,10 @@ MAX_STEPS = 3  # e.g. careers page -> "Apply" button -> embedded ATS frame
 POLL_INTERVAL_S = 0.2
 
 APPLY_CANDIDATES = "a[href], button, [role='button'], input[type='button']"
-APPLY_TEXT = r"^\s*apply(\s+now|\s+here|\s+for\s+this\s+(job|position|role))?\s*[!.]?\s*$"
+APPLY_TEXT = (
+    r"^\s*(apply(\s+now|\s+here|\s+(for|to)\s+(this\s+)?(job|position|role))?"
+    r"|(jetzt\s+)?bewerben|postuler(\s+maintenant)?|(aplicar|solicitar)(\s+ahora)?)\s*[!.]?\s*$"
+)
 APPLY_MARKER = "data-nyx-apply"
 
 
@@ -91,8 +96,10 @@ async def detect_adapter(browser: BrowserSession, url: str) -> FormAdapter:
     for adapter in ADAPTERS:
         if adapter.matches_url(url) or (adapter.signature is not None and adapter.signature.name in on_page):
             return adapter()
+    if await UniversalAdapter.matches_page(browser):
+        return UniversalAdapter()  # no vendor claims it: filled by the meaning of its controls
     host = urlsplit(url).hostname or url
-    raise UnsupportedForm(f"{host} is not a job application form I know how to fill (known: {_known_names()}).")
+    raise UnsupportedForm(f"{host} is not a job application form: the page shows no form to fill.")
 
 
 async def open_application(
@@ -136,6 +143,8 @@ async def _way_in(browser: BrowserSession) -> _WayIn | None:
         return _WayIn("form")
     if embedded := found.frame or found.link:
         return _WayIn("frame", embedded)
+    if await shows_application_form(browser):
+        return _WayIn("form")  # no vendor's, but an application form all the same: the universal filler's
     # Only a link or button outside every form: the form's own "Apply" button would send it.
     apply = await page_js.mark_way_in(browser, APPLY_CANDIDATES, APPLY_TEXT, APPLY_MARKER)
     if not apply:
@@ -186,7 +195,3 @@ def _require_web_address(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UnsupportedForm(f"Only web links (http or https) can be opened, not {url[:100]!r}.")
-
-
-def _known_names() -> str:
-    return ", ".join(adapter.name.capitalize() for adapter in ADAPTERS)

@@ -26,9 +26,10 @@ from automation.adapters.base import (
     SubmitResult,
     UnsupportedForm,
 )
+from automation.adapters.by_meaning import standard_answer
 from automation.adapters.controls import choose, choose_many, is_consent, polarity
 from automation.adapters.outcome import SubmitSignals, submit_form
-from automation.adapters.planned import PlannedField, PlannedForm, asks_question
+from automation.adapters.planned import PlannedField, PlannedForm, asks_question, attribution
 from automation.adapters.profile_values import (
     consent_answer,
     eeo_answer,
@@ -37,7 +38,8 @@ from automation.adapters.profile_values import (
 )
 from automation.adapters.standard_fields import intended_value
 from automation.adapters.vendors import VendorSignature
-from automation.page_js import Choice, Control, Question, best_option, option_key
+from automation.page_js import Choice, Control, Question
+from automation.questions import best_option, decline_option, option_key
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -132,7 +134,7 @@ class _Entry:
             return None
         if EEO_ID in self.id:
             return eeo_topic(self.id.split(EEO_ID, 1)[1])
-        declines = page_js.decline_option(self.options) is not None  # EEO questions offer to decline
+        declines = decline_option(self.options) is not None  # EEO questions offer to decline
         return eeo_topic(self.label) if declines else None
 
     def as_question(self) -> Question:
@@ -201,6 +203,8 @@ async def _answer(browser: BrowserSession, entry: _Entry, profile: Profile, file
         answer = consent_answer(entry.as_question(), profile)
     if answer is None and (topic := entry.eeo_topic):
         answer = eeo_answer(topic, entry.options or await _listed_options(browser, entry), profile)
+    if answer is None and not is_consent(entry.as_question()):
+        answer = standard_answer(entry.as_question(), profile, files)  # by its meaning: sponsorship, country, …
     if answer is None:
         return None
     return await _choose(browser, entry, answer)
@@ -285,7 +289,7 @@ def _text_value(entry: _Entry, profile: Profile, files: ApplicantFiles) -> str |
     if PHONE_LABEL.match(option_key(entry.label)):
         return profile.phone
     # Location and links by label, as on Greenhouse; then the saved answers.
-    return intended_value(entry.control, profile, files) or saved_answer(entry.label, profile)
+    return intended_value(entry.control, profile, files) or standard_answer(entry.as_question(), profile, files)
 
 
 def _choices(captions: tuple[str, ...] | list[str]) -> list[Choice]:
@@ -302,7 +306,10 @@ def _file_for(entry: _Entry, files: ApplicantFiles) -> Path | None:
 
 
 def _planned(entry: _Entry, intended: str | None, profile: Profile) -> PlannedField:
+    source, reason = attribution(entry.as_question(), intended, profile)
     return PlannedField(
+        source=source,
+        reason=reason,
         selector=entry.key,
         label=entry.label,
         required=entry.required,

@@ -21,22 +21,22 @@ from automation import page_js
 from automation.adapters.base import (
     ApplicantFiles,
     FilledForm,
+    FillSource,
     SubmitResult,
     UnsupportedForm,
     normalised,
 )
+from automation.adapters.by_meaning import decide, meaning_of_question, standard_answer
 from automation.adapters.controls import fill_question, is_consent, pick_place, shown
 from automation.adapters.outcome import SubmitSignals, submit_form
-from automation.adapters.planned import KINDS, PlannedField, PlannedForm, asks_question
+from automation.adapters.planned import KINDS, PlannedField, PlannedForm, asks_question, attribution
 from automation.adapters.profile_values import (
     best_place,
-    consent_answer,
     eeo_answer,
     hispanic_answer,
     international_number,
     phone_country,
     race_answer,
-    saved_answer,
 )
 from automation.adapters.standard_fields import (
     LOCATION_IDS,
@@ -46,6 +46,7 @@ from automation.adapters.standard_fields import (
     intended_value,
 )
 from automation.adapters.vendors import VendorSignature
+from automation.field_meaning import EEO_MEANINGS, Meaning
 from automation.page_js import Control, Question
 from automation.questions import Question as FormQuestion
 from automation.questions import QuestionKind
@@ -91,8 +92,15 @@ EEO_FIELDS: dict[str, Callable[[Sequence[str], Profile], str | None]] = {
 }
 REVEAL_ROUNDS = 3  # answers that make more questions show (race after Hispanic/Latino), filled in turn
 
+# Meanings whose answer is one of the control's own options (decline wording, a country's name).
+OPTION_MEANINGS = EEO_MEANINGS | {Meaning.COUNTRY, Meaning.REMOTE}
 COMBOBOX = "combobox"  # a react-select: its own kind of page question, answered by picking an option
 MENU_TIMEOUT_S = 5.0  # a menu's options, or the place search's suggestions, to show
+# A react-select's menu renders while the click is handled (no network), so it shows by the time the click
+# returns: 1.5 s is ample on a busy machine. Once one menu never opened (the page's scripts are not
+# running), the others get only DEAD_MENU_TIMEOUT_S.
+MENU_OPEN_TIMEOUT_S = 1.5
+DEAD_MENU_TIMEOUT_S = 0.3
 
 
 class GreenhouseAdapter(PlannedForm):
@@ -102,6 +110,7 @@ class GreenhouseAdapter(PlannedForm):
     def __init__(self) -> None:
         super().__init__()
         self._profile: Profile | None = None  # fills questions that show after `fill` (see _follow_shown_questions)
+        self._menus_work = True  # False once a menu did not open: waiting 5 s on each of them again is pointless
 
     async def fill(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> FilledForm:
         if not await self.matches_page(browser):
@@ -186,6 +195,10 @@ class GreenhouseAdapter(PlannedForm):
         answer = _answer(question, profile, files)
         if answer is None and question.kind == COMBOBOX and question.id in EEO_FIELDS:
             answer = EEO_FIELDS[question.id](await self._menu_options(browser, question), profile)
+        elif answer is None and question.kind == COMBOBOX and meaning_of_question(question) in OPTION_MEANINGS:
+            # Its options say how to decline or how the profile's country is written: read them first.
+            options = await self._menu_options(browser, question)
+            answer = decide(question, profile, files, set(), options).value
         return await self._put(browser, question, answer)
 
     async def _follow_shown_questions(self, browser: BrowserSession, files: ApplicantFiles) -> None:
@@ -239,18 +252,23 @@ class GreenhouseAdapter(PlannedForm):
         """A react-select's options, read by opening its menu (closed again unless `keep_open`)."""
         await page_js.click(browser, question.selector)
         listed = await page_js.wait_until(
-            browser, page_js.LISTED_OPTIONS_JS, _options_selector(question), timeout_s=MENU_TIMEOUT_S
+            browser, page_js.LISTED_OPTIONS_JS, _options_selector(question), timeout_s=self._menu_timeout()
         )
+        self._menus_work = self._menus_work and bool(listed)
         if not keep_open:
             await _blur(browser)
         return [text for text in listed or [] if text is not None]
 
+    def _menu_timeout(self) -> float:
+        return MENU_OPEN_TIMEOUT_S if self._menus_work else DEAD_MENU_TIMEOUT_S
+
     async def _pick_option(self, browser: BrowserSession, question: Question, answer: str) -> str | None:
         await page_js.click(browser, question.selector)
-        chosen = await page_js.pick_listed_option(
-            browser, _options_selector(question), answer, timeout_s=MENU_TIMEOUT_S
-        )
+        options = _options_selector(question)
+        chosen = await page_js.pick_listed_option(browser, options, answer, timeout_s=self._menu_timeout())
         if chosen is None:
+            listed = await page_js.evaluate(browser, page_js.LISTED_OPTIONS_JS, options)
+            self._menus_work = self._menus_work and bool(listed)
             await _blur(browser)
         return chosen
 
@@ -272,15 +290,17 @@ def _answer(question: Question, profile: Profile, files: ApplicantFiles) -> str 
     if question.kind == "file":
         return file_for(question.id, files)
     if question.kind in ("radio", "checkbox"):
-        return consent_answer(question, profile) if is_consent(question) else saved_answer(question.label, profile)
+        return standard_answer(question, profile, files)
     if question.kind == COMBOBOX and _is_location(question):
         return profile.location
     tag = {"textarea": "textarea", "select": "select"}.get(question.kind, "input")
     role = "combobox" if question.kind == COMBOBOX else ""
     control = Control(question.id, question.selector, tag, "text", role, question.label, question.required, "")
     value = intended_value(control, profile, files)
-    if value is None and question.kind == COMBOBOX:
-        return saved_answer(question.label, profile)
+    if value is None and question.kind != COMBOBOX:
+        return standard_answer(question, profile, files)
+    if value is None and meaning_of_question(question) not in OPTION_MEANINGS:
+        return standard_answer(question, profile, files)  # a yes/no or text answer picks its option by itself
     return value
 
 
@@ -291,6 +311,7 @@ def _is_location(question: Question) -> bool:
 def _planned(question: Question, intended: str | None, profile: Profile) -> PlannedField:
     standard = question.id in STANDARD_FIELDS or question.id == COUNTRY_ID or _is_location(question)
     answerable = (question.kind in KINDS or question.kind == COMBOBOX) and not is_consent(question)
+    source, reason = attribution(question, intended, profile)
     return PlannedField(
         selector=question.selector,
         label=question.label,
@@ -298,6 +319,8 @@ def _planned(question: Question, intended: str | None, profile: Profile) -> Plan
         intended=intended,
         is_question=answerable and not standard and asks_question(question.label, profile),
         is_file=question.kind == "file",
+        source=FillSource.ADAPTER if intended is not None and standard else source,
+        reason=reason,
     )
 
 

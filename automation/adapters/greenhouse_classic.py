@@ -23,11 +23,11 @@ from automation.adapters.base import (
     SubmitResult,
     UnsupportedForm,
 )
+from automation.adapters.by_meaning import standard_answer
 from automation.adapters.controls import Answer, fill_questions, is_consent
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedForm, planned_fields
 from automation.adapters.profile_values import (
-    consent_answer,
     decline_label,
     saved_answer,
 )
@@ -101,12 +101,12 @@ def _answer(question: Question, profile: Profile, files: ApplicantFiles) -> Answ
     if field in EEO_FIELDS:
         return saved_answer(question.label, profile) or decline_label(question)
     if is_consent(question):
-        return consent_answer(question, profile)
+        return standard_answer(question, profile, files)
     if question.kind in ("text", "textarea"):
         # Standard fields by name, location and links by label, exactly as on the new Greenhouse form.
         tag = "textarea" if question.kind == "textarea" else "input"
         key = field or question.id
         control = Control(key, question.selector, tag, "text", "", question.label, question.required, "")
-        return intended_value(control, profile, files) or saved_answer(question.label, profile)
-    return saved_answer(question.label, profile)
+        return intended_value(control, profile, files) or standard_answer(question, profile, files)
+    return standard_answer(question, profile, files)
 

@@ -21,12 +21,12 @@ from automation.adapters.base import (
     SubmitResult,
     UnsupportedForm,
 )
-from automation.adapters.controls import Answer, Planned, fill_questions, is_consent, pick_place, shown
+from automation.adapters.by_meaning import standard_answer
+from automation.adapters.controls import Answer, Planned, fill_questions, pick_place, shown
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedForm, planned_fields
 from automation.adapters.profile_values import (
     best_place,
-    consent_answer,
     decline_label,
     link_for,
     saved_answer,
@@ -153,9 +153,7 @@ def _answer(question: Question, profile: Profile, files: ApplicantFiles, links_u
         return link_for(link.group(1), profile.links, links_used) or saved_answer(question.label, profile)
     if question.name.startswith("eeo["):
         return saved_answer(question.label, profile) or decline_label(question)
-    if is_consent(question):
-        return consent_answer(question, profile)
-    return saved_answer(question.label, profile)
+    return standard_answer(question, profile, files, links_used)
 
 
 # The place search's suggestions once it has answered for what is typed: {options: [...]} ([] for

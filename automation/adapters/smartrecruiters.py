@@ -31,6 +31,7 @@ from automation.adapters.base import (
     SubmitResult,
     UnsupportedForm,
 )
+from automation.adapters.by_meaning import standard_answer
 from automation.adapters.controls import (
     PHONE_COUNTRY,
     Answer,
@@ -44,10 +45,11 @@ from automation.adapters.controls import (
 )
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedForm, planned_fields
-from automation.adapters.profile_values import consent_answer, international_number, saved_answer
+from automation.adapters.profile_values import international_number
 from automation.adapters.standard_fields import intended_value
 from automation.adapters.vendors import VendorSignature
-from automation.page_js import Choice, Control, Question, best_option
+from automation.page_js import Choice, Control, Question
+from automation.questions import best_option
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -225,13 +227,13 @@ def _answer(question: Question, profile: Profile, files: ApplicantFiles) -> Answ
     if key in STANDARD_FIELDS:
         return STANDARD_FIELDS[key](profile)
     if is_consent(question):
-        return consent_answer(question, profile)
+        return standard_answer(question, profile, files)
     if question.kind in ("text", "textarea"):
         # Links and saved answers by label, as on Greenhouse ("LinkedIn profile", "Portfolio").
         tag = "textarea" if question.kind == "textarea" else "input"
         control = Control(question.id, question.selector, tag, "text", "", question.label, question.required, "")
-        return intended_value(control, profile, files) or saved_answer(question.label, profile)
-    return saved_answer(question.label, profile)
+        return intended_value(control, profile, files) or standard_answer(question, profile, files)
+    return standard_answer(question, profile, files)
 
 
 async def _choose_city(browser: BrowserSession, question: Question, profile: Profile) -> str | None:

@@ -24,13 +24,12 @@ from automation.adapters.base import (
     SubmitResult,
     UnsupportedForm,
 )
+from automation.adapters.by_meaning import standard_answer
 from automation.adapters.controls import Answer, fill_questions, is_consent
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedForm, planned_fields
 from automation.adapters.profile_values import (
-    consent_answer,
     link_for_label,
-    saved_answer,
 )
 from automation.adapters.vendors import VendorSignature
 from automation.page_js import Question
@@ -120,8 +119,8 @@ def _answer(question: Question, profile: Profile, files: ApplicantFiles, links_u
     if question.kind in ("text", "textarea") and field in STANDARD_FIELDS:
         return STANDARD_FIELDS[field](profile)
     if is_consent(question):
-        return consent_answer(question, profile)
+        return standard_answer(question, profile, files, links_used)
     if question.kind == "text" and (link := link_for_label(question.label, profile.links, links_used)):
         return link
-    return saved_answer(question.label, profile)
+    return standard_answer(question, profile, files, links_used)
 

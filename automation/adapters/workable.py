@@ -22,6 +22,7 @@ from automation.adapters.base import (
     SubmitResult,
     UnsupportedForm,
 )
+from automation.adapters.by_meaning import standard_answer
 from automation.adapters.controls import (
     PHONE_COUNTRY,
     Answer,
@@ -36,12 +37,10 @@ from automation.adapters.controls import (
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedForm, planned_fields
 from automation.adapters.profile_values import (
-    consent_answer,
     country_for_phone,
     dial_code_select,
     international_number,
     link_for_label,
-    saved_answer,
 )
 from automation.adapters.vendors import VendorSignature
 from automation.page_js import Choice, Question
@@ -169,10 +168,10 @@ def _answer(question: Question, profile: Profile, files: ApplicantFiles, links_u
     if key in STANDARD_FIELDS:
         return STANDARD_FIELDS[key](profile)
     if is_consent(question):
-        return consent_answer(question, profile)
+        return standard_answer(question, profile, files, links_used)
     if question.kind == "text" and (link := link_for_label(question.label, profile.links, links_used)):
         return link
-    return saved_answer(question.label, profile)
+    return standard_answer(question, profile, files, links_used)
 
 
 def _phone_field(questions: Sequence[Question]) -> Question | None:
