@@ -2,7 +2,9 @@
 
 One session is one Chromium process with its own fresh profile folder and its own egress
 proxy (automation/egress.py), through which every connection Chromium makes goes; all three
-are gone when the `open_browser` block ends, whatever happened inside it.
+are gone when the `open_browser` block ends, whatever happened inside it. Every session starts
+with the submit guard (automation/submit_guard.py) in all its frames: no form is sent until the
+approved submit lifts it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from automation import submit_guard
 from automation.egress import EgressProxy, Resolver
 
 if TYPE_CHECKING:
@@ -161,8 +164,11 @@ async def _session(options: BrowserOptions, executable: str, proxy_port: int) ->
         browser = _build_session(options, executable, profile_dir, proxy_port)
         await _start(browser, options, executable)
         started = True
+        await submit_guard.guard_browser(browser)
         yield browser
     finally:
+        if browser is not None:
+            submit_guard.forget(browser)
         try:
             if not started:
                 # browser-use's kill() would first wait out the stuck launch: end that Chromium now.

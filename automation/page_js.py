@@ -128,6 +128,43 @@ PAGE_STATE_JS = """
 }
 """
 
+# Would a click on this node send a form? The one rule for every click made while finding or
+# filling a form (and for the submit guard in the page): a submit input (`submit` or `image`), a
+# `<button>` without a type or with `type=submit` that has a form owner (`form=` included), or a
+# label whose control is one of those. Returns why, or null. Used inside other scripts.
+WOULD_SUBMIT_JS = """
+(node) => {
+  const el = node && node.nodeType === 1 ? node : (node && node.parentElement);
+  if (!el || !el.closest) return null;
+  const sends = (control) => {
+    if (!control) return null;
+    if (control.localName === 'input') {
+      const type = (control.getAttribute('type') || '').toLowerCase();
+      return type === 'submit' || type === 'image' ? 'a submit input' : null;
+    }
+    if (control.localName === 'button' && control.type === 'submit' && control.form) {
+      return "the form's submit button";
+    }
+    return null;
+  };
+  const control = el.closest('button, input');
+  if (control) return sends(control);
+  const label = el.closest('label');
+  return label && sends(label.control) ? 'the label of a submit button' : null;
+}
+"""
+
+# Is this node inside a form (through open shadow roots), or a control owned by one (`form=`)?
+INSIDE_FORM_JS = """
+(node) => {
+  for (let el = node; el; el = el.parentElement
+       || (el.getRootNode && el.getRootNode() instanceof ShadowRoot ? el.getRootNode().host : null)) {
+    if (el.localName === 'form' || el.form) return true;
+  }
+  return false;
+}
+"""
+
 # The first visible element among the candidates whose text matches, tagged with `marker`.
 MARK_ELEMENT_JS = """
 (candidatesSelector, textPattern, marker) => {
@@ -141,6 +178,34 @@ MARK_ELEMENT_JS = """
   return {tag: el.tagName.toLowerCase(), text: text(el), href: el.href || null, here: location.href};
 }
 """
+
+# A way into a form: like MARK_ELEMENT_JS, but only links and buttons outside every form, and
+# never one whose click would send a form.
+MARK_WAY_IN_JS = (
+    """
+(candidatesSelector, textPattern, marker) => {
+  const wouldSubmit = """
+    + WOULD_SUBMIT_JS.strip()
+    + """;
+  const insideForm = """
+    + INSIDE_FORM_JS.strip()
+    + """;
+  const pattern = new RegExp(textPattern, 'i');
+  const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const text = (el) => (el.innerText || el.value || el.getAttribute('aria-label') || '').replace(/\\s+/g, ' ').trim();
+  const el = [...document.querySelectorAll(candidatesSelector)]
+    .find(e => shown(e) && pattern.test(text(e)) && !insideForm(e) && !wouldSubmit(e));
+  document.querySelectorAll('[' + marker + ']').forEach(e => e.removeAttribute(marker));
+  if (!el) return null;
+  el.setAttribute(marker, '1');
+  return {tag: el.tagName.toLowerCase(), text: text(el), href: el.href || null, here: location.href};
+}
+"""
+)
+
+
+class SubmitRefused(PageScriptError):
+    """A click while finding or filling a form would have sent it; nothing was clicked."""
 
 
 @dataclass(frozen=True)
@@ -225,7 +290,9 @@ async def set_value(browser: BrowserSession, selector: str, value: str) -> bool:
     return bool(outcome and outcome.get("found") and not outcome.get("missingOption"))
 
 
-async def _backend_node_id(browser: BrowserSession, selector: str) -> tuple[Any, int]:
+async def _backend_node_id(browser: BrowserSession, selector: str, *, refuse_submit: bool = False) -> tuple[Any, int]:
+    """The element's CDP session and backend node id; with `refuse_submit`, raises SubmitRefused
+    instead when a click on it would send a form."""
     session = await browser.get_or_create_cdp_session()
     client, session_id = session.cdp_client, session.session_id
     found = await client.send.Runtime.evaluate(
@@ -236,6 +303,19 @@ async def _backend_node_id(browser: BrowserSession, selector: str) -> tuple[Any,
     if not object_id:
         raise PageScriptError(f"no element matches {selector}")
     try:
+        if refuse_submit:
+            verdict = await client.send.Runtime.callFunctionOn(
+                params={
+                    "functionDeclaration": f"function () {{ return ({WOULD_SUBMIT_JS.strip()})(this); }}",
+                    "objectId": object_id,
+                    "returnByValue": True,
+                },
+                session_id=session_id,
+            )
+            if "exceptionDetails" in verdict:  # unsure means no: never click what could not be checked
+                raise SubmitRefused(f"could not check whether clicking {selector} would send the form")
+            if why := verdict.get("result", {}).get("value"):
+                raise SubmitRefused(f"refused to click {selector}: it is {why}, and only the approved submit may send")
         described = await client.send.DOM.describeNode(params={"objectId": object_id}, session_id=session_id)
     finally:
         await client.send.Runtime.releaseObject(params={"objectId": object_id}, session_id=session_id)
@@ -259,7 +339,20 @@ async def set_files(browser: BrowserSession, selector: str, paths: Sequence[Path
 
 
 async def click(browser: BrowserSession, selector: str) -> None:
-    """One real mouse click (trusted events) at the element's centre, scrolled into view first."""
+    """One real mouse click (trusted events) at the element's centre, scrolled into view first.
+
+    Raises SubmitRefused, without clicking, when the click would send a form (WOULD_SUBMIT_JS):
+    finding and filling never submit; only `submit_click` does, after the user approved.
+    """
+    from browser_use.actor.element import Element
+
+    session, backend_node_id = await _backend_node_id(browser, selector, refuse_submit=True)
+    await Element(browser, backend_node_id, session.session_id).click()
+
+
+async def submit_click(browser: BrowserSession, selector: str) -> None:
+    """The approved submit's click: like `click`, on the form's own submit button. Only
+    `automation.adapters.outcome.submit_form` calls it, right after lifting the submit guard."""
     from browser_use.actor.element import Element
 
     session, backend_node_id = await _backend_node_id(browser, selector)
@@ -269,6 +362,12 @@ async def click(browser: BrowserSession, selector: str) -> None:
 async def mark_element(browser: BrowserSession, candidates: str, text_pattern: str, marker: str) -> dict | None:
     """Tag the first visible element whose text matches, so it can be clicked by `[marker]`."""
     return await evaluate(browser, for_selectors(MARK_ELEMENT_JS, candidates), candidates, text_pattern, marker)
+
+
+async def mark_way_in(browser: BrowserSession, candidates: str, text_pattern: str, marker: str) -> dict | None:
+    """Tag the first visible link or button outside every form whose text matches (an "Apply" that
+    leads to the form, never the form's own submit button)."""
+    return await evaluate(browser, MARK_WAY_IN_JS, candidates, text_pattern, marker)
 
 
 async def page_state(
@@ -534,15 +633,21 @@ READ_QUESTIONS_JS = """
 """
 
 # Ticks or unticks like a user's click, so the page's own click/input/change handlers run
-# (React tracks checkboxes and radios through the click event, not through `checked`).
-SET_CHECKED_JS = """
+# (React tracks checkboxes and radios through the click event, not through `checked`); never
+# clicks something that would send the form.
+SET_CHECKED_JS = (
+    """
 (selector, checked) => {
+  const wouldSubmit = """
+    + WOULD_SUBMIT_JS.strip()
+    + """;
   const el = document.querySelector(selector);
-  if (!el) return {found: false};
+  if (!el || wouldSubmit(el)) return {found: false};
   if (el.checked !== checked) el.click();
   return {found: true, checked: el.checked};
 }
 """
+)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """How well `nyx fill` does on saved real vendor pages, and how fast: per page, per vendor, overall.
 
-Every folder of tests/fixtures/ats_real/ with an expected.yaml is served on 127.0.0.1 (nothing leaves
+Every folder of shared/ats-real/ with an expected.yaml is served on 127.0.0.1 (nothing leaves
 the machine) and filled `--runs` times by exactly what `nyx fill` runs (`automation.dry_run.dry_run`)
-with the applicant of tests/fixtures/ats_real/profile.yaml, each time in a fresh headed Chromium.
+with the applicant of tests/fixtures/real_pages/profile.yaml, each time in a fresh headed Chromium.
 Per page it prints
 
 * fillable fields right / total: the fields of expected.yaml the profile can fill that show the

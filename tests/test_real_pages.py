@@ -1,8 +1,8 @@
-"""`nyx fill` on saved real vendor pages (tests/fixtures/ats_real/), graded field by field.
+"""`nyx fill` on saved real vendor pages (shared/ats-real/), graded field by field.
 
 Each page is served on 127.0.0.1 (nothing leaves the machine), filled once by exactly what
 `nyx fill` runs (`automation.dry_run.dry_run`, real headed Chromium, the applicant of
-tests/fixtures/ats_real/profile.yaml), and the page as it was left is checked against the page's
+tests/fixtures/real_pages/profile.yaml), and the page as it was left is checked against the page's
 expected.yaml: every field the profile can fill shows the right value (one test per group of
 fields), every field that must stay alone is still empty, and no form was sent or even tried.
 """
@@ -27,7 +27,7 @@ from tests.fakes.real_pages import (
     load_expectations,
     observed_fill,
 )
-from tests.fakes.saved_pages import CORPUS, SavedPageSite, saved_page_folders
+from tests.fakes.saved_pages import EXPECTATIONS, SavedPageSite, corpus_missing, saved_page_folders
 from tests.plugins.browser import CHROMIUM, OFFLINE_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
@@ -81,8 +81,9 @@ async def test_real_page(folder: str, group: str, fills: dict[str, ObservedFill]
     assert not failures, f"{outcome}\n" + "\n".join(failures)
 
 
+@pytest.mark.skipif(corpus_missing() is not None, reason=str(corpus_missing()))
 def test_every_saved_page_has_its_expectations() -> None:
-    missing = [f for f in saved_page_folders() if not (CORPUS / f / "expected.yaml").is_file()]
+    missing = [f for f in saved_page_folders() if not (EXPECTATIONS / f / "expected.yaml").is_file()]
     assert not missing, f"saved pages without expected.yaml: {missing}"
     for folder in corpus_pages():
         expectations = load_expectations(folder)
@@ -107,6 +108,7 @@ def test_grading_catches_a_wrong_value_and_a_touched_honeypot() -> None:
         "#website_url: must stay empty (honeypot) but shows 'https://github.com/ada-lovelace'"]
 
 
+@pytest.mark.skipif(corpus_missing() is not None, reason=str(corpus_missing()))
 async def test_a_form_sent_from_a_saved_page_is_caught(tmp_path: Path) -> None:
     """The `nothing_sent` checks can fail: a saved form posts to its vendor's address, which the page's
     policy blocks and reports, so even a submission that never left the machine is counted. (A plain

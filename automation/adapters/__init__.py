@@ -1,7 +1,10 @@
 """Known ATS adapters and finding the one that serves a page.
 
 `open_application` is the entry point: it opens a job link, follows the posting's
-"Apply" link or button or an embedded ATS frame to the form, and picks the adapter.
+"Apply" link or button (never a form's own submit button) or an embedded ATS frame to the form,
+and picks the adapter. Which adapter serves a page is decided by the page's content against
+each adapter's `VendorSignature` (automation/adapters/vendors.py), on any host; the URL is a
+fast path only.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
-from automation import page_js
+from automation import page_js, submit_guard
 from automation.adapters.ashby import AshbyAdapter
 from automation.adapters.base import (
     ApplicantFiles,
@@ -28,6 +31,7 @@ from automation.adapters.greenhouse_classic import ClassicGreenhouseAdapter
 from automation.adapters.lever import LeverAdapter
 from automation.adapters.smartrecruiters import SmartRecruitersAdapter
 from automation.adapters.teamtailor import TeamtailorAdapter
+from automation.adapters.vendors import PageVendors, VendorSignature, recognise
 from automation.adapters.workable import WorkableAdapter
 
 if TYPE_CHECKING:
@@ -73,10 +77,19 @@ APPLY_TEXT = r"^\s*apply(\s+now|\s+here|\s+for\s+this\s+(job|position|role))?\s*
 APPLY_MARKER = "data-nyx-apply"
 
 
+def _signatures() -> list[VendorSignature]:
+    return [adapter.signature for adapter in ADAPTERS if adapter.signature is not None]
+
+
+async def _recognise(browser: BrowserSession) -> PageVendors:
+    return await recognise(browser, _signatures())
+
+
 async def detect_adapter(browser: BrowserSession, url: str) -> FormAdapter:
     """The adapter for the page the browser is on (reached from `url`); raises UnsupportedForm."""
+    on_page = (await _recognise(browser)).forms
     for adapter in ADAPTERS:
-        if adapter.matches_url(url) or await adapter.matches_page(browser):
+        if adapter.matches_url(url) or (adapter.signature is not None and adapter.signature.name in on_page):
             return adapter()
     host = urlsplit(url).hostname or url
     raise UnsupportedForm(f"{host} is not a job application form I know how to fill (known: {_known_names()}).")
@@ -95,6 +108,7 @@ async def open_application(
         await guard(url)
     await browser.navigate_to(url)
     for _ in range(MAX_STEPS):
+        await _guard_new_frames(browser)
         if guard is not None:
             await guard(await page_js.current_url(browser))
         way_in = await _wait_for_way_in(browser, accept=frozenset({"form", "frame", "link", "button"}))
@@ -116,13 +130,14 @@ class _WayIn:
 
 
 async def _way_in(browser: BrowserSession) -> _WayIn | None:
-    """What the page offers: a known form, a frame holding one, or an "Apply" link or button."""
-    if any([await adapter.matches_page(browser) for adapter in ADAPTERS]):
+    """What the page offers: a known form, a frame holding one, a link to one, or an "Apply" link or button."""
+    found = await _recognise(browser)
+    if found.forms:
         return _WayIn("form")
-    for adapter in ADAPTERS:
-        if embedded := await adapter.embedded_form_url(browser):
-            return _WayIn("frame", embedded)
-    apply = await page_js.mark_element(browser, APPLY_CANDIDATES, APPLY_TEXT, APPLY_MARKER)
+    if embedded := found.frame or found.link:
+        return _WayIn("frame", embedded)
+    # Only a link or button outside every form: the form's own "Apply" button would send it.
+    apply = await page_js.mark_way_in(browser, APPLY_CANDIDATES, APPLY_TEXT, APPLY_MARKER)
     if not apply:
         return None
     href = apply.get("href")
@@ -154,6 +169,12 @@ async def _take(browser: BrowserSession, way_in: _WayIn) -> None:
         await _wait_for_way_in(browser, accept=frozenset({"form", "frame"}))
     elif way_in.url:
         await browser.navigate_to(way_in.url)
+
+
+async def _guard_new_frames(browser: BrowserSession) -> None:
+    """The session's submit guard follows new tabs and frames itself; this also covers any it missed."""
+    if (session_guard := submit_guard.guard_of(browser)) is not None:
+        await session_guard.cover(browser)
 
 
 def _same_document(href: str, here: str) -> bool:

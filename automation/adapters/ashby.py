@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from automation import page_js
 from automation.adapters.base import (
@@ -28,7 +27,6 @@ from automation.adapters.base import (
     UnsupportedForm,
 )
 from automation.adapters.controls import choose, choose_many, is_consent, polarity
-from automation.adapters.greenhouse import intended_value
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedField, PlannedForm, asks_question
 from automation.adapters.profile_values import (
@@ -37,6 +35,8 @@ from automation.adapters.profile_values import (
     eeo_topic,
     saved_answer,
 )
+from automation.adapters.standard_fields import intended_value
+from automation.adapters.vendors import VendorSignature
 from automation.page_js import Choice, Control, Question, best_option, option_key
 
 if TYPE_CHECKING:
@@ -44,7 +44,6 @@ if TYPE_CHECKING:
 
     from storage.models import Profile
 
-ASHBY_HOSTS = frozenset({"jobs.ashbyhq.com"})
 ENTRY_SELECTOR = ".ashby-application-form-field-entry"
 LABEL_SELECTOR = ".ashby-application-form-question-title, label"
 ASHBY_SIGNALS = SubmitSignals(
@@ -54,6 +53,15 @@ ASHBY_SIGNALS = SubmitSignals(
         ".ashby-application-form-container [role='alert'], .ashby-application-form-container [class*='errorMessage']"
     ),
     busy=".ashby-application-form-submit-button[disabled], .ashby-application-form-container [aria-busy='true']",
+)
+ASHBY = VendorSignature(
+    name="ashby",
+    # No <form>: the e-mail's question block must show (the form is a tab of the posting page).
+    form=ENTRY_SELECTOR,
+    fields=("#_systemfield_email, [name='_systemfield_email']",),
+    hosts=re.compile(r"jobs\.ashbyhq\.com"),
+    submit=ASHBY_SIGNALS.submit_candidates,
+    embeds=("#ashby_embed iframe", "iframe#ashby_embed_iframe", "iframe[src*='jobs.ashbyhq.com/']"),
 )
 
 SYSTEM_FIELDS: dict[str, Callable[[Profile], str | None]] = {
@@ -136,18 +144,7 @@ class _Entry:
 
 class AshbyAdapter(PlannedForm):
     name = "ashby"
-
-    @classmethod
-    def matches_url(cls, url: str) -> bool:
-        return (urlsplit(url).hostname or "").lower() in ASHBY_HOSTS
-
-    @classmethod
-    async def matches_page(cls, browser: BrowserSession) -> bool:
-        return bool(await page_js.evaluate(browser, _FORM_PRESENT_JS, ENTRY_SELECTOR))
-
-    @classmethod
-    async def embedded_form_url(cls, browser: BrowserSession) -> str | None:
-        return await page_js.evaluate(browser, _EMBED_URL_JS)
+    signature = ASHBY
 
     async def fill(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> FilledForm:
         if not await self.matches_page(browser):
@@ -314,21 +311,6 @@ def _planned(entry: _Entry, intended: str | None, profile: Profile) -> PlannedFi
         is_file=entry.kind == "file",
     )
 
-
-_FORM_PRESENT_JS = """
-(entrySelector) => {
-  const shown = (el) => el.getClientRects().length > 0;
-  const email = document.querySelector('#_systemfield_email, [name="_systemfield_email"]');
-  return !!(email && shown(email) && email.closest(entrySelector));
-}
-"""
-
-_EMBED_URL_JS = """
-() => {
-  const frame = document.querySelector('#ashby_embed iframe, iframe[src*="jobs.ashbyhq.com"]');
-  return frame && /^https?:/.test(frame.src) ? frame.src : null;
-}
-"""
 
 # Every shown question block, tagged with data-nyx-field so it can be addressed again; the
 # clickable part of each radio or checkbox option (its label if shown) is tagged data-nyx-choice.

@@ -7,7 +7,9 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
+
+from automation.adapters.vendors import VendorSignature, form_present, recognise
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -95,21 +97,26 @@ class FormAdapter(ABC):
     """
 
     name: str
+    # The vendor's facts (hosts, form, fields, markup, frames); recognition is vendors.py's, shared by all.
+    signature: ClassVar[VendorSignature | None] = None
 
     @classmethod
-    @abstractmethod
     def matches_url(cls, url: str) -> bool:
         """The address alone says this ATS serves the page."""
+        return cls.signature is not None and cls.signature.matches_url(url)
 
     @classmethod
-    @abstractmethod
     async def matches_page(cls, browser: BrowserSession) -> bool:
         """The current page carries this ATS's application form."""
+        return cls.signature is not None and await form_present(browser, cls.signature)
 
     @classmethod
     async def embedded_form_url(cls, browser: BrowserSession) -> str | None:
-        """Address of this ATS's form when the page only embeds it in a frame."""
-        return None
+        """Address of this ATS's form when the page only embeds it in a frame or links to it."""
+        if cls.signature is None:
+            return None
+        found = await recognise(browser, [cls.signature])
+        return found.frame or found.link
 
     @abstractmethod
     async def fill(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> FilledForm:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from automation import page_js
 from automation.adapters.base import (
@@ -44,6 +43,7 @@ from automation.adapters.profile_values import (
     link_for_label,
     saved_answer,
 )
+from automation.adapters.vendors import VendorSignature
 from automation.page_js import Choice, Question
 
 if TYPE_CHECKING:
@@ -52,7 +52,6 @@ if TYPE_CHECKING:
     from storage.models import Profile
 
 # apply.workable.com/<company>/j/<shortcode>/ and the older <company>.workable.com/j/<shortcode>/
-WORKABLE_HOST = re.compile(r"^([a-z0-9-]+\.)*workable\.com$", re.IGNORECASE)
 JOB_PATH = re.compile(r"^(/[^/]+)?/j/[0-9a-z]{6,}(/apply)?(/.*)?$", re.IGNORECASE)
 FORM_SELECTOR = "form[data-ui='application-form']"
 
@@ -73,19 +72,20 @@ WORKABLE_SIGNALS = SubmitSignals(
     errors="[data-ui='error']",
     busy=f"{FORM_SELECTOR} button[type='submit'][disabled], {FORM_SELECTOR}[aria-busy='true']",
 )
+WORKABLE = VendorSignature(
+    name="workable",
+    form=FORM_SELECTOR,
+    fields=("input, textarea, select",),
+    hosts=re.compile(r"([a-z0-9-]+\.)*workable\.com"),
+    paths=JOB_PATH,
+    submit=WORKABLE_SIGNALS.submit_candidates,
+    embeds=("iframe[src*='apply.workable.com/']",),
+)
 
 
 class WorkableAdapter(PlannedForm):
     name = "workable"
-
-    @classmethod
-    def matches_url(cls, url: str) -> bool:
-        parts = urlsplit(url)
-        return bool(WORKABLE_HOST.match(parts.hostname or "")) and bool(JOB_PATH.match(parts.path))
-
-    @classmethod
-    async def matches_page(cls, browser: BrowserSession) -> bool:
-        return bool(await page_js.evaluate(browser, _FORM_PRESENT_JS, FORM_SELECTOR))
+    signature = WORKABLE
 
     async def fill(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> FilledForm:
         if not await self.matches_page(browser):
@@ -201,12 +201,5 @@ _FLAG_JS = """
   const text = (el) => (el.textContent || '').replace(/\\s+/g, ' ').trim();
   const picked = (flag.getAttribute('title') || '').replace(/:\\s*/, ' ').trim();
   return {picked, countries: [...document.querySelectorAll(countriesSelector)].map(text)};
-}
-"""
-
-_FORM_PRESENT_JS = """
-(formSelector) => {
-  const form = document.querySelector(formSelector);
-  return !!(form && form.getClientRects().length > 0 && form.querySelector('input, textarea, select'));
 }
 """

@@ -28,14 +28,6 @@ class AgentFormAdapter(FormAdapter):
         self._asker = asker
         self._on_usage = on_usage
 
-    @classmethod
-    def matches_url(cls, url: str) -> bool:
-        return False
-
-    @classmethod
-    async def matches_page(cls, browser: BrowserSession) -> bool:
-        return False
-
     async def fill(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> FilledForm:
         try:
             return await self._backend.fill(await page_js.current_url(browser), profile, files, self._asker)

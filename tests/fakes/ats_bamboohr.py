@@ -105,8 +105,8 @@ class BambooHRJobSite(VendorJobSite):
         raise web.HTTPSeeOther(BAMBOOHR.thanks_path)
 
 
-# The applicant of tests/fixtures/ats_real/profile.yaml against this copy (tests and bench/real_pages.py).
-# What the applicant of tests/fixtures/ats_real/profile.yaml must post (lists post their option ids).
+# The applicant of tests/fixtures/real_pages/profile.yaml against this copy (tests and bench/real_pages.py).
+# What the applicant of tests/fixtures/real_pages/profile.yaml must post (lists post their option ids).
 EXPECTED_POST = {
     "firstName": "Ada",
     "lastName": "Lovelace",

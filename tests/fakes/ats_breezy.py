@@ -63,10 +63,10 @@ class BreezyJobSite(VendorJobSite):
     form = BREEZY
 
 
-# The applicant of tests/fixtures/ats_real/profile.yaml against this copy (tests and bench/real_pages.py).
+# The applicant of tests/fixtures/real_pages/profile.yaml against this copy (tests and bench/real_pages.py).
 LINKEDIN_URL = "https://www.linkedin.com/in/ada-lovelace"
 DECLINE = "Decline to self-identify"
-# What the applicant of tests/fixtures/ats_real/profile.yaml must post.
+# What the applicant of tests/fixtures/real_pages/profile.yaml must post.
 EXPECTED_POST = {
     "cName": "Ada Lovelace",
     "cEmail": "ada.lovelace@example.org",

@@ -85,8 +85,8 @@ class JazzHRJobSite(VendorJobSite):
         raise web.HTTPSeeOther(JAZZHR.thanks_path)
 
 
-# The applicant of tests/fixtures/ats_real/profile.yaml against this copy (tests and bench/real_pages.py).
-# What the applicant of tests/fixtures/ats_real/profile.yaml must post.
+# The applicant of tests/fixtures/real_pages/profile.yaml against this copy (tests and bench/real_pages.py).
+# What the applicant of tests/fixtures/real_pages/profile.yaml must post.
 EXPECTED_POST = {
     "resumator-firstname-value": "Ada",
     "resumator-lastname-value": "Lovelace",

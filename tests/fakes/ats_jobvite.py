@@ -116,7 +116,7 @@ class JobviteJobSite(VendorJobSite):
         raise web.HTTPSeeOther(JOBVITE.thanks_path)
 
 
-# The applicant of tests/fixtures/ats_real/profile.yaml against this copy (tests and bench/real_pages.py).
+# The applicant of tests/fixtures/real_pages/profile.yaml against this copy (tests and bench/real_pages.py).
 DECLINE = "I do not wish to self-identify"
 EXPECTED_POST = {
     "input-yrKSYfwL": "Ada",

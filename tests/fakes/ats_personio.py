@@ -56,8 +56,8 @@ class PersonioJobSite(VendorJobSite):
     form = PERSONIO
 
 
-# The applicant of tests/fixtures/ats_real/profile.yaml against this copy (tests and bench/real_pages.py).
-# What the applicant of tests/fixtures/ats_real/profile.yaml must post.
+# The applicant of tests/fixtures/real_pages/profile.yaml against this copy (tests and bench/real_pages.py).
+# What the applicant of tests/fixtures/real_pages/profile.yaml must post.
 EXPECTED_POST = {
     "first_name": "Ada",
     "last_name": "Lovelace",

@@ -71,8 +71,8 @@ class RecruiteeJobSite(VendorJobSite):
     form = RECRUITEE
 
 
-# The applicant of tests/fixtures/ats_real/profile.yaml against this copy (tests and bench/real_pages.py).
-# What the applicant of tests/fixtures/ats_real/profile.yaml must post.
+# The applicant of tests/fixtures/real_pages/profile.yaml against this copy (tests and bench/real_pages.py).
+# What the applicant of tests/fixtures/real_pages/profile.yaml must post.
 EXPECTED_POST = {
     "candidate.name": "Ada Lovelace",
     "candidate.email": "ada.lovelace@example.org",

@@ -96,9 +96,9 @@ class RipplingJobSite(VendorJobSite):
         raise web.HTTPSeeOther(RIPPLING.thanks_path)
 
 
-# The applicant of tests/fixtures/ats_real/profile.yaml against this copy (tests and bench/real_pages.py).
+# The applicant of tests/fixtures/real_pages/profile.yaml against this copy (tests and bench/real_pages.py).
 DECLINE = "I don't wish to answer"
-# What the applicant of tests/fixtures/ats_real/profile.yaml must post, by the fields' lasting names.
+# What the applicant of tests/fixtures/real_pages/profile.yaml must post, by the fields' lasting names.
 EXPECTED_POST = {
     "first_name": "Ada",
     "last_name": "Lovelace",

@@ -39,7 +39,7 @@ async def filled_form(url: str, options: BrowserOptions, profile: Profile, resum
 
 
 def applicant_with_resume(folder: Path) -> tuple[Profile, Path, bytes]:
-    """The applicant of tests/fixtures/ats_real/profile.yaml (United States, EEO declined) and its résumé,
+    """The applicant of tests/fixtures/real_pages/profile.yaml (United States, EEO declined) and its résumé,
     written into `folder` under its own name."""
     profile, resume = applicant()
     path = folder / resume.filename

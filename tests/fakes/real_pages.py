@@ -1,8 +1,8 @@
 """Grading a fill of a saved real vendor page against what a reader of that page expects.
 
-Each folder of `tests/fixtures/ats_real/` holds a saved page and its `expected.yaml`: the page's
+Each saved page of `shared/ats-real/` has its `expected.yaml` in `tests/fixtures/real_pages/`: the page's
 vendor, whether it is served with its scripts, every field the test applicant
-(`tests/fixtures/ats_real/profile.yaml`) can fill and the value it must then show, and every
+(`tests/fixtures/real_pages/profile.yaml`) can fill and the value it must then show, and every
 field that must stay empty (honeypots, marketing and future-contact consents, questions the
 profile cannot answer). Fields are found the way a person finds them, by their label (the
 `<label>`, `aria-label`/`aria-labelledby`, a fieldset's legend, a custom element's `label`
@@ -33,9 +33,9 @@ from automation.browser import BrowserOptions
 from automation.dry_run import DryRun
 from storage.models import Profile
 from storage.profile_import import load_profile_file
-from tests.fakes.saved_pages import CORPUS, SavedPageSite, saved_page_folders
+from tests.fakes.saved_pages import EXPECTATIONS, SavedPageSite, saved_page_folders
 
-PROFILE_FILE = CORPUS / "profile.yaml"
+PROFILE_FILE = EXPECTATIONS / "profile.yaml"
 
 # What a page shows for a control that is declined ("I don't wish to answer", "Decline to self-identify", ...).
 DECLINE = re.compile(r"decline|not\s+(wish|want)|don.t\s+(wish|want)|prefer\s+not|rather\s+not|choose\s+not", re.I)
@@ -260,7 +260,7 @@ class PageExpectations:
 
 
 def load_expectations(folder: str) -> PageExpectations:
-    data = yaml.safe_load((CORPUS / folder / "expected.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((EXPECTATIONS / folder / "expected.yaml").read_text(encoding="utf-8"))
     fields = tuple(Expected(**{"group": "profile", **item}) for item in data.get("fields", []))
     empty = tuple(Expected(**{"group": "must_stay_empty", **item, "empty": True}) for item in data.get("must_stay_empty", []))
     return PageExpectations(folder, data["vendor"], bool(data["scripts"]), fields, empty,
@@ -269,11 +269,11 @@ def load_expectations(folder: str) -> PageExpectations:
 
 def corpus_pages() -> list[str]:
     """Every saved page that has its expectations written."""
-    return [f for f in saved_page_folders() if (CORPUS / f / "expected.yaml").is_file()]
+    return [f for f in saved_page_folders() if (EXPECTATIONS / f / "expected.yaml").is_file()]
 
 
 def applicant() -> tuple[Profile, Any]:
-    """The test applicant and the résumé `nyx fill --profile tests/fixtures/ats_real/profile.yaml` would use."""
+    """The test applicant and the résumé `nyx fill --profile tests/fixtures/real_pages/profile.yaml` would use."""
     return load_profile_file(PROFILE_FILE)
 
 

@@ -1,7 +1,8 @@
 """Real vendors' application pages, saved with a browser's "save page, complete", served on 127.0.0.1.
 
-The pages live in `tests/fixtures/ats_real/<folder>/` (see its README for each one's source and
-licence). Every response carries a Content-Security-Policy that lets the page load only from its
+The pages are the steering repo's `shared/ats-real/<folder>/` (its README gives each one's source
+and licence), found at `../shared/ats-real` beside the project root or at `NYX_REAL_PAGES_DIR`;
+what we expect of each page is ours, in `tests/fixtures/real_pages/<folder>/expected.yaml`. Every response carries a Content-Security-Policy that lets the page load only from its
 own origin, so a saved page's scripts may run while nothing leaves the machine; `scripts=False`
 blocks scripts altogether (single-page apps that wipe their saved DOM without their API).
 A POST to any path is recorded, so a test can prove that nothing was submitted. A saved form
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -21,11 +23,22 @@ from aiohttp import web
 
 from tests.fakes.local_site import LocalSite, Submission
 
-CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "ats_real"
+_PROJECT = Path(__file__).resolve().parents[2]
+CORPUS = Path(os.environ.get("NYX_REAL_PAGES_DIR") or _PROJECT.parent / "shared" / "ats-real")
+EXPECTATIONS = _PROJECT / "tests" / "fixtures" / "real_pages"
+
+
+def corpus_missing() -> str | None:
+    """Why the saved pages cannot be served here, or None when they can."""
+    if CORPUS.is_dir():
+        return None
+    return f"the saved real pages are not at {CORPUS} (set NYX_REAL_PAGES_DIR to shared/ats-real)"
 
 
 def saved_page_folders() -> list[str]:
-    """Every saved page's folder name in the corpus."""
+    """Every saved page's folder name in the corpus (none when it is missing)."""
+    if corpus_missing():
+        return []
     return sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
 
 
