@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from automation import submit_guard
 from automation.egress import EgressProxy, Resolver
+from automation.metrics import BROWSERS_IN_USE
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -59,6 +60,11 @@ QUIET_CHROMIUM_ARGS = (
     # stderr but never reads it, and a full pipe would freeze the browser.
     "--enable-logging",
 )
+
+
+# Switches that turn Chromium's sandbox off. browser-use adds them whenever it detects a container
+# (/.dockerenv), sandbox or not; we decide instead (`chromium_sandbox`), and add them only when it is off.
+SANDBOX_OFF_ARGS = ("--no-sandbox", "--disable-setuid-sandbox", "--disable-gpu-sandbox", "--no-zygote")
 
 
 class BrowserUnavailable(RuntimeError):
@@ -108,6 +114,20 @@ def _running_as_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
+def chromium_sandbox() -> bool:
+    """Chromium keeps its sandbox, in a container too (the image runs as an unprivileged user, and
+    docs/deployment.md gives the container what the sandbox needs); Chromium refuses to start as root
+    with it, so root (a developer's machine, CI) runs without."""
+    return not _running_as_root()
+
+
+def _keep_our_sandbox_choice() -> None:
+    """Takes the sandbox switches out of browser-use's container defaults (read when a browser starts)."""
+    from browser_use.browser import profile
+
+    profile.CHROME_DOCKER_ARGS[:] = [arg for arg in profile.CHROME_DOCKER_ARGS if arg not in SANDBOX_OFF_ARGS]
+
+
 def _new_profile_dir(profiles_dir: Path) -> Path:
     profiles_dir.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(prefix="session-", dir=profiles_dir)).resolve()
@@ -126,15 +146,20 @@ def egress_args(proxy_port: int) -> tuple[str, ...]:
 def _build_session(options: BrowserOptions, executable: str, profile_dir: Path, proxy_port: int) -> BrowserSession:
     from browser_use import BrowserSession
 
+    _keep_our_sandbox_choice()
+    sandbox = chromium_sandbox()
     return BrowserSession(
         executable_path=executable,
         channel=options.channel,
         headless=options.headless,
         user_data_dir=str(profile_dir),
         downloads_path=str(profile_dir / "downloads"),
-        args=[*QUIET_CHROMIUM_ARGS, *options.extra_args, *egress_args(proxy_port)],
+        args=[
+            *QUIET_CHROMIUM_ARGS, *options.extra_args, *egress_args(proxy_port),
+            *(() if sandbox else SANDBOX_OFF_ARGS),
+        ],
         keep_alive=True,
-        chromium_sandbox=not _running_as_root(),
+        chromium_sandbox=sandbox,
         enable_default_extensions=False,
         window_size=WINDOW_SIZE,
     )
@@ -152,7 +177,8 @@ async def open_browser(options: BrowserOptions, *, egress: EgressProxy | None = 
         egress = EgressProxy(allow_hosts=options.allow_hosts, resolver=options.resolver)
     async with egress:
         async with _session(options, executable, egress.port) as browser:
-            yield browser
+            with BROWSERS_IN_USE.track_inprogress():
+                yield browser
 
 
 @asynccontextmanager

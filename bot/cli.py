@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 
 from bot.config import Settings, SettingsError, load_settings
-from bot.logs import configure_logging
+from bot.logs import configure_logging, secrets_of
 
 app = typer.Typer(help="Nyx Venatrix: a self-hosted job-application assistant in Telegram.", no_args_is_help=True)
 
@@ -24,12 +24,7 @@ def _settings(*, need_token: bool = True) -> Settings:
     except SettingsError as exc:
         typer.echo(f"nyx: configuration error: {exc}", err=True)
         raise typer.Exit(2) from None
-    secrets = [
-        s.get_secret_value()
-        for s in (settings.telegram_bot_token, settings.llm_api_key, settings.twocaptcha_api_key, settings.webhook_secret)
-        if s
-    ]
-    configure_logging(settings.log_level, secrets=secrets)
+    configure_logging(settings.log_level, secrets=secrets_of(settings), json=settings.log_format == "json")
     return settings
 
 

@@ -54,7 +54,7 @@ async def test_the_copy_posts_what_a_person_fills_in(browser_options: BrowserOpt
     """The copy works in Chromium: "Attach resume" shows the file input, "Submit Application" (a link)
     sends the form from script; so a failing fill test is the filler's fault, not the copy's."""
     from automation.browser import open_browser
-    from tests.fakes.fill_flow import choose_file, run_js
+    from tests.fakes.fill_flow import choose_file, run_js, send_by_hand
 
     _, resume, content = applicant_with_resume(tmp_path)
     typed = {name: value for name, value in EXPECTED.items()
@@ -68,7 +68,7 @@ async def test_the_copy_posts_what_a_person_fills_in(browser_options: BrowserOpt
             await run_js(browser, f"document.querySelector('[name=\"{name}\"]').value = {EXPECTED[name]!r}")
         await run_js(browser, "document.getElementById('resumator-choose-upload').click()")
         await choose_file(browser, "#resumator-resume-value", resume)
-        await run_js(browser, "document.getElementById('resumator-submit-resume').click()")
+        await send_by_hand(browser, "document.getElementById('resumator-submit-resume').click()")
         submission = await site.wait_for_submission(timeout=30)
 
     assert {name: submission.fields.get(name) for name in EXPECTED} == EXPECTED
