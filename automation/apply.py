@@ -9,12 +9,20 @@ in the chat (a `question` prompt), and the user's answer is filled and remembere
 form. During the review the user may correct a field; the form is read back and reviewed again.
 Approving the review also approves the LLM's answers that are still in the form: they are saved
 for the next form that asks the same.
+
+Waiting costs nothing: before each prompt the worker records its progress (automation.parking);
+it keeps the browser open for an answer only `park_after`, then parks the prompt, closes the
+browser and takes the next job. The answer to a parked prompt queues `resume_application`: any
+worker fills the form again from the profile and the progress (no LLM call), checks the read-back
+against what the user approved, and only then submits, or asks the next question, or shows a
+fresh review when the page changed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import functools
 import logging
 import socket
@@ -70,6 +78,7 @@ from automation.llm import LLMError, UsageCounter
 from automation.matching import Effort
 from automation.metrics import FILL_SECONDS
 from automation.notifier import Notifier
+from automation.parking import Progress, describe_changes, form_changes
 from automation.prompts import PromptBridge, question_payload
 from automation.questions import Question, QuestionKind
 from automation.urls import UnsafeUrl, check_url
@@ -99,6 +108,10 @@ log = logging.getLogger(__name__)
 S = ApplicationStatus
 
 HEARTBEAT_SECONDS = 20.0
+# Prompts one job may hold its browser open for, `park_after` each: a cover letter, a few questions,
+# a CAPTCHA and reviews with corrections. Past that every prompt parks at once; the arq job timeout
+# is derived from it (automation.worker.job_timeout).
+MAX_HELD_WAITS = 12
 
 
 @dataclass
@@ -118,6 +131,12 @@ class ApplyDeps:
     agent: AgentConfig | None = None  # fills forms no adapter knows; None: such forms fail with a reason
     captcha_solver: CaptchaSolver | None = None  # 2captcha; None: every CAPTCHA is asked in the chat
     live_view: LiveViewConfig | None = None  # LIVE_VIEW_BASE_URL; None: widgets are solved at the worker's screen
+    park_after: timedelta = timedelta(minutes=3)  # how long a prompt keeps the browser open before it parks
+
+    @property
+    def hold_budget(self) -> timedelta:
+        """The longest one job keeps a browser open for answers, over all its prompts."""
+        return self.park_after * MAX_HELD_WAITS
 
 
 @dataclass(frozen=True)
@@ -137,6 +156,51 @@ class ApplyFailed(Exception):
     """A failure to tell the user about in one sentence."""
 
 
+class _Parked(Exception):
+    """Nobody answered within `park_after`: the prompt now waits in PostgreSQL alone and the browser closes."""
+
+    def __init__(self, application: Application) -> None:
+        super().__init__("parked")
+        self.application = application
+
+
+class _Unanswered(Exception):
+    """A prompt that cannot park (the agent's own questions) got no answer while the browser was held."""
+
+
+@dataclass
+class _Attempt:
+    """One job's run of an application: what it put into the form and how long it may still hold a browser.
+
+    `approved` is set when the job carries out an approved review: the fields the user saw.
+    """
+
+    progress: Progress
+    hold_until: float
+    resumed: PromptKind | None = None  # carrying out a parked prompt's answer: of which kind
+    approved: list[FieldRecord] | None = None
+    corrected: list[str] | None = None  # labels corrected while parked, remembered once they read back
+
+    @property
+    def refill(self) -> bool:
+        """The form was filled before this job (everything but a cover letter comes after the fill)."""
+        return self.resumed is not None and self.resumed is not PromptKind.COVER_LETTER
+
+    def hold(self, park_after: timedelta) -> float:
+        """Seconds the next prompt may keep the browser open for its answer."""
+        left = self.hold_until - asyncio.get_running_loop().time()
+        return max(0.0, min(park_after.total_seconds(), left))
+
+
+# The job's attempt, set once per arq job (each runs in its own task, so attempts never mix); the
+# prompt helpers read it instead of every function of the flow passing it along.
+_ATTEMPT: contextvars.ContextVar[_Attempt] = contextvars.ContextVar("nyx_apply_attempt")
+
+
+def _attempt() -> _Attempt:
+    return _ATTEMPT.get()
+
+
 class _Stopped(Exception):
     """The application came to rest before submitting (nobody answered, cancelled, moved by someone else)."""
 
@@ -152,18 +216,99 @@ async def apply_to_job(deps: ApplyDeps, application_id: int) -> str:
     )
     if app is None:
         return "not-queued"
+    await deps.applications.save_progress(app.id, None)  # a new attempt starts from the profile alone
+    return await _attend(deps, app, _new_attempt(deps, Progress()))
+
+
+async def resume_application(deps: ApplyDeps, application_id: int, prompt_id: int) -> str:
+    """Carry out the answer to a parked prompt: fill the form again and go on from there.
+
+    Only the application's latest prompt, answered while the application still waits, is carried
+    out, and only by one worker (the guarded move to running decides).
+    """
+    prompt = await deps.prompts.latest_for_application(application_id)
+    if prompt is None or prompt.id != prompt_id or prompt.status is not PromptStatus.ANSWERED or not prompt.answer:
+        return "nothing-to-resume"
+    if _cancels(prompt):
+        moved = await deps.applications.transition(
+            application_id, S.CANCELLED, from_statuses=[S.WAITING_USER], note=f"cancelled at the {prompt.kind.value}"
+        )
+        if moved is not None:
+            await deps.notifier.application_changed(moved)
+        return moved.status.value if moved is not None else "not-waiting"
+    app = await deps.applications.transition(
+        application_id, S.RUNNING, from_statuses=[S.WAITING_USER],
+        note=f"{prompt.kind.value} answered; filling the form again",
+    )
+    if app is None:
+        return "not-waiting"
+    attempt = _new_attempt(deps, Progress.from_json(await deps.applications.progress(app.id)), resumed=prompt.kind)
+    await _take_answer(deps, app, prompt, attempt)
+    return await _attend(deps, app, attempt)
+
+
+def _new_attempt(deps: ApplyDeps, progress: Progress, *, resumed: PromptKind | None = None) -> _Attempt:
+    hold_until = asyncio.get_running_loop().time() + deps.hold_budget.total_seconds()
+    return _Attempt(progress=progress, hold_until=hold_until, resumed=resumed)
+
+
+def _cancels(prompt: Prompt) -> bool:
+    decision = (prompt.answer or {}).get("decision")
+    return (prompt.kind is PromptKind.REVIEW and decision == ReviewDecision.CANCEL.value) or (
+        prompt.kind is PromptKind.CAPTCHA and decision == CaptchaDecision.CANCEL.value
+    )
+
+
+async def _take_answer(deps: ApplyDeps, app: Application, prompt: Prompt, attempt: _Attempt) -> None:
+    """Fold a parked prompt's answer into the attempt, as the worker that asked would have used it.
+
+    A question's answer and a correction become values of the refill; an approved review becomes the
+    fields to compare before submitting; a cover letter decision is kept. A CAPTCHA needs nothing:
+    the page opened again shows a new one, which is solved or asked again.
+    """
+    answer, progress = prompt.answer or {}, attempt.progress
+    if prompt.kind is PromptKind.QUESTION:
+        field, value = prompt.payload.get("field"), str(answer.get("value", "")).strip()
+        if field and field != _AGENT_QUESTION and value:
+            progress.answers[str(field)] = value
+            await _remember(deps, app, str(prompt.payload.get("question", "")), value, AnswerSource.CHAT_QUESTION)
+    elif prompt.kind is PromptKind.COVER_LETTER:
+        await _letter_decided(deps, app, answer, str(prompt.payload.get("letter", "")), progress)
+    elif prompt.kind is PromptKind.REVIEW:
+        approved = await deps.applications.fields(app.id)
+        if answer.get("decision") == ReviewDecision.SUBMIT.value:
+            attempt.approved = approved
+        else:
+            label = normalised(str(answer.get("field", "")))
+            field = next((f for f in approved if normalised(f.label) == label), None)
+            if field is not None and str(answer.get("value", "")).strip():
+                progress.answers[field.selector] = str(answer["value"]).strip()
+                attempt.corrected = [field.label]
+    await deps.applications.save_progress(app.id, progress.to_json())
+
+
+async def _attend(deps: ApplyDeps, app: Application, attempt: _Attempt) -> str:
+    """Drive the application with a browser until it rests (submitted, parked, waiting, failed …)."""
+    _ATTEMPT.set(attempt)
+    application_id = app.id
     await deps.notifier.application_changed(app)
     session_id = await deps.applications.open_browser_session(app.id, deps.worker_name)
     end_reason = "error"
+    parked = False
     try:
         async with _heartbeat(deps.applications, session_id):
             app = await _run(deps, app)
         end_reason = app.status.value
     except asyncio.CancelledError:
-        # The process is stopping: hand the work back to the queue so a restart picks it up.
+        # The process is stopping: park what waits for the user, hand the rest back to the queue.
         end_reason = "shutdown"
         await _requeue_after_shutdown(deps, application_id)
         raise
+    except _Parked as exc:
+        # The application waits in PostgreSQL alone; whoever answers brings any worker back to it.
+        end_reason, parked, app = "parked", True, exc.application
+        log.info("application %s: parked until the user answers", application_id)
+        return app.status.value
     except _Stopped as exc:
         app = exc.application
         end_reason = app.status.value if app is not None else "stopped"
@@ -183,8 +328,9 @@ async def apply_to_job(deps: ApplyDeps, application_id: int) -> str:
         app = await _fail(deps, application_id, "Something went wrong in the browser; tap Retry later or apply by hand.")
     finally:
         await deps.applications.close_browser_session(session_id, end_reason)
-        with contextlib.suppress(Exception):
-            await _cancel_open_prompt(deps, application_id)
+        if not parked and end_reason != "shutdown":
+            with contextlib.suppress(Exception):
+                await _cancel_open_prompt(deps, application_id)
     if app is not None:
         await deps.notifier.application_changed(app)
         return app.status.value
@@ -208,7 +354,7 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
             resume=_materialise(stored.resume, Path(tmp)),
             cover_letter=_materialise(stored.cover_letter, Path(tmp)),
         )
-        if _tailored(app) and deps.llm is not None:
+        if _tailored(app) and (deps.llm is not None or _attempt().resumed):
             letter = await _cover_letter(deps, app, stored.profile, has_usual=files.cover_letter is not None)
             if letter is not None:
                 files = ApplicantFiles(resume=files.resume, cover_letter=_materialise(letter, Path(tmp) / "tailored"))
@@ -221,6 +367,8 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
                         f"I could not recognise an application form there: {exc} "
                         "(the generic agent needs LLM_API_KEY, or FALLBACK_BACKEND=vibesurf)."
                     ) from None
+                if _attempt().refill and _attempt().progress.agent is None:
+                    raise ApplyFailed("Nothing was recorded to fill this form again; tap Retry to have it filled anew.")
                 adapter = _agent_adapter(deps, app, browser, guard)
                 backend.push_async_callback(adapter.close)  # however the run ends (VibeSurf's task)
             # Answers saved in the chat take precedence over those in the profile file.
@@ -234,15 +382,77 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
             # last before the review, so that a token does not expire while a question waits for the user.
             await detect_captchas(browser)
             with FILL_SECONDS.time():
-                form = await adapter.fill(browser, profile, files)
+                form = await _fill(deps, app, adapter, browser, profile, files)
             form, suggested = await _settle_questions(deps, app, adapter, browser, profile, form)
             form = await _clear_captchas(deps, app, adapter, browser, form)
             await _record_form(deps, app, form)
-            if not form.problems and not (await deps.user_settings.get(app.user_id)).review_required:
-                return await _submit_once(deps, app, adapter, browser)  # the user chose no review
-            app, form = await _review_until_approved(deps, app, adapter, browser, form)
-            await _remember_approved(deps, app, form, suggested)
-            return await _submit_once(deps, app, adapter, browser)
+            carrying_out_review = _attempt().approved is not None
+            approved = await _still_as_approved(deps, app, form)
+            if not (approved or carrying_out_review or form.problems) and not (
+                await deps.user_settings.get(app.user_id)
+            ).review_required:
+                approved = True  # the user chose no review (but a changed page is always shown again)
+            while True:
+                if not approved:
+                    app, form = await _review_until_approved(deps, app, adapter, browser, form)
+                    await _remember_approved(deps, app, form, suggested)
+                sent = await _submit_once(deps, app, adapter, browser)
+                if sent is not None:
+                    return sent
+                # The page refused it and accepted nothing: back to the user with the form as it reads now.
+                form = await adapter.read_back(browser)
+                await _record_form(deps, app, form)
+                approved = False
+
+
+async def _fill(
+    deps: ApplyDeps, app: Application, adapter: FormAdapter, browser: BrowserSession, profile: Profile,
+    files: ApplicantFiles,
+) -> FilledForm:
+    """Fill the form from the profile, then put back what earlier prompts settled (a refill after parking).
+
+    The generic agent's run is recorded on the first fill and replayed on a refill: no LLM call either way.
+    """
+    attempt = _attempt()
+    if attempt.refill and attempt.progress.agent is not None:
+        form = await adapter.replay(browser, profile, files, attempt.progress.agent)
+    else:
+        form = await adapter.fill(browser, profile, files)
+        attempt.progress.agent = getattr(adapter, "recording", None)
+    if not attempt.progress.answers:
+        return form
+    await adapter.answer(browser, attempt.progress.answers)
+    form = await adapter.read_back(browser)
+    for label in attempt.corrected or ():
+        corrected = form.find(label)
+        if corrected is not None and corrected.is_question and corrected.intended and corrected.ok:
+            await _remember(deps, app, corrected.label, corrected.intended, AnswerSource.REVIEW_CORRECTION)
+    return form
+
+
+async def _still_as_approved(deps: ApplyDeps, app: Application, form: FilledForm) -> bool:
+    """When carrying out an approved review: whether the refilled form reads as the user saw it.
+
+    If not, the user is told what changed and gets a fresh review; nothing is submitted.
+    """
+    attempt = _attempt()
+    if attempt.approved is None:
+        return False
+    changes = form_changes(attempt.approved, form)
+    attempt.approved = None
+    if not changes:
+        return True
+    log.info("application %s: the form changed since the review: %s", app.id, changes)
+    await deps.applications.note(app.id, f"form changed since the review: {describe_changes(changes)}"[:500])
+    await deps.notifier.say(
+        app.user_id,
+        f"#{app.id}: the form changed since your review ({escape(describe_changes(changes))}), so I did not "
+        "send it. Here is a fresh review.",
+    )
+    return False
+
+
+_AGENT_QUESTION = "agent"  # the id of the agent's questions: it puts their answers in the form itself
 
 
 class _ChatAsker:
@@ -255,12 +465,12 @@ class _ChatAsker:
         if looks_like_captcha(question):
             return None  # not a question: the CAPTCHA is asked as its picture once the agent is done
         kind = QuestionKind.SELECT if options else QuestionKind.TEXT
-        asked = Question(id="agent", label=question[:MAX_SAVED_QUESTION], kind=kind, options=tuple(options or ()),
+        asked = Question(id=_AGENT_QUESTION, label=question[:MAX_SAVED_QUESTION], kind=kind, options=tuple(options or ()),
                          required=True)
         try:
             value = await _ask_question(self._deps, self._app, asked)
-        except _Stopped:
-            return None  # the application is already timed out or cancelled; the run stops at the review
+        except (_Stopped, _Unanswered):
+            return None  # unanswered while the browser was held, or the application is already over
         await _remember(self._deps, self._app, asked.label, value, AnswerSource.CHAT_QUESTION)
         return value
 
@@ -290,14 +500,17 @@ async def _settle_questions(
 
     Returns the form as read back and the LLM's answers put into it (question label -> answer).
     """
+    attempt = _attempt()
     questions = await without_captcha_inputs(browser, await adapter.questions(browser))
     if not questions:
-        return form, {}
+        return form, dict(attempt.progress.suggested)
+    # A refill never calls the LLM: what it answered before is in the progress and already on the page.
+    model = None if attempt.refill else deps.llm
     usage = UsageCounter()
     try:
         sheet = await answer_questions(
-            questions, profile, model=deps.llm, usage=usage, profile_summary=profile.summary,
-            job_context=await _job_context(deps, app) if deps.llm is not None else None,
+            questions, profile, model=model, usage=usage, profile_summary=profile.summary,
+            job_context=await _job_context(deps, app) if model is not None else None,
         )
     finally:
         if usage.calls:
@@ -305,15 +518,21 @@ async def _settle_questions(
     if sheet.values:
         await adapter.answer(browser, sheet.values)
         adapter.note_sources({a.question.id: answer_source(a.source) for a in sheet if a.value is not None})
+        attempt.progress.answers.update(sheet.values)
+    attempt.progress.suggested.update(
+        {a.question.label: a.value for a in sheet if a.source is AnsweredFrom.LLM and a.value is not None}
+    )
     for answer in sheet.needs_user:
         log.info("application %s: %r not answered: %s", app.id, answer.question.label, answer.reason)
-        if answer.question.required:  # optional ones stay empty; the review shows them
+        # Optional ones stay empty; the review shows them. So do required ones when an approved review is
+        # carried out on a page that grew them: the fresh review it gets shows them empty.
+        if answer.question.required and attempt.approved is None:
             value = await _ask_question(deps, app, answer.question)
             await adapter.answer(browser, {answer.question.id: value})
             adapter.note_sources({answer.question.id: FillSource.USER})
+            attempt.progress.answers[answer.question.id] = value
             await _remember(deps, app, answer.question.label, value, AnswerSource.CHAT_QUESTION)
-    suggested = {a.question.label: a.value for a in sheet if a.source is AnsweredFrom.LLM and a.value is not None}
-    return await adapter.read_back(browser), suggested
+    return await adapter.read_back(browser), dict(attempt.progress.suggested)
 
 
 async def _clear_captchas(
@@ -448,6 +667,8 @@ async def _cover_letter(
     kept = await deps.applications.cover_letter(app.id, app.user_id)
     if kept is not None:
         return kept
+    if _attempt().progress.letter is not None or _attempt().resumed:
+        return None  # decided before parking: without the written letter
     usage = UsageCounter()
     try:
         letter = await write_cover_letter(
@@ -464,15 +685,30 @@ async def _cover_letter(
     send = functools.partial(deps.notifier.ask_cover_letter, app, letter=letter, has_usual=has_usual)
     payload = {"application": app.id, "letter": letter, "has_usual": has_usual}
     answer = await _ask(deps, app, PromptKind.COVER_LETTER, payload, send, "cover letter written")
-    if answer.get("decision") != LetterDecision.USE.value:
-        await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], "cover letter declined")
-        return None
+    upload, note = await _letter_decided(deps, app, answer, letter, _attempt().progress, profile)
+    await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], note)
+    return upload
+
+
+async def _letter_decided(
+    deps: ApplyDeps, app: Application, answer: dict[str, Any], letter: str, progress: Progress,
+    profile: Profile | None = None,
+) -> tuple[UploadedFile | None, str]:
+    """Keep the user's decision about a written letter: the approved text as the application's letter
+    (a PDF), or going on without it; returns the letter file and a note for the trail."""
+    decision = LetterDecision.USE if answer.get("decision") == LetterDecision.USE.value else LetterDecision.WITHOUT
+    progress.letter = decision.value
+    if decision is LetterDecision.WITHOUT:
+        return None, "cover letter declined"
+    if profile is None:
+        stored = await deps.profiles.get(app.user_id)
+        if stored is None:
+            raise ApplyFailed("You have no profile yet: send /profile to see how to load one.")
+        profile = stored.profile
     text = str(answer.get("letter") or letter)
     upload = letter_file(text, profile, title=" · ".join(p for p in (app.title, app.company) if p) or None)
     await deps.applications.attach_cover_letter(app.id, app.user_id, upload)
-    note = "cover letter approved" if text == letter else "cover letter replaced by the user's own"
-    await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], note)
-    return upload
+    return upload, "cover letter approved" if text == letter else "cover letter replaced by the user's own"
 
 
 async def _ask_question(deps: ApplyDeps, app: Application, question: Question) -> str:
@@ -544,7 +780,14 @@ async def _ask(
     deps: ApplyDeps, app: Application, kind: PromptKind, payload: dict[str, Any],
     send: Callable[[Prompt], Awaitable[PromptMessage]], note: str,
 ) -> dict[str, Any]:
-    """Write a prompt, show it in the chat and wait for its answer; raises _Stopped when nobody answers."""
+    """Write a prompt, show it in the chat and wait for its answer.
+
+    The progress is recorded first, so that any worker can fill the form again from here. The browser
+    stays open for the answer only `park_after`; then the prompt parks (_Parked). Raises _Stopped when
+    nobody answers in time.
+    """
+    attempt = _attempt()
+    await deps.applications.save_progress(app.id, attempt.progress.to_json())
     app = await _moved(deps, app.id, S.WAITING_USER, [S.RUNNING], note)
     prompt = await deps.prompts.create(
         app.id, app.user_id, kind, payload, datetime.now(timezone.utc) + deps.review_timeout
@@ -555,7 +798,21 @@ async def _ask(
     # A message that went out must be recorded, or a shutdown could not take its buttons away.
     await _uninterrupted(ask())
     await deps.notifier.application_changed(app)
-    closed = await deps.bridge.wait(prompt.id)
+    # After the submit claim (a CAPTCHA the page refused on sending) the page as it stands is the
+    # only copy of what was sent, and a CAPTCHA's answer belongs to this page (the picture shown, the
+    # widget solved through the live view): such prompts keep the browser until answered or expired.
+    keeps_browser = app.submit_started_at is not None or kind is PromptKind.CAPTCHA
+    hold = None if keeps_browser else attempt.hold(deps.park_after)
+    closed = await deps.bridge.wait(prompt.id, hold=hold)
+    if closed is None:
+        if payload.get("field") == _AGENT_QUESTION:  # asked mid-run: the agent goes on without the answer
+            if (withdrawn := await deps.prompts.close(prompt.id, PromptStatus.CANCELLED)) is not None:
+                await deps.notifier.prompt_closed(withdrawn)
+                await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], f"{kind.value} left unanswered")
+                raise _Unanswered()
+        elif await deps.prompts.park(prompt.id) is not None:
+            raise _Parked(app)
+        closed = await deps.prompts.get(prompt.id)  # answered or closed at that very moment
     if closed.status is not PromptStatus.ANSWERED or not closed.answer:
         await deps.notifier.prompt_closed(closed)
         raise _Stopped(await _moved(deps, app.id, S.TIMED_OUT, [S.WAITING_USER], f"nobody answered the {kind.value}"))
@@ -579,15 +836,31 @@ async def _job_context(deps: ApplyDeps, app: Application) -> str:
 
 async def _submit_once(
     deps: ApplyDeps, app: Application, adapter: FormAdapter, browser: BrowserSession
-) -> Application:
+) -> Application | None:
+    """Claim the single submit, click, and record what the page says.
+
+    None when the page refused the form with its own errors: nothing was accepted, so the claim is
+    released and the user gets the form back to correct or send again. A confirmed or unknown
+    outcome keeps the claim forever.
+    """
     if not await deps.applications.claim_submission(app.id):
+        current = await deps.applications.get(app.id)
+        if current is not None and current.status is not S.RUNNING:
+            raise _Stopped(current)  # cancelled just before the click
         raise ApplyFailed("This application was already submitted once; I will not submit it again.")
     result = await _resubmit_refused_captcha(deps, app, adapter, browser, await adapter.submit(browser))
     await deps.applications.set_outcome(app.id, result.outcome.value)
     if result.outcome is SubmitOutcome.CONFIRMED:
         return await _moved(deps, app.id, S.SUBMITTED, [S.RUNNING], f"confirmed at {result.url}")
     if result.outcome is SubmitOutcome.VALIDATION_ERRORS:
-        raise ApplyFailed(f"The form refused the application: {result.detail}")
+        await deps.applications.release_submission(app.id)
+        await deps.applications.note(app.id, f"the form refused it: {result.detail}"[:500])
+        await deps.notifier.say(
+            app.user_id,
+            f"#{app.id}: the form refused the application and accepted nothing: {escape(result.detail)}\n"
+            "Fix a field in the review below, or tap Submit to send it again.",
+        )
+        return None
     # The click happened but the page said nothing we recognise: never retry automatically.
     return await _moved(
         deps, app.id, S.SUBMITTED, [S.RUNNING], f"outcome unknown ({result.detail}); check your e-mail"
@@ -612,6 +885,19 @@ async def _fail(deps: ApplyDeps, app_id: int, reason: str) -> Application | None
 
 
 async def _requeue_after_shutdown(deps: ApplyDeps, app_id: int) -> None:
+    """A stopping worker parks the prompt it holds (the answer resumes the application on any worker);
+    work that was filling goes back to the queue; a claimed submit is never run again."""
+    current = await deps.applications.get(app_id)
+    latest = await deps.prompts.latest_for_application(app_id)
+    if (
+        current is not None and current.status is S.WAITING_USER and current.submit_started_at is None
+        and latest is not None and latest.parked_at is None
+        and (taken := await deps.prompts.take_over(latest.id)) is not None
+    ):
+        if taken.status is PromptStatus.ANSWERED:
+            await deps.bridge.resume(taken)  # answered just now: whichever worker runs next carries it out
+        log.info("application %s: parked on shutdown", app_id)
+        return
     await _cancel_open_prompt(deps, app_id)
     current = await deps.applications.get(app_id)
     if current is None or current.submit_started_at is not None:

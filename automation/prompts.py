@@ -1,7 +1,9 @@
 """The ask-the-user bridge: a worker waits on a prompt row; the bot's answer wakes it through Redis.
 
 PostgreSQL holds the truth. Redis pub/sub only shortens the wait: a worker that misses the
-publish still sees the answer on its next read of the row. Also owns what a `question` prompt's
+publish still sees the answer on its next read of the row. A worker holds a prompt only for a
+while (`hold`); then it parks it and closes its browser, and the answer to a parked prompt is
+carried out by a resume job that any worker takes (`automation.apply.resume_application`). Also owns what a `question` prompt's
 payload holds, which the worker writes and the bot reads.
 """
 
@@ -16,6 +18,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from automation.metrics import PROMPT_WAIT_SECONDS
+from automation.queue import ApplicationQueue
 from automation.questions import Question, QuestionKind
 from storage.models import Prompt, PromptKind, PromptStatus
 from storage.prompts import PromptRepository
@@ -31,6 +34,7 @@ def question_payload(application_id: int, question: Question) -> dict[str, Any]:
     """What a `question` prompt row remembers of the form's question."""
     return {
         "application": application_id,
+        "field": question.id,  # the control to put the answer in when the form is filled again
         "question": question.label,
         "kind": question.kind.value,
         "options": list(question.options),
@@ -55,33 +59,51 @@ def question_of(prompt: Prompt) -> Question:
 
 
 class PromptBridge:
-    def __init__(self, redis: Redis, prompts: PromptRepository, *, check_interval: float = 15.0) -> None:
+    def __init__(
+        self, redis: Redis, prompts: PromptRepository, queue: ApplicationQueue, *, check_interval: float = 15.0
+    ) -> None:
         self._redis = redis
         self._prompts = prompts
+        self._queue = queue
         self._check_interval = check_interval
 
     async def answer(
         self, prompt_id: int, user_id: int, answer: dict[str, Any], kind: PromptKind
     ) -> Prompt | None:
-        """Record the user's answer if the prompt (of `kind`) is still open and theirs, and wake the worker
-        waiting on it; None when it is closed, not theirs or of another kind."""
+        """Record the user's answer if the prompt (of `kind`) is still open and theirs, and see it carried
+        out: wake the worker holding it, or queue a resume when it is parked; None when it is closed, not
+        theirs or of another kind."""
         answered = await self._prompts.answer(prompt_id, user_id, answer, kind=kind)
-        if answered is not None:
+        if answered is None:
+            return None
+        if answered.parked_at is not None:
+            await self.resume(answered)
+        else:
             await self.notify(answered.id)
         return answered
+
+    async def resume(self, prompt: Prompt) -> None:
+        """Have any worker carry out a parked prompt's answer."""
+        await self._queue.enqueue_resume(prompt)
 
     async def notify(self, prompt_id: int) -> None:
         """Tell whoever waits on the prompt that its row changed."""
         await self._redis.publish(channel_for(prompt_id), "changed")
 
-    async def wait(self, prompt_id: int) -> Prompt:
-        """Return the prompt once it is no longer pending; expire it ourselves if its time runs out."""
+    async def wait(self, prompt_id: int, *, hold: float | None = None) -> Prompt | None:
+        """Return the prompt once it is no longer pending; expire it ourselves if its time runs out.
+
+        None when `hold` seconds passed first (the prompt is still pending: park it or wait again).
+        """
         started = time.monotonic()
-        prompt = await self._wait(prompt_id)
-        PROMPT_WAIT_SECONDS.labels(prompt.kind.value, prompt.status.value).observe(time.monotonic() - started)
+        prompt = await self._wait(prompt_id, hold)
+        if prompt is not None:
+            PROMPT_WAIT_SECONDS.labels(prompt.kind.value, prompt.status.value).observe(time.monotonic() - started)
         return prompt
 
-    async def _wait(self, prompt_id: int) -> Prompt:
+    async def _wait(self, prompt_id: int, hold: float | None) -> Prompt | None:
+        loop = asyncio.get_running_loop()
+        hold_until = None if hold is None else loop.time() + hold
         pubsub = self._redis.pubsub()
         await pubsub.subscribe(channel_for(prompt_id))
         try:
@@ -97,6 +119,10 @@ class PromptBridge:
                     if expired is not None:
                         return expired
                     continue  # answered in the same instant: read it again
+                if hold_until is not None:
+                    if (held := hold_until - loop.time()) <= 0:
+                        return None
+                    remaining = min(remaining, held)
                 await self._next_message(pubsub, min(self._check_interval, remaining))
         finally:
             await pubsub.unsubscribe()

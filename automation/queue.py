@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from arq.connections import ArqRedis
 
-from storage.models import Application
+from storage.models import Application, Prompt
 
 APPLY_TASK = "apply_to_job"
+RESUME_TASK = "resume_application"  # carry out the answer to a parked prompt
 
 
 class ApplicationQueue:
@@ -25,5 +26,16 @@ class ApplicationQueue:
             APPLY_TASK,
             application.id,
             _job_id=f"apply:{application.id}:{stamp}:{attempt}",
+            _queue_name=self._queue_name,
+        )
+
+    async def enqueue_resume(self, prompt: Prompt) -> None:
+        """Queue the carrying-out of a parked prompt's answer; once per prompt, however often asked."""
+        stamp = int(prompt.created_at.timestamp() * 1_000_000)
+        await self._redis.enqueue_job(
+            RESUME_TASK,
+            prompt.application_id,
+            prompt.id,
+            _job_id=f"resume:{prompt.application_id}:{prompt.id}:{stamp}",
             _queue_name=self._queue_name,
         )

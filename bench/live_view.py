@@ -27,7 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import psutil
 from aiohttp import web
-from redis.asyncio import Redis
+from arq.connections import ArqRedis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 for name, value in {"ANONYMIZED_TELEMETRY": "false", "BROWSER_USE_VERSION_CHECK": "false",
@@ -37,6 +37,7 @@ for name, value in {"ANONYMIZED_TELEMETRY": "false", "BROWSER_USE_VERSION_CHECK"
 from automation.browser import BrowserOptions, open_browser  # noqa: E402
 from automation.live_view import LiveViewConfig, live_view  # noqa: E402
 from automation.prompts import PromptBridge  # noqa: E402
+from automation.queue import ApplicationQueue  # noqa: E402
 from bot.live_view import LiveViewServer  # noqa: E402
 from bot.web import start_web  # noqa: E402
 from storage.applications import ApplicationRepository  # noqa: E402
@@ -114,7 +115,7 @@ async def main(taps: int) -> None:
         pool = await create_pool(_database(server, name))
         async with pool.acquire() as conn:
             await migrate(conn)
-        redis = Redis.from_url(redis_url)
+        redis = ArqRedis.from_url(redis_url)
         prompts, users, applications = PromptRepository(pool), UserRepository(pool), ApplicationRepository(pool)
         await users.upsert(USER, USER, "Ada", None)
         url = f"http://127.0.0.1:{site_port}/"
@@ -122,8 +123,8 @@ async def main(taps: int) -> None:
         prompt = await prompts.create(intake.application.id, USER, PromptKind.CAPTCHA, {},
                                       datetime.now(timezone.utc) + timedelta(minutes=10))
         port = _free_port()
-        bridge = PromptBridge(redis, prompts)
-        web_server = await start_web(host="127.0.0.1", port=port, pool=pool,
+        bridge = PromptBridge(redis, prompts, ApplicationQueue(redis, "nyx:bench:live-view"))
+        web_server = await start_web(host="127.0.0.1", port=port,
                                      live_view=LiveViewServer(redis, prompts, bridge, bot=None))  # no Done here
 
         def options(role: str) -> BrowserOptions:

@@ -46,12 +46,12 @@ from handlers.digest import TelegramDigestChannel
 from handlers.start import COMMANDS
 from scheduler.digest import DigestFanOut
 from scheduler.jobs import SchedulerDeps, build_scheduler
-from storage.answers import AnswerRepository, AnswerSource
+from storage.answers import AnswerRepository
 from storage.applications import ApplicationRepository
 from storage.db import create_pool
 from storage.digests import DigestRepository
 from storage.migrate import migrate
-from storage.profile_import import load_profile_file
+from storage.profile_import import seed_profile
 from storage.profiles import ProfileRepository
 from storage.prompts import PromptRepository
 from storage.user_settings import UserSettingsRepository
@@ -130,6 +130,7 @@ class Services:
         if pace_sending:
             install_sender(bot, on_blocked=blocked)
         prompts = PromptRepository(pool)
+        queue = ApplicationQueue(redis, settings.queue_name)
         return cls(
             settings=settings,
             pool=pool,
@@ -139,8 +140,8 @@ class Services:
             profiles=ProfileRepository(pool),
             applications=applications,
             prompts=prompts,
-            bridge=PromptBridge(redis, prompts, check_interval=settings.prompt_check_seconds),
-            queue=ApplicationQueue(redis, settings.queue_name),
+            bridge=PromptBridge(redis, prompts, queue, check_interval=settings.prompt_check_seconds),
+            queue=queue,
             notifier=TelegramNotifier(bot, users, applications),
             user_settings=UserSettingsRepository(pool),
             answers=AnswerRepository(pool),
@@ -165,6 +166,7 @@ class Services:
             notifier=self.notifier,
             browser_options=browser_options(self.settings),
             review_timeout=timedelta(minutes=self.settings.review_timeout_minutes),
+            park_after=timedelta(minutes=self.settings.park_after_minutes),
             url_allow_hosts=tuple(self.settings.url_allow_hosts),
             llm=self.llm,
             agent=_agent_config(self.settings),
@@ -249,17 +251,15 @@ def build_dispatcher(services: Services) -> Dispatcher:
 
 
 async def load_profile_from_settings(services: Services) -> None:
-    """PROFILE_FILE is the single-user shortcut: it becomes the profile of every allowed user."""
+    """PROFILE_FILE is the single-user shortcut: it seeds the profile of every allowed user (once; later
+    only what the file itself changed)."""
     path = services.settings.profile_file
     if path is None:
         return
-    profile, resume = load_profile_file(path)
     for user_id in services.settings.allowed_user_ids:
-        await services.users.upsert(user_id, user_id, None, None)
-        await services.profiles.save(user_id, profile, source=f"file:{path}", resume=resume)
-        for question, answer in profile.answers.items():
-            await services.answers.save(user_id, question, answer, AnswerSource.PROFILE)
-    log.info("loaded the profile from %s for %d user(s)", path, len(services.settings.allowed_user_ids))
+        if await services.users.get(user_id) is None:
+            await services.users.upsert(user_id, user_id, None, None)
+        await seed_profile(path, user_id, services.profiles, services.answers)
 
 
 @dataclass

@@ -47,6 +47,9 @@ class AccessMiddleware(BaseMiddleware):
         if user.id not in self._known and chat is not None and chat.type == "private":
             await self._users.upsert(user.id, chat.id, user.first_name, user.username)
             self._known.add(user.id)
+        elif user.id in self._known and await self._users.reactivate(user.id):
+            # They had blocked the bot (the sender marked them inactive) and are writing again.
+            log.info("user is back after blocking the bot; active again")
         return await handler(event, data)
 
     async def _refuse(self, update: Update, user_id: int) -> None:

@@ -60,8 +60,9 @@ async def queue_application(
     preferences = await user_settings.get(user_id)
     if preferences.paused:
         return Decision(app, "You paused applying. Send /resume to start again.", refused=True)
-    sent_today = await applications.submitted_since(user_id, datetime.now(timezone.utc) - timedelta(days=1))
-    if sent_today >= preferences.daily_cap:
+    # Queued, running and waiting ones count too, or auto-apply could queue past the cap.
+    counted = await applications.counted_toward_cap(user_id, datetime.now(timezone.utc) - timedelta(days=1))
+    if counted >= preferences.daily_cap:
         return Decision(app, f"You reached your cap of {preferences.daily_cap} application(s) a day; change it in /settings.", refused=True)
     stored = await profiles.get(user_id)
     if stored is None or stored.resume is None:
@@ -86,11 +87,16 @@ async def cancel_application(
     app: Application, user_id: int, *, applications: ApplicationRepository, prompts: PromptRepository,
     bridge: PromptBridge,
 ) -> tuple[Application, str]:
+    # Once the submit is claimed the form may be on its way: a cancel then would be a lie.
     moved = await applications.transition(
-        app.id, S.CANCELLED, from_statuses=CANCEL_FROM, user_id=user_id, note="cancelled by the user"
+        app.id, S.CANCELLED, from_statuses=CANCEL_FROM, user_id=user_id, note="cancelled by the user",
+        unclaimed=True,
     )
     if moved is None:
-        return app, f"#{app.id} is {app.status.label}; there is nothing to cancel."
+        now = await applications.get(app.id, user_id=user_id) or app
+        if now.submit_claimed and not now.status.is_final:
+            return now, f"#{app.id} is being sent to the employer right now; it can no longer be cancelled."
+        return now, f"#{now.id} is {now.status.label}; there is nothing to cancel."
     pending = await prompts.pending_for_application(app.id)
     if pending is not None and await prompts.close(pending.id, PromptStatus.CANCELLED):
         await bridge.notify(pending.id)  # the worker wakes, sees the cancel and closes its browser

@@ -14,7 +14,8 @@ from storage.models import Prompt, PromptKind, PromptStatus, ReviewDecision
 from storage.prompts import PromptRepository
 
 OUTCOME_LINES = {
-    ReviewDecision.SUBMIT: "➡️ Approved: submitting now.",
+    # Not "submitting": a parked review is sent only once the form, filled again, reads as approved.
+    ReviewDecision.SUBMIT: "➡️ Approved: I send it once the form reads back as you saw it.",
     ReviewDecision.CANCEL: "✖️ Cancelled: nothing was submitted.",
     ReviewDecision.FIX: "✏️ Changing a field: a fresh review follows.",
 }
@@ -68,7 +69,7 @@ def router() -> Router:
         answer = {"decision": decision.value}
         answered = await bridge.answer(callback_data.prompt_id, query.from_user.id, answer, PromptKind.REVIEW)
         if answered is not None:
-            await query.answer("Submitting…" if decision is ReviewDecision.SUBMIT else "Cancelled.")
+            await query.answer("Approved." if decision is ReviewDecision.SUBMIT else "Cancelled.")
             await close_message(query, OUTCOME_LINES[decision])
             return
         existing = await prompts.get(callback_data.prompt_id)

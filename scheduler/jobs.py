@@ -36,7 +36,8 @@ class SchedulerDeps:
 
 
 async def expire_prompts(deps: SchedulerDeps) -> int:
-    """Close every prompt whose time is up and wake its worker, which then stops and records the timeout."""
+    """Close every prompt whose time is up. A worker holding one wakes and records the timeout; a
+    parked one has no worker, so its application is timed out here."""
     expired = 0
     for prompt in await deps.prompts.pending():
         if not prompt.is_overdue:
@@ -46,12 +47,28 @@ async def expire_prompts(deps: SchedulerDeps) -> int:
             expired += 1
             await deps.bridge.notify(closed.id)
             await deps.notifier.prompt_closed(closed)
+            if closed.parked_at is not None:
+                await _timed_out(deps, closed.application_id, f"nobody answered the {closed.kind.value}")
     return expired
 
 
+async def _timed_out(deps: SchedulerDeps, application_id: int, note: str) -> None:
+    moved = await deps.applications.transition(
+        application_id, S.TIMED_OUT, from_statuses=[S.WAITING_USER], note=note
+    )
+    if moved is not None:
+        await deps.notifier.application_changed(moved)
+
+
 async def reconcile(deps: SchedulerDeps) -> None:
-    """Nothing is forgotten: re-queue queued work Redis lost, and mark work whose worker died."""
+    """Nothing is forgotten: re-queue queued work Redis lost, and mark work whose worker died.
+
+    Waiting for the user is a normal state with or without a worker: a prompt whose worker died is
+    parked (and carried out by a resume job if it was answered meanwhile), never failed.
+    """
     for app in await deps.applications.stale_running(STALE_AFTER_SECONDS):
+        if app.status is S.WAITING_USER and await _keep_waiting(deps, app.id):
+            continue
         failed = await deps.applications.transition(
             app.id, S.FAILED, from_statuses=[S.RUNNING, S.WAITING_USER],
             note="the worker stopped while applying", error="The worker stopped while applying; tap Retry.",
@@ -66,6 +83,28 @@ async def reconcile(deps: SchedulerDeps) -> None:
             await deps.notifier.application_changed(failed)
     for app in await deps.applications.in_statuses([S.QUEUED]):
         await deps.queue.enqueue(app, await deps.applications.attempts(app.id))
+
+
+async def _keep_waiting(deps: SchedulerDeps, application_id: int) -> bool:
+    """An application waiting with no worker behind it: whether its latest prompt still stands.
+
+    A pending prompt waits on, parked; an answered one is carried out by a resume job (again, should
+    Redis have lost it: the job id makes that a no-op otherwise). An expired one times it out.
+    """
+    prompt = await deps.prompts.latest_for_application(application_id)
+    if prompt is None:
+        return False
+    if prompt.status is PromptStatus.EXPIRED:
+        await _timed_out(deps, application_id, f"nobody answered the {prompt.kind.value}")
+        return True
+    if prompt.status not in (PromptStatus.PENDING, PromptStatus.ANSWERED):
+        return False
+    if prompt.parked_at is None:
+        prompt = await deps.prompts.take_over(prompt.id) or await deps.prompts.get(prompt.id)
+        log.info("application %s: its worker is gone; prompt %s parked", application_id, prompt.id)
+    if prompt.status is PromptStatus.ANSWERED:
+        await deps.bridge.resume(prompt)
+    return prompt.status in (PromptStatus.PENDING, PromptStatus.ANSWERED)
 
 
 def build_scheduler(

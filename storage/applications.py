@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
@@ -97,10 +98,12 @@ class ApplicationRepository:
         note: str | None = None,
         error: str | None = None,
         user_id: int | None = None,
+        unclaimed: bool = False,
     ) -> Application | None:
         """Move the application if it is in one of `from_statuses`; None when the race was lost.
 
-        One statement: the guarded UPDATE and the event row it appends.
+        One statement: the guarded UPDATE and the event row it appends. `unclaimed`: only while the
+        submit is not claimed (a cancel must lose against a submit click already under way).
         """
         sources = [s for s in from_statuses if to_status in TRANSITIONS[s]]
         if not sources:
@@ -109,6 +112,7 @@ class ApplicationRepository:
             f"""WITH prev AS (
                     SELECT id, status FROM applications
                     WHERE id = $1 AND status = ANY($2::text[]) AND ($5::bigint IS NULL OR user_id = $5)
+                      AND (NOT $7::boolean OR submit_started_at IS NULL)
                     FOR UPDATE),
                 moved AS (
                     UPDATE applications a
@@ -126,6 +130,7 @@ class ApplicationRepository:
             note,
             user_id,
             error,
+            unclaimed,
         )
         return _application(row) if row else None
 
@@ -217,6 +222,22 @@ class ApplicationRepository:
         )
         return claimed is not None
 
+    async def release_submission(self, application_id: int) -> bool:
+        """Undo the claim after the page refused the form (nothing was accepted), so it can be sent again."""
+        released = await self._pool.fetchval(
+            """UPDATE applications SET submit_started_at = NULL, updated_at = now()
+               WHERE id = $1 AND submit_started_at IS NOT NULL AND status = 'running' RETURNING id""",
+            application_id,
+        )
+        return released is not None
+
+    async def progress(self, application_id: int) -> dict[str, Any] | None:
+        """What the worker put into the form beyond the profile, for a refill (see automation.parking)."""
+        return await self._pool.fetchval("SELECT progress FROM applications WHERE id = $1", application_id)
+
+    async def save_progress(self, application_id: int, progress: dict[str, Any] | None) -> None:
+        await self._pool.execute("UPDATE applications SET progress = $2 WHERE id = $1", application_id, progress)
+
     async def set_outcome(self, application_id: int, outcome: str) -> None:
         await self._pool.execute(
             "UPDATE applications SET outcome = $2, updated_at = now() WHERE id = $1", application_id, outcome
@@ -297,6 +318,14 @@ class ApplicationRepository:
     async def submitted_since(self, user_id: int, since: datetime) -> int:
         return await self._pool.fetchval(
             "SELECT count(*) FROM applications WHERE user_id = $1 AND submitted_at >= $2", user_id, since
+        )
+
+    async def counted_toward_cap(self, user_id: int, since: datetime) -> int:
+        """What the daily cap counts: applications queued, running or waiting now, and those submitted since."""
+        return await self._pool.fetchval(
+            """SELECT count(*) FROM applications WHERE user_id = $1
+               AND (status IN ('queued', 'running', 'waiting_user') OR submitted_at >= $2)""",
+            user_id, since,
         )
 
     async def in_statuses(self, statuses: Iterable[ApplicationStatus]) -> list[Application]:

@@ -211,6 +211,11 @@ class Application(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    @property
+    def submit_claimed(self) -> bool:
+        """The submit click was claimed: the form may have been sent, so it is never cancelled or sent again."""
+        return self.submit_started_at is not None
+
 
 @dataclass(frozen=True)
 class PromptMessage:
@@ -235,6 +240,7 @@ class Prompt(BaseModel):
     expires_at: datetime
     created_at: datetime
     answered_at: datetime | None = None
+    parked_at: datetime | None = None  # no worker holds it: its answer is carried out by a resume job
 
     @property
     def is_overdue(self) -> bool:

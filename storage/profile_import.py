@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import mimetypes
 from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
 
+from storage.answers import AnswerRepository, AnswerSource
 from storage.files import UploadedFile
 from storage.models import Profile
+from storage.profiles import ProfileImport, ProfileRepository
+
+log = logging.getLogger(__name__)
 
 MAX_PROFILE_BYTES = 256 * 1024
 MAX_RESUME_BYTES = 10 * 1024 * 1024
@@ -75,3 +81,47 @@ def load_profile_file(path: Path) -> tuple[Profile, UploadedFile | None]:
             resume_path = path.parent / resume_path
         resume = read_resume(resume_path)
     return profile, resume
+
+
+async def seed_profile(
+    path: Path, user_id: int, profiles: ProfileRepository, answers: AnswerRepository
+) -> list[str] | None:
+    """Seed a user's profile from PROFILE_FILE once; afterwards only what the file itself changed.
+
+    The file's hash (and its résumé's) is kept: an unchanged file changes nothing, so edits made in
+    the chat survive restarts. A changed file updates only the fields it changed (a new résumé only
+    when the résumé's bytes changed). Returns the fields written, None when the file was seeded whole.
+    """
+    profile, resume = load_profile_file(path)
+    imported = ProfileImport(
+        path=str(path),
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        profile=profile,
+        resume_sha256=hashlib.sha256(resume.content).hexdigest() if resume is not None else None,
+    )
+    last, current = await profiles.last_import(user_id), await profiles.get(user_id)
+    if last is None or current is None:
+        await profiles.save(user_id, profile, source=f"file:{path}", resume=resume)
+        for question, answer in profile.answers.items():
+            await answers.save(user_id, question, answer, AnswerSource.PROFILE)
+        await profiles.record_import(user_id, imported)
+        log.info("seeded the profile of user %d from %s", user_id, path)
+        return None
+    if (last.sha256, last.resume_sha256) == (imported.sha256, imported.resume_sha256):
+        return []
+    changed = [name for name in Profile.model_fields if getattr(last.profile, name) != getattr(profile, name)]
+    if changed:
+        update = {name: getattr(profile, name) for name in changed if name != "answers"}
+        new_answers = {q: a for q, a in profile.answers.items() if last.profile.answers.get(q) != a}
+        if "answers" in changed:
+            update["answers"] = {**current.profile.answers, **new_answers}
+        await profiles.update_fields(user_id, current.profile.model_copy(update=update), source=f"file:{path}")
+        for question, answer in new_answers.items():
+            await answers.save(user_id, question, answer, AnswerSource.PROFILE)
+    if resume is not None and imported.resume_sha256 != last.resume_sha256:
+        await profiles.replace_resume(user_id, resume)
+        changed.append("résumé")
+    await profiles.record_import(user_id, imported)
+    log.info("PROFILE_FILE %s changed: updated %s of user %d (nothing else)", path,
+             ", ".join(changed) or "nothing", user_id)
+    return changed

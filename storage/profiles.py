@@ -11,6 +11,16 @@ from storage.models import Profile, StoredFile
 
 
 @dataclass(frozen=True)
+class ProfileImport:
+    """The PROFILE_FILE last seeded into a user's profile: its hash, its content, its résumé's hash."""
+
+    path: str
+    sha256: str
+    profile: Profile
+    resume_sha256: str | None
+
+
+@dataclass(frozen=True)
 class StoredProfile:
     profile: Profile
     source: str
@@ -72,6 +82,22 @@ class ProfileRepository:
             )
             if updated is None:
                 raise LookupError("no profile")
+
+    async def last_import(self, user_id: int) -> ProfileImport | None:
+        row = await self._pool.fetchrow(
+            "SELECT path, sha256, data, resume_sha256 FROM profile_imports WHERE user_id = $1", user_id
+        )
+        if row is None:
+            return None
+        return ProfileImport(row["path"], row["sha256"], Profile.model_validate(row["data"]), row["resume_sha256"])
+
+    async def record_import(self, user_id: int, imported: ProfileImport) -> None:
+        await self._pool.execute(
+            """INSERT INTO profile_imports (user_id, path, sha256, data, resume_sha256) VALUES ($1, $2, $3, $4, $5)
+               ON CONFLICT (user_id) DO UPDATE SET path = EXCLUDED.path, sha256 = EXCLUDED.sha256,
+                 data = EXCLUDED.data, resume_sha256 = EXCLUDED.resume_sha256, imported_at = now()""",
+            user_id, imported.path, imported.sha256, imported.profile.model_dump(mode="json"), imported.resume_sha256,
+        )
 
     @staticmethod
     async def _store_file(conn: asyncpg.Connection, user_id: int, upload: UploadedFile | None) -> int | None:

@@ -10,7 +10,7 @@ import asyncpg
 from storage.models import Prompt, PromptKind, PromptMessage, PromptStatus
 
 _COLUMNS = """id, application_id, user_id, kind, status, payload, answer, chat_id, message_id,
-              message_html, expires_at, created_at, answered_at"""
+              message_html, expires_at, created_at, answered_at, parked_at"""
 
 
 def _prompt(row: asyncpg.Record) -> Prompt:
@@ -77,6 +77,34 @@ class PromptRepository:
                 RETURNING {_COLUMNS}""",
             prompt_id,
             status.value,
+        )
+        return _prompt(row) if row else None
+
+    async def park(self, prompt_id: int) -> Prompt | None:
+        """Let go of a pending prompt: from now on its answer is carried out by a resume job, not by a
+        worker waiting in-process. None when it was answered, closed or parked meanwhile."""
+        row = await self._pool.fetchrow(
+            f"""UPDATE prompts SET parked_at = now()
+                WHERE id = $1 AND status = 'pending' AND parked_at IS NULL RETURNING {_COLUMNS}""",
+            prompt_id,
+        )
+        return _prompt(row) if row else None
+
+    async def take_over(self, prompt_id: int) -> Prompt | None:
+        """Park a prompt whose worker is gone, pending or already answered (the answer is then carried
+        out by a resume job); None when it was parked already or is closed."""
+        row = await self._pool.fetchrow(
+            f"""UPDATE prompts SET parked_at = now()
+                WHERE id = $1 AND status IN ('pending', 'answered') AND parked_at IS NULL RETURNING {_COLUMNS}""",
+            prompt_id,
+        )
+        return _prompt(row) if row else None
+
+    async def latest_for_application(self, application_id: int) -> Prompt | None:
+        """The application's most recent prompt, whatever its status."""
+        row = await self._pool.fetchrow(
+            f"SELECT {_COLUMNS} FROM prompts WHERE application_id = $1 ORDER BY id DESC LIMIT 1",
+            application_id,
         )
         return _prompt(row) if row else None
 

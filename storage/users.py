@@ -41,6 +41,13 @@ class UserRepository:
         )
         return User(**dict(row)) if row else None
 
+    async def reactivate(self, user_id: int) -> bool:
+        """A user the sender marked inactive (they had blocked the bot) is back: True if they were inactive."""
+        row = await self._pool.fetchval(
+            "UPDATE users SET active = true, updated_at = now() WHERE id = $1 AND NOT active RETURNING id", user_id
+        )
+        return row is not None
+
     async def set_active(self, user_id: int, active: bool) -> None:
         await self._pool.execute(
             "UPDATE users SET active = $2, updated_at = now() WHERE id = $1", user_id, active

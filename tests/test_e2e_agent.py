@@ -3,6 +3,7 @@ chat, and the same review-then-submit rule applies."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from typing import Any
@@ -26,9 +27,11 @@ async def site():
 
 
 @pytest.fixture
-def settings_overrides(fake_openai):
+def settings_overrides(fake_openai, request):
+    # A test that takes `park_now` parks every prompt at once (PARK_AFTER_MINUTES=0).
+    park = {"park_after_minutes": 0} if "park_now" in request.fixturenames else {}
     return {"llm_base_url": fake_openai.base_url, "llm_api_key": fake_openai.api_key or "sk-test",
-            "llm_model": "fake-model"}
+            "llm_model": "fake-model", **park}
 
 
 def model(resume_name: str):
@@ -85,3 +88,54 @@ async def test_unknown_site_is_filled_by_the_agent_and_submitted_after_review(
     assert row["llm_calls"] >= 3 and row["llm_tokens"] > 0
     saved = await db.fetchrow("SELECT answer, source FROM saved_answers WHERE question = $1", QUESTION)
     assert saved["answer"] == ANSWER and saved["source"] == "chat_question"
+
+
+def filling_model(resume_name: str):
+    """Scores the job; as the agent, fills every field in one step and hands over for review."""
+
+    def fill(body: dict[str, Any]) -> dict[str, Any]:
+        path = re.search(rf'(/[^"\s\\]+/{re.escape(resume_name)})', json.dumps(body)).group(1)
+        return agent_step(
+            {"input": {"index": index_of(body, "who"), "text": f"{PROFILE['first_name']} {PROFILE['last_name']}"}},
+            {"input": {"index": index_of(body, "reach"), "text": "<secret>applicant_email</secret>"}},
+            {"input": {"index": index_of(body, "puzzle"), "text": ANSWER}},
+            {"upload_file": {"index": index_of(body, "papers"), "path": path}},
+        )
+
+    steps = iter([fill, lambda body: agent_step({"request_review": {"note": "Done."}})])
+
+    def respond(body: dict[str, Any]) -> Any:
+        schema = (body.get("response_format") or {}).get("json_schema") or {}
+        if schema.get("name") == "agent_output":
+            return next(steps)(body)
+        return {"score": 70, "reasons": ["Fits"], "missing": []}
+
+    return respond
+
+
+@pytest.mark.parametrize("park_now", [True])
+async def test_parked_agent_review_is_replayed_without_the_llm_and_submitted(
+    nyx, fake_telegram, fake_openai, site, db, park_now
+):
+    fake_openai.script(filling_model("ada-lovelace.pdf"))
+    user = fake_telegram.user(ALLOWED_USER)
+    await load_profile(fake_telegram, user)
+    await user.send(site.apply_url)
+    card = await card_for(fake_telegram, user, site.apply_url)
+    await user.tap(card, "Apply")
+    review = await fake_telegram.wait_for_message(
+        lambda m: "Review before submitting" in m.body and m.buttons(), timeout=WAIT
+    )
+    while await db.fetchval("SELECT parked_at IS NULL FROM prompts WHERE status = 'pending'"):
+        await asyncio.sleep(0.05)  # polling the row until the worker parked the review and closed its browser
+    model_calls = len(fake_openai.completions)
+
+    await user.tap(review, "Submit")
+    post = await site.wait_for_post(timeout=WAIT)
+    assert post.fields["puzzle"] == ANSWER and post.fields["reach"] == PROFILE["email"]
+    assert post.fields["who"] == "Ada Lovelace"
+    assert post.files["papers"] == ("ada-lovelace.pdf", RESUME)
+    await fake_telegram.wait_for_message(lambda m: m.message_id == card.message_id and "✅ submitted" in m.body,
+                                         timeout=WAIT)
+    assert len(fake_openai.completions) == model_calls, "the refill replayed the recorded steps: no LLM call"
+    assert len(site.posts) == 1

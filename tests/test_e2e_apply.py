@@ -92,7 +92,7 @@ async def test_forwarded_job_is_reviewed_and_submitted(nyx, fake_telegram, job_s
     assert trail == ["received", "scored", "awaiting_approval", "queued", "running", "waiting_user", "running",
                      "submitted"]
     review_now = next(m for m in fake_telegram.messages(user.chat_id) if m.message_id == review.message_id)
-    assert review_now.buttons() == [] and "submitting" in review_now.body
+    assert review_now.buttons() == [] and "Approved" in review_now.body
 
     await user.tap(final_card, "Details")
     details = await fake_telegram.wait_for_message(lambda m: "Timeline" in m.body)
@@ -120,7 +120,7 @@ async def test_double_tap_on_submit_submits_once(nyx, fake_telegram, job_site, d
     submit_data = review.button("Submit").callback_data
     first = await user.tap(review, "Submit")
     second = await user.tap_data(review, submit_data)
-    assert "Submitting" in first.text and "Already answered" in second.text
+    assert "Approved" in first.text and "Already answered" in second.text
     await fake_telegram.wait_for_message(
         lambda m: m.message_id == card.message_id and "submitted" in m.body, timeout=WAIT
     )

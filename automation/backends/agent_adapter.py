@@ -4,7 +4,7 @@ like a known ATS: fill, questions, corrections, review, submit once."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from automation import page_js
 from automation.adapters.base import ApplicantFiles, FilledForm, FormAdapter, SubmitResult
@@ -46,6 +46,17 @@ class AgentFormAdapter(FormAdapter):
                 LLM_TOKENS.labels("input").inc(usage.input_tokens)
                 LLM_TOKENS.labels("output").inc(usage.output_tokens)
                 await self._on_usage(usage.llm_calls, usage.input_tokens + usage.output_tokens)
+
+    @property
+    def recording(self) -> dict[str, Any] | None:
+        """What `replay` needs to fill the same form again without the LLM (after `fill`)."""
+        return self._backend.recording
+
+    async def replay(
+        self, browser: BrowserSession, profile: Profile, files: ApplicantFiles, recording: Mapping[str, Any]
+    ) -> FilledForm:
+        """Fill the form again from a recorded run: its actions replayed, no LLM call."""
+        return await self._backend.replay(await page_js.current_url(browser), profile, files, recording)
 
     async def questions(self, browser: BrowserSession) -> list[Question]:
         return []  # the agent asked what it could not answer while it worked

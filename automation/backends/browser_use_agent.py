@@ -16,12 +16,17 @@ The agent can never send the application itself:
 3. actions that could get round both (running JavaScript, opening other addresses, web search)
    are removed from the agent's tool list;
 4. after the run, a page that says "thank you for applying" raises `SubmittedWithoutApproval`.
+
+`recording` keeps what a run did (its `AgentHistoryList`, e-mail and phone as placeholders; the
+user's answers; the files' paths) so that `replay` can fill the same form again without the LLM,
+through browser-use's `Agent.rerun_history`, behind the same guards (a parked application resumed).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import re
 import shutil
@@ -171,6 +176,33 @@ CAPTCHA, call request_review with a note saying so.
 """
 
 
+# Replaying recorded steps: no waiting for a model between them, one retry of an element not found yet.
+REPLAY_MAX_STEP_INTERVAL_S = 0.5
+REPLAY_RETRIES = 2
+
+
+class _NoSummaryModel:
+    """rerun_history asks a model to sum the replay up; a refill makes no LLM call, so this one refuses
+    (browser-use then writes its own plain summary)."""
+
+    model = name = model_name = "no-llm-on-replay"
+    provider = "none"
+    _verified_api_keys = True
+
+    async def ainvoke(self, messages: Any, output_format: Any = None, **kwargs: Any) -> Any:
+        raise RuntimeError("no LLM call while replaying a recorded fill")
+
+
+class _RecordedAsker:
+    """On a replay the user's answers are those given during the recorded run."""
+
+    def __init__(self, answers: Mapping[str, str | None]) -> None:
+        self._answers = dict(answers)
+
+    async def ask(self, question: str, options: list[str] | None = None) -> str | None:
+        return self._answers.get(question)
+
+
 @dataclass
 class _Run:
     """What one fill learned: the user's answers and the agent's closing note."""
@@ -219,6 +251,7 @@ class BrowserUseBackend:
         self._submitted = False
         self.usage: AgentUsage | None = None
         self.review_note = ""  # what the agent said when it handed over (e.g. "CAPTCHA on the page")
+        self.recording: dict[str, Any] | None = None  # what `replay` needs to fill the form again
         self.blocked_submits = 0  # the agent's submit attempts stopped by the guards
 
     async def __aenter__(self) -> BrowserUseBackend:
@@ -272,8 +305,39 @@ class BrowserUseBackend:
         if self._url_guard is not None:
             await self._url_guard(after)
         await _refuse_if_submitted(browser, before_url=here)
+        self.recording = {
+            "history": history.model_dump(sensitive_data=sensitive_data(here, profile)),
+            "answers": dict(run.answers),
+            "files": _file_paths(files),
+        }
         self._filled_with = (profile, files, run.answers)
         form = await self._read_form(browser, profile, files, run.answers)
+        self._form_ready = True
+        return form
+
+    async def replay(self, url: str, profile: Profile, files: ApplicantFiles, recording: Mapping[str, Any]) -> FilledForm:
+        """Fill the form again by replaying a recorded run's actions (browser-use's `rerun_history`): no LLM
+        call; the recorded answers stand in for the user; the same submit guards apply."""
+        if self._filled:
+            raise BackendError("This backend already filled a form; use a new one for the next application.")
+        self._filled = True
+        browser = await self._open()
+        if self._url_guard is not None:
+            await self._url_guard(url)
+        if _document(await page_js.current_url(browser)) != _document(url):
+            await browser.navigate_to(url)
+        here = await page_js.current_url(browser)
+        if self._url_guard is not None:
+            await self._url_guard(here)
+        await self._install_submit_guard(browser)
+        answers = {str(q): (None if a is None else str(a)) for q, a in (recording.get("answers") or {}).items()}
+        run = _Run(asker=_RecordedAsker(answers), answers={})
+        await self._rerun(browser, here, profile, files, run, _with_files(recording, files))
+        await page_js.evaluate(browser, RECOMMIT_SELECTS_JS)
+        await _refuse_if_submitted(browser, before_url=here)
+        self.recording = dict(recording)
+        self._filled_with = (profile, files, answers)
+        form = await self._read_form(browser, profile, files, answers)
         self._form_ready = True
         return form
 
@@ -345,6 +409,45 @@ class BrowserUseBackend:
             # Screenshots and notes of the applicant's data: not kept after the run.
             shutil.rmtree(agent.agent_directory, ignore_errors=True)
 
+    async def _rerun(
+        self, browser: BrowserSession, url: str, profile: Profile, files: ApplicantFiles, run: _Run,
+        history: dict[str, Any],
+    ) -> None:
+        configure_offline_environment()
+        from browser_use import Agent, ChatOpenAI
+        from browser_use.agent.views import AgentHistoryList
+
+        agent = Agent(
+            task=task_text(profile, files),
+            # Never called: the steps come from the recording and the summary model refuses.
+            llm=ChatOpenAI(model=self._llm_model, base_url=self._llm_base_url,
+                           api_key=self._llm_api_key.get_secret_value(), max_retries=0),
+            browser=browser,
+            tools=_build_tools(run, self._ask_timeout_s),
+            sensitive_data=sensitive_data(url, profile),
+            available_file_paths=[str(path.resolve()) for path in (files.resume, files.cover_letter) if path],
+            use_vision=False,
+            use_judge=False,
+            calculate_cost=False,
+            directly_open_url=False,
+            enable_signal_handler=False,
+            generate_gif=False,
+        )
+        # An `extract` step would ask the model again; it reads the page and changes nothing in the form.
+        history["history"] = [
+            step for step in history.get("history", [])
+            if not any("extract" in action for action in ((step.get("model_output") or {}).get("action") or []))
+        ]
+        try:
+            await agent.rerun_history(
+                AgentHistoryList.load_from_dict(history, agent.AgentOutput),
+                max_retries=REPLAY_RETRIES, skip_failures=True, delay_between_actions=0.1,
+                max_step_interval=REPLAY_MAX_STEP_INTERVAL_S, summary_llm=_NoSummaryModel(),
+                ai_step_llm=_NoSummaryModel(),
+            )
+        finally:
+            shutil.rmtree(agent.agent_directory, ignore_errors=True)
+
     async def _read_form(
         self, browser: BrowserSession, profile: Profile, files: ApplicantFiles, answers: Mapping[str, str | None]
     ) -> FilledForm:
@@ -405,6 +508,21 @@ def task_text(profile: Profile, files: ApplicantFiles) -> str:
     if saved:
         parts += ["", "Saved answers (question: answer):", *saved]
     return "\n".join(parts)
+
+
+def _file_paths(files: ApplicantFiles) -> dict[str, str]:
+    return {name: str(path.resolve()) for name, path in (("resume", files.resume), ("cover_letter", files.cover_letter))
+            if path is not None}
+
+
+def _with_files(recording: Mapping[str, Any], files: ApplicantFiles) -> dict[str, Any]:
+    """The recorded history with the files' old paths (a temporary folder gone since) replaced by the new ones."""
+    text = json.dumps(recording.get("history") or {"history": []}, ensure_ascii=False)
+    now = _file_paths(files)
+    for name, old in (recording.get("files") or {}).items():
+        if name in now:
+            text = text.replace(json.dumps(old, ensure_ascii=False)[1:-1], json.dumps(now[name], ensure_ascii=False)[1:-1])
+    return json.loads(text)
 
 
 def _yes_no(value: bool | None) -> str | None:

@@ -17,6 +17,10 @@ posts the chosen country's code as `country` and `phone` as "+<calling code> <na
 stays hidden until the posting's "Apply" button is clicked. Also served: a company careers
 page whose "Apply now" link leads to the posting, one that embeds the form in Greenhouse's
 iframe (`#grnhse_app`), and a page with no application form at all.
+
+A test can change the site under a running application: `extra_question` adds a required text
+question to the form (rendered and required by the server from then on), and `refuse_next` makes
+the server answer the next POST with those errors (422), as a form that rejects a submission does.
 """
 
 from __future__ import annotations
@@ -177,9 +181,14 @@ PLAIN_PAGE = f"""<!DOCTYPE html>
 <button type="submit">Subscribe</button></form></body></html>"""
 
 
+EXTRA_QUESTION_ID = "question_30215499002"
+
+
 @dataclass
 class GreenhouseJobSite(LocalSite):
     posting_path = f"/{BOARD}/jobs/{JOB_ID}"
+    extra_question: str | None = None  # a required text question the form grew (label)
+    refuse_next: dict[str, str] | None = None  # errors for the next POST, by field id
 
     @property
     def careers_url(self) -> str:
@@ -209,7 +218,10 @@ class GreenhouseJobSite(LocalSite):
         app.router.add_get("/blog/launch-day", self.page(PLAIN_PAGE))
 
     async def _posting(self, request: web.Request) -> web.Response:
-        return self.html_response(render_posting(collapsed=request.query.get("layout") == "collapsed"))
+        page = render_posting(collapsed=request.query.get("layout") == "collapsed")
+        if self.extra_question:
+            page = page.replace('<div class="field-wrapper checkbox-acknowledgement">', _extra_field(self.extra_question), 1)
+        return self.html_response(page)
 
     async def _locations(self, request: web.Request) -> web.Response:
         return web.json_response(suggest_locations(request.query.get("term", "")))
@@ -217,9 +229,23 @@ class GreenhouseJobSite(LocalSite):
     async def _apply(self, request: web.Request) -> web.Response:
         fields, files = await self.read_multipart(request, repeated=True)
         errors = validate(fields, files)
+        if self.extra_question and not str(fields.get(EXTRA_QUESTION_ID, "")).strip():
+            errors[EXTRA_QUESTION_ID] = f"{self.extra_question} is required"
+        if self.refuse_next:
+            errors, self.refuse_next = {**errors, **self.refuse_next}, None
         if not await self.accept(Submission(fields, files), errors):
             return web.json_response({"errors": errors}, status=422)
         return web.json_response({"redirect": f"/{BOARD}/jobs/{JOB_ID}/confirmation"})
+
+
+def _extra_field(label: str) -> str:
+    """A required text question, placed before the acknowledgement (that block's opening tag follows it)."""
+    return f"""<div class="field-wrapper">
+          <label id="{EXTRA_QUESTION_ID}-label" for="{EXTRA_QUESTION_ID}" class="label input__label">{html.escape(label)}<span aria-hidden="true">*</span></label>
+          <input id="{EXTRA_QUESTION_ID}" class="input input__single-line" type="text" maxlength="255"
+                 aria-required="true" aria-invalid="false" value="">
+        </div>
+        <div class="field-wrapper checkbox-acknowledgement">"""
 
 
 def validate(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> dict[str, str]:
