@@ -21,28 +21,38 @@ RUN useradd --create-home --uid 10001 --user-group --shell /usr/sbin/nologin nyx
 
 WORKDIR /app
 
-# Dependencies first, in their own layer, so that a code change does not reinstall browser-use & co.
-COPY pyproject.toml ./
-RUN mkdir -p bot handlers automation storage scheduler \
-    && pip install . \
-    && pip uninstall -y nyx-venatrix \
-    && rm -rf bot handlers automation storage scheduler build *.egg-info
+# Dependencies first, in their own layer, so that a code change does not reinstall browser-use & co:
+# exactly the versions of requirements.lock, each checked against its hash.
+# A known pip first (the same as scripts/setup's): older ones refuse a hashed lock whose packages ask
+# for extras (google-auth[requests]).
+COPY requirements.lock ./
+RUN pip install "pip==26.3" \
+    && pip install --require-hashes -r requirements.lock
 
 COPY . .
 RUN pip install --no-deps . \
     && rm -rf build *.egg-info
 
-# IN_DOCKER makes browser-use pass Chromium the flags a container needs (no sandbox, no /dev/shm).
+# IN_DOCKER makes browser-use pass Chromium the flags a container needs (no /dev/shm); Chromium keeps
+# its sandbox (see docs/deployment.md, "Chromium's sandbox").
 # DATA_DIR holds the embedded PostgreSQL/Redis of a plain `docker run`: mount a volume on /data.
+# METRICS_PORT: /healthz, /readyz and /metrics on the container's loopback, for the health check below.
 ENV CHROME_PATH=/usr/bin/chromium \
     HEADLESS=false \
     IN_DOCKER=true \
     ANONYMIZED_TELEMETRY=false \
     DATA_DIR=/data \
+    METRICS_HOST=127.0.0.1 \
+    METRICS_PORT=9100 \
     HOME=/home/nyx
 
 USER nyx
 WORKDIR /home/nyx
+
+# Ready = PostgreSQL, Redis and Telegram answer this process (nyx bot, worker and run alike). A first
+# start may run initdb for the embedded PostgreSQL: hence the start period. `nyx migrate` exits at once.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=90s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('METRICS_PORT', '9100')}/readyz\", timeout=8)"]
 
 # xvfb-run's shell dies on SIGTERM without passing it on, and tini would then exit and take nyx down
 # mid-shutdown. So the shell ignores TERM (inherited across exec), `env --default-signal` gives nyx

@@ -37,18 +37,21 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
 
-from automation.adapters import open_application
+from automation.adapters import UniversalAdapter, open_application
 from automation.adapters.base import (
     ApplicantFiles,
     FilledForm,
+    FillSource,
     FormAdapter,
     SubmitOutcome,
     SubmitResult,
     UnsupportedForm,
     normalised,
 )
+from automation.adapters.planned import answer_source
 from automation.answers import MAX_SAVED_ANSWER, MAX_SAVED_QUESTION, answer_questions
 from automation.answers import AnswerSource as AnsweredFrom
+from automation.backends import BackendName
 from automation.backends.base import BackendError, SubmittedWithoutApproval
 from automation.browser import BrowserOptions, open_browser
 from automation.captcha import (
@@ -70,8 +73,10 @@ from automation.captcha import (
     without_captcha_inputs,
 )
 from automation.cover_letter import letter_file, write_cover_letter
+from automation.live_view import LiveView, LiveViewConfig, live_view
 from automation.llm import LLMError, UsageCounter
 from automation.matching import Effort
+from automation.metrics import FILL_SECONDS
 from automation.notifier import Notifier
 from automation.parking import Progress, describe_changes, form_changes
 from automation.prompts import PromptBridge, question_payload
@@ -125,6 +130,7 @@ class ApplyDeps:
     llm: BaseChatModel | None = None  # answers general questions; None: they are asked or left empty
     agent: AgentConfig | None = None  # fills forms no adapter knows; None: such forms fail with a reason
     captcha_solver: CaptchaSolver | None = None  # 2captcha; None: every CAPTCHA is asked in the chat
+    live_view: LiveViewConfig | None = None  # LIVE_VIEW_BASE_URL; None: widgets are solved at the worker's screen
     park_after: timedelta = timedelta(minutes=3)  # how long a prompt keeps the browser open before it parks
 
     @property
@@ -135,12 +141,15 @@ class ApplyDeps:
 
 @dataclass(frozen=True)
 class AgentConfig:
-    """The generic browser-use agent's LLM (any OpenAI-compatible endpoint) and step limit."""
+    """The generic agent: which backend (FALLBACK_BACKEND), its LLM and step limit or its VibeSurf service."""
 
-    llm_base_url: str
-    llm_api_key: SecretStr
-    llm_model: str
+    llm_base_url: str | None
+    llm_api_key: SecretStr | None
+    llm_model: str | None
     max_steps: int = 40
+    backend: BackendName = "browser-use"
+    vibesurf_url: str | None = None
+    vibesurf_api_key: SecretStr | None = None
 
 
 class ApplyFailed(Exception):
@@ -349,25 +358,31 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
             letter = await _cover_letter(deps, app, stored.profile, has_usual=files.cover_letter is not None)
             if letter is not None:
                 files = ApplicantFiles(resume=files.resume, cover_letter=_materialise(letter, Path(tmp) / "tailored"))
-        async with open_browser(deps.browser_options) as browser:
+        async with open_browser(deps.browser_options) as browser, contextlib.AsyncExitStack() as backend:
             try:
                 adapter = await open_application(browser, app.url, guard=guard)
             except UnsupportedForm as exc:
                 if deps.agent is None:
                     raise ApplyFailed(
                         f"I could not recognise an application form there: {exc} "
-                        "(the generic agent needs LLM_API_KEY)."
+                        "(the generic agent needs LLM_API_KEY, or FALLBACK_BACKEND=vibesurf)."
                     ) from None
                 if _attempt().refill and _attempt().progress.agent is None:
                     raise ApplyFailed("Nothing was recorded to fill this form again; tap Retry to have it filled anew.")
                 adapter = _agent_adapter(deps, app, browser, guard)
+                backend.push_async_callback(adapter.close)  # however the run ends (VibeSurf's task)
             # Answers saved in the chat take precedence over those in the profile file.
             saved = await deps.answers.as_mapping(app.user_id)
             profile = stored.profile.model_copy(update={"answers": {**stored.profile.answers, **saved}})
+            if (isinstance(adapter, UniversalAdapter) and deps.agent is not None
+                    and await adapter.leaves_required_empty(browser, profile, files)):
+                # A form nobody recognises, with required fields its meanings do not settle: the agent's.
+                adapter = _agent_adapter(deps, app, browser, guard)
             # CAPTCHAs are found first, so that their boxes are never taken for questions; they are solved
             # last before the review, so that a token does not expire while a question waits for the user.
             await detect_captchas(browser)
-            form = await _fill(deps, app, adapter, browser, profile, files)
+            with FILL_SECONDS.time():
+                form = await _fill(deps, app, adapter, browser, profile, files)
             form, suggested = await _settle_questions(deps, app, adapter, browser, profile, form)
             form = await _clear_captchas(deps, app, adapter, browser, form)
             await _record_form(deps, app, form)
@@ -461,13 +476,14 @@ class _ChatAsker:
 
 
 def _agent_adapter(deps: ApplyDeps, app: Application, browser: BrowserSession, guard) -> FormAdapter:
+    from automation.backends import make_backend
     from automation.backends.agent_adapter import AgentFormAdapter
-    from automation.backends.browser_use_agent import BrowserUseBackend
 
     config = deps.agent
-    backend = BrowserUseBackend(
-        deps.browser_options, config.llm_base_url, config.llm_api_key, config.llm_model, config.max_steps,
-        browser=browser, guard=guard,
+    backend = make_backend(
+        config.backend, browser_options=deps.browser_options, llm_base_url=config.llm_base_url,
+        llm_api_key=config.llm_api_key, llm_model=config.llm_model, max_steps=config.max_steps,
+        browser=browser, guard=guard, vibesurf_url=config.vibesurf_url, vibesurf_api_key=config.vibesurf_api_key,
     )
 
     async def count(calls: int, tokens: int) -> None:
@@ -501,6 +517,7 @@ async def _settle_questions(
             await deps.applications.add_llm_usage(app.id, usage.calls, usage.total_tokens)
     if sheet.values:
         await adapter.answer(browser, sheet.values)
+        adapter.note_sources({a.question.id: answer_source(a.source) for a in sheet if a.value is not None})
         attempt.progress.answers.update(sheet.values)
     attempt.progress.suggested.update(
         {a.question.label: a.value for a in sheet if a.source is AnsweredFrom.LLM and a.value is not None}
@@ -512,6 +529,7 @@ async def _settle_questions(
         if answer.question.required and attempt.approved is None:
             value = await _ask_question(deps, app, answer.question)
             await adapter.answer(browser, {answer.question.id: value})
+            adapter.note_sources({answer.question.id: FillSource.USER})
             attempt.progress.answers[answer.question.id] = value
             await _remember(deps, app, answer.question.label, value, AnswerSource.CHAT_QUESTION)
     return await adapter.read_back(browser), dict(attempt.progress.suggested)
@@ -571,8 +589,10 @@ async def _ask_captcha(
         payload = captcha_payload(app.id, captcha, needed, image_shown=image is not None, again=again,
                                   refused=refused and not again)
         picture = picture_for_people(image) if image is not None else None
-        send = functools.partial(deps.notifier.ask_captcha, app, image=picture)
-        answer = await _ask(deps, app, PromptKind.CAPTCHA, payload, send, f"{captcha.label} to solve")
+        # Live view (issue 10): a widget is solved through a live view of this browser, for as long as it waits.
+        async with live_view(deps.live_view if image is None else None, browser) as live:
+            send = functools.partial(_send_captcha, deps, app, picture, live)
+            answer = await _ask(deps, app, PromptKind.CAPTCHA, payload, send, f"{captcha.label} to solve")
         if answer.get("decision") == CaptchaDecision.CANCEL.value:
             raise _Stopped(await _moved(deps, app.id, S.CANCELLED, [S.WAITING_USER], "cancelled at the CAPTCHA"))
         await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], f"{captcha.label} answered in the chat")
@@ -581,6 +601,16 @@ async def _ask_captcha(
         if await captcha_solved(browser, captcha):
             return
         again = True
+
+
+async def _send_captcha(
+    deps: ApplyDeps, app: Application, picture: bytes | None, live: LiveView | None, prompt: Prompt
+) -> PromptMessage:
+    """The CAPTCHA prompt in the chat, with its live view's link bound to the prompt before it is sent."""
+    if live is None:
+        return await deps.notifier.ask_captcha(app, prompt, image=picture)
+    await live.bind(prompt)
+    return await deps.notifier.ask_captcha(app, prompt, image=picture, live_url=live.url)
 
 
 async def _resubmit_refused_captcha(
@@ -769,8 +799,10 @@ async def _ask(
     await _uninterrupted(ask())
     await deps.notifier.application_changed(app)
     # After the submit claim (a CAPTCHA the page refused on sending) the page as it stands is the
-    # only copy of what was sent: that prompt keeps the browser until it is answered or expires.
-    hold = None if app.submit_started_at is not None else attempt.hold(deps.park_after)
+    # only copy of what was sent, and a CAPTCHA's answer belongs to this page (the picture shown, the
+    # widget solved through the live view): such prompts keep the browser until answered or expired.
+    keeps_browser = app.submit_started_at is not None or kind is PromptKind.CAPTCHA
+    hold = None if keeps_browser else attempt.hold(deps.park_after)
     closed = await deps.bridge.wait(prompt.id, hold=hold)
     if closed is None:
         if payload.get("field") == _AGENT_QUESTION:  # asked mid-run: the agent goes on without the answer

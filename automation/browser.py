@@ -2,7 +2,9 @@
 
 One session is one Chromium process with its own fresh profile folder and its own egress
 proxy (automation/egress.py), through which every connection Chromium makes goes; all three
-are gone when the `open_browser` block ends, whatever happened inside it.
+are gone when the `open_browser` block ends, whatever happened inside it. Every session starts
+with the submit guard (automation/submit_guard.py) in all its frames: no form is sent until the
+approved submit lifts it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from automation import submit_guard
 from automation.egress import EgressProxy, Resolver
+from automation.metrics import BROWSERS_IN_USE
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -84,6 +88,10 @@ QUIET_PREFERENCES = {
     "homepage": "about:blank",
 }
 
+# Switches that turn Chromium's sandbox off. browser-use adds them whenever it detects a container
+# (/.dockerenv), sandbox or not; we decide instead (`chromium_sandbox`), and add them only when it is off.
+SANDBOX_OFF_ARGS = ("--no-sandbox", "--disable-setuid-sandbox", "--disable-gpu-sandbox", "--no-zygote")
+
 
 class BrowserUnavailable(RuntimeError):
     """Chromium could not be found or did not start; the message says which and what to do."""
@@ -132,6 +140,20 @@ def _running_as_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
+def chromium_sandbox() -> bool:
+    """Chromium keeps its sandbox, in a container too (the image runs as an unprivileged user, and
+    docs/deployment.md gives the container what the sandbox needs); Chromium refuses to start as root
+    with it, so root (a developer's machine, CI) runs without."""
+    return not _running_as_root()
+
+
+def _keep_our_sandbox_choice() -> None:
+    """Takes the sandbox switches out of browser-use's container defaults (read when a browser starts)."""
+    from browser_use.browser import profile
+
+    profile.CHROME_DOCKER_ARGS[:] = [arg for arg in profile.CHROME_DOCKER_ARGS if arg not in SANDBOX_OFF_ARGS]
+
+
 def _new_profile_dir(profiles_dir: Path) -> Path:
     profiles_dir.mkdir(parents=True, exist_ok=True)
     profile_dir = Path(tempfile.mkdtemp(prefix="session-", dir=profiles_dir)).resolve()
@@ -153,15 +175,20 @@ def egress_args(proxy_port: int) -> tuple[str, ...]:
 def _build_session(options: BrowserOptions, executable: str, profile_dir: Path, proxy_port: int) -> BrowserSession:
     from browser_use import BrowserSession
 
+    _keep_our_sandbox_choice()
+    sandbox = chromium_sandbox()
     return BrowserSession(
         executable_path=executable,
         channel=options.channel,
         headless=options.headless,
         user_data_dir=str(profile_dir),
         downloads_path=str(profile_dir / "downloads"),
-        args=[*QUIET_CHROMIUM_ARGS, *options.extra_args, *egress_args(proxy_port)],
+        args=[
+            *QUIET_CHROMIUM_ARGS, *options.extra_args, *egress_args(proxy_port),
+            *(() if sandbox else SANDBOX_OFF_ARGS),
+        ],
         keep_alive=True,
-        chromium_sandbox=not _running_as_root(),
+        chromium_sandbox=sandbox,
         enable_default_extensions=False,
         window_size=WINDOW_SIZE,
     )
@@ -179,7 +206,8 @@ async def open_browser(options: BrowserOptions, *, egress: EgressProxy | None = 
         egress = EgressProxy(allow_hosts=options.allow_hosts, resolver=options.resolver)
     async with egress:
         async with _session(options, executable, egress.port) as browser:
-            yield browser
+            with BROWSERS_IN_USE.track_inprogress():
+                yield browser
 
 
 @asynccontextmanager
@@ -191,8 +219,11 @@ async def _session(options: BrowserOptions, executable: str, proxy_port: int) ->
         browser = _build_session(options, executable, profile_dir, proxy_port)
         await _start(browser, options, executable)
         started = True
+        await submit_guard.guard_browser(browser)
         yield browser
     finally:
+        if browser is not None:
+            submit_guard.forget(browser)
         try:
             if not started:
                 # browser-use's kill() would first wait out the stuck launch: end that Chromium now.

@@ -31,6 +31,7 @@ from twocaptcha.exceptions import api as api_errors
 
 from automation import page_js
 from automation.adapters.base import FieldReading
+from automation.metrics import CAPTCHA_SOLVES
 from automation.questions import Question
 from storage.answers import looks_like_captcha
 
@@ -363,9 +364,14 @@ class CaptchaSolver:
             raise CaptchaSolveFailed(f"2captcha cannot solve this {captcha.label}")
         try:
             result = await self._request(captcha, page_url, image)
-        except SERVICE_ERRORS as exc:
+            solution = self._solution(captcha, result)
+        except (*SERVICE_ERRORS, CaptchaSolveFailed) as exc:
+            CAPTCHA_SOLVES.labels(captcha.kind.value, "failed").inc()
+            if isinstance(exc, CaptchaSolveFailed):
+                raise
             raise CaptchaSolveFailed(self._reason(exc)) from None
-        return self._solution(captcha, result)
+        CAPTCHA_SOLVES.labels(captcha.kind.value, "solved").inc()
+        return solution
 
     async def clear(self, browser: BrowserSession, captcha: Captcha) -> Solution:
         """Solve the CAPTCHA on the current page and put the answer in it; raises CaptchaSolveFailed."""

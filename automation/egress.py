@@ -30,14 +30,13 @@ from dataclasses import dataclass
 from typing import Self
 from urllib.parse import urlsplit
 
-from automation.urls import UnsafeUrl, address_refusal, allowed_hosts, host_name
+from automation.urls import UnsafeUrl, address_refusal, allowed_hosts, host_name, port_refusal
 
 log = logging.getLogger(__name__)
 
 Resolver = Callable[[str, int], Awaitable[Sequence[str]]]  # (host, port) -> addresses; OSError if not found
 Connector = Callable[[str, int], Awaitable[tuple[asyncio.StreamReader, asyncio.StreamWriter]]]
 
-WEB_PORTS = frozenset({80, 443})
 MAX_HEAD_BYTES = 64 * 1024
 HEAD_TIMEOUT_S = 30.0
 CONNECT_TIMEOUT_S = 15.0
@@ -145,15 +144,13 @@ class EgressProxy:
 
     async def route(self, host: str, port: int) -> tuple[str, ...]:
         """The addresses `host:port` may be reached at, every one checked; UnsafeUrl says why not."""
-        if not 0 < port < 65536:
-            raise UnsafeUrl(f"Port {port} is not valid.")
         literal = _ip_literal(host)
         if literal is None and not _HOST.fullmatch(host):
             raise UnsafeUrl("That host name is malformed.")
         named = host_name(host)  # the name rules (IDNA, look-alikes); the addresses after our one lookup
         allowed = named in self._allowed
-        if not allowed and port not in WEB_PORTS:
-            raise UnsafeUrl(f"Port {port} is not a web port; only 80 and 443 are opened outside URL_ALLOW_HOSTS.")
+        if reason := port_refusal(port, allowed=allowed):
+            raise UnsafeUrl(reason)
         if literal is not None:
             addresses: Sequence[str] = [str(literal)]
         else:

@@ -21,6 +21,8 @@ from langchain_core.messages import BaseMessage
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from automation.metrics import count_llm_call
+
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 60.0
@@ -81,13 +83,16 @@ class UsageCounter:
         """Count one answered call and the tokens its response reports (`usage_metadata`)."""
         self.calls += 1
         usage = getattr(message, "usage_metadata", None) or {}
-        self.input_tokens += int(usage.get("input_tokens") or 0)
-        self.output_tokens += int(usage.get("output_tokens") or 0)
+        input_tokens, output_tokens = int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0)
+        self.input_tokens += input_tokens
+        self.output_tokens += output_tokens
+        count_llm_call(ok=True, input_tokens=input_tokens, output_tokens=output_tokens)
 
     def record_failure(self) -> None:
         """Count a call that got no response (network error, HTTP error after retries)."""
         self.calls += 1
         self.failed_calls += 1
+        count_llm_call(ok=False)
 
 
 async def ask_structured(

@@ -19,8 +19,11 @@ class Notifier(Protocol):
     async def ask_question(self, application: Application, prompt: Prompt, question: Question) -> PromptMessage:
         """Ask one of the form's questions: its options as buttons, or a reply for free text."""
 
-    async def ask_captcha(self, application: Application, prompt: Prompt, image: bytes | None) -> PromptMessage:
-        """Ask for help with a CAPTCHA: the image's characters by reply, or solve it in the browser then Done."""
+    async def ask_captcha(
+        self, application: Application, prompt: Prompt, image: bytes | None, live_url: str | None = None
+    ) -> PromptMessage:
+        """Ask for help with a CAPTCHA: the image's characters by reply, or solve it in the browser then Done
+        (through the live view at `live_url` when there is one)."""
 
     async def ask_cover_letter(
         self, application: Application, prompt: Prompt, letter: str, has_usual: bool

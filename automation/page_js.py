@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from automation.questions import best_option
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -128,6 +128,43 @@ PAGE_STATE_JS = """
 }
 """
 
+# Would a click on this node send a form? The one rule for every click made while finding or
+# filling a form (and for the submit guard in the page): a submit input (`submit` or `image`), a
+# `<button>` without a type or with `type=submit` that has a form owner (`form=` included), or a
+# label whose control is one of those. Returns why, or null. Used inside other scripts.
+WOULD_SUBMIT_JS = """
+(node) => {
+  const el = node && node.nodeType === 1 ? node : (node && node.parentElement);
+  if (!el || !el.closest) return null;
+  const sends = (control) => {
+    if (!control) return null;
+    if (control.localName === 'input') {
+      const type = (control.getAttribute('type') || '').toLowerCase();
+      return type === 'submit' || type === 'image' ? 'a submit input' : null;
+    }
+    if (control.localName === 'button' && control.type === 'submit' && control.form) {
+      return "the form's submit button";
+    }
+    return null;
+  };
+  const control = el.closest('button, input');
+  if (control) return sends(control);
+  const label = el.closest('label');
+  return label && sends(label.control) ? 'the label of a submit button' : null;
+}
+"""
+
+# Is this node inside a form (through open shadow roots), or a control owned by one (`form=`)?
+INSIDE_FORM_JS = """
+(node) => {
+  for (let el = node; el; el = el.parentElement
+       || (el.getRootNode && el.getRootNode() instanceof ShadowRoot ? el.getRootNode().host : null)) {
+    if (el.localName === 'form' || el.form) return true;
+  }
+  return false;
+}
+"""
+
 # The first visible element among the candidates whose text matches, tagged with `marker`.
 MARK_ELEMENT_JS = """
 (candidatesSelector, textPattern, marker) => {
@@ -141,6 +178,34 @@ MARK_ELEMENT_JS = """
   return {tag: el.tagName.toLowerCase(), text: text(el), href: el.href || null, here: location.href};
 }
 """
+
+# A way into a form: like MARK_ELEMENT_JS, but only links and buttons outside every form, and
+# never one whose click would send a form.
+MARK_WAY_IN_JS = (
+    """
+(candidatesSelector, textPattern, marker) => {
+  const wouldSubmit = """
+    + WOULD_SUBMIT_JS.strip()
+    + """;
+  const insideForm = """
+    + INSIDE_FORM_JS.strip()
+    + """;
+  const pattern = new RegExp(textPattern, 'i');
+  const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const text = (el) => (el.innerText || el.value || el.getAttribute('aria-label') || '').replace(/\\s+/g, ' ').trim();
+  const el = [...document.querySelectorAll(candidatesSelector)]
+    .find(e => shown(e) && pattern.test(text(e)) && !insideForm(e) && !wouldSubmit(e));
+  document.querySelectorAll('[' + marker + ']').forEach(e => e.removeAttribute(marker));
+  if (!el) return null;
+  el.setAttribute(marker, '1');
+  return {tag: el.tagName.toLowerCase(), text: text(el), href: el.href || null, here: location.href};
+}
+"""
+)
+
+
+class SubmitRefused(PageScriptError):
+    """A click while finding or filling a form would have sent it; nothing was clicked."""
 
 
 @dataclass(frozen=True)
@@ -225,7 +290,9 @@ async def set_value(browser: BrowserSession, selector: str, value: str) -> bool:
     return bool(outcome and outcome.get("found") and not outcome.get("missingOption"))
 
 
-async def _backend_node_id(browser: BrowserSession, selector: str) -> tuple[Any, int]:
+async def _backend_node_id(browser: BrowserSession, selector: str, *, refuse_submit: bool = False) -> tuple[Any, int]:
+    """The element's CDP session and backend node id; with `refuse_submit`, raises SubmitRefused
+    instead when a click on it would send a form."""
     session = await browser.get_or_create_cdp_session()
     client, session_id = session.cdp_client, session.session_id
     found = await client.send.Runtime.evaluate(
@@ -236,6 +303,19 @@ async def _backend_node_id(browser: BrowserSession, selector: str) -> tuple[Any,
     if not object_id:
         raise PageScriptError(f"no element matches {selector}")
     try:
+        if refuse_submit:
+            verdict = await client.send.Runtime.callFunctionOn(
+                params={
+                    "functionDeclaration": f"function () {{ return ({WOULD_SUBMIT_JS.strip()})(this); }}",
+                    "objectId": object_id,
+                    "returnByValue": True,
+                },
+                session_id=session_id,
+            )
+            if "exceptionDetails" in verdict:  # unsure means no: never click what could not be checked
+                raise SubmitRefused(f"could not check whether clicking {selector} would send the form")
+            if why := verdict.get("result", {}).get("value"):
+                raise SubmitRefused(f"refused to click {selector}: it is {why}, and only the approved submit may send")
         described = await client.send.DOM.describeNode(params={"objectId": object_id}, session_id=session_id)
     finally:
         await client.send.Runtime.releaseObject(params={"objectId": object_id}, session_id=session_id)
@@ -259,7 +339,20 @@ async def set_files(browser: BrowserSession, selector: str, paths: Sequence[Path
 
 
 async def click(browser: BrowserSession, selector: str) -> None:
-    """One real mouse click (trusted events) at the element's centre, scrolled into view first."""
+    """One real mouse click (trusted events) at the element's centre, scrolled into view first.
+
+    Raises SubmitRefused, without clicking, when the click would send a form (WOULD_SUBMIT_JS):
+    finding and filling never submit; only `submit_click` does, after the user approved.
+    """
+    from browser_use.actor.element import Element
+
+    session, backend_node_id = await _backend_node_id(browser, selector, refuse_submit=True)
+    await Element(browser, backend_node_id, session.session_id).click()
+
+
+async def submit_click(browser: BrowserSession, selector: str) -> None:
+    """The approved submit's click: like `click`, on the form's own submit button. Only
+    `automation.adapters.outcome.submit_form` calls it, right after lifting the submit guard."""
     from browser_use.actor.element import Element
 
     session, backend_node_id = await _backend_node_id(browser, selector)
@@ -269,6 +362,12 @@ async def click(browser: BrowserSession, selector: str) -> None:
 async def mark_element(browser: BrowserSession, candidates: str, text_pattern: str, marker: str) -> dict | None:
     """Tag the first visible element whose text matches, so it can be clicked by `[marker]`."""
     return await evaluate(browser, for_selectors(MARK_ELEMENT_JS, candidates), candidates, text_pattern, marker)
+
+
+async def mark_way_in(browser: BrowserSession, candidates: str, text_pattern: str, marker: str) -> dict | None:
+    """Tag the first visible link or button outside every form whose text matches (an "Apply" that
+    leads to the form, never the form's own submit button)."""
+    return await evaluate(browser, MARK_WAY_IN_JS, candidates, text_pattern, marker)
 
 
 async def page_state(
@@ -325,56 +424,6 @@ OPTION_TEXTS_JS = """
 """
 
 OPTION_MARKER = "data-nyx-option"
-# A saved answer that declines, in the words forms use for it ("Decline To Self Identify", "I don't wish to answer",
-# the U.S. disability form's "I do not want to answer").
-DECLINE_WORDS = re.compile(
-    r"\b(decline|prefer not|rather not|choose not|not to (say|answer|disclose|self identify)|do not wish|don t wish"
-    r"|(do not|don t) want to (answer|say|disclose))\b"
-)
-
-
-def option_key(text: str) -> str:
-    """Text as a matcher compares it: any case, no accents, punctuation or repeated whitespace."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[\W_]+", " ", plain).split())
-
-
-def best_option(answer: str, options: Sequence[str]) -> int | None:
-    """Index of the option that says what `answer` says, or None when none (or several equally) do.
-
-    Exact text first (ignoring case, whitespace and punctuation), then one option that starts
-    with the answer's words or whose words start the answer ("Yes" for "Yes, I am"), then the
-    option whose words contain the answer's words (or the reverse) with the fewest left over
-    ("London, England, United Kingdom" for "London, United Kingdom").
-    """
-    wanted = option_key(answer)
-    if not wanted:
-        return None
-    keys = [option_key(option) for option in options]
-    if wanted in keys:
-        return keys.index(wanted)
-    prefixed = [
-        i for i, key in enumerate(keys) if key and (key.startswith(wanted + " ") or wanted.startswith(key + " "))
-    ]
-    if len(prefixed) == 1:
-        return prefixed[0]
-    words = set(wanted.split())
-    overlapping = sorted(
-        (len(words ^ option_words), i)
-        for i, key in enumerate(keys)
-        if (option_words := set(key.split())) and (words <= option_words or option_words <= words)
-    )
-    if overlapping and (len(overlapping) == 1 or overlapping[0][0] < overlapping[1][0]):
-        return overlapping[0][1]
-    return None
-
-
-def decline_option(options: Sequence[str]) -> int | None:
-    """Index of the option that declines to answer (EEO questions), or None."""
-    return next((i for i, option in enumerate(options) if DECLINE_WORDS.search(option_key(option))), None)
-
-
 async def click_nth(browser: BrowserSession, selector: str, index: int) -> bool:
     """One real click on the index-th element matching `selector`; False if there is none."""
     if not await evaluate(browser, for_selectors(MARK_NTH_JS, selector), selector, index, OPTION_MARKER):
@@ -461,7 +510,7 @@ READ_QUESTIONS_JS = """
     if (hint) return hint;
     const wrapping = el.labels && el.labels[0];
     if (wrapping && wrapping.innerText.trim()) return wrapping.innerText;
-    return el.getAttribute('aria-label') || el.placeholder || el.name || el.id || hook(el);
+    return el.getAttribute('aria-label') || el.placeholder || askedBefore(el) || el.name || el.id || hook(el);
   };
   const optionLabel = (el) => {
     const bound = el.labels && el.labels[0];
@@ -475,6 +524,57 @@ READ_QUESTIONS_JS = """
     return chosen ? chosen.innerText.trim() : '';
   };
   const isRequired = (el) => el.required || el.getAttribute('aria-required') === 'true';
+  // A group of options asked by the text just before it (a <p> or heading, not bound as a label).
+  const several = (el) => !!el.name
+    && (el.getRootNode().querySelectorAll(['radio', 'checkbox'].map(type => 'input[type="' + type + '"][name="'
+      + CSS.escape(el.name) + '"]').join(', ')).length > 1);
+  const askedBefore = (node) => {
+    for (let depth = 0; node && depth < 4; depth++, node = node.parentElement) {
+      const before = node.previousElementSibling;
+      if (before && !before.querySelector('input, select, textarea') && clean(before.innerText || '')) {
+        return before.innerText;
+      }
+    }
+    return '';
+  };
+  // What else the page says about a control, for telling its meaning: the fieldset's legend, the text
+  // around it (a hidden file input's "Attach résumé" button), and whether it is hidden from people
+  // (aria-hidden, or placed off-screen): a honeypot.
+  const legendOf = (el) => {
+    const fieldset = el.closest('fieldset');
+    const legend = fieldset && fieldset.querySelector('legend');
+    return legend ? clean(legend.innerText).slice(0, 300) : '';
+  };
+  const nearbyOf = (el) => {
+    let node = el.parentElement;
+    for (let depth = 0; node && depth < 3; depth++, node = node.parentElement) {
+      const text = clean(node.innerText || '');
+      if (text) return text.length <= 300 ? text : '';
+    }
+    return '';
+  };
+  const hiddenFromPeople = (el) => {
+    if (el.closest('[aria-hidden="true"]')) return true;
+    // Transparent and out of the tab order: nobody can see or reach it (a styled widget's own input stays reachable).
+    if (el.getAttribute('tabindex') === '-1' && getComputedStyle(el).opacity === '0') return true;
+    const box = el.getBoundingClientRect();
+    return box.right + window.scrollX <= 0 || box.bottom + window.scrollY <= 0;
+  };
+  // The ids, names and test hooks of the custom elements a control sits in (a web component's own input).
+  const hostsOf = (el) => {
+    const names = [];
+    for (let root = el.getRootNode(); root && root.host; root = root.host.getRootNode()) {
+      const host = root.host;
+      names.push(host.id, host.getAttribute('name'), host.getAttribute('data-test'), host.getAttribute('data-testid'));
+    }
+    return names.filter(Boolean).join(' ');
+  };
+  const facts = (el) => ({
+    host: hostsOf(el),
+    autocomplete: el.getAttribute('autocomplete') || '', placeholder: el.getAttribute('placeholder') || '',
+    legend: legendOf(el), nearby: nearbyOf(el), input_type: (el.getAttribute('type') || '').toLowerCase(),
+    hidden: (el.type || '') !== 'file' && hiddenFromPeople(el),
+  });
   const questions = [];
   const groups = new Map();
   const seen = new Set();
@@ -487,12 +587,12 @@ READ_QUESTIONS_JS = """
       let question = groups.get(key);
       if (!question) {
         const group = groupOf(el);
-        const raw = groupLabel(group) || hinted(el) || ownLabel(el);
+        const raw = groupLabel(group) || hinted(el) || (several(el) && askedBefore(group || el)) || ownLabel(el);
         question = {
           kind: type, name: el.name || '', id: el.name ? '' : el.id, hook: hook(el),
           selector: el.name ? byName(el) : '#' + CSS.escape(el.id), label: clean(raw),
           required: /[*\\u2731]/.test(raw) || (!!group && group.getAttribute('aria-required') === 'true'),
-          value: '', choices: [], visible: false,
+          value: '', choices: [], visible: false, ...facts(el), hidden: false,
         };
         groups.set(key, question);
         questions.push(question);
@@ -509,12 +609,14 @@ READ_QUESTIONS_JS = """
     const selector = selectorFor(el);
     if (!selector || seen.has(selector)) continue;
     seen.add(selector);
-    const raw = ownLabel(el);
+    let raw = ownLabel(el);
+    // A hidden file input behind an "Attach résumé" button is named by the text around it.
+    if (type === 'file' && (raw === el.name || raw === el.id)) raw = nearbyOf(el) || raw;
     const tag = el.tagName.toLowerCase();
     const question = {
       kind: tag === 'select' ? 'select' : tag === 'textarea' ? 'textarea' : type === 'file' ? 'file' : 'text',
       name: el.name || '', id: el.id || '', hook: hook(el), selector, label: clean(raw) || el.name || el.id,
-      required: isRequired(el) || /[*\\u2731]/.test(raw), value: '', choices: [], visible: true,
+      required: isRequired(el) || /[*\\u2731]/.test(raw), value: '', choices: [], visible: true, ...facts(el),
     };
     if (el instanceof HTMLSelectElement) {
       question.choices = [...el.options].filter(o => o.value !== '' && !o.disabled)
@@ -534,15 +636,21 @@ READ_QUESTIONS_JS = """
 """
 
 # Ticks or unticks like a user's click, so the page's own click/input/change handlers run
-# (React tracks checkboxes and radios through the click event, not through `checked`).
-SET_CHECKED_JS = """
+# (React tracks checkboxes and radios through the click event, not through `checked`); never
+# clicks something that would send the form.
+SET_CHECKED_JS = (
+    """
 (selector, checked) => {
+  const wouldSubmit = """
+    + WOULD_SUBMIT_JS.strip()
+    + """;
   const el = document.querySelector(selector);
-  if (!el) return {found: false};
+  if (!el || wouldSubmit(el)) return {found: false};
   if (el.checked !== checked) el.click();
   return {found: true, checked: el.checked};
 }
 """
+)
 
 
 @dataclass(frozen=True)
@@ -568,6 +676,14 @@ class Question:
     required: bool
     value: str  # as shown: text, chosen option's label, checked labels joined by ", ", file names
     choices: tuple[Choice, ...] = ()
+    # What else tells its meaning (see automation.field_meaning).
+    autocomplete: str = ""
+    placeholder: str = ""
+    legend: str = ""
+    nearby: str = ""
+    input_type: str = ""
+    hidden: bool = False  # aria-hidden or off-screen: a honeypot
+    host: str = ""  # ids, names and test hooks of the custom elements (shadow hosts) it sits in
 
 
 async def read_questions(

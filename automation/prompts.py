@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime, timezone
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
+from automation.metrics import PROMPT_WAIT_SECONDS
 from automation.queue import ApplicationQueue
 from automation.questions import Question, QuestionKind
 from storage.models import Prompt, PromptKind, PromptStatus
@@ -104,6 +106,13 @@ class PromptBridge:
 
         None when `hold` seconds passed first (the prompt is still pending: park it or wait again).
         """
+        started = time.monotonic()
+        prompt = await self._wait(prompt_id, hold)
+        if prompt is not None:
+            PROMPT_WAIT_SECONDS.labels(prompt.kind.value, prompt.status.value).observe(time.monotonic() - started)
+        return prompt
+
+    async def _wait(self, prompt_id: int, hold: float | None) -> Prompt | None:
         loop = asyncio.get_running_loop()
         hold_until = None if hold is None else loop.time() + hold
         listener = _Listener(self._redis, channel_for(prompt_id))

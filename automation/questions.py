@@ -372,9 +372,10 @@ _YES = frozenset({"yes", "y", "yeah", "yep", "true", "correct", "affirmative", "
 _NO = frozenset({"no", "n", "nope", "false", "negative"})
 _YES_PHRASES = re.compile(r"^i (?:am|do|will|have|can|would)\b(?! not)")
 _NO_PHRASES = re.compile(r"^(?:i (?:am|do|will|have|can|would) not|never)\b")
+# "Decline To Self Identify", "I don't wish to answer", the U.S. disability form's "I do not want to answer".
 _DECLINE = re.compile(
     r"decline|prefer not|rather not|do not wish|not wish|choose not|not to (?:answer|say|disclose|self ?identify"
-    r"|specify|respond)|not (?:disclose|specified|answer)|wish to not"
+    r"|specify|respond)|not (?:disclose|specified|answer)|wish to not|do not want to (?:answer|say|disclose)"
 )
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?\s*k?\b", re.IGNORECASE)
 
@@ -396,6 +397,43 @@ def _yes_no(text: str, *, phrases: bool) -> bool | None:
 def decline_option(options: Sequence[str]) -> str | None:
     """The "decline to answer" / "prefer not to say" option, if the question offers one."""
     return next((option for option in options if _DECLINE.search(plain_text(option))), None)
+
+
+def option_key(text: str) -> str:
+    """Text as a matcher compares it: any case, no accents, punctuation or repeated whitespace."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[\W_]+", " ", plain).split())
+
+
+def best_option(answer: str, options: Sequence[str]) -> int | None:
+    """Index of the option that says what `answer` says, or None when none (or several equally) do.
+
+    Exact text first (ignoring case, whitespace and punctuation), then one option that starts
+    with the answer's words or whose words start the answer ("Yes" for "Yes, I am"), then the
+    option whose words contain the answer's words (or the reverse) with the fewest left over
+    ("London, England, United Kingdom" for "London, United Kingdom").
+    """
+    wanted = option_key(answer)
+    if not wanted:
+        return None
+    keys = [option_key(option) for option in options]
+    if wanted in keys:
+        return keys.index(wanted)
+    prefixed = [
+        i for i, key in enumerate(keys) if key and (key.startswith(wanted + " ") or wanted.startswith(key + " "))
+    ]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    words = set(wanted.split())
+    overlapping = sorted(
+        (len(words ^ option_words), i)
+        for i, key in enumerate(keys)
+        if (option_words := set(key.split())) and (words <= option_words or option_words <= words)
+    )
+    if overlapping and (len(overlapping) == 1 or overlapping[0][0] < overlapping[1][0]):
+        return overlapping[0][1]
+    return None
 
 
 def choose_option(value: str, options: Sequence[str]) -> str | None:

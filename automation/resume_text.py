@@ -7,10 +7,13 @@ Everything here works on bytes a user sent, so every failure of the parsers beco
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import re
+import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +26,10 @@ MAX_PDF_PAGES = 30  # a résumé is a few pages; the rest of a long document add
 MAX_TEXT_CHARS = 20_000  # as much as Profile.summary holds
 MAX_DOCX_UNPACKED_BYTES = 100 * 1024 * 1024  # refuses zip bombs before python-docx unpacks them
 NAME_SEARCH_LINES = 8
+PARSE_TIMEOUT_S = 20.0  # a résumé parses in well under a second; a crafted file could take forever
+# Parsers run in their own few threads: a file that outlives its time limit keeps one of these busy
+# (a thread cannot be killed) instead of a thread of the event loop's default pool.
+_PARSERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="resume-parse")
 
 
 class ResumeReadError(ValueError):
@@ -42,14 +49,36 @@ class Contacts:
 # --------------------------------------------------------------------------- text
 
 
-def extract_text(filename: str, content: bytes) -> str:
-    """The text of a PDF or DOCX résumé, one line per line, at most MAX_TEXT_CHARS characters."""
+def _too_slow() -> ResumeReadError:
+    return ResumeReadError(
+        f"Reading this file took longer than {PARSE_TIMEOUT_S:g} seconds, so I stopped. "
+        "Export it again as a simple PDF or DOCX (fewer pages and images) and resend it."
+    )
+
+
+async def read_text(filename: str, content: bytes) -> str:
+    """`extract_text` off the event loop, in a parser thread, within PARSE_TIMEOUT_S."""
+    timeout = PARSE_TIMEOUT_S
+    deadline = time.monotonic() + timeout
+    work = asyncio.get_running_loop().run_in_executor(_PARSERS, extract_text, filename, content, deadline)
+    try:
+        return await asyncio.wait_for(work, timeout)
+    except TimeoutError:
+        log.warning("résumé %r (%d bytes) not parsed within %g s", filename, len(content), timeout)
+        raise _too_slow() from None
+
+
+def extract_text(filename: str, content: bytes, deadline: float | None = None) -> str:
+    """The text of a PDF or DOCX résumé, one line per line, at most MAX_TEXT_CHARS characters.
+
+    With a `deadline` (time.monotonic()), a PDF stops between pages once it has passed, so a
+    parse that was given up on does not keep its thread for long."""
     suffix = Path(filename).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise ResumeReadError(f"I can read PDF and DOCX résumés; {filename!r} is neither.")
     if not content:
         raise ResumeReadError("The file is empty.")
-    raw = _pdf_text(content) if suffix == ".pdf" else _docx_text(content)
+    raw = _pdf_text(content, deadline) if suffix == ".pdf" else _docx_text(content)
     text = _tidy(raw)
     if not text:
         raise ResumeReadError(
@@ -58,7 +87,7 @@ def extract_text(filename: str, content: bytes) -> str:
     return text[:MAX_TEXT_CHARS]
 
 
-def _pdf_text(content: bytes) -> str:
+def _pdf_text(content: bytes, deadline: float | None = None) -> str:
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError
 
@@ -70,6 +99,8 @@ def _pdf_text(content: bytes) -> str:
             raise ResumeReadError("The PDF is password-protected. Send a copy without a password.")
         parts: list[str] = []
         for page in reader.pages[:MAX_PDF_PAGES]:
+            if deadline is not None and time.monotonic() > deadline:
+                raise _too_slow()
             parts.append(page.extract_text() or "")
             parts.extend(_pdf_link_targets(page))
             if sum(map(len, parts)) > MAX_TEXT_CHARS:

@@ -381,15 +381,46 @@ def allowed_hosts(entries: Iterable[str]) -> frozenset[str]:
     return frozenset(allowed)
 
 
+# IPv6 prefixes that carry an IPv4 address in their low 32 bits (NAT64 well-known prefix): a gateway
+# would forward them to that IPv4 address, so that address is the one to judge.
+NAT64_PREFIX = ipaddress.ip_network("64:ff9b::/96")
+WEB_PORTS = frozenset({80, 443})
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for (mapped, 6to4, NAT64), if any."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address in NAT64_PREFIX:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def _blocked_reason(address: Address) -> str | None:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address) and (embedded := _embedded_ipv4(address)) is not None:
+        if reason := _blocked_reason(embedded):
+            return reason
     if address in METADATA_ADDRESSES or address.is_link_local:
         return "a link-local or cloud-metadata address"
     if address.is_loopback:
         return "a loopback address"
     if address.is_private or address.is_reserved or address.is_multicast or address.is_unspecified:
         return "a private or reserved address"
+    # Everything the IANA registries do not mark as globally reachable: carrier-grade NAT
+    # (100.64.0.0/10, is_private is False for it), benchmarking, documentation, Teredo, ….
+    if not address.is_global:
+        return "a non-public address"
+    return None
+
+
+def port_refusal(port: int, *, allowed: bool) -> str | None:
+    """The one port policy of both guards: 80 and 443, any port only for URL_ALLOW_HOSTS hosts."""
+    if not 0 < port < 65536:
+        return f"Port {port} is not valid."
+    if not allowed and port not in WEB_PORTS:
+        return f"Port {port} is not a web port; only 80 and 443 are opened outside URL_ALLOW_HOSTS."
     return None
 
 
@@ -429,11 +460,12 @@ async def _resolve(host: str, port: int) -> list[Address]:
 async def check_url(url: str, *, allow_hosts: Iterable[str] = ()) -> CheckedUrl:
     """Refuse anything but public http(s) before any connection is made.
 
-    Hosts in `allow_hosts` skip the address check (a local test site, an intranet job board); the
-    scheme, credential and look-alike checks apply to every host.
+    Hosts in `allow_hosts` skip the address and port checks (a local test site, an intranet job
+    board); the scheme, credential and look-alike checks apply to every host.
     """
     target = _parse(url)
-    if target.host in allowed_hosts(allow_hosts):
+    allowed = target.host in allowed_hosts(allow_hosts)
+    if allowed:
         return CheckedUrl(url=target.url, canonical=canonicalize(target.url), host=target.host, port=target.port)
     try:
         addresses = [ipaddress.ip_address(target.host)]
@@ -442,6 +474,8 @@ async def check_url(url: str, *, allow_hosts: Iterable[str] = ()) -> CheckedUrl:
     for address in addresses:
         if reason := _blocked_reason(address):
             raise UnsafeUrl(f"That link points to {reason}, which Nyx will not open.")
+    if reason := port_refusal(target.port, allowed=False):
+        raise UnsafeUrl(f"That link uses a port Nyx will not open. {reason}")
     return CheckedUrl(
         url=target.url,
         canonical=canonicalize(target.url),

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import structlog
 from arq import Worker
 from arq.connections import ArqRedis
 from arq.worker import func
 
 from automation.apply import ApplyDeps, apply_to_job, resume_application
 from automation.captcha import MAX_CAPTCHA_ROUNDS
+from automation.metrics import APPLY_RESULTS
 from automation.queue import APPLY_TASK, RESUME_TASK
 
 # Slack on top of the held waits, for opening the browser, filling (the agent's steps included) and submitting.
@@ -29,7 +32,15 @@ def job_timeout(deps: ApplyDeps) -> int:
 
 
 async def _apply_task(ctx: dict[str, Any], application_id: int) -> str:
-    return await apply_to_job(ctx["deps"], application_id)
+    # Every log line of this run carries the application's id (LOG_FORMAT=json makes it a field).
+    with structlog.contextvars.bound_contextvars(application_id=application_id):
+        try:
+            result = await apply_to_job(ctx["deps"], application_id)
+        except BaseException as exc:
+            APPLY_RESULTS.labels("cancelled" if isinstance(exc, asyncio.CancelledError) else "error").inc()
+            raise
+    APPLY_RESULTS.labels(result).inc()  # a status name, "not-queued" or "unchanged"
+    return result
 
 
 async def _resume_task(ctx: dict[str, Any], application_id: int, prompt_id: int) -> str:

@@ -27,22 +27,30 @@ from redis.asyncio import Redis
 from automation.apply import AgentConfig, ApplyDeps
 from automation.browser import BrowserOptions
 from automation.captcha import CaptchaSolver
+from automation.live_view import LiveViewConfig
 from automation.llm import LLMConfig, make_chat_model
 from automation.prompts import PromptBridge
 from automation.queue import ApplicationQueue
 from automation.worker import build_worker
 from bot.config import Settings
+from bot.digest_chart import ChartRenderer
 from bot.inflight import InFlight
+from bot.live_view import LiveViewServer
+from bot.metrics import UpdateObserver
+from bot.monitoring import MonitoringServer, Readiness, start_monitoring
 from bot.notifier import TelegramNotifier
 from bot.sending import install_sender
 from bot.web import WebServer, start_web
 from handlers import build_router, captcha, corrections, cover_letter, questions
 from handlers.access import AccessMiddleware, StaleCallbackMiddleware
+from handlers.digest import TelegramDigestChannel
 from handlers.start import COMMANDS
+from scheduler.digest import DigestFanOut
 from scheduler.jobs import SchedulerDeps, build_scheduler
 from storage.answers import AnswerRepository
 from storage.applications import ApplicationRepository
 from storage.db import create_pool
+from storage.digests import DigestRepository
 from storage.migrate import migrate
 from storage.profile_import import seed_profile
 from storage.profiles import ProfileRepository
@@ -104,6 +112,8 @@ class Services:
     user_settings: UserSettingsRepository
     answers: AnswerRepository
     llm: BaseChatModel | None
+    digests: DigestRepository
+    charts: ChartRenderer = field(default_factory=ChartRenderer)
 
     @classmethod
     async def connect(cls, settings: Settings, *, pace_sending: bool = True) -> Services:
@@ -144,9 +154,11 @@ class Services:
             user_settings=UserSettingsRepository(pool),
             answers=AnswerRepository(pool),
             llm=make_chat_model(LLMConfig(settings.llm_base_url, settings.llm_api_key, settings.llm_model)),
+            digests=DigestRepository(pool),
         )
 
     async def close(self) -> None:
+        await self.charts.close()
         await self.bot.session.close()
         await self.redis.aclose()
         await self.pool.close()
@@ -167,12 +179,18 @@ class Services:
             llm=self.llm,
             agent=_agent_config(self.settings),
             captcha_solver=_captcha_solver(self.settings),
+            live_view=LiveViewConfig(self.redis, url) if (url := self.settings.live_view_url) else None,
         )
 
     def scheduler_deps(self) -> SchedulerDeps:
         return SchedulerDeps(
-            self.applications, self.prompts, self.bridge, self.queue, self.notifier, self.user_settings
+            self.applications, self.prompts, self.bridge, self.queue, self.notifier, self.user_settings,
+            digests=self.digest_fan_out(),
         )
+
+    def digest_fan_out(self) -> DigestFanOut:
+        channel = TelegramDigestChannel(self.bot, self.users, self.charts)
+        return DigestFanOut(self.digests, self.user_settings, channel)
 
 
 def _captcha_solver(settings: Settings) -> CaptchaSolver | None:
@@ -186,7 +204,11 @@ def _captcha_solver(settings: Settings) -> CaptchaSolver | None:
 
 
 def _agent_config(settings: Settings) -> AgentConfig | None:
-    """The generic agent runs only with an LLM; without one, unknown forms fail with a clear reason."""
+    """FALLBACK_BACKEND: VibeSurf (its own agent), or browser-use with our LLM; without either, unknown forms
+    fail with a clear reason."""
+    if settings.fallback_backend == "vibesurf":
+        return AgentConfig(None, None, None, settings.agent_max_steps, backend="vibesurf",
+                           vibesurf_url=settings.vibesurf_url, vibesurf_api_key=settings.vibesurf_api_key)
     if settings.llm_api_key is None:
         return None
     return AgentConfig(settings.llm_base_url, settings.llm_api_key, settings.llm_model, settings.agent_max_steps)
@@ -209,9 +231,12 @@ def build_dispatcher(services: Services) -> Dispatcher:
         user_settings=services.user_settings,
         answers=services.answers,
         llm=services.llm,
+        digests=services.digests,
+        digest_chart=services.charts,
     )
     dp["in_flight"] = in_flight = InFlight()
     dp.update.outer_middleware(in_flight)  # first: counts every update, refused ones included
+    dp.update.outer_middleware(UpdateObserver())  # metrics, and the user's id on every log line
     dp.update.outer_middleware(AccessMiddleware(set(services.settings.allowed_user_ids), services.users))
     dp.callback_query.outer_middleware(StaleCallbackMiddleware())
     # Answers to the worker's questions and review corrections come before every other message
@@ -263,6 +288,7 @@ class NyxApp:
     _scheduler: AsyncIOScheduler | None = None
     _worker: Worker | None = None
     _web: WebServer | None = None
+    _monitoring: MonitoringServer | None = None
     _stopped: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def start(self) -> None:
@@ -277,19 +303,31 @@ class NyxApp:
             self._tasks.append(asyncio.create_task(worker.async_run(), name="worker"))
             self._worker = worker
         if self.roles.scheduler:
-            scheduler = build_scheduler(services.scheduler_deps())
+            scheduler = build_scheduler(
+                services.scheduler_deps(), digest_seconds=services.settings.digest_check_seconds
+            )
             scheduler.start()
             self._scheduler = scheduler
         settings = services.settings
         if self.roles.bot:
             self.dispatcher = build_dispatcher(services)
             await services.bot.set_my_commands(COMMANDS)
-        if settings.http_port is not None:
+        if settings.metrics_port is not None:
+            self._monitoring = await start_monitoring(
+                host=settings.metrics_host, port=settings.metrics_port, queue_name=settings.queue_name,
+                readiness=Readiness(services.pool.raw, services.redis, services.bot),  # fails fast, no retries
+                token=settings.metrics_token.get_secret_value() if settings.metrics_token else None,
+            )
+        live_view = (
+            LiveViewServer(services.redis, services.prompts, services.bridge, services.bot)
+            if self.roles.bot and settings.live_view_url else None
+        )
+        if self.roles.bot and (settings.webhook_url or live_view is not None):
             self._web = await start_web(
-                host=settings.http_host, port=settings.http_port, pool=services.pool.raw,  # health fails fast
-                dispatcher=self.dispatcher, bot=services.bot,
-                webhook_url=settings.webhook_url if self.roles.bot else None,
+                host=settings.http_host, port=settings.http_port, dispatcher=self.dispatcher, bot=services.bot,
+                webhook_url=settings.webhook_url,
                 webhook_secret=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+                live_view=live_view,
             )
         if self.roles.bot and settings.webhook_url:
             await services.bot.set_webhook(
@@ -339,3 +377,5 @@ class NyxApp:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self.dispatcher is not None:
             await self.dispatcher.storage.close()
+        if self._monitoring is not None:  # last: a stopping process stays observable while it drains
+            await self._monitoring.stop()

@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 
 from bot.config import Settings, SettingsError, load_settings
-from bot.logs import configure_logging
+from bot.logs import configure_logging, secrets_of
 
 app = typer.Typer(help="Nyx Venatrix: a self-hosted job-application assistant in Telegram.", no_args_is_help=True)
 
@@ -24,12 +24,7 @@ def _settings(*, need_token: bool = True) -> Settings:
     except SettingsError as exc:
         typer.echo(f"nyx: configuration error: {exc}", err=True)
         raise typer.Exit(2) from None
-    secrets = [
-        s.get_secret_value()
-        for s in (settings.telegram_bot_token, settings.llm_api_key, settings.twocaptcha_api_key, settings.webhook_secret)
-        if s
-    ]
-    configure_logging(settings.log_level, secrets=secrets)
+    configure_logging(settings.log_level, secrets=secrets_of(settings), json=settings.log_format == "json")
     return settings
 
 
@@ -158,7 +153,8 @@ def fill(
     try:
         loaded, resume = load_profile_file(path)
         result = asyncio.run(
-            dry_run(url, loaded, resume, browser_options(settings), allow_hosts=settings.url_allow_hosts)
+            dry_run(url, loaded, resume, browser_options(settings), allow_hosts=settings.url_allow_hosts,
+                    llm=_chat_model(settings))
         )
     except (ProfileError, UnsafeUrl, UnsupportedForm) as exc:
         typer.echo(f"nyx: {exc}", err=True)
@@ -172,9 +168,20 @@ def fill(
     typer.echo(f"ATS: {result.ats}    CAPTCHA: {captchas}    form: {result.form.url}")
     for field in result.form.fields:
         mark = "ok " if field.ok and not (field.required and field.empty) else "!! "
+        how = (f"empty: {field.reason.value}" if field.empty and field.reason
+               else f"by {field.source.value}" if field.source else "")
         typer.echo(f"{mark}{field.label[:40]:<40} {field.selector[:30]:<30} "
-                   f"intended={field.intended!r} actual={field.actual!r}")
+                   f"intended={field.intended!r} actual={field.actual!r} {how}")
     typer.echo(f"{len(result.form.problems)} problem(s); nothing was submitted.")
+
+
+def _chat_model(settings: Settings):  # noqa: ANN202 - a langchain chat model, imported only when used
+    """The configured LLM for the batched question call, as the apply flow uses it; None without a key."""
+    if settings.llm_api_key is None:
+        return None
+    from automation.llm import LLMConfig, make_chat_model
+
+    return make_chat_model(LLMConfig(settings.llm_base_url, settings.llm_api_key, settings.llm_model))
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from automation.backends import BackendName
 
 
 class SettingsError(Exception):
@@ -59,9 +62,18 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(
         default=None, description="Secret token Telegram sends with every webhook request (1-256 of A-Z a-z 0-9 _ -)"
     )
-    http_host: str = Field(default="127.0.0.1", description="Where the webhook, /healthz and /metrics listen")
-    http_port: int | None = Field(
-        default=None, ge=0, le=65535, description="Port for the webhook, /healthz and /metrics; off when unset"
+    http_host: str = Field(default="127.0.0.1", description="Where the webhook listens (0.0.0.0 in a container)")
+    http_port: int | None = Field(default=None, ge=0, le=65535, description="Port of the webhook and the live view")
+
+    # Monitoring: every process's /healthz, /readyz and /metrics, never on the webhook's listener
+    metrics_host: str = Field(default="127.0.0.1", description="Where /healthz, /readyz and /metrics listen")
+    metrics_port: int | None = Field(default=None, ge=0, le=65535, description="Port of the monitoring listener")
+    metrics_token: SecretStr | None = Field(default=None, description="Bearer token /metrics requires when set")
+
+    live_view_base_url: str | None = Field(
+        default=None,
+        description="Public base URL of the bot's HTTP listener for the live browser view (https: opens inside "
+        "Telegram); WEBHOOK_URL's origin when unset; no live view when neither is set",
     )
 
     # Storage and queue
@@ -79,6 +91,14 @@ class Settings(BaseSettings):
     llm_model: str = "grok-4-fast"
 
     agent_max_steps: int = Field(default=40, ge=5, le=200, description="Step limit of the generic agent")
+    fallback_backend: BackendName = Field(
+        default="browser-use",
+        description="What fills forms no adapter knows: browser-use (needs LLM_API_KEY) or vibesurf",
+    )
+    vibesurf_url: str | None = Field(
+        default=None, description="Base URL of the VibeSurf service (FALLBACK_BACKEND=vibesurf)"
+    )
+    vibesurf_api_key: SecretStr | None = Field(default=None, description="Bearer key of the VibeSurf service")
 
     # CAPTCHA
     twocaptcha_api_key: SecretStr | None = None
@@ -104,6 +124,9 @@ class Settings(BaseSettings):
     prompt_check_seconds: float = Field(
         default=15.0, gt=0, description="How often a waiting worker re-reads its prompt row"
     )
+    digest_check_seconds: float = Field(
+        default=60.0, gt=0, description="How often the bot looks for daily digests that are due (and retries failed ones)"
+    )
 
     # Safety
     url_allow_hosts: Annotated[list[str], NoDecode] = Field(
@@ -112,6 +135,9 @@ class Settings(BaseSettings):
     )
 
     log_level: str = "INFO"
+    log_format: Literal["console", "json"] = Field(
+        default="console", description="console, or json (one object a line)"
+    )
 
     _split_ids = field_validator("allowed_user_ids", mode="before")(_split_csv)
     _split_hosts = field_validator("url_allow_hosts", mode="before")(_split_csv)
@@ -148,7 +174,7 @@ class Settings(BaseSettings):
             raise ValueError("must be a bare host name, e.g. 2captcha.com (https is always used)")
         return value.strip()
 
-    @field_validator("llm_base_url", "telegram_api_base", "webhook_url")
+    @field_validator("llm_base_url", "telegram_api_base", "webhook_url", "vibesurf_url", "live_view_base_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value and not value.startswith(("http://", "https://")):
@@ -167,6 +193,34 @@ class Settings(BaseSettings):
         if self.webhook_url and (self.webhook_secret is None or self.http_port is None):
             raise ValueError("WEBHOOK_URL needs WEBHOOK_SECRET and HTTP_PORT too")
         return self
+
+    @model_validator(mode="after")
+    def _live_view_served(self) -> Settings:
+        if self.live_view_base_url and self.http_port is None:
+            raise ValueError("LIVE_VIEW_BASE_URL needs HTTP_PORT too (the live view is served on that listener)")
+        return self
+
+    @model_validator(mode="after")
+    def _listeners_apart(self) -> Settings:
+        if self.metrics_port and self.metrics_port == self.http_port:
+            raise ValueError("METRICS_PORT must differ from HTTP_PORT (metrics never share the public webhook's port)")
+        return self
+
+    @model_validator(mode="after")
+    def _vibesurf_complete(self) -> Settings:
+        if self.fallback_backend == "vibesurf" and (self.vibesurf_url is None or self.vibesurf_api_key is None):
+            raise ValueError("FALLBACK_BACKEND=vibesurf needs VIBESURF_URL and VIBESURF_API_KEY")
+        return self
+
+    @property
+    def live_view_url(self) -> str | None:
+        """Where phones open the live view: LIVE_VIEW_BASE_URL, else the webhook's origin."""
+        if self.live_view_base_url:
+            return self.live_view_base_url
+        if self.webhook_url:
+            parts = urlsplit(self.webhook_url)
+            return f"{parts.scheme}://{parts.netloc}"
+        return None
 
     @property
     def llm_configured(self) -> bool:

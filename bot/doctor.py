@@ -11,6 +11,9 @@ import aiohttp
 import asyncpg
 from redis.asyncio import Redis
 
+# Imported here, not in check_token: importing the whole app takes seconds, and inside a check it
+# would hold the event loop while every check's time limit runs.
+from bot.app import make_bot
 from bot.config import Settings
 
 CHECK_TIMEOUT_S = 15.0
@@ -36,8 +39,6 @@ def find_chrome(settings: Settings) -> str | None:
 
 
 async def check_token(settings: Settings) -> str:
-    from bot.app import make_bot
-
     bot = make_bot(settings)
     try:
         me = await bot.get_me()
@@ -104,6 +105,25 @@ async def check_twocaptcha(settings: Settings) -> str:
     return f"balance {balance}"
 
 
+async def check_backend(settings: Settings) -> str:
+    """FALLBACK_BACKEND: browser-use needs the LLM key; VibeSurf must answer and accept its key."""
+    if settings.fallback_backend == "browser-use":
+        if settings.llm_api_key is None:
+            return "browser-use: off (no LLM_API_KEY) — forms no adapter knows fail with a reason"
+        return f"browser-use agent with {settings.llm_model}, at most {settings.agent_max_steps} steps"
+    base = settings.vibesurf_url
+    headers = {"Authorization": f"Bearer {settings.vibesurf_api_key.get_secret_value()}"}
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{base}/health") as response:
+            if response.status != 200:
+                raise RuntimeError(f"VibeSurf at {base} answered HTTP {response.status} on /health")
+        # An unknown task is 404 with the right key and 401 with a wrong one.
+        async with session.get(f"{base}/api/tasks/nyx-doctor-probe", headers=headers) as response:
+            if response.status in (401, 403):
+                raise RuntimeError(f"VibeSurf at {base} refuses VIBESURF_API_KEY (HTTP {response.status})")
+    return f"vibesurf at {base} answers and accepts the key"
+
+
 async def check_webhook(settings: Settings) -> str:
     if settings.webhook_url is None:
         return "off (no WEBHOOK_URL) — the bot polls Telegram for updates"
@@ -118,6 +138,7 @@ CHECKS: list[tuple[str, Callable[[Settings], Awaitable[str]], bool]] = [
     ("llm", check_llm, False),
     ("2captcha", check_twocaptcha, False),
     ("webhook", check_webhook, False),
+    ("backend", check_backend, False),
 ]
 
 

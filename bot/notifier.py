@@ -92,13 +92,16 @@ class TelegramNotifier:
         )
         return PromptMessage(chat_id, sent.message_id, text)
 
-    async def ask_captcha(self, application: Application, prompt: Prompt, image: bytes | None) -> PromptMessage:
+    async def ask_captcha(
+        self, application: Application, prompt: Prompt, image: bytes | None, live_url: str | None = None
+    ) -> PromptMessage:
         chat_id = await self._chat_for(application)
         if image is not None:
             await self._send_picture(chat_id, image, f"captcha-{application.id}.png",
                                      f"#{application.id}: the CAPTCHA on the form")
-        text = captcha_views.captcha_text(application, prompt)
-        sent = await self._bot.send_message(chat_id, text, reply_markup=captcha_views.captcha_markup(prompt))
+        text = captcha_views.captcha_text(application, prompt, live=live_url is not None)
+        markup = captcha_views.captcha_markup(prompt, live_url=live_url)
+        sent = await self._bot.send_message(chat_id, text, reply_markup=markup)
         return PromptMessage(chat_id, sent.message_id, text)
 
     async def ask_cover_letter(

@@ -72,8 +72,17 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import MessageEntity
 from aiogram.utils.text_decorations import html_decoration
 from aiolimiter import AsyncLimiter
+from prometheus_client import Counter
 
 log = logging.getLogger(__name__)
+
+# The same counts as the middleware's attributes, for every sender in the process, for Prometheus.
+TELEGRAM_SENT = Counter(
+    "nyx_telegram_sent_total", "Sending calls Telegram accepted (one per part), by method", ["method"]
+)
+TELEGRAM_RETRIES = Counter("nyx_telegram_retries_total", "Sending calls made again after a 429, 5xx or network error")
+TELEGRAM_RATE_LIMITED = Counter("nyx_telegram_rate_limited_total", "429 (Too Many Requests) answers from Telegram")
+TELEGRAM_PAUSES = Counter("nyx_telegram_pauses_total", "Times all sending paused for a 429")
 
 ChatId = int | str
 OnBlocked = Callable[[ChatId], Awaitable[None]]
@@ -404,6 +413,7 @@ class SendingMiddleware(BaseRequestMiddleware):
             try:
                 result = await make_request(bot, method)
             except TelegramRetryAfter as error:
+                TELEGRAM_RATE_LIMITED.inc()
                 failures += 1
                 if not self._may_retry(failures, method, chat_id, error):
                     raise
@@ -420,6 +430,7 @@ class SendingMiddleware(BaseRequestMiddleware):
                 raise
             else:
                 self.sent += 1
+                TELEGRAM_SENT.labels(method.__api_method__).inc()
                 return result
 
     def _may_retry(
@@ -433,6 +444,7 @@ class SendingMiddleware(BaseRequestMiddleware):
         limit = self._max_retries
         log.info("%s to chat %s failed (%s); retry %d of %d", name, chat_id, error, failures, limit)
         self.retried += 1
+        TELEGRAM_RETRIES.inc()
         return True
 
     def _backoff(self, failures: int) -> float:
@@ -472,6 +484,7 @@ class SendingMiddleware(BaseRequestMiddleware):
             return
         if self._open.is_set():
             self.rate_limited_pauses += 1
+            TELEGRAM_PAUSES.inc()
             log.warning("Telegram asked to slow down: pausing all sending for %s s", seconds)
             self._open.clear()
         self._paused_until = until

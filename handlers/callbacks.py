@@ -45,6 +45,23 @@ class LetterCallback(CallbackData, prefix="cl"):
     prompt_id: int
 
 
+class DigestAction(str, enum.Enum):
+    APPLY = "apply"  # one job waiting for Apply/Skip
+    SKIP = "skip"
+    APPLY_ALL = "all"  # the jobs the digest listed at or above the threshold
+    RETRY = "retry"  # a failed or timed-out application
+    SHOW = "show"  # show a waiting prompt (review, question, ...) again
+    TODAY = "today"  # count a /digest as today's digest
+
+
+class DigestCallback(CallbackData, prefix="dg"):
+    """A button in a digest. Each one re-checks the item's state, so a days-old tap is harmless."""
+
+    action: DigestAction
+    digest_id: int  # its digests row (what "Apply all" meant)
+    item: int = 0  # an application id, or a prompt id for SHOW
+
+
 class JobsFilter(str, enum.Enum):
     ALL = "all"
     ACTIVE = "active"
@@ -67,6 +84,7 @@ class SettingsField(str, enum.Enum):
     DAILY_CAP = "cap"
     DIGEST = "digest"
     REVIEW = "review"
+    QUIET_DIGEST = "quiet"
 
 
 class SettingsCallback(CallbackData, prefix="set"):

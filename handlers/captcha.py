@@ -20,6 +20,7 @@ from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
+    WebAppInfo,
 )
 
 from automation.captcha import (
@@ -39,6 +40,7 @@ from storage.prompts import PromptRepository
 
 DONE_BUTTON = "Done — I solved it"
 CANCEL_BUTTON = "Cancel application"
+LIVE_BUTTON = "🖥 Open the live view"
 PLACEHOLDER = "The characters in the picture"
 
 CLOSED_LINES = {
@@ -68,7 +70,7 @@ def answer_by(prompt: Prompt) -> AnswerBy:
         return AnswerBy.BROWSER
 
 
-def captcha_text(application: Application, prompt: Prompt) -> str:
+def captcha_text(application: Application, prompt: Prompt, *, live: bool = False) -> str:
     payload = prompt.payload
     title = escape(application.title or urlsplit(application.url).hostname or application.url)
     try:
@@ -88,6 +90,12 @@ def captcha_text(application: Application, prompt: Prompt) -> str:
         lines += [why, ""]
     if answer_by(prompt) is AnswerBy.TEXT:
         lines.append("Reply to this message with the characters in the picture above.")
+    elif live:
+        lines += [
+            "Open the <b>live view</b> below: it shows the browser's page and passes on your taps and typing. "
+            "Solve it there, then tap <b>Done</b>.",
+            "Nothing is submitted before your review.",
+        ]
     else:
         lines += [
             "Solve it in the browser window on the computer running Nyx, then tap <b>Done</b>.",
@@ -96,7 +104,14 @@ def captcha_text(application: Application, prompt: Prompt) -> str:
     return "\n".join(lines)
 
 
-def captcha_markup(prompt: Prompt) -> InlineKeyboardMarkup | ForceReply:
+def live_button(url: str) -> InlineKeyboardButton:
+    """Inside Telegram as a Web App on https (Telegram allows no other), else as a link to the browser."""
+    if url.startswith("https://"):
+        return InlineKeyboardButton(text=LIVE_BUTTON, web_app=WebAppInfo(url=url))
+    return InlineKeyboardButton(text=LIVE_BUTTON, url=url)
+
+
+def captcha_markup(prompt: Prompt, *, live_url: str | None = None) -> InlineKeyboardMarkup | ForceReply:
     if answer_by(prompt) is AnswerBy.TEXT:
         return ForceReply(force_reply=True, input_field_placeholder=PLACEHOLDER)
 
@@ -105,9 +120,10 @@ def captcha_markup(prompt: Prompt) -> InlineKeyboardMarkup | ForceReply:
             text=text, callback_data=CaptchaCallback(decision=decision, prompt_id=prompt.id).pack()
         )
 
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[button(DONE_BUTTON, CaptchaDecision.DONE)], [button(CANCEL_BUTTON, CaptchaDecision.CANCEL)]]
-    )
+    rows = [[button(DONE_BUTTON, CaptchaDecision.DONE)], [button(CANCEL_BUTTON, CaptchaDecision.CANCEL)]]
+    if live_url is not None:
+        rows.insert(0, [live_button(live_url)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def typed_line(text: str) -> str:

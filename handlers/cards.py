@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from automation.adapters.base import FieldReading, FilledForm
+from automation.adapters.base import EmptyReason, FieldReading, FilledForm
 from handlers.callbacks import CardAction, CardCallback, JobDetails, ReviewCallback
 from storage.models import Application, ApplicationStatus, ReviewDecision
 
@@ -81,6 +81,8 @@ def review_text(app: Application, form: FilledForm) -> str:
     tail = []
     if form.problems:
         tail += ["", f"⚠️ {len(form.problems)} field(s) need a look before you submit."]
+    if empty := [field for field in form.fields if field.empty]:
+        tail += ["", f"{len(empty)} field(s) left empty; each says why."]
     tail += [
         "",
         "To change a field, tap Fix a field or reply to this message with <code>Label: new value</code>.",
@@ -101,9 +103,14 @@ def review_text(app: Application, form: FilledForm) -> str:
 
 
 def _review_line(field: FieldReading) -> str:
-    mark = "✅" if field.ok and (field.actual or not field.required) else "⚠️"
-    value = field.actual if field.actual not in (None, "") else "—"
-    line = f"{mark} {escape(field.label)}: <code>{escape(_clip(value))}</code>"
+    if field.empty:
+        # An empty field is never ✅: it says why it is empty (asked, declined, no answer known, optional).
+        mark = "⚠️" if field.required or not field.ok else "▫️"
+        why = (field.reason or (EmptyReason.NO_ANSWER if field.required else EmptyReason.OPTIONAL)).value
+        line = f"{mark} {escape(field.label)}: <i>empty ({escape(why)})</i>"
+    else:
+        mark = "✅" if field.ok else "⚠️"
+        line = f"{mark} {escape(field.label)}: <code>{escape(_clip(field.actual or ''))}</code>"
     if not field.ok and field.intended is not None:
         line += f"\n    expected: <code>{escape(_clip(field.intended))}</code>"
     return line

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from html import escape
@@ -26,6 +27,7 @@ from storage.user_settings import UserSettingsRepository
 log = logging.getLogger(__name__)
 S = ApplicationStatus
 APPLY_FROM = [S.RECEIVED, S.SCORED, S.AWAITING_APPROVAL, *APPLY_AGAIN_FROM]
+SKIP_FROM = [S.RECEIVED, S.SCORED, S.AWAITING_APPROVAL]
 CANCEL_FROM = [S.RECEIVED, S.SCORED, S.AWAITING_APPROVAL, S.QUEUED, S.RUNNING, S.WAITING_USER]
 
 
@@ -47,8 +49,12 @@ async def queue_application(
     profiles: ProfileRepository,
     user_settings: UserSettingsRepository,
     queue: ApplicationQueue,
+    from_statuses: Sequence[ApplicationStatus] = APPLY_FROM,
 ) -> Decision:
-    """Apply (or retry): the application as it now is and one sentence for the user."""
+    """Apply (or retry): the application as it now is and one sentence for the user.
+
+    `from_statuses` narrows where it may be queued from (a digest's Retry only retries what failed).
+    """
     if app.submit_started_at is not None:
         return Decision(app, "This application was already submitted once; I will not send it again.", refused=True)
     preferences = await user_settings.get(user_id)
@@ -62,12 +68,19 @@ async def queue_application(
     if stored is None or stored.resume is None:
         return Decision(app, "Load your profile and résumé first: send /profile to see how.", refused=True)
     moved = await applications.transition(
-        app.id, S.QUEUED, from_statuses=APPLY_FROM, user_id=user_id, note="approved by the user"
+        app.id, S.QUEUED, from_statuses=from_statuses, user_id=user_id, note="approved by the user"
     )
     if moved is None:
         return Decision(app, f"It is already {app.status.label}.")
     await queue.enqueue(moved, await applications.attempts(moved.id))
     return Decision(moved, "Queued: I will open the form and come back to you for review.")
+
+
+async def skip_application(app: Application, user_id: int, *, applications: ApplicationRepository) -> Decision:
+    moved = await applications.transition(
+        app.id, S.SKIPPED, from_statuses=SKIP_FROM, user_id=user_id, note="skipped by the user"
+    )
+    return Decision(moved or app, "Skipped." if moved else f"It is already {app.status.label}.")
 
 
 async def cancel_application(
@@ -120,12 +133,9 @@ def router() -> Router:
             await query.answer("That job is not in your list.")
             return
         if callback_data.action is CardAction.SKIP:
-            moved = await applications.transition(
-                app.id, S.SKIPPED, from_statuses=[S.RECEIVED, S.SCORED, S.AWAITING_APPROVAL],
-                user_id=user_id, note="skipped by the user",
-            )
-            await query.answer("Skipped." if moved else f"It is already {app.status.label}.")
-            await refresh_card(query, moved or app)
+            skipped = await skip_application(app, user_id, applications=applications)
+            await query.answer(skipped.sentence)
+            await refresh_card(query, skipped.application)
             return
         decision = await queue_application(
             app, user_id, applications=applications, profiles=profiles, user_settings=user_settings, queue=queue

@@ -101,13 +101,25 @@ async def send_details(chat: Message, applications: ApplicationRepository, app: 
     await chat.answer(await job_details(applications, app), reply_markup=card_keyboard(app))
 
 
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets (OWASP's
+# "CSV injection"); titles and companies come from scraped pages, so they could be anything.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> str:
+    """The cell as text, with a leading `'` when a spreadsheet would otherwise run it as a formula."""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def export_csv(apps: list[Application]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_COLUMNS)
     for a in apps:
-        writer.writerow([a.id, a.status.value, a.title or "", a.company or "", a.url, a.outcome or "", a.error or "",
-                         a.created_at.isoformat(), a.submitted_at.isoformat() if a.submitted_at else ""])
+        row = [a.id, a.status.value, a.title or "", a.company or "", a.url, a.outcome or "", a.error or "",
+               a.created_at.isoformat(), a.submitted_at.isoformat() if a.submitted_at else ""]
+        writer.writerow([spreadsheet_safe(cell) for cell in row])
     return buffer.getvalue().encode("utf-8")
 
 

@@ -8,7 +8,6 @@ is saved lives in PostgreSQL and is always a valid Profile, so stopping half-way
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Mapping
 from html import escape
@@ -32,8 +31,8 @@ from automation.resume_text import (
     SUPPORTED_SUFFIXES,
     Contacts,
     ResumeReadError,
-    extract_text,
     find_contacts,
+    read_text,
 )
 from handlers.callbacks import (
     AnswerMove,
@@ -158,7 +157,7 @@ async def _read_resume(bot: Bot, document: Document) -> str:
         raise ResumeReadError(str(exc)) from None
     if len(content) > MAX_RESUME_BYTES:
         raise ResumeReadError(_too_big(document.file_name or "That file"))
-    return await asyncio.to_thread(extract_text, document.file_name or "", content)
+    return await read_text(document.file_name or "", content)
 
 
 def proposed_draft(contacts: Contacts) -> dict[str, Any]:

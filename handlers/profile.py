@@ -4,7 +4,6 @@ guided setup (handlers/onboarding.py asks for a profile when there is none)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import io
 import re
@@ -31,7 +30,7 @@ from pydantic import ValidationError
 from automation.resume_text import (
     SUPPORTED_SUFFIXES,
     ResumeReadError,
-    extract_text,
+    read_text,
     split_name,
 )
 from handlers.callbacks import FieldButton, FieldMove, ProfileEdit, ProfileField
@@ -494,7 +493,7 @@ async def _refresh_summary(profiles: ProfileRepository, user_id: int, upload: Up
     if Path(upload.filename).suffix.lower() not in SUPPORTED_SUFFIXES:
         return ""
     try:
-        text = await asyncio.to_thread(extract_text, upload.filename, upload.content)
+        text = await read_text(upload.filename, upload.content)
     except ResumeReadError as exc:
         return f"\n(I could not read its text for matching: {escape(str(exc))})"
     stored = await profiles.get(user_id)

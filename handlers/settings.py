@@ -14,12 +14,13 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from pydantic import ValidationError
 
 from handlers.callbacks import SettingsCallback, SettingsField
-from storage.user_settings import UserSettings, UserSettingsRepository
+from storage.user_settings import QuietDigest, UserSettings, UserSettingsRepository
 
 # Each tap moves to the next value, wrapping around.
 AUTO_APPLY_STEPS: list[int | None] = [None, 90, 80, 70]
 SKIP_STEPS = [0, 30, 40, 50, 60, 70]
 CAP_STEPS = [5, 10, 20, 50, 100]
+QUIET_LABELS = {QuietDigest.LINE: "one short line", QuietDigest.NONE: "no message"}
 DIGEST_INPUT = re.compile(r"^\s*(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?:\s+(?P<tz>\S+))?\s*$")
 
 
@@ -39,6 +40,7 @@ def settings_view(s: UserSettings) -> tuple[str, InlineKeyboardMarkup]:
         f"Suggest skipping below a score of: {s.skip_threshold}",
         f"At most {s.daily_cap} application(s) a day",
         f"Daily digest at {s.digest_time:%H:%M} {s.time_zone}",
+        f"On a quiet day the digest is: {QUIET_LABELS[s.quiet_digest]}",
         f"Review before submitting: {'on' if s.review_required else 'off'}",
         "" if s.review_required else "⚠️ With review off, forms with no problems are submitted without asking.",
     ]).rstrip()
@@ -52,6 +54,7 @@ def settings_view(s: UserSettings) -> tuple[str, InlineKeyboardMarkup]:
         button(f"Daily cap: {s.daily_cap}", SettingsField.DAILY_CAP),
         button(f"Digest: {s.digest_time:%H:%M} {s.time_zone}", SettingsField.DIGEST),
         button(f"Review: {'on' if s.review_required else 'off'}", SettingsField.REVIEW),
+        button(f"Quiet days: {QUIET_LABELS[s.quiet_digest]}", SettingsField.QUIET_DIGEST),
     ])
     return text, markup
 
@@ -83,6 +86,7 @@ def router() -> Router:
             SettingsField.SKIP_BELOW: {"skip_threshold": _next(SKIP_STEPS, current.skip_threshold)},
             SettingsField.DAILY_CAP: {"daily_cap": _next(CAP_STEPS, current.daily_cap)},
             SettingsField.REVIEW: {"review_required": not current.review_required},
+            SettingsField.QUIET_DIGEST: {"quiet_digest": _next(list(QuietDigest), current.quiet_digest)},
         }[field]
         updated = await user_settings.update(query.from_user.id, current.model_copy(update=changes))
         await query.answer("Saved.")

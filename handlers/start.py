@@ -18,6 +18,7 @@ COMMANDS = [
     BotCommand(command="pause", description="Stop starting new applications"),
     BotCommand(command="resume", description="Start applying again"),
     BotCommand(command="stats", description="Your numbers"),
+    BotCommand(command="digest", description="Today's digest now, with its buttons"),
     BotCommand(command="export", description="All applications as a CSV file"),
     BotCommand(command="settings", description="Thresholds, daily cap, digest time, review"),
 ]

@@ -15,7 +15,7 @@ from storage.applications import ApplicationRepository
 from storage.models import ApplicationStatus, PromptStatus
 from storage.prompts import PromptRepository
 from storage.user_settings import UserSettingsRepository
-from scheduler.digest import send_digests
+from scheduler.digest import DigestFanOut, run_digests
 
 log = logging.getLogger(__name__)
 S = ApplicationStatus
@@ -32,6 +32,7 @@ class SchedulerDeps:
     queue: ApplicationQueue
     notifier: Notifier
     user_settings: UserSettingsRepository
+    digests: DigestFanOut | None = None  # the daily digest's fan-out (None: no digests)
 
 
 async def expire_prompts(deps: SchedulerDeps) -> int:
@@ -132,13 +133,16 @@ async def _keep_waiting(deps: SchedulerDeps, application_id: int) -> bool:
     return prompt.status in (PromptStatus.PENDING, PromptStatus.ANSWERED)
 
 
-def build_scheduler(deps: SchedulerDeps, *, check_seconds: float = 30.0) -> AsyncIOScheduler:
+def build_scheduler(
+    deps: SchedulerDeps, *, check_seconds: float = 30.0, digest_seconds: float = 60.0
+) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     now = datetime.now(timezone.utc)  # both run once at start-up: that is the recovery after a restart
     scheduler.add_job(expire_prompts, "interval", seconds=check_seconds, args=[deps], id="expire_prompts",
                       max_instances=1, coalesce=True, next_run_time=now)
     scheduler.add_job(reconcile, "interval", seconds=60, args=[deps], id="reconcile",
                       max_instances=1, coalesce=True, next_run_time=now)
-    scheduler.add_job(send_digests, "interval", minutes=5, args=[deps.user_settings, deps.applications, deps.notifier],
-                      id="send_digests", max_instances=1, coalesce=True, next_run_time=now)
+    if deps.digests is not None:  # a digest goes out within `digest_seconds` of its time
+        scheduler.add_job(run_digests, "interval", seconds=digest_seconds, args=[deps.digests], id="send_digests",
+                          max_instances=1, coalesce=True)
     return scheduler

@@ -267,8 +267,13 @@ class ApplicationRepository:
 
     async def add_llm_usage(self, application_id: int, calls: int, tokens: int) -> None:
         """Count LLM calls and tokens spent on the application (they add up over attempts)."""
+        # The running totals on the application, and a dated row for the digest's "what it cost".
         await self._pool.execute(
-            "UPDATE applications SET llm_calls = llm_calls + $2, llm_tokens = llm_tokens + $3 WHERE id = $1",
+            """WITH counted AS (
+                   UPDATE applications SET llm_calls = llm_calls + $2, llm_tokens = llm_tokens + $3
+                   WHERE id = $1 RETURNING id, user_id)
+               INSERT INTO spending (user_id, application_id, llm_calls, llm_tokens)
+               SELECT user_id, id, $2, $3 FROM counted""",
             application_id,
             calls,
             tokens,

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+import enum
+from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import asyncpg
 from pydantic import BaseModel, Field, field_validator
 
-EDITABLE = ("auto_apply_threshold", "skip_threshold", "daily_cap", "digest_time", "time_zone", "review_required")
+EDITABLE = (
+    "auto_apply_threshold", "skip_threshold", "daily_cap", "digest_time", "time_zone", "review_required", "quiet_digest",
+)
 _COLUMNS = "paused, " + ", ".join(EDITABLE)
+
+
+class QuietDigest(str, enum.Enum):
+    """What the digest of a day with nothing new and nothing waiting is."""
+
+    LINE = "line"  # one short line
+    NONE = "none"  # no message at all
 
 
 class UserSettings(BaseModel):
@@ -20,6 +30,7 @@ class UserSettings(BaseModel):
     digest_time: time = time(9, 0)
     time_zone: str = "UTC"
     review_required: bool = True
+    quiet_digest: QuietDigest = QuietDigest.LINE
 
     @field_validator("time_zone")
     @classmethod
@@ -42,6 +53,7 @@ class UserSettingsRepository:
     async def update(self, user_id: int, changes: UserSettings) -> UserSettings:
         """Store every editable value of `changes` (validated by the model) for the user."""
         values = [getattr(changes, name) for name in EDITABLE]
+        values = [v.value if isinstance(v, enum.Enum) else v for v in values]
         placeholders = ", ".join(f"${i}" for i in range(2, len(EDITABLE) + 2))
         assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in EDITABLE)
         row = await self._pool.fetchrow(
@@ -64,28 +76,3 @@ class UserSettingsRepository:
             paused,
         )
         return bool(previous) == paused
-
-    async def digest_candidates(self) -> list[tuple[int, UserSettings, date | None]]:
-        """Every active user with their settings and the local date of their last digest."""
-        rows = await self._pool.fetch(
-            f"""SELECT u.id, {", ".join("s." + c for c in _COLUMNS.split(", "))}, s.last_digest_on
-                FROM users u LEFT JOIN user_settings s ON s.user_id = u.id
-                WHERE u.active"""
-        )
-        result = []
-        for row in rows:
-            values = {k: v for k, v in dict(row).items() if k not in ("id", "last_digest_on") and v is not None}
-            result.append((row["id"], UserSettings(**values), row["last_digest_on"]))
-        return result
-
-    async def mark_digest_sent(self, user_id: int, local_day: date) -> bool:
-        """Claim today's digest; False if it was already sent (another process got there first)."""
-        claimed = await self._pool.fetchval(
-            """INSERT INTO user_settings (user_id, last_digest_on) VALUES ($1, $2)
-               ON CONFLICT (user_id) DO UPDATE SET last_digest_on = EXCLUDED.last_digest_on
-                 WHERE user_settings.last_digest_on IS DISTINCT FROM EXCLUDED.last_digest_on
-               RETURNING true""",
-            user_id,
-            local_day,
-        )
-        return bool(claimed)

@@ -13,7 +13,7 @@ import pytest
 import pytest_asyncio
 from pydantic import SecretStr
 
-from automation.adapters import UnsupportedForm, open_application
+from automation.adapters import UniversalAdapter, open_application
 from automation.adapters.base import ApplicantFiles, SubmitOutcome
 from automation.backends import BackendError, make_backend
 from automation.backends.browser_use_agent import (
@@ -137,10 +137,10 @@ async def test_agent_fills_unknown_form_asks_the_user_and_only_submit_sends_it(
     asker = RecordingAsker(ANSWER)
     files = ApplicantFiles(resume=resume)
 
-    # The lead's path: the adapters do not know the page, so the agent fills it in the same browser.
+    # The lead's path: no vendor adapter knows the page and the universal filler cannot tell what its
+    # required question means, so the agent fills it in the same browser.
     async with open_browser(browser_options) as browser:
-        with pytest.raises(UnsupportedForm):
-            await open_application(browser, site.apply_url)
+        assert isinstance(await open_application(browser, site.apply_url), UniversalAdapter)
         backend = BrowserUseBackend(
             browser_options, fake_openai.base_url, SecretStr(fake_openai.api_key), "fake-model", browser=browser
         )

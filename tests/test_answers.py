@@ -254,6 +254,7 @@ def test_choose_option(value, options, expected):
         (("Yes", "No", "I don't wish to answer"), "I don't wish to answer"),
         (("Asian", "White", "Prefer not to say"), "Prefer not to say"),
         (("Yes", "No", "I choose not to disclose"), "I choose not to disclose"),
+        (("Yes, I have a disability", "No", "I do not want to answer"), "I do not want to answer"),  # CC-305
         (("Yes", "No"), None),
     ],
 )

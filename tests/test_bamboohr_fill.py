@@ -58,7 +58,7 @@ async def test_the_copy_posts_what_a_person_fills_in(browser_options: BrowserOpt
     """The copy's widgets work in Chromium: opened by its button, lists picked from their menus, the résumé
     uploaded on choosing; so a failing fill test is the filler's fault, not the copy's."""
     from automation.browser import open_browser
-    from tests.fakes.fill_flow import choose_file, run_js
+    from tests.fakes.fill_flow import choose_file, run_js, send_by_hand
 
     _, resume, content = applicant_with_resume(tmp_path)
     typed = {name: value for name, value in EXPECTED.items()
@@ -83,7 +83,7 @@ async def test_the_copy_posts_what_a_person_fills_in(browser_options: BrowserOpt
             const check = () => kept.value ? resolve(kept.value) : Date.now() > deadline ? reject('no upload') : setTimeout(check, 50);
             check(); })""")
         assert site.submissions == [], "choosing the résumé uploads it but sends no application"
-        await run_js(browser, "document.querySelector('#job-application-form button[type=submit]').click()")
+        await send_by_hand(browser, "document.querySelector('#job-application-form button[type=submit]').click()")
         submission = await site.wait_for_submission(timeout=30)
 
     assert {name: submission.fields.get(name) for name in EXPECTED} == EXPECTED

@@ -15,7 +15,6 @@ from tests.fakes.fill_flow import applicant_with_resume, filled_form, form_data
 
 EXPECTED = ats_breezy.EXPECTED_POST
 MUST_STAY_EMPTY = ats_breezy.MUST_STAY_EMPTY
-NOT_FILLED_YET = "no adapter knows Breezy HR and there is no universal filler yet (issue 8, items 1, 2 and 7)"
 
 
 async def test_the_copy_refuses_missing_answers_and_a_filled_honeypot_and_records_a_good_post() -> None:
@@ -41,7 +40,6 @@ async def test_the_copy_refuses_missing_answers_and_a_filled_honeypot_and_record
 
 @pytest.mark.browser
 @pytest.mark.timeout(180)
-@pytest.mark.xfail(strict=True, reason=NOT_FILLED_YET)
 async def test_breezy_form_is_filled_from_the_profile_and_submitted(browser_options: BrowserOptions, tmp_path: Path) -> None:
     profile, resume, content = applicant_with_resume(tmp_path)
     async with BreezyJobSite() as site, filled_form(site.posting_url, browser_options, profile, resume) as filled:
@@ -59,7 +57,6 @@ WAIT = 120  # a cold headed Chromium on a busy 2-core machine
 
 @pytest.mark.browser
 @pytest.mark.timeout(300)
-@pytest.mark.xfail(strict=True, reason=NOT_FILLED_YET)
 async def test_a_breezy_job_goes_from_a_forwarded_link_to_the_submitted_form(nyx, fake_telegram, db, tmp_path: Path) -> None:
     """The whole apply flow through the fake Bot API: profile and résumé sent in the chat, the job link,
     Apply, the review (nothing sent yet), Submit, and the POST the copy of Breezy records."""

@@ -54,3 +54,23 @@ def test_the_match_line_says_what_the_effort_means():
     assert match_line("tailored", "keywords").endswith("— a strong fit"), "no model, no letter promised"
     assert match_line("skip", "keywords").endswith("I suggest skipping this one")
     assert match_line("quick", "llm") == "Match: <b>90/100</b>"
+
+
+def test_review_never_marks_an_empty_field_done_and_says_why_it_is_empty() -> None:
+    from automation.adapters.base import EmptyReason, FillSource
+
+    form = FilledForm("universal", "https://jobs.example/apply", [
+        FieldReading("E-mail", "#email", "ada@example.org", "ada@example.org", True, source=FillSource.UNIVERSAL),
+        FieldReading("Disability Status", "#disability", None, "", False, reason=EmptyReason.DECLINED),
+        FieldReading("Why us?", "#why", None, "", True, is_question=True, reason=EmptyReason.ASKED),
+        FieldReading("Newsletter", "#news", None, "", False, reason=EmptyReason.LEFT_ALONE),
+        FieldReading("Portfolio", "#portfolio", None, "", False),
+    ], b"")
+    text = review_text(_app(ApplicationStatus.WAITING_USER), form)
+    lines = {line.split(":", 1)[0][2:].strip(): line for line in text.splitlines() if ":" in line}
+    assert lines["E-mail"].startswith("✅")
+    assert "✅" not in lines["Disability Status"] and "empty (declined)" in lines["Disability Status"]
+    assert lines["Why us?"].startswith("⚠️") and "empty (asked)" in lines["Why us?"]
+    assert "empty (left alone)" in lines["Newsletter"] and "✅" not in lines["Newsletter"]
+    assert "empty (optional)" in lines["Portfolio"]
+    assert "4 field(s) left empty" in text

@@ -64,13 +64,14 @@ async def test_doctor_reports_each_check_on_one_line(fake_telegram, tmp_path, da
     lines = stdout.decode().splitlines()
     assert process.returncode == 0, stdout.decode() + stderr.decode()
     by_name = {line.split()[1]: line for line in lines}
-    assert set(by_name) == {"token", "database", "redis", "chrome", "llm", "2captcha", "webhook"}
+    assert set(by_name) == {"token", "database", "redis", "chrome", "llm", "2captcha", "webhook", "backend"}
     for name in ("token", "database", "redis", "chrome"):
         assert by_name[name].startswith("[ok]"), by_name[name]
     assert "@nyx_test_bot" in by_name["token"]
     assert by_name["llm"].startswith("[ok]") and "off (no LLM_API_KEY)" in by_name["llm"]
     assert by_name["2captcha"].split(None, 2)[2] == "off (no TWOCAPTCHA_API_KEY) — CAPTCHAs are asked in the chat"
     assert "off (no WEBHOOK_URL)" in by_name["webhook"]
+    assert "browser-use: off (no LLM_API_KEY)" in by_name["backend"]
 
 
 async def test_doctor_fails_on_a_required_check(fake_telegram, tmp_path, database_url, embedded_services):
@@ -118,6 +119,11 @@ async def test_nyx_fill_reports_without_submitting(job_site, tmp_path, xvfb_disp
     assert report["ats"] == "greenhouse" and report["captchas"] == []
     email = next(f for f in report["fields"] if f["intended"] == "ada@example.org")
     assert email["actual"] == "ada@example.org" and email["ok"]
+    assert report["llm_calls"] == 0
+    # Each field says which step filled it, or why it is empty (what the apply flow would ask is listed).
+    assert all(f["filled_by"] or f["empty_because"] for f in report["fields"]), report["fields"]
+    assert all(f["filled_by"] is None for f in report["fields"] if not f["actual"])
+    assert {f["empty_because"] for f in report["fields"] if f["required"] and not f["actual"]} <= {"asked"}
     assert shot.read_bytes().startswith(b"\x89PNG")
     assert job_site.submissions == []
 

@@ -92,6 +92,26 @@ async def test_stats_and_export(nyx, fake_telegram, db):
     assert rows[0]["status"] == "skipped" and rows[2]["url"] == "http://127.0.0.1:9/jobs/1"
 
 
+async def test_export_escapes_cells_a_spreadsheet_would_run_as_formulas(nyx, fake_telegram, db):
+    user = fake_telegram.user(ALLOWED_USER)
+    await send_links(fake_telegram, user, [1, 2, 3])
+    # Titles and companies are scraped from job pages: a hostile page chooses them.
+    hostile = {1: ('=HYPERLINK("http://evil.example","Click")', "+1-2"), 2: ("@SUM(A1:A9)", "\tTab Co"),
+               3: ("-cmd|' /C calc'!A0", "\rCR Inc")}
+    for app_id, (title, company) in hostile.items():
+        await db.execute("UPDATE jobs SET title = $2, company = $3 WHERE id = (SELECT job_id FROM applications WHERE id = $1)",
+                         app_id, title, company)
+
+    before = {m.message_id for m in fake_telegram.messages(user.chat_id)}
+    await user.send_command("/export")
+    export = await fake_telegram.wait_for_message(lambda m: m.message_id not in before and m.document)
+    rows = {int(r["id"]): r for r in csv.DictReader(io.StringIO(export.document.decode(), newline=""))}
+    for app_id, (title, company) in hostile.items():
+        assert rows[app_id]["title"] == "'" + title
+        assert rows[app_id]["company"] == "'" + company
+    assert rows[1]["url"] == "http://127.0.0.1:9/jobs/1"  # ordinary cells are left as they are
+
+
 async def test_things_the_bot_does_not_understand_get_a_hint(nyx, fake_telegram, db):
     user = fake_telegram.user(ALLOWED_USER)
     assert "do not know that command" in (await reply_to(fake_telegram, user, "/frobnicate", "command")).body

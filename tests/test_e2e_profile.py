@@ -279,3 +279,19 @@ async def test_saved_answers_add_change_delete_and_pages(nyx, fake_telegram, db)
     assert cancelled.text == "Cancelled."
     await chat.say("Is this saved?", "did not find a job link")  # no dialog any more: ordinary chat
     assert await db.fetchval("SELECT count(*) FROM saved_answers") == 6
+
+
+async def test_a_resume_that_takes_too_long_to_read_gets_a_clear_message(nyx, fake_telegram, db, monkeypatch):
+    import automation.resume_text
+
+    # No real file parses in zero seconds: the limit is reached whatever the machine's speed.
+    monkeypatch.setattr(automation.resume_text, "PARSE_TIMEOUT_S", 0.0)
+    chat = Chat(fake_telegram, fake_telegram.user(ALLOWED_USER))
+    await chat.command("/profile", "Send me your résumé")
+    refused = await chat.document("ada.pdf", make_pdf(RESUME_LINES), "application/pdf", "took longer than")
+    assert "resend it" in refused.body
+    assert await db.fetchval("SELECT count(*) FROM profiles") == 0
+
+    monkeypatch.setattr(automation.resume_text, "PARSE_TIMEOUT_S", 20.0)
+    contacts = await chat.document("ada.pdf", make_pdf(RESUME_LINES), "application/pdf", "Are these your details?")
+    assert "Name: Ada Lovelace" in contacts.body

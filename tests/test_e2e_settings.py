@@ -1,12 +1,11 @@
-"""/settings by buttons, the daily cap, the daily digest, and applying without review when chosen."""
+"""/settings by buttons, the daily cap, and applying without review when chosen."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import time
 
 import pytest
 
-from scheduler.digest import send_digests
 from tests.conftest import ALLOWED_USER
 from tests.test_e2e_apply import WAIT, card_for, load_profile
 from tests.test_e2e_commands import reply_to, send_links
@@ -48,22 +47,6 @@ async def test_daily_cap_stops_new_applications(nyx, fake_telegram, db):
     answer = await user.tap(card, "Apply")
     assert "cap of 1 application(s) a day" in answer.text
     assert await db.fetchval("SELECT status FROM applications WHERE id = 2") == "awaiting_approval"
-
-
-async def test_digest_is_sent_once_a_day_at_the_chosen_time(nyx, fake_telegram, db):
-    user = fake_telegram.user(ALLOWED_USER)
-    await send_links(fake_telegram, user, [1, 2])
-    await db.execute(
-        "INSERT INTO user_settings (user_id, digest_time, time_zone) VALUES ($1, '09:00', 'Europe/Berlin')",
-        ALLOWED_USER,
-    )
-    before_nine = datetime(2026, 11, 26, 7, 59, tzinfo=timezone.utc)  # 08:59 in Berlin
-    after_nine = datetime(2026, 11, 26, 8, 1, tzinfo=timezone.utc)
-    assert await send_digests(nyx.user_settings, nyx.applications, nyx.notifier, now=before_nine) == 0
-    assert await send_digests(nyx.user_settings, nyx.applications, nyx.notifier, now=after_nine) == 1
-    digest = await fake_telegram.wait_for_message(lambda m: "daily digest" in m.body)
-    assert "Jobs waiting for your Apply/Skip: 2" in digest.body
-    assert await send_digests(nyx.user_settings, nyx.applications, nyx.notifier, now=after_nine) == 0
 
 
 @pytest.mark.browser

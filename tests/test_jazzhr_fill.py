@@ -15,7 +15,6 @@ from tests.fakes.fill_flow import applicant_with_resume, filled_form, form_data
 
 EXPECTED = ats_jazzhr.EXPECTED_POST
 MUST_STAY_EMPTY = ats_jazzhr.MUST_STAY_EMPTY
-NOT_FILLED_YET = "no adapter knows JazzHR and there is no universal filler yet (issue 8, items 1, 2 and 7)"
 
 
 async def test_the_copy_counts_no_answer_as_unanswered_and_records_a_good_post() -> None:
@@ -35,7 +34,6 @@ async def test_the_copy_counts_no_answer_as_unanswered_and_records_a_good_post()
 
 @pytest.mark.browser
 @pytest.mark.timeout(180)
-@pytest.mark.xfail(strict=True, reason=NOT_FILLED_YET)
 async def test_jazzhr_form_is_filled_from_the_profile_and_submitted(browser_options: BrowserOptions, tmp_path: Path) -> None:
     profile, resume, content = applicant_with_resume(tmp_path)
     async with JazzHRJobSite() as site, filled_form(site.posting_url, browser_options, profile, resume) as filled:
@@ -54,7 +52,7 @@ async def test_the_copy_posts_what_a_person_fills_in(browser_options: BrowserOpt
     """The copy works in Chromium: "Attach resume" shows the file input, "Submit Application" (a link)
     sends the form from script; so a failing fill test is the filler's fault, not the copy's."""
     from automation.browser import open_browser
-    from tests.fakes.fill_flow import choose_file, run_js
+    from tests.fakes.fill_flow import choose_file, run_js, send_by_hand
 
     _, resume, content = applicant_with_resume(tmp_path)
     typed = {name: value for name, value in EXPECTED.items()
@@ -68,7 +66,7 @@ async def test_the_copy_posts_what_a_person_fills_in(browser_options: BrowserOpt
             await run_js(browser, f"document.querySelector('[name=\"{name}\"]').value = {EXPECTED[name]!r}")
         await run_js(browser, "document.getElementById('resumator-choose-upload').click()")
         await choose_file(browser, "#resumator-resume-value", resume)
-        await run_js(browser, "document.getElementById('resumator-submit-resume').click()")
+        await send_by_hand(browser, "document.getElementById('resumator-submit-resume').click()")
         submission = await site.wait_for_submission(timeout=30)
 
     assert {name: submission.fields.get(name) for name in EXPECTED} == EXPECTED

@@ -11,7 +11,7 @@ import pytest
 from automation.browser import BrowserOptions, open_browser
 from tests.fakes import ats_jobvite
 from tests.fakes.ats_jobvite import JobviteJobSite
-from tests.fakes.fill_flow import applicant_with_resume, choose_file, filled_form, form_data, run_js
+from tests.fakes.fill_flow import applicant_with_resume, choose_file, filled_form, form_data, run_js, send_by_hand
 
 EXPECTED = ats_jobvite.EXPECTED_POST
 MUST_STAY_EMPTY = ats_jobvite.MUST_STAY_EMPTY
@@ -44,7 +44,8 @@ async def test_the_copy_posts_what_a_person_fills_in(browser_options: BrowserOpt
     _, resume, content = applicant_with_resume(tmp_path)
     async with JobviteJobSite() as site, open_browser(browser_options) as browser:
         await browser.navigate_to(site.form_url)
-        await run_js(browser, """(() => { const s = document.getElementById('jv-country-select'); s.value = '815b0c56';
+        # Its data-consent "I Accept" and its "Next" each send a step's form: the person approves each.
+        await send_by_hand(browser, """(() => { const s = document.getElementById('jv-country-select'); s.value = '815b0c56';
             s.dispatchEvent(new Event('change')); [...document.querySelectorAll('button')].find(b => b.textContent === 'I Accept').click(); })()""")
         await run_js(browser, """new Promise(r => { const t = () => document.querySelector('form[name="scopeData.applyForm"]') && document.readyState === 'complete' ? r(1) : setTimeout(t, 50); t(); })""")
         for name in ("input-yrKSYfwL", "input-ytKSYfwN", "input-ysKSYfwM", "input-yuKSYfwP"):
@@ -53,12 +54,12 @@ async def test_the_copy_posts_what_a_person_fills_in(browser_options: BrowserOpt
         await choose_file(browser, "#file-input-0", resume)
         await run_js(browser, """new Promise((r, j) => { const k = document.querySelector('[name=resumeAttachmentId]'); const d = Date.now() + 20000;
             const t = () => k.value ? r(1) : Date.now() > d ? j('no upload') : setTimeout(t, 50); t(); })""")
-        await run_js(browser, "document.getElementById('jv-next').click()")
+        await send_by_hand(browser, "document.getElementById('jv-next').click()")
         for name in (ats_jobvite.AUTHORIZED, ats_jobvite.SPONSORSHIP):
             await run_js(browser, f"document.querySelector('[name=\"{name}\"][value=\"{EXPECTED[name]}\"]').click()")
         for name in ("eeo.gender", "eeo.race", "eeo.veteran"):
             await run_js(browser, f"document.querySelector('[name=\"{name}\"]').value = {EXPECTED[name]!r}")
-        await run_js(browser, "document.getElementById('jv-send').click()")
+        await send_by_hand(browser, "document.getElementById('jv-send').click()")
         submission = await site.wait_for_submission(timeout=30)
 
     assert {name: submission.fields.get(name) for name in EXPECTED} == EXPECTED

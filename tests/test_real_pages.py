@@ -37,17 +37,10 @@ NOTHING_SENT = "nothing_sent"
 
 # What does not work on main yet, per page and group of fields. Strict: once the universal filler
 # fills a group, its test passes unexpectedly and fails the run, and its line here must go.
-NOT_RECOGNISED = "no adapter recognises this real page and there is no universal filler yet (issue 8, items 1-2)"
+NOT_RECOGNISED = "recognised, but this group of the real page is not filled yet (issue 8, item 2)"
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ("greenhouse-axon", "location"): "free-text location questions are left for the user (issue 8, item 2)",
-    ("teamtailor-harper", "identity"): NOT_RECOGNISED,
     ("teamtailor-harper", "files"): NOT_RECOGNISED,
-    ("teamtailor-harper", "consents"): NOT_RECOGNISED,
-    ("teamtailor-noon-academy", "identity"): NOT_RECOGNISED,
     ("teamtailor-noon-academy", "files"): NOT_RECOGNISED,
-    ("smartrecruiters-wise", "identity"): NOT_RECOGNISED,
-    ("smartrecruiters-wise", "location"): NOT_RECOGNISED,
-    ("smartrecruiters-wise", "links"): NOT_RECOGNISED,
     ("smartrecruiters-wise", "files"): NOT_RECOGNISED,
 }
 

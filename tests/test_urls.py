@@ -44,7 +44,7 @@ def test_meaningful_query_parameters_are_kept():
     [
         ("http://169.254.169.254/latest/meta-data/", "link-local or cloud-metadata"),
         ("http://[fd00:ec2::254]/latest", "link-local or cloud-metadata"),
-        ("http://127.0.0.1:8080/admin", "loopback"),
+        ("http://127.0.0.1/admin", "loopback"),
         ("http://[::1]/", "loopback"),
         ("http://[::ffff:127.0.0.1]/", "loopback"),
         ("http://10.0.0.5/jobs", "private"),
@@ -299,6 +299,62 @@ async def test_allow_list_entries_may_be_written_in_unicode():
 
 
 async def test_checked_addresses_are_returned_for_pinning():
-    checked = await check_url("https://93.184.215.14:8443/jobs/1")
+    checked = await check_url("https://93.184.215.14/jobs/1")
     assert checked.addresses == ("93.184.215.14",)
-    assert checked.port == 8443
+    assert checked.port == 443
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://100.64.0.1/jobs",  # carrier-grade NAT: not private, not global either
+        "http://100.127.255.254/",
+        "http://192.0.0.1/",  # IETF protocol assignments
+        "http://198.18.0.1/",  # benchmarking
+        "http://192.0.2.10/",  # documentation
+        "http://240.0.0.1/",  # reserved
+        "http://[2001:db8::1]/",  # IPv6 documentation
+        "http://[fc00::1]/",  # unique local
+        "http://[fe80::1]/",  # link-local
+        "http://[ff02::1]/",  # multicast (is_global is True for it)
+        "http://[2001::1]/",  # Teredo
+        "http://[64:ff9b::a00:1]/",  # NAT64 of 10.0.0.1
+        "http://[64:ff9b::6440:1]/",  # NAT64 of 100.64.0.1
+        "http://[2002:7f00:1::]/",  # 6to4 of 127.0.0.1
+        "http://[::ffff:100.64.0.1]/",  # IPv4-mapped CGNAT
+        "http://[::]/",
+    ],
+)
+async def test_every_non_global_address_is_refused(url):
+    with pytest.raises(UnsafeUrl, match="Nyx will not open"):
+        await check_url(url)
+
+
+@pytest.mark.parametrize("url", ["http://1.1.1.1/", "https://[2606:4700:4700::1111]/"])
+async def test_global_addresses_pass(url):
+    assert (await check_url(url)).addresses
+
+
+@pytest.mark.parametrize("url", ["https://93.184.215.14:8443/jobs/1", "http://1.1.1.1:6379/", "http://1.1.1.1:22/"])
+async def test_public_hosts_are_opened_on_web_ports_only(url):
+    with pytest.raises(UnsafeUrl, match="not a web port"):
+        await check_url(url)
+
+
+async def test_allowed_hosts_may_use_any_port():
+    checked = await check_url("http://127.0.0.1:8080/jobs/1", allow_hosts=["127.0.0.1"])
+    assert checked.port == 8080
+
+
+async def test_both_guards_apply_the_same_port_policy():
+    from automation.egress import EgressProxy
+
+    proxy = EgressProxy(allow_hosts=["127.0.0.1"])
+    for host, port in (("1.1.1.1", 8443), ("1.1.1.1", 22)):
+        with pytest.raises(UnsafeUrl, match="not a web port") as from_proxy:
+            await proxy.route(host, port)
+        with pytest.raises(UnsafeUrl, match="not a web port") as from_link:
+            await check_url(f"http://{host}:{port}/")
+        assert str(from_proxy.value) in str(from_link.value)
+    assert await proxy.route("127.0.0.1", 8080) == ("127.0.0.1",)
+    assert (await check_url("http://127.0.0.1:8080/", allow_hosts=["127.0.0.1"])).port == 8080

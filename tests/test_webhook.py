@@ -1,4 +1,4 @@
-"""Webhook mode: updates arrive over HTTP with Telegram's secret token; /healthz and /metrics."""
+"""Webhook mode: updates arrive over HTTP with Telegram's secret token, on a listener that serves nothing else."""
 
 from __future__ import annotations
 
@@ -58,11 +58,8 @@ async def test_updates_need_the_secret_token(nyx, fake_telegram, port):
     assert not [c for c in fake_telegram.calls if c.method == "getUpdates"], "no polling in webhook mode"
 
 
-async def test_health_and_metrics(nyx, port):
+async def test_the_webhook_listener_serves_nothing_but_the_webhook(nyx, port):
     async with aiohttp.ClientSession() as http:
-        async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
-            assert response.status == 200 and (await response.json()) == {"status": "ok"}
-        async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
-            body = await response.text()
-    assert 'nyx_applications{status="submitted"} 0.0' in body
-    assert "nyx_prompts_pending 0.0" in body
+        for path in ("/healthz", "/readyz", "/metrics"):
+            async with http.get(f"http://127.0.0.1:{port}{path}") as response:
+                assert response.status == 404, path

@@ -1,7 +1,10 @@
 """Known ATS adapters and finding the one that serves a page.
 
 `open_application` is the entry point: it opens a job link, follows the posting's
-"Apply" link or button or an embedded ATS frame to the form, and picks the adapter.
+"Apply" link or button (never a form's own submit button) or an embedded ATS frame to the form,
+and picks the adapter. Which adapter serves a page is decided by the page's content against
+each adapter's `VendorSignature` (automation/adapters/vendors.py), on any host; the URL is a
+fast path only.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
-from automation import page_js
+from automation import page_js, submit_guard
 from automation.adapters.ashby import AshbyAdapter
 from automation.adapters.base import (
     ApplicantFiles,
@@ -28,6 +31,8 @@ from automation.adapters.greenhouse_classic import ClassicGreenhouseAdapter
 from automation.adapters.lever import LeverAdapter
 from automation.adapters.smartrecruiters import SmartRecruitersAdapter
 from automation.adapters.teamtailor import TeamtailorAdapter
+from automation.adapters.universal import UniversalAdapter, shows_application_form
+from automation.adapters.vendors import PageVendors, VendorSignature, recognise
 from automation.adapters.workable import WorkableAdapter
 
 if TYPE_CHECKING:
@@ -47,6 +52,7 @@ __all__ = [
     "SubmitOutcome",
     "SubmitResult",
     "TeamtailorAdapter",
+    "UniversalAdapter",
     "UnsupportedForm",
     "WorkableAdapter",
     "detect_adapter",
@@ -69,17 +75,31 @@ MAX_STEPS = 3  # e.g. careers page -> "Apply" button -> embedded ATS frame
 POLL_INTERVAL_S = 0.2
 
 APPLY_CANDIDATES = "a[href], button, [role='button'], input[type='button']"
-APPLY_TEXT = r"^\s*apply(\s+now|\s+here|\s+for\s+this\s+(job|position|role))?\s*[!.]?\s*$"
+APPLY_TEXT = (
+    r"^\s*(apply(\s+now|\s+here|\s+(for|to)\s+(this\s+)?(job|position|role))?"
+    r"|(jetzt\s+)?bewerben|postuler(\s+maintenant)?|(aplicar|solicitar)(\s+ahora)?)\s*[!.]?\s*$"
+)
 APPLY_MARKER = "data-nyx-apply"
+
+
+def _signatures() -> list[VendorSignature]:
+    return [adapter.signature for adapter in ADAPTERS if adapter.signature is not None]
+
+
+async def _recognise(browser: BrowserSession) -> PageVendors:
+    return await recognise(browser, _signatures())
 
 
 async def detect_adapter(browser: BrowserSession, url: str) -> FormAdapter:
     """The adapter for the page the browser is on (reached from `url`); raises UnsupportedForm."""
+    on_page = (await _recognise(browser)).forms
     for adapter in ADAPTERS:
-        if adapter.matches_url(url) or await adapter.matches_page(browser):
+        if adapter.matches_url(url) or (adapter.signature is not None and adapter.signature.name in on_page):
             return adapter()
+    if await UniversalAdapter.matches_page(browser):
+        return UniversalAdapter()  # no vendor claims it: filled by the meaning of its controls
     host = urlsplit(url).hostname or url
-    raise UnsupportedForm(f"{host} is not a job application form I know how to fill (known: {_known_names()}).")
+    raise UnsupportedForm(f"{host} is not a job application form: the page shows no form to fill.")
 
 
 async def open_application(
@@ -95,6 +115,7 @@ async def open_application(
         await guard(url)
     await browser.navigate_to(url)
     for _ in range(MAX_STEPS):
+        await _guard_new_frames(browser)
         if guard is not None:
             await guard(await page_js.current_url(browser))
         way_in = await _wait_for_way_in(browser, accept=frozenset({"form", "frame", "link", "button"}))
@@ -116,13 +137,16 @@ class _WayIn:
 
 
 async def _way_in(browser: BrowserSession) -> _WayIn | None:
-    """What the page offers: a known form, a frame holding one, or an "Apply" link or button."""
-    if any([await adapter.matches_page(browser) for adapter in ADAPTERS]):
+    """What the page offers: a known form, a frame holding one, a link to one, or an "Apply" link or button."""
+    found = await _recognise(browser)
+    if found.forms:
         return _WayIn("form")
-    for adapter in ADAPTERS:
-        if embedded := await adapter.embedded_form_url(browser):
-            return _WayIn("frame", embedded)
-    apply = await page_js.mark_element(browser, APPLY_CANDIDATES, APPLY_TEXT, APPLY_MARKER)
+    if embedded := found.frame or found.link:
+        return _WayIn("frame", embedded)
+    if await shows_application_form(browser):
+        return _WayIn("form")  # no vendor's, but an application form all the same: the universal filler's
+    # Only a link or button outside every form: the form's own "Apply" button would send it.
+    apply = await page_js.mark_way_in(browser, APPLY_CANDIDATES, APPLY_TEXT, APPLY_MARKER)
     if not apply:
         return None
     href = apply.get("href")
@@ -156,6 +180,12 @@ async def _take(browser: BrowserSession, way_in: _WayIn) -> None:
         await browser.navigate_to(way_in.url)
 
 
+async def _guard_new_frames(browser: BrowserSession) -> None:
+    """The session's submit guard follows new tabs and frames itself; this also covers any it missed."""
+    if (session_guard := submit_guard.guard_of(browser)) is not None:
+        await session_guard.cover(browser)
+
+
 def _same_document(href: str, here: str) -> bool:
     """An in-page anchor ("#application"): following it scrolls or reveals, it does not navigate."""
     return href.split("#", 1)[0] == here.split("#", 1)[0]
@@ -165,7 +195,3 @@ def _require_web_address(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UnsupportedForm(f"Only web links (http or https) can be opened, not {url[:100]!r}.")
-
-
-def _known_names() -> str:
-    return ", ".join(adapter.name.capitalize() for adapter in ADAPTERS)

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from automation import page_js
 from automation.adapters.base import (
@@ -27,24 +26,26 @@ from automation.adapters.base import (
     SubmitResult,
     UnsupportedForm,
 )
+from automation.adapters.by_meaning import standard_answer
 from automation.adapters.controls import choose, choose_many, is_consent, polarity
-from automation.adapters.greenhouse import intended_value
 from automation.adapters.outcome import SubmitSignals, submit_form
-from automation.adapters.planned import PlannedField, PlannedForm, asks_question
+from automation.adapters.planned import PlannedField, PlannedForm, asks_question, attribution
 from automation.adapters.profile_values import (
     consent_answer,
     eeo_answer,
     eeo_topic,
     saved_answer,
 )
-from automation.page_js import Choice, Control, Question, best_option, option_key
+from automation.adapters.standard_fields import intended_value
+from automation.adapters.vendors import VendorSignature
+from automation.page_js import Choice, Control, Question
+from automation.questions import best_option, decline_option, option_key
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
 
     from storage.models import Profile
 
-ASHBY_HOSTS = frozenset({"jobs.ashbyhq.com"})
 ENTRY_SELECTOR = ".ashby-application-form-field-entry"
 LABEL_SELECTOR = ".ashby-application-form-question-title, label"
 ASHBY_SIGNALS = SubmitSignals(
@@ -54,6 +55,15 @@ ASHBY_SIGNALS = SubmitSignals(
         ".ashby-application-form-container [role='alert'], .ashby-application-form-container [class*='errorMessage']"
     ),
     busy=".ashby-application-form-submit-button[disabled], .ashby-application-form-container [aria-busy='true']",
+)
+ASHBY = VendorSignature(
+    name="ashby",
+    # No <form>: the e-mail's question block must show (the form is a tab of the posting page).
+    form=ENTRY_SELECTOR,
+    fields=("#_systemfield_email, [name='_systemfield_email']",),
+    hosts=re.compile(r"jobs\.ashbyhq\.com"),
+    submit=ASHBY_SIGNALS.submit_candidates,
+    embeds=("#ashby_embed iframe", "iframe#ashby_embed_iframe", "iframe[src*='jobs.ashbyhq.com/']"),
 )
 
 SYSTEM_FIELDS: dict[str, Callable[[Profile], str | None]] = {
@@ -124,7 +134,7 @@ class _Entry:
             return None
         if EEO_ID in self.id:
             return eeo_topic(self.id.split(EEO_ID, 1)[1])
-        declines = page_js.decline_option(self.options) is not None  # EEO questions offer to decline
+        declines = decline_option(self.options) is not None  # EEO questions offer to decline
         return eeo_topic(self.label) if declines else None
 
     def as_question(self) -> Question:
@@ -136,18 +146,7 @@ class _Entry:
 
 class AshbyAdapter(PlannedForm):
     name = "ashby"
-
-    @classmethod
-    def matches_url(cls, url: str) -> bool:
-        return (urlsplit(url).hostname or "").lower() in ASHBY_HOSTS
-
-    @classmethod
-    async def matches_page(cls, browser: BrowserSession) -> bool:
-        return bool(await page_js.evaluate(browser, _FORM_PRESENT_JS, ENTRY_SELECTOR))
-
-    @classmethod
-    async def embedded_form_url(cls, browser: BrowserSession) -> str | None:
-        return await page_js.evaluate(browser, _EMBED_URL_JS)
+    signature = ASHBY
 
     async def fill(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> FilledForm:
         if not await self.matches_page(browser):
@@ -204,6 +203,8 @@ async def _answer(browser: BrowserSession, entry: _Entry, profile: Profile, file
         answer = consent_answer(entry.as_question(), profile)
     if answer is None and (topic := entry.eeo_topic):
         answer = eeo_answer(topic, entry.options or await _listed_options(browser, entry), profile)
+    if answer is None and not is_consent(entry.as_question()):
+        answer = standard_answer(entry.as_question(), profile, files)  # by its meaning: sponsorship, country, …
     if answer is None:
         return None
     return await _choose(browser, entry, answer)
@@ -288,7 +289,7 @@ def _text_value(entry: _Entry, profile: Profile, files: ApplicantFiles) -> str |
     if PHONE_LABEL.match(option_key(entry.label)):
         return profile.phone
     # Location and links by label, as on Greenhouse; then the saved answers.
-    return intended_value(entry.control, profile, files) or saved_answer(entry.label, profile)
+    return intended_value(entry.control, profile, files) or standard_answer(entry.as_question(), profile, files)
 
 
 def _choices(captions: tuple[str, ...] | list[str]) -> list[Choice]:
@@ -305,7 +306,10 @@ def _file_for(entry: _Entry, files: ApplicantFiles) -> Path | None:
 
 
 def _planned(entry: _Entry, intended: str | None, profile: Profile) -> PlannedField:
+    source, reason = attribution(entry.as_question(), intended, profile)
     return PlannedField(
+        source=source,
+        reason=reason,
         selector=entry.key,
         label=entry.label,
         required=entry.required,
@@ -314,21 +318,6 @@ def _planned(entry: _Entry, intended: str | None, profile: Profile) -> PlannedFi
         is_file=entry.kind == "file",
     )
 
-
-_FORM_PRESENT_JS = """
-(entrySelector) => {
-  const shown = (el) => el.getClientRects().length > 0;
-  const email = document.querySelector('#_systemfield_email, [name="_systemfield_email"]');
-  return !!(email && shown(email) && email.closest(entrySelector));
-}
-"""
-
-_EMBED_URL_JS = """
-() => {
-  const frame = document.querySelector('#ashby_embed iframe, iframe[src*="jobs.ashbyhq.com"]');
-  return frame && /^https?:/.test(frame.src) ? frame.src : null;
-}
-"""
 
 # Every shown question block, tagged with data-nyx-field so it can be addressed again; the
 # clickable part of each radio or checkbox option (its label if shown) is tagged data-nyx-choice.

@@ -7,7 +7,9 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
+
+from automation.adapters.vendors import VendorSignature, form_present, recognise
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -35,6 +37,27 @@ def normalised(value: str | None) -> str:
     return " ".join(unicodedata.normalize("NFC", value).split()).casefold()
 
 
+class FillSource(str, Enum):
+    """Which step of the order of work put a field's value there."""
+
+    ADAPTER = "adapter"  # the vendor adapter's own handling (a widget, a vendor field)
+    UNIVERSAL = "universal filler"  # the field's meaning, from the profile
+    SAVED = "saved answer"
+    LLM = "LLM"
+    AGENT = "agent"
+    USER = "user"  # asked in the chat, or corrected at the review
+
+
+class EmptyReason(str, Enum):
+    """Why a field was left empty."""
+
+    ASKED = "asked"  # required, nobody could answer it: the user is asked in the chat
+    DECLINED = "declined"  # the profile declines and the form offers no decline option
+    NO_ANSWER = "no answer known"  # nothing in the profile or saved answers says it
+    OPTIONAL = "optional"  # optional and unanswered
+    LEFT_ALONE = "left alone"  # marketing consent, honeypot: never filled
+
+
 @dataclass
 class FieldReading:
     """One field as read back from the page after filling."""
@@ -46,6 +69,8 @@ class FieldReading:
     required: bool = False
     is_question: bool = False  # one of the form's own questions, not a standard profile field
     is_file: bool = False
+    source: FillSource | None = None  # who filled it (None: nobody)
+    reason: EmptyReason | None = None  # why it is empty, when it is
 
     @property
     def ok(self) -> bool:
@@ -95,21 +120,26 @@ class FormAdapter(ABC):
     """
 
     name: str
+    # The vendor's facts (hosts, form, fields, markup, frames); recognition is vendors.py's, shared by all.
+    signature: ClassVar[VendorSignature | None] = None
 
     @classmethod
-    @abstractmethod
     def matches_url(cls, url: str) -> bool:
         """The address alone says this ATS serves the page."""
+        return cls.signature is not None and cls.signature.matches_url(url)
 
     @classmethod
-    @abstractmethod
     async def matches_page(cls, browser: BrowserSession) -> bool:
         """The current page carries this ATS's application form."""
+        return cls.signature is not None and await form_present(browser, cls.signature)
 
     @classmethod
     async def embedded_form_url(cls, browser: BrowserSession) -> str | None:
-        """Address of this ATS's form when the page only embeds it in a frame."""
-        return None
+        """Address of this ATS's form when the page only embeds it in a frame or links to it."""
+        if cls.signature is None:
+            return None
+        found = await recognise(browser, [cls.signature])
+        return found.frame or found.link
 
     @abstractmethod
     async def fill(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> FilledForm:
@@ -118,6 +148,11 @@ class FormAdapter(ABC):
     @abstractmethod
     async def questions(self, browser: BrowserSession) -> list[Question]:
         """The form's own questions still unanswered after `fill`; each `id` is the control's selector."""
+
+    def note_sources(self, sources: Mapping[str, FillSource]) -> None:
+        """Remember which step put answers in (question id -> source), for the readings; adapters that keep
+        no plan of their fields (the agent) have nothing to attach it to."""
+        self.noted_sources = {**getattr(self, "noted_sources", {}), **sources}
 
     @abstractmethod
     async def answer(self, browser: BrowserSession, answers: Mapping[str, str]) -> None:

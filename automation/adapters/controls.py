@@ -16,15 +16,18 @@ from typing import TYPE_CHECKING
 
 from automation import page_js
 from automation.adapters.profile_values import best_place, international_number, phone_country, unmatched_country
-from automation.page_js import Choice, Question, option_key
+from automation.page_js import Choice, Question
+from automation.questions import best_option, option_key
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
 
 Answer = str | Path | None  # text to type or an option to match; a file to attach; None: leave it
 
-AFFIRMATIVE = frozenset({"yes", "y", "yeah", "yep", "true", "sure", "correct", "agree", "i agree", "accept"})
-NEGATIVE = frozenset({"no", "n", "nope", "false", "disagree"})
+# English, German, French and Spanish options say yes and no.
+AFFIRMATIVE = frozenset({"yes", "y", "yeah", "yep", "true", "sure", "correct", "agree", "i agree", "accept",
+                         "ja", "oui", "si"})
+NEGATIVE = frozenset({"no", "n", "nope", "false", "disagree", "nein", "non"})
 # "Consent", "GDPR", "privacy notice", "I agree to the terms": boxes that are ticked only when required.
 CONSENT_WORDS = re.compile(r"\b(consent|gdpr|privacy|data protection|agree|accept|terms)\b")
 ANSWER_SEPARATORS = re.compile(r"[,;\n]")
@@ -59,8 +62,8 @@ def polarity(text: str) -> bool | None:
 
 
 def choose(answer: str, choices: Sequence[Choice]) -> int | None:
-    """Index of the option that says what `answer` says (see page_js.best_option), else a lone yes/no match."""
-    index = page_js.best_option(answer, [choice.label for choice in choices])
+    """Index of the option that says what `answer` says (see questions.best_option), else a lone yes/no match."""
+    index = best_option(answer, [choice.label for choice in choices])
     if index is not None:
         return index
     side = polarity(answer)
@@ -127,7 +130,7 @@ async def fill_question(browser: BrowserSession, question: Question, answer: Ans
 async def _tick(browser: BrowserSession, choice: Choice, text: str) -> str:
     tick = polarity(text)
     if tick is None:
-        tick = page_js.best_option(text, [choice.label]) is not None
+        tick = best_option(text, [choice.label]) is not None
     await page_js.set_checked(browser, choice.selector, tick)
     return "Yes" if tick else ""
 
@@ -210,7 +213,7 @@ async def pick_country(
     the options as choices); returns what it should then show (the answer itself when no option says it)."""
     labels = [choice.label for choice in country.choices]
     unique = list(dict.fromkeys(labels))  # a country may be listed twice (preferred ones first)
-    best = page_js.best_option(name, unique)
+    best = best_option(name, unique)
     if best is None:
         return name
     index = labels.index(unique[best])

@@ -16,29 +16,37 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, urlsplit
 
 from automation import page_js
 from automation.adapters.base import (
     ApplicantFiles,
     FilledForm,
+    FillSource,
     SubmitResult,
     UnsupportedForm,
     normalised,
 )
+from automation.adapters.by_meaning import decide, meaning_of_question, standard_answer
 from automation.adapters.controls import fill_question, is_consent, pick_place, shown
 from automation.adapters.outcome import SubmitSignals, submit_form
-from automation.adapters.planned import KINDS, PlannedField, PlannedForm, asks_question
+from automation.adapters.planned import KINDS, PlannedField, PlannedForm, asks_question, attribution
 from automation.adapters.profile_values import (
     best_place,
-    consent_answer,
     eeo_answer,
     hispanic_answer,
     international_number,
     phone_country,
     race_answer,
-    saved_answer,
 )
+from automation.adapters.standard_fields import (
+    LOCATION_IDS,
+    LOCATION_LABELS,
+    STANDARD_FIELDS,
+    file_for,
+    intended_value,
+)
+from automation.adapters.vendors import VendorSignature
+from automation.field_meaning import EEO_MEANINGS, Meaning
 from automation.page_js import Control, Question
 from automation.questions import Question as FormQuestion
 from automation.questions import QuestionKind
@@ -48,9 +56,6 @@ if TYPE_CHECKING:
 
     from storage.models import Profile
 
-GREENHOUSE_HOSTS = frozenset(
-    {"boards.greenhouse.io", "job-boards.greenhouse.io", "boards.eu.greenhouse.io", "job-boards.eu.greenhouse.io"}
-)
 FORM_SELECTOR = "form#application-form, form.application--form, form#application_form"
 GREENHOUSE_SIGNALS = SubmitSignals(
     ats="greenhouse",
@@ -63,28 +68,19 @@ GREENHOUSE_SIGNALS = SubmitSignals(
     busy="form button[type='submit'][disabled], form [aria-busy='true']",
     confirmation_path=re.compile(r"/(confirmation|thank)", re.IGNORECASE),
 )
+GREENHOUSE = VendorSignature(
+    name="greenhouse",
+    form=FORM_SELECTOR,  # a collapsed form (waiting for "Apply") does not count until it shows
+    fields=("#first_name", "#email"),
+    hosts=re.compile(r"(job-)?boards(\.eu)?\.greenhouse\.io"),
+    query_keys=frozenset({"gh_jid"}),  # a company's careers page that embeds its Greenhouse board
+    submit=GREENHOUSE_SIGNALS.submit_candidates,
+    embeds=("iframe#grnhse_iframe", "#grnhse_app iframe", "iframe[src*='greenhouse.io/embed/job_app']"),
+)
 
-STANDARD_FIELDS: dict[str, Callable[[Profile], str | None]] = {
-    "first_name": lambda profile: profile.first_name,
-    "last_name": lambda profile: profile.last_name,
-    "email": lambda profile: str(profile.email),
-    "phone": lambda profile: profile.phone,
-}
-LOCATION_IDS = frozenset({"candidate-location", "candidate_location", "location", "job_application_location"})
-LOCATION_LABELS = frozenset({"location", "location (city)", "city", "current location"})
 PHONE_ID = "phone"
 COUNTRY_ID = "country"  # the phone's country picker
 FILE_IDS = ("resume", "cover_letter")
-
-# (pattern on id or label, Links attributes to try in order)
-LINK_FIELDS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
-    (re.compile(r"linked\s*in", re.IGNORECASE), ("linkedin",)),
-    (re.compile(r"git\s*hub", re.IGNORECASE), ("github",)),
-    (re.compile(r"portfolio", re.IGNORECASE), ("portfolio", "website")),
-    (re.compile(r"website|personal site|homepage|blog", re.IGNORECASE), ("website", "portfolio")),
-)
-# "LinkedIn Profile" is a link field; "Were you referred through LinkedIn? Explain." is a question.
-MAX_LINK_LABEL_WORDS = 5
 
 # The standard U.S. EEO section: field id -> how the profile answers it, given the field's options.
 EEO_FIELDS: dict[str, Callable[[Sequence[str], Profile], str | None]] = {
@@ -96,29 +92,25 @@ EEO_FIELDS: dict[str, Callable[[Sequence[str], Profile], str | None]] = {
 }
 REVEAL_ROUNDS = 3  # answers that make more questions show (race after Hispanic/Latino), filled in turn
 
+# Meanings whose answer is one of the control's own options (decline wording, a country's name).
+OPTION_MEANINGS = EEO_MEANINGS | {Meaning.COUNTRY, Meaning.REMOTE}
 COMBOBOX = "combobox"  # a react-select: its own kind of page question, answered by picking an option
 MENU_TIMEOUT_S = 5.0  # a menu's options, or the place search's suggestions, to show
+# A react-select's menu renders while the click is handled (no network), so it shows by the time the click
+# returns: 1.5 s is ample on a busy machine. Once one menu never opened (the page's scripts are not
+# running), the others get only DEAD_MENU_TIMEOUT_S.
+MENU_OPEN_TIMEOUT_S = 1.5
+DEAD_MENU_TIMEOUT_S = 0.3
 
 
 class GreenhouseAdapter(PlannedForm):
     name = "greenhouse"
+    signature = GREENHOUSE
 
     def __init__(self) -> None:
         super().__init__()
         self._profile: Profile | None = None  # fills questions that show after `fill` (see _follow_shown_questions)
-
-    @classmethod
-    def matches_url(cls, url: str) -> bool:
-        parts = urlsplit(url)
-        return (parts.hostname or "").lower() in GREENHOUSE_HOSTS or "gh_jid" in parse_qs(parts.query)
-
-    @classmethod
-    async def matches_page(cls, browser: BrowserSession) -> bool:
-        return bool(await page_js.evaluate(browser, _FORM_PRESENT_JS, FORM_SELECTOR))
-
-    @classmethod
-    async def embedded_form_url(cls, browser: BrowserSession) -> str | None:
-        return await page_js.evaluate(browser, _EMBED_URL_JS)
+        self._menus_work = True  # False once a menu did not open: waiting 5 s on each of them again is pointless
 
     async def fill(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> FilledForm:
         if not await self.matches_page(browser):
@@ -203,6 +195,10 @@ class GreenhouseAdapter(PlannedForm):
         answer = _answer(question, profile, files)
         if answer is None and question.kind == COMBOBOX and question.id in EEO_FIELDS:
             answer = EEO_FIELDS[question.id](await self._menu_options(browser, question), profile)
+        elif answer is None and question.kind == COMBOBOX and meaning_of_question(question) in OPTION_MEANINGS:
+            # Its options say how to decline or how the profile's country is written: read them first.
+            options = await self._menu_options(browser, question)
+            answer = decide(question, profile, files, set(), options).value
         return await self._put(browser, question, answer)
 
     async def _follow_shown_questions(self, browser: BrowserSession, files: ApplicantFiles) -> None:
@@ -256,18 +252,23 @@ class GreenhouseAdapter(PlannedForm):
         """A react-select's options, read by opening its menu (closed again unless `keep_open`)."""
         await page_js.click(browser, question.selector)
         listed = await page_js.wait_until(
-            browser, page_js.LISTED_OPTIONS_JS, _options_selector(question), timeout_s=MENU_TIMEOUT_S
+            browser, page_js.LISTED_OPTIONS_JS, _options_selector(question), timeout_s=self._menu_timeout()
         )
+        self._menus_work = self._menus_work and bool(listed)
         if not keep_open:
             await _blur(browser)
         return [text for text in listed or [] if text is not None]
 
+    def _menu_timeout(self) -> float:
+        return MENU_OPEN_TIMEOUT_S if self._menus_work else DEAD_MENU_TIMEOUT_S
+
     async def _pick_option(self, browser: BrowserSession, question: Question, answer: str) -> str | None:
         await page_js.click(browser, question.selector)
-        chosen = await page_js.pick_listed_option(
-            browser, _options_selector(question), answer, timeout_s=MENU_TIMEOUT_S
-        )
+        options = _options_selector(question)
+        chosen = await page_js.pick_listed_option(browser, options, answer, timeout_s=self._menu_timeout())
         if chosen is None:
+            listed = await page_js.evaluate(browser, page_js.LISTED_OPTIONS_JS, options)
+            self._menus_work = self._menus_work and bool(listed)
             await _blur(browser)
         return chosen
 
@@ -287,17 +288,19 @@ class GreenhouseAdapter(PlannedForm):
 def _answer(question: Question, profile: Profile, files: ApplicantFiles) -> str | Path | None:
     """What the profile says belongs in this question, or None if it says nothing."""
     if question.kind == "file":
-        return _file_for(question.id, files)
+        return file_for(question.id, files)
     if question.kind in ("radio", "checkbox"):
-        return consent_answer(question, profile) if is_consent(question) else saved_answer(question.label, profile)
+        return standard_answer(question, profile, files)
     if question.kind == COMBOBOX and _is_location(question):
         return profile.location
     tag = {"textarea": "textarea", "select": "select"}.get(question.kind, "input")
     role = "combobox" if question.kind == COMBOBOX else ""
     control = Control(question.id, question.selector, tag, "text", role, question.label, question.required, "")
     value = intended_value(control, profile, files)
-    if value is None and question.kind == COMBOBOX:
-        return saved_answer(question.label, profile)
+    if value is None and question.kind != COMBOBOX:
+        return standard_answer(question, profile, files)
+    if value is None and meaning_of_question(question) not in OPTION_MEANINGS:
+        return standard_answer(question, profile, files)  # a yes/no or text answer picks its option by itself
     return value
 
 
@@ -308,6 +311,7 @@ def _is_location(question: Question) -> bool:
 def _planned(question: Question, intended: str | None, profile: Profile) -> PlannedField:
     standard = question.id in STANDARD_FIELDS or question.id == COUNTRY_ID or _is_location(question)
     answerable = (question.kind in KINDS or question.kind == COMBOBOX) and not is_consent(question)
+    source, reason = attribution(question, intended, profile)
     return PlannedField(
         selector=question.selector,
         label=question.label,
@@ -315,6 +319,8 @@ def _planned(question: Question, intended: str | None, profile: Profile) -> Plan
         intended=intended,
         is_question=answerable and not standard and asks_question(question.label, profile),
         is_file=question.kind == "file",
+        source=FillSource.ADAPTER if intended is not None and standard else source,
+        reason=reason,
     )
 
 
@@ -337,52 +343,6 @@ async def _blur(browser: BrowserSession) -> None:
     """Leave the focused control, which closes an open menu and drops text that was not picked."""
     await page_js.evaluate(browser, "() => document.activeElement && document.activeElement.blur()")
 
-
-def intended_value(control: Control, profile: Profile, files: ApplicantFiles) -> str | None:
-    """What the profile says belongs in this control, or None if it says nothing."""
-    if control.is_file:
-        path = _file_for(control.id, files)
-        return path.name if path else None
-    if not (control.is_free_text or control.tag == "select"):
-        return None
-    if control.id in STANDARD_FIELDS:
-        return STANDARD_FIELDS[control.id](profile)
-    if control.id in LOCATION_IDS or normalised(control.label) in LOCATION_LABELS:
-        return profile.location
-    if control.role == "combobox":
-        return None  # react-select: needs an option chosen, not text typed
-    return _link_value(control, profile) or saved_answer(control.label, profile)
-
-
-def _file_for(field_id: str, files: ApplicantFiles) -> Path | None:
-    return {"resume": files.resume, "cover_letter": files.cover_letter}.get(field_id)
-
-
-def _link_value(control: Control, profile: Profile) -> str | None:
-    if len(control.label.split()) > MAX_LINK_LABEL_WORDS:
-        return None
-    for pattern, attributes in LINK_FIELDS:
-        if pattern.search(control.id) or pattern.search(control.label):
-            links = profile.links
-            return next((value for name in attributes if (value := getattr(links, name, None))), None)
-    return None
-
-
-_FORM_PRESENT_JS = """
-(formSelector) => {
-  const form = document.querySelector(formSelector);
-  const shown = form && form.getClientRects().length > 0;  // a collapsed form waits for "Apply"
-  return !!(shown && form.querySelector('#first_name') && form.querySelector('#email'));
-}
-"""
-
-_EMBED_URL_JS = """
-() => {
-  const frame = document.querySelector(
-    'iframe#grnhse_iframe, iframe[src*="greenhouse.io/embed/job_app"], #grnhse_app iframe');
-  return frame && /^https?:/.test(frame.src) ? frame.src : null;
-}
-"""
 
 # Each react-select's input -> the option it shows as picked ("" for none); each file input -> the
 # "Attach" box's label (`#upload-label-<id>`, not bound to the input) and whether it is required.

@@ -15,7 +15,6 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from automation import page_js
 from automation.adapters.base import (
@@ -24,15 +23,16 @@ from automation.adapters.base import (
     SubmitResult,
     UnsupportedForm,
 )
+from automation.adapters.by_meaning import standard_answer
 from automation.adapters.controls import Answer, fill_questions, is_consent
-from automation.adapters.greenhouse import intended_value
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedForm, planned_fields
 from automation.adapters.profile_values import (
-    consent_answer,
     decline_label,
     saved_answer,
 )
+from automation.adapters.standard_fields import intended_value
+from automation.adapters.vendors import VendorSignature
 from automation.page_js import Control, Question
 
 if TYPE_CHECKING:
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 
     from storage.models import Profile
 
-CLASSIC_HOSTS = frozenset({"boards.greenhouse.io", "boards.eu.greenhouse.io"})
 JOB_PATH = re.compile(r"^/[^/]+/jobs/\d+/?$")
 FORM_SELECTOR = "form#application_form"
 FIELD_NAME = re.compile(r"^job_application\[([a-z_]+)\]$")  # job_application[first_name] -> first_name
@@ -58,19 +57,19 @@ CLASSIC_SIGNALS = SubmitSignals(
     errors="#error_flash, #application .field-error-msg",
     busy=f"#submit_app[disabled], {FORM_SELECTOR}[aria-busy='true']",
 )
+CLASSIC_GREENHOUSE = VendorSignature(
+    name="greenhouse classic",
+    form=FORM_SELECTOR,
+    fields=("[name='job_application[first_name]']", "[name='job_application[email]']"),
+    hosts=re.compile(r"boards(\.eu)?\.greenhouse\.io"),
+    paths=JOB_PATH,
+    submit=CLASSIC_SIGNALS.submit_candidates,
+)
 
 
 class ClassicGreenhouseAdapter(PlannedForm):
     name = "greenhouse classic"
-
-    @classmethod
-    def matches_url(cls, url: str) -> bool:
-        parts = urlsplit(url)
-        return (parts.hostname or "").lower() in CLASSIC_HOSTS and bool(JOB_PATH.match(parts.path))
-
-    @classmethod
-    async def matches_page(cls, browser: BrowserSession) -> bool:
-        return bool(await page_js.evaluate(browser, _FORM_PRESENT_JS, FORM_SELECTOR))
+    signature = CLASSIC_GREENHOUSE
 
     async def fill(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> FilledForm:
         if not await self.matches_page(browser):
@@ -102,21 +101,12 @@ def _answer(question: Question, profile: Profile, files: ApplicantFiles) -> Answ
     if field in EEO_FIELDS:
         return saved_answer(question.label, profile) or decline_label(question)
     if is_consent(question):
-        return consent_answer(question, profile)
+        return standard_answer(question, profile, files)
     if question.kind in ("text", "textarea"):
         # Standard fields by name, location and links by label, exactly as on the new Greenhouse form.
         tag = "textarea" if question.kind == "textarea" else "input"
         key = field or question.id
         control = Control(key, question.selector, tag, "text", "", question.label, question.required, "")
-        return intended_value(control, profile, files) or saved_answer(question.label, profile)
-    return saved_answer(question.label, profile)
+        return intended_value(control, profile, files) or standard_answer(question, profile, files)
+    return standard_answer(question, profile, files)
 
-
-_FORM_PRESENT_JS = """
-(formSelector) => {
-  const form = document.querySelector(formSelector);
-  const shown = form && form.getClientRects().length > 0;
-  return !!(shown && form.querySelector('[name="job_application[first_name]"]')
-    && form.querySelector('[name="job_application[email]"]'));
-}
-"""

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from automation import page_js
 from automation.adapters.base import (
@@ -22,16 +21,17 @@ from automation.adapters.base import (
     SubmitResult,
     UnsupportedForm,
 )
-from automation.adapters.controls import Answer, Planned, fill_questions, is_consent, pick_place, shown
+from automation.adapters.by_meaning import standard_answer
+from automation.adapters.controls import Answer, Planned, fill_questions, pick_place, shown
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedForm, planned_fields
 from automation.adapters.profile_values import (
     best_place,
-    consent_answer,
     decline_label,
     link_for,
     saved_answer,
 )
+from automation.adapters.vendors import VendorSignature
 from automation.page_js import Question
 
 if TYPE_CHECKING:
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 
     from storage.models import Profile
 
-LEVER_HOSTS = frozenset({"jobs.lever.co", "jobs.eu.lever.co"})
 POSTING_PATH = re.compile(
     r"^/[^/]+/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(/apply)?/?$", re.IGNORECASE
 )
@@ -75,19 +74,22 @@ LEVER_SIGNALS = SubmitSignals(
     errors=f"{FORM_SELECTOR} .error-message, .application-error",
     busy=f"{FORM_SELECTOR} button[type='submit'][disabled], #btn-submit[disabled]",
 )
+LEVER = VendorSignature(
+    name="lever",
+    form=FORM_SELECTOR,
+    fields=("input[name='email']", "input[name='name'], input[name='resume']"),
+    hosts=re.compile(r"jobs(\.eu)?\.lever\.co"),
+    paths=POSTING_PATH,
+    # Lever's page around the form, or its question cards inside it.
+    marks=(f".application-page {FORM_SELECTOR}", f"{FORM_SELECTOR} {QUESTION_SELECTOR}"),
+    submit=LEVER_SIGNALS.submit_candidates,
+    embeds=("iframe[src*='jobs.lever.co/']", "iframe[src*='jobs.eu.lever.co/']"),
+)
 
 
 class LeverAdapter(PlannedForm):
     name = "lever"
-
-    @classmethod
-    def matches_url(cls, url: str) -> bool:
-        parts = urlsplit(url)
-        return (parts.hostname or "").lower() in LEVER_HOSTS and bool(POSTING_PATH.match(parts.path))
-
-    @classmethod
-    async def matches_page(cls, browser: BrowserSession) -> bool:
-        return bool(await page_js.evaluate(browser, _FORM_PRESENT_JS, FORM_SELECTOR))
+    signature = LEVER
 
     async def fill(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> FilledForm:
         if not await self.matches_page(browser):
@@ -151,9 +153,7 @@ def _answer(question: Question, profile: Profile, files: ApplicantFiles, links_u
         return link_for(link.group(1), profile.links, links_used) or saved_answer(question.label, profile)
     if question.name.startswith("eeo["):
         return saved_answer(question.label, profile) or decline_label(question)
-    if is_consent(question):
-        return consent_answer(question, profile)
-    return saved_answer(question.label, profile)
+    return standard_answer(question, profile, files, links_used)
 
 
 # The place search's suggestions once it has answered for what is typed: {options: [...]} ([] for
@@ -183,16 +183,6 @@ _PICKED_PLACE_JS = """
   } catch (error) {
     return null;
   }
-}
-"""
-
-_FORM_PRESENT_JS = """
-(formSelector) => {
-  const form = document.querySelector(formSelector);
-  if (!form || form.getClientRects().length === 0) return false;
-  const lever = form.closest('.application-page') || form.querySelector('.application-question');
-  const identity = form.querySelector('input[name="name"], input[name="resume"]');
-  return !!(lever && identity && form.querySelector('input[name="email"]'));
 }
 """
 

@@ -1,6 +1,7 @@
 """Submitting a form once and reading what the page then says, for every adapter.
 
-Owns the click on the form's own submit button and the watch that follows it: a confirmation
+Owns the click on the form's own submit button (the only click allowed to send a form: it
+lifts the session's submit guard right before it) and the watch that follows it: a confirmation
 page or phrase means the application went through, validation errors that appear (or stand
 long enough) mean it was refused, and silence for SUBMIT_TIMEOUT_S is reported as unknown.
 Each ATS describes where those signs show in its `SubmitSignals`.
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from automation import page_js
+from automation import page_js, submit_guard
 from automation.adapters.base import SubmitOutcome, SubmitResult, UnsupportedForm
 from automation.page_js import PageState
 
@@ -61,7 +62,9 @@ async def submit_form(browser: BrowserSession, signals: SubmitSignals) -> Submit
         raise UnsupportedForm("The page is not ready to submit.")
     if not await page_js.mark_element(browser, signals.submit_candidates, signals.submit_text, SUBMIT_MARKER):
         raise UnsupportedForm(f"The {signals.ats.capitalize()} form has no submit button.")
-    await page_js.click(browser, f"[{SUBMIT_MARKER}]")
+    if (guard := submit_guard.guard_of(browser)) is not None:
+        await guard.lift(browser)
+    await page_js.submit_click(browser, f"[{SUBMIT_MARKER}]")
     return await _await_outcome(browser, signals, before)
 
 

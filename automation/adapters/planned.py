@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from automation import page_js
-from automation.adapters.base import FieldReading, FilledForm, FormAdapter
+from automation.adapters.base import ApplicantFiles, EmptyReason, FieldReading, FilledForm, FillSource, FormAdapter
+from automation.adapters.by_meaning import decide
 from automation.adapters.controls import (
     Planned,
     fill_order,
@@ -25,7 +26,9 @@ from automation.adapters.controls import (
     is_consent,
     shown,
 )
-from automation.answers import profile_field
+from automation.adapters.profile_values import saved_answer
+from automation.answers import AnswerSource, profile_field
+from automation.field_meaning import Meaning
 from automation.questions import Question, QuestionKind
 
 if TYPE_CHECKING:
@@ -55,16 +58,38 @@ class PlannedField:
     intended: str | None  # None: nothing was put there
     is_question: bool = False  # one of the form's own questions, which may be answered after `fill`
     is_file: bool = False
+    source: FillSource | None = None  # who put `intended` there
+    reason: EmptyReason | None = None  # why nothing was put there
 
     def reading(self, actual: str | None) -> FieldReading:
+        reason = None
+        if self.intended is None:
+            # A required question nobody could answer goes to the user in the chat.
+            asked = self.is_question and self.required and self.reason in (None, EmptyReason.NO_ANSWER)
+            reason = EmptyReason.ASKED if asked else self.reason or (
+                EmptyReason.NO_ANSWER if self.required else EmptyReason.OPTIONAL)
         return FieldReading(
-            self.label, self.selector, self.intended, actual, self.required, self.is_question, self.is_file
+            self.label, self.selector, self.intended, actual, self.required, self.is_question, self.is_file,
+            self.source if self.intended is not None else None, reason,
         )
 
 
 def asks_question(label: str, profile: Profile) -> bool:
     """A label that is not a standard profile field (name, e-mail, phone, location, links)."""
     return profile_field(label, profile) is None
+
+
+ANSWER_SOURCES = {
+    AnswerSource.SAVED: FillSource.SAVED,
+    AnswerSource.PROFILE: FillSource.UNIVERSAL,
+    AnswerSource.DEFAULT: FillSource.UNIVERSAL,  # the decline option of a self-identification question
+    AnswerSource.LLM: FillSource.LLM,
+}
+
+
+def answer_source(source: AnswerSource) -> FillSource:
+    """The step of the order of work an answer to an open question came from."""
+    return ANSWER_SOURCES.get(source, FillSource.USER)
 
 
 def planned_fields(planned: Sequence[Planned], profile: Profile) -> list[PlannedField]:
@@ -79,9 +104,26 @@ def planned_fields(planned: Sequence[Planned], profile: Profile) -> list[Planned
             and not is_consent(item.question)
             and asks_question(item.question.label, profile),
             is_file=item.question.kind == "file",
+            **dict(zip(("source", "reason"), attribution(item.question, item.intended, profile), strict=True)),
         )
         for item in planned
     ]
+
+
+def attribution(
+    question: page_js.Question, intended: str | None, profile: Profile
+) -> tuple[FillSource | None, EmptyReason | None]:
+    """Which step filled a vendor adapter's field (its own handling, the universal filler's meaning, a saved
+    answer), or why it is empty."""
+    decided = decide(question, profile, ApplicantFiles(resume=None), set())
+    if intended is None:
+        return None, decided.reason
+    if decided.source is FillSource.SAVED or (
+        decided.value is None and saved_answer(question.label, profile) is not None
+    ):
+        return FillSource.SAVED, None
+    return (FillSource.UNIVERSAL if decided.value is not None or question.kind == "file" and
+            decided.meaning in (Meaning.RESUME, Meaning.COVER_LETTER) else FillSource.ADAPTER), None
 
 
 class PlannedForm(FormAdapter):
@@ -110,6 +152,11 @@ class PlannedForm(FormAdapter):
             if field.is_question and field.intended is None
             and field.selector in now and not shown(now[field.selector]).strip()
         ]
+
+    def note_sources(self, sources: Mapping[str, FillSource]) -> None:
+        for field in self.plan:
+            if field.selector in sources:
+                field.source = sources[field.selector]
 
     async def answer(self, browser: BrowserSession, answers: Mapping[str, str]) -> None:
         now = {question.selector: question for question in await self.page_questions(browser)}

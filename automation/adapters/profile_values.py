@@ -12,10 +12,9 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from automation import page_js
 from automation.adapters.base import normalised
-from automation.page_js import Choice, Question, option_key
-from automation.questions import question_key
+from automation.page_js import Choice, Question
+from automation.questions import best_option, decline_option, option_key, question_key
 from storage.models import DECLINE
 
 if TYPE_CHECKING:
@@ -90,8 +89,7 @@ def link_for_label(label: str, links: Links, used: set[str]) -> str | None:
 
 
 def decline_label(question: Question) -> str | None:
-    index = page_js.decline_option([choice.label for choice in question.choices])
-    return question.choices[index].label if index is not None else None
+    return decline_option([choice.label for choice in question.choices])
 
 
 def eeo_topic(text: str) -> str | None:
@@ -107,9 +105,8 @@ def eeo_answer(topic: str, options: Sequence[str], profile: Profile) -> str | No
     """
     stated = getattr(profile.eeo, topic)
     if option_key(stated) == DECLINE:
-        index = page_js.decline_option(options)
-        return options[index] if index is not None else None
-    index = page_js.best_option(stated, options)
+        return decline_option(options)
+    index = best_option(stated, options)
     return options[index] if index is not None else stated
 
 
@@ -121,10 +118,9 @@ def hispanic_answer(options: Sequence[str], profile: Profile) -> str | None:
     """
     stated = profile.eeo.race
     if option_key(stated) == DECLINE:
-        index = page_js.decline_option(options)
-        return options[index] if index is not None else None
+        return decline_option(options)
     said = "Yes" if HISPANIC.search(stated) and not NOT_HISPANIC.search(stated) else "No"
-    index = page_js.best_option(said, options)
+    index = best_option(said, options)
     return options[index] if index is not None else said
 
 
@@ -133,9 +129,8 @@ def race_answer(options: Sequence[str], profile: Profile) -> str | None:
     Hispanic or Latino" ("White (Not Hispanic or Latino)" is "White"); as `eeo_answer` otherwise."""
     stated = NOT_HISPANIC.sub(" ", profile.eeo.race).strip(" ,;-")
     if option_key(stated) in ("", DECLINE):
-        index = page_js.decline_option(options)
-        return options[index] if index is not None else None
-    index = page_js.best_option(stated, options)
+        return decline_option(options)
+    index = best_option(stated, options)
     return options[index] if index is not None else stated
 
 
@@ -222,9 +217,9 @@ def best_place(location: str, places: Sequence[str]) -> int | None:
     if countries:
         same_city = [i for i in same_city if question_key(places[i]).countries & countries]
     if not same_city:
-        return page_js.best_option(location, places)
+        return best_option(location, places)
     if len(parts) > 1:
-        best = page_js.best_option(location, [places[i] for i in same_city])
+        best = best_option(location, [places[i] for i in same_city])
         if best is not None:
             return same_city[best]
     return same_city[0]  # the place search ranks the likeliest first

@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from automation import page_js
 from automation.adapters.base import (
@@ -32,6 +31,7 @@ from automation.adapters.base import (
     SubmitResult,
     UnsupportedForm,
 )
+from automation.adapters.by_meaning import standard_answer
 from automation.adapters.controls import (
     PHONE_COUNTRY,
     Answer,
@@ -43,20 +43,26 @@ from automation.adapters.controls import (
     put_phone,
     shown,
 )
-from automation.adapters.greenhouse import intended_value
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedForm, planned_fields
-from automation.adapters.profile_values import consent_answer, international_number, saved_answer
-from automation.page_js import Choice, Control, Question, best_option
+from automation.adapters.profile_values import international_number
+from automation.adapters.standard_fields import intended_value
+from automation.adapters.vendors import VendorSignature
+from automation.page_js import Choice, Control, Question
+from automation.questions import best_option
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
 
     from storage.models import Profile
 
-SMARTRECRUITERS_HOSTS = frozenset({"jobs.smartrecruiters.com"})
 FORM_MARKER = "data-nyx-form"
-FORM = f"form[{FORM_MARKER}]"  # the application form, once `_MARK_FORM_JS` has found it
+FORM = f"[{FORM_MARKER}]"  # the application form (or the element holding it), once `_MARK_FORM_JS` has found it
+# The one-click app holds its fields in a <form> in a shadow root; a page saved from it (shadow roots
+# declared in the HTML) has no <form>, only the app's `oc-oneclick-form` element round the fields.
+FORM_CONTAINER = "form, oc-oneclick-form"
+FIRST_NAME_FIELD = "input[name='firstName'], [formcontrolname='firstName'], #first-name-input"
+EMAIL_FIELD = "input[name='email'], [formcontrolname='email'], #email-input"
 FORM_SELECTOR = f">>> {FORM}"
 SUGGESTIONS_SELECTOR = ">>> [role='listbox'] [role='option']"
 SMARTRECRUITERS_SIGNALS = SubmitSignals(
@@ -64,6 +70,19 @@ SMARTRECRUITERS_SIGNALS = SubmitSignals(
     submit_candidates=f">>> {FORM} button, {FORM} input[type='submit']",
     errors=f">>> {FORM} [role='alert'], {FORM} .error-message",
     busy=f">>> {FORM} button[type='submit'][disabled], {FORM} [aria-busy='true']",
+)
+SMARTRECRUITERS = VendorSignature(
+    name="smartrecruiters",
+    form=FORM_CONTAINER,
+    fields=(FIRST_NAME_FIELD, EMAIL_FIELD),
+    hosts=re.compile(r"jobs\.smartrecruiters\.com"),
+    # The field names are common ones: the one-click app's own elements or SmartRecruiters' assets must show too.
+    marks=("oc-oneclick-form", "oc-app-root", "spl-input", "[href*='smartrecruiters.com']",
+           "[src*='smartrecruiters.com']"),
+    submit=SMARTRECRUITERS_SIGNALS.submit_candidates,
+    embeds=("iframe[src*='jobs.smartrecruiters.com/']",),
+    # A posting reaches its form through "I'm interested", a link to the one-click app.
+    apply_links=("a#st-apply[href*='/oneclick-ui/']", "a[href*='/oneclick-ui/company/']"),
 )
 # spl-* elements by id -> the field's name in the form (their inner controls have none).
 ELEMENT_FIELDS = {
@@ -102,19 +121,7 @@ SUGGESTIONS_TIMEOUT_S = 5.0
 
 class SmartRecruitersAdapter(PlannedForm):
     name = "smartrecruiters"
-
-    @classmethod
-    def matches_url(cls, url: str) -> bool:
-        return (urlsplit(url).hostname or "").lower() in SMARTRECRUITERS_HOSTS
-
-    @classmethod
-    async def matches_page(cls, browser: BrowserSession) -> bool:
-        return bool(await page_js.evaluate(browser, _MARK_FORM_JS, FORM_MARKER))
-
-    @classmethod
-    async def embedded_form_url(cls, browser: BrowserSession) -> str | None:
-        """A posting reaches its form through "I'm interested", a link to the one-click app."""
-        return await page_js.evaluate(browser, _APPLY_LINK_JS)
+    signature = SMARTRECRUITERS
 
     async def fill(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> FilledForm:
         if not await self.matches_page(browser):
@@ -138,7 +145,7 @@ class SmartRecruitersAdapter(PlannedForm):
     async def page_questions(self, browser: BrowserSession) -> list[Question]:
         """The form's questions; an spl-phone-field's country dropdown reads as a PHONE_COUNTRY question
         just before its number, showing the picked option ("United Kingdom +44", "" for none)."""
-        await page_js.evaluate(browser, _MARK_FORM_JS, FORM_MARKER)
+        await page_js.evaluate(browser, _MARK_FORM_JS, FORM_MARKER, FORM_CONTAINER, FIRST_NAME_FIELD, EMAIL_FIELD)
         questions = await page_js.read_questions(browser, FORM_SELECTOR)
         field = _phone_field(questions)
         host = _phone_host(field) if field is not None else None
@@ -220,13 +227,13 @@ def _answer(question: Question, profile: Profile, files: ApplicantFiles) -> Answ
     if key in STANDARD_FIELDS:
         return STANDARD_FIELDS[key](profile)
     if is_consent(question):
-        return consent_answer(question, profile)
+        return standard_answer(question, profile, files)
     if question.kind in ("text", "textarea"):
         # Links and saved answers by label, as on Greenhouse ("LinkedIn profile", "Portfolio").
         tag = "textarea" if question.kind == "textarea" else "input"
         control = Control(question.id, question.selector, tag, "text", "", question.label, question.required, "")
-        return intended_value(control, profile, files) or saved_answer(question.label, profile)
-    return saved_answer(question.label, profile)
+        return intended_value(control, profile, files) or standard_answer(question, profile, files)
+    return standard_answer(question, profile, files)
 
 
 async def _choose_city(browser: BrowserSession, question: Question, profile: Profile) -> str | None:
@@ -250,20 +257,20 @@ async def _choose_city(browser: BrowserSession, question: Question, profile: Pro
     return chosen or profile.location
 
 
-# Finds the form holding a shown first-name field and an e-mail field, in the page or in open shadow
-# roots, and marks it; false if there is none.
+# Finds the form (or the element holding it) round a shown first-name field that also holds the e-mail
+# field, in the page or in open shadow roots, and marks it; false if there is none.
 _MARK_FORM_JS = page_js.through_shadow_roots("""
-(marker) => {
-  const field = (name, id) => document.querySelector('input[name="' + name + '"], [formcontrolname="' + name + '"], #' + id);
-  const formOf = (el) => {
-    while (el && !(el instanceof HTMLFormElement)) {
+(marker, containerSelector, firstNameSelector, emailSelector) => {
+  const around = (el) => {
+    while (el && !el.matches(containerSelector)) {
       el = el.parentElement || (el.getRootNode() instanceof ShadowRoot ? el.getRootNode().host : null);
     }
     return el;
   };
-  const first = field('firstName', 'first-name-input');
-  const form = first && first.getClientRects().length > 0 ? formOf(first) : null;
-  if (!form || formOf(field('email', 'email-input')) !== form) return false;
+  const first = document.querySelector(firstNameSelector);
+  const form = first && first.getClientRects().length > 0 ? around(first) : null;
+  const email = document.querySelector(emailSelector);
+  if (!form || !email || around(email) !== form) return false;
   document.querySelectorAll('[' + marker + ']').forEach(el => { if (el !== form) el.removeAttribute(marker); });
   form.setAttribute(marker, '');
   return true;
@@ -289,10 +296,3 @@ _PHONE_COUNTRY_JS = page_js.through_shadow_roots("""
   };
 }
 """)
-
-_APPLY_LINK_JS = """
-() => {
-  const link = document.querySelector('a#st-apply[href*="/oneclick-ui/"], a[href*="/oneclick-ui/company/"]');
-  return link && /^https?:/.test(link.href) ? link.href : null;
-}
-"""

@@ -6,8 +6,9 @@ A server-rendered `form#new_candidate` posted natively as multipart: `candidate[
 `[choice_ids][]` (radios or checkboxes) beside a hidden `[question_id]`, and a consent box
 `candidate[consent_given]`. The server validates and re-renders the form with `.form-error`
 messages, or goes on to a "Thanks for applying!" page. Career sites on a custom domain are
-recognised by the form itself. Standard fields come from the profile, questions from its saved
-answers, and consent is given only where the form requires it. No LLM is involved.
+recognised by the form itself (today's sites call it `form#job-application-form`, inside the job
+page) and Teamtailor's markup round it. Standard fields come from the profile, questions from its
+saved answers, and consent is given only where the form requires it. No LLM is involved.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from automation import page_js
 from automation.adapters.base import (
@@ -24,14 +24,14 @@ from automation.adapters.base import (
     SubmitResult,
     UnsupportedForm,
 )
+from automation.adapters.by_meaning import standard_answer
 from automation.adapters.controls import Answer, fill_questions, is_consent
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedForm, planned_fields
 from automation.adapters.profile_values import (
-    consent_answer,
     link_for_label,
-    saved_answer,
 )
+from automation.adapters.vendors import VendorSignature
 from automation.page_js import Question
 
 if TYPE_CHECKING:
@@ -39,11 +39,12 @@ if TYPE_CHECKING:
 
     from storage.models import Profile
 
-TEAMTAILOR_HOST = re.compile(r"^([a-z0-9-]+\.)+teamtailor\.com$", re.IGNORECASE)
 # /jobs/<id>-<slug>, /jobs/<id>-<slug>/applications/new, /applications/new, optionally behind a
 # locale (/sv/jobs/...); the bare /jobs listing carries no form.
 JOB_PATH = re.compile(r"^(/[a-z]{2}(-[a-z]{2})?)?/(jobs/\d+[^/]*(/.*)?|applications(/.*)?)$", re.IGNORECASE)
-FORM_SELECTOR = "form#new_candidate"
+# The form with the candidate's e-mail (`form#new_candidate`, or `form#job-application-form` inside the
+# job page of today's career sites); the page may hold others (a talent-community sign-up).
+FORM_SELECTOR = "form:has([name='candidate[email]'])"
 FIELD_NAME = re.compile(r"^candidate\[([a-z_]+)\]$")  # candidate[first_name] -> first_name
 
 STANDARD_FIELDS: dict[str, Callable[[Profile], str | None]] = {
@@ -62,19 +63,29 @@ TEAMTAILOR_SIGNALS = SubmitSignals(
     errors=".form-error",
     busy=f"{FORM_SELECTOR} [type='submit'][disabled], {FORM_SELECTOR}[aria-busy='true']",
 )
+TEAMTAILOR = VendorSignature(
+    name="teamtailor",
+    form="form",
+    fields=("[name='candidate[email]']",),
+    hosts=re.compile(r"([a-z0-9-]+\.)+teamtailor\.com"),
+    paths=JOB_PATH,
+    # `candidate[...]` is any Rails app's naming: Teamtailor's own markup must be on the page too.
+    marks=(
+        "form[action$='/applications']",
+        "[data-controller~='careersite--form']",
+        "script[src*='teamtailor']",
+        "link[href*='teamtailor']",
+        "img[src*='teamtailor-cdn.com']",
+        "meta[content*='teamtailor' i]",
+    ),
+    submit=TEAMTAILOR_SIGNALS.submit_candidates,
+    embeds=("iframe[src*='.teamtailor.com/jobs/']",),
+)
 
 
 class TeamtailorAdapter(PlannedForm):
     name = "teamtailor"
-
-    @classmethod
-    def matches_url(cls, url: str) -> bool:
-        parts = urlsplit(url)
-        return bool(TEAMTAILOR_HOST.match(parts.hostname or "")) and bool(JOB_PATH.match(parts.path))
-
-    @classmethod
-    async def matches_page(cls, browser: BrowserSession) -> bool:
-        return bool(await page_js.evaluate(browser, _FORM_PRESENT_JS, FORM_SELECTOR))
+    signature = TEAMTAILOR
 
     async def fill(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> FilledForm:
         if not await self.matches_page(browser):
@@ -108,16 +119,8 @@ def _answer(question: Question, profile: Profile, files: ApplicantFiles, links_u
     if question.kind in ("text", "textarea") and field in STANDARD_FIELDS:
         return STANDARD_FIELDS[field](profile)
     if is_consent(question):
-        return consent_answer(question, profile)
+        return standard_answer(question, profile, files, links_used)
     if question.kind == "text" and (link := link_for_label(question.label, profile.links, links_used)):
         return link
-    return saved_answer(question.label, profile)
+    return standard_answer(question, profile, files, links_used)
 
-
-_FORM_PRESENT_JS = """
-(formSelector) => {
-  const form = document.querySelector(formSelector);
-  const shown = form && form.getClientRects().length > 0;
-  return !!(shown && form.querySelector('[name="candidate[email]"]'));
-}
-"""

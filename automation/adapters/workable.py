@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from automation import page_js
 from automation.adapters.base import (
@@ -23,6 +22,7 @@ from automation.adapters.base import (
     SubmitResult,
     UnsupportedForm,
 )
+from automation.adapters.by_meaning import standard_answer
 from automation.adapters.controls import (
     PHONE_COUNTRY,
     Answer,
@@ -37,13 +37,12 @@ from automation.adapters.controls import (
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedForm, planned_fields
 from automation.adapters.profile_values import (
-    consent_answer,
     country_for_phone,
     dial_code_select,
     international_number,
     link_for_label,
-    saved_answer,
 )
+from automation.adapters.vendors import VendorSignature
 from automation.page_js import Choice, Question
 
 if TYPE_CHECKING:
@@ -52,7 +51,6 @@ if TYPE_CHECKING:
     from storage.models import Profile
 
 # apply.workable.com/<company>/j/<shortcode>/ and the older <company>.workable.com/j/<shortcode>/
-WORKABLE_HOST = re.compile(r"^([a-z0-9-]+\.)*workable\.com$", re.IGNORECASE)
 JOB_PATH = re.compile(r"^(/[^/]+)?/j/[0-9a-z]{6,}(/apply)?(/.*)?$", re.IGNORECASE)
 FORM_SELECTOR = "form[data-ui='application-form']"
 
@@ -73,19 +71,20 @@ WORKABLE_SIGNALS = SubmitSignals(
     errors="[data-ui='error']",
     busy=f"{FORM_SELECTOR} button[type='submit'][disabled], {FORM_SELECTOR}[aria-busy='true']",
 )
+WORKABLE = VendorSignature(
+    name="workable",
+    form=FORM_SELECTOR,
+    fields=("input, textarea, select",),
+    hosts=re.compile(r"([a-z0-9-]+\.)*workable\.com"),
+    paths=JOB_PATH,
+    submit=WORKABLE_SIGNALS.submit_candidates,
+    embeds=("iframe[src*='apply.workable.com/']",),
+)
 
 
 class WorkableAdapter(PlannedForm):
     name = "workable"
-
-    @classmethod
-    def matches_url(cls, url: str) -> bool:
-        parts = urlsplit(url)
-        return bool(WORKABLE_HOST.match(parts.hostname or "")) and bool(JOB_PATH.match(parts.path))
-
-    @classmethod
-    async def matches_page(cls, browser: BrowserSession) -> bool:
-        return bool(await page_js.evaluate(browser, _FORM_PRESENT_JS, FORM_SELECTOR))
+    signature = WORKABLE
 
     async def fill(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> FilledForm:
         if not await self.matches_page(browser):
@@ -169,10 +168,10 @@ def _answer(question: Question, profile: Profile, files: ApplicantFiles, links_u
     if key in STANDARD_FIELDS:
         return STANDARD_FIELDS[key](profile)
     if is_consent(question):
-        return consent_answer(question, profile)
+        return standard_answer(question, profile, files, links_used)
     if question.kind == "text" and (link := link_for_label(question.label, profile.links, links_used)):
         return link
-    return saved_answer(question.label, profile)
+    return standard_answer(question, profile, files, links_used)
 
 
 def _phone_field(questions: Sequence[Question]) -> Question | None:
@@ -201,12 +200,5 @@ _FLAG_JS = """
   const text = (el) => (el.textContent || '').replace(/\\s+/g, ' ').trim();
   const picked = (flag.getAttribute('title') || '').replace(/:\\s*/, ' ').trim();
   return {picked, countries: [...document.querySelectorAll(countriesSelector)].map(text)};
-}
-"""
-
-_FORM_PRESENT_JS = """
-(formSelector) => {
-  const form = document.querySelector(formSelector);
-  return !!(form && form.getClientRects().length > 0 && form.querySelector('input, textarea, select'));
 }
 """

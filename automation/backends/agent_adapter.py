@@ -4,12 +4,13 @@ like a known ATS: fill, questions, corrections, review, submit once."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from automation import page_js
 from automation.adapters.base import ApplicantFiles, FilledForm, FormAdapter, SubmitResult
-from automation.backends.base import Asker
-from automation.backends.browser_use_agent import ATS_NAME, BrowserUseBackend
+from automation.backends.base import AgentUsage, Asker, FormBackend
+from automation.backends.browser_use_agent import ATS_NAME
+from automation.metrics import LLM_CALLS, LLM_TOKENS
 from automation.questions import Question
 
 if TYPE_CHECKING:
@@ -18,29 +19,32 @@ if TYPE_CHECKING:
     from storage.models import Profile
 
 
+class ReadableBackend(FormBackend, Protocol):
+    """A backend whose form can be read again after corrections, and which says what its fill cost."""
+
+    usage: AgentUsage | None
+
+    async def read_back(self) -> FilledForm: ...
+
+
 class AgentFormAdapter(FormAdapter):
     """Never detected from a page: the apply task chooses it when no adapter knows the form."""
 
     name = ATS_NAME
 
-    def __init__(self, backend: BrowserUseBackend, asker: Asker, on_usage: Callable[[int, int], Awaitable[None]]) -> None:
+    def __init__(self, backend: ReadableBackend, asker: Asker, on_usage: Callable[[int, int], Awaitable[None]]) -> None:
         self._backend = backend
         self._asker = asker
         self._on_usage = on_usage
-
-    @classmethod
-    def matches_url(cls, url: str) -> bool:
-        return False
-
-    @classmethod
-    async def matches_page(cls, browser: BrowserSession) -> bool:
-        return False
 
     async def fill(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> FilledForm:
         try:
             return await self._backend.fill(await page_js.current_url(browser), profile, files, self._asker)
         finally:
             if (usage := self._backend.usage) is not None:
+                LLM_CALLS.labels("ok").inc(usage.llm_calls)
+                LLM_TOKENS.labels("input").inc(usage.input_tokens)
+                LLM_TOKENS.labels("output").inc(usage.output_tokens)
                 await self._on_usage(usage.llm_calls, usage.input_tokens + usage.output_tokens)
 
     @property
@@ -66,3 +70,7 @@ class AgentFormAdapter(FormAdapter):
 
     async def submit(self, browser: BrowserSession) -> SubmitResult:
         return await self._backend.submit()
+
+    async def close(self) -> None:
+        """Releases the backend: a VibeSurf task not finished is stopped, its HTTP session closed."""
+        await self._backend.close()

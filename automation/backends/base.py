@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from automation.adapters.base import ApplicantFiles, FieldReading, FilledForm, SubmitResult, normalised
 from automation.adapters.profile_values import saved_answer
 from automation.answers import profile_field
-from automation.page_js import option_key
+from automation.questions import option_key
 
 if TYPE_CHECKING:
     from storage.models import Profile

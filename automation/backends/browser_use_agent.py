@@ -10,9 +10,9 @@ The agent can never send the application itself:
 1. every action goes through the agent's tools' `act` (see `_build_tools`), which refuses a click
    on (or Enter while focused on) a submit-like element: a submit input or button, or a button or script link whose
    text says submit / send / apply / finish / complete / confirm;
-2. a script in every document of the tab cancels form submission (`submit` events, which
-   also come from pressing Enter in a field, and `form.submit()` / `requestSubmit()`) until
-   `submit` lifts it;
+2. the session's submit guard (automation/submit_guard.py) cancels form submission in every
+   frame (`submit` events, which also come from pressing Enter in a field, clicks on a form's
+   submit button, `form.submit()` / `requestSubmit()`) until `submit` lifts it;
 3. actions that could get round both (running JavaScript, opening other addresses, web search)
    are removed from the agent's tool list;
 4. after the run, a page that says "thank you for applying" raises `SubmittedWithoutApproval`.
@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
-from automation import page_js
+from automation import page_js, submit_guard
 from automation.adapters.base import ApplicantFiles, FilledForm, SubmitResult, UnsupportedForm
 from automation.adapters.controls import shown
 from automation.adapters.outcome import CONFIRMATION_PATH, CONFIRMATION_PHRASES, SubmitSignals, submit_form
@@ -75,8 +75,14 @@ SUBMIT_WORDS = r"\b(submit|send|apply|finish|complete|confirm)\b"
 ENTER_KEY = re.compile(r"\benter\b|\breturn\b", re.IGNORECASE)
 
 # Is this element (or the button/link it sits in) something that sends the form? Called on the node.
-SUBMIT_LIKE_JS = """
+# The structural rule is page_js's one (a submit input, a form's submit button, its label); the
+# agent is also kept off buttons and script links whose text says they send, wherever they are.
+SUBMIT_LIKE_JS = (
+    """
 function (submitWords) {
+  const wouldSubmit = """
+    + page_js.WOULD_SUBMIT_JS.strip()
+    + """;
   const start = this.nodeType === 1 ? this : this.parentElement;
   if (!start) return {submit: false, text: ''};
   const control = start.closest('button, input, a, [role="button"]') || start;
@@ -88,40 +94,13 @@ function (submitWords) {
     || control.getAttribute('aria-label') || control.title || '').replace(/\\s+/g, ' ').trim().slice(0, 120);
   const href = tag === 'a' ? (control.getAttribute('href') || '').trim() : '';
   const navigates = href !== '' && !href.startsWith('#') && !/^javascript:/i.test(href);
-  let why = null;
-  if (tag === 'input' && (type === 'submit' || type === 'image')) why = 'submit input';
-  else if (tag === 'button' && type === 'submit') why = 'submit button';
-  else if ((tag === 'button' || (tag === 'input' && buttonLike) || role === 'button' || (tag === 'a' && !navigates))
-           && text.length <= 80 && new RegExp(submitWords, 'i').test(text)) why = 'button that sends the form';
+  let why = wouldSubmit(start);
+  if (!why && (tag === 'button' || (tag === 'input' && buttonLike) || role === 'button' || (tag === 'a' && !navigates))
+      && text.length <= 80 && new RegExp(submitWords, 'i').test(text)) why = 'button that sends the form';
   return {submit: why !== null, why: why, text: text};
 }
 """
-
-# Cancels every form submission in this document until `__nyxSubmitGuard.allowed` is set.
-SUBMIT_GUARD_JS = """
-(() => {
-  if (window.__nyxSubmitGuard) return true;
-  const guard = {allowed: false, blocked: 0};
-  Object.defineProperty(window, '__nyxSubmitGuard', {value: guard, configurable: false});
-  window.addEventListener('submit', (event) => {
-    if (guard.allowed) return;
-    event.preventDefault();
-    event.stopImmediatePropagation();
-    guard.blocked += 1;
-  }, true);
-  const proto = HTMLFormElement.prototype;
-  const nativeSubmit = proto.submit;
-  const nativeRequestSubmit = proto.requestSubmit;
-  proto.submit = function () { if (guard.allowed) return nativeSubmit.call(this); guard.blocked += 1; };
-  proto.requestSubmit = function (...args) {
-    if (guard.allowed) return nativeRequestSubmit.apply(this, args);
-    guard.blocked += 1;
-  };
-  return true;
-})()
-"""
-GUARD_BLOCKED_JS = "() => (window.__nyxSubmitGuard ? window.__nyxSubmitGuard.blocked : 0)"
-GUARD_LIFT_JS = "() => { if (window.__nyxSubmitGuard) window.__nyxSubmitGuard.allowed = true; return true; }"
+)
 
 # browser-use's select_dropdown sets a <select> through its `value` property and fires `change`;
 # React (and other frameworks that track the property) then see no change and keep their state
@@ -266,7 +245,7 @@ class BrowserUseBackend:
         self._url_guard = guard
         self._stack = AsyncExitStack()
         self._browser: BrowserSession | None = None
-        self._guard_script_id: str | None = None
+        self._guard: submit_guard.SubmitGuard | None = None
         self._filled = False
         self._form_ready = False
         self._submitted = False
@@ -296,7 +275,8 @@ class BrowserUseBackend:
         here = await page_js.current_url(browser)
         if self._url_guard is not None:
             await self._url_guard(here)
-        await self._install_submit_guard(browser)
+        # The session's submit guard (open_browser installs it; a browser given by the caller gets it here).
+        self._guard = await submit_guard.guard_browser(browser)
 
         run = _Run(asker=asker, answers={})
         history = await self._run_agent(browser, here, profile, files, run)
@@ -310,7 +290,7 @@ class BrowserUseBackend:
                 else "The agent stopped before it finished (step limit or errors); check every field."
             )
         self.usage = _usage(history)
-        self.blocked_submits = run.refused_actions + await _page_blocked_count(browser)
+        self.blocked_submits = run.refused_actions + await self._guard.blocked(browser)
         log.info(
             "agent fill of %s: %d steps, %d model calls, %d blocked submit attempts",
             _host(here), self.usage.steps, self.usage.llm_calls, self.blocked_submits,
@@ -373,8 +353,7 @@ class BrowserUseBackend:
         if self._browser is None or not self._form_ready:
             raise BackendError("There is no filled form to submit.")
         self._submitted = True
-        await self._lift_submit_guard(self._browser)
-        for signals in AGENT_SUBMITS:
+        for signals in AGENT_SUBMITS:  # submit_form lifts the submit guard right before its click
             with contextlib.suppress(UnsupportedForm):
                 return await submit_form(self._browser, signals)
         raise BackendError("I could not find the form's own submit button; open the page and submit it yourself.")
@@ -392,23 +371,6 @@ class BrowserUseBackend:
             else:
                 self._browser = await self._stack.enter_async_context(open_browser(self._options))
         return self._browser
-
-    async def _install_submit_guard(self, browser: BrowserSession) -> None:
-        session = await browser.get_or_create_cdp_session()
-        added = await session.cdp_client.send.Page.addScriptToEvaluateOnNewDocument(
-            params={"source": SUBMIT_GUARD_JS}, session_id=session.session_id
-        )
-        self._guard_script_id = added.get("identifier")
-        await page_js.evaluate(browser, f"() => {SUBMIT_GUARD_JS}")
-
-    async def _lift_submit_guard(self, browser: BrowserSession) -> None:
-        session = await browser.get_or_create_cdp_session()
-        if self._guard_script_id is not None:
-            await session.cdp_client.send.Page.removeScriptToEvaluateOnNewDocument(
-                params={"identifier": self._guard_script_id}, session_id=session.session_id
-            )
-            self._guard_script_id = None
-        await page_js.evaluate(browser, GUARD_LIFT_JS)
 
     # ----------------------------------------------------------------- the agent
 
@@ -706,13 +668,6 @@ async def _verdict_at(browser: BrowserSession, x: int, y: int) -> dict | None:
 async def _verdict_for_focus(browser: BrowserSession) -> dict | None:
     script = f"(words) => ({SUBMIT_LIKE_JS}).call(document.activeElement || document.body, words)"
     return await page_js.evaluate(browser, script, SUBMIT_WORDS)
-
-
-async def _page_blocked_count(browser: BrowserSession) -> int:
-    try:
-        return int(await page_js.evaluate(browser, GUARD_BLOCKED_JS) or 0)
-    except Exception:
-        return 0
 
 
 async def _refuse_if_submitted(browser: BrowserSession, before_url: str) -> None:

@@ -52,7 +52,7 @@ import aiohttp
 from pydantic import SecretStr
 
 from automation.adapters.base import ApplicantFiles, FilledForm, SubmitOutcome, SubmitResult
-from automation.backends.base import Asker, BackendError, SubmittedWithoutApproval, reading
+from automation.backends.base import AgentUsage, Asker, BackendError, SubmittedWithoutApproval, reading
 
 if TYPE_CHECKING:
     from storage.models import Profile
@@ -114,6 +114,8 @@ class VibeSurfBackend:
         self._task_id: str | None = None
         self._status: str | None = None
         self._submitted = False
+        self._form: FilledForm | None = None
+        self.usage: AgentUsage | None = None  # VibeSurf runs its own model and does not report tokens
 
     async def __aenter__(self) -> VibeSurfBackend:
         return self
@@ -166,7 +168,14 @@ class VibeSurfBackend:
         _raise_if_ended(state)
         if state.status != "awaiting_review" or not state.form:
             raise VibeSurfError(f"VibeSurf reported an unexpected state {state.status!r} instead of a filled form.")
-        return _filled_form(state.form, url, profile, files, answers)
+        self._form = _filled_form(state.form, url, profile, files, answers)
+        return self._form
+
+    async def read_back(self) -> FilledForm:
+        """The form as VibeSurf last reported it (its API cannot change a field after the fill)."""
+        if self._form is None:
+            raise BackendError("There is no filled form to read.")
+        return self._form
 
     async def submit(self) -> SubmitResult:
         if self._submitted:

@@ -4,7 +4,8 @@
 Google script): `.g-recaptcha[data-sitekey][data-callback]`, a hidden `textarea[name=g-recaptcha-response]`
 inside the form and a `grecaptcha` object; the page's callback sets `captcha_passed=yes`. Nobody can
 tick it but a "person": the widget long-polls `/captcha/human`, which answers once the test calls
-`solve_like_a_human()`, as if someone solved it in the browser window. `captcha="image"` adds an
+`solve_like_a_human()`, as if someone solved it in the browser window, or once a trusted click (real
+input, e.g. replayed through the live view; never a script's `.click()`) lands on its magenta box. `captcha="image"` adds an
 `<img alt="captcha">` (a solid-colour PNG, one colour per round) labelled "Enter the characters shown"
 with a required text box. Like many such forms, the page checks the characters when Submit is
 clicked (`POST /captcha/check`) before it posts the form: a wrong answer shows an error, clears
@@ -96,6 +97,12 @@ WIDGET_JS = r"""
     anchor.setAttribute('role', 'checkbox');
     anchor.setAttribute('aria-checked', 'false');
     anchor.textContent = "I'm not a robot";
+    // Easy to spot in a picture of the page (the live-view test looks for this colour).
+    anchor.style.cssText = 'display:inline-block;padding:14px 28px;background:rgb(255,0,200);color:#fff;cursor:pointer';
+    // Only a real click counts (a person's, or input replayed through CDP), never a script's .click().
+    anchor.addEventListener('click', (event) => {
+      if (event.isTrusted) fetch('/captcha/human/click', {method: 'POST'});
+    });
     const response = document.createElement('textarea');
     response.id = 'g-recaptcha-response';
     response.name = 'g-recaptcha-response';
@@ -141,6 +148,7 @@ class CaptchaJobSite(ClassicGreenhouseJobSite):
     checks: list[str] = field(default_factory=list)  # what was typed, each time Submit checked it
     images_served: list[int] = field(default_factory=list)  # the round of each image sent
     human_acks: int = 0
+    widget_clicks: int = 0  # trusted clicks on the widget
     _human: asyncio.Event = field(default_factory=asyncio.Event)
     _closing: asyncio.Event = field(default_factory=asyncio.Event)
     _acked: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -152,6 +160,7 @@ class CaptchaJobSite(ClassicGreenhouseJobSite):
         app.router.add_post("/captcha/check", self._check)
         app.router.add_get("/captcha/human", self._human_poll)
         app.router.add_post("/captcha/human/ack", self._human_ack)
+        app.router.add_post("/captcha/human/click", self._human_click)
 
     async def stop(self) -> None:
         self._closing.set()  # lets open long-polls end, unanswered
@@ -163,6 +172,11 @@ class CaptchaJobSite(ClassicGreenhouseJobSite):
             before = self.human_acks
             self._human.set()
             await asyncio.wait_for(self._acked.wait_for(lambda: self.human_acks > before), timeout)
+
+    async def wait_until_solved(self, timeout: float) -> None:
+        """Returns once the page holds the widget's token, however it was solved."""
+        async with self._acked:
+            await asyncio.wait_for(self._acked.wait_for(lambda: self.human_acks > 0), timeout)
 
     async def _posting(self, request: web.Request) -> web.Response:
         return self.html_response(self._render())
@@ -221,6 +235,12 @@ class CaptchaJobSite(ClassicGreenhouseJobSite):
             human.cancel()
             closing.cancel()
         return web.Response(text=HUMAN_TOKEN if self._human.is_set() else "", content_type="text/plain")
+
+    async def _human_click(self, request: web.Request) -> web.Response:
+        """A trusted click on the widget: solved, as Google's would be for a person passing its check."""
+        self.widget_clicks += 1
+        self._human.set()
+        return web.Response(text="ok")
 
     async def _human_ack(self, request: web.Request) -> web.Response:
         async with self._acked:

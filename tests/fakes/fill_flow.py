@@ -70,6 +70,17 @@ async def run_js(browser: Any, expression: str) -> Any:
     return result.get("result", {}).get("value")
 
 
+async def send_by_hand(browser: Any, expression: str) -> Any:
+    """The by-hand tests' own submit: the person filling the form approves it, so the session's
+    submit guard is lifted (as the approved submit does) before `expression` clicks send."""
+    from automation.submit_guard import guard_of
+
+    guard = guard_of(browser)
+    assert guard is not None, "every browser session has a submit guard"
+    await guard.lift(browser)
+    return await run_js(browser, expression)
+
+
 async def choose_file(browser: Any, selector: str, path: Path) -> None:
     """Choose `path` in the file input `selector`, as the browser's file dialog would (change event included)."""
     session = await browser.get_or_create_cdp_session()

@@ -29,7 +29,7 @@ import mimetypes
 import re
 import secrets
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -1117,6 +1117,10 @@ class FakeTelegram:
         self._query_ids = itertools.count(4_200_000_000_000_000_001)
         self._pending_answers: dict[str, asyncio.Future[CallbackAnswer]] = {}
         self._failures: dict[str, deque[_InjectedError]] = defaultdict(deque)
+        self._stalls: Counter[str] = Counter()  # calls still to hold without an answer, per method
+        self._stalled = asyncio.Condition()
+        self.stalled = 0  # requests held now
+        self._stall_generation = 0
         self._updates_changed = asyncio.Condition()
         self._messages_changed = asyncio.Condition()
         self._closing = False
@@ -1143,6 +1147,8 @@ class FakeTelegram:
         self._closing = True
         async with self._updates_changed:
             self._updates_changed.notify_all()
+        async with self._stalled:
+            self._stalled.notify_all()
         for query_id in list(self._pending_answers):
             self._fail_callback(query_id, "the fake Telegram server stopped")
         if self._runner is not None:
@@ -1203,6 +1209,34 @@ class FakeTelegram:
     ) -> None:
         """The next call of `method` fails with this error (queued: call again for more)."""
         self._failures[method.lower()].append(_InjectedError(error_code, description, retry_after))
+
+    def stall_next(self, method: str, times: int = 1) -> None:
+        """The next `times` calls of `method` get no answer and do nothing, until the client gives up
+        (a timeout) or `release_stalls` is called (then they fail with 502)."""
+        self._stalls[method.lower()] += times
+
+    async def release_stalls(self) -> None:
+        self._stalls.clear()
+        self._stall_generation += 1
+        async with self._stalled:
+            self._stalled.notify_all()
+
+    async def wait_stalled(self, count: int, timeout: float = 30) -> None:
+        """Until `count` requests are held at once."""
+        async with asyncio.timeout(timeout), self._stalled:
+            await self._stalled.wait_for(lambda: self.stalled >= count)
+
+    async def _stall(self) -> None:
+        generation = self._stall_generation
+        async with self._stalled:
+            self.stalled += 1
+            self._stalled.notify_all()
+        try:
+            async with self._stalled:
+                await self._stalled.wait_for(lambda: generation != self._stall_generation or self._closing)
+        finally:
+            self.stalled -= 1
+        raise BotApiError(502, "Bad Gateway")
 
     def _describe_wait_failure(self, timeout: float) -> str:
         lines = [f"no bot message matched within {timeout}s; recent bot messages (oldest first):"]
@@ -1335,6 +1369,9 @@ class FakeTelegram:
             if handler is None:
                 raise BotApiError(404, "Not Found")
             call.params = params = _decode_params(raw)
+            if self._stalls[canonical.lower()] > 0:
+                self._stalls[canonical.lower()] -= 1
+                await self._stall()
             self._raise_injected_failure(canonical)
             if self.flood_control is not None:
                 self.flood_control.admit(canonical, params.get("chat_id"), call.at)

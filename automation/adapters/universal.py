@@ -1,0 +1,195 @@
+"""Any application form, filled by the meaning of its controls: the adapter for pages no vendor claims.
+
+Reads every control of the page (open shadow roots included) with its label, name, autocomplete
+token, placeholder, legend and nearby text, decides each one's meaning (`automation.field_meaning`)
+and puts in what the profile says (`by_meaning.decide`): names, contact, place, company and title,
+links, years, files, self-identification (declined when the profile declines), and the legal and
+logistics questions the profile settles. A phone's calling-code `<select>` gets the number's
+country and the number field the rest. Marketing consents, honeypots and controls of unknown
+meaning are left alone; a value already there is replaced, never appended to. No LLM is involved.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from automation import page_js
+from automation.adapters.base import ApplicantFiles, FilledForm, FillSource, SubmitResult, UnsupportedForm
+from automation.adapters.by_meaning import Decision, decide
+from automation.adapters.controls import fill_order, fill_question, is_consent
+from automation.adapters.outcome import SubmitSignals, submit_form
+from automation.adapters.planned import KINDS, PlannedField, PlannedForm, asks_question
+from automation.adapters.profile_values import country_for_phone, dial_code_select
+from automation.field_meaning import QUESTION_MEANINGS, Meaning
+from automation.page_js import Question
+
+if TYPE_CHECKING:
+    from browser_use import BrowserSession
+
+    from storage.models import Profile
+
+ROOT_SELECTOR = ">>> body"  # the whole page, open shadow roots included
+
+# What a form's own submit control says, in English, German, French and Spanish.
+SUBMIT_WORDS = (
+    r"^\s*(submit|send|apply|finish|complete)\b|\b(submit|send)\s+(my\s+|your\s+|the\s+)?application\b"
+    r"|\babsenden\b|\bbewerbung\s+senden\b|\bjetzt\s+bewerben\b|\bverschicken\b|\benvoyer\b|\bpostuler\b"
+    r"|\benviar\b|\bsolicitar\b"
+)
+ERRORS = "[role='alert'], .error, .errors, .field-error, .invalid-feedback, .form-error"
+BUSY = "form button[type='submit'][disabled], form [aria-busy='true']"
+# First the form's own submit controls; a form that sends by script (a link or a plain button) after that.
+UNIVERSAL_SIGNALS = (
+    SubmitSignals(ats="universal", errors=ERRORS, busy=BUSY, submit_text=SUBMIT_WORDS,
+                  submit_candidates="form button:not([type='button']):not([type='reset']), form input[type='submit']"),
+    SubmitSignals(ats="universal", errors=ERRORS, busy=BUSY, submit_text=SUBMIT_WORDS,
+                  submit_candidates="form button, form a[href], form [role='button'], button, a[href], [role='button']"),
+)
+
+# Visible text-like controls, selects or textareas anywhere on the page (open shadow roots included).
+FILLABLE_FORM_JS = page_js.through_shadow_roots("""
+() => {
+  const skip = new Set(['hidden', 'submit', 'button', 'reset', 'image']);
+  const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  return [...document.querySelectorAll('input, textarea, select')]
+    .filter(el => !skip.has((el.type || '').toLowerCase()) && shown(el)).length;
+}
+""")
+MIN_FILLABLE_CONTROLS = 2  # one lone box is a search field or a newsletter sign-up, not an application
+
+# An application form in view: at least three visible controls, one of them an e-mail field or a file input
+# (a careers page's search and newsletter boxes are not one; its "Apply" link leads to one).
+APPLICATION_FORM_JS = page_js.through_shadow_roots("""
+() => {
+  const skip = new Set(['hidden', 'submit', 'button', 'reset', 'image']);
+  const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const controls = [...document.querySelectorAll('input, textarea, select')]
+    .filter(el => !skip.has((el.type || '').toLowerCase()) && (shown(el) || el.type === 'file'));
+  const visible = controls.filter(shown);
+  const contact = controls.some(el => el.type === 'file' || el.type === 'email'
+    || /e-?mail/i.test((el.name || '') + ' ' + (el.id || '') + ' ' + (el.getAttribute('autocomplete') || '')));
+  return visible.length >= 3 && contact;
+}
+""")
+
+
+async def shows_application_form(browser: BrowserSession) -> bool:
+    """The page already shows an application form, whoever made it: no "Apply" needs following."""
+    try:
+        return bool(await page_js.evaluate(browser, APPLICATION_FORM_JS))
+    except page_js.PageScriptError:
+        return False
+
+
+# Whether a visible element among the candidates says a submit word.
+MARKABLE_JS = """
+(candidates, pattern) => {
+  const words = new RegExp(pattern, 'i');
+  const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const text = (el) => (el.innerText || el.value || el.getAttribute('aria-label') || '').replace(/\\s+/g, ' ').trim();
+  return [...document.querySelectorAll(candidates)].some(el => shown(el) && words.test(text(el)));
+}
+"""
+
+
+async def has_fillable_form(browser: BrowserSession) -> bool:
+    """The page shows controls to fill (open shadow roots included)."""
+    try:
+        count = await page_js.evaluate(browser, FILLABLE_FORM_JS)
+    except page_js.PageScriptError:
+        return False
+    return (count or 0) >= MIN_FILLABLE_CONTROLS
+
+
+class UniversalAdapter(PlannedForm):
+    name = "universal"
+
+    @classmethod
+    def matches_url(cls, url: str) -> bool:
+        return False  # never by address: it is what serves pages no vendor claims
+
+    @classmethod
+    async def matches_page(cls, browser: BrowserSession) -> bool:
+        return await has_fillable_form(browser)
+
+    async def fill(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> FilledForm:
+        questions = await self.page_questions(browser)
+        if not questions:
+            raise UnsupportedForm("There is no form to fill on this page.")
+        decisions = plan_by_meaning(questions, profile, files)
+        intended: dict[str, str | None] = {}
+        for question in sorted(questions, key=fill_order):
+            intended[question.selector] = await fill_question(browser, question, decisions[question.selector].value)
+        self.plan = [
+            planned_field(question, intended[question.selector], decisions[question.selector], profile)
+            for question in questions
+        ]
+        await self.wait_for_uploads(browser)
+        # Back to the top, as a person reviewing (or the agent taking over, which sees what is in view) starts.
+        await page_js.evaluate(browser, "() => window.scrollTo(0, 0)")
+        return await self.read_back(browser)
+
+    async def leaves_required_empty(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> bool:
+        """Some required control would stay empty after `fill` (its meaning is unknown or the profile lacks it)."""
+        questions = await self.page_questions(browser)
+        decisions = plan_by_meaning(questions, profile, files)
+        return any(question.required and decisions[question.selector].value is None for question in questions)
+
+    async def page_questions(self, browser: BrowserSession) -> list[Question]:
+        return await page_js.read_questions(browser, ROOT_SELECTOR)
+
+    async def submit(self, browser: BrowserSession) -> SubmitResult:
+        form_submit, by_script = UNIVERSAL_SIGNALS
+        if await page_js.evaluate(browser, page_js.for_selectors(MARKABLE_JS), form_submit.submit_candidates,
+                                  SUBMIT_WORDS):
+            return await submit_form(browser, form_submit)
+        return await submit_form(browser, by_script)
+
+
+def plan_by_meaning(questions: list[Question], profile: Profile, files: ApplicantFiles) -> dict[str, Decision]:
+    """Selector -> what goes there, for every control of a form."""
+    links_used: set[str] = set()
+    decisions = {question.selector: decide(question, profile, files, links_used) for question in questions}
+    _phone_with_country(questions, decisions, profile)
+    _lone_file_is_resume(questions, decisions, files)
+    return decisions
+
+
+def _phone_with_country(questions: list[Question], decisions: dict[str, Decision], profile: Profile) -> None:
+    """A calling-code select beside the phone: the number's country there, the rest of the number in the field."""
+    picker = dial_code_select(questions) or next(
+        (q for q in questions if q.kind == "select" and decisions[q.selector].meaning is Meaning.PHONE_COUNTRY), None
+    )
+    phone = next((q for q in questions if decisions[q.selector].meaning is Meaning.PHONE and q is not picker), None)
+    if picker is None or phone is None or not profile.phone:
+        return
+    found = country_for_phone(profile.phone, profile.location, picker.choices)
+    if found is None:
+        return
+    index, national = found
+    decisions[picker.selector] = Decision(Meaning.PHONE_COUNTRY, picker.choices[index].label, FillSource.UNIVERSAL, None)
+    decisions[phone.selector] = Decision(Meaning.PHONE, national, FillSource.UNIVERSAL, None)
+
+
+def _lone_file_is_resume(questions: list[Question], decisions: dict[str, Decision], files: ApplicantFiles) -> None:
+    """The only file input of a form, whatever its label says, takes the résumé."""
+    uploads = [q for q in questions if q.kind == "file" and decisions[q.selector].meaning is not Meaning.HONEYPOT]
+    if len(uploads) == 1 and decisions[uploads[0].selector].value is None and files.resume is not None:
+        decisions[uploads[0].selector] = Decision(Meaning.RESUME, files.resume, FillSource.UNIVERSAL, None)
+
+
+def planned_field(question: Question, intended: str | None, decision: Decision, profile: Profile) -> PlannedField:
+    # The form's own questions are those a later step may answer: not profile fields, consents or what is left alone.
+    answerable = question.kind in KINDS and not is_consent(question) and not decision.meaning.left_alone
+    own_question = decision.meaning in QUESTION_MEANINGS or asks_question(question.label, profile)
+    unknown = decision.meaning is Meaning.UNKNOWN and question.kind in KINDS
+    return PlannedField(
+        selector=question.selector,
+        label=question.label,
+        required=question.required,
+        intended=intended,
+        is_question=(answerable and own_question) or unknown,
+        is_file=question.kind == "file",
+        source=decision.source,
+        reason=decision.reason,
+    )
