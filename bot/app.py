@@ -37,7 +37,7 @@ from bot.digest_chart import ChartRenderer
 from bot.inflight import InFlight
 from bot.live_view import LiveViewServer
 from bot.metrics import UpdateObserver
-from bot.monitoring import MonitoringServer, Readiness, start_monitoring
+from bot.monitoring import Readiness, start_monitoring
 from bot.notifier import TelegramNotifier
 from bot.sending import install_sender
 from bot.web import WebServer, start_web
@@ -288,7 +288,7 @@ class NyxApp:
     _scheduler: AsyncIOScheduler | None = None
     _worker: Worker | None = None
     _web: WebServer | None = None
-    _monitoring: MonitoringServer | None = None
+    _monitoring: WebServer | None = None
     _stopped: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def start(self) -> None:

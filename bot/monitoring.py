@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from redis.asyncio import Redis
 
 from bot.metrics import refresh_state_gauges
+from bot.web import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -66,19 +67,6 @@ class Readiness:
         self._telegram_ok_at = now
 
 
-@dataclass
-class MonitoringServer:
-    runner: web.AppRunner
-    site: web.TCPSite
-
-    @property
-    def port(self) -> int:
-        return self.site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-
-    async def stop(self) -> None:
-        await self.runner.cleanup()
-
-
 async def _live(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
@@ -111,7 +99,7 @@ def _metrics(readiness: Readiness, queue_name: str, token: str | None) -> web.Re
 
 async def start_monitoring(
     *, host: str, port: int, readiness: Readiness, queue_name: str, token: str | None = None
-) -> MonitoringServer:
+) -> WebServer:
     app = web.Application(client_max_size=64 * 1024)
     app.router.add_get("/healthz", _live)
     app.router.add_get("/readyz", _ready(readiness))
@@ -120,7 +108,7 @@ async def start_monitoring(
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
-    server = MonitoringServer(runner, site)
+    server = WebServer(runner, site)
     if token is None and host not in ("127.0.0.1", "::1", "localhost"):
         log.warning("metrics on %s:%d without METRICS_TOKEN: anyone who reaches that address can read them",
                     host, server.port)

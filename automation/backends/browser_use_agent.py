@@ -266,18 +266,7 @@ class BrowserUseBackend:
         if self._filled:
             raise BackendError("This backend already filled a form; use a new one for the next application.")
         self._filled = True
-        browser = await self._open()
-        if self._url_guard is not None:
-            await self._url_guard(url)
-        # A given browser may already show the form (e.g. revealed by an "Apply" button): keep it.
-        if _document(await page_js.current_url(browser)) != _document(url):
-            await browser.navigate_to(url)
-        here = await page_js.current_url(browser)
-        if self._url_guard is not None:
-            await self._url_guard(here)
-        # The session's submit guard (open_browser installs it; a browser given by the caller gets it here).
-        self._guard = await submit_guard.guard_browser(browser)
-
+        browser, here = await self._open_at(url)
         run = _Run(asker=asker, answers={})
         history = await self._run_agent(browser, here, profile, files, run)
         await page_js.evaluate(browser, RECOMMIT_SELECTS_JS)
@@ -315,21 +304,29 @@ class BrowserUseBackend:
         self._form_ready = True
         return form
 
+    async def _open_at(self, url: str) -> tuple[BrowserSession, str]:
+        """The browser on the form at `url`, every address vetted, the session's submit guard on; and
+        where it ended up."""
+        browser = await self._open()
+        if self._url_guard is not None:
+            await self._url_guard(url)
+        # A given browser may already show the form (e.g. revealed by an "Apply" button): keep it.
+        if _document(await page_js.current_url(browser)) != _document(url):
+            await browser.navigate_to(url)
+        here = await page_js.current_url(browser)
+        if self._url_guard is not None:
+            await self._url_guard(here)
+        # The session's submit guard (open_browser installs it; a browser given by the caller gets it here).
+        self._guard = await submit_guard.guard_browser(browser)
+        return browser, here
+
     async def replay(self, url: str, profile: Profile, files: ApplicantFiles, recording: Mapping[str, Any]) -> FilledForm:
         """Fill the form again by replaying a recorded run's actions (browser-use's `rerun_history`): no LLM
         call; the recorded answers stand in for the user; the same submit guards apply."""
         if self._filled:
             raise BackendError("This backend already filled a form; use a new one for the next application.")
         self._filled = True
-        browser = await self._open()
-        if self._url_guard is not None:
-            await self._url_guard(url)
-        if _document(await page_js.current_url(browser)) != _document(url):
-            await browser.navigate_to(url)
-        here = await page_js.current_url(browser)
-        if self._url_guard is not None:
-            await self._url_guard(here)
-        await self._install_submit_guard(browser)
+        browser, here = await self._open_at(url)
         answers = {str(q): (None if a is None else str(a)) for q, a in (recording.get("answers") or {}).items()}
         run = _Run(asker=_RecordedAsker(answers), answers={})
         await self._rerun(browser, here, profile, files, run, _with_files(recording, files))
