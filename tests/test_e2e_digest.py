@@ -101,7 +101,7 @@ async def test_each_digest_button_does_what_it_says_and_a_stale_one_changes_noth
     before = {m.message_id for m in fake_telegram.messages(user.chat_id)}
     assert "below" in (await user.tap(digest, f"Open review #{reviewing}")).text
     shown = await newest(fake_telegram, user, "Review before submitting", before)
-    assert (await user.tap(shown, "Submit")).text == "Submitting…"
+    assert (await user.tap(shown, "Submit")).text == "Approved."
     assert await db.fetchval("SELECT answer->>'decision' FROM prompts WHERE id = $1", review) == "submit"
 
     before = {m.message_id for m in fake_telegram.messages(user.chat_id)}
