@@ -315,11 +315,15 @@ def meaning_of(facts: ControlFacts) -> Meaning:
             return consent
     if facts.kind == "file":
         return _file_meaning(facts)
+    if facts.kind in ("select", "listbox") and facts.options and all(
+        _consent_meaning(plain(option)) is Meaning.CONSENT_REQUIRED for option in facts.options
+    ):
+        return Meaning.CONSENT_REQUIRED  # a data-consent gate: choose which privacy policy you accept
     for text in (label, plain(facts.placeholder), names):
         if text and (meaning := _text_meaning(text, facts)) is not None:
             return meaning
     context = plain(f"{facts.legend} {facts.nearby}")
-    if context and facts.kind in ("select", "radio", "checkbox", "combobox"):
+    if context and facts.kind in ("select", "radio", "checkbox", "combobox", "listbox"):
         meaning = _text_meaning(context, facts)
         if meaning is not None and (meaning.is_eeo or meaning in QUESTION_MEANINGS):
             return meaning

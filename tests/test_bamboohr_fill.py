@@ -15,7 +15,6 @@ from tests.fakes.fill_flow import applicant_with_resume, filled_form, form_data
 
 EXPECTED = ats_bamboohr.EXPECTED_POST
 MUST_STAY_EMPTY = ats_bamboohr.MUST_STAY_EMPTY
-NOT_FILLED_YET = "no adapter knows BambooHR and there is no universal filler yet (issue 8, items 1, 2 and 7)"
 
 
 async def test_the_copy_keeps_uploads_and_refuses_a_filled_honeypot() -> None:
@@ -39,7 +38,6 @@ async def test_the_copy_keeps_uploads_and_refuses_a_filled_honeypot() -> None:
 
 @pytest.mark.browser
 @pytest.mark.timeout(180)
-@pytest.mark.xfail(strict=True, reason=NOT_FILLED_YET)
 async def test_bamboohr_form_is_filled_from_the_profile_and_submitted(browser_options: BrowserOptions, tmp_path: Path) -> None:
     profile, resume, content = applicant_with_resume(tmp_path)
     async with BambooHRJobSite() as site, filled_form(site.posting_url, browser_options, profile, resume) as filled:

@@ -18,7 +18,6 @@ DECLINE = ats_rippling.DECLINE
 EXPECTED = ats_rippling.EXPECTED_POST
 MUST_STAY_EMPTY = ats_rippling.MUST_STAY_EMPTY
 PHONE_DIGITS = ats_rippling.PHONE_DIGITS
-NOT_FILLED_YET = "no adapter knows Rippling and there is no universal filler yet (issue 8, items 1, 2 and 7)"
 
 
 # Where each renamed field sits on the copy's page: a text box's React id, or the list a hidden choice belongs to.
@@ -92,7 +91,6 @@ async def test_the_copy_posts_what_a_person_fills_in(browser_options: BrowserOpt
 
 @pytest.mark.browser
 @pytest.mark.timeout(180)
-@pytest.mark.xfail(strict=True, reason=NOT_FILLED_YET)
 async def test_rippling_form_is_filled_from_the_profile_and_submitted(browser_options: BrowserOptions, tmp_path: Path) -> None:
     profile, resume, content = applicant_with_resume(tmp_path)
     async with RipplingJobSite() as site, filled_form(site.posting_url, browser_options, profile, resume) as filled:

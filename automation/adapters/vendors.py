@@ -22,6 +22,13 @@ if TYPE_CHECKING:
     from browser_use import BrowserSession
 
 
+# What a step control says, in English, German, French and Spanish.
+STEP_WORDS = (
+    r"^\s*(next|continue|i accept|accept( and continue)?|save and continue|weiter|akzeptieren|suivant|continuer"
+    r"|j'accepte|siguiente|continuar|acepto)\b"
+)
+
+
 @dataclass(frozen=True)
 class VendorSignature:
     """What one vendor's application pages look like."""
@@ -45,6 +52,10 @@ class VendorSignature:
     submit: str = ""  # the form's own submit control(s)
     embeds: tuple[str, ...] = ()  # iframes on a company's page that hold the form (their src is followed)
     apply_links: tuple[str, ...] = ()  # links from a posting to the form on another page (their href is followed)
+    # A multi-step form's controls that move it on (a data consent's "I Accept", "Next"), when they are its
+    # submit buttons: clicked only through the submit guard's step (never the final submit, see submit_guard).
+    steps: str = ""
+    step_text: str = STEP_WORDS
 
     def matches_url(self, url: str) -> bool:
         """The address alone says this vendor serves the page (a fast path; the content decides otherwise)."""

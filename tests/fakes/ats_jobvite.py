@@ -61,10 +61,23 @@ JOBVITE = VendorForm(
 )
 
 
+# The single-page app's consent: the form's submit handler posts the chosen policy and shows the form.
+CONSENT_SCRIPT = """<script>
+  document.forms.consentForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    await fetch('%(action)s', {method: 'POST', body: new URLSearchParams({policyId: select.value})});
+    location.assign('%(action)s');
+  });
+</script>"""
+
+
 @dataclass
 class JobviteJobSite(VendorJobSite):
     form = JOBVITE
     consent_given: bool = False  # the browser already accepted the data consent (its cookie), as after the user's own
+    # Jobvite's single-page app sends the consent from its script; False: the consent form posts natively
+    # instead, so a click on "I Accept" would send it (what a step must never do).
+    consent_by_script: bool = True
     consents: list[str] = field(default_factory=list)  # data consents posted: their policy ids
     attachments: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -81,8 +94,11 @@ class JobviteJobSite(VendorJobSite):
     async def _apply_page(self, request: web.Request) -> web.Response:
         if self.consent_given or request.cookies.get(CONSENT_COOKIE) == "accepted":
             return self.html_response(render_form(JOBVITE))
+        by_script = self.consent_by_script
         return self.html_response(render_template(SITES / "jobvite" / "consent.html", {
-            "company": COMPANY, "company_upper": COMPANY.upper(), "posting": JOB, "consent_action": f"{JOB}/apply"}))
+            "company": COMPANY, "company_upper": COMPANY.upper(), "posting": JOB,
+            "consent_form_attributes": "" if by_script else f'method="POST" action="{JOB}/apply"',
+            "consent_script": CONSENT_SCRIPT % {"action": f"{JOB}/apply"} if by_script else ""}))
 
     async def _consent(self, request: web.Request) -> web.Response:
         policy = str((await request.post()).get("policyId", ""))
