@@ -180,7 +180,8 @@ EXCLUDED_NAMES = _words(r"referr\w*", r"reference\w*", r"emergency", r"manager",
                         r"school", r"university", r"college", r"institution", r"degree", r"spouse", r"parent",
                         r"father", r"mother", r"contact person", r"supervisor", r"employee", r"who referred",
                         r"empfehl\w*", r"referent\w*", r"user ?name", r"login", r"password", r"pass ?word",
-                        r"file ?name", r"project", r"team", r"event")
+                        r"file ?name", r"project", r"team", r"event", r"(?:phone|telephone|number) type",
+                        r"type of (?:phone|telephone|number)")
 
 # (meaning, pattern on the plain label), checked in order: the first that matches wins.
 LABEL_MEANINGS: tuple[tuple[Meaning, re.Pattern[str]], ...] = (

@@ -15,7 +15,15 @@ from automation.page_js import SubmitRefused, wait_until
 from automation.submit_guard import guard_of
 from tests.fakes import ats_jobvite
 from tests.fakes.ats_jobvite import JobviteJobSite
-from tests.fakes.fill_flow import applicant_with_resume, choose_file, filled_form, form_data, run_js, send_by_hand
+from tests.fakes.fill_flow import (
+    applicant_with_resume,
+    apply_through_the_chat,
+    choose_file,
+    filled_form,
+    form_data,
+    run_js,
+    send_by_hand,
+)
 
 EXPECTED = ats_jobvite.EXPECTED_POST
 MUST_STAY_EMPTY = ats_jobvite.MUST_STAY_EMPTY
@@ -146,3 +154,17 @@ async def press_enter(browser: object, selector: str) -> None:
         await session.cdp_client.send.Input.dispatchKeyEvent(
             params={"type": kind, "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13, "text": "\r"},
             session_id=session.session_id)
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(300)
+async def test_a_jobvite_job_goes_from_a_forwarded_link_to_the_submitted_form(nyx, fake_telegram, db, tmp_path: Path) -> None:
+    """The whole apply flow through the fake Bot API: through its data consent and two steps, the review, Submit, and the POST the copy records."""
+    _, resume, content = applicant_with_resume(tmp_path)
+    async with JobviteJobSite() as site:
+        submission = await apply_through_the_chat(fake_telegram, site, resume, content,
+                                                  ("Ada", "Lovelace", "ada.lovelace@example.org", resume.name))
+    assert {name: submission.fields.get(name) for name in EXPECTED} == EXPECTED
+    assert submission.files["resumeAttachmentId"] == (resume.name, content)
+    assert site.consents == ["815b0c56"]
+    assert await db.fetchval("SELECT status FROM applications") == "submitted"

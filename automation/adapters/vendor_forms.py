@@ -59,11 +59,15 @@ RIPPLING = VendorSignature(
 ICIMS = VendorSignature(
     name="icims",
     form="form",
-    fields=("input[name^='PersonProfileFields.'], input[name='email'][id*='loginOnly'], input[name='loginOnly.email']",),
+    # The login step's form (its e-mail box) or the candidate profile's fields.
+    fields=("form#enterEmailForm input[type='email'], input[name^='PersonProfileFields.']",),
     hosts=re.compile(r"([a-z0-9-]+\.)*icims\.com"),
-    paths=re.compile(r"/jobs/"),
-    marks=("[class*='iCIMS_']", "script[src*='icims']", "link[href*='icims']", "form[action*='icims']"),
+    paths=re.compile(r"/jobs/\d+/"),
+    marks=("[class*='iCIMS_']", "#icims_content_iframe", "script[src*='icims']", "link[href*='icims']"),
     embeds=("iframe#icims_content_iframe", "iframe[src*='in_iframe=1']"),
+    apply_links=("a.iCIMS_ApplyButton[href]",),
+    # The login step's "Next" (the e-mail form's submit button) moves on to the candidate profile.
+    steps="form#enterEmailForm button, form#enterEmailForm input[type='submit']",
 )
 
 SIGNATURES = (BAMBOOHR, JOBVITE, RIPPLING, ICIMS)
