@@ -482,9 +482,14 @@ READ_QUESTIONS_JS = """
   const hookName = (el) => ['data-ui', 'data-qa', 'data-testid'].find(name => el.getAttribute(name));
   const hook = (el) => hookName(el) ? el.getAttribute(hookName(el)) : '';
   const byName = (el) => el.tagName.toLowerCase() + '[name="' + CSS.escape(el.name) + '"]';
-  // An upload widget's file input often has no id, name or hook: it gets a mark of ours to be found by.
+  // An upload widget's file input often has no id, name or hook: it gets a mark of ours to be found by,
+  // its place among such inputs (the same on the page loaded again), else a random one.
   const marked = (el) => {
-    if (!el.getAttribute('data-nyx-control')) el.setAttribute('data-nyx-control', Math.random().toString(36).slice(2, 10));
+    if (!el.getAttribute('data-nyx-control')) {
+      const place = 'f' + [...root.querySelectorAll('input[type="file"]:not([id]):not([name])')].indexOf(el);
+      const free = !document.querySelector('[data-nyx-control="' + place + '"]');
+      el.setAttribute('data-nyx-control', free ? place : Math.random().toString(36).slice(2, 10));
+    }
     return 'input[data-nyx-control="' + el.getAttribute('data-nyx-control') + '"]';
   };
   const selectorFor = (el) => el.id ? '#' + CSS.escape(el.id) : el.name ? byName(el)
@@ -525,10 +530,13 @@ READ_QUESTIONS_JS = """
   };
   const fileValue = (el) => {
     if (el.files && el.files.length) return [...el.files].map(f => f.name).join(', ');
+    const box = el.closest('.file-upload, [class*="upload"]');
+    const chosen = box && box.querySelector('.file-upload__filename, [class*="filename"]');
+    if (chosen && chosen.innerText.trim()) return chosen.innerText.trim();
     // An uploader that empties its input once the file is sent lists the file beside it instead.
-    const box = el.closest('.file-upload, [class*="upload" i]');
-    const chosen = box && box.querySelector('.file-upload__filename, [class*="filename" i], ul li');
-    return chosen ? chosen.innerText.trim() : '';
+    const block = el.closest('[class*="upload" i]');
+    const listed = block && block.querySelector('[class*="filename" i], ul li');
+    return listed ? listed.innerText.trim() : '';
   };
   const isRequired = (el) => el.required || el.getAttribute('aria-required') === 'true';
   const genericFile = /^(files?|upload( a)? files?|upload|browse|(choose|select|attach)( a)? files?|datei|fichier|archivo)$/i;
@@ -856,6 +864,9 @@ LIST_OPTIONS = "[role='option'], [role='menuitem'], [role='menuitemradio']"
 READ_LISTS_JS = (
     """
 (rootSelector, marker, optionSelector) => {
+  const wouldSubmit = """
+    + WOULD_SUBMIT_JS.strip()
+    + """;
   const root = document.querySelector(rootSelector) || document;
   const clean = (text) => (text || '').replace(/[*\\u2731]/g, ' ').replace(/\\s+/g, ' ').trim();
   const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
@@ -888,9 +899,16 @@ READ_LISTS_JS = (
     !['input', 'select', 'textarea'].includes(el.localName)
     && !el.closest('header, nav, footer, [role="navigation"], [role="banner"], [role="menubar"], [role="menu"]')
     && !/^(false|dialog)$/i.test(el.getAttribute('aria-haspopup') || '')
-    && !el.querySelector('input, select, textarea') && shown(el));
-  return toggles.map(el => {
-    if (!el.getAttribute(marker)) el.setAttribute(marker, Math.random().toString(36).slice(2, 10));
+    && !el.querySelector('input, select, textarea') && shown(el)
+    // Never one whose click would send a form or follow a link.
+    && !wouldSubmit(el) && !(el.matches('a[href]') && !/^#/.test(el.getAttribute('href'))));
+  // The mark is the toggle's place among them, so that the same page loaded again marks it alike (a parked
+  // application's answers are put back by selector); a place already taken gets a random one.
+  const taken = (mark) => !!document.querySelector('[' + marker + '="' + mark + '"]');
+  return toggles.map((el, place) => {
+    if (!el.getAttribute(marker)) {
+      el.setAttribute(marker, taken('l' + place) ? Math.random().toString(36).slice(2, 10) : 'l' + place);
+    }
     const popup = (el.getAttribute('aria-controls') || el.getAttribute('aria-owns') || '').split(/\\s+/)
       .filter(Boolean).map(id => document.getElementById(id)).find(Boolean);
     const items = popup ? [...popup.querySelectorAll(optionSelector)] : [];

@@ -12,6 +12,12 @@ adapter and by the agent backend), in every frame, right before its one click. T
 event whose name is random per session, dispatched from an isolated world the page cannot
 reach: a page script cannot lift the guard by guessing a global name. Documents loaded after
 that (the confirmation page) are guarded again.
+
+A multi-step form whose "Next" is its submit button moves on through `take_step`: armed the same
+way for one click on that control, the guard lets the click and its `submit` event reach the page's
+handlers but always cancels the browser's own sending, and reports the step refused unless the
+page's handler cancelled it too (it moves on by script). A control that reads like the final submit
+is never taken as a step.
 """
 
 from __future__ import annotations

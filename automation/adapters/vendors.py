@@ -3,7 +3,8 @@
 Each adapter declares a `VendorSignature`: its vendor's hosts and paths (the URL, a fast path
 only), what its form looks like (the form or, on pages without a `<form>`, the element that holds
 the fields; the fields that identify it; the vendor's own markup elsewhere on the page), the frames
-that embed it in a company's page and the links from a posting to it. `recognise` checks every
+that embed it in a company's page, the links from a posting to it, and the controls that move a
+multi-step form on (taken only through `SubmitGuard.take_step`). `recognise` checks every
 signature in one script on any host, through open shadow roots; nothing here is keyed to one page.
 """
 

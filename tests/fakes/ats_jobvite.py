@@ -2,12 +2,15 @@
 
 Modelled on Jobvite's live pages as captured read-only in public filler tests (2026):
 `/<company>/job/<id>` is the posting with an "Apply" link; `/<company>/job/<id>/apply` first shows a
-"Data Consent" page (choose the location of residence and language, then "I Accept", which posts
-the consent form) unless the browser already accepted; then the Angular form
+"Data Consent" page (choose the location of residence and language, then "I Accept", the consent
+form's submit button, whose handler sends the consent from the single-page app's script and loads
+the form; `consent_by_script=False`: the form posts natively instead) unless the browser already
+accepted; then the Angular form
 `form[name="scopeData.applyForm"]`: step one has "Add Resume*" whose "Select" button opens an
 attachment popup appended to `<body>` (its "File" label and hidden file input sit outside the
 form), the personal information boxes (`input-<8 characters>` names, `jv-field-…` ids, labels),
-and "Add Cover Letter"; "Next →" (a plain button) shows step two: pre-screening radios in
+and "Add Cover Letter"; "Next →" (the form's submit button, whose submit handler cancels the sending
+on step one, as the Angular form's does) shows step two: pre-screening radios in
 fieldsets with legends, a select, and voluntary self-identification selects; then "Send
 Application". Files upload as soon as they are chosen (the form keeps the attachment's id); the
 live page posts its answers from script, the copy posts the form natively, multipart. The phone
