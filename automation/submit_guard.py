@@ -40,7 +40,12 @@ log = logging.getLogger(__name__)
 
 GUARDED_TARGET_TYPES = frozenset({"page", "tab", "iframe"})
 STEP_MARKER = "data-nyx-step"
-STEP_VERDICT_TIMEOUT_S = 2.0
+STEP_VERDICT_TIMEOUT_S = 5.0
+# The guard's verdict on the step just clicked, or "navigated" once another document replaced this one.
+_STEP_VERDICT_JS = """
+(marker, document) => performance.timeOrigin !== document ? 'navigated'
+  : (window[marker] && ['taken', 'refused', 'none'].includes(window[marker].step) ? window[marker].step : null)
+"""
 # The step control, marked for the click; returns what it says, or null when it is not shown.
 _MARK_STEP_JS = """
 (selector, marker) => {
@@ -88,7 +93,11 @@ _GUARD_TEMPLATE = """
   const onClick = (event) => {
     const path = event.composedPath();
     const target = path.length ? path[0] : event.target;
-    if (isStep(target)) { setTimeout(() => { armed = false; }, 0); return; }  // one click, then disarmed
+    if (isStep(target)) {  // one click, then disarmed; a click that sent no submit event was a plain one
+      step = 'clicked';
+      setTimeout(() => { armed = false; if (step === 'clicked') step = 'none'; }, 0);
+      return;
+    }
     if (!lifted && wouldSubmit(target)) stop(event);
   };
   const guard = (target) => {
@@ -171,14 +180,15 @@ class SubmitGuard:
             raise page_js.SubmitRefused(f"no step control {selector} on the page")
         if re.search(final_words, text, re.IGNORECASE):
             raise page_js.SubmitRefused(f"refused to click {text!r} as a step: it reads like the final submit")
+        document = await page_js.evaluate(browser, "() => performance.timeOrigin")
         await self._signal(browser, self._arm_event)
         await page_js.submit_click(browser, f"[{STEP_MARKER}]")
-        verdict = await page_js.wait_until(
-            browser, "(marker) => window[marker] && window[marker].step !== 'pending' && (window[marker].step || 'none')",
-            self.marker, timeout_s=STEP_VERDICT_TIMEOUT_S)
-        if verdict == "refused":
+        verdict = await page_js.wait_until(browser, _STEP_VERDICT_JS, self.marker, document,
+                                           timeout_s=STEP_VERDICT_TIMEOUT_S)
+        if verdict in ("refused", None):  # None: no verdict at all, so it is not known to be safe
             raise page_js.SubmitRefused(f"refused the step {text!r}: the page would have sent its form")
-        # "taken", "none" (a plain button: no submission at all) or a new document (the page's script moved on).
+        # "taken", "none" (a plain button: no submission at all) or "navigated" (the page's script moved on;
+        # the browser's own sending was cancelled, so that is no form post).
 
     async def _signal(self, browser: BrowserSession, event_name: str) -> int:
         await self.cover(browser)
