@@ -56,7 +56,7 @@ FILLABLE_FORM_JS = page_js.through_shadow_roots("""
     .filter(el => !skip.has((el.type || '').toLowerCase()) && shown(el)).length;
 }
 """)
-MIN_FILLABLE_CONTROLS = 2
+MIN_FILLABLE_CONTROLS = 2  # one lone box is a search field or a newsletter sign-up, not an application
 MAX_FORM_STEPS = 6  # a data consent, then the form's own steps
 STEP_TIMEOUT_S = 10.0
 STEP_CANDIDATE = "data-nyx-step-candidate"
@@ -64,7 +64,7 @@ STEP_CANDIDATE = "data-nyx-step-candidate"
 STEP_FINGERPRINT_JS = """
 () => location.href + '|' + [...document.querySelectorAll('input, select, textarea, button')]
   .filter(el => el.getClientRects().length > 0).map(el => el.name || el.id || el.type).join(',')
-"""  # one lone box is a search field or a newsletter sign-up, not an application
+"""
 
 # An application form in view: at least three visible controls, one of them an e-mail field or a file input
 # (a careers page's search and newsletter boxes are not one; its "Apply" link leads to one).
@@ -212,7 +212,9 @@ def plan_by_meaning(questions: list[Question], profile: Profile, files: Applican
 def _phone_with_country(questions: list[Question], decisions: dict[str, Decision], profile: Profile) -> None:
     """A calling-code select beside the phone: the number's country there, the rest of the number in the field."""
     picker = dial_code_select(questions) or next(
-        (q for q in questions if q.kind in ("select", "listbox") and decisions[q.selector].meaning is Meaning.PHONE_COUNTRY), None
+        (q for q in questions
+         if q.kind in ("select", "listbox") and decisions[q.selector].meaning is Meaning.PHONE_COUNTRY),
+        None,
     )
     phone = next((q for q in questions if decisions[q.selector].meaning is Meaning.PHONE and q is not picker), None)
     if picker is None or phone is None or not profile.phone:
