@@ -374,7 +374,7 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
             # Answers saved in the chat take precedence over those in the profile file.
             saved = await deps.answers.as_mapping(app.user_id)
             profile = stored.profile.model_copy(update={"answers": {**stored.profile.answers, **saved}})
-            if (isinstance(adapter, UniversalAdapter) and deps.agent is not None
+            if (isinstance(adapter, UniversalAdapter) and adapter.vendor is None and deps.agent is not None
                     and await adapter.leaves_required_empty(browser, profile, files)):
                 # A form nobody recognises, with required fields its meanings do not settle: the agent's.
                 adapter = _agent_adapter(deps, app, browser, guard)

@@ -180,7 +180,8 @@ EXCLUDED_NAMES = _words(r"referr\w*", r"reference\w*", r"emergency", r"manager",
                         r"school", r"university", r"college", r"institution", r"degree", r"spouse", r"parent",
                         r"father", r"mother", r"contact person", r"supervisor", r"employee", r"who referred",
                         r"empfehl\w*", r"referent\w*", r"user ?name", r"login", r"password", r"pass ?word",
-                        r"file ?name", r"project", r"team", r"event")
+                        r"file ?name", r"project", r"team", r"event", r"(?:phone|telephone|number) type",
+                        r"type of (?:phone|telephone|number)")
 
 # (meaning, pattern on the plain label), checked in order: the first that matches wins.
 LABEL_MEANINGS: tuple[tuple[Meaning, re.Pattern[str]], ...] = (
@@ -315,11 +316,15 @@ def meaning_of(facts: ControlFacts) -> Meaning:
             return consent
     if facts.kind == "file":
         return _file_meaning(facts)
+    if facts.kind in ("select", "listbox") and facts.options and all(
+        _consent_meaning(plain(option)) is Meaning.CONSENT_REQUIRED for option in facts.options
+    ):
+        return Meaning.CONSENT_REQUIRED  # a data-consent gate: choose which privacy policy you accept
     for text in (label, plain(facts.placeholder), names):
         if text and (meaning := _text_meaning(text, facts)) is not None:
             return meaning
     context = plain(f"{facts.legend} {facts.nearby}")
-    if context and facts.kind in ("select", "radio", "checkbox", "combobox"):
+    if context and facts.kind in ("select", "radio", "checkbox", "combobox", "listbox"):
         meaning = _text_meaning(context, facts)
         if meaning is not None and (meaning.is_eeo or meaning in QUESTION_MEANINGS):
             return meaning

@@ -482,8 +482,19 @@ READ_QUESTIONS_JS = """
   const hookName = (el) => ['data-ui', 'data-qa', 'data-testid'].find(name => el.getAttribute(name));
   const hook = (el) => hookName(el) ? el.getAttribute(hookName(el)) : '';
   const byName = (el) => el.tagName.toLowerCase() + '[name="' + CSS.escape(el.name) + '"]';
+  // An upload widget's file input often has no id, name or hook: it gets a mark of ours to be found by,
+  // its place among such inputs (the same on the page loaded again), else a random one.
+  const marked = (el) => {
+    if (!el.getAttribute('data-nyx-control')) {
+      const place = 'f' + [...root.querySelectorAll('input[type="file"]:not([id]):not([name])')].indexOf(el);
+      const free = !document.querySelector('[data-nyx-control="' + place + '"]');
+      el.setAttribute('data-nyx-control', free ? place : Math.random().toString(36).slice(2, 10));
+    }
+    return 'input[data-nyx-control="' + el.getAttribute('data-nyx-control') + '"]';
+  };
   const selectorFor = (el) => el.id ? '#' + CSS.escape(el.id) : el.name ? byName(el)
-    : hook(el) ? el.tagName.toLowerCase() + '[' + hookName(el) + '="' + CSS.escape(hook(el)) + '"]' : null;
+    : hook(el) ? el.tagName.toLowerCase() + '[' + hookName(el) + '="' + CSS.escape(hook(el)) + '"]'
+    : (el.type || '').toLowerCase() === 'file' ? marked(el) : null;
   const hinted = (el) => {
     const question = questionSelector && el.closest(questionSelector);
     const label = question && labelSelector && question.querySelector(labelSelector);
@@ -521,9 +532,27 @@ READ_QUESTIONS_JS = """
     if (el.files && el.files.length) return [...el.files].map(f => f.name).join(', ');
     const box = el.closest('.file-upload, [class*="upload"]');
     const chosen = box && box.querySelector('.file-upload__filename, [class*="filename"]');
-    return chosen ? chosen.innerText.trim() : '';
+    if (chosen && chosen.innerText.trim()) return chosen.innerText.trim();
+    // An uploader that empties its input once the file is sent lists the file beside it instead.
+    const block = el.closest('[class*="upload" i]');
+    const listed = block && block.querySelector('[class*="filename" i], ul li');
+    return listed ? listed.innerText.trim() : '';
   };
   const isRequired = (el) => el.required || el.getAttribute('aria-required') === 'true';
+  const genericFile = /^(files?|upload( a)? files?|upload|browse|(choose|select|attach)( a)? files?|datei|fichier|archivo)$/i;
+  // The label of the button that opens the popup a control sits in (aria-controls, data-popup, data-target, href).
+  const openerOf = (el) => {
+    for (let node = el.parentElement, depth = 0; node && depth < 6; node = node.parentElement, depth++) {
+      if (!node.id) continue;
+      const id = CSS.escape(node.id);
+      const opener = document.querySelector('[aria-controls~="' + id + '"], [data-popup="' + id + '"], [data-target="#'
+        + id + '"], [data-bs-target="#' + id + '"], a[href="#' + id + '"]');
+      if (opener && !opener.contains(el)) {
+        return byIds(opener.getAttribute('aria-labelledby')) || opener.getAttribute('aria-label') || opener.innerText || '';
+      }
+    }
+    return '';
+  };
   // A group of options asked by the text just before it (a <p> or heading, not bound as a label).
   const several = (el) => !!el.name
     && (el.getRootNode().querySelectorAll(['radio', 'checkbox'].map(type => 'input[type="' + type + '"][name="'
@@ -610,8 +639,11 @@ READ_QUESTIONS_JS = """
     if (!selector || seen.has(selector)) continue;
     seen.add(selector);
     let raw = ownLabel(el);
-    // A hidden file input behind an "Attach résumé" button is named by the text around it.
-    if (type === 'file' && (raw === el.name || raw === el.id)) raw = nearbyOf(el) || raw;
+    // A hidden file input behind an "Attach résumé" button is named by the text around it, or, in a popup
+    // that only says "File", by the button that opens that popup.
+    if (type === 'file' && (raw === el.name || raw === el.id || genericFile.test(clean(raw)))) {
+      raw = openerOf(el) || nearbyOf(el) || raw;
+    }
     const tag = el.tagName.toLowerCase();
     const question = {
       kind: tag === 'select' ? 'select' : tag === 'textarea' ? 'textarea' : type === 'file' ? 'file' : 'text',
@@ -815,3 +847,129 @@ def _through_shadow_roots_reader(script: str) -> str:
 
 
 DEEP_READ_QUESTIONS_JS = _through_shadow_roots_reader(READ_QUESTIONS_JS)
+
+
+# --- Custom list controls: a button or div that opens a list of options (ARIA's select-only combobox) ---
+#
+# Many application forms draw their dropdowns themselves: a `div[role=combobox]` (Rippling) or a
+# `button[aria-haspopup]` (BambooHR's Fabric selects) that opens a `role=listbox` of `role=option`s or a
+# `role=menu` of `role=menuitem`s, often rendered elsewhere in the page (a portal). They read as page
+# questions of kind "listbox": the toggle (found again by a mark of ours), its label, the option it shows,
+# and its options when the page already holds them (`aria-controls`); otherwise they are read by opening it.
+
+LIST_MARKER = "data-nyx-list"
+LIST_OPTION_MARKER = "data-nyx-list-option"
+LIST_OPTIONS = "[role='option'], [role='menuitem'], [role='menuitemradio']"
+
+READ_LISTS_JS = (
+    """
+(rootSelector, marker, optionSelector) => {
+  const wouldSubmit = """
+    + WOULD_SUBMIT_JS.strip()
+    + """;
+  const root = document.querySelector(rootSelector) || document;
+  const clean = (text) => (text || '').replace(/[*\\u2731]/g, ' ').replace(/\\s+/g, ' ').trim();
+  const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const byIds = (ids) => (ids || '').split(/\\s+/).filter(Boolean).map(id => document.getElementById(id))
+    .filter(Boolean).map(n => n.innerText).join(' ');
+  // What a toggle shows before anything is chosen: "Select", "-Select-", "Choose…", "Bitte wählen".
+  const placeholder = /^[\\s\\-\\u2013\\u2014.]*(select|choose|pick|please (select|choose)|bitte (aus)?w(ä|a)hlen|ausw(ä|a)hlen|s(é|e)lectionner|choisir|seleccion(e|ar)|elegir)\\b.{0,30}$/i;
+  const askedBefore = (node) => {
+    for (let depth = 0; node && depth < 4; depth++, node = node.parentElement) {
+      const before = node.previousElementSibling;
+      if (before && !before.querySelector('input, select, textarea, [role="combobox"], [aria-haspopup]')
+          && clean(before.innerText || '')) return before.innerText;
+    }
+    return '';
+  };
+  const nearbyOf = (el) => {
+    let node = el.parentElement;
+    for (let depth = 0; node && depth < 3; depth++, node = node.parentElement) {
+      const text = clean(node.innerText || '');
+      if (text) return text.length <= 300 ? text : '';
+    }
+    return '';
+  };
+  const legendOf = (el) => {
+    const fieldset = el.closest('fieldset');
+    const legend = fieldset && fieldset.querySelector('legend');
+    return legend ? clean(legend.innerText).slice(0, 300) : '';
+  };
+  const toggles = [...root.querySelectorAll('[role="combobox"], [aria-haspopup]')].filter(el =>
+    !['input', 'select', 'textarea'].includes(el.localName)
+    && !el.closest('header, nav, footer, [role="navigation"], [role="banner"], [role="menubar"], [role="menu"]')
+    && !/^(false|dialog)$/i.test(el.getAttribute('aria-haspopup') || '')
+    && !el.querySelector('input, select, textarea') && shown(el)
+    // Never one whose click would send a form or follow a link.
+    && !wouldSubmit(el) && !(el.matches('a[href]') && !/^#/.test(el.getAttribute('href'))));
+  // The mark is the toggle's place among them, so that the same page loaded again marks it alike (a parked
+  // application's answers are put back by selector); a place already taken gets a random one.
+  const taken = (mark) => !!document.querySelector('[' + marker + '="' + mark + '"]');
+  return toggles.map((el, place) => {
+    if (!el.getAttribute(marker)) {
+      el.setAttribute(marker, taken('l' + place) ? Math.random().toString(36).slice(2, 10) : 'l' + place);
+    }
+    const popup = (el.getAttribute('aria-controls') || el.getAttribute('aria-owns') || '').split(/\\s+/)
+      .filter(Boolean).map(id => document.getElementById(id)).find(Boolean);
+    const items = popup ? [...popup.querySelectorAll(optionSelector)] : [];
+    const raw = byIds(el.getAttribute('aria-labelledby')) || el.getAttribute('aria-label') || askedBefore(el);
+    const text = clean(el.innerText || el.textContent || '');
+    return {
+      kind: 'listbox', name: '', id: el.id || '', hook: '', selector: '[' + marker + '="' + el.getAttribute(marker) + '"]',
+      label: clean(raw) || text, required: el.getAttribute('aria-required') === 'true' || /[*\\u2731]/.test(raw),
+      value: placeholder.test(text) ? '' : text,
+      choices: items.map(item => ({label: clean(item.textContent), value: item.getAttribute('data-value') || clean(item.textContent),
+                                   checked: item.getAttribute('aria-selected') === 'true', selector: ''})),
+      known: items.length > 0, autocomplete: '', placeholder: '', legend: legendOf(el), nearby: nearbyOf(el),
+      input_type: '', hidden: !!el.closest('[aria-hidden="true"]'), host: '',
+    };
+  });
+}
+"""
+)
+
+# The options a list control shows now that it is open: those of its own popup, else any shown on the page.
+SHOWN_LIST_OPTIONS_JS = """
+(toggleSelector, optionSelector, marker) => {
+  const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const toggle = document.querySelector(toggleSelector);
+  if (!toggle) return null;
+  const popup = (toggle.getAttribute('aria-controls') || toggle.getAttribute('aria-owns') || '').split(/\\s+/)
+    .filter(Boolean).map(id => document.getElementById(id)).find(Boolean);
+  // A site menu's entries are links: not options of a form's question.
+  const options = [...(popup || document).querySelectorAll(optionSelector)]
+    .filter(o => shown(o) && !o.closest('a[href]') && !o.querySelector('a[href]'));
+  document.querySelectorAll('[' + marker + ']').forEach(e => e.removeAttribute(marker));
+  options.forEach((option, i) => option.setAttribute(marker, String(i)));
+  return options.length ? options.map(o => (o.textContent || '').replace(/\\s+/g, ' ').trim()) : null;
+}
+"""
+
+
+async def read_lists(browser: BrowserSession, root_selector: str) -> list[dict[str, Any]]:
+    """The page's custom list controls as rows for `Question` (plus `known`: whether their options were read)."""
+    script = for_selectors(READ_LISTS_JS, root_selector)
+    return await evaluate(browser, script, root_selector, LIST_MARKER, LIST_OPTIONS) or []
+
+
+async def open_list(browser: BrowserSession, toggle: str, timeout_s: float) -> list[str] | None:
+    """Click a list control's toggle and wait for its options; returns their texts (marked for
+    `pick_open_list`), or None when no options showed."""
+    await click(browser, toggle)
+    script = for_selectors(SHOWN_LIST_OPTIONS_JS, toggle)
+    return await wait_until(browser, script, toggle, LIST_OPTIONS, LIST_OPTION_MARKER, timeout_s=timeout_s)
+
+
+async def pick_open_list(browser: BrowserSession, index: int) -> None:
+    """Click the index-th option `open_list` found."""
+    await click(browser, f'[{LIST_OPTION_MARKER}="{index}"]')
+
+
+async def close_list(browser: BrowserSession, toggle: str) -> None:
+    """Close a list control opened only to read its options: its toggle again, if it still shows them."""
+    script = for_selectors(SHOWN_LIST_OPTIONS_JS, toggle)
+    still_open = "(selector) => document.querySelector(selector)?.getAttribute('aria-expanded') === 'true'"
+    if await evaluate(browser, script, toggle, LIST_OPTIONS, LIST_OPTION_MARKER) or await evaluate(
+        browser, for_selectors(still_open, toggle), toggle
+    ):
+        await click(browser, toggle)

@@ -12,6 +12,12 @@ adapter and by the agent backend), in every frame, right before its one click. T
 event whose name is random per session, dispatched from an isolated world the page cannot
 reach: a page script cannot lift the guard by guessing a global name. Documents loaded after
 that (the confirmation page) are guarded again.
+
+A multi-step form whose "Next" is its submit button moves on through `take_step`: armed the same
+way for one click on that control, the guard lets the click and its `submit` event reach the page's
+handlers but always cancels the browser's own sending, and reports the step refused unless the
+page's handler cancelled it too (it moves on by script). A control that reads like the final submit
+is never taken as a step.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import secrets
 import weakref
 from typing import TYPE_CHECKING, Any
@@ -32,6 +39,23 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 GUARDED_TARGET_TYPES = frozenset({"page", "tab", "iframe"})
+STEP_MARKER = "data-nyx-step"
+STEP_VERDICT_TIMEOUT_S = 5.0
+# The guard's verdict on the step just clicked, or "navigated" once another document replaced this one.
+_STEP_VERDICT_JS = """
+(marker, document) => performance.timeOrigin !== document ? 'navigated'
+  : (window[marker] && ['taken', 'refused', 'none'].includes(window[marker].step) ? window[marker].step : null)
+"""
+# The step control, marked for the click; returns what it says, or null when it is not shown.
+_MARK_STEP_JS = """
+(selector, marker) => {
+  document.querySelectorAll('[' + marker + ']').forEach(e => e.removeAttribute(marker));
+  const el = document.querySelector(selector);
+  if (!el || !(el.getClientRects().length > 0)) return null;
+  el.setAttribute(marker, '1');
+  return (el.innerText || el.value || el.getAttribute('aria-label') || '').replace(/\\s+/g, ' ').trim();
+}
+"""
 LIFT_WORLD = "nyx-submit-guard"
 
 # %(marker)s: a read-only counter of blocked submissions on window (also "already installed");
@@ -45,12 +69,36 @@ _GUARD_TEMPLATE = """
   const listen = EventTarget.prototype.addEventListener;
   let lifted = false;
   let blocked = 0;
-  Object.defineProperty(window, marker, {value: Object.freeze({get blocked() { return blocked; }})});
+  // A step of a multi-step form: armed for one click on the control marked %(step_mark)s. Its submit event
+  // reaches the page's own handlers, but the browser's own sending is always cancelled: the step counts
+  // as taken only when the page's handler cancelled it too (it moves on by script), else as refused.
+  let armed = false;
+  let step = null;
+  Object.defineProperty(window, marker, {value: Object.freeze({
+    get blocked() { return blocked; }, get step() { return step; }})});
   const stop = (event) => { event.preventDefault(); event.stopImmediatePropagation(); blocked += 1; };
-  const onSubmit = (event) => { if (!lifted) stop(event); };
+  const isStep = (node) => armed && !!node && !!node.closest && !!node.closest('[' + %(step_mark)s + ']');
+  const nativePreventDefault = Event.prototype.preventDefault;
+  const onSubmit = (event) => {
+    if (lifted) return;
+    if (!isStep(event.submitter)) { stop(event); return; }
+    armed = false;
+    let byPage = false;
+    Object.defineProperty(event, 'preventDefault', {value: function preventDefault() {
+      byPage = true; return nativePreventDefault.call(this); }});
+    nativePreventDefault.call(event);
+    step = 'pending';
+    setTimeout(() => { step = byPage ? 'taken' : 'refused'; if (!byPage) blocked += 1; }, 0);
+  };
   const onClick = (event) => {
     const path = event.composedPath();
-    if (!lifted && wouldSubmit(path.length ? path[0] : event.target)) stop(event);
+    const target = path.length ? path[0] : event.target;
+    if (isStep(target)) {  // one click, then disarmed; a click that sent no submit event was a plain one
+      step = 'clicked';
+      setTimeout(() => { armed = false; if (step === 'clicked') step = 'none'; }, 0);
+      return;
+    }
+    if (!lifted && wouldSubmit(target)) stop(event);
   };
   const guard = (target) => {
     listen.call(target, 'submit', onSubmit, true);
@@ -58,6 +106,7 @@ _GUARD_TEMPLATE = """
   };
   guard(window);
   listen.call(window, %(lift)s, () => { lifted = true; }, true);
+  listen.call(window, %(arm)s, () => { armed = true; step = null; }, true);
   // `submit` does not leave a shadow root: guard each root the page attaches as well.
   const nativeAttachShadow = Element.prototype.attachShadow;
   Element.prototype.attachShadow = function attachShadow(...args) {
@@ -86,9 +135,12 @@ class SubmitGuard:
     def __init__(self) -> None:
         self.marker = f"__nyxSubmitGuard_{secrets.token_hex(6)}"
         self._lift_event = f"nyx-lift-{secrets.token_hex(16)}"
+        self._arm_event = f"nyx-step-{secrets.token_hex(16)}"
         self.script = _GUARD_TEMPLATE % {
             "marker": json.dumps(self.marker),
             "lift": json.dumps(self._lift_event),
+            "arm": json.dumps(self._arm_event),
+            "step_mark": json.dumps(STEP_MARKER),
             "would_submit": page_js.WOULD_SUBMIT_JS.strip(),
         }
         self._covered: set[str] = set()  # CDP session ids that run the script
@@ -112,6 +164,33 @@ class SubmitGuard:
 
     async def lift(self, browser: BrowserSession) -> int:
         """Let the form be sent: lifts the guard in every frame of every target; returns how many."""
+        return await self._signal(browser, self._lift_event)
+
+    async def take_step(self, browser: BrowserSession, selector: str, final_words: str) -> None:
+        """Click a control that moves a multi-step form on ("Next", a data consent's "I Accept") although
+        it is the form's submit button; raises SubmitRefused when that would send the form.
+
+        Refused without clicking when the control reads like the final submit (`final_words`). Otherwise
+        its submit event reaches the page's own handlers while the browser's own sending stays cancelled;
+        a page that did not cancel it too (it would have posted the form) gets it refused.
+        """
+        mark = page_js.for_selectors(_MARK_STEP_JS, selector)
+        text = await page_js.evaluate(browser, mark, selector, STEP_MARKER)
+        if text is None:
+            raise page_js.SubmitRefused(f"no step control {selector} on the page")
+        if re.search(final_words, text, re.IGNORECASE):
+            raise page_js.SubmitRefused(f"refused to click {text!r} as a step: it reads like the final submit")
+        document = await page_js.evaluate(browser, "() => performance.timeOrigin")
+        await self._signal(browser, self._arm_event)
+        await page_js.submit_click(browser, f"[{STEP_MARKER}]")
+        verdict = await page_js.wait_until(browser, _STEP_VERDICT_JS, self.marker, document,
+                                           timeout_s=STEP_VERDICT_TIMEOUT_S)
+        if verdict in ("refused", None):  # None: no verdict at all, so it is not known to be safe
+            raise page_js.SubmitRefused(f"refused the step {text!r}: the page would have sent its form")
+        # "taken", "none" (a plain button: no submission at all) or "navigated" (the page's script moved on;
+        # the browser's own sending was cancelled, so that is no form post).
+
+    async def _signal(self, browser: BrowserSession, event_name: str) -> int:
         await self.cover(browser)
         manager = browser.session_manager
         if manager is None:
@@ -127,8 +206,8 @@ class SubmitGuard:
                 except Exception:  # the target went away meanwhile
                     continue
                 for frame_id in _frame_ids(tree.get("frameTree", {})):
-                    lifted += await self._lift_frame(client, session.session_id, frame_id)
-        log.debug("submit guard lifted in %d frames", lifted)
+                    lifted += await self._signal_frame(client, session.session_id, frame_id, event_name)
+        log.debug("submit guard signalled in %d frames", lifted)
         return lifted
 
     async def blocked(self, browser: BrowserSession) -> int:
@@ -150,14 +229,14 @@ class SubmitGuard:
             return
         self._covered.add(session_id)
 
-    async def _lift_frame(self, client: Any, session_id: str, frame_id: str) -> int:
+    async def _signal_frame(self, client: Any, session_id: str, frame_id: str, event_name: str) -> int:
         try:
             world = await client.send.Page.createIsolatedWorld(
                 params={"frameId": frame_id, "worldName": LIFT_WORLD}, session_id=session_id
             )
             await client.send.Runtime.evaluate(
                 params={
-                    "expression": f"window.dispatchEvent(new Event({json.dumps(self._lift_event)}))",
+                    "expression": f"window.dispatchEvent(new Event({json.dumps(event_name)}))",
                     "contextId": world["executionContextId"],
                 },
                 session_id=session_id,

@@ -14,7 +14,7 @@ Per page it prints
 * time to fill: from the start of the run (browser start included) until the JSON is ready.
 
 Then (unless `--no-copies`) the local copies of the vendors no adapter of ours was written for
-(Breezy HR, Recruitee, Personio, BambooHR, JazzHR, Rippling, Jobvite; `tests/fakes/ats_<vendor>.py`) go
+(Breezy HR, Recruitee, Personio, BambooHR, JazzHR, Rippling, Jobvite, iCIMS; `tests/fakes/ats_<vendor>.py`) go
 through `open_application` -> `fill` -> `submit`, graded by the POST each copy records against
 its `EXPECTED_POST` (résumé compared by bytes); a must-not violation there is a field of its
 `MUST_STAY_EMPTY` posted with a value, or anything posted before `submit`. Time to review is from
@@ -53,7 +53,16 @@ configure_offline_environment()
 
 from ats_accuracy import LLMCalls
 
-from tests.fakes import ats_bamboohr, ats_breezy, ats_jazzhr, ats_jobvite, ats_personio, ats_recruitee, ats_rippling
+from tests.fakes import (
+    ats_bamboohr,
+    ats_breezy,
+    ats_icims,
+    ats_jazzhr,
+    ats_jobvite,
+    ats_personio,
+    ats_recruitee,
+    ats_rippling,
+)
 from tests.fakes.fill_flow import applicant_with_resume, filled_form
 from tests.fakes.real_pages import applicant, corpus_pages, grade, load_expectations, observed_fill
 from tests.plugins.browser import LOCAL_HOSTS, OFFLINE_ARGS, offline_resolver
@@ -66,8 +75,8 @@ COPIES = (
     (ats_breezy.BreezyJobSite, ats_breezy), (ats_recruitee.RecruiteeJobSite, ats_recruitee),
     (ats_personio.PersonioJobSite, ats_personio), (ats_bamboohr.BambooHRJobSite, ats_bamboohr),
     (ats_jazzhr.JazzHRJobSite, ats_jazzhr), (ats_rippling.RipplingJobSite, ats_rippling),
-    # The data consent is the applicant's own act: the copy starts as after it was given.
-    (lambda: ats_jobvite.JobviteJobSite(consent_given=True), ats_jobvite),
+    # Through its data consent and its two steps (the consent required to apply is given as a step).
+    (ats_jobvite.JobviteJobSite, ats_jobvite), (ats_icims.IcimsJobSite, ats_icims),
 )
 
 

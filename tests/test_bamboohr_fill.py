@@ -11,11 +11,10 @@ import pytest
 from automation.browser import BrowserOptions
 from tests.fakes import ats_bamboohr
 from tests.fakes.ats_bamboohr import BambooHRJobSite
-from tests.fakes.fill_flow import applicant_with_resume, filled_form, form_data
+from tests.fakes.fill_flow import applicant_with_resume, apply_through_the_chat, filled_form, form_data
 
 EXPECTED = ats_bamboohr.EXPECTED_POST
 MUST_STAY_EMPTY = ats_bamboohr.MUST_STAY_EMPTY
-NOT_FILLED_YET = "no adapter knows BambooHR and there is no universal filler yet (issue 8, items 1, 2 and 7)"
 
 
 async def test_the_copy_keeps_uploads_and_refuses_a_filled_honeypot() -> None:
@@ -39,7 +38,6 @@ async def test_the_copy_keeps_uploads_and_refuses_a_filled_honeypot() -> None:
 
 @pytest.mark.browser
 @pytest.mark.timeout(180)
-@pytest.mark.xfail(strict=True, reason=NOT_FILLED_YET)
 async def test_bamboohr_form_is_filled_from_the_profile_and_submitted(browser_options: BrowserOptions, tmp_path: Path) -> None:
     profile, resume, content = applicant_with_resume(tmp_path)
     async with BambooHRJobSite() as site, filled_form(site.posting_url, browser_options, profile, resume) as filled:
@@ -89,3 +87,16 @@ async def test_the_copy_posts_what_a_person_fills_in(browser_options: BrowserOpt
     assert {name: submission.fields.get(name) for name in EXPECTED} == EXPECTED
     assert submission.files["resumeFileId"] == (resume.name, content)
     assert {name: submission.fields.get(name, "") for name in MUST_STAY_EMPTY} == dict.fromkeys(MUST_STAY_EMPTY, "")
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(300)
+async def test_a_bamboohr_job_goes_from_a_forwarded_link_to_the_submitted_form(nyx, fake_telegram, db, tmp_path: Path) -> None:
+    """The whole apply flow through the fake Bot API: its list menus picked, the review, Submit, and the POST the copy records."""
+    _, resume, content = applicant_with_resume(tmp_path)
+    async with BambooHRJobSite() as site:
+        submission = await apply_through_the_chat(fake_telegram, site, resume, content,
+                                                  ("Ada", "Lovelace", "ada.lovelace@example.org", resume.name))
+    assert {name: submission.fields.get(name) for name in EXPECTED} == EXPECTED
+    assert submission.files["resumeFileId"] == (resume.name, content)
+    assert await db.fetchval("SELECT status FROM applications") == "submitted"

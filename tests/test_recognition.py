@@ -141,3 +141,48 @@ async def test_a_look_alike_form_without_the_vendors_markup_is_not_claimed(
 )
 def test_the_url_is_only_a_fast_path_for_the_vendors_own_hosts(url: str, expected: list[str]) -> None:
     assert _claimed_by_url(url) == expected
+
+
+def _copies_the_universal_filler_serves() -> list[tuple[str, Callable[[], Any]]]:
+    from tests.fakes.ats_bamboohr import BambooHRJobSite
+    from tests.fakes.ats_icims import IcimsJobSite
+    from tests.fakes.ats_jobvite import JobviteJobSite
+    from tests.fakes.ats_rippling import RipplingJobSite
+
+    return [("bamboohr", BambooHRJobSite), ("jobvite", JobviteJobSite), ("rippling", RipplingJobSite),
+            ("icims", IcimsJobSite)]
+
+
+@pytest.mark.parametrize(("vendor", "make_site"), _copies_the_universal_filler_serves(),
+                         ids=[name for name, _ in _copies_the_universal_filler_serves()])
+async def test_vendors_the_universal_filler_serves_are_recognised_by_content(
+    browser_options: BrowserOptions, vendor: str, make_site: Callable[[], Any],
+) -> None:
+    """BambooHR (not SmartRecruiters, whose field names it shares), Jobvite's consent page, Rippling and an
+    iCIMS portal's iframe: each is its vendor's by the page itself, filled by the universal filler."""
+    from automation.adapters import UniversalAdapter
+    from automation.adapters.vendor_forms import SIGNATURES
+
+    async with make_site() as site, open_browser(browser_options) as browser:
+        assert not [s.name for s in SIGNATURES if s.matches_url(site.posting_url)] and not _claimed_by_url(site.posting_url)
+        adapter = await open_application(browser, site.posting_url)
+        assert isinstance(adapter, UniversalAdapter) and adapter.name == vendor
+    assert (site.submissions, site.rejected_posts) == ([], 0)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://acme.bamboohr.com/careers/74", "bamboohr"),
+        ("https://jobs.jobvite.com/acme/job/oK3m9PqR/apply", "jobvite"),
+        ("https://ats.rippling.com/acme/jobs/8d2c6a51-0f3e-4b7a-9a61-2f5d7c4e9b13", "rippling"),
+        ("https://careers-acme.icims.com/jobs/1234/senior-backend-engineer/job", "icims"),
+        ("https://careers-acme.icims.com/jobs/search", None),
+        ("https://evil.example/careers-acme.icims.com/jobs/1234/x/job", None),
+    ],
+)
+def test_the_universal_filler_vendors_hosts_are_a_fast_path(url: str, expected: str | None) -> None:
+    from automation.adapters.vendor_forms import SIGNATURES
+
+    claimed = [signature.name for signature in SIGNATURES if signature.matches_url(url)]
+    assert claimed == ([expected] if expected else [])

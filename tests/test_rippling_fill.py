@@ -12,13 +12,20 @@ import pytest
 from automation.browser import BrowserOptions, open_browser
 from tests.fakes import ats_rippling
 from tests.fakes.ats_rippling import RipplingJobSite
-from tests.fakes.fill_flow import applicant_with_resume, choose_file, filled_form, form_data, run_js, send_by_hand
+from tests.fakes.fill_flow import (
+    applicant_with_resume,
+    apply_through_the_chat,
+    choose_file,
+    filled_form,
+    form_data,
+    run_js,
+    send_by_hand,
+)
 
 DECLINE = ats_rippling.DECLINE
 EXPECTED = ats_rippling.EXPECTED_POST
 MUST_STAY_EMPTY = ats_rippling.MUST_STAY_EMPTY
 PHONE_DIGITS = ats_rippling.PHONE_DIGITS
-NOT_FILLED_YET = "no adapter knows Rippling and there is no universal filler yet (issue 8, items 1, 2 and 7)"
 
 
 # Where each renamed field sits on the copy's page: a text box's React id, or the list a hidden choice belongs to.
@@ -92,7 +99,6 @@ async def test_the_copy_posts_what_a_person_fills_in(browser_options: BrowserOpt
 
 @pytest.mark.browser
 @pytest.mark.timeout(180)
-@pytest.mark.xfail(strict=True, reason=NOT_FILLED_YET)
 async def test_rippling_form_is_filled_from_the_profile_and_submitted(browser_options: BrowserOptions, tmp_path: Path) -> None:
     profile, resume, content = applicant_with_resume(tmp_path)
     async with RipplingJobSite() as site, filled_form(site.posting_url, browser_options, profile, resume) as filled:
@@ -114,3 +120,15 @@ async def test_looking_for_the_form_sends_nothing(browser_options: BrowserOption
         with contextlib.suppress(UnsupportedForm):
             await open_application(browser, site.posting_url)
     assert (site.submissions, site.rejected_posts) == ([], 0), "a POST arrived while the form was only being found"
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(300)
+async def test_a_rippling_job_goes_from_a_forwarded_link_to_the_submitted_form(nyx, fake_telegram, db, tmp_path: Path) -> None:
+    """The whole apply flow through the fake Bot API: its comboboxes picked, the review, Submit, and the POST the copy records."""
+    _, resume, content = applicant_with_resume(tmp_path)
+    async with RipplingJobSite() as site:
+        submission = await apply_through_the_chat(fake_telegram, site, resume, content,
+                                                  ("Ada", "Lovelace", "ada.lovelace@example.org", resume.name))
+    check(submission, resume, content)
+    assert await db.fetchval("SELECT status FROM applications") == "submitted"

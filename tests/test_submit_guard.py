@@ -169,3 +169,30 @@ async def test_the_approved_submit_sends_the_form_exactly_once(
         submission = await site.wait_for_submission(timeout=EVENT_TIMEOUT_S)
     assert submission.fields == {"who": "Ada Lovelace"}
     assert len(site.submissions) == 1
+
+
+async def test_a_step_is_taken_only_when_the_page_moves_on_by_script_and_never_sends(
+    browser_options: BrowserOptions, site: GuardedSite
+) -> None:
+    """A multi-step form's "Next" that is its submit button: taken when the page's handler cancels the sending
+    (it moves on by script), refused when the browser would post the form; in neither case is anything sent,
+    whatever the handler calls, and a control that reads like the final submit is never taken as a step."""
+    from automation.adapters.universal import SUBMIT_WORDS
+
+    async with open_browser(browser_options) as browser:
+        await browser.navigate_to(site.url_for("/steps"))
+        guard = submit_guard.guard_of(browser)
+        assert guard is not None
+        await guard.take_step(browser, "#client-next", SUBMIT_WORDS)
+        for refused in ("#native-next", "#sneaky-next"):
+            with pytest.raises(page_js.SubmitRefused, match="would have sent its form"):
+                await guard.take_step(browser, refused, SUBMIT_WORDS)
+        await guard.take_step(browser, "#sends-next", SUBMIT_WORDS)  # moved on, but its form.submit() stays blocked
+        with pytest.raises(page_js.SubmitRefused, match="final submit"):
+            await guard.take_step(browser, "#sends-final", SUBMIT_WORDS)
+        assert await page_js.evaluate(browser, "() => window.moved") == ["client", "sneaky", "sends"]
+        # Disarmed after each step: a plain click on a submit button is stopped as before.
+        await page_js.submit_click(browser, "#native-next")
+        assert await _still_on(browser, "steps")
+        assert await _blocked(browser) >= 5
+    assert site.submissions == []

@@ -32,6 +32,7 @@ from automation.adapters.lever import LeverAdapter
 from automation.adapters.smartrecruiters import SmartRecruitersAdapter
 from automation.adapters.teamtailor import TeamtailorAdapter
 from automation.adapters.universal import UniversalAdapter, shows_application_form
+from automation.adapters.vendor_forms import SIGNATURES as UNIVERSAL_VENDORS
 from automation.adapters.vendors import PageVendors, VendorSignature, recognise
 from automation.adapters.workable import WorkableAdapter
 
@@ -83,7 +84,8 @@ APPLY_MARKER = "data-nyx-apply"
 
 
 def _signatures() -> list[VendorSignature]:
-    return [adapter.signature for adapter in ADAPTERS if adapter.signature is not None]
+    own = [adapter.signature for adapter in ADAPTERS if adapter.signature is not None]
+    return [*own, *UNIVERSAL_VENDORS]
 
 
 async def _recognise(browser: BrowserSession) -> PageVendors:
@@ -96,6 +98,9 @@ async def detect_adapter(browser: BrowserSession, url: str) -> FormAdapter:
     for adapter in ADAPTERS:
         if adapter.matches_url(url) or (adapter.signature is not None and adapter.signature.name in on_page):
             return adapter()
+    for vendor in UNIVERSAL_VENDORS:  # vendors whose forms the universal filler fills alone
+        if vendor.matches_url(url) or vendor.name in on_page:
+            return UniversalAdapter(vendor)
     if await UniversalAdapter.matches_page(browser):
         return UniversalAdapter()  # no vendor claims it: filled by the meaning of its controls
     host = urlsplit(url).hostname or url

@@ -43,7 +43,7 @@ COUNTRY_NAMES = {
     "cn": "China", "br": "Brazil", "mx": "Mexico", "il": "Israel", "ae": "United Arab Emirates",
     "za": "South Africa", "ar": "Argentina",
 }
-OPTION_KINDS = frozenset({"select", "radio", "checkbox", "combobox"})
+OPTION_KINDS = frozenset({"select", "radio", "checkbox", "combobox", "listbox"})
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,11 @@ def _value(
     links_used: set[str],
 ) -> Value | EmptyReason:
     if meaning is Meaning.CONSENT_REQUIRED:
-        return "Yes" if question.required else EmptyReason.OPTIONAL
+        if not question.required:
+            return EmptyReason.OPTIONAL
+        if question.kind in ("select", "listbox"):  # the one policy offered, else not ours to pick
+            return options[0] if len(options) == 1 else EmptyReason.NO_ANSWER
+        return "Yes"
     if meaning.is_eeo:
         return _eeo(meaning, question, options, profile)
     if meaning in _PLAIN:

@@ -32,7 +32,11 @@ NEGATIVE = frozenset({"no", "n", "nope", "false", "disagree", "nein", "non"})
 CONSENT_WORDS = re.compile(r"\b(consent|gdpr|privacy|data protection|agree|accept|terms)\b")
 ANSWER_SEPARATORS = re.compile(r"[,;\n]")
 # Options first (a country code before its number), then text, then files.
-FILL_ORDER = {"select": 0, "radio": 0, "checkbox": 0, "file": 2}
+FILL_ORDER = {"select": 0, "listbox": 0, "radio": 0, "checkbox": 0, "file": 2}
+# A list control drawn by the page (page_js.read_lists): a toggle that opens a list of options.
+LISTBOX = "listbox"
+LIST_OPEN_TIMEOUT_S = 3.0
+LIST_PROBE_TIMEOUT_S = 1.0  # a toggle whose options do not show by then opens something else (a dialog)
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,8 @@ async def fill_question(browser: BrowserSession, question: Question, answer: Ans
     if index is None:
         return text  # no option says it: the reading shows the difference
     choice = question.choices[index]
+    if question.kind == LISTBOX:
+        return await pick_from_list(browser, question.selector, choice.label) or text
     if question.kind == "select":
         await page_js.set_value(browser, question.selector, choice.value)
     else:
@@ -142,6 +148,40 @@ async def _tick_many(browser: BrowserSession, question: Question, text: str) -> 
     for i, choice in enumerate(question.choices):
         await page_js.set_checked(browser, choice.selector, i in picked)
     return ", ".join(question.choices[i].label for i in picked)
+
+
+async def pick_from_list(browser: BrowserSession, toggle: str, label: str) -> str | None:
+    """Open a list control and click the option that reads `label`; returns it, or None (the list is
+    closed again) when no option does."""
+    shown_options = await page_js.open_list(browser, toggle, LIST_OPEN_TIMEOUT_S) or []
+    keys = [option_key(text) for text in shown_options]
+    if option_key(label) not in keys:
+        await page_js.close_list(browser, toggle)
+        return None
+    await page_js.pick_open_list(browser, keys.index(option_key(label)))
+    return label
+
+
+async def list_questions(
+    browser: BrowserSession, root_selector: str, known: dict[str, tuple[Choice, ...]]
+) -> list[Question]:
+    """The page's list controls with their options. Those whose options the page does not hold until
+    opened are opened once to read them (`known` keeps what was read, by toggle); a toggle that shows no
+    options (an upload's "Select" menu, a dialog) is no question."""
+    questions = []
+    for row in await page_js.read_lists(browser, root_selector):
+        selector, listed = row["selector"], row.pop("known")
+        choices = tuple(Choice(**choice) for choice in row.pop("choices"))
+        if not listed:
+            if selector not in known:
+                texts = await page_js.open_list(browser, selector, LIST_PROBE_TIMEOUT_S) or []
+                await page_js.close_list(browser, selector)
+                known[selector] = tuple(Choice(text, text, option_key(text) == option_key(row["value"]), "")
+                                        for text in texts)
+            choices = known[selector]
+        if choices:
+            questions.append(Question(**row, choices=choices))
+    return questions
 
 
 @dataclass(frozen=True)

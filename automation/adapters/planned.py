@@ -43,6 +43,7 @@ KINDS = {
     "text": QuestionKind.TEXT,
     "textarea": QuestionKind.TEXTAREA,
     "select": QuestionKind.SELECT,
+    "listbox": QuestionKind.SELECT,
     "radio": QuestionKind.RADIO,
     "checkbox": QuestionKind.CHECKBOX,
 }

@@ -143,7 +143,7 @@ def dial_code_select(questions: Sequence[Question]) -> Question | None:
     """A select whose options are countries with calling codes ("United Kingdom (+44)")."""
     for question in questions:
         coded = sum(1 for choice in question.choices if _dial_code(choice))
-        if question.kind == "select" and len(question.choices) >= 2 and coded * 2 >= len(question.choices):
+        if question.kind in ("select", "listbox") and len(question.choices) >= 2 and coded * 2 >= len(question.choices):
             return question
     return None
 

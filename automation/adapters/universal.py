@@ -13,15 +13,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from automation import page_js
+from automation import page_js, submit_guard
 from automation.adapters.base import ApplicantFiles, FilledForm, FillSource, SubmitResult, UnsupportedForm
 from automation.adapters.by_meaning import Decision, decide
-from automation.adapters.controls import fill_order, fill_question, is_consent
+from automation.adapters.controls import fill_order, fill_question, is_consent, list_questions, shown
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import KINDS, PlannedField, PlannedForm, asks_question
 from automation.adapters.profile_values import country_for_phone, dial_code_select
+from automation.adapters.vendors import VendorSignature
 from automation.field_meaning import QUESTION_MEANINGS, Meaning
-from automation.page_js import Question
+from automation.page_js import Choice, Question
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -56,6 +57,14 @@ FILLABLE_FORM_JS = page_js.through_shadow_roots("""
 }
 """)
 MIN_FILLABLE_CONTROLS = 2  # one lone box is a search field or a newsletter sign-up, not an application
+MAX_FORM_STEPS = 6  # a data consent, then the form's own steps
+STEP_TIMEOUT_S = 10.0
+STEP_CANDIDATE = "data-nyx-step-candidate"
+# What tells one step from the next: the address and the controls in view.
+STEP_FINGERPRINT_JS = """
+() => location.href + '|' + [...document.querySelectorAll('input, select, textarea, button')]
+  .filter(el => el.getClientRects().length > 0).map(el => el.name || el.id || el.type).join(',')
+"""
 
 # An application form in view: at least three visible controls, one of them an e-mail field or a file input
 # (a careers page's search and newsletter boxes are not one; its "Apply" link leads to one).
@@ -102,7 +111,18 @@ async def has_fillable_form(browser: BrowserSession) -> bool:
 
 
 class UniversalAdapter(PlannedForm):
+    """Fills any form by meaning; given a vendor's signature (vendor_forms), it serves that vendor's pages,
+    going through the steps its signature declares."""
+
     name = "universal"
+
+    def __init__(self, vendor: VendorSignature | None = None) -> None:
+        super().__init__()
+        self.vendor = vendor
+        if vendor is not None:
+            self.name = vendor.name
+        self.list_options: dict[str, tuple[Choice, ...]] = {}  # list controls' options read by opening them
+        self.earlier: dict[str, str] = {}  # what the fields of steps already left showed when left
 
     @classmethod
     def matches_url(cls, url: str) -> bool:
@@ -113,21 +133,54 @@ class UniversalAdapter(PlannedForm):
         return await has_fillable_form(browser)
 
     async def fill(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> FilledForm:
-        questions = await self.page_questions(browser)
-        if not questions:
-            raise UnsupportedForm("There is no form to fill on this page.")
-        decisions = plan_by_meaning(questions, profile, files)
-        intended: dict[str, str | None] = {}
-        for question in sorted(questions, key=fill_order):
-            intended[question.selector] = await fill_question(browser, question, decisions[question.selector].value)
-        self.plan = [
-            planned_field(question, intended[question.selector], decisions[question.selector], profile)
-            for question in questions
-        ]
-        await self.wait_for_uploads(browser)
+        self.plan, self.earlier = [], {}
+        for step in range(MAX_FORM_STEPS):
+            questions = [q for q in await self.page_questions(browser)
+                         if q.selector not in {field.selector for field in self.plan}]
+            if not questions and step == 0:
+                raise UnsupportedForm("There is no form to fill on this page.")
+            decisions = plan_by_meaning(questions, profile, files)
+            intended: dict[str, str | None] = {}
+            for question in sorted(questions, key=fill_order):
+                intended[question.selector] = await fill_question(browser, question, decisions[question.selector].value)
+            self.plan += [
+                planned_field(question, intended[question.selector], decisions[question.selector], profile)
+                for question in questions
+            ]
+            await self.wait_for_uploads(browser)
+            if not await self._next_step(browser):
+                break
         # Back to the top, as a person reviewing (or the agent taking over, which sees what is in view) starts.
         await page_js.evaluate(browser, "() => window.scrollTo(0, 0)")
         return await self.read_back(browser)
+
+    async def _next_step(self, browser: BrowserSession) -> bool:
+        """Move a multi-step form on by its vendor's step control, if one shows; False when none does (the
+        last step, reviewed and later submitted as a whole). Only through the submit guard's step, which
+        refuses (SubmitRefused) a control that would send the form or reads like its final submit."""
+        if self.vendor is None or not self.vendor.steps:
+            return False
+        if not await page_js.mark_element(browser, self.vendor.steps, self.vendor.step_text, STEP_CANDIDATE):
+            return False
+        guard = submit_guard.guard_of(browser)
+        if guard is None:
+            raise page_js.SubmitRefused("no submit guard in this browser: a step could send the form")
+        self.earlier.update(await self._shown_values(browser))
+        before = await page_js.evaluate(browser, STEP_FINGERPRINT_JS)
+        await guard.take_step(browser, f"[{STEP_CANDIDATE}]", SUBMIT_WORDS)
+        await guard.cover(browser)
+        moved = await page_js.wait_until(browser, f"(before) => ({STEP_FINGERPRINT_JS})() !== before && "
+                                         "document.readyState === 'complete'", before, timeout_s=STEP_TIMEOUT_S)
+        if not moved:
+            raise UnsupportedForm("The form did not move on to its next step.")
+        return True
+
+    async def _shown_values(self, browser: BrowserSession) -> dict[str, str]:
+        return {question.selector: shown(question) for question in await self.page_questions(browser)}
+
+    async def actual_values(self, browser: BrowserSession) -> dict[str, str]:
+        """What the page shows now, and for the fields of steps already left, what they showed then."""
+        return {**self.earlier, **await self._shown_values(browser)}
 
     async def leaves_required_empty(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> bool:
         """Some required control would stay empty after `fill` (its meaning is unknown or the profile lacks it)."""
@@ -136,7 +189,8 @@ class UniversalAdapter(PlannedForm):
         return any(question.required and decisions[question.selector].value is None for question in questions)
 
     async def page_questions(self, browser: BrowserSession) -> list[Question]:
-        return await page_js.read_questions(browser, ROOT_SELECTOR)
+        controls = await page_js.read_questions(browser, ROOT_SELECTOR)
+        return controls + await list_questions(browser, ROOT_SELECTOR, self.list_options)
 
     async def submit(self, browser: BrowserSession) -> SubmitResult:
         form_submit, by_script = UNIVERSAL_SIGNALS
@@ -158,7 +212,9 @@ def plan_by_meaning(questions: list[Question], profile: Profile, files: Applican
 def _phone_with_country(questions: list[Question], decisions: dict[str, Decision], profile: Profile) -> None:
     """A calling-code select beside the phone: the number's country there, the rest of the number in the field."""
     picker = dial_code_select(questions) or next(
-        (q for q in questions if q.kind == "select" and decisions[q.selector].meaning is Meaning.PHONE_COUNTRY), None
+        (q for q in questions
+         if q.kind in ("select", "listbox") and decisions[q.selector].meaning is Meaning.PHONE_COUNTRY),
+        None,
     )
     phone = next((q for q in questions if decisions[q.selector].meaning is Meaning.PHONE and q is not picker), None)
     if picker is None or phone is None or not profile.phone:

@@ -3,7 +3,8 @@
 Each adapter declares a `VendorSignature`: its vendor's hosts and paths (the URL, a fast path
 only), what its form looks like (the form or, on pages without a `<form>`, the element that holds
 the fields; the fields that identify it; the vendor's own markup elsewhere on the page), the frames
-that embed it in a company's page and the links from a posting to it. `recognise` checks every
+that embed it in a company's page, the links from a posting to it, and the controls that move a
+multi-step form on (taken only through `SubmitGuard.take_step`). `recognise` checks every
 signature in one script on any host, through open shadow roots; nothing here is keyed to one page.
 """
 
@@ -20,6 +21,13 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from browser_use import BrowserSession
+
+
+# What a step control says, in English, German, French and Spanish.
+STEP_WORDS = (
+    r"^\s*(next|continue|i accept|accept( and continue)?|save and continue|weiter|akzeptieren|suivant|continuer"
+    r"|j'accepte|siguiente|continuar|acepto)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,10 @@ class VendorSignature:
     submit: str = ""  # the form's own submit control(s)
     embeds: tuple[str, ...] = ()  # iframes on a company's page that hold the form (their src is followed)
     apply_links: tuple[str, ...] = ()  # links from a posting to the form on another page (their href is followed)
+    # A multi-step form's controls that move it on (a data consent's "I Accept", "Next"), when they are its
+    # submit buttons: clicked only through the submit guard's step (never the final submit, see submit_guard).
+    steps: str = ""
+    step_text: str = STEP_WORDS
 
     def matches_url(self, url: str) -> bool:
         """The address alone says this vendor serves the page (a fast path; the content decides otherwise)."""

@@ -2,12 +2,15 @@
 
 Modelled on Jobvite's live pages as captured read-only in public filler tests (2026):
 `/<company>/job/<id>` is the posting with an "Apply" link; `/<company>/job/<id>/apply` first shows a
-"Data Consent" page (choose the location of residence and language, then "I Accept", which posts
-the consent form) unless the browser already accepted; then the Angular form
+"Data Consent" page (choose the location of residence and language, then "I Accept", the consent
+form's submit button, whose handler sends the consent from the single-page app's script and loads
+the form; `consent_by_script=False`: the form posts natively instead) unless the browser already
+accepted; then the Angular form
 `form[name="scopeData.applyForm"]`: step one has "Add Resume*" whose "Select" button opens an
 attachment popup appended to `<body>` (its "File" label and hidden file input sit outside the
 form), the personal information boxes (`input-<8 characters>` names, `jv-field-…` ids, labels),
-and "Add Cover Letter"; "Next →" (a plain button) shows step two: pre-screening radios in
+and "Add Cover Letter"; "Next →" (the form's submit button, whose submit handler cancels the sending
+on step one, as the Angular form's does) shows step two: pre-screening radios in
 fieldsets with legends, a select, and voluntary self-identification selects; then "Send
 Application". Files upload as soon as they are chosen (the form keeps the attachment's id); the
 live page posts its answers from script, the copy posts the form natively, multipart. The phone
@@ -61,10 +64,23 @@ JOBVITE = VendorForm(
 )
 
 
+# The single-page app's consent: the form's submit handler posts the chosen policy and shows the form.
+CONSENT_SCRIPT = """<script>
+  document.forms.consentForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    await fetch('%(action)s', {method: 'POST', body: new URLSearchParams({policyId: select.value})});
+    location.assign('%(action)s');
+  });
+</script>"""
+
+
 @dataclass
 class JobviteJobSite(VendorJobSite):
     form = JOBVITE
     consent_given: bool = False  # the browser already accepted the data consent (its cookie), as after the user's own
+    # Jobvite's single-page app sends the consent from its script; False: the consent form posts natively
+    # instead, so a click on "I Accept" would send it (what a step must never do).
+    consent_by_script: bool = True
     consents: list[str] = field(default_factory=list)  # data consents posted: their policy ids
     attachments: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -81,8 +97,11 @@ class JobviteJobSite(VendorJobSite):
     async def _apply_page(self, request: web.Request) -> web.Response:
         if self.consent_given or request.cookies.get(CONSENT_COOKIE) == "accepted":
             return self.html_response(render_form(JOBVITE))
+        by_script = self.consent_by_script
         return self.html_response(render_template(SITES / "jobvite" / "consent.html", {
-            "company": COMPANY, "company_upper": COMPANY.upper(), "posting": JOB, "consent_action": f"{JOB}/apply"}))
+            "company": COMPANY, "company_upper": COMPANY.upper(), "posting": JOB,
+            "consent_form_attributes": "" if by_script else f'method="POST" action="{JOB}/apply"',
+            "consent_script": CONSENT_SCRIPT % {"action": f"{JOB}/apply"} if by_script else ""}))
 
     async def _consent(self, request: web.Request) -> web.Response:
         policy = str((await request.post()).get("policyId", ""))

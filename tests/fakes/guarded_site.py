@@ -13,6 +13,9 @@ test can tell that the browser is still on the page it opened (a form sent would
 - `/frames`: a same-origin and a cross-site (`localhost`) iframe of `/inner`, whose script calls
   `form.submit()` and `form.requestSubmit()` when the parent asks and answers how many the guard stopped.
 - `/approved`: a form with a "Submit application" button, for the one approved submit.
+- `/steps`: four forms whose "Next" is their submit button: one whose handler moves on by script
+  (cancels the sending), one without a handler (it would post), one whose handler lets the sending go
+  and calls `form.submit()`, one whose handler cancels the sending and then calls `form.submit()`.
 """
 
 from __future__ import annotations
@@ -120,6 +123,24 @@ APPROVED = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Apply</tit
 </form>
 </body></html>"""
 
+STEPS = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Steps</title></head><body>
+<script>window.pageId = 'steps'; window.moved = [];</script>
+<form id="client" method="post" action="/steps/client"><input name="a" value="1">
+  <button id="client-next" type="submit">Next</button></form>
+<form id="native" method="post" action="/steps/native"><input name="b" value="2">
+  <button id="native-next">Next</button></form>
+<form id="sneaky" method="post" action="/steps/sneaky"><input name="c" value="3">
+  <button id="sneaky-next" type="submit">Continue</button></form>
+<form id="sends" method="post" action="/steps/sends"><input name="d" value="4">
+  <button id="sends-next" type="submit">Next</button><button id="sends-final" type="submit">Send application</button></form>
+<script>
+  document.getElementById('client').addEventListener('submit', (e) => { e.preventDefault(); window.moved.push('client'); });
+  document.getElementById('sneaky').addEventListener('submit', (e) => { window.moved.push('sneaky'); e.target.submit(); });
+  document.getElementById('sends').addEventListener('submit', (e) => {
+    e.preventDefault(); window.moved.push('sends'); e.target.submit(); e.target.requestSubmit(); });
+</script>
+</body></html>"""
+
 
 @dataclass
 class GuardedSite(LocalSite):
@@ -134,6 +155,7 @@ class GuardedSite(LocalSite):
             ("/controls", CONTROLS),
             ("/inner", INNER),
             ("/approved", APPROVED),
+            ("/steps", STEPS),
         ):
             app.router.add_get(path, self.page(body))
         app.router.add_get("/frames", self._frames)

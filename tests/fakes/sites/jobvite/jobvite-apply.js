@@ -26,10 +26,17 @@
       list.innerHTML = `<li class="jv-file">${file.name}</li>`;
     });
   }
-  document.getElementById('jv-next').addEventListener('click', () => {
+  // "Next" is the form's submit button, as in Jobvite's Angular form: its submit handler shows the next
+  // step and cancels the sending; on the last step it lets the form be sent.
+  const showLastStep = () => {
     document.getElementById('step2').classList.remove('ng-hide');
     document.getElementById('jv-next').classList.add('ng-hide');
     document.getElementById('jv-send').classList.remove('ng-hide');
+  };
+  document.forms['scopeData.applyForm'].addEventListener('submit', (event) => {
+    if (!document.getElementById('step2').classList.contains('ng-hide')) return;
+    event.preventDefault();
+    showLastStep();
   });
-  if (document.querySelector('.form-errors')) document.getElementById('jv-next').click();
+  if (document.querySelector('.form-errors')) showLastStep();
 })();
