@@ -35,14 +35,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 MUST_STAY_EMPTY = "must_stay_empty"
 NOTHING_SENT = "nothing_sent"
 
-# What does not work on main yet, per page and group of fields. Strict: once the universal filler
-# fills a group, its test passes unexpectedly and fails the run, and its line here must go.
-NOT_RECOGNISED = "recognised, but this group of the real page is not filled yet (issue 8, item 2)"
-KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ("teamtailor-harper", "files"): NOT_RECOGNISED,
-    ("teamtailor-noon-academy", "files"): NOT_RECOGNISED,
-    ("smartrecruiters-wise", "files"): NOT_RECOGNISED,
-}
+# What does not work yet, per page and group of fields: (folder, group) -> why. Strict: once a group
+# is filled, its test passes unexpectedly and fails the run, and its line here must go. Empty: every
+# group of every saved page passes.
+KNOWN_FAILURES: dict[tuple[str, str], str] = {}
 
 
 def _cases() -> Iterator[object]:

@@ -223,7 +223,11 @@ def _answer(question: Question, profile: Profile, files: ApplicantFiles) -> Answ
         described = f"{key} {question.label}"
         if COVER_LETTER_WORDS.search(described):
             return files.cover_letter
-        return files.resume if RESUME_WORDS.search(described) else None
+        if RESUME_WORDS.search(described):
+            return files.resume
+        # An spl-dropzone's input says only "Choose a file or drop it here": the element holding it tells
+        # the résumé (data-test="resume-upload") from the "Apply with your resume" parser, left alone.
+        return standard_answer(question, profile, files)
     if key in STANDARD_FIELDS:
         return STANDARD_FIELDS[key](profile)
     if is_consent(question):

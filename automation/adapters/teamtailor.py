@@ -115,7 +115,11 @@ def _answer(question: Question, profile: Profile, files: ApplicantFiles, links_u
     if question.kind == "file":
         if field in ("resume", "cv"):
             return files.resume
-        return files.cover_letter if field == "cover_letter" else None
+        if field == "cover_letter":
+            return files.cover_letter
+        # Today's career sites upload through a drop zone whose input has no `candidate[...]` name
+        # (`#candidate_resume_remote_url`, labelled "Upload CV"): its label says what it takes.
+        return None if field else standard_answer(question, profile, files, links_used)
     if question.kind in ("text", "textarea") and field in STANDARD_FIELDS:
         return STANDARD_FIELDS[field](profile)
     if is_consent(question):
