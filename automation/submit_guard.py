@@ -89,7 +89,7 @@ class SubmitGuard:
         self.script = _GUARD_TEMPLATE % {
             "marker": json.dumps(self.marker),
             "lift": json.dumps(self._lift_event),
-            "would_submit": page_js.WOULD_SUBMIT_JS.strip(),
+            "would_submit": page_js.would_submit_js().strip(),
         }
         self._covered: set[str] = set()  # CDP session ids that run the script
         self._pending: set[asyncio.Task[None]] = set()

@@ -34,6 +34,7 @@ from automation.adapters.teamtailor import TeamtailorAdapter
 from automation.adapters.universal import UniversalAdapter, shows_application_form
 from automation.adapters.vendors import PageVendors, VendorSignature, recognise
 from automation.adapters.workable import WorkableAdapter
+from automation.adapters.workday import WorkdayAdapter
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -55,6 +56,7 @@ __all__ = [
     "UniversalAdapter",
     "UnsupportedForm",
     "WorkableAdapter",
+    "WorkdayAdapter",
     "detect_adapter",
     "open_application",
 ]
@@ -68,6 +70,7 @@ ADAPTERS: tuple[type[FormAdapter], ...] = (
     LeverAdapter,
     WorkableAdapter,
     TeamtailorAdapter,
+    WorkdayAdapter,
 )
 
 FORM_APPEAR_TIMEOUT_S = 3.0
