@@ -11,7 +11,7 @@ import pytest
 
 from automation import page_js
 from automation.adapters import ApplicantFiles, WorkdayAdapter, open_application
-from automation.adapters.base import SubmitOutcome
+from automation.adapters.base import FillSource, SubmitOutcome
 from automation.adapters.signin import EntryOutcome
 from automation.browser import BrowserOptions, open_browser
 from automation.submit_guard import guard_of
@@ -87,6 +87,8 @@ async def test_workday_application_is_filled_step_by_step_and_submitted_once_app
         assert form.find("Disability Status").actual == "I do not want to answer"
         assert form.find(PREVIOUS_WORKER).actual == "No"
         assert form.find("Phone Extension").actual == ""
+        parsed = form.find("Job Title")
+        assert (parsed.actual, parsed.source) == ("Senior Backend Engineer", FillSource.ADAPTER), "shown as parsed"
 
         # The final Submit is a plain button outside any form: no click reaches it before the approval.
         assert await run_js(browser, f"document.querySelector('{SUBMIT}').innerText") == "Submit"

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from automation import page_js
@@ -31,7 +32,7 @@ from automation.adapters.base import ApplicantFiles, EmptyReason, FilledForm, Fi
 from automation.adapters.by_meaning import Decision
 from automation.adapters.controls import fill_order, fill_question, shown
 from automation.adapters.outcome import SubmitSignals, submit_form
-from automation.adapters.planned import PlannedForm
+from automation.adapters.planned import PlannedField, PlannedForm
 from automation.adapters.universal import plan_by_meaning, planned_field
 from automation.adapters.vendors import VendorSignature
 from automation.field_meaning import Meaning
@@ -238,31 +239,31 @@ class WorkdayAdapter(PlannedForm, AccountForm):
     async def _fill_step(self, browser: BrowserSession, step: str) -> None:
         assert self.profile is not None
         questions, parsed = await self._step_questions(browser, step, with_options=True)
-        decisions = plan_by_meaning([q for q in questions if q.selector not in parsed], self.profile, self.files)
+        questions = [q for q in questions if q.selector not in parsed]
+        decisions = plan_by_meaning(questions, self.profile, self.files)
         for question in questions:
-            hook = question.hook
-            if question.selector in parsed:  # as Workday parsed it from the résumé
-                decisions[question.selector] = Decision(Meaning.UNKNOWN, None, None, EmptyReason.LEFT_ALONE)
-            elif hook == "phone-device-type":
+            if question.hook == "phone-device-type":
                 option = best_option(DEVICE_TYPE, [choice.label for choice in question.choices])
                 value = question.choices[option].label if option is not None else None
                 decisions[question.selector] = Decision(Meaning.UNKNOWN, value, FillSource.ADAPTER, None)
-            elif hook == "phone-extension":
+            elif question.hook == "phone-extension":
                 decisions[question.selector] = Decision(Meaning.UNKNOWN, None, None, EmptyReason.OPTIONAL)
         intended: dict[str, str | None] = {}
         for question in sorted(questions, key=fill_order):
-            if question.selector in parsed:
-                intended[question.selector] = question.value or None
-                continue
             intended[question.selector] = await self.put_answer(browser, question, decisions[question.selector].value)
-        planned = [planned_field(question, intended[question.selector], decisions[question.selector], self.profile)
-                   for question in questions]
-        for field, question in zip(planned, questions, strict=True):
-            if question.selector in parsed and question.value:
-                field.source, field.reason, field.is_question = FillSource.ADAPTER, None, False
-        known = {field.selector for field in self.plan}
-        self.plan.extend(field for field in planned if field.selector not in known)
+        self._add_to_plan(planned_field(question, intended[question.selector], decisions[question.selector],
+                                        self.profile) for question in questions)
         await self.wait_for_uploads(browser)
+        # What Workday parsed from the résumé (shown once it is uploaded) goes as parsed, and the review shows it.
+        questions, parsed = await self._step_questions(browser, step, with_options=False)
+        self._add_to_plan(
+            PlannedField(q.selector, q.label, q.required, q.value or None, source=FillSource.ADAPTER if q.value else None,
+                         reason=None if q.value else EmptyReason.LEFT_ALONE)
+            for q in questions if q.selector in parsed)
+
+    def _add_to_plan(self, fields: Iterable[PlannedField]) -> None:
+        known = {field.selector for field in self.plan}
+        self.plan.extend(field for field in fields if field.selector not in known)
 
     async def _step_complete(self, browser: BrowserSession, step: str) -> bool:
         now = await self.actual_values(browser)

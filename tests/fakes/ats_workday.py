@@ -235,6 +235,10 @@ class WorkdayJobSite(LocalSite):
         return self.sessions.get(request.cookies.get(SESSION_COOKIE, ""))
 
     def _session(self, email: str) -> web.Response:
+        # A new sign-in finds its drafts at their first step, the values saved so far kept.
+        for (owner, _), application in self.applications.items():
+            if owner == email and not application.submitted:
+                application.step = 0
         token = secrets.token_hex(16)
         self.sessions[token] = email
         response = web.json_response({"ok": True})
