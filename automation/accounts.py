@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from automation.adapters.signin import AccountForm, EntryOutcome
 from automation.questions import Question, QuestionKind
-from storage.credentials import Account, AccountOrigin, CredentialRepository, generate_password
+from storage.credentials import (
+    Account,
+    AccountOrigin,
+    CredentialRepository,
+    CredentialsUnavailable,
+    generate_password,
+)
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -86,7 +92,11 @@ async def account_for(
     `ask` shows a question prompt (with the payload's extra keys) and returns its answer.
     """
     vendor = adapter.vendor
-    stored = await credentials.get(user_id, vendor, tenant)
+    try:
+        stored = await credentials.get(user_id, vendor, tenant)
+    except CredentialsUnavailable:  # sealed with an earlier key: useless now, so it is asked for again
+        await credentials.forget(user_id, vendor, tenant)
+        stored = None
     if stored is not None:
         return stored, stored.origin is AccountOrigin.CREATED and not stored.confirmed
     if progress.account not in (SIGN_IN, CREATE):
@@ -114,6 +124,9 @@ async def sign_in(
 ) -> None:
     """Enter the tenant with the account; a refused one is forgotten (the next attempt asks again)."""
     entry = await adapter.enter(browser, account, create=create)
+    if entry.outcome is not EntryOutcome.SIGNED_IN and create:
+        # Created on an earlier attempt that stopped before it was confirmed: the account may well exist.
+        entry = await adapter.enter(browser, account, create=False)
     if entry.outcome is EntryOutcome.SIGNED_IN:
         await credentials.confirm(user_id, account.vendor, account.tenant)
         return

@@ -105,3 +105,24 @@ async def test_workday_application_is_filled_step_by_step_and_submitted_once_app
     assert submission.fields["account"] == profile.email
     assert submission.fields["legalNameSection_lastName"] == "Lovelace"
     assert submission.files["resume"] == (resume.name, content)
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(180)
+async def test_sign_in_panel_existing_account_and_a_wrong_password(browser_options: BrowserOptions) -> None:
+    """Creating an account that exists is refused with Workday's words; the sign-in panel then takes the
+    right password and refuses a wrong one, with nothing typed into the honeypot."""
+    existing = Account("workday", "127.0.0.1/orbital", "ada@example.org", PASSWORD, AccountOrigin.CREATED, False)
+    async with WorkdayJobSite() as site:
+        site.accounts["ada@example.org"] = PASSWORD
+        async with open_browser(browser_options) as browser:
+            adapter = await open_application(browser, site.posting_url)
+            refused = await adapter.enter(browser, existing, create=True)
+            assert refused.outcome is EntryOutcome.REFUSED and "already exists" in refused.detail
+            assert (await adapter.enter(browser, existing, create=False)).outcome is EntryOutcome.SIGNED_IN
+        async with open_browser(browser_options) as browser:
+            adapter = await open_application(browser, site.job_url("R-1002"))
+            wrong = Account("workday", "127.0.0.1/orbital", "ada@example.org", "Wr0ng!pass", AccountOrigin.USER, False)
+            entry = await adapter.enter(browser, wrong, create=False)
+            assert entry.outcome is EntryOutcome.REFUSED and "Wrong email address or password" in entry.detail
+    assert site.sign_ins == ["ada@example.org"] and site.created_accounts == [] and site.spam == 0

@@ -194,14 +194,18 @@ class WorkdayAdapter(PlannedForm, AccountForm):
         if create and not state.get("createAccount"):
             await page_js.click(browser, '[data-automation-id="createAccountLink"]')
             await self._wait_state(browser, lambda s: s.get("createAccount"))
+        elif not create and not state.get("signIn"):
+            await page_js.click(browser, '[data-automation-id="signInLink"]')
+            await self._wait_state(browser, lambda s: s.get("signIn"))
         await page_js.set_value(browser, f'{panel} [data-automation-id="email"]', account.email)
         await page_js.set_value(browser, f'{panel} [data-automation-id="password"]', account.password)
         if create:
             await page_js.set_value(browser, f'{panel} [data-automation-id="verifyPassword"]', account.password)
             await page_js.set_checked(browser, f'{panel} [data-automation-id="createAccountCheckbox"]', True)
         button = "createAccountSubmitButton" if create else "signInSubmitButton"
+        shown_before = (await self._state(browser)).get("errors") or []  # an earlier attempt's words stay a while
         await page_js.click(browser, f'{panel} [data-automation-id="{button}"]')
-        state = await self._wait_state(browser, lambda s: s.get("step") or s.get("errors"))
+        state = await self._wait_state(browser, lambda s: s.get("step") or (s.get("errors") or []) != shown_before)
         if state.get("step"):
             return Entry(EntryOutcome.SIGNED_IN)
         return Entry(EntryOutcome.REFUSED, "; ".join(state.get("errors") or ["no answer from the page"]))
