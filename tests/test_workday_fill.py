@@ -90,6 +90,14 @@ async def test_workday_application_is_filled_step_by_step_and_submitted_once_app
         parsed = form.find("Job Title")
         assert (parsed.actual, parsed.source) == ("Senior Backend Engineer", FillSource.ADAPTER), "shown as parsed"
 
+        # A correction at the review goes back to its step with Workday's "Back", then walks on to the Review.
+        city = form.find("City")
+        await adapter.answer(browser, {city.selector: "Round Rock"})
+        form = await adapter.read_back(browser)
+        assert form.find("City").actual == "Round Rock" and form.problems == []
+        assert [save.step for save in site.step_saves].count("myInformation") == 2
+        assert site.step_saves[-1].step == "selfIdentify", "back on the Review page"
+
         # The final Submit is a plain button outside any form: no click reaches it before the approval.
         assert await run_js(browser, f"document.querySelector('{SUBMIT}').innerText") == "Submit"
         with pytest.raises(page_js.SubmitRefused):
@@ -104,6 +112,7 @@ async def test_workday_application_is_filled_step_by_step_and_submitted_once_app
     assert len(site.submissions) == 1
     assert submission.fields["account"] == profile.email
     assert submission.fields["legalNameSection_lastName"] == "Lovelace"
+    assert submission.fields["addressSection_city"] == "Round Rock"
     assert submission.files["resume"] == (resume.name, content)
 
 

@@ -15,7 +15,8 @@ field on it holds a value; otherwise the walk stops there so that its questions 
 bottom button says "Submit": the signature declares it as the submit control, so the submit guard
 refuses it until the approved submit (`submit`) clicks it once.
 
-What the review shows of a step already left is what that step held when it was saved.
+What the review shows of a step already left is what that step held when it was saved; a correction to it
+goes back to that step with Workday's own "Back" button and walks forward again.
 """
 
 from __future__ import annotations
@@ -23,12 +24,20 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from automation import page_js
 from automation.adapters.signin import AccountForm, Entry, EntryOutcome
-from automation.adapters.base import ApplicantFiles, EmptyReason, FilledForm, FillSource, SubmitResult, UnsupportedForm
+from automation.adapters.base import (
+    ApplicantFiles,
+    EmptyReason,
+    FilledForm,
+    FillSource,
+    SubmitResult,
+    UnsupportedForm,
+    normalised,
+)
 from automation.adapters.by_meaning import Decision
 from automation.adapters.controls import fill_order, fill_question, shown
 from automation.adapters.outcome import SubmitSignals, submit_form
@@ -332,6 +341,33 @@ class WorkdayAdapter(PlannedForm, AccountForm):
         if widget == "prompt":
             return await self._prompt(browser, on_page.selector, str(value))
         return await fill_question(browser, on_page, value)
+
+    async def answer(self, browser: BrowserSession, answers: Mapping[str, str]) -> None:
+        """Answers for the step on screen go in here; one for a step already saved (a correction at the review)
+        takes the application back to that step with Workday's own "Back", and reading back walks on again."""
+        step = (await self._state(browser)).get("step") or ""
+        here = {key: value for key, value in answers.items() if key.startswith(step + STEP_SEPARATOR)}
+        if here:
+            await PlannedForm.answer(self, browser, here)
+        order = [field.selector for field in self.plan]
+        earlier = sorted((key for key in answers.keys() - here.keys()
+                          if key in order and normalised(self.left.get(key)) != normalised(answers[key])),
+                         key=order.index)
+        for target in dict.fromkeys(key.split(STEP_SEPARATOR, 1)[0] for key in earlier):
+            if await self._back_to(browser, target):
+                await PlannedForm.answer(self, browser, {key: answers[key] for key in earlier
+                                                         if key.startswith(target + STEP_SEPARATOR)})
+
+    async def _back_to(self, browser: BrowserSession, target: str) -> bool:
+        for _ in range(len(self.filled_steps) + 1):
+            step = (await self._state(browser)).get("step")
+            if step == target:
+                return True
+            if not step:
+                return False
+            await page_js.click(browser, '[data-automation-id="bottom-navigation-previous-button"]')
+            await self._wait_state(browser, lambda s, before=step: s.get("step") and s.get("step") != before)
+        return (await self._state(browser)).get("step") == target
 
     # --- Workday's widgets ---
 
