@@ -37,6 +37,8 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
 
+from automation import accounts
+from automation.accounts import AccountForm, AccountRefused
 from automation.adapters import UniversalAdapter, open_application
 from automation.adapters.base import (
     ApplicantFiles,
@@ -83,6 +85,7 @@ from automation.prompts import PromptBridge, question_payload
 from automation.questions import Question, QuestionKind
 from automation.urls import UnsafeUrl, check_url
 from storage.answers import AnswerRepository, AnswerSource, looks_like_captcha
+from storage.credentials import NO_KEY, CredentialRepository, CredentialsUnavailable
 from storage.applications import ApplicationRepository, FieldRecord
 from storage.files import UploadedFile
 from storage.models import (
@@ -132,6 +135,7 @@ class ApplyDeps:
     captcha_solver: CaptchaSolver | None = None  # 2captcha; None: every CAPTCHA is asked in the chat
     live_view: LiveViewConfig | None = None  # LIVE_VIEW_BASE_URL; None: widgets are solved at the worker's screen
     park_after: timedelta = timedelta(minutes=3)  # how long a prompt keeps the browser open before it parks
+    credentials: CredentialRepository | None = None  # accounts on sign-in tenants (Workday); None: such sites fail
 
     @property
     def hold_budget(self) -> timedelta:
@@ -267,7 +271,12 @@ async def _take_answer(deps: ApplyDeps, app: Application, prompt: Prompt, attemp
     the page opened again shows a new one, which is solved or asked again.
     """
     answer, progress = prompt.answer or {}, attempt.progress
-    if prompt.kind is PromptKind.QUESTION:
+    if prompt.kind is PromptKind.QUESTION and prompt.payload.get("account"):
+        # How to get into a sign-in tenant: kept in the progress or the vault, never as a saved answer.
+        if deps.credentials is not None and deps.credentials.available:
+            await accounts.take_answer(deps.credentials, app.user_id, str(prompt.payload.get("vendor", "")),
+                                       str(prompt.payload.get("tenant", "")), prompt.payload, answer, progress)
+    elif prompt.kind is PromptKind.QUESTION:
         field, value = prompt.payload.get("field"), str(answer.get("value", "")).strip()
         if field and field != _AGENT_QUESTION and value:
             progress.answers[str(field)] = value
@@ -371,6 +380,8 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
                     raise ApplyFailed("Nothing was recorded to fill this form again; tap Retry to have it filled anew.")
                 adapter = _agent_adapter(deps, app, browser, guard)
                 backend.push_async_callback(adapter.close)  # however the run ends (VibeSurf's task)
+            if isinstance(adapter, AccountForm):  # behind a sign-in (Workday): the kept account, else asked once
+                await _sign_in(deps, app, adapter, browser, stored.profile)
             # Answers saved in the chat take precedence over those in the profile file.
             saved = await deps.answers.as_mapping(app.user_id)
             profile = stored.profile.model_copy(update={"answers": {**stored.profile.answers, **saved}})
@@ -403,6 +414,30 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
                 form = await adapter.read_back(browser)
                 await _record_form(deps, app, form)
                 approved = False
+
+
+async def _sign_in(deps: ApplyDeps, app: Application, adapter: AccountForm, browser: BrowserSession,
+                   profile: Profile) -> None:
+    """Get past the tenant's sign-in with the account kept for it, or the one the user chooses in the chat."""
+    if deps.credentials is None or not deps.credentials.available:
+        raise ApplyFailed(NO_KEY)
+    tenant = await adapter.tenant(browser)
+
+    async def ask(question: Question, extra: dict[str, Any]) -> dict[str, Any]:
+        payload = {**question_payload(app.id, question), **extra, "vendor": adapter.vendor, "tenant": tenant}
+        send = functools.partial(deps.notifier.ask_question, app, question=question)
+        answer = await _ask(deps, app, PromptKind.QUESTION, payload, send, "account for the site asked")
+        await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], "account for the site answered")
+        return answer
+
+    try:
+        account, create = await accounts.account_for(
+            deps.credentials, app.user_id, adapter, tenant, profile, _attempt().progress, ask)
+        await deps.applications.save_progress(app.id, _attempt().progress.to_json())
+        await accounts.sign_in(deps.credentials, app.user_id, adapter, browser, account, create)
+    except (AccountRefused, CredentialsUnavailable) as exc:
+        raise ApplyFailed(str(exc)) from None
+    await deps.applications.note(app.id, f"signed in on {tenant}" + (" with a new account" if create else ""))
 
 
 async def _fill(

@@ -154,6 +154,43 @@ WOULD_SUBMIT_JS = """
 }
 """
 
+# Vendors' own submit controls that are no form's submit button (Workday's "Submit" on its Review page, a
+# plain button outside any form), as their signatures declare them (automation.adapters.vendors): a CSS
+# selector and what the control says. A click on one is refused like a click on a form's submit button.
+_DECLARED_SUBMITS: list[dict[str, str]] = []
+
+_DECLARED_SUBMIT_TEMPLATE = """
+(node) => {
+  const formSubmit = (%(form)s)(node);
+  if (formSubmit) return formSubmit;
+  const el = node && node.nodeType === 1 ? node : (node && node.parentElement);
+  if (!el || !el.closest) return null;
+  for (const declared of %(declared)s) {
+    let control = null;
+    try { control = el.closest(declared.selector); } catch (e) { continue; }
+    if (!control) continue;
+    const says = (control.innerText || control.value || control.getAttribute('aria-label') || '').replace(/\\s+/g, ' ').trim();
+    if (new RegExp(declared.text, 'i').test(says)) return "the site's own submit button";
+  }
+  return null;
+}
+"""
+
+
+def declare_submit_control(selector: str, text_pattern: str) -> None:
+    """A vendor's submit control outside any form: from now on clicks on it are refused until the approved submit."""
+    entry = {"selector": selector, "text": text_pattern}
+    if entry not in _DECLARED_SUBMITS:
+        _DECLARED_SUBMITS.append(entry)
+
+
+def would_submit_js() -> str:
+    """WOULD_SUBMIT_JS, refusing the declared vendor submit controls as well."""
+    if not _DECLARED_SUBMITS:
+        return WOULD_SUBMIT_JS
+    return _DECLARED_SUBMIT_TEMPLATE % {"form": WOULD_SUBMIT_JS.strip(), "declared": json.dumps(_DECLARED_SUBMITS)}
+
+
 # Is this node inside a form (through open shadow roots), or a control owned by one (`form=`)?
 INSIDE_FORM_JS = """
 (node) => {
@@ -306,7 +343,7 @@ async def _backend_node_id(browser: BrowserSession, selector: str, *, refuse_sub
         if refuse_submit:
             verdict = await client.send.Runtime.callFunctionOn(
                 params={
-                    "functionDeclaration": f"function () {{ return ({WOULD_SUBMIT_JS.strip()})(this); }}",
+                    "functionDeclaration": f"function () {{ return ({would_submit_js().strip()})(this); }}",
                     "objectId": object_id,
                     "returnByValue": True,
                 },

@@ -29,9 +29,11 @@ class Progress:
     suggested: dict[str, str] = field(default_factory=dict)  # the LLM's answers by label, saved once approved
     letter: str | None = None  # the cover letter decision (LetterDecision value) once taken
     agent: dict[str, Any] | None = None  # the generic agent's recorded run, replayed instead of asking its LLM
+    account: str | None = None  # how the user chose to get an account on a sign-in tenant, while not yet stored
 
     def to_json(self) -> dict[str, Any]:
-        return {"answers": self.answers, "suggested": self.suggested, "letter": self.letter, "agent": self.agent}
+        return {"answers": self.answers, "suggested": self.suggested, "letter": self.letter, "agent": self.agent,
+                "account": self.account}
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> Progress:
@@ -41,6 +43,7 @@ class Progress:
             suggested={str(k): str(v) for k, v in (data.get("suggested") or {}).items()},
             letter=data.get("letter"),
             agent=data.get("agent"),
+            account=data.get("account"),
         )
 
 

@@ -141,7 +141,7 @@ class SubmitGuard:
             "lift": json.dumps(self._lift_event),
             "arm": json.dumps(self._arm_event),
             "step_mark": json.dumps(STEP_MARKER),
-            "would_submit": page_js.WOULD_SUBMIT_JS.strip(),
+            "would_submit": page_js.would_submit_js().strip(),
         }
         self._covered: set[str] = set()  # CDP session ids that run the script
         self._pending: set[asyncio.Task[None]] = set()

@@ -55,6 +55,7 @@ from storage.migrate import migrate
 from storage.profile_import import seed_profile
 from storage.profiles import ProfileRepository
 from storage.resilience import ResilientPool, redis_client_options
+from storage.credentials import CredentialRepository, CredentialSealer
 from storage.prompts import PromptRepository
 from storage.user_settings import UserSettingsRepository
 from storage.users import UserRepository
@@ -113,6 +114,7 @@ class Services:
     answers: AnswerRepository
     llm: BaseChatModel | None
     digests: DigestRepository
+    credentials: CredentialRepository
     charts: ChartRenderer = field(default_factory=ChartRenderer)
 
     @classmethod
@@ -155,6 +157,7 @@ class Services:
             answers=AnswerRepository(pool),
             llm=make_chat_model(LLMConfig(settings.llm_base_url, settings.llm_api_key, settings.llm_model)),
             digests=DigestRepository(pool),
+            credentials=CredentialRepository(pool, _sealer(settings)),
         )
 
     async def close(self) -> None:
@@ -180,6 +183,7 @@ class Services:
             agent=_agent_config(self.settings),
             captcha_solver=_captcha_solver(self.settings),
             live_view=LiveViewConfig(self.redis, url) if (url := self.settings.live_view_url) else None,
+            credentials=self.credentials,
         )
 
     def scheduler_deps(self) -> SchedulerDeps:
@@ -191,6 +195,12 @@ class Services:
     def digest_fan_out(self) -> DigestFanOut:
         channel = TelegramDigestChannel(self.bot, self.users, self.charts)
         return DigestFanOut(self.digests, self.user_settings, channel)
+
+
+def _sealer(settings: Settings) -> CredentialSealer | None:
+    """CREDENTIALS_KEY seals job-site passwords; without it no account is kept (and such sites are refused)."""
+    key = settings.credentials_key
+    return CredentialSealer(key.get_secret_value()) if key is not None else None
 
 
 def _captcha_solver(settings: Settings) -> CaptchaSolver | None:
@@ -233,6 +243,7 @@ def build_dispatcher(services: Services) -> Dispatcher:
         llm=services.llm,
         digests=services.digests,
         digest_chart=services.charts,
+        credentials=services.credentials,
     )
     dp["in_flight"] = in_flight = InFlight()
     dp.update.outer_middleware(in_flight)  # first: counts every update, refused ones included

@@ -109,6 +109,12 @@ class Settings(BaseSettings):
         default=10, ge=1, le=120, description="How often a CAPTCHA sent to 2captcha is checked for its answer"
     )
 
+    # Accounts on job sites that make applicants sign in (Workday): passwords are sealed with this Fernet key
+    credentials_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key sealing stored job-site passwords; unset: sites that need an account are refused",
+    )
+
     # Browser
     chrome_path: Path | None = Field(default=None, description="Chrome/Chromium executable")
     browser_channel: str | None = Field(default=None, description="chromium, chrome, …")
@@ -180,6 +186,19 @@ class Settings(BaseSettings):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL")
         return value.rstrip("/") if value else None
+
+    @field_validator("credentials_key")
+    @classmethod
+    def _fernet_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        from storage.credentials import CredentialSealer, CredentialsUnavailable
+
+        try:
+            CredentialSealer(value.get_secret_value().strip())
+        except CredentialsUnavailable as exc:
+            raise ValueError(str(exc)) from None
+        return SecretStr(value.get_secret_value().strip())
 
     @field_validator("webhook_secret")
     @classmethod

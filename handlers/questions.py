@@ -9,18 +9,22 @@ a closed, foreign or unknown question changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 from html import escape
 from urllib.parse import urlsplit
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from automation.accounts import parse_login
 from automation.answers import MAX_SAVED_ANSWER
 from automation.prompts import PromptBridge, question_of
 from automation.questions import Question, QuestionKind, fit_answer
 from handlers.callbacks import QuestionCallback
 from handlers.filters import RepliedToPrompt
 from handlers.review import close_message, close_prompt_message
+from storage.credentials import NO_KEY, CredentialRepository
 from storage.models import Application, Prompt, PromptKind, PromptStatus
 from storage.prompts import PromptRepository
 
@@ -107,8 +111,12 @@ def router() -> Router:
 
     @r.message(RepliedToPrompt(PromptKind.QUESTION))
     async def on_reply(
-        message: Message, prompt: Prompt, bridge: PromptBridge, bot: Bot
+        message: Message, prompt: Prompt, bridge: PromptBridge, bot: Bot,
+        credentials: CredentialRepository | None = None,
     ) -> None:
+        if prompt.payload.get("secret"):
+            await _on_secret_reply(message, prompt, bridge, bot, credentials)
+            return
         if prompt.status is not PromptStatus.PENDING:
             await message.reply("That question is closed; nothing was changed.")
             return
@@ -128,6 +136,33 @@ def router() -> Router:
         await message.reply(f"✅ Thanks, noted: <b>{escape(_clip(value, MAX_BUTTON_TEXT))}</b>")
 
     return r
+
+
+async def _on_secret_reply(
+    message: Message, prompt: Prompt, bridge: PromptBridge, bot: Bot, credentials: CredentialRepository | None
+) -> None:
+    """A reply holding a password: sealed before it is recorded, and deleted from the chat whatever happens."""
+    text = message.text or ""
+    with contextlib.suppress(TelegramAPIError):  # already gone, or too old to delete: nothing more to do
+        await message.delete()
+    if prompt.status is not PromptStatus.PENDING:
+        await bot.send_message(message.chat.id, "That question is closed; I deleted your message and kept nothing.")
+        return
+    if credentials is None or not credentials.available:
+        await bot.send_message(message.chat.id, f"I deleted your message and kept nothing: {escape(NO_KEY)}")
+        return
+    if parse_login(text) is None:
+        await bot.send_message(message.chat.id, "I deleted your message: please reply to the question with your "
+                                                "e-mail and password on one line, separated by a space.")
+        return
+    answered = await bridge.answer(prompt.id, message.from_user.id, {"sealed": credentials.seal(text.strip())},
+                                   PromptKind.QUESTION)
+    if answered is None:
+        await bot.send_message(message.chat.id, "That question is closed; I deleted your message and kept nothing.")
+        return
+    done = "✅ Received; your message with the password is deleted and the password kept sealed."
+    await close_prompt_message(bot, answered, done)
+    await bot.send_message(message.chat.id, done)
 
 
 async def _tell_closed(query: CallbackQuery, prompt: Prompt) -> None:

@@ -35,6 +35,7 @@ from automation.adapters.universal import UniversalAdapter, shows_application_fo
 from automation.adapters.vendor_forms import SIGNATURES as UNIVERSAL_VENDORS
 from automation.adapters.vendors import PageVendors, VendorSignature, recognise
 from automation.adapters.workable import WorkableAdapter
+from automation.adapters.workday import WorkdayAdapter
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -56,6 +57,7 @@ __all__ = [
     "UniversalAdapter",
     "UnsupportedForm",
     "WorkableAdapter",
+    "WorkdayAdapter",
     "detect_adapter",
     "open_application",
 ]
@@ -69,6 +71,7 @@ ADAPTERS: tuple[type[FormAdapter], ...] = (
     LeverAdapter,
     WorkableAdapter,
     TeamtailorAdapter,
+    WorkdayAdapter,
 )
 
 FORM_APPEAR_TIMEOUT_S = 3.0

@@ -51,12 +51,20 @@ class VendorSignature:
     # its components): when given, one must be there too, for forms whose field names others use as well.
     marks: tuple[str, ...] = ()
     submit: str = ""  # the form's own submit control(s)
+    # When given, `submit` is a control outside any form that sends only when it says this (Workday's one bottom
+    # button is "Save and Continue" on each step and "Submit" on the Review page): clicks on it are refused
+    # like a form's submit button until the approved submit.
+    submit_text: str = ""
     embeds: tuple[str, ...] = ()  # iframes on a company's page that hold the form (their src is followed)
     apply_links: tuple[str, ...] = ()  # links from a posting to the form on another page (their href is followed)
     # A multi-step form's controls that move it on (a data consent's "I Accept", "Next"), when they are its
     # submit buttons: clicked only through the submit guard's step (never the final submit, see submit_guard).
     steps: str = ""
     step_text: str = STEP_WORDS
+
+    def __post_init__(self) -> None:
+        if self.submit and self.submit_text:
+            page_js.declare_submit_control(self.submit, self.submit_text)
 
     def matches_url(self, url: str) -> bool:
         """The address alone says this vendor serves the page (a fast path; the content decides otherwise)."""

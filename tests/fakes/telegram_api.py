@@ -1700,6 +1700,10 @@ class FakeTelegram:
             return True
         raise _bad_request("message to delete not found")
 
+    def user_message_deleted(self, chat_id: int, message_id: int) -> bool:
+        """The bot deleted this message the user sent (e.g. one holding a password)."""
+        return (chat_id, message_id) in self._deleted_user_messages
+
     async def _messages_changed_notify(self) -> None:
         async with self._messages_changed:
             self._messages_changed.notify_all()
