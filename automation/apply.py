@@ -28,7 +28,7 @@ import logging
 import socket
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from html import escape
 from pathlib import Path
@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
 
+from automation import tracing
 from automation.adapters import UniversalAdapter, open_application
 from automation.adapters.base import (
     ApplicantFiles,
@@ -72,6 +73,7 @@ from automation.captcha import (
     unsolved_reading,
     without_captcha_inputs,
 )
+from automation.costs import LLMPrices
 from automation.cover_letter import letter_file, write_cover_letter
 from automation.live_view import LiveView, LiveViewConfig, live_view
 from automation.llm import LLMError, UsageCounter
@@ -132,6 +134,7 @@ class ApplyDeps:
     captcha_solver: CaptchaSolver | None = None  # 2captcha; None: every CAPTCHA is asked in the chat
     live_view: LiveViewConfig | None = None  # LIVE_VIEW_BASE_URL; None: widgets are solved at the worker's screen
     park_after: timedelta = timedelta(minutes=3)  # how long a prompt keeps the browser open before it parks
+    llm_prices: LLMPrices = field(default_factory=LLMPrices)  # LLM_PRICES: what the tokens cost
 
     @property
     def hold_budget(self) -> timedelta:
@@ -297,7 +300,8 @@ async def _attend(deps: ApplyDeps, app: Application, attempt: _Attempt) -> str:
     parked = False
     try:
         async with _heartbeat(deps.applications, session_id):
-            app = await _run(deps, app)
+            with tracing.for_application(app.id, app.user_id, "apply"):
+                app = await _run(deps, app)
         end_reason = app.status.value
     except asyncio.CancelledError:
         # The process is stopping: park what waits for the user, hand the rest back to the queue.
@@ -486,8 +490,12 @@ def _agent_adapter(deps: ApplyDeps, app: Application, browser: BrowserSession, g
         browser=browser, guard=guard, vibesurf_url=config.vibesurf_url, vibesurf_api_key=config.vibesurf_api_key,
     )
 
-    async def count(calls: int, tokens: int) -> None:
-        await deps.applications.add_llm_usage(app.id, calls, tokens)
+    async def count(calls: int, input_tokens: int, output_tokens: int) -> None:
+        model = config.llm_model
+        await deps.applications.add_llm_usage(
+            app.id, calls, input_tokens + output_tokens, model=model,
+            cost_usd=deps.llm_prices.cost(model, input_tokens, output_tokens),
+        )
 
     return AgentFormAdapter(backend, _ChatAsker(deps, app), count)
 
@@ -513,8 +521,7 @@ async def _settle_questions(
             job_context=await _job_context(deps, app) if model is not None else None,
         )
     finally:
-        if usage.calls:
-            await deps.applications.add_llm_usage(app.id, usage.calls, usage.total_tokens)
+        await _count_llm(deps, app, usage)
     if sheet.values:
         await adapter.answer(browser, sheet.values)
         adapter.note_sources({a.question.id: answer_source(a.source) for a in sheet if a.value is not None})
@@ -680,8 +687,7 @@ async def _cover_letter(
                                              f"applying with {instead}.")
         return None
     finally:
-        if usage.calls:
-            await deps.applications.add_llm_usage(app.id, usage.calls, usage.total_tokens)
+        await _count_llm(deps, app, usage)
     send = functools.partial(deps.notifier.ask_cover_letter, app, letter=letter, has_usual=has_usual)
     payload = {"application": app.id, "letter": letter, "has_usual": has_usual}
     answer = await _ask(deps, app, PromptKind.COVER_LETTER, payload, send, "cover letter written")
@@ -817,6 +823,15 @@ async def _ask(
         await deps.notifier.prompt_closed(closed)
         raise _Stopped(await _moved(deps, app.id, S.TIMED_OUT, [S.WAITING_USER], f"nobody answered the {kind.value}"))
     return closed.answer
+
+
+async def _count_llm(deps: ApplyDeps, app: Application, usage: UsageCounter) -> None:
+    """Record the calls, tokens and cost of the chat model's calls for the application."""
+    if usage.calls:
+        model = getattr(deps.llm, "model_name", None)
+        await deps.applications.add_llm_usage(
+            app.id, usage.calls, usage.total_tokens, cost_usd=deps.llm_prices.of(model, usage), model=model
+        )
 
 
 async def _remember(deps: ApplyDeps, app: Application, question: str, answer: str, source: AnswerSource) -> None:
