@@ -96,6 +96,7 @@ from storage.models import (
     PromptKind,
     PromptMessage,
     PromptStatus,
+    QuestionDecision,
     ReviewDecision,
     StoredFile,
 )
@@ -475,6 +476,8 @@ class _ChatAsker:
             value = await _ask_question(self._deps, self._app, asked)
         except (_Stopped, _Unanswered):
             return None  # unanswered while the browser was held, or the application is already over
+        if value is None:
+            return None  # no live view for the agent's questions: never by hand
         await _remember(self._deps, self._app, asked.label, value, AnswerSource.CHAT_QUESTION)
         return value
 
@@ -534,7 +537,12 @@ async def _settle_questions(
         # Optional ones stay empty; the review shows them. So do required ones when an approved review is
         # carried out on a page that grew them: the fresh review it gets shows them empty.
         if answer.question.required and attempt.approved is None:
-            value = await _ask_question(deps, app, answer.question)
+            value = await _ask_question(deps, app, answer.question, browser)
+            if value is None:  # typed into the form through the live view: what the page now holds
+                value = await _read_by_hand(adapter, browser, answer.question)
+                if value is None:
+                    log.info("application %s: %r still empty after the live view", app.id, answer.question.label)
+                    continue  # the review shows it empty
             await adapter.answer(browser, {answer.question.id: value})
             adapter.note_sources({answer.question.id: FillSource.USER})
             attempt.progress.answers[answer.question.id] = value
@@ -717,15 +725,40 @@ async def _letter_decided(
     return upload, "cover letter approved" if text == letter else "cover letter replaced by the user's own"
 
 
-async def _ask_question(deps: ApplyDeps, app: Application, question: Question) -> str:
-    """The user's answer to one of the form's questions; raises _Stopped when nobody answers."""
-    send = functools.partial(deps.notifier.ask_question, app, question=question)
-    answer = await _ask(deps, app, PromptKind.QUESTION, question_payload(app.id, question), send, "question asked")
+async def _ask_question(
+    deps: ApplyDeps, app: Application, question: Question, browser: BrowserSession | None = None
+) -> str | None:
+    """The user's answer to one of the form's questions, or None when they filled it in the form themselves
+    through the live view (offered when `browser` is given); raises _Stopped when nobody answers."""
+    async with live_view(deps.live_view if browser is not None else None, browser) as live:
+        send = functools.partial(_send_question, deps, app, question, live)
+        answer = await _ask(deps, app, PromptKind.QUESTION, question_payload(app.id, question), send, "question asked")
+    if answer.get("decision") == QuestionDecision.BY_HAND.value:
+        await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], "question filled in by hand in the live view")
+        return None
     value = answer.get("value")
     if not isinstance(value, str) or not value.strip():
         raise ApplyFailed("The answer to a question of the form was empty; tap Retry to be asked again.")
     await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], "question answered")
     return value.strip()
+
+
+async def _send_question(
+    deps: ApplyDeps, app: Application, question: Question, live: LiveView | None, prompt: Prompt
+) -> PromptMessage:
+    if live is None:
+        return await deps.notifier.ask_question(app, prompt, question)
+    await live.bind(prompt)
+    return await deps.notifier.ask_question(app, prompt, question, live_url=live.url)
+
+
+async def _read_by_hand(adapter: FormAdapter, browser: BrowserSession, question: Question) -> str | None:
+    """What the user typed into a question's control through the live view; None when it is still empty."""
+    form = await adapter.read_back(browser)
+    reading = next((f for f in form.fields if f.selector == question.id), None) or form.find(question.label)
+    if reading is None or reading.empty or reading.is_file:
+        return None
+    return (reading.actual or "").strip() or None
 
 
 async def _review_until_approved(
@@ -737,16 +770,82 @@ async def _review_until_approved(
     Raises _Stopped when the user cancels or nobody answers.
     """
     while True:
-        send = functools.partial(deps.notifier.ask_review, app, form=form)
-        answer = await _ask(deps, app, PromptKind.REVIEW, _review_payload(form), send, "review requested")
+        # "Let me do this myself": the review carries a live view of this browser while it waits.
+        async with live_view(deps.live_view, browser) as live:
+            send = functools.partial(_send_review, deps, app, form, live)
+            answer = await _ask(deps, app, PromptKind.REVIEW, _review_payload(form), send, "review requested")
         decision = ReviewDecision(answer["decision"])
         if decision is ReviewDecision.CANCEL:
             raise _Stopped(await _moved(deps, app.id, S.CANCELLED, [S.WAITING_USER], "cancelled at review"))
         if decision is ReviewDecision.SUBMIT:
-            return await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], "review approved"), form
+            app = await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], "review approved")
+            if live is None:
+                return app, form
+            # Changed through the live view without tapping Done there: what would be sent is not what was
+            # approved, so it is shown again instead.
+            changed = await _taken_back(deps, app, adapter, browser, form, approving=True)
+            if changed is None:
+                return app, form
+            form = changed
+            continue
+        if decision is ReviewDecision.BY_HAND:
+            app = await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], "fields changed by hand in the live view")
+            form = await _taken_back(deps, app, adapter, browser, form) or form
+            continue
         label = str(answer.get("field", ""))
         app = await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], f"correcting {label[:100]}")
         form = await _correct(deps, app, adapter, browser, form, label, str(answer.get("value", "")))
+
+
+async def _send_review(
+    deps: ApplyDeps, app: Application, form: FilledForm, live: LiveView | None, prompt: Prompt
+) -> PromptMessage:
+    if live is None:
+        return await deps.notifier.ask_review(app, prompt, form)
+    await live.bind(prompt)
+    return await deps.notifier.ask_review(app, prompt, form, live_url=live.url)
+
+
+async def _taken_back(
+    deps: ApplyDeps, app: Application, adapter: FormAdapter, browser: BrowserSession, before: FilledForm, *,
+    approving: bool = False,
+) -> FilledForm | None:
+    """Read the form back after the user had it in their hands (the live view), and say what they changed.
+
+    Their values become the form's intended ones (kept for a refill after parking, remembered when they
+    answer a question). None when approving and nothing changed (the approved form stands).
+    """
+    after = await adapter.read_back(browser)
+    old = {f.selector: f for f in before.fields}
+    changed = [(old[f.selector], f) for f in after.fields
+               if not f.is_file and f.selector in old and normalised(f.actual) != normalised(old[f.selector].actual)]
+    if not changed and approving:
+        return None
+    if values := {new.selector: new.actual.strip() for _, new in changed if new.actual and new.actual.strip()}:
+        await adapter.answer(browser, values)
+        _attempt().progress.answers.update(values)
+        after = await adapter.read_back(browser)
+    await _record_form(deps, app, after)
+    for _, new in changed:
+        reading = after.find(new.label)
+        if reading is not None and reading.is_question and reading.intended and reading.ok:
+            await _remember(deps, app, reading.label, reading.intended, AnswerSource.REVIEW_CORRECTION)
+    listed = "; ".join(f"{escape(new.label)}: {escape(_shown(was.actual))} → {escape(_shown(new.actual))}"
+                       for was, new in changed[:MAX_LISTED_BY_HAND])
+    more = f"; and {len(changed) - MAX_LISTED_BY_HAND} more" if len(changed) > MAX_LISTED_BY_HAND else ""
+    why = "The form changed in the live view since this review, so I did not send it. " if approving else ""
+    await deps.notifier.say(app.user_id, f"#{app.id}: {why}You changed {listed}{more}. Here is a fresh review."
+                            if changed else f"#{app.id}: no field changed in the live view. Here is the review again.")
+    await deps.applications.note(app.id, f"changed by hand: {len(changed)} field(s)")
+    return after
+
+
+MAX_LISTED_BY_HAND = 10
+
+
+def _shown(value: str | None) -> str:
+    text = (value or "").strip()
+    return "empty" if not text else text if len(text) <= 80 else text[:79] + "…"
 
 
 async def _correct(
@@ -816,7 +915,11 @@ async def _ask(
                 await deps.notifier.prompt_closed(withdrawn)
                 await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], f"{kind.value} left unanswered")
                 raise _Unanswered()
-        elif await deps.prompts.park(prompt.id) is not None:
+        elif (parked := await deps.prompts.park(prompt.id)) is not None:
+            if deps.live_view is not None and kind in (PromptKind.REVIEW, PromptKind.QUESTION):
+                # Its live view ends with the browser: the button goes, and the message says why.
+                with contextlib.suppress(Exception):
+                    await deps.notifier.live_view_closed(parked)
             raise _Parked(app)
         closed = await deps.prompts.get(prompt.id)  # answered or closed at that very moment
     if closed.status is not PromptStatus.ANSWERED or not closed.answer:

@@ -18,6 +18,7 @@ OUTCOME_LINES = {
     ReviewDecision.SUBMIT: "➡️ Approved: I send it once the form reads back as you saw it.",
     ReviewDecision.CANCEL: "✖️ Cancelled: nothing was submitted.",
     ReviewDecision.FIX: "✏️ Changing a field: a fresh review follows.",
+    ReviewDecision.BY_HAND: "🖐 Changed by hand: reading the form back; a fresh review follows.",
 }
 CLOSED_LINES = {
     PromptStatus.EXPIRED: "⌛ This review expired; nothing was submitted.",
