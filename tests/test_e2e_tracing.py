@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from automation import tracing
 from bot.config import load_settings
@@ -148,3 +149,29 @@ def test_prices_are_read_from_the_environment_as_json(monkeypatch):
 def test_half_the_langfuse_settings_is_refused_in_one_line():
     with pytest.raises(Exception, match="LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY and LANGFUSE_HOST"):
         load_settings(need_token=False, _env_file=None, langfuse_public_key="pk-lf-1")
+
+
+async def test_the_agents_steps_are_traced_with_the_application(fake_openai, fake_langfuse: FakeLangfuse):
+    """browser-use's own chat model, as the generic agent builds it: each call is an `agent step` generation."""
+    from browser_use.llm.messages import UserMessage
+
+    fake_openai.queue("Next I fill in the e-mail field.")
+    tracing.enable(tracing.LangfuseConfig(fake_langfuse.public_key, SecretStr(fake_langfuse.secret_key),
+                                          fake_langfuse.base_url))
+    try:
+        llm = tracing.agent_chat_model(model="fake-model", base_url=fake_openai.base_url,
+                                       api_key=fake_openai.api_key, max_retries=0)
+        with tracing.for_application(31, 7, "apply"):
+            await llm.ainvoke([UserMessage(content="Fill the form.")])
+        await asyncio.to_thread(tracing.flush)
+        spans = await fake_langfuse.wait_for(lambda spans: any(s.name == "agent step" for s in spans), timeout=WAIT)
+    finally:
+        await asyncio.to_thread(tracing.disable)
+    [step] = [s for s in spans if s.name == "agent step"]
+    usage = fake_openai.requests[0].response["usage"]
+    assert step.attributes["session.id"] == "application-31" and step.attributes["user.id"] == "7"
+    assert step.attributes["langfuse.observation.model.name"] == "fake-model"
+    assert json.loads(step.attributes["langfuse.observation.usage_details"]) == {
+        "input": usage["prompt_tokens"], "output": usage["completion_tokens"],
+    }
+    assert not tracing.enabled()
