@@ -184,6 +184,7 @@ class _Attempt:
     resumed: PromptKind | None = None  # carrying out a parked prompt's answer: of which kind
     approved: list[FieldRecord] | None = None
     corrected: list[str] | None = None  # labels corrected while parked, remembered once they read back
+    by_hand: bool = False  # a parked review's "let me do this myself": a fresh review (with its live view) follows
 
     @property
     def refill(self) -> bool:
@@ -282,6 +283,8 @@ async def _take_answer(deps: ApplyDeps, app: Application, prompt: Prompt, attemp
         approved = await deps.applications.fields(app.id)
         if answer.get("decision") == ReviewDecision.SUBMIT.value:
             attempt.approved = approved
+        elif answer.get("decision") == ReviewDecision.BY_HAND.value:
+            attempt.by_hand = True  # the form is opened again; the review that follows carries the live view
         else:
             label = normalised(str(answer.get("field", "")))
             field = next((f for f in approved if normalised(f.label) == label), None)
@@ -393,7 +396,7 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
             await _record_form(deps, app, form)
             carrying_out_review = _attempt().approved is not None
             approved = await _still_as_approved(deps, app, form)
-            if not (approved or carrying_out_review or form.problems) and not (
+            if not (approved or carrying_out_review or form.problems or _attempt().by_hand) and not (
                 await deps.user_settings.get(app.user_id)
             ).review_required:
                 approved = True  # the user chose no review (but a changed page is always shown again)

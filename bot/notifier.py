@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 LIVE_VIEW_CLOSED_LINE = ("<i>The browser was put away while this waits, so the live view is closed; "
                          "answer here and any worker fills the form again.</i>")
+REOPEN_LINE = "<i>To change fields yourself, tap Let me do this myself: the form is opened again for you.</i>"
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PHOTO_SIDES = 10_000
 MAX_PHOTO_RATIO = 20
@@ -125,14 +126,15 @@ class TelegramNotifier:
         if prompt.chat_id is None or prompt.message_id is None:
             return
         if prompt.kind is PromptKind.REVIEW:
-            markup = review_keyboard(prompt.id)
+            markup = review_keyboard(prompt.id, reopen=True)
         else:  # a question: its options stay; a text one is answered by replying, as the message says
             options = question_views.question_markup(prompt.id, question_of(prompt))
             markup = options if isinstance(options, InlineKeyboardMarkup) else None
         try:
             if prompt.message_html:
+                reopen = f"\n{REOPEN_LINE}" if prompt.kind is PromptKind.REVIEW else ""
                 await self._bot.edit_message_text(
-                    text=f"{prompt.message_html}\n\n{LIVE_VIEW_CLOSED_LINE}", chat_id=prompt.chat_id,
+                    text=f"{prompt.message_html}\n\n{LIVE_VIEW_CLOSED_LINE}{reopen}", chat_id=prompt.chat_id,
                     message_id=prompt.message_id, reply_markup=markup,
                 )
             else:

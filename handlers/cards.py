@@ -23,6 +23,7 @@ APPLY_AGAIN_FROM = frozenset({S.SKIPPED, S.FAILED, S.TIMED_OUT, S.CANCELLED})
 MAX_REVIEW_VALUE = 120
 MAX_MESSAGE = 4096  # Telegram's limit for one text message
 TAKE_OVER_BUTTON = "🖐 Let me do this myself"
+REOPEN_BUTTON = "🖐 Let me do this myself (opens the form again)"
 TAKE_OVER_LINES = [
     "Or tap <b>Let me do this myself</b>: a live view of the browser opens on the filled form, where you "
     "change what you like and tap <b>Done</b>; I read the form back and show it again here. Nothing you tap "
@@ -125,7 +126,9 @@ def _review_line(field: FieldReading) -> str:
     return line
 
 
-def review_keyboard(prompt_id: int, live_url: str | None = None) -> InlineKeyboardMarkup:
+def review_keyboard(prompt_id: int, live_url: str | None = None, *, reopen: bool = False) -> InlineKeyboardMarkup:
+    """Submit, Cancel, Fix; with a live view its "let me do this myself" link, or for a parked review
+    (no browser) a button that has the form opened again for a fresh review with its live view."""
     def button(text: str, decision: ReviewDecision) -> InlineKeyboardButton:
         return InlineKeyboardButton(
             text=text, callback_data=ReviewCallback(decision=decision.value, prompt_id=prompt_id).pack()
@@ -137,6 +140,8 @@ def review_keyboard(prompt_id: int, live_url: str | None = None) -> InlineKeyboa
     ]
     if live_url is not None:
         rows.append([live_button(live_url, TAKE_OVER_BUTTON)])
+    elif reopen:
+        rows.append([button(REOPEN_BUTTON, ReviewDecision.BY_HAND)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 

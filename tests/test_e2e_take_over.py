@@ -20,7 +20,7 @@ import pytest_asyncio
 from aiohttp import web
 
 from bot.live_view import GONE
-from handlers.cards import TAKE_OVER_BUTTON
+from handlers.cards import REOPEN_BUTTON, TAKE_OVER_BUTTON
 from handlers.questions import BY_HAND_BUTTON, BY_HAND_DONE_LINE
 from handlers.review import OUTCOME_LINES
 from storage.models import ReviewDecision
@@ -152,16 +152,26 @@ class TestParked:
         # Parked at once: the browser is put away as soon as the review is shown.
         return {"http_port": port, "live_view_base_url": f"http://127.0.0.1:{port}", "park_after_minutes": 0}
 
-    async def test_a_parked_review_loses_its_live_view_button_and_says_why(self, nyx, fake_telegram, painted_site):
+    async def test_a_parked_review_says_its_live_view_closed_and_opens_the_form_again_on_demand(
+        self, nyx, fake_telegram, painted_site
+    ):
         user = fake_telegram.user(ALLOWED_USER)
         await load(fake_telegram, user, PROFILE)
         card = await apply_to(fake_telegram, user, painted_site.posting_url)
-        review = await fake_telegram.wait_for_message(
-            lambda m: m.chat_id == user.chat_id and "Review before submitting" in m.body
-            and "the live view is closed" in m.body, timeout=WAIT
-        )
-        assert [b.text for b in review.buttons()] == ["Submit", "Cancel", "✏️ Fix a field"]
-        await user.tap(review, "Submit")
+
+        def parked_review(m, after: set[int]) -> bool:
+            return (m.chat_id == user.chat_id and m.message_id not in after and "Review before submitting" in m.body
+                    and "the live view is closed" in m.body)
+
+        review = await fake_telegram.wait_for_message(lambda m: parked_review(m, set()), timeout=WAIT)
+        assert [b.text for b in review.buttons()] == ["Submit", "Cancel", "✏️ Fix a field", REOPEN_BUTTON]
+        assert not review.button(REOPEN_BUTTON).url, "no link to a browser that is not there"
+
+        # The form is opened and filled again, and a fresh review (with its own live view) follows.
+        assert "Opening the form again" in (await user.tap(review, REOPEN_BUTTON)).text
+        fresh = await fake_telegram.wait_for_message(lambda m: parked_review(m, {review.message_id}), timeout=WAIT)
+        assert not painted_site.submissions
+        await user.tap(fresh, "Submit")
         await painted_site.wait_for_submission(timeout=WAIT)
         await fake_telegram.wait_for_message(
             lambda m: m.message_id == card.message_id and "submitted" in m.body, timeout=WAIT
