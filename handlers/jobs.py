@@ -19,6 +19,7 @@ from storage.models import Application, ApplicationStatus
 
 S = ApplicationStatus
 PAGE_SIZE = 10
+MAX_ID_DIGITS = 18  # beyond that a number is no application's id (PostgreSQL's bigint)
 FILTERS: dict[JobsFilter, tuple[str, frozenset[ApplicationStatus] | None]] = {
     JobsFilter.ALL: ("All", None),
     JobsFilter.ACTIVE: ("Active", frozenset({S.RECEIVED, S.SCORED, S.AWAITING_APPROVAL, S.QUEUED, S.RUNNING, S.WAITING_USER})),
@@ -159,7 +160,7 @@ def router() -> Router:
         if not arg.isdigit():
             await message.answer("Which one? Send /job followed by its number, e.g. /job 12 (see /jobs).")
             return
-        app = await applications.get(int(arg), user_id=message.from_user.id)
+        app = await applications.get(int(arg), user_id=message.from_user.id) if len(arg) <= MAX_ID_DIGITS else None
         if app is None:
             await message.answer(f"You have no application #{escape(arg)}. /jobs lists yours.")
             return
