@@ -28,7 +28,7 @@ import logging
 import socket
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from html import escape
 from pathlib import Path
@@ -39,6 +39,7 @@ from pydantic import SecretStr
 
 from automation import accounts
 from automation.accounts import AccountForm, AccountRefused
+from automation import tracing
 from automation.adapters import UniversalAdapter, open_application
 from automation.adapters.base import (
     ApplicantFiles,
@@ -74,6 +75,7 @@ from automation.captcha import (
     unsolved_reading,
     without_captcha_inputs,
 )
+from automation.costs import LLMPrices
 from automation.cover_letter import letter_file, write_cover_letter
 from automation.live_view import LiveView, LiveViewConfig, live_view
 from automation.llm import LLMError, UsageCounter
@@ -97,6 +99,7 @@ from storage.models import (
     PromptKind,
     PromptMessage,
     PromptStatus,
+    QuestionDecision,
     ReviewDecision,
     StoredFile,
 )
@@ -136,6 +139,7 @@ class ApplyDeps:
     live_view: LiveViewConfig | None = None  # LIVE_VIEW_BASE_URL; None: widgets are solved at the worker's screen
     park_after: timedelta = timedelta(minutes=3)  # how long a prompt keeps the browser open before it parks
     credentials: CredentialRepository | None = None  # accounts on sign-in tenants (Workday); None: such sites fail
+    llm_prices: LLMPrices = field(default_factory=LLMPrices)  # LLM_PRICES: what the tokens cost
 
     @property
     def hold_budget(self) -> timedelta:
@@ -184,6 +188,7 @@ class _Attempt:
     resumed: PromptKind | None = None  # carrying out a parked prompt's answer: of which kind
     approved: list[FieldRecord] | None = None
     corrected: list[str] | None = None  # labels corrected while parked, remembered once they read back
+    by_hand: bool = False  # a parked review's "let me do this myself": a fresh review (with its live view) follows
 
     @property
     def refill(self) -> bool:
@@ -287,6 +292,8 @@ async def _take_answer(deps: ApplyDeps, app: Application, prompt: Prompt, attemp
         approved = await deps.applications.fields(app.id)
         if answer.get("decision") == ReviewDecision.SUBMIT.value:
             attempt.approved = approved
+        elif answer.get("decision") == ReviewDecision.BY_HAND.value:
+            attempt.by_hand = True  # the form is opened again; the review that follows carries the live view
         else:
             label = normalised(str(answer.get("field", "")))
             field = next((f for f in approved if normalised(f.label) == label), None)
@@ -306,7 +313,8 @@ async def _attend(deps: ApplyDeps, app: Application, attempt: _Attempt) -> str:
     parked = False
     try:
         async with _heartbeat(deps.applications, session_id):
-            app = await _run(deps, app)
+            with tracing.for_application(app.id, app.user_id, "apply"):
+                app = await _run(deps, app)
         end_reason = app.status.value
     except asyncio.CancelledError:
         # The process is stopping: park what waits for the user, hand the rest back to the queue.
@@ -399,7 +407,7 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
             await _record_form(deps, app, form)
             carrying_out_review = _attempt().approved is not None
             approved = await _still_as_approved(deps, app, form)
-            if not (approved or carrying_out_review or form.problems) and not (
+            if not (approved or carrying_out_review or form.problems or _attempt().by_hand) and not (
                 await deps.user_settings.get(app.user_id)
             ).review_required:
                 approved = True  # the user chose no review (but a changed page is always shown again)
@@ -506,6 +514,8 @@ class _ChatAsker:
             value = await _ask_question(self._deps, self._app, asked)
         except (_Stopped, _Unanswered):
             return None  # unanswered while the browser was held, or the application is already over
+        if value is None:
+            return None  # no live view for the agent's questions: never by hand
         await _remember(self._deps, self._app, asked.label, value, AnswerSource.CHAT_QUESTION)
         return value
 
@@ -521,8 +531,12 @@ def _agent_adapter(deps: ApplyDeps, app: Application, browser: BrowserSession, g
         browser=browser, guard=guard, vibesurf_url=config.vibesurf_url, vibesurf_api_key=config.vibesurf_api_key,
     )
 
-    async def count(calls: int, tokens: int) -> None:
-        await deps.applications.add_llm_usage(app.id, calls, tokens)
+    async def count(calls: int, input_tokens: int, output_tokens: int) -> None:
+        model = config.llm_model
+        await deps.applications.add_llm_usage(
+            app.id, calls, input_tokens + output_tokens, model=model,
+            cost_usd=deps.llm_prices.cost(model, input_tokens, output_tokens),
+        )
 
     return AgentFormAdapter(backend, _ChatAsker(deps, app), count)
 
@@ -548,8 +562,7 @@ async def _settle_questions(
             job_context=await _job_context(deps, app) if model is not None else None,
         )
     finally:
-        if usage.calls:
-            await deps.applications.add_llm_usage(app.id, usage.calls, usage.total_tokens)
+        await _count_llm(deps, app, usage)
     if sheet.values:
         await adapter.answer(browser, sheet.values)
         adapter.note_sources({a.question.id: answer_source(a.source) for a in sheet if a.value is not None})
@@ -562,7 +575,12 @@ async def _settle_questions(
         # Optional ones stay empty; the review shows them. So do required ones when an approved review is
         # carried out on a page that grew them: the fresh review it gets shows them empty.
         if answer.question.required and attempt.approved is None:
-            value = await _ask_question(deps, app, answer.question)
+            value = await _ask_question(deps, app, answer.question, browser)
+            if value is None:  # typed into the form through the live view: what the page now holds
+                value = await _read_by_hand(adapter, browser, answer.question)
+                if value is None:
+                    log.info("application %s: %r still empty after the live view", app.id, answer.question.label)
+                    continue  # the review shows it empty
             await adapter.answer(browser, {answer.question.id: value})
             adapter.note_sources({answer.question.id: FillSource.USER})
             attempt.progress.answers[answer.question.id] = value
@@ -715,8 +733,7 @@ async def _cover_letter(
                                              f"applying with {instead}.")
         return None
     finally:
-        if usage.calls:
-            await deps.applications.add_llm_usage(app.id, usage.calls, usage.total_tokens)
+        await _count_llm(deps, app, usage)
     send = functools.partial(deps.notifier.ask_cover_letter, app, letter=letter, has_usual=has_usual)
     payload = {"application": app.id, "letter": letter, "has_usual": has_usual}
     answer = await _ask(deps, app, PromptKind.COVER_LETTER, payload, send, "cover letter written")
@@ -746,15 +763,40 @@ async def _letter_decided(
     return upload, "cover letter approved" if text == letter else "cover letter replaced by the user's own"
 
 
-async def _ask_question(deps: ApplyDeps, app: Application, question: Question) -> str:
-    """The user's answer to one of the form's questions; raises _Stopped when nobody answers."""
-    send = functools.partial(deps.notifier.ask_question, app, question=question)
-    answer = await _ask(deps, app, PromptKind.QUESTION, question_payload(app.id, question), send, "question asked")
+async def _ask_question(
+    deps: ApplyDeps, app: Application, question: Question, browser: BrowserSession | None = None
+) -> str | None:
+    """The user's answer to one of the form's questions, or None when they filled it in the form themselves
+    through the live view (offered when `browser` is given); raises _Stopped when nobody answers."""
+    async with live_view(deps.live_view if browser is not None else None, browser) as live:
+        send = functools.partial(_send_question, deps, app, question, live)
+        answer = await _ask(deps, app, PromptKind.QUESTION, question_payload(app.id, question), send, "question asked")
+    if answer.get("decision") == QuestionDecision.BY_HAND.value:
+        await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], "question filled in by hand in the live view")
+        return None
     value = answer.get("value")
     if not isinstance(value, str) or not value.strip():
         raise ApplyFailed("The answer to a question of the form was empty; tap Retry to be asked again.")
     await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], "question answered")
     return value.strip()
+
+
+async def _send_question(
+    deps: ApplyDeps, app: Application, question: Question, live: LiveView | None, prompt: Prompt
+) -> PromptMessage:
+    if live is None:
+        return await deps.notifier.ask_question(app, prompt, question)
+    await live.bind(prompt)
+    return await deps.notifier.ask_question(app, prompt, question, live_url=live.url)
+
+
+async def _read_by_hand(adapter: FormAdapter, browser: BrowserSession, question: Question) -> str | None:
+    """What the user typed into a question's control through the live view; None when it is still empty."""
+    form = await adapter.read_back(browser)
+    reading = next((f for f in form.fields if f.selector == question.id), None) or form.find(question.label)
+    if reading is None or reading.empty or reading.is_file:
+        return None
+    return (reading.actual or "").strip() or None
 
 
 async def _review_until_approved(
@@ -766,16 +808,82 @@ async def _review_until_approved(
     Raises _Stopped when the user cancels or nobody answers.
     """
     while True:
-        send = functools.partial(deps.notifier.ask_review, app, form=form)
-        answer = await _ask(deps, app, PromptKind.REVIEW, _review_payload(form), send, "review requested")
+        # "Let me do this myself": the review carries a live view of this browser while it waits.
+        async with live_view(deps.live_view, browser) as live:
+            send = functools.partial(_send_review, deps, app, form, live)
+            answer = await _ask(deps, app, PromptKind.REVIEW, _review_payload(form), send, "review requested")
         decision = ReviewDecision(answer["decision"])
         if decision is ReviewDecision.CANCEL:
             raise _Stopped(await _moved(deps, app.id, S.CANCELLED, [S.WAITING_USER], "cancelled at review"))
         if decision is ReviewDecision.SUBMIT:
-            return await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], "review approved"), form
+            app = await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], "review approved")
+            if live is None:
+                return app, form
+            # Changed through the live view without tapping Done there: what would be sent is not what was
+            # approved, so it is shown again instead.
+            changed = await _taken_back(deps, app, adapter, browser, form, approving=True)
+            if changed is None:
+                return app, form
+            form = changed
+            continue
+        if decision is ReviewDecision.BY_HAND:
+            app = await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], "fields changed by hand in the live view")
+            form = await _taken_back(deps, app, adapter, browser, form) or form
+            continue
         label = str(answer.get("field", ""))
         app = await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], f"correcting {label[:100]}")
         form = await _correct(deps, app, adapter, browser, form, label, str(answer.get("value", "")))
+
+
+async def _send_review(
+    deps: ApplyDeps, app: Application, form: FilledForm, live: LiveView | None, prompt: Prompt
+) -> PromptMessage:
+    if live is None:
+        return await deps.notifier.ask_review(app, prompt, form)
+    await live.bind(prompt)
+    return await deps.notifier.ask_review(app, prompt, form, live_url=live.url)
+
+
+async def _taken_back(
+    deps: ApplyDeps, app: Application, adapter: FormAdapter, browser: BrowserSession, before: FilledForm, *,
+    approving: bool = False,
+) -> FilledForm | None:
+    """Read the form back after the user had it in their hands (the live view), and say what they changed.
+
+    Their values become the form's intended ones (kept for a refill after parking, remembered when they
+    answer a question). None when approving and nothing changed (the approved form stands).
+    """
+    after = await adapter.read_back(browser)
+    old = {f.selector: f for f in before.fields}
+    changed = [(old[f.selector], f) for f in after.fields
+               if not f.is_file and f.selector in old and normalised(f.actual) != normalised(old[f.selector].actual)]
+    if not changed and approving:
+        return None
+    if values := {new.selector: new.actual.strip() for _, new in changed if new.actual and new.actual.strip()}:
+        await adapter.answer(browser, values)
+        _attempt().progress.answers.update(values)
+        after = await adapter.read_back(browser)
+    await _record_form(deps, app, after)
+    for _, new in changed:
+        reading = after.find(new.label)
+        if reading is not None and reading.is_question and reading.intended and reading.ok:
+            await _remember(deps, app, reading.label, reading.intended, AnswerSource.REVIEW_CORRECTION)
+    listed = "; ".join(f"{escape(new.label)}: {escape(_shown(was.actual))} → {escape(_shown(new.actual))}"
+                       for was, new in changed[:MAX_LISTED_BY_HAND])
+    more = f"; and {len(changed) - MAX_LISTED_BY_HAND} more" if len(changed) > MAX_LISTED_BY_HAND else ""
+    why = "The form changed in the live view since this review, so I did not send it. " if approving else ""
+    await deps.notifier.say(app.user_id, f"#{app.id}: {why}You changed {listed}{more}. Here is a fresh review."
+                            if changed else f"#{app.id}: no field changed in the live view. Here is the review again.")
+    await deps.applications.note(app.id, f"changed by hand: {len(changed)} field(s)")
+    return after
+
+
+MAX_LISTED_BY_HAND = 10
+
+
+def _shown(value: str | None) -> str:
+    text = (value or "").strip()
+    return "empty" if not text else text if len(text) <= 80 else text[:79] + "…"
 
 
 async def _correct(
@@ -845,13 +953,26 @@ async def _ask(
                 await deps.notifier.prompt_closed(withdrawn)
                 await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], f"{kind.value} left unanswered")
                 raise _Unanswered()
-        elif await deps.prompts.park(prompt.id) is not None:
+        elif (parked := await deps.prompts.park(prompt.id)) is not None:
+            if deps.live_view is not None and kind in (PromptKind.REVIEW, PromptKind.QUESTION):
+                # Its live view ends with the browser: the button goes, and the message says why.
+                with contextlib.suppress(Exception):
+                    await deps.notifier.live_view_closed(parked)
             raise _Parked(app)
         closed = await deps.prompts.get(prompt.id)  # answered or closed at that very moment
     if closed.status is not PromptStatus.ANSWERED or not closed.answer:
         await deps.notifier.prompt_closed(closed)
         raise _Stopped(await _moved(deps, app.id, S.TIMED_OUT, [S.WAITING_USER], f"nobody answered the {kind.value}"))
     return closed.answer
+
+
+async def _count_llm(deps: ApplyDeps, app: Application, usage: UsageCounter) -> None:
+    """Record the calls, tokens and cost of the chat model's calls for the application."""
+    if usage.calls:
+        model = getattr(deps.llm, "model_name", None)
+        await deps.applications.add_llm_usage(
+            app.id, usage.calls, usage.total_tokens, cost_usd=deps.llm_prices.of(model, usage), model=model
+        )
 
 
 async def _remember(deps: ApplyDeps, app: Application, question: str, answer: str, source: AnswerSource) -> None:

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 FRAME, END = b"F", b"E"
 SCREENCAST = {"format": "jpeg", "quality": 60, "maxWidth": 1280, "maxHeight": 1600, "everyNthFrame": 1}
 MAX_TEXT = 500
+SYNC_TIMEOUT_S = 5.0  # the longest the end of a live view waits for the input still in flight
 
 
 def token_digest(token: str) -> str:
@@ -99,7 +100,13 @@ class Done(BaseModel):
     t: Literal["done"]
 
 
-LiveInput = Annotated[Hello | Tap | Wheel | Text | Key | Done, Field(discriminator="t")]
+class Sync(BaseModel):
+    """The worker's own marker at the end of the input: everything sent before it has been replayed."""
+    t: Literal["sync"]
+    id: Annotated[str, Field(max_length=64)]
+
+
+LiveInput = Annotated[Hello | Tap | Wheel | Text | Key | Done | Sync, Field(discriminator="t")]
 LIVE_INPUT: TypeAdapter[LiveInput] = TypeAdapter(LiveInput)
 
 # Windows virtual key codes: without them Chromium ignores a key's default action (e.g. Backspace).
@@ -134,6 +141,8 @@ class LiveView:
     _size: tuple[float, float] | None = None  # the page's CSS size, from the last frame
     _cdp: Any = None
     _bound: str | None = None
+    _sync: str | None = None
+    _synced: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def digest(self) -> str:
@@ -164,6 +173,10 @@ class LiveView:
                 event = parse_input(message["data"])
                 if event is None or isinstance(event, Done):
                     continue
+                if isinstance(event, Sync):
+                    if event.id == self._sync:
+                        self._synced.set()
+                    continue
                 try:
                     await self._handle(event)
                 except Exception:  # a closed tab or a detached target: the next hello starts again
@@ -172,6 +185,18 @@ class LiveView:
         finally:
             await pubsub.unsubscribe()
             await pubsub.aclose()
+
+    async def settle(self) -> None:
+        """Wait until the input sent before now has been replayed (typing just before Done is not lost).
+
+        Redis delivers a channel's messages in the order they were published, so once our own marker
+        comes back through the channel, everything the viewer sent before the prompt's answer has run.
+        """
+        self._sync = secrets.token_hex(8)
+        self._synced.clear()
+        await self.config.redis.publish(in_channel(self.digest), Sync(t="sync", id=self._sync).model_dump_json())
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._synced.wait(), SYNC_TIMEOUT_S)
 
     async def end(self) -> None:
         """Stop the screencast, tell the watchers, and make the link open nothing."""
@@ -259,6 +284,7 @@ async def live_view(config: LiveViewConfig | None, browser: BrowserSession) -> A
     task = asyncio.create_task(view.run(await view.listen()), name="live-view")
     try:
         yield view
+        await view.settle()
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):

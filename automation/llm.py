@@ -21,6 +21,7 @@ from langchain_core.messages import BaseMessage
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from automation import tracing
 from automation.metrics import count_llm_call
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,7 @@ async def ask_structured(
     target: Any = schema if method == "function_calling" else _response_format(schema)
     runnable = model.with_structured_output(target, method=method, include_raw=True)
     try:
-        result = await runnable.ainvoke(list(messages))
+        result = await runnable.ainvoke(list(messages), config=tracing.run_config() or None)
     except openai.APIStatusError as exc:
         usage.record_failure()
         raise LLMError(f"the LLM endpoint answered HTTP {exc.status_code}") from None

@@ -24,9 +24,11 @@ from arq.connections import create_pool as create_redis_pool
 from langchain_core.language_models import BaseChatModel
 from redis.asyncio import Redis
 
+from automation import tracing
 from automation.apply import AgentConfig, ApplyDeps
 from automation.browser import BrowserOptions
 from automation.captcha import CaptchaSolver
+from automation.costs import LLMPrices
 from automation.live_view import LiveViewConfig
 from automation.llm import LLMConfig, make_chat_model
 from automation.prompts import PromptBridge
@@ -123,6 +125,8 @@ class Services:
         if not settings.database_url or not settings.redis_url:
             raise RuntimeError("DATABASE_URL and REDIS_URL must be resolved before connecting")
         pool = await create_pool(settings.database_url)
+        if (langfuse := settings.langfuse) is not None:
+            tracing.enable(langfuse)
         try:
             async with pool.acquire() as conn:
                 await migrate(conn)
@@ -161,6 +165,7 @@ class Services:
         )
 
     async def close(self) -> None:
+        await asyncio.to_thread(tracing.disable)  # first: what is still buffered goes out (a blocking flush)
         await self.charts.close()
         await self.bot.session.close()
         await self.redis.aclose()
@@ -184,7 +189,12 @@ class Services:
             captcha_solver=_captcha_solver(self.settings),
             live_view=LiveViewConfig(self.redis, url) if (url := self.settings.live_view_url) else None,
             credentials=self.credentials,
+            llm_prices=self.llm_prices,
         )
+
+    @property
+    def llm_prices(self) -> LLMPrices:
+        return LLMPrices(self.settings.llm_prices)
 
     def scheduler_deps(self) -> SchedulerDeps:
         return SchedulerDeps(
@@ -241,6 +251,7 @@ def build_dispatcher(services: Services) -> Dispatcher:
         user_settings=services.user_settings,
         answers=services.answers,
         llm=services.llm,
+        llm_prices=services.llm_prices,
         digests=services.digests,
         digest_chart=services.charts,
         credentials=services.credentials,

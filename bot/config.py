@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -11,6 +12,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from automation.backends import BackendName
+from automation.tracing import LangfuseConfig
 
 
 class SettingsError(Exception):
@@ -89,6 +91,17 @@ class Settings(BaseSettings):
     llm_base_url: str = "https://api.x.ai/v1"
     llm_api_key: SecretStr | None = None
     llm_model: str = "grok-4-fast"
+    llm_prices: dict[str, tuple[Decimal, Decimal]] = Field(
+        default_factory=dict,
+        description='USD per million tokens, input and output, per model, as JSON: {"grok-4-fast": [0.2, 0.5]}',
+    )
+
+    # LLM tracing (Langfuse): on only when all three are set
+    langfuse_public_key: str | None = Field(default=None, description="Langfuse project's public key (pk-lf-…)")
+    langfuse_secret_key: SecretStr | None = Field(default=None, description="Langfuse project's secret key")
+    langfuse_host: str | None = Field(
+        default=None, description="Langfuse server, e.g. https://cloud.langfuse.com or your own"
+    )
 
     agent_max_steps: int = Field(default=40, ge=5, le=200, description="Step limit of the generic agent")
     fallback_backend: BackendName = Field(
@@ -180,7 +193,16 @@ class Settings(BaseSettings):
             raise ValueError("must be a bare host name, e.g. 2captcha.com (https is always used)")
         return value.strip()
 
-    @field_validator("llm_base_url", "telegram_api_base", "webhook_url", "vibesurf_url", "live_view_base_url")
+    @field_validator("llm_prices")
+    @classmethod
+    def _prices_sane(cls, value: dict[str, tuple[Decimal, Decimal]]) -> dict[str, tuple[Decimal, Decimal]]:
+        if any(price < 0 for pair in value.values() for price in pair):
+            raise ValueError("prices cannot be negative")
+        return value
+
+    @field_validator(
+        "llm_base_url", "telegram_api_base", "webhook_url", "vibesurf_url", "live_view_base_url", "langfuse_host"
+    )
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value and not value.startswith(("http://", "https://")):
@@ -230,6 +252,20 @@ class Settings(BaseSettings):
         if self.fallback_backend == "vibesurf" and (self.vibesurf_url is None or self.vibesurf_api_key is None):
             raise ValueError("FALLBACK_BACKEND=vibesurf needs VIBESURF_URL and VIBESURF_API_KEY")
         return self
+
+    @model_validator(mode="after")
+    def _langfuse_complete(self) -> Settings:
+        given = [self.langfuse_public_key, self.langfuse_secret_key, self.langfuse_host]
+        if any(v is not None for v in given) and not all(v is not None for v in given):
+            raise ValueError("LLM tracing needs all of LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY and LANGFUSE_HOST")
+        return self
+
+    @property
+    def langfuse(self) -> LangfuseConfig | None:
+        """Where LLM calls are traced; None: not traced."""
+        if self.langfuse_public_key and self.langfuse_secret_key and self.langfuse_host:
+            return LangfuseConfig(self.langfuse_public_key, self.langfuse_secret_key, self.langfuse_host)
+        return None
 
     @property
     def live_view_url(self) -> str | None:

@@ -92,7 +92,27 @@ async def check_llm(settings: Settings) -> str:
     ) as response:
         if response.status != 200:
             raise RuntimeError(f"{settings.llm_base_url} answered HTTP {response.status}")
-    return f"{settings.llm_base_url} accepts the key (model {settings.llm_model})"
+    price = settings.llm_prices.get(settings.llm_model)
+    priced = f"${price[0]}/${price[1]} per million tokens in/out" if price else "no LLM_PRICES entry: costs unknown"
+    return f"{settings.llm_base_url} accepts the key (model {settings.llm_model}, {priced})"
+
+
+async def check_langfuse(settings: Settings) -> str:
+    """LLM tracing: off without LANGFUSE_*; else the host must answer and accept the project's keys."""
+    config = settings.langfuse
+    if config is None:
+        return "off (no LANGFUSE_PUBLIC_KEY/SECRET_KEY/HOST) — LLM calls are not traced"
+    auth = {"Authorization": aiohttp.encode_basic_auth(config.public_key, config.secret_key.get_secret_value())}
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{config.host}/api/public/health") as response:
+            if response.status != 200:
+                raise RuntimeError(f"Langfuse at {config.host} answered HTTP {response.status} on /api/public/health")
+        async with session.get(f"{config.host}/api/public/projects", headers=auth) as response:
+            if response.status in (401, 403):
+                raise RuntimeError(f"Langfuse at {config.host} refuses the LANGFUSE_* keys (HTTP {response.status})")
+            if response.status != 200:
+                raise RuntimeError(f"Langfuse at {config.host} answered HTTP {response.status} on /api/public/projects")
+    return f"on: LLM calls are traced to {config.host} (the host answers and accepts the keys)"
 
 
 async def check_twocaptcha(settings: Settings) -> str:
@@ -139,6 +159,7 @@ CHECKS: list[tuple[str, Callable[[Settings], Awaitable[str]], bool]] = [
     ("2captcha", check_twocaptcha, False),
     ("webhook", check_webhook, False),
     ("backend", check_backend, False),
+    ("langfuse", check_langfuse, False),
 ]
 
 

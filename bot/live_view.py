@@ -3,7 +3,9 @@
 The worker streams its browser on Redis channels named after the token's hash (automation/live_view.py);
 this side serves one static page to the phone and relays frames to it and its taps, scrolls and typing
 back. A token opens only while Redis still binds it to a prompt and that prompt is pending; "Done" on
-the page answers the prompt as the chat's Done button would, after which the link opens nothing.
+the page answers the prompt, after which the link opens nothing: a CAPTCHA as the chat's Done button
+would, a review or a question as "done by hand" (the worker reads the form back: a fresh review, or
+the question's answer taken from the page).
 """
 
 from __future__ import annotations
@@ -18,17 +20,36 @@ from aiohttp import WSMsgType, web
 from redis.asyncio import Redis
 
 from automation.captcha import CaptchaDecision
-from automation.live_view import END, FRAME, Done, in_channel, out_channel, parse_input, token_digest, token_key
+from automation.live_view import (
+    END,
+    FRAME,
+    Done,
+    Sync,
+    in_channel,
+    out_channel,
+    parse_input,
+    token_digest,
+    token_key,
+)
 from automation.prompts import PromptBridge
-from handlers.captcha import OUTCOME_LINES
+from handlers.captcha import OUTCOME_LINES as CAPTCHA_LINES
+from handlers.questions import BY_HAND_DONE_LINE
+from handlers.review import OUTCOME_LINES as REVIEW_LINES
 from handlers.review import close_prompt_message
-from storage.models import Prompt, PromptKind, PromptStatus
+from storage.models import Prompt, PromptKind, PromptStatus, QuestionDecision, ReviewDecision
 from storage.prompts import PromptRepository
 
 log = logging.getLogger(__name__)
 
 PAGE = (Path(__file__).parent / "live_view.html").read_text()
-GONE = "This live view has ended: its prompt was answered or expired."
+GONE = ("This live view has ended: its prompt was answered or expired, or the browser was put away while "
+        "waiting for you. Answer in the chat.")
+# What Done on the page answers, and the line its chat message ends with, by kind of prompt.
+DONE: dict[PromptKind, tuple[dict[str, str], str]] = {
+    PromptKind.CAPTCHA: ({"decision": CaptchaDecision.DONE.value}, CAPTCHA_LINES[CaptchaDecision.DONE]),
+    PromptKind.REVIEW: ({"decision": ReviewDecision.BY_HAND.value}, REVIEW_LINES[ReviewDecision.BY_HAND]),
+    PromptKind.QUESTION: ({"decision": QuestionDecision.BY_HAND.value}, BY_HAND_DONE_LINE),
+}
 HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",  # the token is in the path: never hand it to another site
@@ -104,7 +125,7 @@ class LiveViewServer:
             if message.type is not WSMsgType.TEXT:
                 continue
             event = parse_input(message.data)
-            if event is None:
+            if event is None or isinstance(event, Sync):  # the worker's own marker, never the phone's
                 continue
             if isinstance(event, Done):
                 await self._done(prompt)
@@ -112,9 +133,10 @@ class LiveViewServer:
             await self._redis.publish(in_channel(digest), event.model_dump_json())
 
     async def _done(self, prompt: Prompt) -> None:
-        """Done on the page: the same answer as the chat's Done button, and the chat message says so."""
-        answered = await self._bridge.answer(
-            prompt.id, prompt.user_id, {"decision": CaptchaDecision.DONE.value}, PromptKind.CAPTCHA
-        )
+        """Done on the page answers the prompt, and the chat message says so."""
+        if prompt.kind not in DONE:
+            return
+        answer, line = DONE[prompt.kind]
+        answered = await self._bridge.answer(prompt.id, prompt.user_id, answer, prompt.kind)
         if answered is not None:
-            await close_prompt_message(self._bot, answered, OUTCOME_LINES[CaptchaDecision.DONE])
+            await close_prompt_message(self._bot, answered, line)

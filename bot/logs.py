@@ -53,6 +53,7 @@ def secrets_of(settings: Settings) -> list[str]:
     held = [
         settings.telegram_bot_token, settings.llm_api_key, settings.twocaptcha_api_key, settings.webhook_secret,
         getattr(settings, "vibesurf_api_key", None), getattr(settings, "metrics_token", None),
+        getattr(settings, "langfuse_secret_key", None),
     ]
     values = [secret.get_secret_value() for secret in held if secret is not None]
     if settings.telegram_bot_token is not None:  # the part after the bot id is the secret one

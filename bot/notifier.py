@@ -7,9 +7,10 @@ import struct
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import BufferedInputFile
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
 from automation.adapters.base import FilledForm
+from automation.prompts import question_of
 from automation.questions import Question
 from handlers import captcha as captcha_views
 from handlers import cover_letter as letter_views
@@ -23,6 +24,9 @@ from storage.users import UserRepository
 
 log = logging.getLogger(__name__)
 
+LIVE_VIEW_CLOSED_LINE = ("<i>The browser was put away while this waits, so the live view is closed; "
+                         "answer here and any worker fills the form again.</i>")
+REOPEN_LINE = "<i>To change fields yourself, tap Let me do this myself: the form is opened again for you.</i>"
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PHOTO_SIDES = 10_000
 MAX_PHOTO_RATIO = 20
@@ -76,19 +80,23 @@ class TelegramNotifier:
         sent = await self._bot.send_message(chat_id, text, reply_markup=markup)
         await self._applications.set_card(application.id, chat_id, sent.message_id)
 
-    async def ask_review(self, application: Application, prompt: Prompt, form: FilledForm) -> PromptMessage:
+    async def ask_review(
+        self, application: Application, prompt: Prompt, form: FilledForm, live_url: str | None = None
+    ) -> PromptMessage:
         chat_id = await self._chat_for(application)
         await self._send_picture(chat_id, form.screenshot, f"application-{application.id}.png",
                                  f"#{application.id}: the filled form, as it will be sent")
-        text = review_text(application, form)
-        sent = await self._bot.send_message(chat_id, text, reply_markup=review_keyboard(prompt.id))
+        text = review_text(application, form, live=live_url is not None)
+        sent = await self._bot.send_message(chat_id, text, reply_markup=review_keyboard(prompt.id, live_url))
         return PromptMessage(chat_id, sent.message_id, text)
 
-    async def ask_question(self, application: Application, prompt: Prompt, question: Question) -> PromptMessage:
+    async def ask_question(
+        self, application: Application, prompt: Prompt, question: Question, live_url: str | None = None
+    ) -> PromptMessage:
         chat_id = await self._chat_for(application)
-        text = question_views.question_text(application, question)
+        text = question_views.question_text(application, question, live=live_url is not None)
         sent = await self._bot.send_message(
-            chat_id, text, reply_markup=question_views.question_markup(prompt.id, question)
+            chat_id, text, reply_markup=question_views.question_markup(prompt.id, question, live_url)
         )
         return PromptMessage(chat_id, sent.message_id, text)
 
@@ -113,6 +121,28 @@ class TelegramNotifier:
             chat_id, text, reply_markup=letter_views.letter_markup(prompt.id, has_usual=has_usual)
         )
         return PromptMessage(chat_id, sent.message_id, text)
+
+    async def live_view_closed(self, prompt: Prompt) -> None:
+        if prompt.chat_id is None or prompt.message_id is None:
+            return
+        if prompt.kind is PromptKind.REVIEW:
+            markup = review_keyboard(prompt.id, reopen=True)
+        else:  # a question: its options stay; a text one is answered by replying, as the message says
+            options = question_views.question_markup(prompt.id, question_of(prompt))
+            markup = options if isinstance(options, InlineKeyboardMarkup) else None
+        try:
+            if prompt.message_html:
+                reopen = f"\n{REOPEN_LINE}" if prompt.kind is PromptKind.REVIEW else ""
+                await self._bot.edit_message_text(
+                    text=f"{prompt.message_html}\n\n{LIVE_VIEW_CLOSED_LINE}{reopen}", chat_id=prompt.chat_id,
+                    message_id=prompt.message_id, reply_markup=markup,
+                )
+            else:
+                await self._bot.edit_message_reply_markup(
+                    chat_id=prompt.chat_id, message_id=prompt.message_id, reply_markup=markup
+                )
+        except TelegramBadRequest as exc:
+            log.info("prompt %s: live view button not removed (%s)", prompt.id, exc.message)
 
     async def say(self, user_id: int, html: str) -> None:
         user = await self._users.get(user_id)

@@ -104,11 +104,11 @@ def captcha_text(application: Application, prompt: Prompt, *, live: bool = False
     return "\n".join(lines)
 
 
-def live_button(url: str) -> InlineKeyboardButton:
+def live_button(url: str, text: str = LIVE_BUTTON) -> InlineKeyboardButton:
     """Inside Telegram as a Web App on https (Telegram allows no other), else as a link to the browser."""
     if url.startswith("https://"):
-        return InlineKeyboardButton(text=LIVE_BUTTON, web_app=WebAppInfo(url=url))
-    return InlineKeyboardButton(text=LIVE_BUTTON, url=url)
+        return InlineKeyboardButton(text=text, web_app=WebAppInfo(url=url))
+    return InlineKeyboardButton(text=text, url=url)
 
 
 def captcha_markup(prompt: Prompt, *, live_url: str | None = None) -> InlineKeyboardMarkup | ForceReply:

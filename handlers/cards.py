@@ -9,6 +9,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from automation.adapters.base import EmptyReason, FieldReading, FilledForm
 from handlers.callbacks import CardAction, CardCallback, JobDetails, ReviewCallback
+from handlers.captcha import live_button
 from storage.models import Application, ApplicationStatus, ReviewDecision
 
 S = ApplicationStatus
@@ -21,6 +22,14 @@ STATUS_ICONS = {
 APPLY_AGAIN_FROM = frozenset({S.SKIPPED, S.FAILED, S.TIMED_OUT, S.CANCELLED})
 MAX_REVIEW_VALUE = 120
 MAX_MESSAGE = 4096  # Telegram's limit for one text message
+TAKE_OVER_BUTTON = "🖐 Let me do this myself"
+REOPEN_BUTTON = "🖐 Let me do this myself (opens the form again)"
+TAKE_OVER_LINES = [
+    "Or tap <b>Let me do this myself</b>: a live view of the browser opens on the filled form, where you "
+    "change what you like and tap <b>Done</b>; I read the form back and show it again here. Nothing you tap "
+    "there sends the application. The live view works while the browser waits for this review (a few "
+    "minutes); after that, use Fix a field.",
+]
 
 
 def card_text(app: Application) -> str:
@@ -76,7 +85,7 @@ def card_keyboard(app: Application) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[*rows, [details]])
 
 
-def review_text(app: Application, form: FilledForm) -> str:
+def review_text(app: Application, form: FilledForm, *, live: bool = False) -> str:
     head = [f"🙋 <b>Review before submitting</b> — #{app.id} {escape(app.title or _host(app.url))}", ""]
     tail = []
     if form.problems:
@@ -86,6 +95,7 @@ def review_text(app: Application, form: FilledForm) -> str:
     tail += [
         "",
         "To change a field, tap Fix a field or reply to this message with <code>Label: new value</code>.",
+        *(TAKE_OVER_LINES if live else []),
         "Nothing is sent until you tap Submit.",
     ]
     # Problems first, so that a long form cut to fit one message still shows them.
@@ -116,18 +126,23 @@ def _review_line(field: FieldReading) -> str:
     return line
 
 
-def review_keyboard(prompt_id: int) -> InlineKeyboardMarkup:
+def review_keyboard(prompt_id: int, live_url: str | None = None, *, reopen: bool = False) -> InlineKeyboardMarkup:
+    """Submit, Cancel, Fix; with a live view its "let me do this myself" link, or for a parked review
+    (no browser) a button that has the form opened again for a fresh review with its live view."""
     def button(text: str, decision: ReviewDecision) -> InlineKeyboardButton:
         return InlineKeyboardButton(
             text=text, callback_data=ReviewCallback(decision=decision.value, prompt_id=prompt_id).pack()
         )
 
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [button("Submit", ReviewDecision.SUBMIT), button("Cancel", ReviewDecision.CANCEL)],
-            [button("✏️ Fix a field", ReviewDecision.FIX)],
-        ]
-    )
+    rows = [
+        [button("Submit", ReviewDecision.SUBMIT), button("Cancel", ReviewDecision.CANCEL)],
+        [button("✏️ Fix a field", ReviewDecision.FIX)],
+    ]
+    if live_url is not None:
+        rows.append([live_button(live_url, TAKE_OVER_BUTTON)])
+    elif reopen:
+        rows.append([button(REOPEN_BUTTON, ReviewDecision.BY_HAND)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def _clip(value: str) -> str:

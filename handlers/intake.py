@@ -8,6 +8,9 @@ from html import escape
 from aiogram import Router
 from aiogram.types import Message, MessageEntity
 
+from automation import tracing
+from automation.costs import LLMPrices
+from automation.llm import UsageCounter
 from automation.matching import score_job
 from automation.postings import PostingFetchError, fetch_posting
 from automation.queue import ApplicationQueue
@@ -67,16 +70,26 @@ async def _describe(
 
 async def _score(
     applications: ApplicationRepository, app: Application, posting_text: str, stored: StoredProfile | None,
-    preferences: UserSettings, llm,
+    preferences: UserSettings, llm, prices: LLMPrices,
 ) -> Application:
-    """Score the job against the profile (LLM when configured, keywords otherwise)."""
+    """Score the job against the profile (LLM when configured, keywords otherwise); its LLM cost is the job's."""
     if stored is None or not posting_text:
         return app
-    match = await score_job(
-        posting_text, app.title, stored.profile, model=llm,
-        skip_below=preferences.skip_threshold, tailored_above=max(preferences.skip_threshold, TAILORED_ABOVE),
-        profile_summary=stored.profile.summary,
-    )
+    usage = UsageCounter()
+    try:
+        with tracing.for_application(app.id, app.user_id, "score"):
+            match = await score_job(
+                posting_text, app.title, stored.profile, model=llm, usage=usage,
+                skip_below=preferences.skip_threshold,
+                tailored_above=max(preferences.skip_threshold, TAILORED_ABOVE),
+                profile_summary=stored.profile.summary,
+            )
+    finally:
+        if usage.calls:
+            model = getattr(llm, "model_name", None)
+            await applications.add_llm_usage(
+                app.id, usage.calls, usage.total_tokens, cost_usd=prices.of(model, usage), model=model
+            )
     details = {"reasons": match.reasons, "missing": match.missing, "effort": match.effort.value,
                "source": match.source.value}
     return await applications.record_score(app.id, match.score, details) or app
@@ -94,6 +107,7 @@ def router() -> Router:
         queue: ApplicationQueue,
         settings,
         llm=None,
+        llm_prices: LLMPrices | None = None,
     ) -> None:
         user_id = message.from_user.id
         links = extract_links(message)
@@ -117,7 +131,8 @@ def router() -> Router:
                 app, posting_text = await _describe(applications, app, settings.url_allow_hosts)
                 preferences = await user_settings.get(user_id)
                 stored = await profiles.get(user_id)
-                app = await _score(applications, app, posting_text, stored, preferences, llm)
+                app = await _score(applications, app, posting_text, stored, preferences, llm,
+                                 llm_prices or LLMPrices())
                 app = await applications.transition(
                     app.id, ApplicationStatus.AWAITING_APPROVAL,
                     from_statuses=[ApplicationStatus.RECEIVED, ApplicationStatus.SCORED], note="asked the user",

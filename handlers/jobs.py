@@ -14,11 +14,12 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton
 
 from handlers.callbacks import JobDetails, JobsFilter, JobsPage
 from handlers.cards import STATUS_ICONS, card_keyboard
-from storage.applications import ApplicationRepository
+from storage.applications import ApplicationRepository, LLMSpend
 from storage.models import Application, ApplicationStatus
 
 S = ApplicationStatus
 PAGE_SIZE = 10
+MAX_ID_DIGITS = 18  # beyond that a number is no application's id (PostgreSQL's bigint)
 FILTERS: dict[JobsFilter, tuple[str, frozenset[ApplicationStatus] | None]] = {
     JobsFilter.ALL: ("All", None),
     JobsFilter.ACTIVE: ("Active", frozenset({S.RECEIVED, S.SCORED, S.AWAITING_APPROVAL, S.QUEUED, S.RUNNING, S.WAITING_USER})),
@@ -75,6 +76,8 @@ async def job_details(applications: ApplicationRepository, app: Application) -> 
         lines.append(f"Outcome: {escape(app.outcome)}")
     if app.error:
         lines.append(f"Error: <i>{escape(app.error)}</i>")
+    if (spend := await applications.llm_spend(app.id)).calls:
+        lines.append(f"LLM: {spend_line(spend)}")
     lines += ["", "<b>Timeline</b>"]
     for event in await applications.events(app.id):
         when = event.created_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
@@ -86,6 +89,19 @@ async def job_details(applications: ApplicationRepository, app: Application) -> 
         lines += [f"{escape(f.label)}: <code>{escape((f.actual or '—')[:120])}</code>" for f in fields[:40]]
     text = "\n".join(lines)
     return text if len(text) <= 4000 else text[:3990] + "…"
+
+
+def spend_line(spend: LLMSpend) -> str:
+    """Calls, tokens and cost in one line; a cost is never shown as zero when a model had no price."""
+    if not spend.calls:
+        return "none"
+    line = f"{spend.calls} call(s), {spend.tokens:,} tokens"
+    if spend.cost_usd is None:
+        return f"{line}, cost unknown (no LLM_PRICES entry for the model)"
+    line += f", ${spend.cost_usd:.4f}"
+    if spend.unpriced_calls:
+        line += f" (+ {spend.unpriced_calls} call(s) without a price)"
+    return line
 
 
 async def send_details(chat: Message, applications: ApplicationRepository, app: Application) -> None:
@@ -144,7 +160,7 @@ def router() -> Router:
         if not arg.isdigit():
             await message.answer("Which one? Send /job followed by its number, e.g. /job 12 (see /jobs).")
             return
-        app = await applications.get(int(arg), user_id=message.from_user.id)
+        app = await applications.get(int(arg), user_id=message.from_user.id) if len(arg) <= MAX_ID_DIGITS else None
         if app is None:
             await message.answer(f"You have no application #{escape(arg)}. /jobs lists yours.")
             return
@@ -172,6 +188,11 @@ def router() -> Router:
         lines = [f"<b>Your numbers</b> ({total} job(s))"]
         lines += [f"{STATUS_ICONS[s]} {s.label}: {n}" for s, n in sorted(counts.items(), key=lambda kv: -kv[1])]
         lines.append(f"Submitted in the last 7 days: {week}")
+        ever = await applications.llm_spend_for_user(user_id)
+        if ever.calls:
+            recent = await applications.llm_spend_for_user(user_id, datetime.now(timezone.utc) - timedelta(days=7))
+            lines.append(f"LLM in the last 7 days: {spend_line(recent)}")
+            lines.append(f"LLM in all: {spend_line(ever)}")
         await message.answer("\n".join(lines))
 
     @r.message(Command("export"))

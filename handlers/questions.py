@@ -22,10 +22,11 @@ from automation.answers import MAX_SAVED_ANSWER
 from automation.prompts import PromptBridge, question_of
 from automation.questions import Question, QuestionKind, fit_answer
 from handlers.callbacks import QuestionCallback
+from handlers.captcha import live_button
 from handlers.filters import RepliedToPrompt
 from handlers.review import close_message, close_prompt_message
 from storage.credentials import NO_KEY, CredentialRepository
-from storage.models import Application, Prompt, PromptKind, PromptStatus
+from storage.models import Application, Prompt, PromptKind, PromptStatus, QuestionDecision
 from storage.prompts import PromptRepository
 
 MAX_OPTION_BUTTONS = 12
@@ -34,6 +35,12 @@ MAX_LISTED_OPTIONS = 30
 SHORT_OPTION = 12  # options this short share a row of buttons, three at a time
 PLACEHOLDER_LENGTH = 64  # Telegram's limit for a force-reply's input placeholder
 LONE_BOX_OPTIONS = ("Yes", "No")
+BY_HAND_BUTTON = "🖐 Fill it in myself (live view)"
+BY_HAND_LINE = (
+    "Or tap <b>Fill it in myself</b>: a live view of the browser opens on the form, where you fill this in and "
+    "tap <b>Done</b>; I read it back from the page. Nothing you tap there sends the application. The live view "
+    "works while the browser waits for this question (a few minutes)."
+)
 
 CLOSED_LINES = {
     PromptStatus.EXPIRED: "⌛ This question expired and the application timed out; tap Retry on its card.",
@@ -50,7 +57,7 @@ def offered_options(question: Question) -> list[str]:
     return []
 
 
-def question_text(application: Application, question: Question) -> str:
+def question_text(application: Application, question: Question, *, live: bool = False) -> str:
     title = escape(application.title or urlsplit(application.url).hostname or application.url)
     lines = [f"🙋 <b>A question from the form</b> — #{application.id} {title}", "", f"<b>{escape(question.label)}</b>"]
     if offered_options(question):
@@ -63,13 +70,22 @@ def question_text(application: Application, question: Question) -> str:
         lines.append(f"Reply to this message with {many}: {escape(listed)}")
     else:
         lines.append("Reply to this message with your answer.")
+    if live:
+        lines += ["", BY_HAND_LINE]
     lines += ["", "<i>I will remember it for the next form that asks this.</i>"]
     return "\n".join(lines)
 
 
-def question_markup(prompt_id: int, question: Question) -> InlineKeyboardMarkup | ForceReply:
+def question_markup(
+    prompt_id: int, question: Question, live_url: str | None = None
+) -> InlineKeyboardMarkup | ForceReply:
+    """The options as buttons, else a force-reply; with a live view its button (a reply still answers:
+    a message cannot force a reply and carry buttons at once)."""
     offered = offered_options(question)
+    by_hand = [[live_button(live_url, BY_HAND_BUTTON)]] if live_url is not None else []
     if not offered:
+        if by_hand:
+            return InlineKeyboardMarkup(inline_keyboard=by_hand)
         return ForceReply(force_reply=True, input_field_placeholder=_clip(question.label, PLACEHOLDER_LENGTH))
     buttons = [
         InlineKeyboardButton(
@@ -79,11 +95,15 @@ def question_markup(prompt_id: int, question: Question) -> InlineKeyboardMarkup 
         for index, option in enumerate(offered)
     ]
     per_row = 3 if all(len(option) <= SHORT_OPTION for option in offered) else 1
-    return InlineKeyboardMarkup(inline_keyboard=[buttons[i : i + per_row] for i in range(0, len(buttons), per_row)])
+    rows = [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+    return InlineKeyboardMarkup(inline_keyboard=rows + by_hand)
 
 
 def answered_line(value: str) -> str:
     return f"✅ Your answer: {escape(_clip(value, MAX_BUTTON_TEXT))}"
+
+
+BY_HAND_DONE_LINE = "🖐 Filled in by hand: reading it back from the page…"
 
 
 def router() -> Router:
@@ -168,7 +188,8 @@ async def _on_secret_reply(
 async def _tell_closed(query: CallbackQuery, prompt: Prompt) -> None:
     if prompt.status is PromptStatus.ANSWERED and prompt.answer:
         await query.answer("Already answered.")
-        await close_message(query, answered_line(str(prompt.answer.get("value", ""))))
+        by_hand = prompt.answer.get("decision") == QuestionDecision.BY_HAND.value
+        await close_message(query, BY_HAND_DONE_LINE if by_hand else answered_line(str(prompt.answer.get("value", ""))))
         return
     await query.answer("This question is closed.")
     await close_message(query, CLOSED_LINES.get(prompt.status, CLOSED_LINES[PromptStatus.CANCELLED]))

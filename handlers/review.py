@@ -18,6 +18,12 @@ OUTCOME_LINES = {
     ReviewDecision.SUBMIT: "➡️ Approved: I send it once the form reads back as you saw it.",
     ReviewDecision.CANCEL: "✖️ Cancelled: nothing was submitted.",
     ReviewDecision.FIX: "✏️ Changing a field: a fresh review follows.",
+    ReviewDecision.BY_HAND: "🖐 By hand: the form is read back and a fresh review follows.",
+}
+REPLIES = {
+    ReviewDecision.SUBMIT: "Approved.",
+    ReviewDecision.CANCEL: "Cancelled.",
+    ReviewDecision.BY_HAND: "Opening the form again…",
 }
 CLOSED_LINES = {
     PromptStatus.EXPIRED: "⌛ This review expired; nothing was submitted.",
@@ -63,13 +69,13 @@ def router() -> Router:
             decision = ReviewDecision(callback_data.decision)
         except ValueError:
             decision = None
-        if decision not in (ReviewDecision.SUBMIT, ReviewDecision.CANCEL):
+        if decision not in (ReviewDecision.SUBMIT, ReviewDecision.CANCEL, ReviewDecision.BY_HAND):
             await query.answer("That button is not valid.")
             return
         answer = {"decision": decision.value}
         answered = await bridge.answer(callback_data.prompt_id, query.from_user.id, answer, PromptKind.REVIEW)
         if answered is not None:
-            await query.answer("Approved." if decision is ReviewDecision.SUBMIT else "Cancelled.")
+            await query.answer(REPLIES[decision])
             await close_message(query, OUTCOME_LINES[decision])
             return
         existing = await prompts.get(callback_data.prompt_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -35,6 +36,21 @@ class Event:
     to_status: ApplicationStatus
     note: str | None
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class LLMSpend:
+    """LLM calls, tokens and their cost, as recorded in `spending` (cost None: no price was known)."""
+
+    calls: int = 0
+    tokens: int = 0
+    cost_usd: Decimal | None = None
+    unpriced_calls: int = 0  # calls whose model had no price (their cost is not in cost_usd)
+
+
+_SPEND_COLUMNS = """coalesce(sum(llm_calls), 0) AS calls, coalesce(sum(llm_tokens), 0) AS tokens,
+                    sum(money_usd) AS cost_usd,
+                    coalesce(sum(llm_calls) FILTER (WHERE money_usd IS NULL), 0) AS unpriced_calls"""
 
 
 @dataclass(frozen=True)
@@ -265,19 +281,40 @@ class ApplicationRepository:
             replay=True,
         )
 
-    async def add_llm_usage(self, application_id: int, calls: int, tokens: int) -> None:
-        """Count LLM calls and tokens spent on the application (they add up over attempts)."""
-        # The running totals on the application, and a dated row for the digest's "what it cost".
+    async def add_llm_usage(
+        self, application_id: int, calls: int, tokens: int, *, cost_usd: Decimal | None = None,
+        model: str | None = None,
+    ) -> None:
+        """Count LLM calls, tokens and their cost spent on the application (they add up over attempts)."""
+        # The running totals on the application, and a dated row for /job, /stats and the digest.
         await self._pool.execute(
             """WITH counted AS (
                    UPDATE applications SET llm_calls = llm_calls + $2, llm_tokens = llm_tokens + $3
                    WHERE id = $1 RETURNING id, user_id)
-               INSERT INTO spending (user_id, application_id, llm_calls, llm_tokens)
-               SELECT user_id, id, $2, $3 FROM counted""",
+               INSERT INTO spending (user_id, application_id, llm_calls, llm_tokens, money_usd, llm_model)
+               SELECT user_id, id, $2, $3, $4, $5 FROM counted""",
             application_id,
             calls,
             tokens,
+            cost_usd,
+            model,
         )
+
+    async def llm_spend(self, application_id: int) -> LLMSpend:
+        """What the LLM cost for one application, over all its attempts."""
+        row = await self._pool.fetchrow(
+            f"SELECT {_SPEND_COLUMNS} FROM spending WHERE application_id = $1 AND llm_calls > 0", application_id
+        )
+        return LLMSpend(**dict(row))
+
+    async def llm_spend_for_user(self, user_id: int, since: datetime | None = None) -> LLMSpend:
+        """What the LLM cost the user since a moment (or ever)."""
+        row = await self._pool.fetchrow(
+            f"""SELECT {_SPEND_COLUMNS} FROM spending
+                WHERE user_id = $1 AND llm_calls > 0 AND ($2::timestamptz IS NULL OR created_at >= $2)""",
+            user_id, since,
+        )
+        return LLMSpend(**dict(row))
 
     async def job_description(self, application_id: int) -> str | None:
         """The posting's text, as read when the link arrived."""

@@ -97,6 +97,13 @@ class ReviewDecision(str, enum.Enum):
     SUBMIT = "submit"
     CANCEL = "cancel"
     FIX = "fix"  # change one field, then review again
+    BY_HAND = "by_hand"  # fields changed by the user in the live view ("Done" there): read back, review again
+
+
+class QuestionDecision(str, enum.Enum):
+    """A question's answer that is not a value (a value comes as {"value": …})."""
+
+    BY_HAND = "by_hand"  # typed into the form by the user through the live view: read it back from the page
 
 
 class LetterDecision(str, enum.Enum):

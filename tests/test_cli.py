@@ -64,7 +64,8 @@ async def test_doctor_reports_each_check_on_one_line(fake_telegram, tmp_path, da
     lines = stdout.decode().splitlines()
     assert process.returncode == 0, stdout.decode() + stderr.decode()
     by_name = {line.split()[1]: line for line in lines}
-    assert set(by_name) == {"token", "database", "redis", "chrome", "llm", "2captcha", "webhook", "backend"}
+    assert set(by_name) == {"token", "database", "redis", "chrome", "llm", "2captcha", "webhook", "backend",
+                            "langfuse"}
     for name in ("token", "database", "redis", "chrome"):
         assert by_name[name].startswith("[ok]"), by_name[name]
     assert "@nyx_test_bot" in by_name["token"]
@@ -72,6 +73,7 @@ async def test_doctor_reports_each_check_on_one_line(fake_telegram, tmp_path, da
     assert by_name["2captcha"].split(None, 2)[2] == "off (no TWOCAPTCHA_API_KEY) — CAPTCHAs are asked in the chat"
     assert "off (no WEBHOOK_URL)" in by_name["webhook"]
     assert "browser-use: off (no LLM_API_KEY)" in by_name["backend"]
+    assert "off (no LANGFUSE_PUBLIC_KEY/SECRET_KEY/HOST)" in by_name["langfuse"]
 
 
 async def test_doctor_fails_on_a_required_check(fake_telegram, tmp_path, database_url, embedded_services):

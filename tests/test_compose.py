@@ -28,7 +28,7 @@ COMPOSE_FILES = {
 }
 VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)(?:[:?+-][^}]*)?\}")
 SECRETS = {"TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET", "LLM_API_KEY", "TWOCAPTCHA_API_KEY", "VIBESURF_API_KEY",
-           "METRICS_TOKEN"}
+           "METRICS_TOKEN", "LANGFUSE_SECRET_KEY"}
 
 
 def compose(name: str) -> dict:
@@ -96,9 +96,10 @@ def test_each_container_receives_only_the_secrets_it_uses():
         return SECRETS & set(services[service]["environment"])
 
     assert secrets("migrate") == {"TELEGRAM_BOT_TOKEN", "METRICS_TOKEN"}
-    assert secrets("bot") == {"TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET", "LLM_API_KEY", "METRICS_TOKEN"}
+    assert secrets("bot") == {"TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET", "LLM_API_KEY", "METRICS_TOKEN",
+                              "LANGFUSE_SECRET_KEY"}
     assert secrets("worker") == {"TELEGRAM_BOT_TOKEN", "LLM_API_KEY", "TWOCAPTCHA_API_KEY", "VIBESURF_API_KEY",
-                                 "METRICS_TOKEN"}
+                                 "METRICS_TOKEN", "LANGFUSE_SECRET_KEY"}
     for service in ("migrate", "bot", "worker"):
         assert "env_file" not in services[service], "an env_file would hand the container every secret of .env"
 

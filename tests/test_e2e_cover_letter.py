@@ -73,7 +73,7 @@ async def test_the_approved_letter_is_uploaded_and_kept(nyx, fake_telegram, fake
     assert row["status"] == "submitted" and row["content"] == content, "the letter sent is kept"
     schemas = [r.body["response_format"]["json_schema"]["name"] for r in fake_openai.requests]
     assert schemas.count("LetterBody") == 1
-    assert row["llm_calls"] == len(schemas) - 1, "every call but the job's score is counted on the application"
+    assert row["llm_calls"] == len(schemas), "every call, the job's score included, is counted on the application"
     notes = [r[0] for r in await db.fetch("SELECT note FROM application_events ORDER BY id")]
     assert "cover letter approved" in notes
     shown_now = next(m for m in fake_telegram.messages(user.chat_id) if m.message_id == shown.message_id)

@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
+from automation.live_view import token_digest, token_key
 from bot.live_view import GONE
 from handlers.captcha import LIVE_BUTTON
 from tests.conftest import ALLOWED_USER
@@ -87,7 +88,7 @@ async def test_the_phone_solves_the_widget_through_the_live_view(nyx, fake_teleg
         assert await phone.ended(), "the live view ends with the prompt"
 
     assert await refused(url), "after Done the link opens nothing"
-    assert not await nyx.redis.keys("nyx:live:token:*")
+    assert not await nyx.redis.exists(token_key(token_digest(token))), "the CAPTCHA's token is gone"
     [closed] = [m for m in fake_telegram.messages(user.chat_id) if m.message_id == prompt.message_id]
     assert closed.buttons() == [] and "Checking the page" in closed.body
 

@@ -32,7 +32,7 @@ class AgentFormAdapter(FormAdapter):
 
     name = ATS_NAME
 
-    def __init__(self, backend: ReadableBackend, asker: Asker, on_usage: Callable[[int, int], Awaitable[None]]) -> None:
+    def __init__(self, backend: ReadableBackend, asker: Asker, on_usage: Callable[[int, int, int], Awaitable[None]]) -> None:
         self._backend = backend
         self._asker = asker
         self._on_usage = on_usage
@@ -45,7 +45,7 @@ class AgentFormAdapter(FormAdapter):
                 LLM_CALLS.labels("ok").inc(usage.llm_calls)
                 LLM_TOKENS.labels("input").inc(usage.input_tokens)
                 LLM_TOKENS.labels("output").inc(usage.output_tokens)
-                await self._on_usage(usage.llm_calls, usage.input_tokens + usage.output_tokens)
+                await self._on_usage(usage.llm_calls, usage.input_tokens, usage.output_tokens)
 
     @property
     def recording(self) -> dict[str, Any] | None:

@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
-from automation import page_js, submit_guard
+from automation import page_js, submit_guard, tracing
 from automation.adapters.base import ApplicantFiles, FilledForm, SubmitResult, UnsupportedForm
 from automation.adapters.controls import shown
 from automation.adapters.outcome import CONFIRMATION_PATH, CONFIRMATION_PHRASES, SubmitSignals, submit_form
@@ -375,9 +375,9 @@ class BrowserUseBackend:
         self, browser: BrowserSession, url: str, profile: Profile, files: ApplicantFiles, run: _Run
     ) -> AgentHistoryList:
         configure_offline_environment()
-        from browser_use import Agent, ChatOpenAI
+        from browser_use import Agent
 
-        llm = ChatOpenAI(
+        llm = tracing.agent_chat_model(
             model=self._llm_model,
             base_url=self._llm_base_url,
             api_key=self._llm_api_key.get_secret_value(),

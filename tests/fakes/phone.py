@@ -93,6 +93,11 @@ class Phone:
             params={"type": "mouseWheel", "x": x, "y": y, "deltaX": 0, "deltaY": dy}, session_id=self.cdp.session_id
         )
 
+    async def type(self, text: str) -> None:
+        """Type into the live view's keyboard box, as the phone's keyboard would (the page sends it on)."""
+        await self.tap(*await self.centre_of("#keys"))
+        await self.cdp.cdp_client.send.Input.insertText(params={"text": text}, session_id=self.cdp.session_id)
+
     async def tap_widget(self, rgb: tuple[int, int, int] = WIDGET_RGB, *, tries: int = 20) -> bool:
         """Scroll the live picture until the colour shows, then tap it; False if it never showed."""
         for _ in range(tries):
