@@ -37,9 +37,8 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
 
-from automation import accounts
+from automation import accounts, tracing
 from automation.accounts import AccountForm, AccountRefused
-from automation import tracing
 from automation.adapters import UniversalAdapter, open_application
 from automation.adapters.base import (
     ApplicantFiles,
