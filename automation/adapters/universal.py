@@ -21,7 +21,7 @@ from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import KINDS, PlannedField, PlannedForm, asks_question
 from automation.adapters.profile_values import country_for_phone, dial_code_select
 from automation.field_meaning import QUESTION_MEANINGS, Meaning
-from automation.page_js import Question
+from automation.questions import Question
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -128,12 +128,6 @@ class UniversalAdapter(PlannedForm):
         # Back to the top, as a person reviewing (or the agent taking over, which sees what is in view) starts.
         await page_js.evaluate(browser, "() => window.scrollTo(0, 0)")
         return await self.read_back(browser)
-
-    async def leaves_required_empty(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> bool:
-        """Some required control would stay empty after `fill` (its meaning is unknown or the profile lacks it)."""
-        questions = await self.page_questions(browser)
-        decisions = plan_by_meaning(questions, profile, files)
-        return any(question.required and decisions[question.selector].value is None for question in questions)
 
     async def page_questions(self, browser: BrowserSession) -> list[Question]:
         return await page_js.read_questions(browser, ROOT_SELECTOR)
