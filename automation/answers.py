@@ -22,13 +22,11 @@ from pydantic import BaseModel, Field
 
 from automation.llm import LLMError, UsageCounter, ask_structured
 from automation.questions import (
-    MATCH_THRESHOLD,
     FillSource,
     Question,
     QuestionClass,
     QuestionKind,
     SavedMatch,
-    choose_option,
     classify,
     decline_option,
     find_saved_answer,
@@ -37,26 +35,6 @@ from automation.questions import (
     same_option,
 )
 from storage.models import Profile
-
-# The question model and its matching live in automation.questions; they are re-exported here
-# for callers that answer questions and need both.
-__all__ = [
-    "MATCH_THRESHOLD",
-    "Answer",
-    "AnswerSheet",
-    "FillSource",
-    "AnsweredQuestions",
-    "Question",
-    "QuestionClass",
-    "QuestionKind",
-    "answer_questions",
-    "choose_option",
-    "classify",
-    "decline_option",
-    "find_saved_answer",
-    "fit_answer",
-    "profile_field",
-]
 
 log = logging.getLogger(__name__)
 

@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
-from automation.answers import (
+from automation.answers import answer_questions
+from automation.questions import (
     FillSource,
     Question,
     QuestionClass,
     QuestionKind,
-    answer_questions,
     choose_option,
     classify,
     decline_option,
