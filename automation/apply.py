@@ -425,7 +425,7 @@ async def _fill(
     else:
         form = await adapter.fill(browser, profile, files)
         if agent:
-            attempt.progress.agent = adapter.recording
+            attempt.progress.agent = getattr(adapter, "recording", None)  # VibeSurf's runs are not replayed
     if not (put_back and attempt.progress.answers):
         return form
     await adapter.answer(browser, attempt.progress.answers)
