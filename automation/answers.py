@@ -9,7 +9,6 @@ question without a saved answer, is for the user.
 
 from __future__ import annotations
 
-import enum
 import json
 import logging
 import math
@@ -23,12 +22,11 @@ from pydantic import BaseModel, Field
 
 from automation.llm import LLMError, UsageCounter, ask_structured
 from automation.questions import (
-    MATCH_THRESHOLD,
+    FillSource,
     Question,
     QuestionClass,
     QuestionKind,
     SavedMatch,
-    choose_option,
     classify,
     decline_option,
     find_saved_answer,
@@ -37,26 +35,6 @@ from automation.questions import (
     same_option,
 )
 from storage.models import Profile
-
-# The question model and its matching live in automation.questions; they are re-exported here
-# for callers that answer questions and need both.
-__all__ = [
-    "MATCH_THRESHOLD",
-    "Answer",
-    "AnswerSheet",
-    "AnswerSource",
-    "AnsweredQuestions",
-    "Question",
-    "QuestionClass",
-    "QuestionKind",
-    "answer_questions",
-    "choose_option",
-    "classify",
-    "decline_option",
-    "find_saved_answer",
-    "fit_answer",
-    "profile_field",
-]
 
 log = logging.getLogger(__name__)
 
@@ -71,21 +49,13 @@ MAX_SAVED_QUESTION = 500
 MAX_SAVED_ANSWER = 5000
 
 
-class AnswerSource(str, enum.Enum):
-    SAVED = "saved"  # the user's saved answer to this question, perhaps worded differently
-    PROFILE = "profile"  # a profile field: name, e-mail, phone, location, links
-    DEFAULT = "default"  # the form's "decline to answer" option of a demographic question
-    LLM = "llm"
-    NONE = "none"
-
-
 @dataclass(frozen=True)
 class Answer:
     """What to put in one question, where it came from, and whether the user must be asked."""
 
     question: Question
     value: str | None
-    source: AnswerSource
+    source: FillSource | None  # the step of the order of work that answered it; None: nobody could
     reason: str
     question_class: QuestionClass = QuestionClass.GENERAL
 
@@ -113,11 +83,11 @@ class AnswerSheet:
 
     @property
     def values(self) -> dict[str, str]:
-        """Question id -> value, for the answered questions."""
-        return {answer.question.id: answer.value for answer in self.answers if answer.value is not None}
+        """Question key (its selector) -> value, for the answered questions."""
+        return {answer.question.key: answer.value for answer in self.answers if answer.value is not None}
 
     def for_question(self, question_id: str) -> Answer | None:
-        return next((answer for answer in self.answers if answer.question.id == question_id), None)
+        return next((answer for answer in self.answers if answer.question.key == question_id), None)
 
 
 # --------------------------------------------------------------------------- profile fields
@@ -197,7 +167,7 @@ def _answer_without_llm(question: Question, profile: Profile) -> Answer | None:
     if (field_value := profile_field(question.label, profile)) is not None:
         return _from_profile(question, question_class, *field_value)
     if question_class is QuestionClass.DEMOGRAPHIC and (decline := decline_option(question.options)):
-        return Answer(question, decline, AnswerSource.DEFAULT,
+        return Answer(question, decline, FillSource.UNIVERSAL,
                       "demographic question with no saved answer: declined to answer", question_class)
     if question_class.sensitive:
         return _unanswered(question, question_class,
@@ -211,7 +181,7 @@ def _from_saved(question: Question, question_class: QuestionClass, saved: SavedM
         return _unanswered(question, question_class,
                            f'your saved answer "{_short(saved.answer)}" fits none of the options')
     how = "saved answer" if saved.exact else f'saved answer to "{_short(saved.question)}"'
-    return Answer(question, fitted, AnswerSource.SAVED, how, question_class)
+    return Answer(question, fitted, FillSource.SAVED, how, question_class)
 
 
 def _from_profile(question: Question, question_class: QuestionClass, name: str, value: str | None) -> Answer:
@@ -221,11 +191,11 @@ def _from_profile(question: Question, question_class: QuestionClass, name: str, 
     fitted = fit_answer(value, question)
     if fitted is None:
         return _unanswered(question, question_class, f"your profile's {name} fits none of the options")
-    return Answer(question, fitted, AnswerSource.PROFILE, f"your profile's {name}", question_class)
+    return Answer(question, fitted, FillSource.UNIVERSAL, f"your profile's {name}", question_class)
 
 
 def _unanswered(question: Question, question_class: QuestionClass, reason: str) -> Answer:
-    return Answer(question, None, AnswerSource.NONE, reason, question_class)
+    return Answer(question, None, None, reason, question_class)
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -299,7 +269,7 @@ def _checked_llm_answer(question: Question, item: _LLMAnswer | None) -> Answer:
     value = _fit_llm_answer(text, question)
     if value is None:
         return _unanswered(question, general, f'the LLM\'s answer "{_short(text)}" does not fit the question')
-    return Answer(question, value, AnswerSource.LLM, f"suggested by the LLM ({confidence:.0%} sure)", general)
+    return Answer(question, value, FillSource.LLM, f"suggested by the LLM ({confidence:.0%} sure)", general)
 
 
 def _fit_llm_answer(text: str, question: Question) -> str | None:

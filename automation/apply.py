@@ -50,10 +50,9 @@ from automation.adapters.base import (
     UnsupportedForm,
     normalised,
 )
-from automation.adapters.planned import answer_source
 from automation.answers import MAX_SAVED_ANSWER, MAX_SAVED_QUESTION, answer_questions
-from automation.answers import AnswerSource as AnsweredFrom
 from automation.backends import BackendName
+from automation.backends.agent_adapter import AgentFormAdapter, agent_form_adapter
 from automation.backends.base import BackendError, SubmittedWithoutApproval
 from automation.browser import BrowserOptions, open_browser
 from automation.captcha import (
@@ -392,16 +391,21 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
             # Answers saved in the chat take precedence over those in the profile file.
             saved = await deps.answers.as_mapping(app.user_id)
             profile = stored.profile.model_copy(update={"answers": {**stored.profile.answers, **saved}})
-            if (isinstance(adapter, UniversalAdapter) and adapter.vendor is None and deps.agent is not None
-                    and await adapter.leaves_required_empty(browser, profile, files)):
-                # A form nobody recognises, with required fields its meanings do not settle: the agent's.
-                adapter = _agent_adapter(deps, app, browser, guard)
             # CAPTCHAs are found first, so that their boxes are never taken for questions; they are solved
             # last before the review, so that a token does not expire while a question waits for the user.
             await detect_captchas(browser)
             with FILL_SECONDS.time():
                 form = await _fill(deps, app, adapter, browser, profile, files)
-            form, suggested = await _settle_questions(deps, app, adapter, browser, profile, form)
+            # The order of work: adapter or universal filler, saved answers, one LLM call; on a form nobody
+            # recognises, the agent for the required fields still empty; the user for whatever is left.
+            agent_next = isinstance(adapter, UniversalAdapter) and deps.agent is not None
+            form, suggested = await _settle_questions(deps, app, adapter, browser, profile, form, ask=not agent_next)
+            if agent_next and form.unfilled_required:
+                adapter = _hand_to_agent(deps, app, browser, guard, form)
+                backend.push_async_callback(adapter.close)
+                form = await _fill(deps, app, adapter, browser, profile, files, put_back=False)
+            elif agent_next:
+                form, _ = await _settle_questions(deps, app, adapter, browser, profile, form, use_llm=False)
             form = await _clear_captchas(deps, app, adapter, browser, form)
             await _record_form(deps, app, form)
             carrying_out_review = _attempt().approved is not None
@@ -449,19 +453,22 @@ async def _sign_in(deps: ApplyDeps, app: Application, adapter: AccountForm, brow
 
 async def _fill(
     deps: ApplyDeps, app: Application, adapter: FormAdapter, browser: BrowserSession, profile: Profile,
-    files: ApplicantFiles,
+    files: ApplicantFiles, *, put_back: bool = True,
 ) -> FilledForm:
-    """Fill the form from the profile, then put back what earlier prompts settled (a refill after parking).
+    """Fill the form from the profile, then put back what earlier prompts settled (a refill after parking;
+    not when the agent goes on from a form the earlier steps filled: their answers are on the page).
 
     The generic agent's run is recorded on the first fill and replayed on a refill: no LLM call either way.
     """
     attempt = _attempt()
-    if attempt.refill and attempt.progress.agent is not None:
+    agent = isinstance(adapter, AgentFormAdapter)
+    if agent and attempt.refill and attempt.progress.agent is not None:
         form = await adapter.replay(browser, profile, files, attempt.progress.agent)
     else:
         form = await adapter.fill(browser, profile, files)
-        attempt.progress.agent = getattr(adapter, "recording", None)
-    if not attempt.progress.answers:
+        if agent:
+            attempt.progress.agent = getattr(adapter, "recording", None)  # VibeSurf's runs are not replayed
+    if not (put_back and attempt.progress.answers):
         return form
     await adapter.answer(browser, attempt.progress.answers)
     form = await adapter.read_back(browser)
@@ -507,7 +514,8 @@ class _ChatAsker:
         if looks_like_captcha(question):
             return None  # not a question: the CAPTCHA is asked as its picture once the agent is done
         kind = QuestionKind.SELECT if options else QuestionKind.TEXT
-        asked = Question(id=_AGENT_QUESTION, label=question[:MAX_SAVED_QUESTION], kind=kind, options=tuple(options or ()),
+        label = question.strip().rstrip("*").strip()  # the form's required marker, as the agent copied it
+        asked = Question(id=_AGENT_QUESTION, label=label[:MAX_SAVED_QUESTION], kind=kind, options=tuple(options or ()),
                          required=True)
         try:
             value = await _ask_question(self._deps, self._app, asked)
@@ -519,16 +527,21 @@ class _ChatAsker:
         return value
 
 
-def _agent_adapter(deps: ApplyDeps, app: Application, browser: BrowserSession, guard) -> FormAdapter:
-    from automation.backends import make_backend
-    from automation.backends.agent_adapter import AgentFormAdapter
+def _hand_to_agent(
+    deps: ApplyDeps, app: Application, browser: BrowserSession, guard, form: FilledForm
+) -> AgentFormAdapter:
+    """The agent goes on from the form as the earlier steps left it; what they filled keeps its source."""
+    log.info("application %s: required fields still empty for the agent: %s", app.id,
+             [field.label for field in form.unfilled_required])
+    agent = _agent_adapter(deps, app, browser, guard)
+    agent.note_sources({field.selector: field.source for field in form.fields
+                        if field.source is not None and not field.empty})
+    return agent
 
+
+def _agent_adapter(deps: ApplyDeps, app: Application, browser: BrowserSession, guard) -> AgentFormAdapter:
     config = deps.agent
-    backend = make_backend(
-        config.backend, browser_options=deps.browser_options, llm_base_url=config.llm_base_url,
-        llm_api_key=config.llm_api_key, llm_model=config.llm_model, max_steps=config.max_steps,
-        browser=browser, guard=guard, vibesurf_url=config.vibesurf_url, vibesurf_api_key=config.vibesurf_api_key,
-    )
+    assert config is not None
 
     async def count(calls: int, input_tokens: int, output_tokens: int) -> None:
         model = config.llm_model
@@ -537,14 +550,15 @@ def _agent_adapter(deps: ApplyDeps, app: Application, browser: BrowserSession, g
             cost_usd=deps.llm_prices.cost(model, input_tokens, output_tokens),
         )
 
-    return AgentFormAdapter(backend, _ChatAsker(deps, app), count)
+    return agent_form_adapter(config, deps.browser_options, browser, guard, _ChatAsker(deps, app), count)
 
 
 async def _settle_questions(
     deps: ApplyDeps, app: Application, adapter: FormAdapter, browser: BrowserSession, profile: Profile,
-    form: FilledForm,
+    form: FilledForm, *, ask: bool = True, use_llm: bool = True,
 ) -> tuple[FilledForm, dict[str, str]]:
-    """Answer the form's questions still open after filling; ask the user the required ones nobody could.
+    """Answer the form's questions still open after filling; ask the user the required ones nobody could
+    (unless `ask` is false: the agent comes first).
 
     Returns the form as read back and the LLM's answers put into it (question label -> answer).
     """
@@ -553,7 +567,7 @@ async def _settle_questions(
     if not questions:
         return form, dict(attempt.progress.suggested)
     # A refill never calls the LLM: what it answered before is in the progress and already on the page.
-    model = None if attempt.refill else deps.llm
+    model = None if attempt.refill or not use_llm else deps.llm
     usage = UsageCounter()
     try:
         sheet = await answer_questions(
@@ -564,25 +578,25 @@ async def _settle_questions(
         await _count_llm(deps, app, usage)
     if sheet.values:
         await adapter.answer(browser, sheet.values)
-        adapter.note_sources({a.question.id: answer_source(a.source) for a in sheet if a.value is not None})
+        adapter.note_sources({a.question.key: a.source for a in sheet if a.source is not None})
         attempt.progress.answers.update(sheet.values)
     attempt.progress.suggested.update(
-        {a.question.label: a.value for a in sheet if a.source is AnsweredFrom.LLM and a.value is not None}
+        {a.question.label: a.value for a in sheet if a.source is FillSource.LLM and a.value is not None}
     )
     for answer in sheet.needs_user:
         log.info("application %s: %r not answered: %s", app.id, answer.question.label, answer.reason)
         # Optional ones stay empty; the review shows them. So do required ones when an approved review is
         # carried out on a page that grew them: the fresh review it gets shows them empty.
-        if answer.question.required and attempt.approved is None:
+        if ask and answer.question.required and attempt.approved is None:
             value = await _ask_question(deps, app, answer.question, browser)
             if value is None:  # typed into the form through the live view: what the page now holds
                 value = await _read_by_hand(adapter, browser, answer.question)
                 if value is None:
                     log.info("application %s: %r still empty after the live view", app.id, answer.question.label)
                     continue  # the review shows it empty
-            await adapter.answer(browser, {answer.question.id: value})
-            adapter.note_sources({answer.question.id: FillSource.USER})
-            attempt.progress.answers[answer.question.id] = value
+            await adapter.answer(browser, {answer.question.key: value})
+            adapter.note_sources({answer.question.key: FillSource.USER})
+            attempt.progress.answers[answer.question.key] = value
             await _remember(deps, app, answer.question.label, value, AnswerSource.CHAT_QUESTION)
     return await adapter.read_back(browser), dict(attempt.progress.suggested)
 
@@ -792,7 +806,7 @@ async def _send_question(
 async def _read_by_hand(adapter: FormAdapter, browser: BrowserSession, question: Question) -> str | None:
     """What the user typed into a question's control through the live view; None when it is still empty."""
     form = await adapter.read_back(browser)
-    reading = next((f for f in form.fields if f.selector == question.id), None) or form.find(question.label)
+    reading = next((f for f in form.fields if f.selector == question.key), None) or form.find(question.label)
     if reading is None or reading.empty or reading.is_file:
         return None
     return (reading.actual or "").strip() or None

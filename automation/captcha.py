@@ -325,8 +325,8 @@ async def without_captcha_inputs(browser: BrowserSession, questions: list[Questi
     if not questions:
         return questions
     await detect_captchas(browser)  # again: filling may have moved to a page with a CAPTCHA of its own
-    claimed = set(await page_js.evaluate(browser, _CLAIMED, [q.id for q in questions]) or [])
-    return [q for q in questions if q.id not in claimed and not looks_like_captcha(q.label)]
+    claimed = set(await page_js.evaluate(browser, _CLAIMED, [q.key for q in questions]) or [])
+    return [q for q in questions if q.key not in claimed and not looks_like_captcha(q.label)]
 
 
 def refused_by_page(captcha: Captcha, errors: str) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from automation.questions import best_option
+from automation.questions import Choice, Question, best_option
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -722,39 +722,6 @@ SET_CHECKED_JS = (
 )
 
 
-@dataclass(frozen=True)
-class Choice:
-    """One option of a select, or one radio/checkbox of a group."""
-
-    label: str
-    value: str
-    checked: bool
-    selector: str  # radios/checkboxes: the input itself; select options: ""
-
-
-@dataclass(frozen=True)
-class Question:
-    """One question on a form: a text control, a select, a file input, or a radio/checkbox group."""
-
-    kind: str  # "text" | "textarea" | "select" | "file" | "radio" | "checkbox"
-    name: str
-    id: str
-    hook: str  # data-ui / data-qa / data-testid
-    selector: str  # the control, or for groups the first input with the group's name
-    label: str
-    required: bool
-    value: str  # as shown: text, chosen option's label, checked labels joined by ", ", file names
-    choices: tuple[Choice, ...] = ()
-    # What else tells its meaning (see automation.field_meaning).
-    autocomplete: str = ""
-    placeholder: str = ""
-    legend: str = ""
-    nearby: str = ""
-    input_type: str = ""
-    hidden: bool = False  # aria-hidden or off-screen: a honeypot
-    host: str = ""  # ids, names and test hooks of the custom elements (shadow hosts) it sits in
-
-
 async def read_questions(
     browser: BrowserSession,
     root_selector: str,
@@ -763,7 +730,11 @@ async def read_questions(
 ) -> list[Question]:
     script = DEEP_READ_QUESTIONS_JS if is_deep(root_selector) else READ_QUESTIONS_JS
     rows = await evaluate(browser, script, root_selector, question_selector, label_selector) or []
-    return [Question(**{**row, "choices": tuple(Choice(**choice) for choice in row["choices"])}) for row in rows]
+    return [
+        Question(**{**row, "choices": (choices := tuple(Choice(**choice) for choice in row["choices"])),
+                    "options": tuple(choice.label for choice in choices)})
+        for row in rows
+    ]
 
 
 async def set_checked(browser: BrowserSession, selector: str, checked: bool = True) -> bool:

@@ -39,7 +39,7 @@ def question_payload(application_id: int, question: Question) -> dict[str, Any]:
     """What a `question` prompt row remembers of the form's question."""
     return {
         "application": application_id,
-        "field": question.id,  # the control to put the answer in when the form is filled again
+        "field": question.key,  # the control to put the answer in when the form is filled again
         "question": question.label,
         "kind": question.kind.value,
         "options": list(question.options),

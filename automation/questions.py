@@ -31,6 +31,10 @@ class QuestionKind(str, enum.Enum):
     RADIO = "radio"
     CHECKBOX = "checkbox"
     NUMBER = "number"
+    FILE = "file"
+    COMBOBOX = "combobox"  # a searchable list of options (a react-select, an Ashby location)
+    PHONE_COUNTRY = "phone-country"  # a calling-code picker beside a phone field
+    OTHER = "other"
 
     @property
     def has_options(self) -> bool:
@@ -50,21 +54,63 @@ class QuestionClass(str, enum.Enum):
         return self is not QuestionClass.GENERAL
 
 
+class FillSource(str, enum.Enum):
+    """Which step of the order of work put a value in a field or answered a question."""
+
+    ADAPTER = "adapter"  # the vendor adapter's own handling (a widget, a vendor field)
+    UNIVERSAL = "universal filler"  # the field's meaning, from the profile (a declined EEO question included)
+    SAVED = "saved answer"
+    LLM = "LLM"
+    AGENT = "agent"
+    USER = "user"  # asked in the chat, or corrected at the review
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a select, or one radio/checkbox of a group, as the page shows it."""
+
+    label: str
+    value: str
+    checked: bool
+    selector: str = ""  # radios/checkboxes: the input itself; select options: ""
+
+
 @dataclass(frozen=True)
 class Question:
-    """One custom question of a form. `id` is whatever finds the control again (an id or a selector)."""
+    """One question of a form: a text control, a select, a file input, a radio/checkbox group, or a question
+    the agent or a prompt asks.
 
-    id: str
+    The first five fields are what answering needs; the rest is what the page shows (`automation.page_js`
+    reads them) and what tells a control's meaning (`automation.field_meaning`). `key` finds the control
+    again: its selector, else `id`.
+    """
+
+    id: str  # the element's id on a page (or, for a question not read from a page, whatever finds it again)
     label: str
     kind: QuestionKind = QuestionKind.TEXT
-    options: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()  # the answerable options, as text (a lone yes/no checkbox has none)
     required: bool = False
+    selector: str = ""  # the control, or for groups the first input with the group's name
+    name: str = ""
+    hook: str = ""  # data-ui / data-qa / data-testid
+    value: str = ""  # as shown: text, chosen option's label, checked labels joined by ", ", file names
+    choices: tuple[Choice, ...] = ()
+    autocomplete: str = ""
+    placeholder: str = ""
+    legend: str = ""
+    nearby: str = ""
+    input_type: str = ""
+    hidden: bool = False  # aria-hidden or off-screen: a honeypot
+    host: str = ""  # ids, names and test hooks of the custom elements (shadow hosts) it sits in
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", QuestionKind(self.kind))
         object.__setattr__(self, "options", tuple(option for option in self.options if option.strip()))
 
-
+    @property
+    def key(self) -> str:
+        """What finds the control again: answers, prompts and sources are keyed by it."""
+        return self.selector or self.id
 
 
 # --------------------------------------------------------------------------- classifying

@@ -21,7 +21,8 @@ from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from automation.answers import Question, QuestionKind, answer_questions  # noqa: E402
+from automation.answers import answer_questions  # noqa: E402
+from automation.questions import Question, QuestionKind  # noqa: E402
 from automation.llm import LLMConfig, UsageCounter, make_chat_model  # noqa: E402
 from automation.matching import score_job  # noqa: E402
 from storage.models import Profile  # noqa: E402

@@ -185,7 +185,7 @@ class Services:
             park_after=timedelta(minutes=self.settings.park_after_minutes),
             url_allow_hosts=tuple(self.settings.url_allow_hosts),
             llm=self.llm,
-            agent=_agent_config(self.settings),
+            agent=agent_config(self.settings),
             captcha_solver=_captcha_solver(self.settings),
             live_view=LiveViewConfig(self.redis, url) if (url := self.settings.live_view_url) else None,
             credentials=self.credentials,
@@ -223,7 +223,7 @@ def _captcha_solver(settings: Settings) -> CaptchaSolver | None:
     )
 
 
-def _agent_config(settings: Settings) -> AgentConfig | None:
+def agent_config(settings: Settings) -> AgentConfig | None:
     """FALLBACK_BACKEND: VibeSurf (its own agent), or browser-use with our LLM; without either, unknown forms
     fail with a clear reason."""
     if settings.fallback_backend == "vibesurf":

@@ -142,7 +142,7 @@ def fill(
     from automation.adapters.base import UnsupportedForm
     from automation.dry_run import dry_run
     from automation.urls import UnsafeUrl
-    from bot.app import browser_options
+    from bot.app import agent_config, browser_options
     from storage.profile_import import ProfileError, load_profile_file
 
     settings = _settings(need_token=False)
@@ -154,7 +154,7 @@ def fill(
         loaded, resume = load_profile_file(path)
         result = asyncio.run(
             dry_run(url, loaded, resume, browser_options(settings), allow_hosts=settings.url_allow_hosts,
-                    llm=_chat_model(settings))
+                    llm=_chat_model(settings), agent=agent_config(settings))
         )
     except (ProfileError, UnsafeUrl, UnsupportedForm) as exc:
         typer.echo(f"nyx: {exc}", err=True)
@@ -172,6 +172,8 @@ def fill(
                else f"by {field.source.value}" if field.source else "")
         typer.echo(f"{mark}{field.label[:40]:<40} {field.selector[:30]:<30} "
                    f"intended={field.intended!r} actual={field.actual!r} {how}")
+    for question in result.would_ask:
+        typer.echo(f"would ask: {question}")
     typer.echo(f"{len(result.form.problems)} problem(s); nothing was submitted.")
 
 

@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
-from automation.answers import (
-    AnswerSource,
+from automation.answers import answer_questions
+from automation.questions import (
+    FillSource,
     Question,
     QuestionClass,
     QuestionKind,
-    answer_questions,
     choose_option,
     classify,
     decline_option,
@@ -308,18 +308,18 @@ async def test_saved_answers_profile_fields_and_eeo_default_without_llm(profile)
 
     got = [(answer.value, answer.source, answer.needs_user) for answer in sheet]
     assert got == [
-        ("Yes, I am authorized", AnswerSource.SAVED, False),
-        (None, AnswerSource.NONE, True),  # the saved answer is about the US, not the UK
-        ("No", AnswerSource.SAVED, False),
-        ("150000", AnswerSource.SAVED, False),
-        ("6-10", AnswerSource.SAVED, False),
-        (None, AnswerSource.NONE, True),  # years of Rust: never guessed
-        ("Female", AnswerSource.SAVED, False),
-        ("I don't wish to answer", AnswerSource.DEFAULT, False),
-        (None, AnswerSource.NONE, True),  # demographic without a decline option
-        ("https://www.linkedin.com/in/ada", AnswerSource.PROFILE, False),
-        ("ada@example.org", AnswerSource.PROFILE, False),
-        (None, AnswerSource.NONE, True),
+        ("Yes, I am authorized", FillSource.SAVED, False),
+        (None, None, True),  # the saved answer is about the US, not the UK
+        ("No", FillSource.SAVED, False),
+        ("150000", FillSource.SAVED, False),
+        ("6-10", FillSource.SAVED, False),
+        (None, None, True),  # years of Rust: never guessed
+        ("Female", FillSource.SAVED, False),
+        ("I don't wish to answer", FillSource.UNIVERSAL, False),
+        (None, None, True),  # demographic without a decline option
+        ("https://www.linkedin.com/in/ada", FillSource.UNIVERSAL, False),
+        ("ada@example.org", FillSource.UNIVERSAL, False),
+        (None, None, True),
     ]
     assert sheet.answers[0].reason == 'saved answer to "Are you legally authorized to work in the United States?"'
     assert sheet.answers[1].reason == "legal question with no saved answer: never guessed"
@@ -375,8 +375,8 @@ async def test_general_questions_go_in_one_batched_call_and_sensitive_ones_never
 
     by_id = {answer.question.id: answer for answer in sheet}
     assert [(by_id[qid].value, by_id[qid].source) for qid in ("why", "office", "kafka", "fav")] == [
-        ("I admire Acme's work on payments.", AnswerSource.LLM), ("London", AnswerSource.LLM),
-        ("Yes", AnswerSource.LLM), ("Python", AnswerSource.SAVED)]
+        ("I admire Acme's work on payments.", FillSource.LLM), ("London", FillSource.LLM),
+        ("Yes", FillSource.LLM), ("Python", FillSource.SAVED)]
     assert all(by_id[qid].needs_user for qid in ("legal", "rate", "years", "crime", "race"))
     assert by_id["why"].reason == "suggested by the LLM (90% sure)"
     assert usage.calls == 1 and usage.total_tokens == request.response["usage"]["total_tokens"]
@@ -403,7 +403,7 @@ async def test_llm_answers_that_do_not_fit_go_to_the_user(fake_openai, chat_mode
     sheet = await answer_questions(questions, profile, model=chat_model)
 
     assert len(fake_openai.requests) == 1
-    assert all(answer.needs_user and answer.source is AnswerSource.NONE for answer in sheet)
+    assert all(answer.needs_user and answer.source is None for answer in sheet)
     assert [answer.reason for answer in sheet] == [
         'the LLM\'s answer "Paris" does not fit the question',
         'the LLM was unsure (20%): "I built a loom."',
@@ -435,7 +435,7 @@ async def test_no_llm_call_when_nothing_is_left_for_it(fake_openai, chat_model, 
                                                                       YES_NO), q("Website")]
     sheet = await answer_questions(questions, profile, model=chat_model)
     assert fake_openai.requests == []
-    assert [answer.source for answer in sheet] == [AnswerSource.SAVED, AnswerSource.NONE, AnswerSource.NONE]
+    assert [answer.source for answer in sheet] == [FillSource.SAVED, None, None]
     assert sheet.answers[2].reason == "your profile has no website"
 
 

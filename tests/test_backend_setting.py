@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import _agent_config
+from bot.app import agent_config
 from bot.config import SettingsError, load_settings
 from bot.doctor import check_backend
 from tests.fakes.vibesurf_api import FakeVibeSurf
@@ -15,7 +15,7 @@ TOKEN = "1:abcdef"
 def test_browser_use_is_the_default():
     settings = load_settings(_env_file=None, telegram_bot_token=TOKEN, llm_api_key="sk-x")
     assert settings.fallback_backend == "browser-use"
-    assert _agent_config(settings).backend == "browser-use"
+    assert agent_config(settings).backend == "browser-use"
 
 
 def test_vibesurf_needs_its_url_and_key():
@@ -28,7 +28,7 @@ def test_vibesurf_needs_its_url_and_key():
 def test_vibesurf_is_chosen_without_an_llm_key():
     settings = load_settings(_env_file=None, telegram_bot_token=TOKEN, fallback_backend="vibesurf",
                              vibesurf_url="http://127.0.0.1:9/", vibesurf_api_key="k")
-    config = _agent_config(settings)
+    config = agent_config(settings)
     assert config.backend == "vibesurf" and config.vibesurf_url == "http://127.0.0.1:9"
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from automation.adapters.base import ApplicantFiles, EmptyReason, FillSource
 from automation.adapters.by_meaning import decide
-from automation.page_js import Choice, Question
+from automation.questions import Choice, Question
 from storage.models import Profile
 
 PROFILE = Profile(
@@ -25,7 +25,8 @@ YES_NO = ("Yes", "No")
 def question(label: str, kind: str = "text", options: tuple[str, ...] = (), name: str = "", required: bool = False,
              hidden: bool = False) -> Question:
     choices = tuple(Choice(option, option, False, "") for option in options)
-    return Question(kind, name, "", "", f"#{name or 'q'}", label, required, "", choices, hidden=hidden)
+    return Question("", label, kind, options, required, selector=f"#{name or 'q'}", name=name, choices=choices,
+                    hidden=hidden)
 
 
 def value(q: Question, profile: Profile = PROFILE):

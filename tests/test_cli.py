@@ -145,3 +145,97 @@ async def test_nyx_fill_refuses_private_addresses(tmp_path):
     _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 1
     assert "link-local or cloud-metadata" in stderr.decode()
+
+
+def _answers_general_questions(requests_seen: list[dict]):
+    """The fake model: answers the batched questions (each general one, confidently); plays the agent otherwise."""
+    from tests.fakes.questions_form_site import GENERAL
+    from tests.fakes.scripted_agent_model import FormFillingModel
+
+    agent = FormFillingModel()
+
+    def respond(body: dict) -> object:
+        schema = ((body.get("response_format") or {}).get("json_schema") or {}).get("name")
+        if schema != "AnsweredQuestions":
+            return agent(body)
+        requests_seen.append(body)
+        prompt = body["messages"][-1]["content"]
+        questions = json.loads(prompt.split("Questions:\n", 1)[1])
+        return {"answers": [
+            {"question_id": q["question_id"], "answer": f"Answer to: {q['question']}" if q["question"] in GENERAL
+             else None, "confidence": 0.9 if q["question"] in GENERAL else 0.0}
+            for q in questions
+        ]}
+
+    return respond
+
+
+async def test_nyx_fill_runs_the_order_of_work_and_lists_what_it_would_ask(fake_openai, tmp_path, xvfb_display):
+    """Universal filler → saved answers → one batched LLM call → the agent (it asks: listed, not asked)."""
+    from tests.fakes.questions_form_site import GENERAL, GENDER, SALARY, SPONSORSHIP, QuestionsFormSite
+
+    batched: list[dict] = []
+    fake_openai.script(_answers_general_questions(batched))
+    (tmp_path / "cv.pdf").write_bytes(b"%PDF-1.4\n% cv\n%%EOF\n")
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(
+        "first_name: Ada\nlast_name: Lovelace\nemail: ada@example.org\nlocation: San Francisco, United States\n"
+        "resume_path: cv.pdf\nwork_authorization: [US]\nneeds_sponsorship: false\n"
+        "eeo: {gender: decline, race: decline, veteran: decline, disability: decline}\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "REDIS_", "LLM_"))}
+    env |= {"PYTHONPATH": str(ROOT), "CHROME_PATH": CHROMIUM, "URL_ALLOW_HOSTS": "127.0.0.1", "DISPLAY": xvfb_display,
+            "LLM_BASE_URL": fake_openai.base_url, "LLM_API_KEY": fake_openai.api_key or "sk-test",
+            "LLM_MODEL": "fake-model", "AGENT_MAX_STEPS": "8"}
+    async with QuestionsFormSite() as site:
+        process = await _nyx("fill", site.posting_url, "--profile", str(profile), "--json", env=env, cwd=tmp_path)
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=300)
+        assert process.returncode == 0, stderr.decode()[-3000:]
+        assert site.submissions == []
+    report = json.loads(stdout)
+    fields = {f["label"]: f for f in report["fields"]}
+
+    # One request carries every general question; nothing the profile settles, nothing sensitive.
+    assert len(batched) == 1
+    prompt = batched[0]["messages"][-1]["content"]
+    assert [q["question"] for q in json.loads(prompt.split("Questions:\n", 1)[1])] == list(GENERAL)
+    assert not any(label in json.dumps(batched[0]) for label in (SPONSORSHIP, GENDER, SALARY, "ada@example.org"))
+    for question in GENERAL:
+        assert fields[question]["filled_by"] == "LLM" and fields[question]["actual"] == f"Answer to: {question}"
+    assert fields[SPONSORSHIP]["filled_by"] == "universal filler" and fields[SPONSORSHIP]["actual"] == "No"
+    assert fields[GENDER]["actual"] == "Decline to self-identify"
+    assert fields["Email"]["filled_by"] == "universal filler"
+    # The salary is nobody's to invent: the agent, which took over for it, would ask; nothing filled it.
+    assert fields[SALARY]["actual"] == "" and fields[SALARY]["filled_by"] is None
+    assert report["would_ask"] == [SALARY]
+    assert report["llm_calls"] >= 2  # the batch, then the agent's steps
+
+
+async def test_nyx_fill_with_saved_answers_makes_no_llm_request(fake_openai, tmp_path, xvfb_display):
+    """A profile that settles every question: zero requests at the LLM, nothing to ask."""
+    from tests.fakes.questions_form_site import GENERAL, SALARY, QuestionsFormSite
+
+    fake_openai.script(lambda body: "no request was expected")
+    (tmp_path / "cv.pdf").write_bytes(b"%PDF-1.4\n% cv\n%%EOF\n")
+    answers = "".join(f"  {json.dumps(q)}: {json.dumps('Saved: ' + q)}\n" for q in GENERAL)
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(
+        "first_name: Ada\nlast_name: Lovelace\nemail: ada@example.org\nlocation: San Francisco, United States\n"
+        "resume_path: cv.pdf\nwork_authorization: [US]\nneeds_sponsorship: false\nsalary_expectation: '150000'\n"
+        "eeo: {gender: decline, race: decline, veteran: decline, disability: decline}\n"
+        f"answers:\n{answers}"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "REDIS_", "LLM_"))}
+    env |= {"PYTHONPATH": str(ROOT), "CHROME_PATH": CHROMIUM, "URL_ALLOW_HOSTS": "127.0.0.1", "DISPLAY": xvfb_display,
+            "LLM_BASE_URL": fake_openai.base_url, "LLM_API_KEY": fake_openai.api_key or "sk-test",
+            "LLM_MODEL": "fake-model"}
+    async with QuestionsFormSite() as site:
+        process = await _nyx("fill", site.posting_url, "--profile", str(profile), "--json", env=env, cwd=tmp_path)
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=180)
+        assert process.returncode == 0, stderr.decode()[-3000:]
+    report = json.loads(stdout)
+    fields = {f["label"]: f for f in report["fields"]}
+    assert fake_openai.requests == [] and report["llm_calls"] == 0
+    assert report["would_ask"] == []
+    assert all(fields[q]["filled_by"] == "saved answer" and fields[q]["actual"] == f"Saved: {q}" for q in GENERAL)
+    assert fields[SALARY]["actual"] == "150000"

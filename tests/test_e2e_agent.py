@@ -1,11 +1,11 @@
-"""An unknown site through Telegram: the generic browser-use agent fills it, asks its question in the
-chat, and the same review-then-submit rule applies."""
+"""An unknown site through Telegram: the universal filler and one batched LLM call first, then the generic
+browser-use agent for the required question still empty, which it asks in the chat; the same
+review-then-submit rule applies."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import re
 from typing import Any
 
 import pytest
@@ -34,29 +34,37 @@ def settings_overrides(fake_openai, request):
             "llm_model": "fake-model", **park}
 
 
-def model(resume_name: str):
-    """Scores the job when asked for a score; plays the agent step by step otherwise."""
+def _schema(body: dict[str, Any]) -> str | None:
+    return ((body.get("response_format") or {}).get("json_schema") or {}).get("name")
 
-    def fill(body: dict[str, Any]) -> dict[str, Any]:
-        path = re.search(rf'(/[^"\s\\]+/{re.escape(resume_name)})', json.dumps(body)).group(1)
-        return agent_step(
-            {"input": {"index": index_of(body, "who"), "text": f"{PROFILE['first_name']} {PROFILE['last_name']}"}},
-            {"input": {"index": index_of(body, "reach"), "text": "<secret>applicant_email</secret>"}},
-            {"input": {"index": index_of(body, "ring"), "text": "<secret>applicant_phone</secret>"}},
-            {"upload_file": {"index": index_of(body, "papers"), "path": path}},
-            {"ask_user": {"question": QUESTION, "options": None}},
-        )
+
+def _unknown_to_the_llm(body: dict[str, Any]) -> dict[str, Any]:
+    """The batched questions: the candidate's information does not say (the agent then asks the user)."""
+    questions = json.loads(body["messages"][-1]["content"].split("Questions:\n", 1)[1])
+    return {"answers": [{"question_id": q["question_id"], "answer": None, "confidence": 0.0} for q in questions]}
+
+
+def model():
+    """Scores the job; knows no answer to the form's question; plays the agent step by step otherwise.
+
+    The universal filler put the name, e-mail, phone and résumé in before the agent took over: what is left
+    for it is the question, which it asks in the chat and then types.
+    """
+
+    def ask(body: dict[str, Any]) -> dict[str, Any]:
+        return agent_step({"ask_user": {"question": QUESTION, "options": None}})
 
     def type_answer(body: dict[str, Any]) -> dict[str, Any]:
         answered = ANSWERED.search(state_text(body))
         return agent_step({"input": {"index": index_of(body, "puzzle"), "text": answered.group(1).strip()}})
 
-    steps = iter([fill, type_answer, lambda body: agent_step({"request_review": {"note": "Done."}})])
+    steps = iter([ask, type_answer, lambda body: agent_step({"request_review": {"note": "Done."}})])
 
     def respond(body: dict[str, Any]) -> Any:
-        schema = (body.get("response_format") or {}).get("json_schema") or {}
-        if schema.get("name") == "agent_output":
+        if _schema(body) == "agent_output":
             return next(steps)(body)
+        if _schema(body) == "AnsweredQuestions":
+            return _unknown_to_the_llm(body)
         return {"score": 70, "reasons": ["Fits"], "missing": []}
 
     return respond
@@ -65,7 +73,7 @@ def model(resume_name: str):
 async def test_unknown_site_is_filled_by_the_agent_and_submitted_after_review(
     nyx, fake_telegram, fake_openai, site, db
 ):
-    fake_openai.script(model("ada-lovelace.pdf"))
+    fake_openai.script(model())
     user = fake_telegram.user(ALLOWED_USER)
     await load_profile(fake_telegram, user)
     await user.send(site.apply_url)
@@ -86,28 +94,26 @@ async def test_unknown_site_is_filled_by_the_agent_and_submitted_after_review(
                                          timeout=WAIT)
     row = await db.fetchrow("SELECT llm_calls, llm_tokens FROM applications")
     assert row["llm_calls"] >= 3 and row["llm_tokens"] > 0
+    # The order of work: one batched request for the open question first, then the agent for what it left.
+    schemas = [_schema(r.body) for r in fake_openai.requests if _schema(r.body) in ("AnsweredQuestions", "agent_output")]
+    assert schemas[0] == "AnsweredQuestions" and schemas[1:] == ["agent_output"] * (len(schemas) - 1)
     saved = await db.fetchrow("SELECT answer, source FROM saved_answers WHERE question = $1", QUESTION)
     assert saved["answer"] == ANSWER and saved["source"] == "chat_question"
 
 
-def filling_model(resume_name: str):
-    """Scores the job; as the agent, fills every field in one step and hands over for review."""
+def filling_model():
+    """Scores the job; as the agent, answers what the earlier steps left in one step and hands over for review."""
 
     def fill(body: dict[str, Any]) -> dict[str, Any]:
-        path = re.search(rf'(/[^"\s\\]+/{re.escape(resume_name)})', json.dumps(body)).group(1)
-        return agent_step(
-            {"input": {"index": index_of(body, "who"), "text": f"{PROFILE['first_name']} {PROFILE['last_name']}"}},
-            {"input": {"index": index_of(body, "reach"), "text": "<secret>applicant_email</secret>"}},
-            {"input": {"index": index_of(body, "puzzle"), "text": ANSWER}},
-            {"upload_file": {"index": index_of(body, "papers"), "path": path}},
-        )
+        return agent_step({"input": {"index": index_of(body, "puzzle"), "text": ANSWER}})
 
     steps = iter([fill, lambda body: agent_step({"request_review": {"note": "Done."}})])
 
     def respond(body: dict[str, Any]) -> Any:
-        schema = (body.get("response_format") or {}).get("json_schema") or {}
-        if schema.get("name") == "agent_output":
+        if _schema(body) == "agent_output":
             return next(steps)(body)
+        if _schema(body) == "AnsweredQuestions":
+            return _unknown_to_the_llm(body)
         return {"score": 70, "reasons": ["Fits"], "missing": []}
 
     return respond
@@ -117,7 +123,7 @@ def filling_model(resume_name: str):
 async def test_parked_agent_review_is_replayed_without_the_llm_and_submitted(
     nyx, fake_telegram, fake_openai, site, db, park_now
 ):
-    fake_openai.script(filling_model("ada-lovelace.pdf"))
+    fake_openai.script(filling_model())
     user = fake_telegram.user(ALLOWED_USER)
     await load_profile(fake_telegram, user)
     await user.send(site.apply_url)

@@ -234,3 +234,82 @@ def _scripted_model(body: dict) -> dict:
          "confidence": 0.9 if q["question"] == MOTIVATION else 0.0}
         for q in questions
     ]}
+
+
+ORDER_PROFILE = {
+    **BARE_PROFILE, "location": "San Francisco, United States", "work_authorization": ["US"],
+    "needs_sponsorship": False, "eeo": {"gender": "decline", "race": "decline", "veteran": "decline",
+                                        "disability": "decline"},
+}
+SALARY_ANSWER = "150000"
+
+
+def _order_model(batched: list[ChatRequest]):
+    """Scores the job; answers the batched general questions; plays the agent (which asks what it cannot know)."""
+    from tests.fakes.questions_form_site import GENERAL
+    from tests.fakes.scripted_agent_model import FormFillingModel
+
+    agent = FormFillingModel()
+
+    def respond(body: dict) -> object:
+        request = ChatRequest(body, None)
+        if _schema_name(request) == "agent_output":
+            return agent(body)
+        if _schema_name(request) != "AnsweredQuestions":
+            return {"score": 70, "reasons": ["Python and PostgreSQL"], "missing": []}
+        batched.append(request)
+        questions = json.loads(request.prompt.split("Questions:\n", 1)[1])
+        return {"answers": [
+            {"question_id": q["question_id"], "answer": f"LLM: {q['question']}" if q["question"] in GENERAL else None,
+             "confidence": 0.9 if q["question"] in GENERAL else 0.0}
+            for q in questions
+        ]}
+
+    return respond
+
+
+class TestOrderOfWork:
+    """On a form nobody recognises: the universal filler, one LLM call for every general question, the agent
+    for the required field still empty, and only what nobody else may answer reaches the user."""
+
+    @pytest.fixture
+    def settings_overrides(self, fake_openai):
+        return {"llm_base_url": fake_openai.base_url, "llm_api_key": fake_openai.api_key or "sk-test",
+                "llm_model": "fake-model", "agent_max_steps": 10}
+
+    async def test_one_llm_request_for_the_general_questions_and_only_the_salary_for_the_user(
+        self, nyx, fake_telegram, fake_openai, db
+    ):
+        from tests.fakes.questions_form_site import GENERAL, SALARY, QuestionsFormSite
+
+        batched: list[ChatRequest] = []
+        fake_openai.script(_order_model(batched))
+        user = fake_telegram.user(ALLOWED_USER)
+        await load(fake_telegram, user, ORDER_PROFILE)
+        async with QuestionsFormSite() as site:
+            await apply_to(fake_telegram, user, site.posting_url)
+            salary = await fake_telegram.wait_for_message(
+                lambda m: m.chat_id == user.chat_id and asks(m, SALARY), timeout=WAIT
+            )
+            await user.reply(salary, SALARY_ANSWER)
+            review = await next_review(fake_telegram, user, set())
+            assert site.submissions == []
+            await user.tap(review, "Submit")
+            posted = await site.wait_for_submission(timeout=WAIT)
+
+        # Exactly one request carried all the general questions, and nothing the profile settles.
+        assert len(batched) == 1
+        sent = json.loads(batched[0].prompt.split("Questions:\n", 1)[1])
+        assert [question["question"] for question in sent] == list(GENERAL)
+        # Only the salary reached the user, as a question in the chat.
+        asked = [m for m in fake_telegram.messages(user.chat_id) if "A question from the form" in m.body]
+        assert [SALARY in m.body for m in asked] == [True]
+        assert [r["q"] for r in await db.fetch(
+            "SELECT payload->>'question' AS q FROM prompts WHERE kind = 'question'")] == [SALARY]
+        # What was sent: the profile's, the LLM's and the user's answers, each in its place.
+        assert posted.fields["full_name"] == "Ada Lovelace" and posted.fields["email"] == "ada@example.org"
+        assert posted.fields["sponsorship"] == "no" and posted.fields["gender"] == "Decline to self-identify"
+        assert posted.fields["why"] == f"LLM: {GENERAL[0]}" and posted.fields["language"] == f"LLM: {GENERAL[1]}"
+        assert posted.fields["proud"] == f"LLM: {GENERAL[2]}"
+        assert posted.fields["salary"] == SALARY_ANSWER
+        assert posted.files["resume"][0] == "ada-lovelace.pdf"

@@ -18,7 +18,7 @@ from automation.adapters import (
 from automation.adapters.greenhouse import best_place
 from automation.adapters.profile_values import hispanic_answer, race_answer
 from automation.browser import BrowserOptions, open_browser
-from automation.questions import Question, QuestionKind, fit_answer
+from automation.questions import QuestionKind, fit_answer
 from storage.models import Eeo, Links, Profile
 from tests.fakes.job_site import (
     ACKNOWLEDGEMENT,
@@ -253,15 +253,14 @@ async def test_open_questions_of_every_kind_are_asked_and_answered(
         await adapter.fill(browser, only_required, ApplicantFiles(resume=resume))
 
         questions = await adapter.questions(browser)
-        assert questions == [
-            Question("#question_30215432002", HEARD_ABOUT, QuestionKind.TEXT, (), False),
-            Question("#question_30215433002", INTERESTING, QuestionKind.TEXTAREA, (), False),
-            Question(f"#{TEAM_ID}", TEAM, QuestionKind.SELECT,
-                     ("Launch Scheduling", "Flight Software", "Ground Systems"), False),
-            Question(f'input[name="{RELOCATE_ID}"]', RELOCATE, QuestionKind.RADIO, ("Yes", "No"), False),
-            Question('input[name="question_30215438002\\[\\]"]', OFFICES, QuestionKind.CHECKBOX,
-                     ("Berlin", "London", "Lisbon", "Remote"), False),
-            Question(f'input[name="{OTHER_ROLES_ID}"]', OTHER_ROLES, QuestionKind.CHECKBOX, (), False),
+        assert [(q.key, q.label, q.kind, q.options, q.required) for q in questions] == [
+            ("#question_30215432002", HEARD_ABOUT, QuestionKind.TEXT, (), False),
+            ("#question_30215433002", INTERESTING, QuestionKind.TEXTAREA, (), False),
+            (f"#{TEAM_ID}", TEAM, QuestionKind.SELECT, ("Launch Scheduling", "Flight Software", "Ground Systems"), False),
+            (f'input[name="{RELOCATE_ID}"]', RELOCATE, QuestionKind.RADIO, ("Yes", "No"), False),
+            ('input[name="question_30215438002\\[\\]"]', OFFICES, QuestionKind.CHECKBOX,
+             ("Berlin", "London", "Lisbon", "Remote"), False),
+            (f'input[name="{OTHER_ROLES_ID}"]', OTHER_ROLES, QuestionKind.CHECKBOX, (), False),
         ]
         by_label = {question.label: question for question in questions}
         # Answers as automation/answers.py shapes them for each kind.

@@ -19,7 +19,7 @@ from automation.adapters import (
 from automation.adapters.controls import choose, choose_many
 from automation.adapters.profile_values import country_for_phone, phone_country, unmatched_country
 from automation.browser import BrowserOptions, open_browser
-from automation.page_js import Choice
+from automation.questions import Choice
 from storage.models import Links, Profile
 from tests.fakes import ats_lever, ats_workable
 from tests.fakes.ats_lever import LeverJobSite

@@ -38,8 +38,8 @@ from automation.adapters.profile_values import (
 )
 from automation.adapters.standard_fields import intended_value
 from automation.adapters.vendors import VendorSignature
-from automation.page_js import Choice, Control, Question
-from automation.questions import best_option, decline_option, option_key
+from automation.page_js import Control
+from automation.questions import Choice, Question, best_option, decline_option, option_key
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -141,7 +141,8 @@ class _Entry:
         ticked = self.checked or tuple(option == self.value for option in self.options)
         choices = tuple(Choice(option, option, on, "") for option, on in zip(self.options, ticked))
         kind = QUESTION_KINDS.get(self.kind, "other")
-        return Question(kind, "", self.id, "", self.key, self.label, self.required, self.value, choices)
+        return Question(self.id, self.label, kind, required=self.required, selector=self.key, value=self.value,
+                        choices=choices, options=self.options)
 
 
 class AshbyAdapter(PlannedForm):

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from automation.adapters.vendors import VendorSignature, form_present, recognise
+from automation.questions import FillSource as FillSource  # the order of work's steps, with the vocabulary
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -35,17 +36,6 @@ def normalised(value: str | None) -> str:
     if value is None:
         return ""
     return " ".join(unicodedata.normalize("NFC", value).split()).casefold()
-
-
-class FillSource(str, Enum):
-    """Which step of the order of work put a field's value there."""
-
-    ADAPTER = "adapter"  # the vendor adapter's own handling (a widget, a vendor field)
-    UNIVERSAL = "universal filler"  # the field's meaning, from the profile
-    SAVED = "saved answer"
-    LLM = "LLM"
-    AGENT = "agent"
-    USER = "user"  # asked in the chat, or corrected at the review
 
 
 class EmptyReason(str, Enum):
@@ -92,6 +82,12 @@ class FilledForm:
     def problems(self) -> list[FieldReading]:
         """Fields that differ from what we meant, or required fields still empty."""
         return [field for field in self.fields if not field.ok or (field.required and field.empty)]
+
+    @property
+    def unfilled_required(self) -> list[FieldReading]:
+        """Required fields still empty that an answer could fill (not those left alone or declined)."""
+        return [field for field in self.fields if field.required and field.empty
+                and field.reason not in (EmptyReason.LEFT_ALONE, EmptyReason.DECLINED)]
 
     def find(self, label: str) -> FieldReading | None:
         """The field with this label (any case or spacing)."""

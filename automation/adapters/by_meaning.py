@@ -24,7 +24,7 @@ from automation.adapters.profile_values import (
     saved_answer,
 )
 from automation.field_meaning import ControlFacts, Meaning, meaning_of
-from automation.page_js import Question
+from automation.questions import Question
 from automation.questions import best_option, option_key, question_key
 from storage.models import DECLINE, RemotePreference
 

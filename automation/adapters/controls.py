@@ -1,6 +1,6 @@
 """Putting an answer into one question of a form, whatever its control.
 
-Owns answering a `page_js.Question` (text, textarea, select, radio or checkbox group, lone
+Owns answering a `Question` (text, textarea, select, radio or checkbox group, lone
 checkbox, file): choosing the option an answer means ("Yes" for "yes, I am", "Python,
 PostgreSQL" for two boxes) and saying what the field should then show, so that reading it
 back reveals any difference. Shared by every adapter that reads its form as questions.
@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING
 
 from automation import page_js
 from automation.adapters.profile_values import best_place, international_number, phone_country, unmatched_country
-from automation.page_js import Choice, Question
-from automation.questions import best_option, option_key
+from automation.questions import Choice, Question, best_option, option_key
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession

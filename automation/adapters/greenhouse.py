@@ -29,7 +29,7 @@ from automation.adapters.base import (
 from automation.adapters.by_meaning import decide, meaning_of_question, standard_answer
 from automation.adapters.controls import fill_question, is_consent, pick_place, shown
 from automation.adapters.outcome import SubmitSignals, submit_form
-from automation.adapters.planned import KINDS, PlannedField, PlannedForm, asks_question, attribution
+from automation.adapters.planned import KINDS, PlannedField, PlannedForm, as_question, asks_question, attribution
 from automation.adapters.profile_values import (
     best_place,
     eeo_answer,
@@ -47,9 +47,8 @@ from automation.adapters.standard_fields import (
 )
 from automation.adapters.vendors import VendorSignature
 from automation.field_meaning import EEO_MEANINGS, Meaning
-from automation.page_js import Control, Question
-from automation.questions import Question as FormQuestion
-from automation.questions import QuestionKind
+from automation.page_js import Control
+from automation.questions import Question
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -158,7 +157,7 @@ class GreenhouseAdapter(PlannedForm):
             values[phone.selector] = international_number(values[phone.selector], by_id[COUNTRY_ID].value)
         return values
 
-    async def questions(self, browser: BrowserSession) -> list[FormQuestion]:
+    async def questions(self, browser: BrowserSession) -> list[Question]:
         now = {question.selector: question for question in await self.page_questions(browser)}
         open_questions = []
         for field in self.plan:
@@ -167,10 +166,9 @@ class GreenhouseAdapter(PlannedForm):
                 continue
             if question.kind == COMBOBOX:
                 options = tuple(await self._menu_options(browser, question))
-                open_questions.append(FormQuestion(field.selector, field.label, QuestionKind.SELECT, options,
-                                                   field.required))
+                open_questions.append(as_question(field, question, options))
             else:
-                open_questions.append(_as_question(field, question))
+                open_questions.append(as_question(field, question))
         return open_questions
 
     async def put_answer(self, browser: BrowserSession, question: Question, value: str) -> str | None:
@@ -322,13 +320,6 @@ def _planned(question: Question, intended: str | None, profile: Profile) -> Plan
         source=FillSource.ADAPTER if intended is not None and standard else source,
         reason=reason,
     )
-
-
-def _as_question(field: PlannedField, on_page: Question) -> FormQuestion:
-    lone_box = on_page.kind == "checkbox" and len(on_page.choices) == 1  # answered yes or no
-    options = () if lone_box else tuple(choice.label for choice in on_page.choices)
-    kind = KINDS.get(on_page.kind, QuestionKind.TEXT)
-    return FormQuestion(field.selector, field.label, kind, options, field.required)
 
 
 def _shell_selector(question: Question) -> str:

@@ -28,12 +28,12 @@ from automation.adapters.controls import Answer, fill_questions, is_consent
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedForm, planned_fields
 from automation.adapters.profile_values import (
-    decline_label,
     saved_answer,
 )
 from automation.adapters.standard_fields import intended_value
 from automation.adapters.vendors import VendorSignature
-from automation.page_js import Control, Question
+from automation.page_js import Control
+from automation.questions import Question, decline_option
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -99,7 +99,7 @@ def _answer(question: Question, profile: Profile, files: ApplicantFiles) -> Answ
         attach = FILE_FIELDS.get(field or question.id)
         return attach(files) if attach else None
     if field in EEO_FIELDS:
-        return saved_answer(question.label, profile) or decline_label(question)
+        return saved_answer(question.label, profile) or decline_option(question.options)
     if is_consent(question):
         return standard_answer(question, profile, files)
     if question.kind in ("text", "textarea"):

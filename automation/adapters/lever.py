@@ -27,12 +27,11 @@ from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedForm, planned_fields
 from automation.adapters.profile_values import (
     best_place,
-    decline_label,
     link_for,
     saved_answer,
 )
 from automation.adapters.vendors import VendorSignature
-from automation.page_js import Question
+from automation.questions import Question, decline_option
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -152,7 +151,7 @@ def _answer(question: Question, profile: Profile, files: ApplicantFiles, links_u
     if link := LINK_FIELD.fullmatch(question.name):
         return link_for(link.group(1), profile.links, links_used) or saved_answer(question.label, profile)
     if question.name.startswith("eeo["):
-        return saved_answer(question.label, profile) or decline_label(question)
+        return saved_answer(question.label, profile) or decline_option(question.options)
     return standard_answer(question, profile, files, links_used)
 
 

@@ -4,13 +4,14 @@
 whether it is one of the form's own questions); `PlannedForm` then finds the questions still
 empty, puts answers into any field by its selector with the same option matching `fill` uses,
 and reads every field back against the plan with a fresh screenshot. An adapter supplies how
-its page reads as `page_js.Question`s, and may override how one answer goes in or how values
+its page reads as `Question`s, and may override how one answer goes in or how values
 read back where its page needs it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from automation.adapters.controls import (
     shown,
 )
 from automation.adapters.profile_values import saved_answer
-from automation.answers import AnswerSource, profile_field
+from automation.answers import profile_field
 from automation.field_meaning import Meaning
 from automation.questions import Question, QuestionKind
 
@@ -80,19 +81,6 @@ def asks_question(label: str, profile: Profile) -> bool:
     return profile_field(label, profile) is None
 
 
-ANSWER_SOURCES = {
-    AnswerSource.SAVED: FillSource.SAVED,
-    AnswerSource.PROFILE: FillSource.UNIVERSAL,
-    AnswerSource.DEFAULT: FillSource.UNIVERSAL,  # the decline option of a self-identification question
-    AnswerSource.LLM: FillSource.LLM,
-}
-
-
-def answer_source(source: AnswerSource) -> FillSource:
-    """The step of the order of work an answer to an open question came from."""
-    return ANSWER_SOURCES.get(source, FillSource.USER)
-
-
 def planned_fields(planned: Sequence[Planned], profile: Profile) -> list[PlannedField]:
     """The plan of a form filled question by question (see `controls.fill_questions`)."""
     return [
@@ -112,7 +100,7 @@ def planned_fields(planned: Sequence[Planned], profile: Profile) -> list[Planned
 
 
 def attribution(
-    question: page_js.Question, intended: str | None, profile: Profile
+    question: Question, intended: str | None, profile: Profile
 ) -> tuple[FillSource | None, EmptyReason | None]:
     """Which step filled a vendor adapter's field (its own handling, the universal filler's meaning, a saved
     answer), or why it is empty."""
@@ -134,10 +122,10 @@ class PlannedForm(FormAdapter):
         self.plan: list[PlannedField] = []
 
     @abstractmethod
-    async def page_questions(self, browser: BrowserSession) -> list[page_js.Question]:
+    async def page_questions(self, browser: BrowserSession) -> list[Question]:
         """The form's controls as the page shows them now, with `selector` as in the plan."""
 
-    async def put_answer(self, browser: BrowserSession, question: page_js.Question, value: str) -> str | None:
+    async def put_answer(self, browser: BrowserSession, question: Question, value: str) -> str | None:
         """Put one answer into its control; returns what its reading should then show."""
         return await fill_question(browser, question, value)
 
@@ -148,7 +136,7 @@ class PlannedForm(FormAdapter):
     async def questions(self, browser: BrowserSession) -> list[Question]:
         now = {question.selector: question for question in await self.page_questions(browser)}
         return [
-            _as_question(field, now[field.selector])
+            as_question(field, now[field.selector])
             for field in self.plan
             if field.is_question and field.intended is None
             and field.selector in now and not shown(now[field.selector]).strip()
@@ -188,7 +176,12 @@ class PlannedForm(FormAdapter):
         )
 
 
-def _as_question(field: PlannedField, on_page: page_js.Question) -> Question:
+def as_question(field: PlannedField, on_page: Question, options: Sequence[str] | None = None) -> Question:
+    """The page's question as it is asked: found by its selector (`id` too), with the plan's label, an answerable
+    kind and its options as text."""
     lone_box = on_page.kind == "checkbox" and len(on_page.choices) == 1  # answered yes or no
-    options = () if lone_box else tuple(choice.label for choice in on_page.choices)
-    return Question(field.selector, field.label, KINDS.get(on_page.kind, QuestionKind.TEXT), options, field.required)
+    if options is None:
+        options = () if lone_box else tuple(choice.label for choice in on_page.choices)
+    kind = QuestionKind.SELECT if on_page.kind == QuestionKind.COMBOBOX else KINDS.get(on_page.kind, QuestionKind.TEXT)
+    return dataclasses.replace(on_page, id=field.selector, selector=field.selector, label=field.label, kind=kind,
+                               options=tuple(options), required=field.required)

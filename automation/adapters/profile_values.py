@@ -13,8 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from automation.adapters.base import normalised
-from automation.page_js import Choice, Question
-from automation.questions import best_option, decline_option, option_key, question_key
+from automation.questions import Choice, Question, best_option, decline_option, option_key, question_key
 from storage.models import DECLINE
 
 if TYPE_CHECKING:
@@ -86,10 +85,6 @@ def link_for_label(label: str, links: Links, used: set[str]) -> str | None:
     if not found or len(key.split()) > MAX_LINK_LABEL_WORDS:
         return None
     return link_for(found.group(1), links, used)
-
-
-def decline_label(question: Question) -> str | None:
-    return decline_option([choice.label for choice in question.choices])
 
 
 def eeo_topic(text: str) -> str | None:

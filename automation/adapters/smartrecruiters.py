@@ -48,8 +48,8 @@ from automation.adapters.planned import PlannedForm, planned_fields
 from automation.adapters.profile_values import international_number
 from automation.adapters.standard_fields import intended_value
 from automation.adapters.vendors import VendorSignature
-from automation.page_js import Choice, Control, Question
-from automation.questions import best_option
+from automation.page_js import Control
+from automation.questions import Choice, Question, best_option
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -153,8 +153,8 @@ class SmartRecruitersAdapter(PlannedForm):
         if field is None or not dropdown:
             return questions
         choices = tuple(Choice(label, label, label == dropdown["picked"], "") for label in dropdown["countries"])
-        country = Question(PHONE_COUNTRY, "", "", "", f"{host} >>> {dropdown['toggle']}", dropdown["label"],
-                           field.required, dropdown["picked"], choices)
+        country = Question("", dropdown["label"], PHONE_COUNTRY, required=field.required,
+                           selector=f"{host} >>> {dropdown['toggle']}", value=dropdown["picked"], choices=choices)
         at = questions.index(field)
         return [*questions[:at], country, *questions[at:]]
 

@@ -32,7 +32,7 @@ from automation.adapters.profile_values import (
     link_for_label,
 )
 from automation.adapters.vendors import VendorSignature
-from automation.page_js import Question
+from automation.questions import Question
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession

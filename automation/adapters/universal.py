@@ -22,7 +22,7 @@ from automation.adapters.planned import KINDS, PlannedField, PlannedForm, asks_q
 from automation.adapters.profile_values import country_for_phone, dial_code_select
 from automation.adapters.vendors import VendorSignature
 from automation.field_meaning import QUESTION_MEANINGS, Meaning
-from automation.page_js import Choice, Question
+from automation.questions import Choice, Question
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -181,12 +181,6 @@ class UniversalAdapter(PlannedForm):
     async def actual_values(self, browser: BrowserSession) -> dict[str, str]:
         """What the page shows now, and for the fields of steps already left, what they showed then."""
         return {**self.earlier, **await self._shown_values(browser)}
-
-    async def leaves_required_empty(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> bool:
-        """Some required control would stay empty after `fill` (its meaning is unknown or the profile lacks it)."""
-        questions = await self.page_questions(browser)
-        decisions = plan_by_meaning(questions, profile, files)
-        return any(question.required and decisions[question.selector].value is None for question in questions)
 
     async def page_questions(self, browser: BrowserSession) -> list[Question]:
         controls = await page_js.read_questions(browser, ROOT_SELECTOR)

@@ -43,7 +43,7 @@ from automation.adapters.profile_values import (
     link_for_label,
 )
 from automation.adapters.vendors import VendorSignature
-from automation.page_js import Choice, Question
+from automation.questions import Choice, Question
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -116,8 +116,8 @@ class WorkableAdapter(PlannedForm):
         if not flag or field is None:
             return questions
         choices = tuple(Choice(label, label, label == flag["picked"], "") for label in flag["countries"])
-        country = Question(PHONE_COUNTRY, "", "", "", FLAG_SELECTOR, f"{field.label} country", field.required,
-                           flag["picked"], choices)
+        country = Question("", f"{field.label} country", PHONE_COUNTRY, required=field.required,
+                           selector=FLAG_SELECTOR, value=flag["picked"], choices=choices)
         at = questions.index(field)
         return [*questions[:at], country, *questions[at:]]
 

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from automation import page_js
-from automation.adapters.base import ApplicantFiles, FilledForm, FormAdapter, SubmitResult
+from automation.adapters.base import ApplicantFiles, FilledForm, FillSource, FormAdapter, SubmitResult
 from automation.backends.base import AgentUsage, Asker, FormBackend
 from automation.backends.browser_use_agent import ATS_NAME
 from automation.metrics import LLM_CALLS, LLM_TOKENS
@@ -15,6 +15,9 @@ from automation.questions import Question
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
+
+    from automation.apply import AgentConfig
+    from automation.browser import BrowserOptions
 
     from storage.models import Profile
 
@@ -39,7 +42,9 @@ class AgentFormAdapter(FormAdapter):
 
     async def fill(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> FilledForm:
         try:
-            return await self._backend.fill(await page_js.current_url(browser), profile, files, self._asker)
+            return self._attributed(
+                await self._backend.fill(await page_js.current_url(browser), profile, files, self._asker)
+            )
         finally:
             if (usage := self._backend.usage) is not None:
                 LLM_CALLS.labels("ok").inc(usage.llm_calls)
@@ -56,7 +61,9 @@ class AgentFormAdapter(FormAdapter):
         self, browser: BrowserSession, profile: Profile, files: ApplicantFiles, recording: Mapping[str, Any]
     ) -> FilledForm:
         """Fill the form again from a recorded run: its actions replayed, no LLM call."""
-        return await self._backend.replay(await page_js.current_url(browser), profile, files, recording)
+        return self._attributed(
+            await self._backend.replay(await page_js.current_url(browser), profile, files, recording)
+        )
 
     async def questions(self, browser: BrowserSession) -> list[Question]:
         return []  # the agent asked what it could not answer while it worked
@@ -66,7 +73,15 @@ class AgentFormAdapter(FormAdapter):
             await page_js.set_value(browser, selector, value)
 
     async def read_back(self, browser: BrowserSession) -> FilledForm:
-        return await self._backend.read_back()
+        return self._attributed(await self._backend.read_back())
+
+    def _attributed(self, form: FilledForm) -> FilledForm:
+        """Each filled field's step: the one noted for it (the steps before the agent took over), else the agent."""
+        noted: Mapping[str, FillSource] = getattr(self, "noted_sources", {})
+        for field in form.fields:
+            if field.source is None and not field.empty:
+                field.source = noted.get(field.selector, FillSource.AGENT)
+        return form
 
     async def submit(self, browser: BrowserSession) -> SubmitResult:
         return await self._backend.submit()
@@ -74,3 +89,18 @@ class AgentFormAdapter(FormAdapter):
     async def close(self) -> None:
         """Releases the backend: a VibeSurf task not finished is stopped, its HTTP session closed."""
         await self._backend.close()
+
+
+def agent_form_adapter(
+    config: AgentConfig, browser_options: BrowserOptions, browser: BrowserSession, guard: Callable[[str], Awaitable[Any]],
+    asker: Asker, on_usage: Callable[[int, int, int], Awaitable[None]],
+) -> AgentFormAdapter:
+    """The configured agent (FALLBACK_BACKEND) driving `browser`, as an adapter."""
+    from automation.backends import make_backend
+
+    backend = make_backend(
+        config.backend, browser_options=browser_options, llm_base_url=config.llm_base_url,
+        llm_api_key=config.llm_api_key, llm_model=config.llm_model, max_steps=config.max_steps,
+        browser=browser, guard=guard, vibesurf_url=config.vibesurf_url, vibesurf_api_key=config.vibesurf_api_key,
+    )
+    return AgentFormAdapter(backend, asker, on_usage)

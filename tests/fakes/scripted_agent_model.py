@@ -71,6 +71,7 @@ FACT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("portfolio", re.compile(r"portfolio", re.I)),
     ("website", re.compile(r"^(personal )?web ?site\b|^website|blog", re.I)),
     ("current_company", re.compile(r"current company|employer|\borg\b", re.I)),
+    ("needs_sponsorship", re.compile(r"sponsor", re.I)),
     ("location", re.compile(r"location|\bcity\b|address|where are you based", re.I)),
     ("country", re.compile(r"\bcountry\b", re.I)),
     ("full_name", re.compile(r"full.?name|^name\b|\bname$|_name\b", re.I)),
@@ -78,6 +79,7 @@ FACT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 FACT_LINES = {
     "E-mail": "email", "Phone": "phone", "Location": "location", "Linkedin": "linkedin", "Github": "github",
     "Portfolio": "portfolio", "Website": "website", "Current company": "current_company",
+    "Needs visa sponsorship": "needs_sponsorship",
 }
 
 
@@ -337,6 +339,8 @@ class FormFillingModel:
             else:
                 self.done.add(element.key)
                 planned = self._act_on(element, facts, dropdowns)
+                if any("ask_user" in action for action in planned):
+                    self.done.discard(element.key)  # back to it with the answer (asked once: never again)
             if len(actions) + len(planned) > MAX_ACTIONS_PER_STEP:
                 self.done.difference_update(m.key for m in groups.get(element.index, [element]))
                 break
