@@ -45,7 +45,7 @@ from automation.adapters.planned import PlannedField, PlannedForm
 from automation.adapters.universal import plan_by_meaning, planned_field
 from automation.adapters.vendors import VendorSignature
 from automation.field_meaning import Meaning
-from automation.page_js import Choice, Question
+from automation.questions import Choice, Question
 from automation.questions import best_option
 
 if TYPE_CHECKING:
