@@ -45,8 +45,7 @@ from automation.adapters.planned import PlannedField, PlannedForm
 from automation.adapters.universal import plan_by_meaning, planned_field
 from automation.adapters.vendors import VendorSignature
 from automation.field_meaning import Meaning
-from automation.questions import Choice, Question
-from automation.questions import best_option
+from automation.questions import Choice, Question, best_option
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
