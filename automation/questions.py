@@ -33,12 +33,13 @@ class QuestionKind(str, enum.Enum):
     NUMBER = "number"
     FILE = "file"
     COMBOBOX = "combobox"  # a searchable list of options (a react-select, an Ashby location)
+    LISTBOX = "listbox"  # a button or div that opens a role=listbox of options (BambooHR, Rippling)
     PHONE_COUNTRY = "phone-country"  # a calling-code picker beside a phone field
     OTHER = "other"
 
     @property
     def has_options(self) -> bool:
-        return self in (QuestionKind.SELECT, QuestionKind.RADIO)
+        return self in (QuestionKind.SELECT, QuestionKind.RADIO, QuestionKind.LISTBOX)
 
 
 class QuestionClass(str, enum.Enum):
