@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from automation import submit_guard
 from automation.egress import EgressProxy, Resolver
@@ -220,6 +220,7 @@ async def _session(options: BrowserOptions, executable: str, proxy_port: int) ->
         await _start(browser, options, executable)
         started = True
         await submit_guard.guard_browser(browser)
+        await keep_pages_focused(browser)
         yield browser
     finally:
         if browser is not None:
@@ -233,6 +234,43 @@ async def _session(options: BrowserOptions, executable: str, proxy_port: int) ->
         finally:
             _kill_leftovers(profile_dir)
             _remove_profile(browser, profile_dir)
+
+
+async def keep_pages_focused(browser: BrowserSession) -> None:
+    """Every page of the session behaves as if its window had the focus (CDP focus emulation), now and
+    in every tab opened later.
+
+    Headed browsers share one X display: a second browser's window taking the focus blurs this one's
+    page, which closes an open dropdown or drops typed text between two steps of a fill.
+    """
+    manager, client = browser.session_manager, browser.cdp_client
+    if manager is None:
+        return
+    for target_id, target in list(manager.get_all_targets().items()):
+        if target.target_type == "page":
+            for session in manager.get_all_sessions_for_target(target_id):
+                await _emulate_focus(client, session.session_id)
+    registry = client._event_registry  # cdp-use keeps one handler per event: run browser-use's, then ours
+    method = "Target.attachedToTarget"
+    previous = registry._handlers.get(method)
+    pending: set[asyncio.Task[None]] = set()
+
+    def on_attached(event: Any, session_id: str | None = None) -> Any:
+        result = previous(event, session_id) if previous is not None else None
+        if event.get("targetInfo", {}).get("type") == "page" and event.get("sessionId"):
+            task = asyncio.get_running_loop().create_task(_emulate_focus(client, event["sessionId"]))
+            pending.add(task)  # keep it alive until it ran
+            task.add_done_callback(pending.discard)
+        return result
+
+    registry.register(method, on_attached)
+
+
+async def _emulate_focus(client: Any, session_id: str) -> None:
+    try:
+        await client.send.Emulation.setFocusEmulationEnabled(params={"enabled": True}, session_id=session_id)
+    except Exception as exc:  # a tab that closed meanwhile needs no focus
+        log.debug("focus emulation not set on session %s: %s", session_id[:8], exc)
 
 
 async def _start(browser: BrowserSession, options: BrowserOptions, executable: str) -> None:

@@ -260,23 +260,57 @@ async def current_url(browser: BrowserSession) -> str:
     return await evaluate(browser, "() => location.href")
 
 
-async def wait_until(
-    browser: BrowserSession, function: str, *args: Any, timeout_s: float, interval_s: float = 0.1
-) -> Any:
-    """Poll a page script until it returns something truthy; returns it, or None on timeout.
+# Resolves with the first truthy result of `check(...args)`, re-checked on every DOM change (and every
+# `recheckMs` for what no mutation reports, e.g. layout), or with null after `timeoutMs`.
+WAIT_FOR_JS = """
+(check, args, timeoutMs, recheckMs) => new Promise((resolve) => {
+  let done = false, observer = null, timer = null, ticker = null;
+  const finish = (value) => {
+    if (done) return;
+    done = true;
+    if (observer) observer.disconnect();
+    clearTimeout(timer);
+    clearInterval(ticker);
+    resolve(value);
+  };
+  const test = () => {
+    if (done) return;
+    let value = null;
+    try { value = check(...args); } catch (e) { value = null; }
+    if (value) finish(value);
+  };
+  test();
+  if (done) return;
+  observer = new MutationObserver(test);
+  observer.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+  ticker = setInterval(test, recheckMs);
+  timer = setTimeout(() => finish(null), timeoutMs);
+})
+"""
+RECHECK_MS = 250
+
+
+async def wait_until(browser: BrowserSession, function: str, *args: Any, timeout_s: float) -> Any:
+    """Wait in the page until a page script returns something truthy, re-checking it whenever the DOM
+    changes (a MutationObserver); returns its result, or None on timeout.
 
     Errors while the page navigates (no execution context yet) count as "not yet".
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     while True:
+        remaining_ms = max(0, int((deadline - loop.time()) * 1000))
         try:
-            value = await evaluate(browser, function, *args)
+            value = await evaluate(
+                browser, f"(...a) => ({WAIT_FOR_JS.strip()})({function.strip()}, a, {remaining_ms}, {RECHECK_MS})",
+                *args,
+            )
         except Exception:
             value = None
+            if loop.time() < deadline:
+                await asyncio.sleep(0.1)  # the page is between documents: ask the next one
         if value or loop.time() >= deadline:
             return value or None
-        await asyncio.sleep(interval_s)
 
 
 async def read_controls(browser: BrowserSession, root_selector: str) -> list[Control]:
@@ -290,13 +324,16 @@ async def set_value(browser: BrowserSession, selector: str, value: str) -> bool:
     return bool(outcome and outcome.get("found") and not outcome.get("missingOption"))
 
 
-async def _backend_node_id(browser: BrowserSession, selector: str, *, refuse_submit: bool = False) -> tuple[Any, int]:
+async def _backend_node_id(
+    browser: BrowserSession, selector: str, *, refuse_submit: bool = False, expression: str | None = None
+) -> tuple[Any, int]:
     """The element's CDP session and backend node id; with `refuse_submit`, raises SubmitRefused
-    instead when a click on it would send a form."""
+    instead when a click on it would send a form. `expression` finds the element instead of `selector`
+    (which then only names it in messages)."""
     session = await browser.get_or_create_cdp_session()
     client, session_id = session.cdp_client, session.session_id
     found = await client.send.Runtime.evaluate(
-        params={"expression": _find_element_expression(selector), "returnByValue": False},
+        params={"expression": expression or _find_element_expression(selector), "returnByValue": False},
         session_id=session_id,
     )
     object_id = found.get("result", {}).get("objectId")
@@ -386,16 +423,7 @@ async def page_state(
 
 # --- Choosing among options: selects, radio groups, button groups, listbox entries ---
 
-# Tags the index-th element matching the selector, in document order.
-MARK_NTH_JS = """
-(selector, index, marker) => {
-  document.querySelectorAll('[' + marker + ']').forEach(e => e.removeAttribute(marker));
-  const el = document.querySelectorAll(selector)[index];
-  if (!el) return false;
-  el.setAttribute(marker, '1');
-  return true;
-}
-"""
+NTH_ELEMENT_JS = "(selector, index) => document.querySelectorAll(selector)[index] || null"
 
 # Focus a text field and select its text, so typing replaces it and the field keeps focus.
 FOCUS_FOR_TYPING_JS = """
@@ -423,12 +451,23 @@ OPTION_TEXTS_JS = """
 (selector) => [...document.querySelectorAll(selector)].map(el => (el.textContent || '').replace(/\\s+/g, ' ').trim())
 """
 
-OPTION_MARKER = "data-nyx-option"
 async def click_nth(browser: BrowserSession, selector: str, index: int) -> bool:
-    """One real click on the index-th element matching `selector`; False if there is none."""
-    if not await evaluate(browser, for_selectors(MARK_NTH_JS, selector), selector, index, OPTION_MARKER):
+    """One real click on the index-th element matching `selector`; False if there is none.
+
+    The element is found and resolved in one step and clicked as that object: no marker to look up again,
+    which a list rendering again in between used to remove ("no element matches [data-nyx-option]")."""
+    expression = _nth_element_expression(selector, index)
+    try:
+        session, backend_node_id = await _backend_node_id(
+            browser, f"{selector} (number {index + 1})", refuse_submit=True, expression=expression
+        )
+    except SubmitRefused:
+        raise
+    except PageScriptError:
         return False
-    await click(browser, f"[{OPTION_MARKER}]")
+    from browser_use.actor.element import Element
+
+    await Element(browser, backend_node_id, session.session_id).click()
     return True
 
 
@@ -797,6 +836,12 @@ def _find_element_expression(selector: str) -> str:
     (an element marked inside a shadow root) is looked for in open shadow roots too."""
     deep = f"({through_shadow_roots('(selector) => document.querySelector(selector)')})({json.dumps(selector)})"
     return deep if is_deep(selector) else f"(document.querySelector({json.dumps(selector)}) || {deep})"
+
+
+def _nth_element_expression(selector: str, index: int) -> str:
+    """A JS expression for the index-th element matching `selector` in document order (null if none)."""
+    script = for_selectors(NTH_ELEMENT_JS, selector).strip()
+    return f"({script})({json.dumps(selector)}, {int(index)})"
 
 
 def _through_shadow_roots_reader(script: str) -> str:
