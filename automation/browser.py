@@ -72,9 +72,7 @@ QUIET_CHROMIUM_ARGS = (
 # Settings no switch covers, written into each fresh profile before Chromium starts: a blank start
 # page (Debian's new-tab page loads the search engine's page, and about:blank gets browser-use's
 # animation with its logo from cf.browser-use.com), no search engine to preconnect to or suggest from,
-# no prediction, no sign-in. Two requests remain that no switch or preference stops in Chromium 14x:
-# IdentityManager's accounts.google.com/ListAccounts when the profile's network starts, and an
-# update_client check on update.googleapis.com; the egress proxy refuses both before connecting.
+# no prediction, no sign-in (what none of them stops: SILENCED_HOSTS).
 QUIET_PREFERENCES = {
     "signin": {"allowed": False, "allowed_on_next_startup": False},
     "default_search_provider": {"enabled": False},
@@ -87,6 +85,14 @@ QUIET_PREFERENCES = {
     "homepage_is_newtabpage": False,
     "homepage": "about:blank",
 }
+
+# Two requests no switch or preference stops in Chromium 156 (each was tried, see docs/architecture.md):
+# GaiaCookieManagerService's accounts.google.com/ListAccounts, retried with back-off for minutes, and the
+# component updater's check for the on-device model manifest on update.googleapis.com (registered despite
+# --disable-component-update). They skip the proxy and resolve to "no such host" inside Chromium's own
+# resolver: they fail at once, with no DNS query and no connection.
+SILENCED_HOSTS = ("accounts.google.com", "update.googleapis.com")
+HOST_RULES = "--host-resolver-rules="
 
 # Switches that turn Chromium's sandbox off. browser-use adds them whenever it detects a container
 # (/.dockerenv), sandbox or not; we decide instead (`chromium_sandbox`), and add them only when it is off.
@@ -163,13 +169,23 @@ def _new_profile_dir(profiles_dir: Path) -> Path:
 
 
 def egress_args(proxy_port: int) -> tuple[str, ...]:
-    """Chromium switches that send every connection, loopback included, through the egress proxy."""
+    """Chromium switches that send every connection, loopback included, through the egress proxy, except
+    SILENCED_HOSTS, which fail inside Chromium."""
     return (
         f"--proxy-server=http://127.0.0.1:{proxy_port}",
-        "--proxy-bypass-list=<-loopback>",  # drop Chromium's implicit loopback bypass
+        # "<-loopback>" drops Chromium's implicit loopback bypass.
+        "--proxy-bypass-list=" + ";".join(("<-loopback>", *SILENCED_HOSTS)),
         "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
         "--disable-quic",  # QUIC would not use an HTTP proxy anyway; keep it from trying
     )
+
+
+def host_rules(extra_args: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    """The extra switches without their --host-resolver-rules, and one switch with those rules after ours
+    (Chromium reads only one; ours map SILENCED_HOSTS to "not found")."""
+    theirs = [arg[len(HOST_RULES):] for arg in extra_args if arg.startswith(HOST_RULES)]
+    rest = tuple(arg for arg in extra_args if not arg.startswith(HOST_RULES))
+    return rest, HOST_RULES + ", ".join([*(f"MAP {host} ~NOTFOUND" for host in SILENCED_HOSTS), *theirs])
 
 
 def _build_session(options: BrowserOptions, executable: str, profile_dir: Path, proxy_port: int) -> BrowserSession:
@@ -177,6 +193,7 @@ def _build_session(options: BrowserOptions, executable: str, profile_dir: Path, 
 
     _keep_our_sandbox_choice()
     sandbox = chromium_sandbox()
+    extra_args, rules = host_rules(options.extra_args)
     return BrowserSession(
         executable_path=executable,
         channel=options.channel,
@@ -184,7 +201,7 @@ def _build_session(options: BrowserOptions, executable: str, profile_dir: Path, 
         user_data_dir=str(profile_dir),
         downloads_path=str(profile_dir / "downloads"),
         args=[
-            *QUIET_CHROMIUM_ARGS, *options.extra_args, *egress_args(proxy_port),
+            *QUIET_CHROMIUM_ARGS, *extra_args, rules, *egress_args(proxy_port),
             *(() if sandbox else SANDBOX_OFF_ARGS),
         ],
         keep_alive=True,
