@@ -375,25 +375,70 @@ async def set_files(browser: BrowserSession, selector: str, paths: Sequence[Path
     )
 
 
+# Where to click an element: scrolled into view if needed, the centre of its first box in viewport
+# pixels; or why not (`refused`: the click would send a form; `hidden`: it has no box). One round trip.
+CLICK_POINT_JS = """
+(el, refuseSubmit, wouldSubmit) => {
+  if (!el) return {found: false};
+  if (refuseSubmit) {
+    let why = null;
+    try { why = wouldSubmit(el); } catch (e) { why = 'something that could not be checked'; }
+    if (why) return {found: true, refused: why};
+  }
+  if (typeof el.scrollIntoViewIfNeeded === 'function') el.scrollIntoViewIfNeeded(true);
+  else if (el.scrollIntoView) el.scrollIntoView({block: 'center', inline: 'center'});
+  const box = [...el.getClientRects()].find(r => r.width > 0 && r.height > 0);
+  if (!box) return {found: true, hidden: true};
+  const x = Math.min(Math.max(box.left + box.width / 2, 0), window.innerWidth - 1);
+  const y = Math.min(Math.max(box.top + box.height / 2, 0), window.innerHeight - 1);
+  return {found: true, x, y};
+}
+"""
+
+
 async def click(browser: BrowserSession, selector: str) -> None:
     """One real mouse click (trusted events) at the element's centre, scrolled into view first.
 
     Raises SubmitRefused, without clicking, when the click would send a form (WOULD_SUBMIT_JS):
     finding and filling never submit; only `submit_click` does, after the user approved.
     """
-    from browser_use.actor.element import Element
-
-    session, backend_node_id = await _backend_node_id(browser, selector, refuse_submit=True)
-    await Element(browser, backend_node_id, session.session_id).click()
+    await _click(browser, selector, _find_element_expression(selector), refuse_submit=True)
 
 
 async def submit_click(browser: BrowserSession, selector: str) -> None:
     """The approved submit's click: like `click`, on the form's own submit button. Only
     `automation.adapters.outcome.submit_form` calls it, right after lifting the submit guard."""
-    from browser_use.actor.element import Element
+    await _click(browser, selector, _find_element_expression(selector), refuse_submit=False)
 
-    session, backend_node_id = await _backend_node_id(browser, selector)
-    await Element(browser, backend_node_id, session.session_id).click()
+
+async def _click(browser: BrowserSession, name: str, expression: str, *, refuse_submit: bool) -> None:
+    """Find, check, scroll and measure the element in one script, then press and release the mouse there
+    (CDP input events, which the page sees as trusted); an element without a box (hidden, display:
+    contents) goes through browser-use's click, which falls back to the element's own click()."""
+    session = await browser.get_or_create_cdp_session()
+    client, session_id = session.cdp_client, session.session_id
+    script = f"({CLICK_POINT_JS.strip()})({expression}, {json.dumps(refuse_submit)}, {WOULD_SUBMIT_JS.strip()})"
+    result = await client.send.Runtime.evaluate(
+        params={"expression": script, "returnByValue": True}, session_id=session_id
+    )
+    if "exceptionDetails" in result:
+        raise PageScriptError(f"could not find {name}: {result['exceptionDetails'].get('text', 'script failed')}")
+    point = result.get("result", {}).get("value") or {}
+    if not point.get("found"):
+        raise PageScriptError(f"no element matches {name}")
+    if point.get("refused"):
+        raise SubmitRefused(f"refused to click {name}: it is {point['refused']}, and only the approved submit may send")
+    if point.get("hidden"):
+        from browser_use.actor.element import Element
+
+        session, backend_node_id = await _backend_node_id(browser, name, expression=expression)
+        await Element(browser, backend_node_id, session.session_id).click()
+        return
+    for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+        params: dict[str, Any] = {"type": kind, "x": point["x"], "y": point["y"]}
+        if kind != "mouseMoved":
+            params.update(button="left", clickCount=1)
+        await client.send.Input.dispatchMouseEvent(params=params, session_id=session_id)
 
 
 async def mark_element(browser: BrowserSession, candidates: str, text_pattern: str, marker: str) -> dict | None:
@@ -454,20 +499,15 @@ OPTION_TEXTS_JS = """
 async def click_nth(browser: BrowserSession, selector: str, index: int) -> bool:
     """One real click on the index-th element matching `selector`; False if there is none.
 
-    The element is found and resolved in one step and clicked as that object: no marker to look up again,
-    which a list rendering again in between used to remove ("no element matches [data-nyx-option]")."""
-    expression = _nth_element_expression(selector, index)
+    The element is found, measured and clicked in one go: no marker to look up again, which a list
+    rendering again in between used to remove ("no element matches [data-nyx-option]")."""
     try:
-        session, backend_node_id = await _backend_node_id(
-            browser, f"{selector} (number {index + 1})", refuse_submit=True, expression=expression
-        )
+        await _click(browser, f"{selector} (number {index + 1})", _nth_element_expression(selector, index),
+                     refuse_submit=True)
     except SubmitRefused:
         raise
     except PageScriptError:
         return False
-    from browser_use.actor.element import Element
-
-    await Element(browser, backend_node_id, session.session_id).click()
     return True
 
 
