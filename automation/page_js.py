@@ -325,11 +325,10 @@ async def set_value(browser: BrowserSession, selector: str, value: str) -> bool:
 
 
 async def _backend_node_id(
-    browser: BrowserSession, selector: str, *, refuse_submit: bool = False, expression: str | None = None
+    browser: BrowserSession, selector: str, *, expression: str | None = None
 ) -> tuple[Any, int]:
-    """The element's CDP session and backend node id; with `refuse_submit`, raises SubmitRefused
-    instead when a click on it would send a form. `expression` finds the element instead of `selector`
-    (which then only names it in messages)."""
+    """The element's CDP session and backend node id. `expression` finds the element instead of
+    `selector` (which then only names it in messages)."""
     session = await browser.get_or_create_cdp_session()
     client, session_id = session.cdp_client, session.session_id
     found = await client.send.Runtime.evaluate(
@@ -340,19 +339,6 @@ async def _backend_node_id(
     if not object_id:
         raise PageScriptError(f"no element matches {selector}")
     try:
-        if refuse_submit:
-            verdict = await client.send.Runtime.callFunctionOn(
-                params={
-                    "functionDeclaration": f"function () {{ return ({WOULD_SUBMIT_JS.strip()})(this); }}",
-                    "objectId": object_id,
-                    "returnByValue": True,
-                },
-                session_id=session_id,
-            )
-            if "exceptionDetails" in verdict:  # unsure means no: never click what could not be checked
-                raise SubmitRefused(f"could not check whether clicking {selector} would send the form")
-            if why := verdict.get("result", {}).get("value"):
-                raise SubmitRefused(f"refused to click {selector}: it is {why}, and only the approved submit may send")
         described = await client.send.DOM.describeNode(params={"objectId": object_id}, session_id=session_id)
     finally:
         await client.send.Runtime.releaseObject(params={"objectId": object_id}, session_id=session_id)
