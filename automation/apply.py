@@ -291,7 +291,8 @@ async def _attend(deps: ApplyDeps, app: Application, attempt: _Attempt) -> str:
     """Drive the application with a browser until it rests (submitted, parked, waiting, failed …)."""
     _ATTEMPT.set(attempt)
     application_id = app.id
-    await deps.notifier.application_changed(app)
+    # The card's edit waits its turn in the chat (Telegram's pacing); the browser starts meanwhile.
+    announced = asyncio.create_task(deps.notifier.application_changed(app))
     session_id = await deps.applications.open_browser_session(app.id, deps.worker_name)
     end_reason = "error"
     parked = False
@@ -327,6 +328,7 @@ async def _attend(deps: ApplyDeps, app: Application, attempt: _Attempt) -> str:
         log.exception("application %s: unexpected error while applying", application_id)
         app = await _fail(deps, application_id, "Something went wrong in the browser; tap Retry later or apply by hand.")
     finally:
+        await _announced(announced, application_id)  # before any later edit of the same card
         await deps.applications.close_browser_session(session_id, end_reason)
         if not parked and end_reason != "shutdown":
             with contextlib.suppress(Exception):
@@ -335,6 +337,17 @@ async def _attend(deps: ApplyDeps, app: Application, attempt: _Attempt) -> str:
         await deps.notifier.application_changed(app)
         return app.status.value
     return "unchanged"
+
+
+async def _announced(task: asyncio.Task[None], application_id: int) -> None:
+    """Wait for the card's "running" edit; its failure is logged, never the application's."""
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    except Exception:
+        log.warning("application %s: the card could not be updated", application_id, exc_info=True)
 
 
 async def _run(deps: ApplyDeps, app: Application) -> Application:
@@ -515,6 +528,7 @@ async def _settle_questions(
     finally:
         if usage.calls:
             await deps.applications.add_llm_usage(app.id, usage.calls, usage.total_tokens)
+    changed = bool(sheet.values)
     if sheet.values:
         await adapter.answer(browser, sheet.values)
         adapter.note_sources({a.question.id: answer_source(a.source) for a in sheet if a.value is not None})
@@ -532,6 +546,9 @@ async def _settle_questions(
             adapter.note_sources({answer.question.id: FillSource.USER})
             attempt.progress.answers[answer.question.id] = value
             await _remember(deps, app, answer.question.label, value, AnswerSource.CHAT_QUESTION)
+            changed = True
+    if not changed:
+        return form, dict(attempt.progress.suggested)  # nothing was put on the page since it was read
     return await adapter.read_back(browser), dict(attempt.progress.suggested)
 
 
