@@ -69,7 +69,7 @@ QUIET_CHROMIUM_ARGS = (
     # Chromium's log goes to chrome_debug.log in the profile: browser-use pipes Chromium's
     # stderr but never reads it, and a full pipe would freeze the browser.
     "--enable-logging",
-    # One process fewer per application (about 25 MB PSS): the GPU thread, which only composites in
+    # One process fewer per application (25–55 MB PSS): the GPU thread, which only composites in
     # software under Xvfb, runs in the browser process. A GPU crash then ends the whole browser instead
     # of restarting its GPU process; the application fails like any browser crash and can be retried.
     "--in-process-gpu",
