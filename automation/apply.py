@@ -291,8 +291,7 @@ async def _attend(deps: ApplyDeps, app: Application, attempt: _Attempt) -> str:
     """Drive the application with a browser until it rests (submitted, parked, waiting, failed …)."""
     _ATTEMPT.set(attempt)
     application_id = app.id
-    # The card's edit waits its turn in the chat (Telegram's pacing); the browser starts meanwhile.
-    announced = asyncio.create_task(deps.notifier.application_changed(app))
+    await deps.notifier.application_changed(app)
     session_id = await deps.applications.open_browser_session(app.id, deps.worker_name)
     end_reason = "error"
     parked = False
@@ -328,7 +327,6 @@ async def _attend(deps: ApplyDeps, app: Application, attempt: _Attempt) -> str:
         log.exception("application %s: unexpected error while applying", application_id)
         app = await _fail(deps, application_id, "Something went wrong in the browser; tap Retry later or apply by hand.")
     finally:
-        await _announced(announced, application_id)  # before any later edit of the same card
         await deps.applications.close_browser_session(session_id, end_reason)
         if not parked and end_reason != "shutdown":
             with contextlib.suppress(Exception):
@@ -337,17 +335,6 @@ async def _attend(deps: ApplyDeps, app: Application, attempt: _Attempt) -> str:
         await deps.notifier.application_changed(app)
         return app.status.value
     return "unchanged"
-
-
-async def _announced(task: asyncio.Task[None], application_id: int) -> None:
-    """Wait for the card's "running" edit; its failure is logged, never the application's."""
-    try:
-        await asyncio.shield(task)
-    except asyncio.CancelledError:
-        task.cancel()
-        raise
-    except Exception:
-        log.warning("application %s: the card could not be updated", application_id, exc_info=True)
 
 
 async def _run(deps: ApplyDeps, app: Application) -> Application:
