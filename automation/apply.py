@@ -576,6 +576,7 @@ async def _settle_questions(
         )
     finally:
         await _count_llm(deps, app, usage)
+    changed = bool(sheet.values)
     if sheet.values:
         await adapter.answer(browser, sheet.values)
         adapter.note_sources({a.question.key: a.source for a in sheet if a.source is not None})
@@ -598,6 +599,9 @@ async def _settle_questions(
             adapter.note_sources({answer.question.key: FillSource.USER})
             attempt.progress.answers[answer.question.key] = value
             await _remember(deps, app, answer.question.label, value, AnswerSource.CHAT_QUESTION)
+            changed = True
+    if not changed:
+        return form, dict(attempt.progress.suggested)  # nothing was put on the page since it was read
     return await adapter.read_back(browser), dict(attempt.progress.suggested)
 
 

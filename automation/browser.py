@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from automation import submit_guard
 from automation.egress import EgressProxy, Resolver
@@ -58,23 +58,28 @@ QUIET_CHROMIUM_ARGS = (
     "--disable-client-side-phishing-detection",
     "--safebrowsing-disable-auto-update",
     # browser-use merges every --disable-features it is given. NetworkTimeServiceQuerying is the
-    # clock check on clients2.google.com; the rest are services that would fetch from Google.
+    # clock check on clients2.google.com; the rest of the first two lines are services that would fetch
+    # from Google. The last line: no address-bar popup preloaded as a WebUI page, a renderer of its own
+    # (about 55 MB) that nobody looks at in a worker; the address bar keeps its native popup.
     "--disable-features=OptimizationHints,OptimizationHintsFetching,OptimizationGuideModelDownloading,"
-    "MediaRouter,Translate,NetworkTimeServiceQuerying,AutofillServerCommunication",
+    "MediaRouter,Translate,NetworkTimeServiceQuerying,AutofillServerCommunication,"
+    "WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup,PreloadTopChromeWebUI",
     "--password-store=basic",
     "--use-mock-keychain",
     # Chromium's log goes to chrome_debug.log in the profile: browser-use pipes Chromium's
     # stderr but never reads it, and a full pipe would freeze the browser.
     "--enable-logging",
+    # One process fewer per application (25–55 MB PSS): the GPU thread, which only composites in
+    # software under Xvfb, runs in the browser process. A GPU crash then ends the whole browser instead
+    # of restarting its GPU process; the application fails like any browser crash and can be retried.
+    "--in-process-gpu",
 )
 
 
 # Settings no switch covers, written into each fresh profile before Chromium starts: a blank start
 # page (Debian's new-tab page loads the search engine's page, and about:blank gets browser-use's
 # animation with its logo from cf.browser-use.com), no search engine to preconnect to or suggest from,
-# no prediction, no sign-in. Two requests remain that no switch or preference stops in Chromium 14x:
-# IdentityManager's accounts.google.com/ListAccounts when the profile's network starts, and an
-# update_client check on update.googleapis.com; the egress proxy refuses both before connecting.
+# no prediction, no sign-in (what none of them stops: SILENCED_HOSTS).
 QUIET_PREFERENCES = {
     "signin": {"allowed": False, "allowed_on_next_startup": False},
     "default_search_provider": {"enabled": False},
@@ -87,6 +92,14 @@ QUIET_PREFERENCES = {
     "homepage_is_newtabpage": False,
     "homepage": "about:blank",
 }
+
+# Two requests no switch or preference stops in Chromium 156 (each was tried, see docs/architecture.md):
+# GaiaCookieManagerService's accounts.google.com/ListAccounts, retried with back-off for minutes, and the
+# component updater's check for the on-device model manifest on update.googleapis.com (registered despite
+# --disable-component-update). They skip the proxy and resolve to "no such host" inside Chromium's own
+# resolver: they fail at once, with no DNS query and no connection.
+SILENCED_HOSTS = ("accounts.google.com", "update.googleapis.com")
+HOST_RULES = "--host-resolver-rules="
 
 # Switches that turn Chromium's sandbox off. browser-use adds them whenever it detects a container
 # (/.dockerenv), sandbox or not; we decide instead (`chromium_sandbox`), and add them only when it is off.
@@ -163,13 +176,23 @@ def _new_profile_dir(profiles_dir: Path) -> Path:
 
 
 def egress_args(proxy_port: int) -> tuple[str, ...]:
-    """Chromium switches that send every connection, loopback included, through the egress proxy."""
+    """Chromium switches that send every connection, loopback included, through the egress proxy, except
+    SILENCED_HOSTS, which fail inside Chromium."""
     return (
         f"--proxy-server=http://127.0.0.1:{proxy_port}",
-        "--proxy-bypass-list=<-loopback>",  # drop Chromium's implicit loopback bypass
+        # "<-loopback>" drops Chromium's implicit loopback bypass.
+        "--proxy-bypass-list=" + ";".join(("<-loopback>", *SILENCED_HOSTS)),
         "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
         "--disable-quic",  # QUIC would not use an HTTP proxy anyway; keep it from trying
     )
+
+
+def host_rules(extra_args: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    """The extra switches without their --host-resolver-rules, and one switch with those rules after ours
+    (Chromium reads only one; ours map SILENCED_HOSTS to "not found")."""
+    theirs = [arg[len(HOST_RULES):] for arg in extra_args if arg.startswith(HOST_RULES)]
+    rest = tuple(arg for arg in extra_args if not arg.startswith(HOST_RULES))
+    return rest, HOST_RULES + ", ".join([*(f"MAP {host} ~NOTFOUND" for host in SILENCED_HOSTS), *theirs])
 
 
 def _build_session(options: BrowserOptions, executable: str, profile_dir: Path, proxy_port: int) -> BrowserSession:
@@ -177,6 +200,7 @@ def _build_session(options: BrowserOptions, executable: str, profile_dir: Path, 
 
     _keep_our_sandbox_choice()
     sandbox = chromium_sandbox()
+    extra_args, rules = host_rules(options.extra_args)
     return BrowserSession(
         executable_path=executable,
         channel=options.channel,
@@ -184,7 +208,7 @@ def _build_session(options: BrowserOptions, executable: str, profile_dir: Path, 
         user_data_dir=str(profile_dir),
         downloads_path=str(profile_dir / "downloads"),
         args=[
-            *QUIET_CHROMIUM_ARGS, *options.extra_args, *egress_args(proxy_port),
+            *QUIET_CHROMIUM_ARGS, *extra_args, rules, *egress_args(proxy_port),
             *(() if sandbox else SANDBOX_OFF_ARGS),
         ],
         keep_alive=True,
@@ -220,6 +244,7 @@ async def _session(options: BrowserOptions, executable: str, proxy_port: int) ->
         await _start(browser, options, executable)
         started = True
         await submit_guard.guard_browser(browser)
+        await keep_pages_focused(browser)
         yield browser
     finally:
         if browser is not None:
@@ -233,6 +258,43 @@ async def _session(options: BrowserOptions, executable: str, proxy_port: int) ->
         finally:
             _kill_leftovers(profile_dir)
             _remove_profile(browser, profile_dir)
+
+
+async def keep_pages_focused(browser: BrowserSession) -> None:
+    """Every page of the session behaves as if its window had the focus (CDP focus emulation), now and
+    in every tab opened later.
+
+    Headed browsers share one X display: a second browser's window taking the focus blurs this one's
+    page, which closes an open dropdown or drops typed text between two steps of a fill.
+    """
+    manager, client = browser.session_manager, browser.cdp_client
+    if manager is None:
+        return
+    for target_id, target in list(manager.get_all_targets().items()):
+        if target.target_type == "page":
+            for session in manager.get_all_sessions_for_target(target_id):
+                await _emulate_focus(client, session.session_id)
+    registry = client._event_registry  # cdp-use keeps one handler per event: run browser-use's, then ours
+    method = "Target.attachedToTarget"
+    previous = registry._handlers.get(method)
+    pending: set[asyncio.Task[None]] = set()
+
+    def on_attached(event: Any, session_id: str | None = None) -> Any:
+        result = previous(event, session_id) if previous is not None else None
+        if event.get("targetInfo", {}).get("type") == "page" and event.get("sessionId"):
+            task = asyncio.get_running_loop().create_task(_emulate_focus(client, event["sessionId"]))
+            pending.add(task)  # keep it alive until it ran
+            task.add_done_callback(pending.discard)
+        return result
+
+    registry.register(method, on_attached)
+
+
+async def _emulate_focus(client: Any, session_id: str) -> None:
+    try:
+        await client.send.Emulation.setFocusEmulationEnabled(params={"enabled": True}, session_id=session_id)
+    except Exception as exc:  # a tab that closed meanwhile needs no focus
+        log.debug("focus emulation not set on session %s: %s", session_id[:8], exc)
 
 
 async def _start(browser: BrowserSession, options: BrowserOptions, executable: str) -> None:

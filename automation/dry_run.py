@@ -145,7 +145,8 @@ async def _settle_without_asking(
     if not questions:
         return form
     sheet = await answer_questions(questions, profile, model=llm, usage=usage, profile_summary=profile.summary)
-    if sheet.values:
-        await adapter.answer(browser, sheet.values)
-        adapter.note_sources({a.question.key: a.source for a in sheet if a.value is not None})
+    if not sheet.values:
+        return form  # nothing changed on the page since it was read
+    await adapter.answer(browser, sheet.values)
+    adapter.note_sources({a.question.key: a.source for a in sheet if a.value is not None})
     return await adapter.read_back(browser)

@@ -297,23 +297,57 @@ async def current_url(browser: BrowserSession) -> str:
     return await evaluate(browser, "() => location.href")
 
 
-async def wait_until(
-    browser: BrowserSession, function: str, *args: Any, timeout_s: float, interval_s: float = 0.1
-) -> Any:
-    """Poll a page script until it returns something truthy; returns it, or None on timeout.
+# Resolves with the first truthy result of `check(...args)`, re-checked on every DOM change (and every
+# `recheckMs` for what no mutation reports, e.g. layout), or with null after `timeoutMs`.
+WAIT_FOR_JS = """
+(check, args, timeoutMs, recheckMs) => new Promise((resolve) => {
+  let done = false, observer = null, timer = null, ticker = null;
+  const finish = (value) => {
+    if (done) return;
+    done = true;
+    if (observer) observer.disconnect();
+    clearTimeout(timer);
+    clearInterval(ticker);
+    resolve(value);
+  };
+  const test = () => {
+    if (done) return;
+    let value = null;
+    try { value = check(...args); } catch (e) { value = null; }
+    if (value) finish(value);
+  };
+  test();
+  if (done) return;
+  observer = new MutationObserver(test);
+  observer.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+  ticker = setInterval(test, recheckMs);
+  timer = setTimeout(() => finish(null), timeoutMs);
+})
+"""
+RECHECK_MS = 250
+
+
+async def wait_until(browser: BrowserSession, function: str, *args: Any, timeout_s: float) -> Any:
+    """Wait in the page until a page script returns something truthy, re-checking it whenever the DOM
+    changes (a MutationObserver); returns its result, or None on timeout.
 
     Errors while the page navigates (no execution context yet) count as "not yet".
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     while True:
+        remaining_ms = max(0, int((deadline - loop.time()) * 1000))
         try:
-            value = await evaluate(browser, function, *args)
+            value = await evaluate(
+                browser, f"(...a) => ({WAIT_FOR_JS.strip()})({function.strip()}, a, {remaining_ms}, {RECHECK_MS})",
+                *args,
+            )
         except Exception:
             value = None
+            if loop.time() < deadline:
+                await asyncio.sleep(0.1)  # the page is between documents: ask the next one
         if value or loop.time() >= deadline:
             return value or None
-        await asyncio.sleep(interval_s)
 
 
 async def read_controls(browser: BrowserSession, root_selector: str) -> list[Control]:
@@ -327,32 +361,21 @@ async def set_value(browser: BrowserSession, selector: str, value: str) -> bool:
     return bool(outcome and outcome.get("found") and not outcome.get("missingOption"))
 
 
-async def _backend_node_id(browser: BrowserSession, selector: str, *, refuse_submit: bool = False) -> tuple[Any, int]:
-    """The element's CDP session and backend node id; with `refuse_submit`, raises SubmitRefused
-    instead when a click on it would send a form."""
+async def _backend_node_id(
+    browser: BrowserSession, selector: str, *, expression: str | None = None
+) -> tuple[Any, int]:
+    """The element's CDP session and backend node id. `expression` finds the element instead of
+    `selector` (which then only names it in messages)."""
     session = await browser.get_or_create_cdp_session()
     client, session_id = session.cdp_client, session.session_id
     found = await client.send.Runtime.evaluate(
-        params={"expression": _find_element_expression(selector), "returnByValue": False},
+        params={"expression": expression or _find_element_expression(selector), "returnByValue": False},
         session_id=session_id,
     )
     object_id = found.get("result", {}).get("objectId")
     if not object_id:
         raise PageScriptError(f"no element matches {selector}")
     try:
-        if refuse_submit:
-            verdict = await client.send.Runtime.callFunctionOn(
-                params={
-                    "functionDeclaration": f"function () {{ return ({would_submit_js().strip()})(this); }}",
-                    "objectId": object_id,
-                    "returnByValue": True,
-                },
-                session_id=session_id,
-            )
-            if "exceptionDetails" in verdict:  # unsure means no: never click what could not be checked
-                raise SubmitRefused(f"could not check whether clicking {selector} would send the form")
-            if why := verdict.get("result", {}).get("value"):
-                raise SubmitRefused(f"refused to click {selector}: it is {why}, and only the approved submit may send")
         described = await client.send.DOM.describeNode(params={"objectId": object_id}, session_id=session_id)
     finally:
         await client.send.Runtime.releaseObject(params={"objectId": object_id}, session_id=session_id)
@@ -375,25 +398,80 @@ async def set_files(browser: BrowserSession, selector: str, paths: Sequence[Path
     )
 
 
+# Where to click an element: scrolled into view if needed, the centre of its first box in viewport
+# pixels; or why not (`refused`: the click would send a form; `hidden`: it has no box). One round trip.
+CLICK_POINT_JS = """
+(el, refuseSubmit, wouldSubmit) => {
+  if (!el) return {found: false};
+  if (refuseSubmit) {
+    let why = null;
+    try { why = wouldSubmit(el); } catch (e) { why = 'something that could not be checked'; }
+    if (why) return {found: true, refused: why};
+  }
+  if (typeof el.scrollIntoViewIfNeeded === 'function') el.scrollIntoViewIfNeeded(true);
+  else if (el.scrollIntoView) el.scrollIntoView({block: 'center', inline: 'center'});
+  const box = [...el.getClientRects()].find(r => r.width > 0 && r.height > 0);
+  if (!box) return {found: true, hidden: true};
+  const x = Math.min(Math.max(box.left + box.width / 2, 0), window.innerWidth - 1);
+  const y = Math.min(Math.max(box.top + box.height / 2, 0), window.innerHeight - 1);
+  if (refuseSubmit) {
+    // The mouse lands on whatever is on top at that point (a child, an overlay), not on `el`: check it too.
+    const root = el.getRootNode && el.getRootNode().elementFromPoint ? el.getRootNode() : document;
+    const hit = root.elementFromPoint(x, y);
+    if (hit && hit !== el) {
+      let why = null;
+      try { why = wouldSubmit(hit); } catch (e) { why = 'something that could not be checked'; }
+      if (why) return {found: true, refused: why + ' (what the mouse would land on)'};
+    }
+  }
+  return {found: true, x, y};
+}
+"""
+
+
 async def click(browser: BrowserSession, selector: str) -> None:
     """One real mouse click (trusted events) at the element's centre, scrolled into view first.
 
     Raises SubmitRefused, without clicking, when the click would send a form (WOULD_SUBMIT_JS):
     finding and filling never submit; only `submit_click` does, after the user approved.
     """
-    from browser_use.actor.element import Element
-
-    session, backend_node_id = await _backend_node_id(browser, selector, refuse_submit=True)
-    await Element(browser, backend_node_id, session.session_id).click()
+    await _click(browser, selector, _find_element_expression(selector), refuse_submit=True)
 
 
 async def submit_click(browser: BrowserSession, selector: str) -> None:
     """The approved submit's click: like `click`, on the form's own submit button. Only
     `automation.adapters.outcome.submit_form` calls it, right after lifting the submit guard."""
-    from browser_use.actor.element import Element
+    await _click(browser, selector, _find_element_expression(selector), refuse_submit=False)
 
-    session, backend_node_id = await _backend_node_id(browser, selector)
-    await Element(browser, backend_node_id, session.session_id).click()
+
+async def _click(browser: BrowserSession, name: str, expression: str, *, refuse_submit: bool) -> None:
+    """Find, check, scroll and measure the element in one script, then press and release the mouse there
+    (CDP input events, which the page sees as trusted); an element without a box (hidden, display:
+    contents) goes through browser-use's click, which falls back to the element's own click()."""
+    session = await browser.get_or_create_cdp_session()
+    client, session_id = session.cdp_client, session.session_id
+    script = f"({CLICK_POINT_JS.strip()})({expression}, {json.dumps(refuse_submit)}, {would_submit_js().strip()})"
+    result = await client.send.Runtime.evaluate(
+        params={"expression": script, "returnByValue": True}, session_id=session_id
+    )
+    if "exceptionDetails" in result:
+        raise PageScriptError(f"could not find {name}: {result['exceptionDetails'].get('text', 'script failed')}")
+    point = result.get("result", {}).get("value") or {}
+    if not point.get("found"):
+        raise PageScriptError(f"no element matches {name}")
+    if point.get("refused"):
+        raise SubmitRefused(f"refused to click {name}: it is {point['refused']}, and only the approved submit may send")
+    if point.get("hidden"):
+        from browser_use.actor.element import Element
+
+        session, backend_node_id = await _backend_node_id(browser, name, expression=expression)
+        await Element(browser, backend_node_id, session.session_id).click()
+        return
+    for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+        params: dict[str, Any] = {"type": kind, "x": point["x"], "y": point["y"]}
+        if kind != "mouseMoved":
+            params.update(button="left", clickCount=1)
+        await client.send.Input.dispatchMouseEvent(params=params, session_id=session_id)
 
 
 async def mark_element(browser: BrowserSession, candidates: str, text_pattern: str, marker: str) -> dict | None:
@@ -423,16 +501,7 @@ async def page_state(
 
 # --- Choosing among options: selects, radio groups, button groups, listbox entries ---
 
-# Tags the index-th element matching the selector, in document order.
-MARK_NTH_JS = """
-(selector, index, marker) => {
-  document.querySelectorAll('[' + marker + ']').forEach(e => e.removeAttribute(marker));
-  const el = document.querySelectorAll(selector)[index];
-  if (!el) return false;
-  el.setAttribute(marker, '1');
-  return true;
-}
-"""
+NTH_ELEMENT_JS = "(selector, index) => document.querySelectorAll(selector)[index] || null"
 
 # Focus a text field and select its text, so typing replaces it and the field keeps focus.
 FOCUS_FOR_TYPING_JS = """
@@ -460,12 +529,18 @@ OPTION_TEXTS_JS = """
 (selector) => [...document.querySelectorAll(selector)].map(el => (el.textContent || '').replace(/\\s+/g, ' ').trim())
 """
 
-OPTION_MARKER = "data-nyx-option"
 async def click_nth(browser: BrowserSession, selector: str, index: int) -> bool:
-    """One real click on the index-th element matching `selector`; False if there is none."""
-    if not await evaluate(browser, for_selectors(MARK_NTH_JS, selector), selector, index, OPTION_MARKER):
+    """One real click on the index-th element matching `selector`; False if there is none.
+
+    The element is found, measured and clicked in one go: no marker to look up again, which a list
+    rendering again in between used to remove ("no element matches [data-nyx-option]")."""
+    try:
+        await _click(browser, f"{selector} (number {index + 1})", _nth_element_expression(selector, index),
+                     refuse_submit=True)
+    except SubmitRefused:
+        raise
+    except PageScriptError:
         return False
-    await click(browser, f"[{OPTION_MARKER}]")
     return True
 
 
@@ -837,6 +912,12 @@ def _find_element_expression(selector: str) -> str:
     (an element marked inside a shadow root) is looked for in open shadow roots too."""
     deep = f"({through_shadow_roots('(selector) => document.querySelector(selector)')})({json.dumps(selector)})"
     return deep if is_deep(selector) else f"(document.querySelector({json.dumps(selector)}) || {deep})"
+
+
+def _nth_element_expression(selector: str, index: int) -> str:
+    """A JS expression for the index-th element matching `selector` in document order (null if none)."""
+    script = for_selectors(NTH_ELEMENT_JS, selector).strip()
+    return f"({script})({json.dumps(selector)}, {int(index)})"
 
 
 def _through_shadow_roots_reader(script: str) -> str:

@@ -95,11 +95,11 @@ REVEAL_ROUNDS = 3  # answers that make more questions show (race after Hispanic/
 OPTION_MEANINGS = EEO_MEANINGS | {Meaning.COUNTRY, Meaning.REMOTE}
 COMBOBOX = "combobox"  # a react-select: its own kind of page question, answered by picking an option
 MENU_TIMEOUT_S = 5.0  # a menu's options, or the place search's suggestions, to show
-# A react-select's menu renders while the click is handled (no network), so it shows by the time the click
-# returns: 1.5 s is ample on a busy machine. Once one menu never opened (the page's scripts are not
-# running), the others get only DEAD_MENU_TIMEOUT_S.
-MENU_OPEN_TIMEOUT_S = 1.5
-DEAD_MENU_TIMEOUT_S = 0.3
+# A react-select's menu renders while the click is handled (no network), so it is there by the time the click
+# returns, and the wait watches the DOM: 1 s is ample on a busy machine. Once one menu never opened (the
+# page's scripts are not running), the others get only DEAD_MENU_TIMEOUT_S.
+MENU_OPEN_TIMEOUT_S = 1.0
+DEAD_MENU_TIMEOUT_S = 0.1
 
 
 class GreenhouseAdapter(PlannedForm):

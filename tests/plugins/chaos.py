@@ -83,6 +83,7 @@ class ChaosConfig:
     user_delay: tuple[float, float] = (0.0, 20.0)  # before Apply and before answering a review
     fault_every: tuple[float, float] = (10.0, 40.0)
     faults: tuple[Fault, ...] = tuple(Fault)
+    max_faults: int | None = None  # stop the monkey after this many (None: until the users are done)
     plans: tuple[tuple[Plan, int], ...] = ((Plan.SUBMIT, 8), (Plan.CANCEL, 1), (Plan.IGNORE, 1))
     settle_timeout: float = 180.0  # after the users stop, for work under way to come to rest
     step_timeout: float = 600.0  # for one expected step (a card) to show up
@@ -403,7 +404,7 @@ class ChaosRun:
         low, high = self.config.fault_every
         # Every kind once first (in a seeded order), so even a short run meets each; then at random.
         first = self.rng.sample(self.config.faults, len(self.config.faults))
-        while True:
+        while self.config.max_faults is None or sum(self.report.faults.values()) < self.config.max_faults:
             await asyncio.sleep(self.rng.uniform(low, high))
             fault = first.pop(0) if first else self.rng.choice(self.config.faults)
             async with self._faults_lock:
