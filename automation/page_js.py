@@ -369,7 +369,7 @@ async def _backend_node_id(
     session = await browser.get_or_create_cdp_session()
     client, session_id = session.cdp_client, session.session_id
     found = await client.send.Runtime.evaluate(
-        params={"expression": expression or _find_element_expression(selector), "returnByValue": False},
+        params={"expression": expression or find_element_expression(selector), "returnByValue": False},
         session_id=session_id,
     )
     object_id = found.get("result", {}).get("objectId")
@@ -435,13 +435,13 @@ async def click(browser: BrowserSession, selector: str) -> None:
     Raises SubmitRefused, without clicking, when the click would send a form (WOULD_SUBMIT_JS):
     finding and filling never submit; only `submit_click` does, after the user approved.
     """
-    await _click(browser, selector, _find_element_expression(selector), refuse_submit=True)
+    await _click(browser, selector, find_element_expression(selector), refuse_submit=True)
 
 
 async def submit_click(browser: BrowserSession, selector: str) -> None:
     """The approved submit's click: like `click`, on the form's own submit button. Only
     `automation.adapters.outcome.submit_form` calls it, right after lifting the submit guard."""
-    await _click(browser, selector, _find_element_expression(selector), refuse_submit=False)
+    await _click(browser, selector, find_element_expression(selector), refuse_submit=False)
 
 
 async def _click(browser: BrowserSession, name: str, expression: str, *, refuse_submit: bool) -> None:
@@ -907,7 +907,7 @@ def for_selectors(script: str, *selectors: str | None) -> str:
     return through_shadow_roots(script) if any(is_deep(selector) for selector in selectors) else script
 
 
-def _find_element_expression(selector: str) -> str:
+def find_element_expression(selector: str) -> str:
     """A JS expression for the element: a plain selector that matches nothing on the page itself
     (an element marked inside a shadow root) is looked for in open shadow roots too."""
     deep = f"({through_shadow_roots('(selector) => document.querySelector(selector)')})({json.dumps(selector)})"

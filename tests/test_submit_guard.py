@@ -171,6 +171,21 @@ async def test_the_approved_submit_sends_the_form_exactly_once(
     assert len(site.submissions) == 1
 
 
+async def test_a_form_the_browser_would_refuse_is_reported_refused_naming_the_field_and_not_sent(
+    browser_options: BrowserOptions, site: GuardedSite
+) -> None:
+    """Constraint validation stops the click without any submit event: that is a refusal with the
+    browser's reason, never an "unknown" outcome the chat would call submitted."""
+    signals = SubmitSignals(ats="test", submit_candidates="form button", errors=".error", busy="form[aria-busy]")
+    async with open_browser(browser_options) as browser:
+        await browser.navigate_to(site.url_for("/invalid"))
+        result = await submit_form(browser, signals)
+        assert await _still_on(browser, "invalid")
+    assert result.outcome is SubmitOutcome.VALIDATION_ERRORS
+    assert result.detail.startswith("Salary expectations: "), result.detail
+    assert site.submissions == []
+
+
 async def test_a_step_is_taken_only_when_the_page_moves_on_by_script_and_never_sends(
     browser_options: BrowserOptions, site: GuardedSite
 ) -> None:

@@ -41,6 +41,22 @@ STALE_ERRORS_GRACE_S = 2.0
 POLL_INTERVAL_S = 0.2
 
 
+# The controls the browser's own constraint validation would refuse (required and empty, a bad e-mail...),
+# for the form the marked submit button sends; none when that form is not validated. Read from
+# `validity`, which fires no event. A form that fails these is never sent by the click: the browser
+# shows a bubble, no `submit` event fires and nothing leaves, so silence after it is no "unknown" outcome.
+INVALID_CONTROLS_JS = """
+(button) => {
+  const form = button && button.form;
+  if (!form || form.noValidate || button.formNoValidate) return [];
+  const says = (el) => ((el.labels && el.labels[0] && el.labels[0].innerText) || el.getAttribute('aria-label')
+                        || el.getAttribute('placeholder') || el.name || el.id || el.type).replace(/\\s+/g, ' ').trim();
+  return [...form.elements].filter(el => el.willValidate && !el.validity.valid)
+    .map(el => says(el) + ': ' + (el.validationMessage || 'not valid'));
+}
+"""
+
+
 @dataclass(frozen=True)
 class SubmitSignals:
     """Where a form's submit button, errors, busy state and confirmation show."""
@@ -62,6 +78,11 @@ async def submit_form(browser: BrowserSession, signals: SubmitSignals) -> Submit
         raise UnsupportedForm("The page is not ready to submit.")
     if not await page_js.mark_element(browser, signals.submit_candidates, signals.submit_text, SUBMIT_MARKER):
         raise UnsupportedForm(f"The {signals.ats.capitalize()} form has no submit button.")
+    invalid = await page_js.evaluate(
+        browser, f"() => ({INVALID_CONTROLS_JS.strip()})({page_js.find_element_expression(f'[{SUBMIT_MARKER}]')})"
+    )
+    if invalid:  # the browser would refuse the click itself: say which fields, send nothing
+        return SubmitResult(SubmitOutcome.VALIDATION_ERRORS, "; ".join(invalid), before.url)
     if (guard := submit_guard.guard_of(browser)) is not None:
         await guard.lift(browser)
     await page_js.submit_click(browser, f"[{SUBMIT_MARKER}]")

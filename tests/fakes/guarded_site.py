@@ -13,6 +13,7 @@ test can tell that the browser is still on the page it opened (a form sent would
 - `/frames`: a same-origin and a cross-site (`localhost`) iframe of `/inner`, whose script calls
   `form.submit()` and `form.requestSubmit()` when the parent asks and answers how many the guard stopped.
 - `/approved`: a form with a "Submit application" button, for the one approved submit.
+- `/invalid`: the same with a required field left empty, which the browser's own validation refuses.
 - `/steps`: four forms whose "Next" is their submit button: one whose handler moves on by script
   (cancels the sending), one without a handler (it would post), one whose handler lets the sending go
   and calls `form.submit()`, one whose handler cancels the sending and then calls `form.submit()`.
@@ -123,6 +124,15 @@ APPROVED = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Apply</tit
 </form>
 </body></html>"""
 
+INVALID = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Apply</title></head><body>
+<script>window.pageId = 'invalid';</script>
+<form method="post" action="/invalid">
+  <label for="who">Name</label><input id="who" name="who" value="Ada Lovelace">
+  <label for="salary">Salary expectations</label><input id="salary" name="salary" required>
+  <button>Submit application</button>
+</form>
+</body></html>"""
+
 STEPS = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Steps</title></head><body>
 <script>window.pageId = 'steps'; window.moved = [];</script>
 <form id="client" method="post" action="/steps/client"><input name="a" value="1">
@@ -155,6 +165,7 @@ class GuardedSite(LocalSite):
             ("/controls", CONTROLS),
             ("/inner", INNER),
             ("/approved", APPROVED),
+            ("/invalid", INVALID),
             ("/steps", STEPS),
         ):
             app.router.add_get(path, self.page(body))
