@@ -415,8 +415,14 @@ def find_saved_answer(label: str, saved: Mapping[str, str]) -> SavedMatch | None
 # --------------------------------------------------------------------------- fitting answers to options
 
 
-_YES = frozenset({"yes", "y", "yeah", "yep", "true", "correct", "affirmative", "sure", "definitely"})
-_NO = frozenset({"no", "n", "nope", "false", "negative"})
+# Yes and no in English, German, French and Spanish, as a text's first word or as the whole text
+# ("non" only whole: "Non-binary" says nothing about yes or no).
+_YES = frozenset({"yes", "y", "yeah", "yep", "true", "correct", "affirmative", "sure", "definitely", "agree", "accept",
+                  "ja", "oui", "si"})
+_NO = frozenset({"no", "n", "nope", "false", "negative", "disagree", "nein"})
+_YES_WHOLE = _YES | {"i agree"}
+_NO_WHOLE = _NO | {"non"}
+_ANSWER_SEPARATORS = re.compile(r"[,;\n]")
 _YES_PHRASES = re.compile(r"^i (?:am|do|will|have|can|would)\b(?! not)")
 _NO_PHRASES = re.compile(r"^(?:i (?:am|do|will|have|can|would) not|never)\b")
 # "Decline To Self Identify", "I don't wish to answer", the U.S. disability form's "I do not want to answer".
@@ -430,9 +436,9 @@ _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?\s*k?\b", re.IGNORECASE)
 def _yes_no(text: str, *, phrases: bool) -> bool | None:
     plain = plain_text(text)
     first = plain.split(" ", 1)[0] if plain else ""
-    if first in _YES:
+    if plain in _YES_WHOLE or first in _YES:
         return True
-    if first in _NO:
+    if plain in _NO_WHOLE or first in _NO:
         return False
     if phrases and _NO_PHRASES.search(plain):
         return False
@@ -481,6 +487,38 @@ def best_option(answer: str, options: Sequence[str]) -> int | None:
     if overlapping and (len(overlapping) == 1 or overlapping[0][0] < overlapping[1][0]):
         return overlapping[0][1]
     return None
+
+
+def polarity(text: str) -> bool | None:
+    """True for "Yes", "Y", "yes, I am", "true", "I agree"; False for "No", "no, I do not"; None otherwise."""
+    return _yes_no(text, phrases=False)
+
+
+def choose(answer: str, choices: Sequence[Choice]) -> int | None:
+    """Index of the option that says what `answer` says (see best_option), else a lone yes/no match."""
+    index = best_option(answer, [choice.label for choice in choices])
+    if index is not None:
+        return index
+    side = polarity(answer)
+    if side is None:
+        return None
+    sides = [polarity(choice.label) for choice in choices]
+    sides = [label if label is not None else polarity(choice.value) for label, choice in zip(sides, choices)]
+    same = [i for i, choice_side in enumerate(sides) if choice_side is side]
+    return same[0] if len(same) == 1 else None
+
+
+def choose_many(answer: str, choices: Sequence[Choice]) -> list[int] | None:
+    """Indices of the options a list answer ("Python, PostgreSQL") names; None if any part matches nothing."""
+    whole = option_key(answer)
+    exact = [i for i, choice in enumerate(choices) if whole and option_key(choice.label) == whole]
+    if exact:
+        return exact[:1]
+    parts = [part for part in _ANSWER_SEPARATORS.split(answer) if part.strip()]
+    picked = [choose(part, choices) for part in parts]
+    if not picked or any(index is None for index in picked):
+        return None
+    return sorted({index for index in picked if index is not None})
 
 
 def choose_option(value: str, options: Sequence[str]) -> str | None:

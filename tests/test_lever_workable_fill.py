@@ -16,7 +16,7 @@ from automation.adapters import (
     WorkableAdapter,
     open_application,
 )
-from automation.adapters.controls import choose, choose_many
+from automation.questions import choose, choose_many
 from automation.adapters.profile_values import country_for_phone, phone_country, unmatched_country
 from automation.browser import BrowserOptions, open_browser
 from automation.questions import Choice

@@ -27,7 +27,7 @@ from automation.adapters.base import (
     UnsupportedForm,
 )
 from automation.adapters.by_meaning import standard_answer
-from automation.adapters.controls import choose, choose_many, is_consent, polarity
+from automation.adapters.controls import is_consent
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedField, PlannedForm, asks_question, attribution
 from automation.adapters.profile_values import (
@@ -39,7 +39,16 @@ from automation.adapters.profile_values import (
 from automation.adapters.standard_fields import intended_value
 from automation.adapters.vendors import VendorSignature
 from automation.page_js import Control
-from automation.questions import Choice, Question, best_option, decline_option, option_key
+from automation.questions import (
+    Choice,
+    Question,
+    best_option,
+    choose,
+    choose_many,
+    decline_option,
+    option_key,
+    polarity,
+)
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession

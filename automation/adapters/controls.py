@@ -16,20 +16,15 @@ from typing import TYPE_CHECKING
 
 from automation import page_js
 from automation.adapters.profile_values import best_place, international_number, phone_country, unmatched_country
-from automation.questions import Choice, Question, best_option, option_key
+from automation.questions import Choice, Question, best_option, choose, choose_many, option_key, polarity
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
 
 Answer = str | Path | None  # text to type or an option to match; a file to attach; None: leave it
 
-# English, German, French and Spanish options say yes and no.
-AFFIRMATIVE = frozenset({"yes", "y", "yeah", "yep", "true", "sure", "correct", "agree", "i agree", "accept",
-                         "ja", "oui", "si"})
-NEGATIVE = frozenset({"no", "n", "nope", "false", "disagree", "nein", "non"})
 # "Consent", "GDPR", "privacy notice", "I agree to the terms": boxes that are ticked only when required.
 CONSENT_WORDS = re.compile(r"\b(consent|gdpr|privacy|data protection|agree|accept|terms)\b")
-ANSWER_SEPARATORS = re.compile(r"[,;\n]")
 # Options first (a country code before its number), then text, then files.
 FILL_ORDER = {"select": 0, "listbox": 0, "radio": 0, "checkbox": 0, "file": 2}
 # A list control drawn by the page (page_js.read_lists): a toggle that opens a list of options.
@@ -51,44 +46,6 @@ def is_consent(question: Question) -> bool:
     if question.kind != "checkbox" or len(question.choices) != 1:
         return False
     return bool(CONSENT_WORDS.search(option_key(f"{question.name} {question.label} {question.choices[0].label}")))
-
-
-def polarity(text: str) -> bool | None:
-    """True for "Yes", "Y", "yes, I am", "true"; False for "No", "no, I do not"; None otherwise."""
-    key = option_key(text)
-    words = key.split()
-    if key in AFFIRMATIVE or (words and words[0] in AFFIRMATIVE):
-        return True
-    if key in NEGATIVE or (words and words[0] in NEGATIVE):
-        return False
-    return None
-
-
-def choose(answer: str, choices: Sequence[Choice]) -> int | None:
-    """Index of the option that says what `answer` says (see questions.best_option), else a lone yes/no match."""
-    index = best_option(answer, [choice.label for choice in choices])
-    if index is not None:
-        return index
-    side = polarity(answer)
-    if side is None:
-        return None
-    sides = [polarity(choice.label) for choice in choices]
-    sides = [label if label is not None else polarity(choice.value) for label, choice in zip(sides, choices)]
-    same = [i for i, choice_side in enumerate(sides) if choice_side is side]
-    return same[0] if len(same) == 1 else None
-
-
-def choose_many(answer: str, choices: Sequence[Choice]) -> list[int] | None:
-    """Indices of the options a list answer ("Python, PostgreSQL") names; None if any part matches nothing."""
-    whole = option_key(answer)
-    exact = [i for i, choice in enumerate(choices) if whole and option_key(choice.label) == whole]
-    if exact:
-        return exact[:1]
-    parts = [part for part in ANSWER_SEPARATORS.split(answer) if part.strip()]
-    picked = [choose(part, choices) for part in parts]
-    if not picked or any(index is None for index in picked):
-        return None
-    return sorted({index for index in picked if index is not None})
 
 
 def fill_order(question: Question) -> int:
