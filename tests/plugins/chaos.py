@@ -57,6 +57,7 @@ PROFILE = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.o
 RESUME = b"%PDF-1.4\n% chaos resume\n%%EOF\n"
 _NOT_INHERITED = frozenset({"PROFILE_FILE", "LLM_API_KEY", "TWOCAPTCHA_API_KEY", "WEBHOOK_URL", "WEBHOOK_SECRET",
                             "HTTP_PORT", "DATABASE_URL", "REDIS_URL"})
+STOPPED_MID_SUBMIT = "The worker stopped while submitting"  # the error scheduler.jobs.reconcile and apply record
 FINAL = frozenset({S.SUBMITTED, S.CANCELLED, S.SKIPPED, S.REJECTED, S.FAILED, S.TIMED_OUT})
 
 
@@ -112,6 +113,10 @@ class ChaosReport:
     outcomes: list[Outcome] = field(default_factory=list)
     posts_by_application: Counter[int] = field(default_factory=Counter)
     unmatched_posts: int = 0
+    # Failed because the worker died between the submit claim and the page's answer: nobody can know what
+    # the site got, so it is never sent again and the card tells the user to check their e-mail. A final
+    # state shown truly, so not lost; counted apart.
+    stopped_mid_submit: int = 0
     seconds: float = 0.0
 
     @property
@@ -143,6 +148,7 @@ class ChaosReport:
             "plans: " + ", ".join(f"{k} {v}" for k, v in sorted(plans.items())),
             "final statuses: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())),
             f"lost: {len(self.lost)}",
+            f"failed because the worker died mid-submit (the user told to check their e-mail): {self.stopped_mid_submit}",
             f"double submissions: {self.double_submissions}",
             f"submissions without approval: {self.without_approval}",
             f"reviews asked again after an approval (the refilled form read differently, or a fault): "
@@ -495,7 +501,10 @@ class ChaosRun:
                 return "cancelled, though its user did not cancel"
         else:
             error = await self.pool.fetchval("SELECT error FROM applications WHERE id = $1", outcome.app_id)
-            return f"{status.value if status else 'missing'}" + (f" ({error})" if error else "")
+            if not (status is S.FAILED and outcome.approved and posts <= 1
+                    and (error or "").startswith(STOPPED_MID_SUBMIT)):
+                return f"{status.value if status else 'missing'}" + (f" ({error})" if error else "")
+            self.report.stopped_mid_submit += 1  # and its card must say so, below
         card = self._card(outcome)
         shown = f"#{outcome.app_id} · {STATUS_ICONS[status]} {status.label}"
         if card is None or shown not in card.body:
