@@ -300,8 +300,8 @@ async def _show_prompt(deps: Deps, user_id: int, prompt_id: int, bot: Bot, chat_
 
 
 def _prompt_markup(prompt: Prompt):  # noqa: ANN202 - an inline keyboard or a force-reply
-    if prompt.kind is PromptKind.REVIEW:
-        return review_keyboard(prompt.id)
+    if prompt.kind is PromptKind.REVIEW:  # a parked one (no browser) can have its form opened again
+        return review_keyboard(prompt.id, reopen=prompt.parked_at is not None)
     if prompt.kind is PromptKind.QUESTION:
         return question_views.question_markup(prompt.id, question_of(prompt))
     if prompt.kind is PromptKind.CAPTCHA:

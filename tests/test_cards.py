@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from automation.adapters.base import FieldReading, FilledForm
-from handlers.cards import MAX_MESSAGE, card_keyboard, card_text, review_text
-from storage.models import Application, ApplicationStatus
+from handlers.cards import MAX_MESSAGE, REOPEN_BUTTON, card_keyboard, card_text, review_text
+from handlers.digest import _prompt_markup
+from storage.models import Application, ApplicationStatus, Prompt, PromptKind, PromptStatus
 
 
 def _app(status: ApplicationStatus, **extra) -> Application:
@@ -74,3 +75,15 @@ def test_review_never_marks_an_empty_field_done_and_says_why_it_is_empty() -> No
     assert "empty (left alone)" in lines["Newsletter"] and "✅" not in lines["Newsletter"]
     assert "empty (optional)" in lines["Portfolio"]
     assert "4 field(s) left empty" in text
+
+
+def test_a_review_sent_again_from_the_digest_offers_to_open_the_form_again_only_when_parked() -> None:
+    now = datetime.now(timezone.utc)
+    review = Prompt(id=7, application_id=3, user_id=1, kind=PromptKind.REVIEW, status=PromptStatus.PENDING,
+                    payload={}, expires_at=now + timedelta(days=1), created_at=now)
+
+    def texts(prompt: Prompt) -> list[str]:
+        return [button.text for row in _prompt_markup(prompt).inline_keyboard for button in row]
+
+    assert REOPEN_BUTTON not in texts(review)
+    assert REOPEN_BUTTON in texts(review.model_copy(update={"parked_at": now}))
