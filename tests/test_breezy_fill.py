@@ -11,7 +11,7 @@ import pytest
 from automation.browser import BrowserOptions
 from tests.fakes import ats_breezy
 from tests.fakes.ats_breezy import BreezyJobSite
-from tests.fakes.fill_flow import applicant_with_resume, filled_form, form_data
+from tests.fakes.fill_flow import applicant_with_resume, apply_through_the_chat, filled_form, form_data
 
 EXPECTED = ats_breezy.EXPECTED_POST
 MUST_STAY_EMPTY = ats_breezy.MUST_STAY_EMPTY
@@ -52,41 +52,15 @@ async def test_breezy_form_is_filled_from_the_profile_and_submitted(browser_opti
     assert {name: submission.fields.get(name, "") for name in MUST_STAY_EMPTY} == dict.fromkeys(MUST_STAY_EMPTY, "")
 
 
-WAIT = 120  # a cold headed Chromium on a busy 2-core machine
-
-
 @pytest.mark.browser
 @pytest.mark.timeout(300)
 async def test_a_breezy_job_goes_from_a_forwarded_link_to_the_submitted_form(nyx, fake_telegram, db, tmp_path: Path) -> None:
     """The whole apply flow through the fake Bot API: profile and résumé sent in the chat, the job link,
     Apply, the review (nothing sent yet), Submit, and the POST the copy of Breezy records."""
-    from tests.conftest import ALLOWED_USER
-    from tests.fakes.real_pages import PROFILE_FILE
-
-    profile_text = "\n".join(line for line in PROFILE_FILE.read_text().splitlines() if not line.startswith("resume_path"))
     _, resume, content = applicant_with_resume(tmp_path)
-    user = fake_telegram.user(ALLOWED_USER)
     async with BreezyJobSite() as site:
-        await user.send_document("profile.yaml", profile_text.encode(), "application/x-yaml")
-        await fake_telegram.wait_for_message(lambda m: m.chat_id == user.chat_id and "Profile saved" in m.body)
-        await user.send_document(resume.name, content, "application/pdf")
-        await fake_telegram.wait_for_message(lambda m: m.chat_id == user.chat_id and "Résumé saved" in m.body)
-
-        await user.send(f"Orbital Freight is hiring: {site.posting_url}")
-        card = await fake_telegram.wait_for_message(
-            lambda m: m.chat_id == user.chat_id and site.posting_url in m.body and any(b.text == "Apply" for b in m.buttons()))
-        await user.tap(card, "Apply")
-        outcome = await fake_telegram.wait_for_message(
-            lambda m: m.chat_id == user.chat_id and ("Review before submitting" in m.body or "could not recognise" in m.body),
-            timeout=WAIT)
-        assert "Review before submitting" in outcome.body, outcome.body
-        for value in ("Ada Lovelace", "ada.lovelace@example.org", "512 555 0142", resume.name):
-            assert value in outcome.body
-        assert (site.submissions, site.rejected_posts) == ([], 0), "nothing is sent before the approval"
-
-        await user.tap(outcome, "Submit")
-        submission = await site.wait_for_submission(timeout=WAIT)
-        await fake_telegram.wait_for_message(lambda m: m.message_id == card.message_id and "submitted" in m.body, timeout=WAIT)
+        submission = await apply_through_the_chat(
+            fake_telegram, site, resume, content, ("Ada Lovelace", "ada.lovelace@example.org", "512 555 0142", resume.name))
 
     assert {name: submission.fields.get(name) for name in EXPECTED} == EXPECTED
     assert submission.files["cResume"] == (resume.name, content)
