@@ -84,7 +84,7 @@ class ChaosConfig:
     user_delay: tuple[float, float] = (0.0, 20.0)  # before Apply and before answering a review
     fault_every: tuple[float, float] = (10.0, 40.0)
     faults: tuple[Fault, ...] = tuple(Fault)
-    max_faults: int | None = None  # stop the monkey after this many (None: until the users are done)
+    max_faults: int | None = None  # this many faults, all of them even if the users finish first (None: until they do)
     plans: tuple[tuple[Plan, int], ...] = ((Plan.SUBMIT, 8), (Plan.CANCEL, 1), (Plan.IGNORE, 1))
     settle_timeout: float = 180.0  # after the users stop, for work under way to come to rest
     step_timeout: float = 600.0  # for one expected step (a card) to show up
@@ -272,6 +272,8 @@ class ChaosRun:
                     for outcome, result in zip(outcomes, results):
                         if isinstance(result, Exception):
                             log.error("chaos: the user of application %s gave up: %r", outcome.index, result)
+                    if self.config.max_faults is not None:
+                        await monkey  # a run with a set number of faults meets them all, even if its users finish first
                 finally:
                     monkey.cancel()
                     async with self._faults_lock:  # let a restart in progress finish
