@@ -677,10 +677,15 @@ async def _send_captcha(
     deps: ApplyDeps, app: Application, picture: bytes | None, live: LiveView | None, prompt: Prompt
 ) -> PromptMessage:
     """The CAPTCHA prompt in the chat, with its live view's link bound to the prompt before it is sent."""
+    return await deps.notifier.ask_captcha(app, prompt, image=picture, live_url=await _live_url(live, prompt))
+
+
+async def _live_url(live: LiveView | None, prompt: Prompt) -> str | None:
+    """The live view's link for a prompt about to be sent (bound to it, so it dies with it); None without one."""
     if live is None:
-        return await deps.notifier.ask_captcha(app, prompt, image=picture)
+        return None
     await live.bind(prompt)
-    return await deps.notifier.ask_captcha(app, prompt, image=picture, live_url=live.url)
+    return live.url
 
 
 async def _resubmit_refused_captcha(
@@ -801,10 +806,7 @@ async def _ask_question(
 async def _send_question(
     deps: ApplyDeps, app: Application, question: Question, live: LiveView | None, prompt: Prompt
 ) -> PromptMessage:
-    if live is None:
-        return await deps.notifier.ask_question(app, prompt, question)
-    await live.bind(prompt)
-    return await deps.notifier.ask_question(app, prompt, question, live_url=live.url)
+    return await deps.notifier.ask_question(app, prompt, question, live_url=await _live_url(live, prompt))
 
 
 async def _read_by_hand(adapter: FormAdapter, browser: BrowserSession, question: Question) -> str | None:
@@ -855,10 +857,7 @@ async def _review_until_approved(
 async def _send_review(
     deps: ApplyDeps, app: Application, form: FilledForm, live: LiveView | None, prompt: Prompt
 ) -> PromptMessage:
-    if live is None:
-        return await deps.notifier.ask_review(app, prompt, form)
-    await live.bind(prompt)
-    return await deps.notifier.ask_review(app, prompt, form, live_url=live.url)
+    return await deps.notifier.ask_review(app, prompt, form, live_url=await _live_url(live, prompt))
 
 
 async def _taken_back(
