@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -401,7 +402,7 @@ async def set_files(browser: BrowserSession, selector: str, paths: Sequence[Path
 # Where to click an element: scrolled into view if needed, the centre of its first box in viewport
 # pixels; or why not (`refused`: the click would send a form; `hidden`: it has no box). One round trip.
 CLICK_POINT_JS = """
-(el, refuseSubmit, wouldSubmit) => {
+async (el, refuseSubmit, wouldSubmit, guardKey, settle) => {
   if (!el) return {found: false};
   if (refuseSubmit) {
     let why = null;
@@ -410,23 +411,70 @@ CLICK_POINT_JS = """
   }
   if (typeof el.scrollIntoViewIfNeeded === 'function') el.scrollIntoViewIfNeeded(true);
   else if (el.scrollIntoView) el.scrollIntoView({block: 'center', inline: 'center'});
-  const box = [...el.getClientRects()].find(r => r.width > 0 && r.height > 0);
+  const measure = () => [...el.getClientRects()].find(r => r.width > 0 && r.height > 0);
+  let box = measure();
+  if (settle && box) {
+    // After a missed click: wait (up to 2 s) until the element stays put from one frame to the next,
+    // as at the end of a smooth scroll or an opening animation.
+    const frame = () => new Promise(done => { requestAnimationFrame(done); setTimeout(done, 50); });
+    for (const end = Date.now() + 2000; Date.now() < end;) {
+      await frame();
+      const now = measure();
+      if (!now) break;
+      const still = Math.abs(now.left - box.left) < 0.5 && Math.abs(now.top - box.top) < 0.5;
+      box = now;
+      if (still) break;
+    }
+  }
   if (!box) return {found: true, hidden: true};
   const x = Math.min(Math.max(box.left + box.width / 2, 0), window.innerWidth - 1);
   const y = Math.min(Math.max(box.top + box.height / 2, 0), window.innerHeight - 1);
-  if (refuseSubmit) {
-    // The mouse lands on whatever is on top at that point (a child, an overlay), not on `el`: check it too.
-    const root = el.getRootNode && el.getRootNode().elementFromPoint ? el.getRootNode() : document;
-    const hit = root.elementFromPoint(x, y);
-    if (hit && hit !== el) {
-      let why = null;
-      try { why = wouldSubmit(hit); } catch (e) { why = 'something that could not be checked'; }
-      if (why) return {found: true, refused: why + ' (what the mouse would land on)'};
-    }
+  // The mouse lands on whatever is on top at that point (a child, an overlay), not on `el`: check it too.
+  const root = el.getRootNode && el.getRootNode().elementFromPoint ? el.getRootNode() : document;
+  const hit = root.elementFromPoint(x, y);
+  if (refuseSubmit && hit && hit !== el) {
+    let why = null;
+    try { why = wouldSubmit(hit); } catch (e) { why = 'something that could not be checked'; }
+    if (why) return {found: true, refused: why + ' (what the mouse would land on)'};
   }
+  // The press comes a few round trips later: a page that moves in between (a list that renders again,
+  // a hover that opens something, a late scroll) would put it on a neighbour. Until `guardKey` is
+  // called, a press that lands anywhere but on `el` or what was measured on top of it is stopped before
+  // the page sees it, with the rest of its gesture (release, click), and counted as missed. Where the
+  // release lands is the page's business: a press on the right element may well re-render it.
+  const view = el.ownerDocument.defaultView || window;
+  const record = {landed: 0, missed: 0};
+  const types = ['pointerdown', 'mousedown', 'pointerup', 'mouseup', 'click'];
+  let pressMissed = false;
+  const meant = (event) => {
+    const path = event.composedPath();
+    return path.includes(el) || (hit !== null && path.includes(hit));
+  };
+  const screen = (event) => {
+    if (!event.isTrusted) return;
+    const press = event.type === 'pointerdown' || event.type === 'mousedown';
+    if (press && !meant(event)) pressMissed = true;
+    if (!pressMissed) { record.landed += 1; return; }
+    record.missed += 1;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  };
+  for (const type of types) view.addEventListener(type, screen, true);
+  Object.defineProperty(view, guardKey, {configurable: true, value: () => {
+    for (const type of types) view.removeEventListener(type, screen, true);
+    delete view[guardKey];
+    return record;
+  }});
   return {found: true, x, y};
 }
 """
+
+# How often a click is measured and made again when the page moved under the mouse before it landed.
+CLICK_ATTEMPTS = 3
+
+
+class ClickMissed(PageScriptError):
+    """The page kept moving under the mouse: the click never landed where it was measured."""
 
 
 async def click(browser: BrowserSession, selector: str) -> None:
@@ -447,31 +495,57 @@ async def submit_click(browser: BrowserSession, selector: str) -> None:
 async def _click(browser: BrowserSession, name: str, expression: str, *, refuse_submit: bool) -> None:
     """Find, check, scroll and measure the element in one script, then press and release the mouse there
     (CDP input events, which the page sees as trusted); an element without a box (hidden, display:
-    contents) goes through browser-use's click, which falls back to the element's own click()."""
+    contents) goes through browser-use's click, which falls back to the element's own click().
+
+    A press that would land on something else because the page moved after measuring is stopped before
+    the page sees it (CLICK_POINT_JS), and the click is made again once the element stays put, up to
+    CLICK_ATTEMPTS in all.
+    """
     session = await browser.get_or_create_cdp_session()
     client, session_id = session.cdp_client, session.session_id
-    script = f"({CLICK_POINT_JS.strip()})({expression}, {json.dumps(refuse_submit)}, {would_submit_js().strip()})"
-    result = await client.send.Runtime.evaluate(
-        params={"expression": script, "returnByValue": True}, session_id=session_id
-    )
-    if "exceptionDetails" in result:
-        raise PageScriptError(f"could not find {name}: {result['exceptionDetails'].get('text', 'script failed')}")
-    point = result.get("result", {}).get("value") or {}
-    if not point.get("found"):
-        raise PageScriptError(f"no element matches {name}")
-    if point.get("refused"):
-        raise SubmitRefused(f"refused to click {name}: it is {point['refused']}, and only the approved submit may send")
-    if point.get("hidden"):
-        from browser_use.actor.element import Element
+    for attempt in range(CLICK_ATTEMPTS):
+        guard_key = f"__nyxClick{secrets.token_hex(8)}"
+        script = (f"({CLICK_POINT_JS.strip()})({expression}, {json.dumps(refuse_submit)}, "
+                  f"{would_submit_js().strip()}, {json.dumps(guard_key)}, {json.dumps(attempt > 0)})")
+        result = await client.send.Runtime.evaluate(
+            params={"expression": script, "returnByValue": True, "awaitPromise": True}, session_id=session_id
+        )
+        if "exceptionDetails" in result:
+            raise PageScriptError(f"could not find {name}: {result['exceptionDetails'].get('text', 'script failed')}")
+        point = result.get("result", {}).get("value") or {}
+        if not point.get("found"):
+            raise PageScriptError(f"no element matches {name}")
+        if point.get("refused"):
+            raise SubmitRefused(f"refused to click {name}: it is {point['refused']}, and only the approved submit may send")
+        if point.get("hidden"):
+            from browser_use.actor.element import Element
 
-        session, backend_node_id = await _backend_node_id(browser, name, expression=expression)
-        await Element(browser, backend_node_id, session.session_id).click()
-        return
-    for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
-        params: dict[str, Any] = {"type": kind, "x": point["x"], "y": point["y"]}
-        if kind != "mouseMoved":
-            params.update(button="left", clickCount=1)
-        await client.send.Input.dispatchMouseEvent(params=params, session_id=session_id)
+            session, backend_node_id = await _backend_node_id(browser, name, expression=expression)
+            await Element(browser, backend_node_id, session.session_id).click()
+            return
+        try:
+            for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+                params: dict[str, Any] = {"type": kind, "x": point["x"], "y": point["y"]}
+                if kind != "mouseMoved":
+                    params.update(button="left", clickCount=1)
+                await client.send.Input.dispatchMouseEvent(params=params, session_id=session_id)
+        finally:
+            record = await _lift_click_guard(client, session_id, guard_key)
+        if not record.get("missed"):
+            return
+    raise ClickMissed(f"the page kept moving under the click on {name}: it never landed")
+
+
+async def _lift_click_guard(client: Any, session_id: str | None, guard_key: str) -> dict:
+    """Remove a click's guard; what it let through and stopped ({} once the click left the document)."""
+    script = f"(() => {{ const lift = window[{json.dumps(guard_key)}]; return lift ? lift() : null; }})()"
+    try:
+        result = await client.send.Runtime.evaluate(
+            params={"expression": script, "returnByValue": True}, session_id=session_id
+        )
+    except Exception:  # noqa: BLE001 - the click navigated and took the document (and the guard) with it
+        return {}
+    return result.get("result", {}).get("value") or {}
 
 
 async def mark_element(browser: BrowserSession, candidates: str, text_pattern: str, marker: str) -> dict | None:

@@ -120,6 +120,25 @@ async def test_clicks_that_would_submit_are_refused_and_others_are_made(
     assert site.submissions == []
 
 
+async def test_a_click_lands_where_it_was_meant_even_when_the_page_moves_under_the_mouse(
+    browser_options: BrowserOptions, site: GuardedSite
+) -> None:
+    async with open_browser(browser_options) as browser:
+        # The list moves down two rows as the mouse arrives: the press is stopped and made again.
+        await browser.navigate_to(site.url_for("/moving"))
+        assert await page_js.click_nth(browser, "#countries .option", 2)
+        assert await page_js.evaluate(browser, "() => window.picked") == ["United Kingdom"]
+
+        # The form's send button slides over the list as the mouse arrives: the press never reaches it,
+        # and measured again the click is refused.
+        await browser.navigate_to(site.url_for("/moving?onto-send"))
+        with pytest.raises(page_js.SubmitRefused):
+            await page_js.click_nth(browser, "#countries .option", 2)
+        assert await page_js.evaluate(browser, "() => [window.picked, window.sendPressed || false]") == [[], False]
+        assert await _still_on(browser, "moving")
+    assert site.submissions == []
+
+
 async def test_page_scripts_cannot_send_a_form_in_any_frame(
     browser_options: BrowserOptions, site: GuardedSite
 ) -> None:

@@ -14,6 +14,9 @@ test can tell that the browser is still on the page it opened (a form sent would
   `form.submit()` and `form.requestSubmit()` when the parent asks and answers how many the guard stopped.
 - `/approved`: a form with a "Submit application" button, for the one approved submit.
 - `/invalid`: the same with a required field left empty, which the browser's own validation refuses.
+- `/moving`: a list of countries that renders again under a banner two rows high the first time the
+  mouse moves over it (as a list that loads more does), so a press made where an option was measured
+  lands on another; with `?onto-send` the form's "Send application" button appears over the list instead.
 - `/steps`: four forms whose "Next" is their submit button: one whose handler moves on by script
   (cancels the sending), one without a handler (it would post), one whose handler lets the sending go
   and calls `form.submit()`, one whose handler cancels the sending and then calls `form.submit()`.
@@ -151,6 +154,41 @@ STEPS = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Steps</title>
 </script>
 </body></html>"""
 
+MOVING = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Where are you?</title>
+<style>.option { height: 30px; line-height: 30px; margin: 0; } #countries { list-style: none; padding: 0; }
+#send { position: absolute; display: none; }</style></head><body>
+<script>window.pageId = 'moving'; window.picked = [];</script>
+<form method="post" action="/moving">
+  <input name="note" value="ready">
+  <div id="news"></div>
+  <ul id="countries">
+    <li class="option">United States</li><li class="option">Canada</li><li class="option">United Kingdom</li>
+    <li class="option">Isle of Man</li><li class="option">Ireland</li><li class="option">Germany</li>
+  </ul>
+  <button id="send">Send application</button>
+</form>
+<script>
+  for (const li of document.querySelectorAll('.option')) {
+    li.addEventListener('click', () => window.picked.push(li.textContent));
+  }
+  for (const type of ['pointerdown', 'mousedown', 'click']) {
+    document.getElementById('send').addEventListener(type, () => { window.sendPressed = true; });
+  }
+  const list = document.getElementById('countries');
+  list.addEventListener('mousemove', () => {
+    if (window.moved) return;
+    window.moved = true;
+    if (!new URLSearchParams(location.search).has('onto-send')) {
+      document.getElementById('news').style.height = '60px';
+      return;
+    }
+    const send = document.getElementById('send'), box = list.getBoundingClientRect();
+    Object.assign(send.style, {display: 'block', left: box.left + scrollX + 'px', top: box.top + scrollY + 'px',
+                               width: box.width + 'px', height: box.height + 'px'});
+  });
+</script>
+</body></html>"""
+
 
 @dataclass
 class GuardedSite(LocalSite):
@@ -167,6 +205,7 @@ class GuardedSite(LocalSite):
             ("/approved", APPROVED),
             ("/invalid", INVALID),
             ("/steps", STEPS),
+            ("/moving", MOVING),
         ):
             app.router.add_get(path, self.page(body))
         app.router.add_get("/frames", self._frames)
