@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -45,7 +46,9 @@ def _blank_means_unset(values: object) -> object:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # env_ignore_empty: `KEY=` in the environment or .env is "not set" before any parsing (Compose hands
+    # an empty string for every `${KEY:-}` it lists); _blank_is_unset does the same for keyword arguments.
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
     _blank_is_unset = model_validator(mode="before")(_blank_means_unset)
 
@@ -91,7 +94,7 @@ class Settings(BaseSettings):
     llm_base_url: str = "https://api.x.ai/v1"
     llm_api_key: SecretStr | None = None
     llm_model: str = "grok-4-fast"
-    llm_prices: dict[str, tuple[Decimal, Decimal]] = Field(
+    llm_prices: Annotated[dict[str, tuple[Decimal, Decimal]], NoDecode] = Field(
         default_factory=dict,
         description='USD per million tokens, input and output, per model, as JSON: {"grok-4-fast": [0.2, 0.5]}',
     )
@@ -192,6 +195,16 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?", value.strip()):
             raise ValueError("must be a bare host name, e.g. 2captcha.com (https is always used)")
         return value.strip()
+
+    @field_validator("llm_prices", mode="before")
+    @classmethod
+    def _prices_json(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            raise ValueError('must be JSON, e.g. {"grok-4-fast": [0.2, 0.5]}') from None
 
     @field_validator("llm_prices")
     @classmethod

@@ -18,7 +18,7 @@ from jsonschema import Draft7Validator
 
 from automation.browser import KILL_TIMEOUT_S
 from bot.app import UPDATE_GRACE_S
-from bot.config import Settings
+from bot.config import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "deploy/compose-spec/compose-spec.json").read_text())
@@ -87,6 +87,35 @@ def test_every_variable_given_to_nyx_is_a_setting():
         environment = compose("docker-compose.yml")["services"][service_name]["environment"]
         unknown = set(environment) - settings
         assert not unknown, f"{service_name} gets {sorted(unknown)}, which Nyx does not read"
+
+
+def interpolated(value: object, dotenv: dict[str, str]) -> str:
+    """A value as Compose fills it in from `dotenv`: ${X:-default}, ${X:?error} and ${X}."""
+    def fill(match: re.Match[str]) -> str:
+        name, rest = match["name"], match["rest"] or ""
+        if name in dotenv:
+            return dotenv[name]
+        assert not rest.startswith(":?"), f"{name} is required by the compose file"
+        return rest[2:] if rest.startswith(":-") else ""
+
+    return re.sub(r"\$\{(?P<name>[A-Z0-9_]+)(?P<rest>:[?-][^}]*)?\}", fill, str(value))
+
+
+@pytest.mark.parametrize("service", ["migrate", "bot", "worker"])
+def test_each_container_starts_with_a_dotenv_holding_only_what_is_required(service, monkeypatch):
+    """Compose hands every setting it lists to the container, the ones .env leaves out as empty strings
+    (`LLM_PRICES: ${LLM_PRICES:-}`): each must read as "not set", whatever its type."""
+    dotenv = {"TELEGRAM_BOT_TOKEN": "123456:ABC-DEF", "NYX_DB_PASSWORD": "0a1b2c3d"}
+    environment = compose("docker-compose.yml")["services"][service]["environment"]
+    for name in {name.upper() for name in Settings.model_fields}:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, interpolated(value, dotenv))
+
+    settings = load_settings(_env_file=None)
+
+    assert settings.llm_prices == {} and settings.profile_file is None and settings.webhook_url is None
+    assert settings.database_url == "postgresql://nyx_venatrix:0a1b2c3d@shared-postgres:5432/nyx_venatrix"
 
 
 def test_each_container_receives_only_the_secrets_it_uses():

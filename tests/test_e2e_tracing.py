@@ -19,7 +19,7 @@ import pytest
 from pydantic import SecretStr
 
 from automation import tracing
-from bot.config import load_settings
+from bot.config import SettingsError, load_settings
 from bot.doctor import check_langfuse
 from tests.conftest import ALLOWED_USER
 from tests.fakes.job_site import MOTIVATION, SPONSORSHIP
@@ -143,6 +143,9 @@ def test_prices_are_read_from_the_environment_as_json(monkeypatch):
     assert load_settings(need_token=False, _env_file=None).llm_prices == {"grok-4-fast": (Decimal("0.2"), Decimal("0.5"))}
     monkeypatch.setenv("LLM_PRICES", '{"grok-4-fast": [-1, 0.5]}')
     with pytest.raises(Exception, match="LLM_PRICES prices cannot be negative"):
+        load_settings(need_token=False, _env_file=None)
+    monkeypatch.setenv("LLM_PRICES", "grok-4-fast=0.2/0.5")
+    with pytest.raises(SettingsError, match=r'^LLM_PRICES must be JSON, e.g. \{"grok-4-fast": \[0.2, 0.5\]\}$'):
         load_settings(need_token=False, _env_file=None)
 
 
