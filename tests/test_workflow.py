@@ -14,7 +14,7 @@ from automation.workflow import CancelOutcome, LinkOutcome, Outcome, PauseOutcom
 from bot.app import Services
 from handlers.wording import cancellation_sentence, decision_sentence
 from storage.files import UploadedFile
-from storage.models import Application, PromptKind, PromptMessage, PromptStatus, Profile
+from storage.models import Application, Profile, PromptKind, PromptMessage, PromptStatus
 from storage.models import ApplicationStatus as S
 from tests.conftest import ALLOWED_USER
 
@@ -63,9 +63,10 @@ async def _status(db, application_id: int) -> str:
     return await db.fetchval("SELECT status FROM applications WHERE id = $1", application_id)
 
 
-def _rules(services: Services) -> dict:
-    return dict(applications=services.applications, profiles=services.profiles,
-                user_settings=services.user_settings, queue=services.queue)
+def _rules(services: Services) -> dict[str, object]:
+    """What the Apply rules read and the queue they put an application on."""
+    return {"applications": services.applications, "profiles": services.profiles,
+            "user_settings": services.user_settings, "queue": services.queue}
 
 
 async def test_apply_is_refused_until_the_rules_allow_it_then_queued_once(services, db):
@@ -190,7 +191,7 @@ async def test_closing_a_prompt_tells_the_user_once(services, fake_telegram, db)
 
 
 async def test_a_link_is_checked_and_taken_in_once(services, job_site, db):
-    take = dict(**_rules(services), allow_hosts=services.settings.url_allow_hosts)
+    take = {**_rules(services), "allow_hosts": services.settings.url_allow_hosts}
 
     video = await workflow.take_link("https://www.youtube.com/watch?v=dQw4w9WgXcQ", ALLOWED_USER, **take)
     assert video.outcome is LinkOutcome.NOT_A_JOB and video.application is None and "not a job posting" in video.reason
@@ -211,7 +212,7 @@ async def test_a_link_scored_at_the_threshold_is_applied_to_under_the_same_rules
     await _with_resume(services)
     await db.execute("INSERT INTO user_settings (user_id, auto_apply_threshold, paused) VALUES ($1, 0, true)",
                      ALLOWED_USER)
-    take = dict(**_rules(services), allow_hosts=services.settings.url_allow_hosts)
+    take = {**_rules(services), "allow_hosts": services.settings.url_allow_hosts}
 
     paused = await workflow.take_link(job_site.posting_url, ALLOWED_USER, **take)
     assert paused.outcome is LinkOutcome.NEW and paused.auto_apply_threshold == 0
