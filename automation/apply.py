@@ -84,6 +84,7 @@ from automation.parking import Progress, describe_changes, form_changes
 from automation.prompts import PromptBridge, question_payload
 from automation.questions import Question, QuestionKind
 from automation.urls import UnsafeUrl, check_url
+from automation.workflow import close_prompt
 from storage.answers import AnswerRepository, AnswerSource, looks_like_captcha
 from storage.credentials import NO_KEY, CredentialRepository, CredentialsUnavailable
 from storage.applications import ApplicationRepository, FieldRecord
@@ -965,8 +966,10 @@ async def _ask(
     closed = await deps.bridge.wait(prompt.id, hold=hold)
     if closed is None:
         if payload.get("field") == _AGENT_QUESTION:  # asked mid-run: the agent goes on without the answer
-            if (withdrawn := await deps.prompts.close(prompt.id, PromptStatus.CANCELLED)) is not None:
-                await deps.notifier.prompt_closed(withdrawn)
+            withdrawn = await close_prompt(
+                prompt.id, PromptStatus.CANCELLED, prompts=deps.prompts, notifier=deps.notifier
+            )
+            if withdrawn is not None:
                 await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], f"{kind.value} left unanswered")
                 raise _Unanswered()
         elif (parked := await deps.prompts.park(prompt.id)) is not None:
@@ -1085,8 +1088,8 @@ async def _requeue_after_shutdown(deps: ApplyDeps, app_id: int) -> None:
 
 async def _cancel_open_prompt(deps: ApplyDeps, app_id: int) -> None:
     prompt = await deps.prompts.pending_for_application(app_id)
-    if prompt is not None and (closed := await deps.prompts.close(prompt.id, PromptStatus.CANCELLED)):
-        await deps.notifier.prompt_closed(closed)
+    if prompt is not None:
+        await close_prompt(prompt.id, PromptStatus.CANCELLED, prompts=deps.prompts, notifier=deps.notifier)
 
 
 def _materialise(stored: StoredFile | UploadedFile | None, folder: Path) -> Path | None:

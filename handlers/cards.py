@@ -8,8 +8,10 @@ from urllib.parse import urlsplit
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from automation.adapters.base import EmptyReason, FieldReading, FilledForm
+from automation.workflow import APPLY_AGAIN_FROM
 from handlers.callbacks import CardAction, CardCallback, JobDetails, ReviewCallback
 from handlers.captcha import live_button
+from handlers.wording import status_label
 from storage.models import Application, ApplicationStatus, ReviewDecision
 
 S = ApplicationStatus
@@ -18,8 +20,6 @@ STATUS_ICONS = {
     S.WAITING_USER: "🙋", S.SUBMITTED: "✅", S.SKIPPED: "⏭", S.REJECTED: "🚫", S.FAILED: "⚠️",
     S.TIMED_OUT: "⌛", S.CANCELLED: "✖️",
 }
-# Apply again is offered only where no submission has been attempted.
-APPLY_AGAIN_FROM = frozenset({S.SKIPPED, S.FAILED, S.TIMED_OUT, S.CANCELLED})
 MAX_REVIEW_VALUE = 120
 MAX_MESSAGE = 4096  # Telegram's limit for one text message
 TAKE_OVER_BUTTON = "🖐 Let me do this myself"
@@ -40,7 +40,7 @@ def card_text(app: Application) -> str:
         lines.append(escape(where))
     lines.append(escape(app.url))
     lines += _match_lines(app)
-    lines.append(f"#{app.id} · {STATUS_ICONS[app.status]} {app.status.label}")
+    lines.append(f"#{app.id} · {STATUS_ICONS[app.status]} {status_label(app.status)}")
     if app.status is S.FAILED and app.error:
         lines.append(f"<i>{escape(app.error)}</i>")
     return "\n".join(lines)

@@ -4,7 +4,7 @@ A digest is one photo (the week's chart) with the text as its caption when the t
 Telegram's 1024 characters, else the photo and then the text; the buttons go on the text. Every
 button re-reads the item it names and acts only if the item is still where the digest saw it
 (waiting for Apply/Skip, failed, a prompt still open): a tap days later on something that moved
-on says so and changes nothing. Deciding goes through handlers.decisions (the same rules as the
+on says so and changes nothing. Deciding goes through automation.workflow (the same rules as the
 job card: pause, daily cap, profile, submitted once); waiting prompts are shown again with their
 own buttons (ReviewCallback, QuestionCallback, ...), so answering them is the usual path.
 """
@@ -27,12 +27,13 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton
 
 from automation.prompts import question_of
 from automation.queue import ApplicationQueue
+from automation.workflow import queue_application, skip_application
 from handlers import captcha as captcha_views
 from handlers import cover_letter as letter_views
 from handlers import questions as question_views
 from handlers.callbacks import DigestAction, DigestCallback
 from handlers.cards import review_keyboard
-from handlers.decisions import queue_application, skip_application
+from handlers.wording import decision_sentence, status_label
 from storage.applications import ApplicationRepository
 from storage.digests import (
     AWAITING,
@@ -238,7 +239,7 @@ async def _decide(deps: Deps, user_id: int, action: DigestAction, application_id
         return Tapped("That job is not in your list.")
     expected = RETRYABLE if action is A.RETRY else AWAITING
     if app.status not in expected:
-        return Tapped(f"#{app.id} is {app.status.label} now; nothing changed.", gone=_job_buttons(app.id))
+        return Tapped(f"#{app.id} is {status_label(app.status)} now; nothing changed.", gone=_job_buttons(app.id))
     if action is A.SKIP:
         decision = await skip_application(app, user_id, applications=deps.applications)
     else:
@@ -247,7 +248,8 @@ async def _decide(deps: Deps, user_id: int, action: DigestAction, application_id
             user_settings=deps.user_settings, queue=deps.queue, from_statuses=expected,
         )
     moved = decision.application.status is not app.status
-    return Tapped(f"#{app.id}: {decision.sentence}", alert=decision.refused, gone=_job_buttons(app.id) if moved else frozenset())
+    gone = _job_buttons(app.id) if moved else frozenset()
+    return Tapped(f"#{app.id}: {decision_sentence(decision)}", alert=decision.refused, gone=gone)
 
 
 async def _apply_all(deps: Deps, user_id: int, digest_id: int) -> Tapped:
@@ -266,7 +268,7 @@ async def _apply_all(deps: Deps, user_id: int, digest_id: int) -> Tapped:
             user_settings=deps.user_settings, queue=deps.queue, from_statuses=AWAITING,
         )
         if decision.refused:
-            refusal = decision.sentence
+            refusal = decision_sentence(decision)
             break
         (queued if decision.application.status is not app.status else moved_on).append(application_id)
     parts = [f"Queued {len(queued)}: " + ", ".join(f"#{i}" for i in queued) if queued else "Nothing was queued."]

@@ -14,6 +14,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton
 
 from handlers.callbacks import JobDetails, JobsFilter, JobsPage
 from handlers.cards import STATUS_ICONS, card_keyboard
+from handlers.wording import status_label
 from storage.applications import ApplicationRepository, LLMSpend
 from storage.models import Application, ApplicationStatus
 
@@ -46,7 +47,7 @@ async def jobs_page(
             f"No applications under “{label}”.")
     else:
         lines = [f"<b>Your applications</b> · {label} · {total} · page {page + 1}/{pages}"]
-        lines += [f"#{a.id} {STATUS_ICONS[a.status]} {a.status.label} — {escape(_name(a))}" for a in apps]
+        lines += [f"#{a.id} {STATUS_ICONS[a.status]} {status_label(a.status)} — {escape(_name(a))}" for a in apps]
         text = "\n".join(lines)
     return text, _jobs_keyboard(apps, chosen, page, pages)
 
@@ -71,7 +72,7 @@ def _jobs_keyboard(apps: list[Application], chosen: JobsFilter, page: int, pages
 
 async def job_details(applications: ApplicationRepository, app: Application) -> str:
     lines = [f"<b>#{app.id} {escape(_name(app))}</b>", escape(app.url),
-             f"Status: {STATUS_ICONS[app.status]} {app.status.label}"]
+             f"Status: {STATUS_ICONS[app.status]} {status_label(app.status)}"]
     if app.outcome:
         lines.append(f"Outcome: {escape(app.outcome)}")
     if app.error:
@@ -82,7 +83,7 @@ async def job_details(applications: ApplicationRepository, app: Application) -> 
     for event in await applications.events(app.id):
         when = event.created_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
         note = f" — {escape(event.note)}" if event.note else ""
-        lines.append(f"{when} {event.to_status.label}{note}")
+        lines.append(f"{when} {status_label(event.to_status)}{note}")
     fields = await applications.fields(app.id)
     if fields:
         lines += ["", "<b>Values in the form</b>"]
@@ -186,7 +187,7 @@ def router() -> Router:
             return
         week = await applications.submitted_since(user_id, datetime.now(timezone.utc) - timedelta(days=7))
         lines = [f"<b>Your numbers</b> ({total} job(s))"]
-        lines += [f"{STATUS_ICONS[s]} {s.label}: {n}" for s, n in sorted(counts.items(), key=lambda kv: -kv[1])]
+        lines += [f"{STATUS_ICONS[s]} {status_label(s)}: {n}" for s, n in sorted(counts.items(), key=lambda kv: -kv[1])]
         lines.append(f"Submitted in the last 7 days: {week}")
         ever = await applications.llm_spend_for_user(user_id)
         if ever.calls:

@@ -11,11 +11,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from automation.notifier import Notifier
 from automation.prompts import PromptBridge
 from automation.queue import ApplicationQueue
+from automation.workflow import close_prompt
+from scheduler.digest import DigestFanOut, run_digests
 from storage.applications import ApplicationRepository
 from storage.models import ApplicationStatus, PromptStatus
 from storage.prompts import PromptRepository
 from storage.user_settings import UserSettingsRepository
-from scheduler.digest import DigestFanOut, run_digests
 
 log = logging.getLogger(__name__)
 S = ApplicationStatus
@@ -42,11 +43,11 @@ async def expire_prompts(deps: SchedulerDeps) -> int:
     for prompt in await deps.prompts.pending():
         if not prompt.is_overdue:
             break  # ordered by expires_at
-        closed = await deps.prompts.close(prompt.id, PromptStatus.EXPIRED)
+        closed = await close_prompt(
+            prompt.id, PromptStatus.EXPIRED, prompts=deps.prompts, notifier=deps.notifier, bridge=deps.bridge
+        )
         if closed is not None:
             expired += 1
-            await deps.bridge.notify(closed.id)
-            await deps.notifier.prompt_closed(closed)
             if closed.parked_at is not None:
                 await _timed_out(deps, closed.application_id, f"nobody answered the {closed.kind.value}")
     return expired
@@ -84,9 +85,7 @@ async def reconcile(deps: SchedulerDeps) -> None:
             continue  # its worker beats again, or someone else moved it: nothing to close
         pending = await deps.prompts.pending_for_application(app.id)
         if pending is not None:
-            closed = await deps.prompts.close(pending.id, PromptStatus.CANCELLED)
-            if closed is not None:
-                await deps.notifier.prompt_closed(closed)
+            await close_prompt(pending.id, PromptStatus.CANCELLED, prompts=deps.prompts, notifier=deps.notifier)
         log.warning("application %s: worker gone, marked failed", app.id)
         await deps.notifier.application_changed(failed)
     for app in await deps.applications.in_statuses([S.QUEUED]):

@@ -28,10 +28,6 @@ class ApplicationStatus(str, enum.Enum):
     def is_final(self) -> bool:
         return self in FINAL_STATUSES
 
-    @property
-    def label(self) -> str:
-        return STATUS_LABELS[self]
-
 
 FINAL_STATUSES = frozenset(
     {
@@ -43,21 +39,6 @@ FINAL_STATUSES = frozenset(
         ApplicationStatus.CANCELLED,
     }
 )
-
-STATUS_LABELS = {
-    ApplicationStatus.RECEIVED: "received",
-    ApplicationStatus.SCORED: "scored",
-    ApplicationStatus.AWAITING_APPROVAL: "waiting for your decision",
-    ApplicationStatus.QUEUED: "queued",
-    ApplicationStatus.RUNNING: "filling the form",
-    ApplicationStatus.WAITING_USER: "waiting for you",
-    ApplicationStatus.SUBMITTED: "submitted",
-    ApplicationStatus.SKIPPED: "skipped",
-    ApplicationStatus.REJECTED: "rejected",
-    ApplicationStatus.FAILED: "failed",
-    ApplicationStatus.TIMED_OUT: "timed out",
-    ApplicationStatus.CANCELLED: "cancelled",
-}
 
 S = ApplicationStatus
 # Every legal move of an application; anything else is refused by the repository.

@@ -39,6 +39,7 @@ import yaml
 from aiohttp import web
 
 from handlers.cards import STATUS_ICONS
+from handlers.wording import status_label
 from storage.db import create_pool
 from storage.models import ApplicationStatus
 from storage.resilience import ResilientPool, RetryPolicy
@@ -508,7 +509,7 @@ class ChaosRun:
                 return f"{status.value if status else 'missing'}" + (f" ({error})" if error else "")
             self.report.stopped_mid_submit += 1  # and its card must say so, below
         card = self._card(outcome)
-        shown = f"#{outcome.app_id} · {STATUS_ICONS[status]} {status.label}"
+        shown = f"#{outcome.app_id} · {STATUS_ICONS[status]} {status_label(status)}"
         if card is None or shown not in card.body:
             return f"the card does not say {shown!r}: {card.body.splitlines()[-1] if card else 'no card'}"
         return None
