@@ -12,6 +12,7 @@ from automation.notifier import Notifier
 from automation.prompts import PromptBridge
 from automation.queue import ApplicationQueue
 from storage.applications import ApplicationRepository
+from storage.browser_sessions import BrowserSessionRepository
 from storage.models import ApplicationStatus, PromptStatus
 from storage.prompts import PromptRepository
 from storage.user_settings import UserSettingsRepository
@@ -27,6 +28,7 @@ STALE_AFTER_SECONDS = 180.0
 @dataclass
 class SchedulerDeps:
     applications: ApplicationRepository
+    browser_sessions: BrowserSessionRepository
     prompts: PromptRepository
     bridge: PromptBridge
     queue: ApplicationQueue
@@ -67,7 +69,7 @@ async def reconcile(deps: SchedulerDeps) -> None:
     Waiting for the user is a normal state with or without a worker: a prompt whose worker died is
     parked (and carried out by a resume job if it was answered meanwhile), never failed.
     """
-    for app in await deps.applications.stale_running(STALE_AFTER_SECONDS):
+    for app in await deps.browser_sessions.stale_running(STALE_AFTER_SECONDS):
         if app.status is S.WAITING_USER and await _keep_waiting(deps, app.id):
             continue
         if app.status is S.RUNNING and await _requeue_abandoned(deps, app.id):
