@@ -88,7 +88,8 @@ from automation.workflow import close_prompt
 from storage.answers import AnswerRepository, AnswerSource, looks_like_captcha
 from storage.credentials import NO_KEY, CredentialRepository, CredentialsUnavailable
 from storage.applications import ApplicationRepository, FieldRecord
-from storage.files import UploadedFile
+from storage.browser_sessions import BrowserSessionRepository
+from storage.files import FileRepository, UploadedFile
 from storage.models import (
     Application,
     ApplicationStatus,
@@ -122,6 +123,8 @@ MAX_HELD_WAITS = 12
 @dataclass
 class ApplyDeps:
     applications: ApplicationRepository
+    browser_sessions: BrowserSessionRepository
+    files: FileRepository
     profiles: ProfileRepository
     answers: AnswerRepository
     user_settings: UserSettingsRepository
@@ -307,11 +310,11 @@ async def _attend(deps: ApplyDeps, app: Application, attempt: _Attempt) -> str:
     _ATTEMPT.set(attempt)
     application_id = app.id
     await deps.notifier.application_changed(app)
-    session_id = await deps.applications.open_browser_session(app.id, deps.worker_name)
+    session_id = await deps.browser_sessions.open(app.id, deps.worker_name)
     end_reason = "error"
     parked = False
     try:
-        async with _heartbeat(deps.applications, session_id):
+        async with _heartbeat(deps.browser_sessions, session_id):
             with tracing.for_application(app.id, app.user_id, "apply"):
                 app = await _run(deps, app)
         end_reason = app.status.value
@@ -343,7 +346,7 @@ async def _attend(deps: ApplyDeps, app: Application, attempt: _Attempt) -> str:
         log.exception("application %s: unexpected error while applying", application_id)
         app = await _fail(deps, application_id, "Something went wrong in the browser; tap Retry later or apply by hand.")
     finally:
-        await deps.applications.close_browser_session(session_id, end_reason)
+        await deps.browser_sessions.close(session_id, end_reason)
         if not parked and end_reason != "shutdown":
             with contextlib.suppress(Exception):
                 await _cancel_open_prompt(deps, application_id)
@@ -740,7 +743,7 @@ async def _cover_letter(
 
     A letter approved on an earlier attempt is used again without asking.
     """
-    kept = await deps.applications.cover_letter(app.id, app.user_id)
+    kept = await deps.files.cover_letter(app.id, app.user_id)
     if kept is not None:
         return kept
     if _attempt().progress.letter is not None or _attempt().resumed:
@@ -782,7 +785,7 @@ async def _letter_decided(
         profile = stored.profile
     text = str(answer.get("letter") or letter)
     upload = letter_file(text, profile, title=" · ".join(p for p in (app.title, app.company) if p) or None)
-    await deps.applications.attach_cover_letter(app.id, app.user_id, upload)
+    await deps.files.attach_cover_letter(app.id, app.user_id, upload)
     return upload, "cover letter approved" if text == letter else "cover letter replaced by the user's own"
 
 
@@ -924,7 +927,7 @@ async def _correct(
 async def _record_form(deps: ApplyDeps, app: Application, form: FilledForm) -> None:
     """Keep the form as it now stands: every field's reading and the screenshot."""
     await deps.applications.record_fields(app.id, _field_records(form))
-    await deps.applications.attach_screenshot(app.id, app.user_id, form.screenshot)
+    await deps.files.attach_screenshot(app.id, app.user_id, form.screenshot)
 
 
 def _review_payload(form: FilledForm) -> dict[str, Any]:
@@ -1116,12 +1119,12 @@ async def _uninterrupted(work: Coroutine[Any, Any, None]) -> None:
 
 
 @contextlib.asynccontextmanager
-async def _heartbeat(applications: ApplicationRepository, session_id: int) -> AsyncIterator[None]:
+async def _heartbeat(browser_sessions: BrowserSessionRepository, session_id: int) -> AsyncIterator[None]:
     async def beat() -> None:
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
             try:
-                await applications.heartbeat(session_id)
+                await browser_sessions.heartbeat(session_id)
             except Exception:  # a database outage longer than the retries: keep beating, say so
                 log.exception("browser session %s: heartbeat failed; trying again in %.0f s", session_id,
                               HEARTBEAT_SECONDS)

@@ -51,8 +51,10 @@ from scheduler.digest import DigestFanOut
 from scheduler.jobs import SchedulerDeps, build_scheduler
 from storage.answers import AnswerRepository
 from storage.applications import ApplicationRepository
+from storage.browser_sessions import BrowserSessionRepository
 from storage.db import create_pool
 from storage.digests import DigestRepository
+from storage.files import FileRepository
 from storage.migrate import migrate
 from storage.profile_import import seed_profile
 from storage.profiles import ProfileRepository
@@ -108,6 +110,8 @@ class Services:
     users: UserRepository
     profiles: ProfileRepository
     applications: ApplicationRepository
+    browser_sessions: BrowserSessionRepository
+    files: FileRepository
     prompts: PromptRepository
     bridge: PromptBridge
     queue: ApplicationQueue
@@ -153,6 +157,8 @@ class Services:
             users=users,
             profiles=ProfileRepository(pool),
             applications=applications,
+            browser_sessions=BrowserSessionRepository(pool),
+            files=FileRepository(pool),
             prompts=prompts,
             bridge=PromptBridge(redis, prompts, queue, check_interval=settings.prompt_check_seconds),
             queue=queue,
@@ -174,6 +180,8 @@ class Services:
     def apply_deps(self) -> ApplyDeps:
         return ApplyDeps(
             applications=self.applications,
+            browser_sessions=self.browser_sessions,
+            files=self.files,
             profiles=self.profiles,
             answers=self.answers,
             user_settings=self.user_settings,
@@ -198,7 +206,8 @@ class Services:
 
     def scheduler_deps(self) -> SchedulerDeps:
         return SchedulerDeps(
-            self.applications, self.prompts, self.bridge, self.queue, self.notifier, self.user_settings,
+            self.applications, self.browser_sessions, self.prompts, self.bridge, self.queue, self.notifier,
+            self.user_settings,
             digests=self.digest_fan_out(),
         )
 
@@ -245,6 +254,7 @@ def build_dispatcher(services: Services) -> Dispatcher:
         users=services.users,
         profiles=services.profiles,
         applications=services.applications,
+        files=services.files,
         prompts=services.prompts,
         bridge=services.bridge,
         queue=services.queue,

@@ -46,6 +46,7 @@ from storage.digests import (
     apply_all_threshold,
     local_today,
 )
+from storage.files import FileRepository
 from storage.models import Prompt, PromptKind, PromptMessage, PromptStatus
 from storage.profiles import ProfileRepository
 from storage.prompts import PromptRepository
@@ -231,6 +232,7 @@ class Deps:
     queue: ApplicationQueue
     prompts: PromptRepository
     digests: DigestRepository
+    files: FileRepository
 
 
 async def _decide(deps: Deps, user_id: int, action: DigestAction, application_id: int) -> Tapped:
@@ -289,7 +291,7 @@ async def _show_prompt(deps: Deps, user_id: int, prompt_id: int, bot: Bot, chat_
     if prompt.status is not PromptStatus.PENDING or prompt.is_overdue:
         return Tapped(f"That {name} is closed now; nothing to do.", gone=frozenset({(A.SHOW, prompt_id)}))
     if prompt.kind is PromptKind.REVIEW:
-        screenshot = await deps.applications.screenshot(prompt.application_id, user_id)
+        screenshot = await deps.files.screenshot(prompt.application_id, user_id)
         if screenshot is not None:
             await bot.send_document(
                 chat_id, BufferedInputFile(screenshot, filename=f"application-{prompt.application_id}.png"),
@@ -353,8 +355,9 @@ async def on_digest_button(
     queue: ApplicationQueue,
     prompts: PromptRepository,
     digests: DigestRepository,
+    files: FileRepository,
 ) -> None:
-    deps = Deps(applications, profiles, user_settings, queue, prompts, digests)
+    deps = Deps(applications, profiles, user_settings, queue, prompts, digests, files)
     user_id, action = query.from_user.id, callback_data.action
     if action is A.APPLY_ALL:
         tapped = await _apply_all(deps, user_id, callback_data.digest_id)

@@ -16,6 +16,7 @@ from handlers.callbacks import JobDetails, JobsFilter, JobsPage
 from handlers.cards import STATUS_ICONS, card_keyboard
 from handlers.wording import status_label
 from storage.applications import ApplicationRepository, LLMSpend
+from storage.files import FileRepository
 from storage.models import Application, ApplicationStatus
 
 S = ApplicationStatus
@@ -105,13 +106,15 @@ def spend_line(spend: LLMSpend) -> str:
     return line
 
 
-async def send_details(chat: Message, applications: ApplicationRepository, app: Application) -> None:
+async def send_details(
+    chat: Message, applications: ApplicationRepository, files: FileRepository, app: Application
+) -> None:
     """The timeline and values; first the filled form's screenshot and the letter written for the job, if any."""
-    png = await applications.screenshot(app.id, app.user_id)
+    png = await files.screenshot(app.id, app.user_id)
     if png is not None:
         await chat.answer_document(BufferedInputFile(png, filename=f"application-{app.id}.png"),
                                    caption=f"#{app.id}: the form as it was filled")
-    letter = await applications.cover_letter(app.id, app.user_id)
+    letter = await files.cover_letter(app.id, app.user_id)
     if letter is not None:
         await chat.answer_document(BufferedInputFile(letter.content, filename=letter.filename),
                                    caption=f"#{app.id}: the cover letter written for this job")
@@ -156,7 +159,9 @@ def router() -> Router:
             await query.message.edit_text(text, reply_markup=markup)
 
     @r.message(Command("job"))
-    async def on_job(message: Message, command: CommandObject, applications: ApplicationRepository) -> None:
+    async def on_job(
+        message: Message, command: CommandObject, applications: ApplicationRepository, files: FileRepository
+    ) -> None:
         arg = (command.args or "").strip().lstrip("#")
         if not arg.isdigit():
             await message.answer("Which one? Send /job followed by its number, e.g. /job 12 (see /jobs).")
@@ -165,17 +170,19 @@ def router() -> Router:
         if app is None:
             await message.answer(f"You have no application #{escape(arg)}. /jobs lists yours.")
             return
-        await send_details(message, applications, app)
+        await send_details(message, applications, files, app)
 
     @r.callback_query(JobDetails.filter())
-    async def on_details(query: CallbackQuery, callback_data: JobDetails, applications: ApplicationRepository) -> None:
+    async def on_details(
+        query: CallbackQuery, callback_data: JobDetails, applications: ApplicationRepository, files: FileRepository
+    ) -> None:
         app = await applications.get(callback_data.application_id, user_id=query.from_user.id)
         if app is None:
             await query.answer("That job is not in your list.")
             return
         await query.answer()
         if query.message is not None:
-            await send_details(query.message, applications, app)
+            await send_details(query.message, applications, files, app)
 
     @r.message(Command("stats"))
     async def on_stats(message: Message, applications: ApplicationRepository) -> None:

@@ -14,6 +14,7 @@ from automation.queue import ApplicationQueue
 from automation.workflow import close_prompt
 from scheduler.digest import DigestFanOut, run_digests
 from storage.applications import ApplicationRepository
+from storage.browser_sessions import BrowserSessionRepository
 from storage.models import ApplicationStatus, PromptStatus
 from storage.prompts import PromptRepository
 from storage.user_settings import UserSettingsRepository
@@ -28,6 +29,7 @@ STALE_AFTER_SECONDS = 180.0
 @dataclass
 class SchedulerDeps:
     applications: ApplicationRepository
+    browser_sessions: BrowserSessionRepository
     prompts: PromptRepository
     bridge: PromptBridge
     queue: ApplicationQueue
@@ -68,7 +70,7 @@ async def reconcile(deps: SchedulerDeps) -> None:
     Waiting for the user is a normal state with or without a worker: a prompt whose worker died is
     parked (and carried out by a resume job if it was answered meanwhile), never failed.
     """
-    for app in await deps.applications.stale_running(STALE_AFTER_SECONDS):
+    for app in await deps.browser_sessions.stale_running(STALE_AFTER_SECONDS):
         if app.status is S.WAITING_USER and await _keep_waiting(deps, app.id):
             continue
         if app.status is S.RUNNING and await _requeue_abandoned(deps, app.id):

@@ -7,8 +7,9 @@ import logging
 import re
 from datetime import datetime
 
-import asyncpg
 from pydantic import BaseModel
+
+from storage.resilience import ResilientPool
 
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ _COLUMNS = "id, question, answer, source, application_id, updated_at"
 
 
 class AnswerRepository:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: ResilientPool) -> None:
         self._pool = pool
 
     async def save(

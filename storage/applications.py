@@ -1,4 +1,8 @@
-"""Jobs and applications: intake, guarded status transitions with their event trail."""
+"""Jobs and applications: intake, guarded status transitions with their event trail, and what is
+recorded about each application (score, form fields, progress, outcome, LLM spend, counts).
+
+An application's browser sessions are in `storage.browser_sessions`, its files in `storage.files`.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 
-from storage.files import UploadedFile, insert_file
-from storage.models import TRANSITIONS, Application, ApplicationStatus, StoredFile
-from storage.resilience import OutcomeUnknown
+from storage.models import TRANSITIONS, Application, ApplicationStatus
+from storage.resilience import OutcomeUnknown, ResilientPool
 
-_APP_COLUMNS = """a.id, a.user_id, a.job_id, j.url, j.canonical_url, a.status, j.title, j.company, j.location,
+APPLICATION_COLUMNS = """a.id, a.user_id, a.job_id, j.url, j.canonical_url, a.status, j.title, j.company, j.location,
                   a.score, a.score_reasons,
                   a.card_chat_id, a.card_message_id, a.error, a.outcome, a.submit_started_at,
                   a.submitted_at, a.created_at, a.updated_at"""
@@ -62,10 +65,8 @@ class FieldRecord:
     required: bool = False
 
 
-_FILE_COLUMNS = ("screenshot_file_id", "cover_letter_file_id")
-
-
-def _application(row: asyncpg.Record) -> Application:
+def application_from_row(row: asyncpg.Record) -> Application:
+    """An `Application` from a row selected with `APPLICATION_COLUMNS`."""
     return Application(**dict(row))
 
 
@@ -87,11 +88,11 @@ _TRANSITION = f"""WITH prev AS (
     event AS (
         INSERT INTO application_events (application_id, from_status, to_status, note)
         SELECT id, from_status, status, $4 FROM moved)
-    SELECT {_APP_COLUMNS} FROM moved a JOIN jobs j ON j.id = a.job_id"""
+    SELECT {APPLICATION_COLUMNS} FROM moved a JOIN jobs j ON j.id = a.job_id"""
 
 
 class ApplicationRepository:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: ResilientPool) -> None:
         self._pool = pool
 
     async def intake(self, user_id: int, *, url: str, canonical_url: str, host: str) -> Intake:
@@ -120,12 +121,12 @@ class ApplicationRepository:
                     f"link received: {url}",
                 )
             row = await conn.fetchrow(
-                f"""SELECT {_APP_COLUMNS} FROM applications a JOIN jobs j ON j.id = a.job_id
+                f"""SELECT {APPLICATION_COLUMNS} FROM applications a JOIN jobs j ON j.id = a.job_id
                     WHERE a.user_id = $1 AND a.job_id = $2""",
                 user_id,
                 job_id,
             )
-        return Intake(_application(row), created)
+        return Intake(application_from_row(row), created)
 
     async def transition(
         self,
@@ -158,7 +159,7 @@ class ApplicationRepository:
             if await self._moved_by_us(application_id, to_status, note):
                 return await self.get(application_id)
             row = await self._pool.fetchrow(_TRANSITION, *args)
-        return _application(row) if row else None
+        return application_from_row(row) if row else None
 
     async def _moved_by_us(self, application_id: int, to_status: ApplicationStatus, note: str | None) -> bool:
         row = await self._pool.fetchrow(
@@ -203,52 +204,12 @@ class ApplicationRepository:
             note=f"match {score}/100 ({details.get('source', '?')})",
         )
 
-    async def attach_screenshot(self, application_id: int, user_id: int, png: bytes) -> None:
-        """Keep the latest screenshot of the filled form (the previous one is replaced)."""
-        upload = UploadedFile(f"application-{application_id}.png", "image/png", png)
-        await self._replace_file(application_id, user_id, "screenshot_file_id", upload)
-
-    async def screenshot(self, application_id: int, user_id: int) -> bytes | None:
-        return await self._pool.fetchval(
-            """SELECT f.content FROM applications a JOIN files f ON f.id = a.screenshot_file_id
-               WHERE a.id = $1 AND a.user_id = $2""",
-            application_id, user_id,
-        )
-
-    async def attach_cover_letter(self, application_id: int, user_id: int, letter: UploadedFile) -> None:
-        """Keep the cover letter approved for this application (a later approval replaces it)."""
-        await self._replace_file(application_id, user_id, "cover_letter_file_id", letter)
-
-    async def _replace_file(self, application_id: int, user_id: int, column: str, upload: UploadedFile) -> None:
-        """Point the application's `column` at a new file row and delete the one it pointed at."""
-        if column not in _FILE_COLUMNS:
-            raise ValueError(f"applications has no file column {column!r}")
-        async with self._pool.acquire() as conn, conn.transaction():
-            file_id = await insert_file(conn, user_id, upload)
-            previous = await conn.fetchval(
-                f"""UPDATE applications a SET {column} = $2
-                    FROM (SELECT {column} AS file_id FROM applications WHERE id = $1 FOR UPDATE) old
-                    WHERE a.id = $1 RETURNING old.file_id""",
-                application_id, file_id,
-            )
-            if previous is not None:
-                await conn.execute("DELETE FROM files WHERE id = $1", previous)
-
-    async def cover_letter(self, application_id: int, user_id: int) -> StoredFile | None:
-        """The cover letter approved for this application, if one was."""
-        row = await self._pool.fetchrow(
-            """SELECT f.id, f.filename, f.content_type, f.content FROM applications a
-               JOIN files f ON f.id = a.cover_letter_file_id WHERE a.id = $1 AND a.user_id = $2""",
-            application_id, user_id,
-        )
-        return StoredFile(**dict(row)) if row else None
-
     async def attempts(self, application_id: int) -> int:
         """How many times the application has been queued (names its arq job)."""
-        return await self._pool.fetchval(
+        return cast(int, await self._pool.fetchval(
             "SELECT count(*) FROM application_events WHERE application_id = $1 AND to_status = 'queued'",
             application_id,
-        )
+        ))
 
     async def claim_submission(self, application_id: int) -> bool:
         """Mark the single submit attempt; False if one was already made."""
@@ -270,7 +231,8 @@ class ApplicationRepository:
 
     async def progress(self, application_id: int) -> dict[str, Any] | None:
         """What the worker put into the form beyond the profile, for a refill (see automation.parking)."""
-        return await self._pool.fetchval("SELECT progress FROM applications WHERE id = $1", application_id)
+        progress = await self._pool.fetchval("SELECT progress FROM applications WHERE id = $1", application_id)
+        return cast("dict[str, Any] | None", progress)
 
     async def save_progress(self, application_id: int, progress: dict[str, Any] | None) -> None:
         await self._pool.execute("UPDATE applications SET progress = $2 WHERE id = $1", application_id, progress)
@@ -318,10 +280,10 @@ class ApplicationRepository:
 
     async def job_description(self, application_id: int) -> str | None:
         """The posting's text, as read when the link arrived."""
-        return await self._pool.fetchval(
+        return cast("str | None", await self._pool.fetchval(
             "SELECT j.description FROM applications a JOIN jobs j ON j.id = a.job_id WHERE a.id = $1",
             application_id,
-        )
+        ))
 
     async def set_card(self, application_id: int, chat_id: int, message_id: int) -> None:
         await self._pool.execute(
@@ -333,12 +295,12 @@ class ApplicationRepository:
 
     async def get(self, application_id: int, *, user_id: int | None = None) -> Application | None:
         row = await self._pool.fetchrow(
-            f"""SELECT {_APP_COLUMNS} FROM applications a JOIN jobs j ON j.id = a.job_id
+            f"""SELECT {APPLICATION_COLUMNS} FROM applications a JOIN jobs j ON j.id = a.job_id
                 WHERE a.id = $1 AND ($2::bigint IS NULL OR a.user_id = $2)""",
             application_id,
             user_id,
         )
-        return _application(row) if row else None
+        return application_from_row(row) if row else None
 
     async def list_for_user(
         self,
@@ -350,7 +312,7 @@ class ApplicationRepository:
     ) -> list[Application]:
         """Newest first; `statuses` narrows the list, `limit=None` returns them all."""
         rows = await self._pool.fetch(
-            f"""SELECT {_APP_COLUMNS} FROM applications a JOIN jobs j ON j.id = a.job_id
+            f"""SELECT {APPLICATION_COLUMNS} FROM applications a JOIN jobs j ON j.id = a.job_id
                 WHERE a.user_id = $1 AND ($2::text[] IS NULL OR a.status = ANY($2::text[]))
                 ORDER BY a.id DESC LIMIT $3 OFFSET $4""",
             user_id,
@@ -358,15 +320,15 @@ class ApplicationRepository:
             limit,
             offset,
         )
-        return [_application(r) for r in rows]
+        return [application_from_row(r) for r in rows]
 
     async def count_for_user(self, user_id: int, *, statuses: Iterable[ApplicationStatus] | None = None) -> int:
-        return await self._pool.fetchval(
+        return cast(int, await self._pool.fetchval(
             """SELECT count(*) FROM applications
                WHERE user_id = $1 AND ($2::text[] IS NULL OR status = ANY($2::text[]))""",
             user_id,
             [s.value for s in statuses] if statuses is not None else None,
-        )
+        ))
 
     async def counts_by_status(self, user_id: int) -> dict[ApplicationStatus, int]:
         rows = await self._pool.fetch(
@@ -375,25 +337,25 @@ class ApplicationRepository:
         return {ApplicationStatus(r["status"]): r["n"] for r in rows}
 
     async def submitted_since(self, user_id: int, since: datetime) -> int:
-        return await self._pool.fetchval(
+        return cast(int, await self._pool.fetchval(
             "SELECT count(*) FROM applications WHERE user_id = $1 AND submitted_at >= $2", user_id, since
-        )
+        ))
 
     async def counted_toward_cap(self, user_id: int, since: datetime) -> int:
         """What the daily cap counts: applications queued, running or waiting now, and those submitted since."""
-        return await self._pool.fetchval(
+        return cast(int, await self._pool.fetchval(
             """SELECT count(*) FROM applications WHERE user_id = $1
                AND (status IN ('queued', 'running', 'waiting_user') OR submitted_at >= $2)""",
             user_id, since,
-        )
+        ))
 
     async def in_statuses(self, statuses: Iterable[ApplicationStatus]) -> list[Application]:
         rows = await self._pool.fetch(
-            f"""SELECT {_APP_COLUMNS} FROM applications a JOIN jobs j ON j.id = a.job_id
+            f"""SELECT {APPLICATION_COLUMNS} FROM applications a JOIN jobs j ON j.id = a.job_id
                 WHERE a.status = ANY($1::text[]) ORDER BY a.id""",
             [s.value for s in statuses],
         )
-        return [_application(r) for r in rows]
+        return [application_from_row(r) for r in rows]
 
     async def events(self, application_id: int) -> list[Event]:
         rows = await self._pool.fetch(
@@ -428,37 +390,3 @@ class ApplicationRepository:
             application_id,
         )
         return [FieldRecord(**dict(r)) for r in rows]
-
-    async def open_browser_session(self, application_id: int, worker: str) -> int:
-        return await self._pool.fetchval(
-            "INSERT INTO browser_sessions (application_id, worker) VALUES ($1, $2) RETURNING id",
-            application_id,
-            worker,
-        )
-
-    async def heartbeat(self, session_id: int) -> None:
-        await self._pool.execute(
-            "UPDATE browser_sessions SET heartbeat_at = now() WHERE id = $1", session_id, replay=True
-        )
-
-    async def stale_running(self, older_than_seconds: float) -> list[Application]:
-        """Running or waiting applications whose browser session stopped beating (its worker died)."""
-        rows = await self._pool.fetch(
-            f"""SELECT {_APP_COLUMNS} FROM applications a JOIN jobs j ON j.id = a.job_id
-                WHERE a.status IN ('running', 'waiting_user')
-                  AND NOT EXISTS (
-                      SELECT 1 FROM browser_sessions s
-                      WHERE s.application_id = a.id AND s.ended_at IS NULL
-                        AND s.heartbeat_at > now() - make_interval(secs => $1))
-                  AND a.updated_at < now() - make_interval(secs => $1)""",
-            older_than_seconds,
-        )
-        return [_application(r) for r in rows]
-
-    async def close_browser_session(self, session_id: int, reason: str) -> None:
-        await self._pool.execute(
-            "UPDATE browser_sessions SET ended_at = now(), end_reason = $2 WHERE id = $1 AND ended_at IS NULL",
-            session_id,
-            reason,
-            replay=True,
-        )

@@ -13,8 +13,9 @@ import secrets
 import string
 from dataclasses import dataclass
 
-import asyncpg
 from cryptography.fernet import Fernet, InvalidToken
+
+from storage.resilience import ResilientPool
 
 GENERATED_PASSWORD_LENGTH = 20
 # Workday's default password rules: upper and lower case letters, a digit and a special character.
@@ -89,7 +90,7 @@ _COLUMNS = "vendor, tenant, email, password_sealed, origin, confirmed"
 class CredentialRepository:
     """Sealed accounts per (user, vendor, tenant). With no sealer it refuses to store or read anything."""
 
-    def __init__(self, pool: asyncpg.Pool, sealer: CredentialSealer | None) -> None:
+    def __init__(self, pool: ResilientPool, sealer: CredentialSealer | None) -> None:
         self._pool = pool
         self._sealer = sealer
 

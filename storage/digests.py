@@ -14,12 +14,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from storage.models import ApplicationStatus, PromptKind
+from storage.resilience import ResilientPool
 from storage.user_settings import UserSettings
 
 S = ApplicationStatus
@@ -138,7 +139,7 @@ def local_window(local_date: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
 
 
 def _title(row: asyncpg.Record) -> str:
-    return row["title"] or row["url"]
+    return cast(str, row["title"] or row["url"])
 
 
 # --------------------------------------------------------------------------- the outbox
@@ -179,7 +180,7 @@ class CountAsToday(enum.Enum):
 
 
 class DigestRepository:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: ResilientPool) -> None:
         self._pool = pool
 
     # writing the day's rows -------------------------------------------------
@@ -281,20 +282,20 @@ class DigestRepository:
 
     async def write_on_demand(self, digest: Digest, now: datetime) -> int:
         """A row for a /digest message, so its buttons can find what it offered (never sent by the fan-out)."""
-        return await self._pool.fetchval(
+        return cast(int, await self._pool.fetchval(
             """INSERT INTO digests (user_id, local_date, kind, status, due_at, expires_at, next_attempt_at,
                                     payload, sent_at)
                VALUES ($1, $2, 'on_demand', 'sent', $3, $3, $3, $4, $3) RETURNING id""",
             digest.user_id, digest.local_date, now, digest.payload(),
-        )
+        ))
 
     async def set_messages(self, digest_id: int, message_ids: list[int]) -> None:
         await self._pool.execute("UPDATE digests SET message_ids = $2 WHERE id = $1", digest_id, message_ids)
 
     async def payload(self, digest_id: int, user_id: int) -> dict[str, Any] | None:
-        return await self._pool.fetchval(
+        return cast("dict[str, Any] | None", await self._pool.fetchval(
             "SELECT payload FROM digests WHERE id = $1 AND user_id = $2", digest_id, user_id
-        )
+        ))
 
     async def count_as_today(self, digest_id: int, user_id: int, today: date, now: datetime) -> CountAsToday:
         """Take an on-demand digest as the scheduled one of its day, unless that one is sent or on its way."""

@@ -8,6 +8,7 @@ import asyncpg
 
 from storage.files import UploadedFile, insert_file
 from storage.models import Profile, StoredFile
+from storage.resilience import ResilientPool
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class StoredProfile:
 
 
 class ProfileRepository:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: ResilientPool) -> None:
         self._pool = pool
 
     async def save(

@@ -8,6 +8,7 @@ from typing import Any
 import asyncpg
 
 from storage.models import Prompt, PromptKind, PromptMessage, PromptStatus
+from storage.resilience import ResilientPool
 
 _COLUMNS = """id, application_id, user_id, kind, status, payload, answer, chat_id, message_id,
               message_html, expires_at, created_at, answered_at, parked_at"""
@@ -18,7 +19,7 @@ def _prompt(row: asyncpg.Record) -> Prompt:
 
 
 class PromptRepository:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: ResilientPool) -> None:
         self._pool = pool
 
     async def create(

@@ -126,7 +126,9 @@ class ResilientPool:
     async def executemany(self, query: str, args: Any, *, timeout: float | None = None) -> None:
         await self._run(query, False, lambda conn: conn.executemany(query, args, timeout=timeout))
 
-    async def fetch(self, query: str, *args: Any, timeout: float | None = None, replay: bool = False) -> list:
+    async def fetch(
+        self, query: str, *args: Any, timeout: float | None = None, replay: bool = False
+    ) -> list[asyncpg.Record]:
         return await self._run(query, replay, lambda conn: conn.fetch(query, *args, timeout=timeout))
 
     async def fetchrow(self, query: str, *args: Any, timeout: float | None = None, replay: bool = False) -> Any:

@@ -6,8 +6,9 @@ import enum
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import asyncpg
 from pydantic import BaseModel, Field, field_validator
+
+from storage.resilience import ResilientPool
 
 EDITABLE = (
     "auto_apply_threshold", "skip_threshold", "daily_cap", "digest_time", "time_zone", "review_required", "quiet_digest",
@@ -43,7 +44,7 @@ class UserSettings(BaseModel):
 
 
 class UserSettingsRepository:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: ResilientPool) -> None:
         self._pool = pool
 
     async def get(self, user_id: int) -> UserSettings:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import asyncpg
+from storage.resilience import ResilientPool
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,7 @@ class User:
 
 
 class UserRepository:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: ResilientPool) -> None:
         self._pool = pool
 
     async def upsert(self, user_id: int, chat_id: int, first_name: str | None, username: str | None) -> User:

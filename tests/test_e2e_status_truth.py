@@ -80,8 +80,9 @@ def apply_deps():
     from automation.apply import ApplyDeps
 
     return ApplyDeps(
-        applications=None, profiles=None, answers=None, user_settings=None, prompts=None, bridge=None,
-        notifier=None, browser_options=None, review_timeout=timedelta(hours=24), park_after=timedelta(minutes=3),
+        applications=None, browser_sessions=None, files=None, profiles=None, answers=None, user_settings=None,
+        prompts=None, bridge=None, notifier=None, browser_options=None, review_timeout=timedelta(hours=24),
+        park_after=timedelta(minutes=3),
     )
 
 

@@ -30,7 +30,7 @@ async def _running(services: Services, db, n: int, *, beat_minutes_ago: float, c
     app_id = intake.application.id
     for to, source in ((S.AWAITING_APPROVAL, S.RECEIVED), (S.QUEUED, S.AWAITING_APPROVAL), (S.RUNNING, S.QUEUED)):
         assert await services.applications.transition(app_id, to, from_statuses=[source])
-    await services.applications.open_browser_session(app_id, "worker-that-died")
+    await services.browser_sessions.open(app_id, "worker-that-died")
     if claimed:
         assert await services.applications.claim_submission(app_id)
     await db.execute(

@@ -12,7 +12,9 @@ import pytest_asyncio
 
 from storage.answers import AnswerRepository, AnswerSource
 from storage.applications import ApplicationRepository, IllegalTransition
+from storage.browser_sessions import BrowserSessionRepository
 from storage.db import create_pool
+from storage.files import FileRepository, UploadedFile
 from storage.migrate import available_migrations, migrate
 from storage.models import ApplicationStatus as S
 from storage.models import PromptKind, PromptStatus
@@ -101,6 +103,46 @@ async def test_submission_can_be_claimed_once(pool, user):
         await repo.transition(app.id, status, from_statuses=sources)
     claims = await asyncio.gather(*(repo.claim_submission(app.id) for _ in range(5)))
     assert claims.count(True) == 1
+
+
+async def _running(repo: ApplicationRepository, user_id: int, url: str) -> int:
+    app = (await repo.intake(user_id, url=url, canonical_url=url, host="a.example")).application
+    for status, sources in ((S.AWAITING_APPROVAL, [S.RECEIVED]), (S.QUEUED, [S.AWAITING_APPROVAL]),
+                            (S.RUNNING, [S.QUEUED])):
+        await repo.transition(app.id, status, from_statuses=sources)
+    return app.id
+
+
+async def test_only_applications_whose_browser_stopped_beating_are_stale(pool, user, db):
+    apps, sessions = ApplicationRepository(pool), BrowserSessionRepository(pool)
+    beating = await _running(apps, user.id, "https://a.example/beating")
+    silent = await _running(apps, user.id, "https://a.example/silent")
+    closed = await _running(apps, user.id, "https://a.example/closed")
+    await sessions.heartbeat(await sessions.open(beating, "w1"))
+    await sessions.open(silent, "w2")
+    await sessions.close(await sessions.open(closed, "w3"), "running")
+    await db.execute(
+        "UPDATE browser_sessions SET heartbeat_at = now() - interval '10 minutes' WHERE application_id = $1", silent
+    )
+    await db.execute("UPDATE applications SET updated_at = now() - interval '10 minutes'")
+    assert sorted(a.id for a in await sessions.stale_running(60)) == [silent, closed]
+    assert [r["end_reason"] for r in await db.fetch("SELECT end_reason FROM browser_sessions ORDER BY id")] == [
+        None, None, "running"]
+
+
+async def test_a_newer_file_replaces_the_older_and_only_its_owner_reads_it(pool, user, db):
+    apps, files = ApplicationRepository(pool), FileRepository(pool)
+    app = (await apps.intake(user.id, url="https://a.example/f", canonical_url="https://a.example/f",
+                             host="a.example")).application
+    assert await files.screenshot(app.id, user.id) is None and await files.cover_letter(app.id, user.id) is None
+    await files.attach_screenshot(app.id, user.id, b"first")
+    await files.attach_screenshot(app.id, user.id, b"second")
+    await files.attach_cover_letter(app.id, user.id, UploadedFile("letter.pdf", "application/pdf", b"%PDF"))
+    assert await files.screenshot(app.id, user.id) == b"second"
+    letter = await files.cover_letter(app.id, user.id)
+    assert (letter.filename, letter.content_type, letter.content) == ("letter.pdf", "application/pdf", b"%PDF")
+    assert await files.screenshot(app.id, 999) is None and await files.cover_letter(app.id, 999) is None
+    assert sorted(r["content"] for r in await db.fetch("SELECT content FROM files")) == [b"%PDF", b"second"]
 
 
 async def test_prompt_answer_is_recorded_once_and_only_by_its_user(pool, user):
