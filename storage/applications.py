@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 
+from storage.errors import NyxError
 from storage.files import UploadedFile, insert_file
 from storage.models import TRANSITIONS, Application, ApplicationStatus, StoredFile
 from storage.resilience import OutcomeUnknown
@@ -20,7 +21,7 @@ _APP_COLUMNS = """a.id, a.user_id, a.job_id, j.url, j.canonical_url, a.status, j
                   a.submitted_at, a.created_at, a.updated_at"""
 
 
-class IllegalTransition(ValueError):
+class IllegalTransition(NyxError, ValueError):
     """Asked for a move the state machine does not allow (a programming error)."""
 
 

@@ -16,13 +16,15 @@ from dataclasses import dataclass
 import asyncpg
 from cryptography.fernet import Fernet, InvalidToken
 
+from storage.errors import UserFacingError
+
 GENERATED_PASSWORD_LENGTH = 20
 # Workday's default password rules: upper and lower case letters, a digit and a special character.
 _SPECIALS = "!@#$%^&*-_=+?"
 _ALPHABET = string.ascii_letters + string.digits + _SPECIALS
 
 
-class CredentialsUnavailable(Exception):
+class CredentialsUnavailable(UserFacingError):
     """Accounts cannot be kept (no key set, or the stored one was sealed with another key); the message
     is fit to show the user."""
 
