@@ -23,6 +23,7 @@ from storage.credentials import (
     CredentialsUnavailable,
     generate_password,
 )
+from storage.errors import UserFacingError
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -37,7 +38,7 @@ CREATE = "Create an account for me"
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
-class AccountRefused(Exception):
+class AccountRefused(UserFacingError):
     """The tenant refused the account; the message is fit to show the user."""
 
 

@@ -89,6 +89,7 @@ from storage.answers import AnswerRepository, AnswerSource, looks_like_captcha
 from storage.credentials import NO_KEY, CredentialRepository, CredentialsUnavailable
 from storage.applications import ApplicationRepository, FieldRecord
 from storage.browser_sessions import BrowserSessionRepository
+from storage.errors import NyxError, UserFacingError
 from storage.files import FileRepository, UploadedFile
 from storage.models import (
     Application,
@@ -162,11 +163,11 @@ class AgentConfig:
     vibesurf_api_key: SecretStr | None = None
 
 
-class ApplyFailed(Exception):
+class ApplyFailed(UserFacingError):
     """A failure to tell the user about in one sentence."""
 
 
-class _Parked(Exception):
+class _Parked(NyxError):
     """Nobody answered within `park_after`: the prompt now waits in PostgreSQL alone and the browser closes."""
 
     def __init__(self, application: Application) -> None:
@@ -174,7 +175,7 @@ class _Parked(Exception):
         self.application = application
 
 
-class _Unanswered(Exception):
+class _Unanswered(NyxError):
     """A prompt that cannot park (the agent's own questions) got no answer while the browser was held."""
 
 
@@ -212,7 +213,7 @@ def _attempt() -> _Attempt:
     return _ATTEMPT.get()
 
 
-class _Stopped(Exception):
+class _Stopped(NyxError):
     """The application came to rest before submitting (nobody answered, cancelled, moved by someone else)."""
 
     def __init__(self, application: Application | None) -> None:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from automation import submit_guard
 from automation.egress import EgressProxy, Resolver
 from automation.metrics import BROWSERS_IN_USE
+from storage.errors import NyxError
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -106,7 +107,7 @@ HOST_RULES = "--host-resolver-rules="
 SANDBOX_OFF_ARGS = ("--no-sandbox", "--disable-setuid-sandbox", "--disable-gpu-sandbox", "--no-zygote")
 
 
-class BrowserUnavailable(RuntimeError):
+class BrowserUnavailable(NyxError, RuntimeError):
     """Chromium could not be found or did not start; the message says which and what to do."""
 
 

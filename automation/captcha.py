@@ -34,6 +34,7 @@ from automation.adapters.base import FieldReading
 from automation.metrics import CAPTCHA_SOLVES
 from automation.questions import Question
 from storage.answers import looks_like_captcha
+from storage.errors import NyxError
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -108,7 +109,7 @@ class CaptchaDecision(str, enum.Enum):
     CANCEL = "cancel"
 
 
-class CaptchaSolveFailed(Exception):
+class CaptchaSolveFailed(NyxError):
     """2captcha gave no usable answer; `reason` is short, secret-free and fit to show the user."""
 
     def __init__(self, reason: str) -> None:

@@ -31,6 +31,7 @@ from typing import Self
 from urllib.parse import urlsplit
 
 from automation.urls import UnsafeUrl, address_refusal, allowed_hosts, host_name, port_refusal
+from storage.errors import NyxError
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class Refusal:
     reason: str
 
 
-class _BadRequest(ValueError):
+class _BadRequest(NyxError, ValueError):
     """The client's request cannot be read as a proxy request; answered with 400."""
 
 

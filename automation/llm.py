@@ -23,6 +23,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 from automation import tracing
 from automation.metrics import count_llm_call
+from storage.errors import NyxError
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ StructuredMethod = Literal["json_schema", "function_calling"]
 Schema = TypeVar("Schema", bound=BaseModel)
 
 
-class LLMError(Exception):
+class LLMError(NyxError):
     """The model could not be reached or gave no usable answer; the message is one line, fit for a reason."""
 
 

@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from automation.questions import Choice, Question, best_option
+from storage.errors import NyxError
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
 
 
-class PageScriptError(RuntimeError):
+class PageScriptError(NyxError, RuntimeError):
     """A script threw in the page, or the element it needed is not there."""
 
 

@@ -31,6 +31,7 @@ from lxml.html import HtmlElement
 from w3lib.encoding import html_to_unicode
 
 from automation.urls import Ats, CheckedUrl, UnsafeUrl, ats_for_url, check_url
+from storage.errors import UserFacingError
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ PAGE_MARKERS: tuple[tuple[Ats, re.Pattern[str]], ...] = (
 )
 
 
-class PostingFetchError(Exception):
+class PostingFetchError(UserFacingError):
     """The posting could not be read; the message is fit to show the user."""
 
 

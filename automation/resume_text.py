@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from storage.errors import UserFacingError
+
 log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (".pdf", ".docx")
@@ -32,7 +34,7 @@ PARSE_TIMEOUT_S = 20.0  # a résumé parses in well under a second; a crafted fi
 _PARSERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="resume-parse")
 
 
-class ResumeReadError(ValueError):
+class ResumeReadError(UserFacingError, ValueError):
     """The résumé's text cannot be read; the message says why, in words for the user."""
 
 

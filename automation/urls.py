@@ -17,6 +17,8 @@ from urllib.parse import parse_qsl, unquote_plus, urlsplit, urlunsplit
 import idna
 from url_normalize import url_normalize
 
+from storage.errors import UserFacingError
+
 TRACKING_PARAMS = frozenset(
     {"gh_src", "lever-source", "lever-source[]", "lever-origin", "ref", "referrer", "referer", "source", "src",
      "fbclid", "gclid", "gclsrc", "dclid", "msclkid", "yclid", "ttclid", "twclid", "li_fat_id", "mc_cid", "mc_eid",
@@ -31,7 +33,7 @@ METADATA_ADDRESSES = frozenset({ipaddress.ip_address("100.100.100.200"), ipaddre
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-class UnsafeUrl(ValueError):
+class UnsafeUrl(UserFacingError, ValueError):
     """The link may not be opened; the message is fit to show the user."""
 
 

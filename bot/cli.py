@@ -58,7 +58,8 @@ def _resolved(settings: Settings, *, embedded: bool) -> Iterator[Settings]:
 
 
 async def _serve(settings: Settings, roles) -> None:
-    from bot.app import NyxApp, Services
+    from bot.app import NyxApp
+    from bot.services import Services
 
     services = await Services.connect(settings)
     nyx = NyxApp(services, roles)
@@ -142,7 +143,7 @@ def fill(
     from automation.adapters.base import UnsupportedForm
     from automation.dry_run import dry_run
     from automation.urls import UnsafeUrl
-    from bot.app import agent_config, browser_options
+    from bot.services import agent_config, browser_options
     from storage.profile_import import ProfileError, load_profile_file
 
     settings = _settings(need_token=False)

@@ -14,9 +14,10 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from automation.backends import BackendName
 from automation.tracing import LangfuseConfig
+from storage.errors import NyxError
 
 
-class SettingsError(Exception):
+class SettingsError(NyxError):
     """A setting is missing or malformed; the message names it in one line."""
 
 

@@ -11,10 +11,11 @@ import aiohttp
 import asyncpg
 from redis.asyncio import Redis
 
+from bot.config import Settings
+
 # Imported here, not in check_token: importing the whole app takes seconds, and inside a check it
 # would hold the event loop while every check's time limit runs.
-from bot.app import make_bot
-from bot.config import Settings
+from bot.services import make_bot
 
 CHECK_TIMEOUT_S = 15.0
 CHROME_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")

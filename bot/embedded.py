@@ -29,6 +29,8 @@ from urllib.parse import quote
 import psutil
 import redis
 
+from storage.errors import NyxError
+
 log = logging.getLogger(__name__)
 
 APP_DATABASE = "nyx_venatrix"
@@ -46,7 +48,7 @@ _local_lock = threading.Lock()
 _postgres_lock = threading.Lock()
 
 
-class EmbeddedServiceError(Exception):
+class EmbeddedServiceError(NyxError):
     """An embedded server could not be started; the message says what failed and what to do."""
 
 

@@ -23,14 +23,10 @@ Errors
     out may have reached Telegram, so a retried send can, rarely, arrive twice.
 
 Splitting
-    Text longer than 4096 visible characters becomes several messages, cut at a paragraph,
-    else a line, else a word boundary, else anywhere between characters, but never inside an
-    HTML tag or character reference. A cut inside formatting closes the open tags at the end
-    of one part and reopens them (with their attributes) at the start of the next, so every
-    part is valid HTML and keeps its formatting; there is no plain-text fallback. Text sent
-    with explicit entities is turned into HTML first. Markdown parse modes are cut at the same
-    boundaries without markup awareness (the bot uses HTML). Only the last part carries the
-    reply_markup, only the first replies to a message, and the last Message is returned.
+    Text longer than 4096 visible characters becomes several messages, cut by `bot/splitting.py`
+    (at paragraph, line or word boundaries; formatting closed and reopened, so every part is valid
+    HTML). Text sent with explicit entities is turned into HTML first. Only the last part carries
+    the reply_markup, only the first replies to a message, and the last Message is returned.
     A caption longer than 1024 characters: the media goes with the first part of the caption
     and the rest follows as text message(s) carrying the reply_markup; the last Message (the
     text) is returned. editMessage* calls are never split (an edit cannot become two messages),
@@ -40,10 +36,8 @@ Splitting
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 import random
-import re
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -75,6 +69,8 @@ from aiogram.utils.text_decorations import html_decoration
 from aiolimiter import AsyncLimiter
 from prometheus_client import Counter
 
+from bot.splitting import CAPTION_LIMIT, MESSAGE_LIMIT, is_blank, split_off, split_text, visible_length
+
 log = logging.getLogger(__name__)
 
 # The same counts as the middleware's attributes, for every sender in the process, for Prometheus.
@@ -88,9 +84,6 @@ TELEGRAM_PAUSES = Counter("nyx_telegram_pauses_total", "Times all sending paused
 ChatId = int | str
 OnBlocked = Callable[[ChatId], Awaitable[None]]
 Next = NextRequestMiddlewareType[Any]  # the rest of aiogram's request chain
-
-MESSAGE_LIMIT = 4096  # visible characters of a text message
-CAPTION_LIMIT = 1024  # visible characters of a media caption
 
 #: Bot API methods Telegram counts against the sending limits.
 SENDING_METHODS = frozenset(
@@ -106,156 +99,7 @@ SENDING_METHODS = frozenset(
 _CAPTIONED = (SendPhoto, SendDocument, SendVideo, SendAnimation, SendAudio, SendVoice)
 
 
-# --------------------------------------------------------------------------- splitting text
-
-
-def _utf16_len(text: str) -> int:
-    """Telegram measures text in UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-_HTML_MARKUP = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^>]*>|&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]+);")
-_WHITESPACE = frozenset(" \t\n")
-
-
-@dataclass(frozen=True, slots=True)
-class _Atom:
-    """The smallest piece text may be cut around: a character, a character reference or a tag."""
-
-    raw: str
-    width: int  # visible UTF-16 code units
-    opens: str | None = None  # tag name of an opening tag
-    closes: str | None = None  # tag name of a closing tag
-
-
-def _atoms(source: str, *, html_markup: bool) -> list[_Atom]:
-    atoms: list[_Atom] = []
-    pos = 0
-    while pos < len(source):
-        match = _HTML_MARKUP.match(source, pos) if html_markup and source[pos] in "<&" else None
-        if match is None:
-            atoms.append(_Atom(source[pos], _utf16_len(source[pos])))
-            pos += 1
-            continue
-        if not match[2]:  # a character reference such as &amp;
-            atoms.append(_Atom(match[0], _utf16_len(html.unescape(match[0]))))
-        elif match[1]:
-            atoms.append(_Atom(match[0], 0, closes=match[2].lower()))
-        else:
-            atoms.append(_Atom(match[0], 0, opens=match[2].lower()))
-        pos = match.end()
-    return atoms
-
-
-def _still_open(open_tags: list[_Atom], atoms: list[_Atom]) -> list[_Atom]:
-    """The opening tags still open after `atoms` (mismatched closing tags are Telegram's to refuse)."""
-    stack = list(open_tags)
-    for atom in atoms:
-        if atom.opens:
-            stack.append(atom)
-        elif atom.closes and stack and stack[-1].opens == atom.closes:
-            stack.pop()
-    return stack
-
-
-def _break_kind(run: list[_Atom]) -> int:
-    """How good a place a whitespace run is to cut: 2 paragraph, 1 line, 0 word."""
-    return min(sum(atom.raw == "\n" for atom in run), 2)
-
-
-class _Splitter:
-    """Takes parts of formatted text off the front, each at most `limit` visible characters."""
-
-    def __init__(self, source: str, *, html_markup: bool) -> None:
-        self._atoms = _atoms(source, html_markup=html_markup)
-        self._pos = 0
-        self._open: list[_Atom] = []  # tags open at self._pos, to reopen in the next part
-
-    def done(self) -> bool:
-        return self._pos >= len(self._atoms)
-
-    def take(self, limit: int) -> str:
-        start = self._pos
-        end = self._reach(start, limit)
-        cut, resume = (end, end) if end >= len(self._atoms) else self._best_break(start, end)
-        body = self._atoms[start:cut]
-        reopened = "".join(tag.raw for tag in self._open)
-        self._open = _still_open(self._open, body)
-        closed = "".join(f"</{tag.opens}>" for tag in reversed(self._open))
-        self._pos = resume
-        return reopened + "".join(atom.raw for atom in body) + closed
-
-    def rest(self) -> str:
-        """Everything not yet taken, as valid markup on its own."""
-        return "".join(tag.raw for tag in self._open) + "".join(a.raw for a in self._atoms[self._pos :])
-
-    def _reach(self, start: int, limit: int) -> int:
-        """The end of the longest run of atoms from `start` that fits in `limit`."""
-        width, end = 0, start
-        while end < len(self._atoms) and width + self._atoms[end].width <= limit:
-            width += self._atoms[end].width
-            end += 1
-        return max(end, start + 1)  # an atom wider than `limit` goes alone rather than never
-
-    def _best_break(self, start: int, end: int) -> tuple[int, int]:
-        """(cut, resume): the part ends at `cut`; the whitespace up to `resume` is dropped.
-
-        The latest paragraph break wins, else the latest line break, else the latest space;
-        with no whitespace at all the text is cut hard at `end`.
-        """
-        best: dict[int, tuple[int, int]] = {}
-        i = min(end, len(self._atoms) - 1)
-        while i > start and 2 not in best:
-            if self._atoms[i].raw not in _WHITESPACE:
-                i -= 1
-                continue
-            first, after = self._whitespace_run(i, start)
-            if first > start:
-                best.setdefault(_break_kind(self._atoms[first:after]), (first, after))
-            i = first - 1
-        return best[max(best)] if best else (end, end)
-
-    def _whitespace_run(self, i: int, start: int) -> tuple[int, int]:
-        first, after = i, i + 1
-        while first - 1 > start and self._atoms[first - 1].raw in _WHITESPACE:
-            first -= 1
-        while after < len(self._atoms) and self._atoms[after].raw in _WHITESPACE:
-            after += 1
-        return first, after
-
-
-def visible_text(text: str, *, html_markup: bool = True) -> str:
-    """What Telegram shows for `text`: tags removed and character references decoded."""
-    if not html_markup:
-        return text
-    return html.unescape(re.sub(r"<[^>]*>", "", text))
-
-
-def visible_length(text: str, *, html_markup: bool = True) -> int:
-    """Visible length in UTF-16 code units, the unit of Telegram's limits."""
-    return _utf16_len(visible_text(text, html_markup=html_markup))
-
-
-def _is_blank(part: str, html_markup: bool) -> bool:
-    return not visible_text(part, html_markup=html_markup).strip()
-
-
-def split_text(text: str, limit: int = MESSAGE_LIMIT, *, html_markup: bool = True) -> list[str]:
-    """`text` as parts of at most `limit` visible characters, each valid markup on its own."""
-    splitter = _Splitter(text, html_markup=html_markup)
-    parts: list[str] = []
-    while not splitter.done():
-        part = splitter.take(limit)
-        if not _is_blank(part, html_markup):
-            parts.append(part)
-    return parts
-
-
-def split_off(text: str, limit: int, *, html_markup: bool = True) -> tuple[str, str]:
-    """The first part of `text` (at most `limit` visible characters) and the rest, both valid markup."""
-    splitter = _Splitter(text, html_markup=html_markup)
-    head = splitter.take(limit)
-    return head, splitter.rest()
+# --------------------------------------------------------------------------- text to cut
 
 
 @dataclass(frozen=True)
@@ -421,7 +265,7 @@ class SendingMiddleware(BaseRequestMiddleware):
             return await self._deliver(make_request, bot, method)
         head, rest = split_off(formatted.text, CAPTION_LIMIT, html_markup=formatted.html_markup)
         caption = {"caption": head, "caption_entities": None, "parse_mode": formatted.parse_mode}
-        if _is_blank(rest, formatted.html_markup):
+        if is_blank(rest, html_markup=formatted.html_markup):
             return await self._deliver(make_request, bot, method.model_copy(update=caption))
         await self._deliver(make_request, bot, method.model_copy(update=caption | {"reply_markup": None}))
         follow_up = SendMessage(

@@ -35,6 +35,7 @@ from automation.resume_text import (
 )
 from handlers.callbacks import FieldButton, FieldMove, ProfileEdit, ProfileField
 from storage.answers import AnswerRepository, AnswerSource
+from storage.errors import NyxError
 from storage.files import UploadedFile
 from storage.models import DECLINE, Profile, RemotePreference
 from storage.profile_import import (
@@ -57,7 +58,7 @@ MAX_ITEMS, MAX_ITEM = 100, 100
 Data = Mapping[str, Any]  # a profile's fields as JSON: a Profile dump, or the setup's incomplete draft
 
 
-class FieldError(ValueError):
+class FieldError(NyxError, ValueError):
     """An answer that cannot become the field's value; the message says what to send instead."""
 
 

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 import asyncpg
 
+from storage.errors import NyxError
 from storage.models import TRANSITIONS, Application, ApplicationStatus
 from storage.resilience import OutcomeUnknown, ResilientPool
 
@@ -23,7 +24,7 @@ APPLICATION_COLUMNS = """a.id, a.user_id, a.job_id, j.url, j.canonical_url, a.st
                   a.submitted_at, a.created_at, a.updated_at"""
 
 
-class IllegalTransition(ValueError):
+class IllegalTransition(NyxError, ValueError):
     """Asked for a move the state machine does not allow (a programming error)."""
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from storage.errors import UserFacingError
 from storage.resilience import ResilientPool
 
 GENERATED_PASSWORD_LENGTH = 20
@@ -23,7 +24,7 @@ _SPECIALS = "!@#$%^&*-_=+?"
 _ALPHABET = string.ascii_letters + string.digits + _SPECIALS
 
 
-class CredentialsUnavailable(Exception):
+class CredentialsUnavailable(UserFacingError):
     """Accounts cannot be kept (no key set, or the stored one was sealed with another key); the message
     is fit to show the user."""
 

@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from storage.answers import AnswerRepository, AnswerSource
+from storage.errors import UserFacingError
 from storage.files import UploadedFile
 from storage.models import Profile
 from storage.profiles import ProfileImport, ProfileRepository
@@ -23,7 +24,7 @@ MAX_RESUME_BYTES = 10 * 1024 * 1024
 RESUME_TYPES = {".pdf": "application/pdf", ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".doc": "application/msword", ".txt": "text/plain", ".rtf": "application/rtf", ".odt": "application/vnd.oasis.opendocument.text"}
 
 
-class ProfileError(ValueError):
+class ProfileError(UserFacingError, ValueError):
     """The profile cannot be used; the message says what to fix."""
 
 

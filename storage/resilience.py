@@ -30,6 +30,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_delay, wait_exponential_jitter
 
+from storage.errors import NyxError
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -53,7 +55,7 @@ _CONNECTION_LOST = (
 REDIS_CONNECTION_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
-class OutcomeUnknown(Exception):
+class OutcomeUnknown(NyxError):
     """The connection died while a write ran: it may or may not have taken effect."""
 
 
@@ -97,7 +99,7 @@ def _is_read(query: str) -> bool:
     return query.lstrip().upper().startswith("SELECT")
 
 
-class _NotSent(Exception):
+class _NotSent(NyxError):
     """Wraps an error raised before the statement reached the server: always safe to retry."""
 
     def __init__(self, error: BaseException) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import agent_config
 from bot.config import SettingsError, load_settings
 from bot.doctor import check_backend
+from bot.services import agent_config
 from tests.fakes.vibesurf_api import FakeVibeSurf
 
 TOKEN = "1:abcdef"

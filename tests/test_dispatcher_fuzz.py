@@ -18,8 +18,9 @@ from aiogram.types import Update
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 from pydantic import ValidationError
 
-from bot.app import Services, build_dispatcher, make_bot
+from bot.app import build_dispatcher
 from bot.config import load_settings
+from bot.services import Services, make_bot
 from tests.conftest import ALLOWED_USER, STRANGER
 from tests.fakes.telegram_api import FakeTelegram
 

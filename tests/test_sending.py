@@ -1,8 +1,8 @@
 """The sender (bot/sending.py): a real aiogram Bot, with the sender installed, against the fake Bot API.
 
-Retries, the 429 pause, blocked users, splitting long text and captions, and pacing under the
-fake's flood control (`FakeTelegram(enforce_limits=True)`). The splitter's output is also
-checked against the fake's copy of Telegram's HTML parser for arbitrary formatted text.
+Retries, the 429 pause, blocked users, long texts and captions sent as several messages, and
+pacing under the fake's flood control (`FakeTelegram(enforce_limits=True)`). How text is cut is
+tests/test_splitting.py's.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator
+from itertools import pairwise
 
 import pytest
 import pytest_asyncio
@@ -27,10 +28,9 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile, MessageEntity
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from bot.sending import CAPTION_LIMIT, MESSAGE_LIMIT, SendTimeline, install_sender, split_text
+from bot.sending import SendTimeline, install_sender
+from bot.splitting import CAPTION_LIMIT, MESSAGE_LIMIT
 from tests.fakes.telegram_api import TINY_PNG, FakeTelegram, parse_formatted
 
 USER_ID = 4242
@@ -192,7 +192,7 @@ async def test_calls_that_are_not_sends_pass_through_untouched(fake_telegram: Fa
     assert (sender.sent, sender.retried) == (0, 0)
 
 
-# --------------------------------------------------------------------------- splitting
+# --------------------------------------------------------------------------- splitting long sends
 
 
 def long_html_post(paragraphs: int = 50) -> str:
@@ -274,60 +274,6 @@ async def test_a_long_caption_continues_in_a_text_message(fake_telegram: FakeTel
     assert sent.message_id == text.message_id
 
 
-def test_text_without_whitespace_is_cut_between_characters() -> None:
-    assert split_text("a" * 5000, html_markup=False) == ["a" * MESSAGE_LIMIT, "a" * 904]
-    assert split_text("&amp;" * 5000) == ["&amp;" * MESSAGE_LIMIT, "&amp;" * 904]
-
-
-_WORDS = st.sampled_from(["job", "Acme", "R&amp;D", "&lt;3", "naïve", "🙂", "a" * 25, "x"])
-_GAPS = st.sampled_from([" ", " ", "\n", "\n\n", ""])
-_TAGS = [
-    ("<b>", "</b>"),
-    ("<i>", "</i>"),
-    ('<a href="https://acme.io/jobs?a=1&amp;b=2">', "</a>"),
-    ("<code>", "</code>"),
-    ('<pre><code class="language-python">', "</code></pre>"),
-    ('<span class="tg-spoiler">', "</span>"),
-    ("<blockquote>", "</blockquote>"),
-]
-_PLAIN = st.lists(st.tuples(_WORDS, _GAPS), min_size=1, max_size=10).map(
-    lambda pairs: "".join(word + gap for word, gap in pairs)
-)
-_HTML = st.recursive(
-    _PLAIN,
-    lambda inner: st.one_of(
-        st.tuples(st.sampled_from(_TAGS), inner).map(lambda t: t[0][0] + t[1] + t[0][1]),
-        st.lists(st.tuples(inner, _GAPS), min_size=2, max_size=4).map(
-            lambda pairs: "".join(html + gap for html, gap in pairs)
-        ),
-    ),
-    max_leaves=12,
-)
-
-
-def _styled_units(source: str) -> list[tuple[str, frozenset[tuple[str, str | None]]]]:
-    """Each visible non-whitespace UTF-16 unit with the formatting Telegram gives it."""
-    text, entities = parse_formatted(source, "HTML")
-    encoded = text.encode("utf-16-le")
-    units = [encoded[i : i + 2].decode("utf-16-le", "surrogatepass") for i in range(0, len(encoded), 2)]
-    styles: list[set[tuple[str, str | None]]] = [set() for _ in units]
-    for entity in entities:
-        for index in range(entity["offset"], entity["offset"] + entity["length"]):
-            styles[index].add((entity["type"], entity.get("url") or entity.get("language")))
-    return [(unit, frozenset(style)) for unit, style in zip(units, styles) if not unit.isspace()]
-
-
-@settings(max_examples=300, deadline=None, database=None)
-@given(source=_HTML, limit=st.integers(min_value=6, max_value=200))
-def test_every_part_is_valid_html_within_the_limit_and_nothing_is_lost(source: str, limit: int) -> None:
-    parts = split_text(source, limit)
-
-    for part in parts:
-        text, _ = parse_formatted(part, "HTML")  # raises as Telegram would on broken markup
-        assert 0 < len(text.strip().encode("utf-16-le")) // 2 <= limit
-    assert [unit for part in parts for unit in _styled_units(part)] == _styled_units(source)
-
-
 # --------------------------------------------------------------------------- pacing
 
 
@@ -365,7 +311,7 @@ async def test_sends_to_one_private_chat_are_spaced_and_in_order(
     assert [m.text for m in limited_telegram.messages(USER_ID)] == [f"update {i}" for i in range(5)]
     arrivals = [call.at for call in limited_telegram.calls_of("sendMessage")]
     assert len(arrivals) == 5 and sender.rate_limited_pauses == 0
-    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:])]
+    gaps = [later - earlier for earlier, later in pairwise(arrivals)]
     assert min(gaps) >= 1 - PACE_TOLERANCE, gaps
 
 

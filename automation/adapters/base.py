@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from automation.adapters.vendors import VendorSignature, form_present, recognise
 from automation.questions import FillSource as FillSource  # the order of work's steps, with the vocabulary
+from storage.errors import UserFacingError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from storage.models import Profile
 
 
-class UnsupportedForm(Exception):
+class UnsupportedForm(UserFacingError):
     """No adapter recognises the page; the message says what was found and is fit to show the user."""
 
 

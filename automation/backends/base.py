@@ -17,6 +17,7 @@ from automation.adapters.base import ApplicantFiles, FieldReading, FilledForm, S
 from automation.adapters.profile_values import saved_answer
 from automation.answers import profile_field
 from automation.questions import option_key
+from storage.errors import UserFacingError
 
 if TYPE_CHECKING:
     from storage.models import Profile
@@ -54,7 +55,7 @@ class AgentUsage:
     output_tokens: int
 
 
-class BackendError(RuntimeError):
+class BackendError(UserFacingError, RuntimeError):
     """The backend could not fill or submit; the message is one sentence fit for the user."""
 
 
