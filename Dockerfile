@@ -54,8 +54,11 @@ WORKDIR /home/nyx
 HEALTHCHECK --interval=30s --timeout=10s --start-period=90s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('METRICS_PORT', '9100')}/readyz\", timeout=8)"]
 
-# xvfb-run's shell dies on SIGTERM without passing it on, and tini would then exit and take nyx down
-# mid-shutdown. So the shell ignores TERM (inherited across exec), `env --default-signal` gives nyx
-# back the default, and `tini -g` delivers `docker stop`'s SIGTERM to the whole group, nyx included.
-ENTRYPOINT ["/usr/bin/tini", "-g", "--", "sh", "-c", "trap '' TERM; exec xvfb-run -a -s \"-screen 0 1280x1024x24\" env --default-signal=TERM nyx \"$@\"", "nyx"]
+# The virtual screen for headed Chromium: Xvfb in the background, then the shell becomes nyx. tini
+# hands `docker stop`'s SIGTERM to nyx alone, so nyx finishes its shutdown with the screen still up and
+# its exit status is the container's (under xvfb-run, the group's SIGTERM also killed Xvfb, and
+# xvfb-run then exited 1 after every clean stop); tini reaps Xvfb. DISPLAY is the image's, so that
+# `docker compose exec worker nyx fill …` draws on the same screen.
+ENV DISPLAY=:99
+ENTRYPOINT ["/usr/bin/tini", "--", "sh", "-c", "Xvfb :99 -screen 0 1280x1024x24 -nolisten tcp >/dev/null 2>&1 & exec nyx \"$@\"", "nyx"]
 CMD ["run"]
