@@ -1,7 +1,7 @@
 """Custom questions: classes that are never guessed, saved answers found by meaning, options, one LLM call.
 
 The LLM is FakeOpenAI reached over real HTTP through langchain-openai. Run alone:
-`.venv/bin/pytest tests/test_answers.py -p tests.fakes.openai_api --noconftest`.
+`.venv/bin/pytest tests/automation/test_answers.py -p tests.fakes.openai_api --noconftest`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Job scoring, with the LLM over real HTTP (FakeOpenAI through langchain-openai) and without it.
 
-Run alone: `.venv/bin/pytest tests/test_matching.py -p tests.fakes.openai_api --noconftest`.
+Run alone: `.venv/bin/pytest tests/automation/test_matching.py -p tests.fakes.openai_api --noconftest`.
 """
 
 from __future__ import annotations

@@ -9,32 +9,9 @@ import zipfile
 
 import docx
 import pytest
-from pypdf import PdfReader, PdfWriter
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen import canvas
 
 from automation.resume_text import Contacts, ResumeReadError, extract_text, find_contacts, split_name
-
-
-def make_pdf(lines: list[str], *, link: str | None = None, password: str | None = None) -> bytes:
-    buffer = io.BytesIO()
-    page = canvas.Canvas(buffer, pagesize=A4)
-    y = 800
-    for line in lines:
-        page.drawString(72, y, line)
-        y -= 16
-    if link:
-        page.linkURL(link, (72, 600, 200, 616))
-    page.showPage()
-    page.save()
-    content = buffer.getvalue()
-    if password:
-        writer = PdfWriter(clone_from=PdfReader(io.BytesIO(content)))
-        writer.encrypt(password, algorithm="RC4-128")
-        locked = io.BytesIO()
-        writer.write(locked)
-        content = locked.getvalue()
-    return content
+from tests.support.documents import make_pdf
 
 
 def make_docx(header: str, paragraphs: list[str], table: list[list[str]] | None = None) -> bytes:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ALLOWED_USER, CHROMIUM
+from tests.support import ALLOWED_USER, CHROMIUM
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _env(fake_telegram, tmp_path: Path, **extra: str) -> dict[str, str]:

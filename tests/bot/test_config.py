@@ -49,7 +49,7 @@ def test_cli_reports_a_bad_setting_in_one_line(tmp_path):
 def _root() -> str:
     from pathlib import Path
 
-    return str(Path(__file__).resolve().parent.parent)
+    return str(Path(__file__).resolve().parents[2])
 
 
 def test_webhook_needs_its_secret_and_port():

@@ -20,8 +20,8 @@ from pydantic import ValidationError
 
 from bot.app import Services, build_dispatcher, make_bot
 from bot.config import load_settings
-from tests.conftest import ALLOWED_USER, STRANGER
 from tests.fakes.telegram_api import FakeTelegram
+from tests.support import ALLOWED_USER, STRANGER
 
 LINKS = [
     "https://boards.greenhouse.io/acme/jobs/1", "http://127.0.0.1:9/jobs/1", "http://127.0.0.1:9/jobs/2?utm_source=x",

@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import load_settings
 from bot.logs import configure_logging, secrets_of
-from tests.conftest import STRANGER
+from tests.support import STRANGER
 
 TOKEN = "123456:AAH-the-bots-secret-part"
 DB_PASSWORD = "pg p@ss/word"  # percent-encoded in the URL
@@ -76,7 +76,7 @@ def test_opening_a_browser_later_keeps_our_logging():
         "import browser_use\n"
         f"logging.getLogger('nyx.test').warning('token %s', '{TOKEN}')\n"
     )
-    root = str(Path(__file__).resolve().parent.parent)
+    root = str(Path(__file__).resolve().parents[2])
     result = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120,
                             env={"PATH": "/usr/bin:/bin", "PYTHONPATH": root, "ANONYMIZED_TELEMETRY": "false",
                                  "BROWSER_USE_VERSION_CHECK": "false", "HOME": "/tmp"})

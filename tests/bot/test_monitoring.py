@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import NyxApp, Roles, Services
 from bot.config import load_settings
-from tests.conftest import ALLOWED_USER
+from tests.support import ALLOWED_USER
 
 TOKEN = "metrics-token-for-the-test"
 

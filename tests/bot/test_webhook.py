@@ -8,7 +8,7 @@ import time
 import aiohttp
 import pytest
 
-from tests.conftest import ALLOWED_USER
+from tests.support import ALLOWED_USER
 
 SECRET = "s3cret_Token-42"
 

@@ -20,7 +20,7 @@ from automation.browser import KILL_TIMEOUT_S
 from bot.app import UPDATE_GRACE_S
 from bot.config import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "deploy/compose-spec/compose-spec.json").read_text())
 COMPOSE_FILES = {
     "docker-compose.yml": ROOT / ".env.example",

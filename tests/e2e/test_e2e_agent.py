@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from tests.conftest import ALLOWED_USER
 from tests.fakes.unknown_site import QUESTION, UnknownJobSite
-from tests.test_agent_backend import ANSWERED, agent_step, index_of, state_text
-from tests.test_e2e_apply import PROFILE, RESUME, WAIT, card_for, load_profile
+from tests.support import ALLOWED_USER
+from tests.support.agent_model import ANSWERED, agent_step, index_of, state_text
+from tests.support.chat import PROFILE, RESUME, WAIT, card_for, load_profile
 
 pytestmark = pytest.mark.browser
 ANSWER = "Because rockets."

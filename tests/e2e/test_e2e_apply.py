@@ -3,56 +3,12 @@
 from __future__ import annotations
 
 import pytest
-import yaml
 
-from tests.conftest import ALLOWED_USER, STRANGER
 from tests.fakes import job_site as job_site_module
-from tests.fakes.job_site import MOTIVATION, SPONSORSHIP
+from tests.support import ALLOWED_USER, STRANGER
+from tests.support.chat import RESUME, WAIT, card_for, open_review
 
 pytestmark = pytest.mark.browser
-
-RESUME = b"%PDF-1.4\n% Ada Lovelace resume\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
-PROFILE = {
-    "first_name": "Ada",
-    "last_name": "Lovelace",
-    "email": "ada@example.org",
-    "phone": "+44 20 7946 0000",
-    "location": "London, UK",
-    "links": {"linkedin": "https://www.linkedin.com/in/ada-lovelace"},
-    # The form's required questions, answered in advance: nothing is asked before the review.
-    "answers": {SPONSORSHIP: "No", MOTIVATION: "Rockets that launch on schedule."},
-}
-WAIT = 90  # a cold headed Chromium on a 2-core machine
-
-
-async def load_profile(fake, user) -> None:
-    await user.send_document("profile.yaml", yaml.safe_dump(PROFILE).encode(), "application/x-yaml")
-    await fake.wait_for_message(lambda m: m.chat_id == user.chat_id and "Profile saved" in m.body)
-    await user.send_document("ada-lovelace.pdf", RESUME, "application/pdf")
-    await fake.wait_for_message(lambda m: m.chat_id == user.chat_id and "Résumé saved" in m.body)
-
-
-async def card_for(fake, user, link_fragment: str):
-    return await fake.wait_for_message(
-        lambda m: m.chat_id == user.chat_id and link_fragment in m.body and any(
-            b.text == "Apply" for b in m.buttons()
-        )
-    )
-
-
-async def open_review(fake, user, job_site):
-    await load_profile(fake, user)
-    await user.forward_from_channel(
-        f"🚀 Acme is hiring a Backend Engineer!\nApply here: {job_site.posting_url}?utm_source=telegram&gh_src=abc"
-    )
-    card = await card_for(fake, user, job_site.posting_url)
-    answer = await user.tap(card, "Apply")
-    assert "Queued" in answer.text
-    review = await fake.wait_for_message(
-        lambda m: m.chat_id == user.chat_id and "Review before submitting" in m.body, timeout=WAIT
-    )
-    return card, review
-
 
 async def status_of(db, app_id: int) -> str:
     return await db.fetchval("SELECT status FROM applications WHERE id = $1", app_id)

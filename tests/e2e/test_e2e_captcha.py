@@ -17,7 +17,6 @@ import pytest
 import pytest_asyncio
 from PIL import Image
 
-from tests.conftest import ALLOWED_USER
 from tests.fakes.captcha_site import (
     HUMAN_TOKEN,
     IMAGE_SIZE,
@@ -31,13 +30,21 @@ from tests.fakes.captcha_site import (
 )
 from tests.fakes.openai_api import ChatRequest
 from tests.fakes.twocaptcha_api import FakeTwoCaptcha
-from tests.test_e2e_apply import PROFILE, WAIT
-from tests.test_e2e_questions import apply_to, forces_reply, load, next_review, saved_answers
+from tests.support import ALLOWED_USER
+from tests.support.chat import (
+    CLASSIC_PROFILE,
+    DONE,
+    WAIT,
+    apply_to,
+    captcha_prompt,
+    forces_reply,
+    load,
+    next_review,
+    saved_answers,
+)
 
 pytestmark = pytest.mark.browser
 
-CLASSIC_PROFILE = {**PROFILE, "answers": {**PROFILE["answers"], "Are you legally authorized to work in Germany?": "Yes"}}
-DONE = "Done — I solved it"
 CANCEL = "Cancel application"
 
 
@@ -62,12 +69,6 @@ async def image_site() -> AsyncIterator[CaptchaJobSite]:
 
 def with_2captcha(fake: FakeTwoCaptcha) -> dict[str, object]:
     return {"twocaptcha_api_key": fake.api_key, "twocaptcha_server": fake.server, "twocaptcha_polling_seconds": 1}
-
-
-async def captcha_prompt(fake, user, after: set[int]):
-    return await fake.wait_for_message(
-        lambda m: m.chat_id == user.chat_id and m.message_id not in after and "🧩" in m.body, timeout=WAIT
-    )
 
 
 def captcha_picture(fake, user, before_message_id: int):

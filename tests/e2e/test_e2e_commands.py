@@ -8,25 +8,10 @@ import io
 
 import pytest
 
-from tests.conftest import ALLOWED_USER
+from tests.support import ALLOWED_USER
+from tests.support.chat import reply_to, send_links
 
 OTHER = 4343
-
-
-async def send_links(fake, user, numbers) -> None:
-    links = " ".join(f"http://127.0.0.1:9/jobs/{n}" for n in numbers)
-    await user.send(f"Jobs: {links}")
-    last = f"/jobs/{numbers[-1]}"
-    await fake.wait_for_message(lambda m: m.chat_id == user.chat_id and last in m.body and m.buttons())
-
-
-async def reply_to(fake, user, text: str, contains: str):
-    """Send a command (or plain text) and return the bot's next message containing `contains`."""
-    before = {m.message_id for m in fake.messages(user.chat_id)}
-    await (user.send_command(text) if text.startswith("/") else user.send(text))
-    return await fake.wait_for_message(
-        lambda m: m.chat_id == user.chat_id and m.message_id not in before and contains in m.body
-    )
 
 
 async def test_jobs_pages_and_filters(nyx, fake_telegram, db):

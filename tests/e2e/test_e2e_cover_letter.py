@@ -10,8 +10,8 @@ from pypdf import PdfReader
 
 from automation.cover_letter import letter_file
 from storage.models import Profile
-from tests.conftest import ALLOWED_USER
-from tests.test_e2e_apply import WAIT, card_for, load_profile
+from tests.support import ALLOWED_USER
+from tests.support.chat import WAIT, card_for, load_profile
 
 pytestmark = pytest.mark.browser
 

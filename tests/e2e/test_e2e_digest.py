@@ -14,8 +14,8 @@ from handlers.digest import TelegramDigestChannel
 from scheduler.digest import DigestFanOut
 from storage.files import UploadedFile
 from storage.models import Profile
-from tests.conftest import ALLOWED_USER
-from tests.seed import add_application, add_prompt, add_user
+from tests.support import ALLOWED_USER
+from tests.support.seed import add_application, add_prompt, add_user
 
 UTC = timezone.utc
 WAIT = 30

@@ -6,8 +6,8 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
-from tests.conftest import ALLOWED_USER
-from tests.test_e2e_apply import WAIT, card_for, load_profile
+from tests.support import ALLOWED_USER
+from tests.support.chat import WAIT, card_for, load_profile
 
 pytestmark = pytest.mark.browser
 

@@ -17,12 +17,10 @@ import pytest_asyncio
 from automation.live_view import token_digest, token_key
 from bot.live_view import GONE
 from handlers.captcha import LIVE_BUTTON
-from tests.conftest import ALLOWED_USER
 from tests.fakes.captcha_site import HUMAN_TOKEN, PASSED_FIELD, TOKEN_FIELD, CaptchaJobSite
 from tests.fakes.phone import phone_at
-from tests.test_e2e_apply import WAIT
-from tests.test_e2e_captcha import CLASSIC_PROFILE, DONE, captcha_prompt
-from tests.test_e2e_questions import apply_to, load, next_review
+from tests.support import ALLOWED_USER
+from tests.support.chat import CLASSIC_PROFILE, DONE, WAIT, apply_to, captcha_prompt, load, next_review
 
 pytestmark = pytest.mark.browser
 

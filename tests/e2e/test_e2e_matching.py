@@ -8,8 +8,8 @@ import json
 import pytest
 import yaml
 
-from tests.conftest import ALLOWED_USER
-from tests.test_e2e_apply import PROFILE, RESUME, WAIT, card_for
+from tests.support import ALLOWED_USER
+from tests.support.chat import PROFILE, RESUME, WAIT, card_for
 
 SKILLED = {**PROFILE, "skills": ["Python", "PostgreSQL", "asyncio"], "headline": "Backend Engineer"}
 

@@ -15,10 +15,9 @@ import pytest
 import pytest_asyncio
 
 from bot.app import NyxApp, Roles, Services
-from tests.conftest import ALLOWED_USER
 from tests.fakes.job_site import EXTRA_QUESTION_ID, SPONSORSHIP, SPONSORSHIP_ID, GreenhouseJobSite
-from tests.test_e2e_apply import PROFILE, RESUME, WAIT, card_for, load_profile
-from tests.test_e2e_questions import BARE_PROFILE, load
+from tests.support import ALLOWED_USER
+from tests.support.chat import BARE_PROFILE, PROFILE, RESUME, WAIT, card_for, load, load_profile
 
 pytestmark = pytest.mark.browser
 

@@ -10,9 +10,9 @@ from collections.abc import Awaitable, Callable
 import yaml
 
 from bot.app import NyxApp, Roles, Services
-from tests.conftest import ALLOWED_USER
 from tests.fakes.telegram_api import ChatMessage, FakeTelegram, SimulatedUser
-from tests.test_resume_text import make_pdf
+from tests.support import ALLOWED_USER
+from tests.support.documents import make_pdf
 
 RESUME_LINES = [
     "Ada Lovelace",

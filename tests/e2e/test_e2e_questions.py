@@ -10,57 +10,27 @@ from __future__ import annotations
 import json
 
 import pytest
-import yaml
 
-from tests.conftest import ALLOWED_USER
 from tests.fakes.job_site import MOTIVATION, MOTIVATION_ID, SPONSORSHIP, SPONSORSHIP_ID, SPONSORSHIP_VALUES
 from tests.fakes.openai_api import ChatRequest
-from tests.test_e2e_apply import PROFILE, RESUME, WAIT, card_for
+from tests.support import ALLOWED_USER
+from tests.support.chat import (
+    BARE_PROFILE,
+    PROFILE,
+    WAIT,
+    apply_to,
+    asks,
+    forces_reply,
+    load,
+    next_review,
+    saved_answers,
+)
 
 pytestmark = pytest.mark.browser
 
-BARE_PROFILE = {key: value for key, value in PROFILE.items() if key != "answers"}
 WHY_ME = "Launch scheduling is the queueing problem I most want to work on."
 WHY_LLM = "I have built schedulers in Python and PostgreSQL and would like to build yours."
 FIX_BUTTON = "✏️ Fix a field"
-
-
-async def load(fake, user, profile) -> None:
-    await user.send_document("profile.yaml", yaml.safe_dump(profile).encode(), "application/x-yaml")
-    await fake.wait_for_message(lambda m: m.chat_id == user.chat_id and "Profile saved" in m.body)
-    await user.send_document("ada-lovelace.pdf", RESUME, "application/pdf")
-    await fake.wait_for_message(lambda m: m.chat_id == user.chat_id and "Résumé saved" in m.body)
-
-
-async def apply_to(fake, user, link: str):
-    """Send the link and tap Apply on its card; returns the card."""
-    await user.send(link)
-    card = await card_for(fake, user, link)
-    await user.tap(card, "Apply")
-    return card
-
-
-def is_review(message) -> bool:
-    return "Review before submitting" in message.body and bool(message.buttons())
-
-
-async def next_review(fake, user, after: set[int]):
-    return await fake.wait_for_message(
-        lambda m: m.chat_id == user.chat_id and m.message_id not in after and is_review(m), timeout=WAIT
-    )
-
-
-def asks(message, label: str) -> bool:
-    return "A question from the form" in message.body and label in message.body
-
-
-def forces_reply(message) -> bool:
-    return bool((message.reply_markup or {}).get("force_reply"))
-
-
-async def saved_answers(db) -> dict[str, tuple[str, str, int | None]]:
-    rows = await db.fetch("SELECT question, answer, source, application_id FROM saved_answers")
-    return {r["question"]: (r["answer"], r["source"], r["application_id"]) for r in rows}
 
 
 async def test_questions_nobody_may_answer_are_asked_in_the_chat_and_remembered(nyx, fake_telegram, job_site, db):

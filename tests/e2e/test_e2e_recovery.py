@@ -6,8 +6,8 @@ import pytest
 
 from bot.app import NyxApp, Roles, Services
 from scheduler.jobs import expire_prompts, reconcile
-from tests.conftest import ALLOWED_USER
-from tests.test_e2e_apply import WAIT, open_review
+from tests.support import ALLOWED_USER
+from tests.support.chat import WAIT, open_review
 
 pytestmark = pytest.mark.browser
 
@@ -111,7 +111,7 @@ async def test_reconcile_marks_work_of_a_dead_worker_failed(nyx, fake_telegram, 
     card = await fake_telegram.wait_for_message(lambda m: m.chat_id == user.chat_id and m.buttons())
     app_id = await db.fetchval("SELECT id FROM applications")
     # A worker took it, began submitting and died without a word: its session's heartbeat is long gone.
-    # (Had it not begun submitting, the application would be queued again: tests/test_reconcile.py.)
+    # (Had it not begun submitting, the application would be queued again: tests/scheduler/test_reconcile.py.)
     await db.execute(
         """UPDATE applications SET status = 'running', submit_started_at = now() - interval '1 hour',
            updated_at = now() - interval '1 hour' WHERE id = $1""", app_id)

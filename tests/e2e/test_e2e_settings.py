@@ -6,9 +6,8 @@ from datetime import time
 
 import pytest
 
-from tests.conftest import ALLOWED_USER
-from tests.test_e2e_apply import WAIT, card_for, load_profile
-from tests.test_e2e_commands import reply_to, send_links
+from tests.support import ALLOWED_USER
+from tests.support.chat import WAIT, card_for, load_profile, reply_to, send_links
 
 
 async def edited(fake, message, contains: str):

@@ -15,9 +15,8 @@ from aiogram.exceptions import TelegramForbiddenError
 from automation.apply import MAX_HELD_WAITS
 from automation.worker import JOB_OVERHEAD_SECONDS, job_timeout
 from bot.app import Services, load_profile_from_settings
-from tests.conftest import ALLOWED_USER
-from tests.test_e2e_apply import PROFILE, RESUME, WAIT, open_review
-from tests.test_e2e_commands import reply_to, send_links
+from tests.support import ALLOWED_USER
+from tests.support.chat import PROFILE, RESUME, WAIT, open_review, reply_to, send_links
 
 
 async def test_cancel_is_refused_once_the_submit_is_claimed(nyx, fake_telegram, db):

@@ -24,11 +24,10 @@ from handlers.cards import REOPEN_BUTTON, TAKE_OVER_BUTTON
 from handlers.questions import BY_HAND_BUTTON, BY_HAND_DONE_LINE
 from handlers.review import OUTCOME_LINES
 from storage.models import ReviewDecision
-from tests.conftest import ALLOWED_USER
 from tests.fakes.job_site import MOTIVATION, MOTIVATION_ID, SPONSORSHIP, GreenhouseJobSite
 from tests.fakes.phone import phone_at
-from tests.test_e2e_apply import PROFILE, WAIT
-from tests.test_e2e_questions import BARE_PROFILE, apply_to, asks, load, next_review, saved_answers
+from tests.support import ALLOWED_USER
+from tests.support.chat import BARE_PROFILE, PROFILE, WAIT, apply_to, asks, load, next_review, saved_answers
 
 pytestmark = pytest.mark.browser
 

@@ -21,12 +21,11 @@ from pydantic import SecretStr
 from automation import tracing
 from bot.config import load_settings
 from bot.doctor import check_langfuse
-from tests.conftest import ALLOWED_USER
 from tests.fakes.job_site import MOTIVATION, SPONSORSHIP
 from tests.fakes.langfuse_api import FakeLangfuse
 from tests.fakes.openai_api import ChatRequest
-from tests.test_e2e_apply import WAIT
-from tests.test_e2e_questions import BARE_PROFILE, apply_to, asks, load, next_review
+from tests.support import ALLOWED_USER
+from tests.support.chat import BARE_PROFILE, WAIT, apply_to, asks, load, next_review
 
 pytest_plugins = ["tests.fakes.langfuse_api"]
 
@@ -134,7 +133,7 @@ def test_without_langfuse_settings_nothing_of_langfuse_is_loaded():
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'langfuse'))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          cwd=Path(__file__).parent.parent, timeout=120)
+                          cwd=Path(__file__).parents[2], timeout=120)
     assert done.stdout.strip() == "[]"
 
 

@@ -11,10 +11,10 @@ import pytest
 import pytest_asyncio
 
 from bot.logs import configure_logging
-from tests.conftest import ALLOWED_USER
 from tests.fakes.unknown_site import UnknownJobSite
 from tests.fakes.vibesurf_api import FakeVibeSurf, Question, Scenario
-from tests.test_e2e_apply import PROFILE, WAIT, card_for, load_profile
+from tests.support import ALLOWED_USER
+from tests.support.chat import PROFILE, WAIT, card_for, load_profile
 
 pytestmark = pytest.mark.browser
 SALARY = "What are your salary expectations?"

@@ -11,9 +11,9 @@ import asyncio
 import pytest
 import yaml
 
-from tests.conftest import ALLOWED_USER
 from tests.fakes.ats_workday import PREVIOUS_WORKER, WorkdayJobSite
-from tests.test_e2e_apply import RESUME, WAIT, card_for
+from tests.support import ALLOWED_USER
+from tests.support.chat import RESUME, WAIT, card_for
 
 pytestmark = pytest.mark.browser
 

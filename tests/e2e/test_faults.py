@@ -22,15 +22,15 @@ from scheduler import jobs
 from scheduler.jobs import reconcile
 from storage.db import create_pool
 from storage.resilience import OutcomeUnknown, RetryPolicy
-from tests.conftest import ALLOWED_USER, CHROMIUM
-from tests.plugins.private_servers import PrivateServers, private_servers  # noqa: F401 - fixture
-from tests.test_e2e_apply import WAIT, open_review
+from tests.plugins.private_servers import PrivateServers
+from tests.support import ALLOWED_USER, CHROMIUM
+from tests.support.chat import WAIT, open_review
 
 pytestmark = pytest.mark.browser
 
 
 @pytest_asyncio.fixture
-async def private_db(private_servers: PrivateServers) -> AsyncIterator[str]:  # noqa: F811
+async def private_db(private_servers: PrivateServers) -> AsyncIterator[str]:
     name = f"nyx_faults_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(private_servers.postgres.url)
     await admin.execute(f'CREATE DATABASE "{name}"')
@@ -39,7 +39,7 @@ async def private_db(private_servers: PrivateServers) -> AsyncIterator[str]:  # 
 
 
 @pytest.fixture
-def private_settings(fake_telegram, private_db: str, private_servers: PrivateServers,  # noqa: F811
+def private_settings(fake_telegram, private_db: str, private_servers: PrivateServers,
                      tmp_path: Path) -> Settings:
     return load_settings(
         _env_file=None, telegram_bot_token=fake_telegram.token, telegram_api_base=fake_telegram.base_url,
@@ -59,7 +59,7 @@ async def _heartbeat_after(db: asyncpg.Connection, moment) -> None:
 
 
 async def test_restarts_under_a_pending_review_lose_nothing(
-    private_settings, private_servers, fake_telegram, job_site, xvfb_display, monkeypatch,  # noqa: F811
+    private_settings, private_servers, fake_telegram, job_site, xvfb_display, monkeypatch,
 ):
     # Beats every half second; silence of two seconds counts as a dead worker. A heartbeat that died
     # with the first restart would let reconcile fail the application below.
@@ -100,7 +100,7 @@ async def test_restarts_under_a_pending_review_lose_nothing(
             await db.close()
 
 
-async def test_a_write_cut_off_midway_is_not_repeated_but_reads_are(private_servers, private_db):  # noqa: F811
+async def test_a_write_cut_off_midway_is_not_repeated_but_reads_are(private_servers, private_db):
     """A read retries across the restart; a write whose connection died says its outcome is unknown."""
     pool = await create_pool(private_db, policy=RetryPolicy(first=0.05, cap=0.5, deadline=30))
     try:

@@ -24,7 +24,7 @@ from storage.db import create_pool
 from storage.digests import DigestRepository
 from storage.user_settings import UserSettingsRepository
 from storage.users import UserRepository
-from tests.seed import add_application, add_prompt, add_spending, add_user
+from tests.support.seed import add_application, add_prompt, add_spending, add_user
 
 UTC = timezone.utc
 

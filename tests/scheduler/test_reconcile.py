@@ -8,7 +8,7 @@ import pytest_asyncio
 from bot.app import Services
 from scheduler.jobs import reconcile
 from storage.models import ApplicationStatus as S
-from tests.conftest import ALLOWED_USER
+from tests.support import ALLOWED_USER
 
 WAIT = 30
 

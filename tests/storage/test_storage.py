@@ -18,7 +18,7 @@ from storage.models import ApplicationStatus as S
 from storage.models import PromptKind, PromptStatus
 from storage.prompts import PromptRepository
 from storage.users import UserRepository
-from tests.conftest import _with_database
+from tests.support.database import with_database
 
 
 @pytest_asyncio.fixture
@@ -39,7 +39,7 @@ async def test_two_processes_migrating_at_once_apply_each_migration_once(embedde
     admin = await asyncpg.connect(server_url)
     await admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        url = _with_database(server_url, name)
+        url = with_database(server_url, name)
         conns = [await asyncpg.connect(url) for _ in range(3)]
         results = await asyncio.gather(*(migrate(c) for c in conns))
         for c in conns:

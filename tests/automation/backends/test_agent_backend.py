@@ -4,7 +4,6 @@ the "model" a local OpenAI-compatible server scripted step by step, graded by wh
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -26,14 +25,13 @@ from storage.models import Links, Profile
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.unknown_site import QUESTION, UnknownJobSite
 from tests.plugins.browser import PNG_SIGNATURE
+from tests.support.agent_model import ANSWERED, agent_step, index_of, state_text
 
 pytestmark = pytest.mark.browser
 
 EMAIL = "ada.lovelace@example.org"
 PHONE = "+44 20 7946 0958"
 ANSWER = "Farol de Leça: its light reaches 28 nautical miles and nobody has mapped its keepers' paths."
-ELEMENT = re.compile(r"\[(\d+)\]<(\w+) ([^>]*)/>")
-ANSWERED = re.compile(r"The applicant answered .*? with: (.+)")
 
 
 @pytest.fixture
@@ -68,29 +66,6 @@ class RecordingAsker:
 
 
 # --------------------------------------------------------------------------- the scripted model
-
-
-def state_text(body: dict[str, Any]) -> str:
-    """The last user message's text: browser-use's browser state with `[index]<tag ... />` lines."""
-    for message in reversed(body["messages"]):
-        if message["role"] == "user":
-            content = message["content"]
-            if isinstance(content, str):
-                return content
-            return "\n".join(part.get("text", "") for part in content if part.get("type") == "text")
-    raise AssertionError("no user message in the request")
-
-
-def index_of(body: dict[str, Any], element_id: str) -> int:
-    for index, _tag, attributes in ELEMENT.findall(state_text(body)):
-        if re.search(rf"\bid={re.escape(element_id)}\b", attributes):
-            return int(index)
-    raise AssertionError(f"#{element_id} is not in the agent's view of the page")
-
-
-def agent_step(*actions: dict[str, Any], goal: str = "") -> dict[str, Any]:
-    """One AgentOutput, the shape browser-use's json_schema `agent_output` asks for."""
-    return {"evaluation_previous_goal": "", "memory": "", "next_goal": goal, "action": list(actions)}
 
 
 def scripted_agent(steps: list[Callable[[dict[str, Any]], dict[str, Any]]]) -> Callable[[dict[str, Any]], Any]:
