@@ -18,7 +18,7 @@ Its tokens are the fake server's estimate of what the requests would cost, scree
 `--model-url/--model/--api-key` drive the same runs with a real OpenAI-compatible model instead;
 the pages are still only on 127.0.0.1 (Chromium resolves no other host). Needs an X display:
 
-    xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python bench/agent_accuracy.py [--runs 3] [--only Lever]
+    xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python -m bench.agent_accuracy [--runs 3] [--only Lever]
 """
 
 from __future__ import annotations
@@ -36,11 +36,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH.parent))
-sys.path.insert(0, str(BENCH))
-
-from ats_accuracy import (  # also configures browser-use for offline use before it is imported
+from bench.ats_accuracy import (  # also configures browser-use for offline use before it is imported
     ACME_LINKS,
     CHROMIUM,
     FIXTURES,
@@ -74,7 +70,7 @@ def _teamtailor_answer(index: int, kind: str, value: str | list[str]) -> dict[st
     return {f"{prefix}[question_id]": ats_teamtailor.QUESTION_IDS[index], f"{prefix}{kind}": value}
 
 
-# Teamtailor's ground truth, as tests/test_teamtailor_fill.py asserts it (ats_accuracy.py has no row for it).
+# Teamtailor's ground truth, as tests/automation/adapters/test_teamtailor_fill.py asserts it (ats_accuracy.py has no row for it).
 TEAMTAILOR = Fixture(
     "Teamtailor", TeamtailorJobSite, lambda s: s.posting_url, TeamtailorAdapter,
     _profile(ACME_LINKS, {"how did you hear about us": FRIEND, "Do you have the right to work in Sweden?": "Yes, I do",

@@ -8,7 +8,7 @@ agent's numbers are its own overhead (page state, screenshots, actions) per step
 reaches the local form on 127.0.0.1). Each run prints wall time, steps, model calls, tokens and
 how many of the expected fields the site received correctly. Needs Chromium and an X display:
 
-    xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python bench/agent_vs_adapter.py [--runs 3]
+    xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python -m bench.agent_vs_adapter [--runs 3]
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import logging
 import os
 import re
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,15 +26,13 @@ from typing import Any
 
 from pydantic import SecretStr
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from automation.adapters import ApplicantFiles, LeverAdapter, open_application  # noqa: E402
-from automation.backends.browser_use_agent import BrowserUseBackend  # noqa: E402
-from automation.browser import BrowserOptions, open_browser  # noqa: E402
-from storage.models import Profile  # noqa: E402
-from tests.fakes.ats_lever import Q_AUTHORIZED, Q_EXPERIENCE, LeverJobSite  # noqa: E402
-from tests.fakes.openai_api import FakeOpenAI  # noqa: E402
-from tests.fakes.unknown_site import QUESTION, UnknownJobSite  # noqa: E402
+from automation.adapters import ApplicantFiles, LeverAdapter, open_application
+from automation.backends.browser_use_agent import BrowserUseBackend
+from automation.browser import BrowserOptions, open_browser
+from storage.models import Profile
+from tests.fakes.ats_lever import Q_AUTHORIZED, Q_EXPERIENCE, LeverJobSite
+from tests.fakes.openai_api import FakeOpenAI
+from tests.fakes.unknown_site import QUESTION, UnknownJobSite
 
 PROFILE = Profile(first_name="Ada", last_name="Lovelace", email="ada@example.org", phone="+44 20 7946 0958",
                   location="London, United Kingdom", answers={Q_AUTHORIZED: "Yes", Q_EXPERIENCE: "5+ Years"})

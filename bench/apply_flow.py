@@ -4,7 +4,7 @@ Runs the real app (bot, worker, scheduler; headed Chromium) against the test sui
 and local Greenhouse-style job site, all on 127.0.0.1. Needs PostgreSQL and Redis
 (DATABASE_URL / REDIS_URL, default the local ones) and an X display:
 
-    xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python bench/apply_flow.py [--runs 5]
+    xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python -m bench.apply_flow [--runs 5]
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import asyncio
 import logging
 import os
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -24,13 +23,11 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bot.app import NyxApp, Roles, Services  # noqa: E402
-from bench.browser_memory import chromium_memory  # noqa: E402
-from bot.config import load_settings  # noqa: E402
-from tests.fakes.job_site import MOTIVATION, SPONSORSHIP, GreenhouseJobSite  # noqa: E402
-from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
+from bot.app import NyxApp, Roles, Services
+from bench.browser_memory import chromium_memory
+from bot.config import load_settings
+from tests.fakes.job_site import MOTIVATION, SPONSORSHIP, GreenhouseJobSite
+from tests.fakes.telegram_api import FakeTelegram
 
 USER = 4242
 PROFILE = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.org",

@@ -17,7 +17,7 @@ the times are the agent's own overhead, not a real model's latency).
 Everything runs on 127.0.0.1 (Chromium resolves no other host). Exits 1 if any row's accuracy is
 below 98 % or any single time to review is 10 s or more. Needs Chromium and an X display:
 
-    xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python bench/ats_accuracy.py [--runs 3]
+    xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python -m bench.ats_accuracy [--runs 3]
 """
 
 from __future__ import annotations
@@ -37,10 +37,6 @@ from typing import Any
 
 from pydantic import SecretStr
 
-BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH.parent))
-sys.path.insert(0, str(BENCH))
-
 from automation.browser import (
     BrowserOptions,
     configure_offline_environment,
@@ -49,7 +45,7 @@ from automation.browser import (
 
 configure_offline_environment()
 
-from agent_vs_adapter import ANSWER, FixedAsker, scripted_model
+from bench.agent_vs_adapter import ANSWER, FixedAsker, scripted_model
 
 from automation import llm
 from automation.adapters import (

@@ -6,31 +6,27 @@ of every Chromium process of the session (RSS summed is printed next to it: it c
 pages once per process). The egress proxy's refusals show background traffic (Google hosts).
 Each variant adds Chromium switches to the worker's own; `--variants` picks some.
 
-    xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python bench/browser_memory.py [--runs 3] [--settle 5]
+    xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python -m bench.browser_memory [--runs 3] [--settle 5]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import logging
 import statistics
-import sys
 import tempfile
 from pathlib import Path
 
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from automation.adapters import open_application  # noqa: E402
-from automation.adapters.base import ApplicantFiles  # noqa: E402
-from automation.browser import QUIET_CHROMIUM_ARGS, BrowserOptions, open_browser  # noqa: E402
-from automation.egress import EgressProxy  # noqa: E402
-from storage.models import Profile  # noqa: E402
-from tests.fakes.job_site import GreenhouseJobSite  # noqa: E402
-from tests.plugins.browser import OFFLINE_ARGS, offline_resolver  # noqa: E402
+from automation.adapters import open_application
+from automation.adapters.base import ApplicantFiles
+from automation.browser import QUIET_CHROMIUM_ARGS, BrowserOptions, open_browser
+from automation.egress import EgressProxy
+from storage.models import Profile
+from tests.fakes.job_site import GreenhouseJobSite
+from tests.plugins.browser import OFFLINE_ARGS, offline_resolver
 
 PROFILE = Profile(first_name="Ada", last_name="Lovelace", email="ada@example.org", phone="+44 20 7946 0000",
                   location="London, UK")

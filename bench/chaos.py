@@ -5,7 +5,7 @@ Prints the faults survived and what a user would check: lost applications, doubl
 submissions without approval (see tests/plugins/chaos.py). Replay a run with the same --seed.
 Needs an X display for the worker's headed Chromium:
 
-    xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python bench/chaos.py [--applications 50] [--seed 1]
+    xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python -m bench.chaos [--applications 50] [--seed 1]
 """
 
 from __future__ import annotations
@@ -17,9 +17,7 @@ import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from tests.plugins.chaos import ChaosConfig, run_chaos  # noqa: E402
+from tests.plugins.chaos import ChaosConfig, run_chaos
 
 
 def main() -> int:

@@ -12,7 +12,7 @@ the sender installed exactly as the app installs it, and measures:
 - 429 answers; this process's RSS along the way and at its peak (memory should stay flat);
 - how long the run took.
 
-    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/digest.py [--users 10000]
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python -m bench.digest [--users 10000]
         [--no-drawing]
 
 Exits 1 when a target is missed. Drops its database at the end.
@@ -35,30 +35,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from datetime import time as clock_time
 from multiprocessing.connection import Connection
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # run as a script from a checkout
+import asyncpg
+import psutil
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
 
-import asyncpg  # noqa: E402
-import psutil  # noqa: E402
-from aiogram import Bot  # noqa: E402
-from aiogram.client.default import DefaultBotProperties  # noqa: E402
-from aiogram.client.session.aiohttp import AiohttpSession  # noqa: E402
-from aiogram.client.telegram import TelegramAPIServer  # noqa: E402
-from aiogram.enums import ParseMode  # noqa: E402
-
-from bot.sending import install_sender  # noqa: E402
-from bot.digest_chart import ChartRenderer  # noqa: E402
-from handlers.digest import TelegramDigestChannel  # noqa: E402
-from scheduler.digest import DigestFanOut  # noqa: E402
-from storage.db import create_pool  # noqa: E402
-from storage.digests import DigestRepository  # noqa: E402
-from storage.migrate import migrate  # noqa: E402
-from storage.user_settings import UserSettingsRepository  # noqa: E402
-from storage.users import UserRepository  # noqa: E402
-from tests.fakes.telegram_api import TINY_PNG, FakeTelegram  # noqa: E402
+from bot.sending import install_sender
+from bot.digest_chart import ChartRenderer
+from handlers.digest import TelegramDigestChannel
+from scheduler.digest import DigestFanOut
+from storage.db import create_pool
+from storage.digests import DigestRepository
+from storage.migrate import migrate
+from storage.user_settings import UserSettingsRepository
+from storage.users import UserRepository
+from tests.fakes.telegram_api import TINY_PNG, FakeTelegram
 
 NOW = datetime(2026, 12, 3, 9, 0, 30, tzinfo=timezone.utc)  # everyone's digest is at 09:00 UTC
 FIRST_USER = 1_000_001

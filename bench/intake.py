@@ -5,7 +5,7 @@ from a local Greenhouse-style site, scores it, stores the application and replie
 Two runs: through the sender, which keeps to Telegram's limits (30 msg/s overall), and without
 pacing, which shows what the handlers themselves sustain. Everything runs on 127.0.0.1:
 
-    .venv/bin/python bench/intake.py [--users 300]
+    .venv/bin/python -m bench.intake [--users 300]
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import asyncio
 import logging
 import os
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -24,12 +23,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bot.app import NyxApp, Roles, Services  # noqa: E402
-from bot.config import load_settings  # noqa: E402
-from tests.fakes.job_site import GreenhouseJobSite  # noqa: E402
-from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
+from bot.app import NyxApp, Roles, Services
+from bot.config import load_settings
+from tests.fakes.job_site import GreenhouseJobSite
+from tests.fakes.telegram_api import FakeTelegram
 
 FIRST_USER = 10_000
 

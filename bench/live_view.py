@@ -6,7 +6,7 @@ the bot's web server with the live-view routes (bot/live_view.py), Redis between
 the prompt, and a second Chromium as the phone (tests/fakes/phone.py). Needs DATABASE_URL / REDIS_URL
 (default the local ones) and an X display:
 
-    xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python bench/live_view.py [--taps 10]
+    xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python -m bench.live_view [--taps 10]
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import asyncio
 import os
 import socket
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -29,7 +28,6 @@ import psutil
 from aiohttp import web
 from arq.connections import ArqRedis
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 for name, value in {"ANONYMIZED_TELEMETRY": "false", "BROWSER_USE_VERSION_CHECK": "false",
                     "BROWSER_USE_DISABLE_EXTENSIONS": "1"}.items():
     os.environ.setdefault(name, value)

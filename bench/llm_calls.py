@@ -4,7 +4,7 @@ The LLM is the test suite's FakeOpenAI on 127.0.0.1 (real HTTP through langchain
 numbers are this code's overhead plus one local round trip, not a real model's latency. Also
 prints the calls and tokens each path spends:
 
-    .venv/bin/python bench/llm_calls.py [--runs 50]
+    .venv/bin/python -m bench.llm_calls [--runs 50]
 """
 
 from __future__ import annotations
@@ -12,21 +12,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 from pydantic import SecretStr
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from automation.answers import answer_questions  # noqa: E402
-from automation.questions import Question, QuestionKind  # noqa: E402
-from automation.llm import LLMConfig, UsageCounter, make_chat_model  # noqa: E402
-from automation.matching import score_job  # noqa: E402
-from storage.models import Profile  # noqa: E402
-from tests.fakes.openai_api import FakeOpenAI  # noqa: E402
+from automation.answers import answer_questions
+from automation.questions import Question, QuestionKind
+from automation.llm import LLMConfig, UsageCounter, make_chat_model
+from automation.matching import score_job
+from storage.models import Profile
+from tests.fakes.openai_api import FakeOpenAI
 
 POSTING = """Senior Backend Engineer. We build a payments platform in Python and Go on PostgreSQL, Kafka and
 Kubernetes. You will design APIs, own services end to end and mentor engineers. """ * 20

@@ -8,7 +8,7 @@ its processes) as the pending reviews pile up; then times a new application to i
 on parked reviews to the form's POST (the form opened again, refilled, read back, compared, sent).
 Needs PostgreSQL and Redis (DATABASE_URL / REDIS_URL, default the local ones) and an X display:
 
-    xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python bench/parked.py [--prompts 50] [--submits 5]
+    xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python -m bench.parked [--prompts 50] [--submits 5]
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import asyncio
 import logging
 import os
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -29,12 +28,10 @@ import asyncpg
 import psutil
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bot.app import NyxApp, Roles, Services  # noqa: E402
-from bot.config import load_settings  # noqa: E402
-from tests.fakes.job_site import MOTIVATION, SPONSORSHIP, GreenhouseJobSite  # noqa: E402
-from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
+from bot.app import NyxApp, Roles, Services
+from bot.config import load_settings
+from tests.fakes.job_site import MOTIVATION, SPONSORSHIP, GreenhouseJobSite
+from tests.fakes.telegram_api import FakeTelegram
 
 USER = 4242
 PROFILE = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.org",

@@ -23,7 +23,7 @@ navigation start until `fill` returns.
 Exits 1 below 95 % right overall, on any violation or LLM call, or when a fill takes 10 s or more
 (issue 8's numbers). Needs Chromium and an X display:
 
-    xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python bench/real_pages.py [--runs 3] [--json]
+    xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python -m bench.real_pages [--runs 3] [--json]
 """
 
 from __future__ import annotations
@@ -43,15 +43,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH.parent))
-sys.path.insert(0, str(BENCH))
-
 from automation.browser import BrowserOptions, configure_offline_environment
 
 configure_offline_environment()
 
-from ats_accuracy import LLMCalls
+from bench.ats_accuracy import LLMCalls
 
 from tests.fakes import (
     ats_bamboohr,

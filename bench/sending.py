@@ -8,7 +8,7 @@ messages at once, spread round-robin over the chats, and waits for every one of 
 The rate is measured where Telegram would see it: from the arrival times the fake recorded
 for the accepted sendMessage calls. Stops by itself (bounded message count and a time limit).
 
-    .venv/bin/python bench/sending.py [--messages 600] [--chats 200]
+    .venv/bin/python -m bench.sending [--messages 600] [--chats 200]
 
 The results table is printed; it is also written to docs/benchmarks.md only when that file
 does not exist yet.
@@ -26,20 +26,18 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # run as a script from a checkout: `bot` and `tests` importable
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
 
-from aiogram import Bot  # noqa: E402
-from aiogram.client.default import DefaultBotProperties  # noqa: E402
-from aiogram.client.session.aiohttp import AiohttpSession  # noqa: E402
-from aiogram.client.telegram import TelegramAPIServer  # noqa: E402
-from aiogram.enums import ParseMode  # noqa: E402
-
-from bot.sending import SendingMiddleware, install_sender  # noqa: E402
-from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
+from bot.sending import SendingMiddleware, install_sender
+from tests.fakes.telegram_api import FakeTelegram
 
 ALLOWED_RATE = 30.0  # Telegram's overall limit, messages per second
 FIRST_CHAT = 10_000
+ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = ROOT / "docs" / "benchmarks.md"
 
 
@@ -134,7 +132,7 @@ def record(result: Result) -> str:
         f"{date.today().isoformat()}, Python {platform.python_version()}, {platform.machine()}, "
         "against the fake Bot API server on 127.0.0.1 enforcing Telegram's limits "
         "(30 msg/s overall, 1 msg/s per private chat). "
-        "Reproduce with `.venv/bin/python bench/sending.py`.\n\n"
+        "Reproduce with `.venv/bin/python -m bench.sending`.\n\n"
         f"{result.table()}\n"
     )
     try:

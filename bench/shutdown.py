@@ -6,7 +6,7 @@ waits at its review (browser open), then the app is stopped as SIGTERM stops it 
 then the connections closed), and the time is printed, with the application's state afterwards.
 Needs PostgreSQL and Redis (DATABASE_URL / REDIS_URL, default the local ones) and an X display:
 
-    xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python bench/shutdown.py [--runs 3]
+    xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python -m bench.shutdown [--runs 3]
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import asyncio
 import logging
 import os
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -25,13 +24,11 @@ from pathlib import Path
 import asyncpg
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.apply_flow import PROFILE, RESUME, USER, _database  # noqa: E402
-from bot.app import UPDATE_GRACE_S, NyxApp, Roles, Services  # noqa: E402
-from bot.config import load_settings  # noqa: E402
-from tests.fakes.job_site import GreenhouseJobSite  # noqa: E402
-from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
+from bench.apply_flow import PROFILE, RESUME, USER, _database
+from bot.app import UPDATE_GRACE_S, NyxApp, Roles, Services
+from bot.config import load_settings
+from tests.fakes.job_site import GreenhouseJobSite
+from tests.fakes.telegram_api import FakeTelegram
 
 
 async def one_run(server: str, redis_url: str, run: int) -> dict:

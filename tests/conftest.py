@@ -15,12 +15,12 @@ import pytest_asyncio
 from bot.app import NyxApp, Roles, Services
 from bot.config import Settings, load_settings
 from storage.migrate import migrate
+from tests.support import ALLOWED_USER, CHROMIUM
+from tests.support.database import with_database
 
-pytest_plugins = ["tests.plugins.telegram", "tests.plugins.browser", "tests.fakes.openai_api"]
-
-ALLOWED_USER = 4242
-STRANGER = 666
-CHROMIUM = "/usr/bin/chromium"
+pytest_plugins = [
+    "tests.plugins.telegram", "tests.plugins.browser", "tests.plugins.private_servers", "tests.fakes.openai_api",
+]
 
 
 @pytest.fixture(scope="session")
@@ -41,14 +41,6 @@ def embedded_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tupl
         services.stop()
 
 
-def _with_database(url: str, name: str) -> str:
-    """The same server URL pointed at another database (works for host and unix-socket forms)."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
 @pytest_asyncio.fixture(scope="session")
 async def template_database(embedded_services: tuple[str, str]) -> AsyncIterator[str]:
     """A migrated database, made once per run; each test clones it."""
@@ -56,7 +48,7 @@ async def template_database(embedded_services: tuple[str, str]) -> AsyncIterator
     name = f"nyx_test_{uuid.uuid4().hex[:10]}"
     admin = await asyncpg.connect(server_url)
     await admin.execute(f'CREATE DATABASE "{name}"')
-    conn = await asyncpg.connect(_with_database(server_url, name))
+    conn = await asyncpg.connect(with_database(server_url, name))
     try:
         await migrate(conn)
     finally:
@@ -75,7 +67,7 @@ async def database_url(embedded_services: tuple[str, str], template_database: st
     admin = await asyncpg.connect(server_url)
     try:
         await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
-        yield _with_database(server_url, name)
+        yield with_database(server_url, name)
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()

@@ -99,8 +99,8 @@ async def apply_through_the_chat(fake_telegram: Any, site: Any, resume: Path, co
     """The whole apply flow as a user lives it through the fake Bot API: the profile of
     tests/fixtures/real_pages/profile.yaml and the résumé sent in the chat, the job link, Apply, the review
     (which must show `shown`, with nothing sent yet), Submit; returns the submission the copy records."""
-    from tests.conftest import ALLOWED_USER
     from tests.fakes.real_pages import PROFILE_FILE
+    from tests.support import ALLOWED_USER
 
     profile_text = "\n".join(line for line in PROFILE_FILE.read_text().splitlines() if not line.startswith("resume_path"))
     user = fake_telegram.user(ALLOWED_USER)

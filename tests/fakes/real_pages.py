@@ -12,7 +12,7 @@ by the selector an adapter happens to use.
 `observed_fill` runs exactly what `nyx fill` runs (`automation.dry_run.dry_run`) and, just before
 that run closes its browser, reads every control on the page (open shadow roots and same-origin
 frames included) as the page shows it. `grade` compares that reading with the expectations.
-Used by tests/test_real_pages.py and bench/real_pages.py.
+Used by tests/automation/adapters/test_real_pages.py and bench/real_pages.py.
 """
 
 from __future__ import annotations
