@@ -454,7 +454,7 @@ async def _resolve(host: str, port: int) -> list[Address]:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror:
         raise UnsafeUrl(f"The host {host} could not be found.") from None
-    return list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos))
+    return list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos))
 
 
 async def check_url(url: str, *, allow_hosts: Iterable[str] = ()) -> CheckedUrl:
