@@ -280,9 +280,11 @@ class LiveView:
 
 
 @contextlib.asynccontextmanager
-async def live_view(config: LiveViewConfig | None, browser: BrowserSession) -> AsyncIterator[LiveView | None]:
-    """A live view of `browser` for as long as the block runs; None when no base URL is configured."""
-    if config is None:
+async def live_view(
+    config: LiveViewConfig | None, browser: BrowserSession | None
+) -> AsyncIterator[LiveView | None]:
+    """A live view of `browser` for as long as the block runs; None when no base URL is configured (or no browser)."""
+    if config is None or browser is None:
         yield None
         return
     view = LiveView(config, browser)

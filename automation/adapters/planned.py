@@ -144,7 +144,7 @@ class PlannedForm(FormAdapter):
             and field.selector in now and not shown(now[field.selector]).strip()
         ]
 
-    def note_sources(self, sources: Mapping[str, FillSource]) -> None:
+    def note_sources(self, sources: Mapping[str, FillSource | None]) -> None:
         for field in self.plan:
             if field.selector in sources:
                 field.source = sources[field.selector]
