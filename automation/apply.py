@@ -385,7 +385,9 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
                         "(the generic agent needs LLM_API_KEY, or FALLBACK_BACKEND=vibesurf)."
                     ) from None
                 if _attempt().refill and _attempt().progress.agent is None:
-                    raise ApplyFailed("Nothing was recorded to fill this form again; tap Retry to have it filled anew.")
+                    raise ApplyFailed(
+                        "Nothing was recorded to fill this form again; tap Retry to have it filled anew."
+                    ) from None
                 adapter = _agent_adapter(deps, app, browser, guard)
                 backend.push_async_callback(adapter.close)  # however the run ends (VibeSurf's task)
             if isinstance(adapter, AccountForm):  # behind a sign-in (Workday): the kept account, else asked once

@@ -344,10 +344,10 @@ async def wait_until(browser: BrowserSession, function: str, *args: Any, timeout
                 browser, f"(...a) => ({WAIT_FOR_JS.strip()})({function.strip()}, a, {remaining_ms}, {RECHECK_MS})",
                 *args,
             )
-        except Exception:
+        except Exception:  # noqa: BLE001 - the page is between documents: ask the next one
             value = None
             if loop.time() < deadline:
-                await asyncio.sleep(0.1)  # the page is between documents: ask the next one
+                await asyncio.sleep(0.1)
         if value or loop.time() >= deadline:
             return value or None
 
@@ -576,7 +576,7 @@ async def page_state(
     try:
         script = for_selectors(PAGE_STATE_JS, error_selector, busy_selector)
         raw = await evaluate(browser, script, error_selector, busy_selector, list(phrases))
-    except Exception:
+    except Exception:  # noqa: BLE001 - between documents the page cannot be asked
         return None
     if not raw:
         return None

@@ -152,7 +152,7 @@ WIDGETS_JS = """
     [...section.querySelectorAll('input, textarea')].map(selectorOf));
   return {widgets: [...lists, ...prompts, ...files], parsed, hooks};
 }
-""" % PARSED_SECTIONS
+""" % PARSED_SECTIONS  # noqa: UP031 - a script full of braces, which format() would need doubled
 
 CLOSE_POPUP_JS = """
 () => { document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}));
