@@ -231,7 +231,7 @@ async def test_a_page_without_an_application_form_is_unsupported(
     browser_options: BrowserOptions, job_site: GreenhouseJobSite
 ) -> None:
     async with open_browser(browser_options) as browser:
-        with pytest.raises(UnsupportedForm, match="127.0.0.1 is not a job application form"):
+        with pytest.raises(UnsupportedForm, match=r"127.0.0.1 is not a job application form"):
             await open_application(browser, job_site.plain_url)
         with pytest.raises(UnsupportedForm):
             await detect_adapter(browser, job_site.plain_url)

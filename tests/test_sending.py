@@ -8,6 +8,7 @@ checked against the fake's copy of Telegram's HTML parser for arbitrary formatte
 from __future__ import annotations
 
 import asyncio
+import itertools
 import socket
 from collections.abc import AsyncIterator
 
@@ -365,7 +366,7 @@ async def test_sends_to_one_private_chat_are_spaced_and_in_order(
     assert [m.text for m in limited_telegram.messages(USER_ID)] == [f"update {i}" for i in range(5)]
     arrivals = [call.at for call in limited_telegram.calls_of("sendMessage")]
     assert len(arrivals) == 5 and sender.rate_limited_pauses == 0
-    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:])]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
     assert min(gaps) >= 1 - PACE_TOLERANCE, gaps
 
 

@@ -335,7 +335,7 @@ class WorkdayJobSite(LocalSite):
 def _job(request: web.Request) -> str:
     job = request.match_info["job"]
     if job not in JOBS:
-        raise web.HTTPNotFound()
+        raise web.HTTPNotFound
     return job
 
 

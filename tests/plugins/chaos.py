@@ -384,8 +384,8 @@ class ChaosRun:
                 # A dead bot answers nothing: the tap waits in the fake's queue for the next bot.
                 await user.tap(message, button, timeout=15)
             with contextlib.suppress(TimeoutError):
-                await self.fake.wait_for_message(lambda m: m.message_id == message.message_id
-                                                 and m.chat_id == message.chat_id and (m.deleted or moved()),
+                await self.fake.wait_for_message(lambda m, shown=message: m.message_id == shown.message_id
+                                                 and m.chat_id == shown.chat_id and (m.deleted or moved()),
                                                  timeout=30)
             if moved():
                 return True
