@@ -107,7 +107,7 @@ STATE_JS = """
 
 # Workday's list buttons and search prompts on the page: label, value, whether required.
 WIDGETS_JS = """
-() => {
+(parsedSections) => {
   const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
   const clean = (t) => (t || '').replace(/[*\\u2731]/g, ' ').replace(/\\s+/g, ' ').trim();
   const labelOf = (el) => {
@@ -148,11 +148,11 @@ WIDGETS_JS = """
   for (const el of document.querySelectorAll('input[id][data-automation-id], textarea[id][data-automation-id]')) {
     hooks['#' + CSS.escape(el.id)] = el.getAttribute('data-automation-id');
   }
-  const parsed = [...document.querySelectorAll('%s')].flatMap(section =>
+  const parsed = [...document.querySelectorAll(parsedSections)].flatMap(section =>
     [...section.querySelectorAll('input, textarea')].map(selectorOf));
   return {widgets: [...lists, ...prompts, ...files], parsed, hooks};
 }
-""" % PARSED_SECTIONS  # noqa: UP031 - a script full of braces, which format() would need doubled
+"""
 
 CLOSE_POPUP_JS = """
 () => { document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}));
@@ -301,7 +301,7 @@ class WorkdayAdapter(PlannedForm, AccountForm):
 
     async def _step_questions(self, browser: BrowserSession, step: str, *, with_options: bool
                               ) -> tuple[list[Question], set[str]]:
-        found = await page_js.evaluate(browser, WIDGETS_JS)
+        found = await page_js.evaluate(browser, WIDGETS_JS, PARSED_SECTIONS)
         prompts = {w["selector"] for w in found["widgets"] if w["kind"] == "prompt"}
         plain = [dataclasses.replace(q, hook=q.hook or found["hooks"].get(q.selector, ""))
                  for q in await page_js.read_questions(browser, "body") if q.selector not in prompts]
