@@ -1696,7 +1696,7 @@ class FakeTelegram:
             await self._messages_changed_notify()
             return True
         if key in self._user_messages and key not in self._deleted_user_messages:
-            self._deleted_user_messages.add(key)  # type: ignore[arg-type]
+            self._deleted_user_messages.add(key)
             return True
         raise _bad_request("message to delete not found")
 
