@@ -15,8 +15,7 @@ from automation.adapters import (
     detect_adapter,
     open_application,
 )
-from automation.adapters.greenhouse import best_place
-from automation.adapters.profile_values import hispanic_answer, race_answer
+from automation.adapters.profile_values import best_place, hispanic_answer, race_answer
 from automation.browser import BrowserOptions, open_browser
 from automation.questions import QuestionKind, fit_answer
 from storage.models import Eeo, Links, Profile
