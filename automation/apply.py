@@ -38,7 +38,7 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
 
 from automation import accounts, tracing
-from automation.accounts import AccountForm, AccountRefused
+from automation.accounts import AccountRefused
 from automation.adapters import UniversalAdapter, open_application
 from automation.adapters.base import (
     ApplicantFiles,
@@ -50,6 +50,7 @@ from automation.adapters.base import (
     UnsupportedForm,
     normalised,
 )
+from automation.adapters.signin import AccountForm
 from automation.answers import MAX_SAVED_ANSWER, MAX_SAVED_QUESTION, answer_questions
 from automation.backends import BackendName
 from automation.backends.agent_adapter import AgentFormAdapter, agent_form_adapter
@@ -306,18 +307,19 @@ async def _take_answer(deps: ApplyDeps, app: Application, prompt: Prompt, attemp
     await deps.applications.save_progress(app.id, progress.to_json())
 
 
-async def _attend(deps: ApplyDeps, app: Application, attempt: _Attempt) -> str:
+async def _attend(deps: ApplyDeps, start: Application, attempt: _Attempt) -> str:
     """Drive the application with a browser until it rests (submitted, parked, waiting, failed …)."""
     _ATTEMPT.set(attempt)
-    application_id = app.id
-    await deps.notifier.application_changed(app)
-    session_id = await deps.browser_sessions.open(app.id, deps.worker_name)
+    application_id = start.id
+    await deps.notifier.application_changed(start)
+    session_id = await deps.browser_sessions.open(start.id, deps.worker_name)
     end_reason = "error"
     parked = False
+    app: Application | None = start  # where it rests; None when it is gone
     try:
         async with _heartbeat(deps.browser_sessions, session_id):
-            with tracing.for_application(app.id, app.user_id, "apply"):
-                app = await _run(deps, app)
+            with tracing.for_application(start.id, start.user_id, "apply"):
+                app = await _run(deps, start)
         end_reason = app.status.value
     except asyncio.CancelledError:
         # The process is stopping: park what waits for the user, hand the rest back to the queue.
@@ -342,7 +344,7 @@ async def _attend(deps: ApplyDeps, app: Application, attempt: _Attempt) -> str:
     except BackendError as exc:
         app = await _fail(deps, application_id, str(exc))
     except ApplyFailed as exc:
-        app = await _fail(deps, app.id, str(exc))
+        app = await _fail(deps, application_id, str(exc))
     except Exception:
         log.exception("application %s: unexpected error while applying", application_id)
         app = await _fail(deps, application_id, "Something went wrong in the browser; tap Retry later or apply by hand.")
@@ -388,7 +390,9 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
                         "(the generic agent needs LLM_API_KEY, or FALLBACK_BACKEND=vibesurf)."
                     ) from None
                 if _attempt().refill and _attempt().progress.agent is None:
-                    raise ApplyFailed("Nothing was recorded to fill this form again; tap Retry to have it filled anew.")
+                    raise ApplyFailed(
+                        "Nothing was recorded to fill this form again; tap Retry to have it filled anew."
+                    ) from None
                 adapter = _agent_adapter(deps, app, browser, guard)
                 backend.push_async_callback(adapter.close)  # however the run ends (VibeSurf's task)
             if isinstance(adapter, AccountForm):  # behind a sign-in (Workday): the kept account, else asked once
@@ -467,7 +471,7 @@ async def _fill(
     """
     attempt = _attempt()
     agent = isinstance(adapter, AgentFormAdapter)
-    if agent and attempt.refill and attempt.progress.agent is not None:
+    if isinstance(adapter, AgentFormAdapter) and attempt.refill and attempt.progress.agent is not None:
         form = await adapter.replay(browser, profile, files, attempt.progress.agent)
     else:
         form = await adapter.fill(browser, profile, files)
@@ -533,7 +537,8 @@ class _ChatAsker:
 
 
 def _hand_to_agent(
-    deps: ApplyDeps, app: Application, browser: BrowserSession, guard, form: FilledForm
+    deps: ApplyDeps, app: Application, browser: BrowserSession, guard: Callable[[str], Awaitable[Any]],
+    form: FilledForm,
 ) -> AgentFormAdapter:
     """The agent goes on from the form as the earlier steps left it; what they filled keeps its source."""
     log.info("application %s: required fields still empty for the agent: %s", app.id,
@@ -544,7 +549,9 @@ def _hand_to_agent(
     return agent
 
 
-def _agent_adapter(deps: ApplyDeps, app: Application, browser: BrowserSession, guard) -> AgentFormAdapter:
+def _agent_adapter(
+    deps: ApplyDeps, app: Application, browser: BrowserSession, guard: Callable[[str], Awaitable[Any]]
+) -> AgentFormAdapter:
     config = deps.agent
     assert config is not None
 
@@ -749,6 +756,8 @@ async def _cover_letter(
         return kept
     if _attempt().progress.letter is not None or _attempt().resumed:
         return None  # decided before parking: without the written letter
+    if deps.llm is None:
+        return None  # no model to write it (asked for only with one)
     usage = UsageCounter()
     try:
         letter = await write_cover_letter(

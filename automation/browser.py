@@ -294,7 +294,7 @@ async def keep_pages_focused(browser: BrowserSession) -> None:
 async def _emulate_focus(client: Any, session_id: str) -> None:
     try:
         await client.send.Emulation.setFocusEmulationEnabled(params={"enabled": True}, session_id=session_id)
-    except Exception as exc:  # a tab that closed meanwhile needs no focus
+    except Exception as exc:  # noqa: BLE001 - a tab that closed meanwhile needs no focus
         log.debug("focus emulation not set on session %s: %s", session_id[:8], exc)
 
 

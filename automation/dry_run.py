@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models import BaseChatModel
 
@@ -29,6 +29,8 @@ from storage.files import UploadedFile
 from storage.models import Profile
 
 if TYPE_CHECKING:
+    from browser_use import BrowserSession
+
     from automation.apply import AgentConfig
 
 
@@ -48,7 +50,7 @@ class DryRun:
         known = {option_key(question) for question in asked}
         return asked + [question for question in self.agent_asked if option_key(question) not in known]
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {
             "url": self.url,
             "final_url": self.form.url,
@@ -101,7 +103,7 @@ async def dry_run(
         usage.input_tokens += input_tokens
         usage.output_tokens += output_tokens
 
-    def agent_adapter(browser) -> FormAdapter:  # noqa: ANN001 - a BrowserSession
+    def agent_adapter(browser: BrowserSession) -> FormAdapter:
         from automation.backends.agent_adapter import agent_form_adapter
 
         assert agent is not None
@@ -137,7 +139,7 @@ async def dry_run(
 
 
 async def _settle_without_asking(
-    adapter: FormAdapter, browser, profile: Profile, form: FilledForm, llm: BaseChatModel | None,  # noqa: ANN001
+    adapter: FormAdapter, browser: BrowserSession, profile: Profile, form: FilledForm, llm: BaseChatModel | None,
     usage: UsageCounter,
 ) -> FilledForm:
     """The apply flow's next steps on the open questions (saved answers, the LLM); nobody is asked."""

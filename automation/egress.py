@@ -82,7 +82,7 @@ class _Head:
 async def system_resolver(host: str, port: int) -> list[str]:
     loop = asyncio.get_running_loop()
     infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(info[4][0].split("%", 1)[0] for info in infos))
+    return list(dict.fromkeys(str(info[4][0]).split("%", 1)[0] for info in infos))
 
 
 async def open_tcp(address: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
@@ -107,7 +107,7 @@ class EgressProxy:
         self._max_connections = max_connections
         self._idle_timeout_s = idle_timeout_s
         self._server: asyncio.Server | None = None
-        self._handlers: set[asyncio.Task] = set()
+        self._handlers: set[asyncio.Task[None]] = set()
         self._refused = asyncio.Condition()
         self.refusals: list[Refusal] = []
         self.port = 0

@@ -29,12 +29,14 @@ from storage.models import Prompt
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
+    from cdp_use.cdp.page.commands import StartScreencastParameters
+    from cdp_use.cdp.page.events import ScreencastFrameEvent
 
 log = logging.getLogger(__name__)
 
 # Every message on a view's "out" channel starts with one of these bytes.
 FRAME, END = b"F", b"E"
-SCREENCAST = {"format": "jpeg", "quality": 60, "maxWidth": 1280, "maxHeight": 1600, "everyNthFrame": 1}
+SCREENCAST: StartScreencastParameters = {"format": "jpeg", "quality": 60, "maxWidth": 1280, "maxHeight": 1600, "everyNthFrame": 1}
 MAX_TEXT = 500
 SYNC_TIMEOUT_S = 5.0  # the longest the end of a live view waits for the input still in flight
 
@@ -143,6 +145,7 @@ class LiveView:
     _bound: str | None = None
     _sync: str | None = None
     _synced: asyncio.Event = field(default_factory=asyncio.Event)
+    _forwarding: set[asyncio.Task[None]] = field(default_factory=set)  # frames on their way, kept from the GC
 
     @property
     def digest(self) -> str:
@@ -248,16 +251,18 @@ class LiveView:
         await cdp.cdp_client.send.Page.startScreencast(params=SCREENCAST, session_id=cdp.session_id)
         return cdp
 
-    def _on_frame(self, event: dict[str, Any], session_id: str | None) -> None:
+    def _on_frame(self, event: ScreencastFrameEvent, session_id: str | None) -> None:
         cdp = self._cdp
         if cdp is None or session_id != cdp.session_id:
             return
         meta = event.get("metadata") or {}
         if meta.get("deviceWidth") and meta.get("deviceHeight"):
             self._size = (float(meta["deviceWidth"]), float(meta["deviceHeight"]))
-        asyncio.ensure_future(self._forward(cdp, event, session_id))
+        task = asyncio.ensure_future(self._forward(cdp, event, session_id))
+        self._forwarding.add(task)
+        task.add_done_callback(self._forwarding.discard)
 
-    async def _forward(self, cdp: Any, event: dict[str, Any], session_id: str) -> None:
+    async def _forward(self, cdp: Any, event: ScreencastFrameEvent, session_id: str | None) -> None:
         # The ack comes after the publish, so Chromium never gets ahead of Redis.
         try:
             await self.config.redis.publish(out_channel(self.digest), FRAME + base64.b64decode(event["data"]))
@@ -275,9 +280,11 @@ class LiveView:
 
 
 @contextlib.asynccontextmanager
-async def live_view(config: LiveViewConfig | None, browser: BrowserSession) -> AsyncIterator[LiveView | None]:
-    """A live view of `browser` for as long as the block runs; None when no base URL is configured."""
-    if config is None:
+async def live_view(
+    config: LiveViewConfig | None, browser: BrowserSession | None
+) -> AsyncIterator[LiveView | None]:
+    """A live view of `browser` for as long as the block runs; None when no base URL is configured (or no browser)."""
+    if config is None or browser is None:
         yield None
         return
     view = LiveView(config, browser)

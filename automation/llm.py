@@ -13,7 +13,7 @@ import copy
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 import openai
 from langchain_core.language_models import BaseChatModel
@@ -115,7 +115,7 @@ async def ask_structured(
     target: Any = schema if method == "function_calling" else _response_format(schema)
     runnable = model.with_structured_output(target, method=method, include_raw=True)
     try:
-        result = await runnable.ainvoke(list(messages), config=tracing.run_config() or None)
+        answer = await runnable.ainvoke(list(messages), config=tracing.run_config() or None)
     except openai.APIStatusError as exc:
         usage.record_failure()
         raise LLMError(f"the LLM endpoint answered HTTP {exc.status_code}") from None
@@ -125,6 +125,7 @@ async def ask_structured(
     except openai.OpenAIError as exc:
         usage.record_failure()
         raise LLMError(f"the LLM call failed ({type(exc).__name__})") from None
+    result = cast("dict[str, Any]", answer)  # include_raw=True: always {"raw", "parsed", "parsing_error"}
     usage.record(result.get("raw"))
     return _validated(schema, result)
 
@@ -153,7 +154,8 @@ def strict_json_schema(schema: type[BaseModel]) -> dict[str, Any]:
     Every object lists all its properties as required and allows no others; `default` and
     `title` keys (which strict mode rejects or ignores) are dropped.
     """
-    return _strict(copy.deepcopy(schema.model_json_schema()))
+    strict: dict[str, Any] = _strict(copy.deepcopy(schema.model_json_schema()))
+    return strict
 
 
 def _strict(node: Any) -> Any:

@@ -296,7 +296,8 @@ async def evaluate(browser: BrowserSession, function: str, *args: Any) -> Any:
 
 
 async def current_url(browser: BrowserSession) -> str:
-    return await evaluate(browser, "() => location.href")
+    url: str = await evaluate(browser, "() => location.href")
+    return url
 
 
 # Resolves with the first truthy result of `check(...args)`, re-checked on every DOM change (and every
@@ -344,10 +345,10 @@ async def wait_until(browser: BrowserSession, function: str, *args: Any, timeout
                 browser, f"(...a) => ({WAIT_FOR_JS.strip()})({function.strip()}, a, {remaining_ms}, {RECHECK_MS})",
                 *args,
             )
-        except Exception:
+        except Exception:  # noqa: BLE001 - the page is between documents: ask the next one
             value = None
             if loop.time() < deadline:
-                await asyncio.sleep(0.1)  # the page is between documents: ask the next one
+                await asyncio.sleep(0.1)
         if value or loop.time() >= deadline:
             return value or None
 
@@ -537,7 +538,7 @@ async def _click(browser: BrowserSession, name: str, expression: str, *, refuse_
     raise ClickMissed(f"the page kept moving under the click on {name}: it never landed")
 
 
-async def _lift_click_guard(client: Any, session_id: str | None, guard_key: str) -> dict:
+async def _lift_click_guard(client: Any, session_id: str | None, guard_key: str) -> dict[str, Any]:
     """Remove a click's guard; what it let through and stopped ({} once the click left the document)."""
     script = f"(() => {{ const lift = window[{json.dumps(guard_key)}]; return lift ? lift() : null; }})()"
     try:
@@ -546,18 +547,27 @@ async def _lift_click_guard(client: Any, session_id: str | None, guard_key: str)
         )
     except Exception:  # noqa: BLE001 - the click navigated and took the document (and the guard) with it
         return {}
-    return result.get("result", {}).get("value") or {}
+    outcome: dict[str, Any] = result.get("result", {}).get("value") or {}
+    return outcome
 
 
-async def mark_element(browser: BrowserSession, candidates: str, text_pattern: str, marker: str) -> dict | None:
+async def mark_element(
+    browser: BrowserSession, candidates: str, text_pattern: str, marker: str
+) -> dict[str, Any] | None:
     """Tag the first visible element whose text matches, so it can be clicked by `[marker]`."""
-    return await evaluate(browser, for_selectors(MARK_ELEMENT_JS, candidates), candidates, text_pattern, marker)
+    marked: dict[str, Any] | None = await evaluate(
+        browser, for_selectors(MARK_ELEMENT_JS, candidates), candidates, text_pattern, marker
+    )
+    return marked
 
 
-async def mark_way_in(browser: BrowserSession, candidates: str, text_pattern: str, marker: str) -> dict | None:
+async def mark_way_in(
+    browser: BrowserSession, candidates: str, text_pattern: str, marker: str
+) -> dict[str, Any] | None:
     """Tag the first visible link or button outside every form whose text matches (an "Apply" that
     leads to the form, never the form's own submit button)."""
-    return await evaluate(browser, MARK_WAY_IN_JS, candidates, text_pattern, marker)
+    marked: dict[str, Any] | None = await evaluate(browser, MARK_WAY_IN_JS, candidates, text_pattern, marker)
+    return marked
 
 
 async def page_state(
@@ -567,7 +577,7 @@ async def page_state(
     try:
         script = for_selectors(PAGE_STATE_JS, error_selector, busy_selector)
         raw = await evaluate(browser, script, error_selector, busy_selector, list(phrases))
-    except Exception:
+    except Exception:  # noqa: BLE001 - between documents the page cannot be asked
         return None
     if not raw:
         return None
@@ -969,7 +979,7 @@ DEEP_QUERY_PRELUDE_JS = """
 
 def is_deep(selector: str | None) -> bool:
     """The selector reaches into open shadow roots (it has ">>>")."""
-    return bool(selector) and DEEP_COMBINATOR in selector
+    return selector is not None and DEEP_COMBINATOR in selector
 
 
 def through_shadow_roots(script: str) -> str:
@@ -1121,7 +1131,10 @@ async def open_list(browser: BrowserSession, toggle: str, timeout_s: float) -> l
     `pick_open_list`), or None when no options showed."""
     await click(browser, toggle)
     script = for_selectors(SHOWN_LIST_OPTIONS_JS, toggle)
-    return await wait_until(browser, script, toggle, LIST_OPTIONS, LIST_OPTION_MARKER, timeout_s=timeout_s)
+    options: list[str] | None = await wait_until(
+        browser, script, toggle, LIST_OPTIONS, LIST_OPTION_MARKER, timeout_s=timeout_s
+    )
+    return options
 
 
 async def pick_open_list(browser: BrowserSession, index: int) -> None:

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from storage.errors import UserFacingError
@@ -117,7 +118,7 @@ def _pdf_text(content: bytes, deadline: float | None = None) -> str:
         raise ResumeReadError("The PDF is damaged and cannot be read. Export it again and resend it.") from None
 
 
-def _pdf_link_targets(page) -> Iterator[str]:
+def _pdf_link_targets(page: Mapping[str, Any]) -> Iterator[str]:
     """Addresses behind clickable links ("LinkedIn" pointing to the profile), which the text lacks."""
     for annotation in page.get("/Annots") or []:
         action = annotation.get_object().get("/A") or {}

@@ -35,6 +35,7 @@ from automation import page_js
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
+    from cdp_use.cdp.page.types import FrameTree
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +204,7 @@ class SubmitGuard:
             for session in manager.get_all_sessions_for_target(target_id):
                 try:
                     tree = await client.send.Page.getFrameTree(session_id=session.session_id)
-                except Exception:  # the target went away meanwhile
+                except Exception:  # noqa: BLE001 - the target went away meanwhile
                     continue
                 for frame_id in _frame_ids(tree.get("frameTree", {})):
                     lifted += await self._signal_frame(client, session.session_id, frame_id, event_name)
@@ -224,7 +225,7 @@ class SubmitGuard:
             await browser.cdp_client.send.Page.addScriptToEvaluateOnNewDocument(
                 params={"source": self.script, "runImmediately": True}, session_id=session_id
             )
-        except Exception as exc:  # a target that closed meanwhile needs no guard
+        except Exception as exc:  # noqa: BLE001 - a target that closed meanwhile needs no guard
             log.debug("submit guard not added to session %s: %s", session_id[:8], exc)
             return
         self._covered.add(session_id)
@@ -241,7 +242,7 @@ class SubmitGuard:
                 },
                 session_id=session_id,
             )
-        except Exception:  # a frame of another process (its own target lifts it) or one that went away
+        except Exception:  # noqa: BLE001 - a frame of another process (its own target lifts it) or one that went away
             return 0
         return 1
 
@@ -269,7 +270,7 @@ class SubmitGuard:
         registry.register(method, on_attached)
 
 
-def _frame_ids(tree: dict) -> list[str]:
+def _frame_ids(tree: FrameTree) -> list[str]:
     frame = tree.get("frame", {})
     ids = [frame["id"]] if frame.get("id") else []
     for child in tree.get("childFrames", []) or []:

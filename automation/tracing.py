@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import SecretStr
 
 if TYPE_CHECKING:
+    from langchain_core.runnables import RunnableConfig
     from langfuse import Langfuse
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ def for_application(application_id: int, user_id: int, name: str) -> Iterator[No
         yield
 
 
-def run_config() -> dict[str, Any]:
+def run_config() -> RunnableConfig:
     """The LangChain run config that traces a call (empty when tracing is off)."""
     if _client is None:
         return {}
@@ -110,7 +111,7 @@ def agent_chat_model(**options: Any) -> Any:
 def _traced_agent_model() -> type:
     from browser_use import ChatOpenAI
 
-    class TracedChatOpenAI(ChatOpenAI):  # type: ignore[misc]
+    class TracedChatOpenAI(ChatOpenAI):
         async def ainvoke(self, messages: Any, output_format: Any = None, **kwargs: Any) -> Any:
             client = _client
             if client is None:

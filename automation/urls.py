@@ -342,7 +342,7 @@ def _ascii_host(host: str) -> str:
     if host.isascii() and "xn--" not in host:
         return host
     try:
-        labels = [label for label in idna.uts46_remap(host, std3_rules=False, transitional=False).split(".")]
+        labels = idna.uts46_remap(host, std3_rules=False, transitional=False).split(".")
         ascii_labels = [label if label.isascii() else idna.alabel(label).decode("ascii") for label in labels]
         unicode_labels = [idna.ulabel(label) if label.startswith("xn--") else label for label in ascii_labels]
     except (idna.IDNAError, UnicodeError):
@@ -401,9 +401,12 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | No
 
 
 def _blocked_reason(address: Address) -> str | None:
-    if isinstance(address, ipaddress.IPv6Address) and (embedded := _embedded_ipv4(address)) is not None:
-        if reason := _blocked_reason(embedded):
-            return reason
+    if (
+        isinstance(address, ipaddress.IPv6Address)
+        and (embedded := _embedded_ipv4(address)) is not None
+        and (reason := _blocked_reason(embedded))
+    ):
+        return reason
     if address in METADATA_ADDRESSES or address.is_link_local:
         return "a link-local or cloud-metadata address"
     if address.is_loopback:
@@ -456,7 +459,7 @@ async def _resolve(host: str, port: int) -> list[Address]:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror:
         raise UnsafeUrl(f"The host {host} could not be found.") from None
-    return list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos))
+    return list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos))
 
 
 async def check_url(url: str, *, allow_hosts: Iterable[str] = ()) -> CheckedUrl:

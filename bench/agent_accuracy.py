@@ -127,7 +127,7 @@ class Row:
 async def adapter_attempt(fixture: Fixture, options: BrowserOptions, resume: Path, calls: LLMCalls) -> Attempt:
     try:
         run = await adapter_run(fixture, options, resume, calls)
-    except Exception as exc:  # a copy mid-edit, a changed adapter: report it as a row, not a crash
+    except Exception as exc:  # noqa: BLE001 - a copy mid-edit, a changed adapter: report it as a row, not a crash
         return Attempt(0, len(fixture.fields) + len(fixture.files), ["<failed>"], [], None,
                        outcome=f"{type(exc).__name__}: {str(exc)[:100]}")
     return Attempt(run.right, run.expected, run.wrong, run.unexpected, run.review_s, calls=run.llm_calls,
@@ -157,7 +157,7 @@ async def agent_attempt(fixture: Fixture, options: BrowserOptions, resume: Path,
                 result = await backend.submit()
                 outcome = result.outcome.value
                 submission = await _wait(site, POST_TIMEOUT_S)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a failed run is a row with what went wrong
             outcome = f"{type(exc).__name__}: {str(exc)[:100]}"
         usage = backend.usage
         rejected = getattr(site, "rejected_posts", 0)

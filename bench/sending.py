@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import platform
 import sys
 import time
@@ -87,7 +88,7 @@ def measure(
     per_chat: dict[int, list[float]] = defaultdict(list)
     for call in accepted:
         per_chat[call.params["chat_id"]].append(call.at)
-    gaps = [b - a for times in per_chat.values() for a, b in zip(times, times[1:])]
+    gaps = [b - a for times in per_chat.values() for a, b in itertools.pairwise(times)]
     assert fake.flood_control is not None
     return Result(
         messages=messages,

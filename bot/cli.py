@@ -6,14 +6,17 @@ import asyncio
 import contextlib
 import json
 import signal
-import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.logs import configure_logging, secrets_of
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 app = typer.Typer(help="Nyx Venatrix: a self-hosted job-application assistant in Telegram.", no_args_is_help=True)
 
@@ -114,6 +117,7 @@ def migrate() -> None:
 
     settings = _settings()
     with _resolved(settings, embedded=True) as resolved:
+        assert resolved.database_url is not None  # _resolved fills it in or stops
         applied = asyncio.run(migrate_url(resolved.database_url))
     typer.echo(f"applied {len(applied)} migration(s)" if applied else "database is up to date")
 
@@ -178,7 +182,7 @@ def fill(
     typer.echo(f"{len(result.form.problems)} problem(s); nothing was submitted.")
 
 
-def _chat_model(settings: Settings):  # noqa: ANN202 - a langchain chat model, imported only when used
+def _chat_model(settings: Settings) -> BaseChatModel | None:  # langchain is imported only when used
     """The configured LLM for the batched question call, as the apply flow uses it; None without a key."""
     if settings.llm_api_key is None:
         return None
@@ -192,4 +196,4 @@ def main() -> None:  # pragma: no cover - console entry point
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

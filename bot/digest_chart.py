@@ -83,7 +83,8 @@ class _WeekCanvas:
         axes.set_xticks(x, [""] * DAYS, fontsize=12, color=INK)
         axes.tick_params(axis="y", labelsize=12, colors=INK)
         axes.tick_params(axis="x", length=0)
-        axes.yaxis.get_major_locator().set_params(integer=True)
+        # The default AutoLocator is a MaxNLocator, which takes `integer`; matplotlib types the base Locator.
+        axes.yaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
         axes.grid(axis="y", color=GRID, linewidth=0.8)
         axes.set_axisbelow(True)
         for side in ("top", "right", "left"):
@@ -212,7 +213,7 @@ class ChartRenderer:
 def serve() -> None:
     """The child's loop: one chart per line of stdin, until it closes."""
     for line in sys.stdin.buffer:
-        week: Week = tuple(tuple(day) for day in json.loads(line))  # type: ignore[misc]
+        week: Week = tuple(tuple(day) for day in json.loads(line))
         png = _draw(week)
         sys.stdout.buffer.write(len(png).to_bytes(4, "big") + png)
         sys.stdout.buffer.flush()

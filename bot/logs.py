@@ -63,7 +63,7 @@ def secrets_of(settings: Settings) -> list[str]:
 
 def configure_logging(level: str = "INFO", *, secrets: Iterable[str] = (), json: bool = False) -> None:
     """Once per process, before anything logs."""
-    shared = [
+    shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,  # user_id, application_id bound by the middleware and the worker
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,

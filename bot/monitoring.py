@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import asyncpg
 from aiogram import Bot
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from redis.asyncio import Redis
 
@@ -48,7 +49,7 @@ class Readiness:
             await asyncio.wait_for(check, CHECK_TIMEOUT_S)
         except TimeoutError:
             return f"no answer within {CHECK_TIMEOUT_S:g} s"
-        except Exception as exc:  # logged with its details; the probe gets the kind of failure only
+        except Exception as exc:  # noqa: BLE001 - logged with its details; the probe gets the kind of failure only
             log.warning("readiness check failed: %s", exc)
             return f"unreachable ({type(exc).__name__})"
         return "ok"
@@ -71,7 +72,7 @@ async def _live(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def _ready(readiness: Readiness) -> web.RequestHandler:
+def _ready(readiness: Readiness) -> Handler:
     async def handler(request: web.Request) -> web.Response:
         checks = await readiness.check()
         ready = all(state == "ok" for state in checks.values())
@@ -81,7 +82,7 @@ def _ready(readiness: Readiness) -> web.RequestHandler:
     return handler
 
 
-def _metrics(readiness: Readiness, queue_name: str, token: str | None) -> web.RequestHandler:
+def _metrics(readiness: Readiness, queue_name: str, token: str | None) -> Handler:
     async def handler(request: web.Request) -> web.Response:
         if token is not None:
             given = request.headers.get("Authorization", "")

@@ -126,7 +126,7 @@ class TelegramNotifier:
         if prompt.chat_id is None or prompt.message_id is None:
             return
         if prompt.kind is PromptKind.REVIEW:
-            markup = review_keyboard(prompt.id, reopen=True)
+            markup: InlineKeyboardMarkup | None = review_keyboard(prompt.id, reopen=True)
         else:  # a question: its options stay; a text one is answered by replying, as the message says
             options = question_views.question_markup(prompt.id, question_of(prompt))
             markup = options if isinstance(options, InlineKeyboardMarkup) else None

@@ -45,8 +45,8 @@ def parse_correction(text: str, labels: Sequence[str]) -> tuple[str, str] | None
     head, colon, value = text.partition(":")
     if not colon:
         return None
-    label = choose_option(head, labels)
-    return _with_value(label, value) if label is not None else None
+    chosen = choose_option(head, labels)
+    return _with_value(chosen, value) if chosen is not None else None
 
 
 def _with_value(label: str, value: str) -> tuple[str, str] | None:

@@ -23,7 +23,14 @@ from zoneinfo import ZoneInfo
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 
 from automation.prompts import question_of
 from automation.queue import ApplicationQueue
@@ -140,9 +147,9 @@ def digest_text(digest: Digest) -> str:
             lines.append(f"#{prompt.application_id} {PROMPT_NAMES[prompt.kind]}: {html.escape(_clip(what, TITLE_CHARS))}")
     if digest.failed:
         lines += ["", f"⚠️ <b>Failed or timed out</b> ({digest.failed_total})"]
-        for job in digest.failed:
-            title, reason = _clip(job.title, TITLE_CHARS - 10), _clip(job.reason, REASON_CHARS)
-            lines.append(f"#{job.application_id} {html.escape(title)}: <i>{html.escape(reason)}</i>")
+        for failed in digest.failed:
+            title, reason = _clip(failed.title, TITLE_CHARS - 10), _clip(failed.reason, REASON_CHARS)
+            lines.append(f"#{failed.application_id} {html.escape(title)}: <i>{html.escape(reason)}</i>")
     lines += ["", _spend_line(digest.spend)]
     return "\n".join(lines)
 
@@ -303,7 +310,7 @@ async def _show_prompt(deps: Deps, user_id: int, prompt_id: int, bot: Bot, chat_
     return Tapped(f"Your {name} for #{prompt.application_id} is below.")
 
 
-def _prompt_markup(prompt: Prompt):  # noqa: ANN202 - an inline keyboard or a force-reply
+def _prompt_markup(prompt: Prompt) -> InlineKeyboardMarkup | ForceReply:
     if prompt.kind is PromptKind.REVIEW:  # a parked one (no browser) can have its form opened again
         return review_keyboard(prompt.id, reopen=prompt.parked_at is not None)
     if prompt.kind is PromptKind.QUESTION:

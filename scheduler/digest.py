@@ -122,6 +122,11 @@ class DigestFanOut:
     async def _send_due(self, report: FanOutReport) -> None:
         slots = asyncio.Semaphore(self.concurrency)
         in_flight: set[asyncio.Task[None]] = set()
+
+        def finished(sent: asyncio.Task[None]) -> None:
+            in_flight.discard(sent)
+            slots.release()
+
         waiting: list[ClaimedDigest] = []
         try:
             while claimed := await self.digests.claim(self.clock(), self.batch, self.lease):
@@ -130,7 +135,7 @@ class DigestFanOut:
                     await slots.acquire()
                     task = asyncio.create_task(self._send_one(waiting.pop(), report))
                     in_flight.add(task)
-                    task.add_done_callback(lambda t: (in_flight.discard(t), slots.release()))
+                    task.add_done_callback(finished)
             await asyncio.gather(*in_flight)
         except asyncio.CancelledError:
             for task in in_flight:
@@ -153,7 +158,7 @@ class DigestFanOut:
             if not sending.is_set():
                 await asyncio.shield(self._release(row))
             raise
-        except Exception as error:  # one user's failure never stops the others
+        except Exception as error:  # noqa: BLE001 - one user's failure never stops the others
             log.warning("digest %s for user %s failed (attempt %d): %s", row.id, row.user_id, row.attempts, error)
             retry_at = self.clock() + min(self.last_retry, self.first_retry * 2 ** (row.attempts - 1))
             await self.digests.retry_later(row, retry_at, f"{type(error).__name__}: {error}")

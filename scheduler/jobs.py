@@ -128,6 +128,8 @@ async def _keep_waiting(deps: SchedulerDeps, application_id: int) -> bool:
         return False
     if prompt.parked_at is None:
         prompt = await deps.prompts.take_over(prompt.id) or await deps.prompts.get(prompt.id)
+        if prompt is None:
+            return False
         log.info("application %s: its worker is gone; prompt %s parked", application_id, prompt.id)
     if prompt.status is PromptStatus.ANSWERED:
         await deps.bridge.resume(prompt)

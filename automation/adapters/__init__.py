@@ -170,7 +170,7 @@ async def _wait_for_way_in(browser: BrowserSession, accept: frozenset[str]) -> _
     while True:
         try:
             way_in = await _way_in(browser)
-        except Exception:  # between documents there is briefly no page to ask
+        except Exception:  # noqa: BLE001 - between documents there is briefly no page to ask
             way_in = None
         if way_in is not None and way_in.kind in accept:
             return way_in

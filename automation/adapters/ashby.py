@@ -42,6 +42,7 @@ from automation.page_js import Control
 from automation.questions import (
     Choice,
     Question,
+    QuestionKind,
     best_option,
     choose,
     choose_many,
@@ -149,7 +150,7 @@ class _Entry:
     def as_question(self) -> Question:
         ticked = self.checked or tuple(option == self.value for option in self.options)
         choices = tuple(Choice(option, option, on, "") for option, on in zip(self.options, ticked))
-        kind = QUESTION_KINDS.get(self.kind, "other")
+        kind = QuestionKind(QUESTION_KINDS.get(self.kind, "other"))
         return Question(self.id, self.label, kind, required=self.required, selector=self.key, value=self.value,
                         choices=choices, options=self.options)
 
@@ -214,7 +215,8 @@ async def _answer(browser: BrowserSession, entry: _Entry, profile: Profile, file
     if answer is None and (topic := entry.eeo_topic):
         answer = eeo_answer(topic, entry.options or await _listed_options(browser, entry), profile)
     if answer is None and not is_consent(entry.as_question()):
-        answer = standard_answer(entry.as_question(), profile, files)  # by its meaning: sponsorship, country, …
+        by_meaning = standard_answer(entry.as_question(), profile, files)  # by its meaning: sponsorship, country, …
+        answer = str(by_meaning) if by_meaning is not None else None  # as `fill_question` takes it
     if answer is None:
         return None
     return await _choose(browser, entry, answer)
@@ -252,9 +254,10 @@ async def _tick(browser: BrowserSession, entry: _Entry, answer: str) -> str:
             tick = best_option(answer, entry.options) is not None
         picked = [0] if tick else []
     else:
-        picked = choose_many(answer, _choices(entry.options))
-        if picked is None:
+        chosen = choose_many(answer, _choices(entry.options))
+        if chosen is None:
             return answer  # nothing to tick for it: the reading shows the difference
+        picked = chosen
     for index, ticked in enumerate(entry.checked):
         if (index in picked) != ticked:
             await page_js.click_nth(browser, entry.options_selector, index)
@@ -299,7 +302,8 @@ def _text_value(entry: _Entry, profile: Profile, files: ApplicantFiles) -> str |
     if PHONE_LABEL.match(option_key(entry.label)):
         return profile.phone
     # Location and links by label, as on Greenhouse; then the saved answers.
-    return intended_value(entry.control, profile, files) or standard_answer(entry.as_question(), profile, files)
+    value = intended_value(entry.control, profile, files) or standard_answer(entry.as_question(), profile, files)
+    return str(value) if value is not None else None  # as `fill_question` types it
 
 
 def _choices(captions: tuple[str, ...] | list[str]) -> list[Choice]:

@@ -146,7 +146,7 @@ class FormAdapter(ABC):
     async def questions(self, browser: BrowserSession) -> list[Question]:
         """The form's own questions still unanswered after `fill`; each `id` is the control's selector."""
 
-    def note_sources(self, sources: Mapping[str, FillSource]) -> None:
+    def note_sources(self, sources: Mapping[str, FillSource | None]) -> None:
         """Remember which step put answers in (question id -> source), for the readings; adapters that keep
         no plan of their fields (the agent) have nothing to attach it to."""
         self.noted_sources = {**getattr(self, "noted_sources", {}), **sources}

@@ -10,7 +10,7 @@ set. Marketing consents, honeypots and unknown meanings get nothing. No LLM, no 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -156,7 +156,7 @@ def _value(
     return None
 
 
-_PLAIN = {
+_PLAIN: dict[Meaning, Callable[[Profile], str | None]] = {
     Meaning.FIRST_NAME: lambda p: p.first_name,
     Meaning.PREFERRED_NAME: lambda p: p.first_name,
     Meaning.LAST_NAME: lambda p: p.last_name,

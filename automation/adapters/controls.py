@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from automation import page_js
 from automation.adapters.profile_values import best_place, international_number, phone_country, unmatched_country
-from automation.questions import Choice, Question, best_option, choose, choose_many, option_key, polarity
+from automation.questions import Choice, Question, QuestionKind, best_option, choose, choose_many, option_key, polarity
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -174,7 +174,7 @@ async def pick_phone_country(
 
 
 # A phone field's country picker (intl-tel-input, spl-phone-field), read as a page question of its own kind.
-PHONE_COUNTRY = "phone-country"
+PHONE_COUNTRY = QuestionKind.PHONE_COUNTRY
 
 
 def phone_country_question(questions: Sequence[Question]) -> Question | None:
@@ -248,7 +248,7 @@ async def pick_place(
         if not await page_js.type_text(browser, selector, term):
             return None
         answered = await page_js.wait_until(browser, script, *script_args, timeout_s=timeout_s)
-        places = answered["options"] if answered else []
+        places: list[str] = answered["options"] if answered else []
         index = best_place(location, places)
         if index is not None and await page_js.click_nth(browser, options_selector, index):
             return places[index]

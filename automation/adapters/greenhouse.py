@@ -48,7 +48,7 @@ from automation.adapters.standard_fields import (
 from automation.adapters.vendors import VendorSignature
 from automation.field_meaning import EEO_MEANINGS, Meaning
 from automation.page_js import Control
-from automation.questions import Question
+from automation.questions import Question, QuestionKind
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -93,7 +93,7 @@ REVEAL_ROUNDS = 3  # answers that make more questions show (race after Hispanic/
 
 # Meanings whose answer is one of the control's own options (decline wording, a country's name).
 OPTION_MEANINGS = EEO_MEANINGS | {Meaning.COUNTRY, Meaning.REMOTE}
-COMBOBOX = "combobox"  # a react-select: its own kind of page question, answered by picking an option
+COMBOBOX = QuestionKind.COMBOBOX  # a react-select: its own kind of page question, answered by picking an option
 MENU_TIMEOUT_S = 5.0  # a menu's options, or the place search's suggestions, to show
 # A react-select's menu renders while the click is handled (no network), so it is there by the time the click
 # returns, and the wait watches the DOM: 1 s is ample on a busy machine. Once one menu never opened (the

@@ -130,7 +130,7 @@ async def _pick_location(browser: BrowserSession, question: Question, location: 
     When no suggestion matches, the typed text is cleared again (Lever would keep it as an unknown
     place) and the location is returned as is, so the review shows the field empty against it.
     """
-    picked_now = await page_js.evaluate(browser, _PICKED_PLACE_JS, FORM_SELECTOR)
+    picked_now: str | None = await page_js.evaluate(browser, _PICKED_PLACE_JS, FORM_SELECTOR)
     if picked_now and best_place(location, [picked_now]) == 0:
         return picked_now  # already picked
     picked = await pick_place(

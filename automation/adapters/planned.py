@@ -83,8 +83,10 @@ def asks_question(label: str, profile: Profile) -> bool:
 
 def planned_fields(planned: Sequence[Planned], profile: Profile) -> list[PlannedField]:
     """The plan of a form filled question by question (see `controls.fill_questions`)."""
-    return [
-        PlannedField(
+    fields = []
+    for item in planned:
+        source, reason = attribution(item.question, item.intended, profile)
+        fields.append(PlannedField(
             selector=item.question.selector,
             label=item.question.label,
             required=item.question.required,
@@ -93,10 +95,10 @@ def planned_fields(planned: Sequence[Planned], profile: Profile) -> list[Planned
             and not is_consent(item.question)
             and asks_question(item.question.label, profile),
             is_file=item.question.kind == "file",
-            **dict(zip(("source", "reason"), attribution(item.question, item.intended, profile), strict=True)),
-        )
-        for item in planned
-    ]
+            source=source,
+            reason=reason,
+        ))
+    return fields
 
 
 def attribution(
@@ -142,7 +144,7 @@ class PlannedForm(FormAdapter):
             and field.selector in now and not shown(now[field.selector]).strip()
         ]
 
-    def note_sources(self, sources: Mapping[str, FillSource]) -> None:
+    def note_sources(self, sources: Mapping[str, FillSource | None]) -> None:
         for field in self.plan:
             if field.selector in sources:
                 field.source = sources[field.selector]

@@ -178,9 +178,9 @@ class SmartRecruitersAdapter(PlannedForm):
             picked = await pick_country(browser, value, country, _country_options(country), DROPDOWN_TIMEOUT_S)
             self._replan(field.selector, international_number(field.value, picked) if field.value.strip() else None)
             return picked
-        number, picked = await put_phone(browser, value, None, field.selector, country, _country_options(country),
-                                         DROPDOWN_TIMEOUT_S)
-        self._replan(country.selector, picked)
+        number, shown_country = await put_phone(browser, value, None, field.selector, country,
+                                                _country_options(country), DROPDOWN_TIMEOUT_S)
+        self._replan(country.selector, shown_country)
         return number
 
     def _replan(self, selector: str, intended: str | None) -> None:

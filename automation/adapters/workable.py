@@ -143,11 +143,11 @@ class WorkableAdapter(PlannedForm):
             return picked
         if question.selector != field.selector:
             return await super().put_answer(browser, question, value)
-        number, picked = await put_phone(browser, value, None, field.selector, country, COUNTRY_OPTIONS,
-                                         DROPDOWN_TIMEOUT_S)
+        number, shown_country = await put_phone(browser, value, None, field.selector, country, COUNTRY_OPTIONS,
+                                                DROPDOWN_TIMEOUT_S)
         for planned in self.plan:
-            if planned.selector == country.selector and picked is not None:
-                planned.intended = picked
+            if planned.selector == country.selector and shown_country is not None:
+                planned.intended = shown_country
         return number
 
     async def submit(self, browser: BrowserSession) -> SubmitResult:

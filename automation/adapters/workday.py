@@ -24,8 +24,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from automation import page_js
 from automation.adapters.signin import AccountForm, Entry, EntryOutcome
@@ -39,13 +39,13 @@ from automation.adapters.base import (
     normalised,
 )
 from automation.adapters.by_meaning import Decision
-from automation.adapters.controls import fill_order, fill_question, shown
+from automation.adapters.controls import Answer, fill_order, fill_question, shown
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedField, PlannedForm
 from automation.adapters.universal import plan_by_meaning, planned_field
 from automation.adapters.vendors import VendorSignature
 from automation.field_meaning import Meaning
-from automation.questions import Choice, Question, best_option
+from automation.questions import Choice, Question, QuestionKind, best_option
 
 if TYPE_CHECKING:
     from browser_use import BrowserSession
@@ -107,7 +107,7 @@ STATE_JS = """
 
 # Workday's list buttons and search prompts on the page: label, value, whether required.
 WIDGETS_JS = """
-() => {
+(parsedSections) => {
   const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
   const clean = (t) => (t || '').replace(/[*\\u2731]/g, ' ').replace(/\\s+/g, ' ').trim();
   const labelOf = (el) => {
@@ -148,11 +148,11 @@ WIDGETS_JS = """
   for (const el of document.querySelectorAll('input[id][data-automation-id], textarea[id][data-automation-id]')) {
     hooks['#' + CSS.escape(el.id)] = el.getAttribute('data-automation-id');
   }
-  const parsed = [...document.querySelectorAll('%s')].flatMap(section =>
+  const parsed = [...document.querySelectorAll(parsedSections)].flatMap(section =>
     [...section.querySelectorAll('input, textarea')].map(selectorOf));
   return {widgets: [...lists, ...prompts, ...files], parsed, hooks};
 }
-""" % PARSED_SECTIONS
+"""
 
 CLOSE_POPUP_JS = """
 () => { document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}));
@@ -301,7 +301,7 @@ class WorkdayAdapter(PlannedForm, AccountForm):
 
     async def _step_questions(self, browser: BrowserSession, step: str, *, with_options: bool
                               ) -> tuple[list[Question], set[str]]:
-        found = await page_js.evaluate(browser, WIDGETS_JS)
+        found = await page_js.evaluate(browser, WIDGETS_JS, PARSED_SECTIONS)
         prompts = {w["selector"] for w in found["widgets"] if w["kind"] == "prompt"}
         plain = [dataclasses.replace(q, hook=q.hook or found["hooks"].get(q.selector, ""))
                  for q in await page_js.read_questions(browser, "body") if q.selector not in prompts]
@@ -314,7 +314,8 @@ class WorkdayAdapter(PlannedForm, AccountForm):
                     labels = (widget["value"],)
                 choices = tuple(Choice(label, label, label == widget["value"], "") for label in labels)
             widgets.append(Question(
-                kind={"listbox": "select", "file": "file"}.get(widget["kind"], "text"), name="", id="", hook=widget["hook"],
+                kind=QuestionKind({"listbox": "select", "file": "file"}.get(widget["kind"], "text")),
+                name="", id="", hook=widget["hook"],
                 selector=widget["selector"], label=widget["label"], required=widget["required"],
                 value=widget["value"], choices=choices))
         qualified = []
@@ -330,7 +331,7 @@ class WorkdayAdapter(PlannedForm, AccountForm):
         now = {question.selector: shown(question) for question in await self.page_questions(browser)}
         return {**self.left, **now}
 
-    async def put_answer(self, browser: BrowserSession, question: Question, value: str | None) -> str | None:  # type: ignore[override]
+    async def put_answer(self, browser: BrowserSession, question: Question, value: Answer) -> str | None:
         if value is None:
             return None
         on_page = dataclasses.replace(question, selector=question.selector.split(STEP_SEPARATOR, 1)[-1])
@@ -365,8 +366,13 @@ class WorkdayAdapter(PlannedForm, AccountForm):
             if not step:
                 return False
             await page_js.click(browser, '[data-automation-id="bottom-navigation-previous-button"]')
-            await self._wait_state(browser, lambda s, before=step: s.get("step") and s.get("step") != before)
+            await self._wait_state(browser, self._moved_off(step))
         return (await self._state(browser)).get("step") == target
+
+    @staticmethod
+    def _moved_off(step: str) -> Callable[[dict[str, Any]], object]:
+        """A predicate on the state: the application has left `step`."""
+        return lambda state: state.get("step") and state.get("step") != step
 
     # --- Workday's widgets ---
 
@@ -399,19 +405,20 @@ class WorkdayAdapter(PlannedForm, AccountForm):
 
     # --- where the application stands ---
 
-    async def _state(self, browser: BrowserSession) -> dict:
+    async def _state(self, browser: BrowserSession) -> dict[str, Any]:
         try:
-            return await page_js.evaluate(browser, STATE_JS) or {}
+            state: dict[str, Any] = await page_js.evaluate(browser, STATE_JS) or {}
+            return state
         except page_js.PageScriptError:
             return {}
 
-    async def _wait_state(self, browser: BrowserSession, done) -> dict:  # noqa: ANN001 - a predicate on the state
+    async def _wait_state(self, browser: BrowserSession, done: Callable[[dict[str, Any]], object]) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + WAIT_S
         while True:
             try:
-                state = await page_js.evaluate(browser, STATE_JS) or {}
-            except Exception:  # between documents there is briefly no page to ask
+                state: dict[str, Any] = await page_js.evaluate(browser, STATE_JS) or {}
+            except Exception:  # noqa: BLE001 - between documents there is briefly no page to ask
                 state = {}
             if state.get("ready") and done(state):
                 return state

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from browser_use import BrowserSession
     from pydantic import SecretStr
 
+    from automation.backends.agent_adapter import ReadableBackend
     from automation.browser import BrowserOptions
 
 BackendName = Literal["browser-use", "vibesurf"]
@@ -45,7 +46,7 @@ def make_backend(
     guard: Callable[[str], Awaitable[object]] | None = None,
     vibesurf_url: str | None = None,
     vibesurf_api_key: SecretStr | None = None,
-) -> FormBackend:
+) -> ReadableBackend:
     """A fresh backend for one application; raises ValueError naming what is missing."""
     if name == "browser-use":
         from automation.backends.browser_use_agent import DEFAULT_MAX_STEPS, BrowserUseBackend

@@ -4,7 +4,7 @@ like a known ATS: fill, questions, corrections, review, submit once."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from automation import page_js
 from automation.adapters.base import ApplicantFiles, FilledForm, FillSource, FormAdapter, SubmitResult
@@ -28,6 +28,15 @@ class ReadableBackend(FormBackend, Protocol):
     usage: AgentUsage | None
 
     async def read_back(self) -> FilledForm: ...
+
+
+class RecordingBackend(ReadableBackend, Protocol):
+    """A backend that records its run and can replay it without the LLM (browser-use; not VibeSurf)."""
+
+    recording: dict[str, Any] | None
+
+    async def replay(self, url: str, profile: Profile, files: ApplicantFiles, recording: Mapping[str, Any]) -> FilledForm:
+        ...
 
 
 class AgentFormAdapter(FormAdapter):
@@ -55,15 +64,15 @@ class AgentFormAdapter(FormAdapter):
     @property
     def recording(self) -> dict[str, Any] | None:
         """What `replay` needs to fill the same form again without the LLM (after `fill`)."""
-        return self._backend.recording
+        recording: dict[str, Any] | None = getattr(self._backend, "recording", None)  # VibeSurf records nothing
+        return recording
 
     async def replay(
         self, browser: BrowserSession, profile: Profile, files: ApplicantFiles, recording: Mapping[str, Any]
     ) -> FilledForm:
         """Fill the form again from a recorded run: its actions replayed, no LLM call."""
-        return self._attributed(
-            await self._backend.replay(await page_js.current_url(browser), profile, files, recording)
-        )
+        backend = cast(RecordingBackend, self._backend)  # only a recorded run (browser-use's) is replayed
+        return self._attributed(await backend.replay(await page_js.current_url(browser), profile, files, recording))
 
     async def questions(self, browser: BrowserSession) -> list[Question]:
         return []  # the agent asked what it could not answer while it worked

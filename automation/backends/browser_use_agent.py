@@ -33,7 +33,7 @@ import shutil
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
@@ -46,8 +46,9 @@ from automation.backends.base import AgentUsage, Asker, BackendError, SubmittedW
 from automation.browser import BrowserOptions, configure_offline_environment, open_browser
 
 if TYPE_CHECKING:
-    from browser_use import BrowserSession
-    from browser_use.agent.views import ActionResult, AgentHistoryList
+    from browser_use import Agent, BrowserSession, Tools
+    from browser_use.agent.views import ActionModel, ActionResult, AgentHistoryList
+    from browser_use.llm.base import BaseChatModel
 
     from storage.models import Profile
 
@@ -279,7 +280,8 @@ class BrowserUseBackend:
                 else "The agent stopped before it finished (step limit or errors); check every field."
             )
         self.usage = _usage(history)
-        self.blocked_submits = run.refused_actions + await self._guard.blocked(browser)
+        blocked = await self._guard.blocked(browser) if self._guard is not None else 0
+        self.blocked_submits = run.refused_actions + blocked
         log.info(
             "agent fill of %s: %d steps, %d model calls, %d blocked submit attempts",
             _host(here), self.usage.steps, self.usage.llm_calls, self.blocked_submits,
@@ -373,7 +375,7 @@ class BrowserUseBackend:
 
     async def _run_agent(
         self, browser: BrowserSession, url: str, profile: Profile, files: ApplicantFiles, run: _Run
-    ) -> AgentHistoryList:
+    ) -> AgentHistoryList[Any]:
         configure_offline_environment()
         from browser_use import Agent
 
@@ -385,7 +387,7 @@ class BrowserUseBackend:
         )
         tools = _build_tools(run, self._ask_timeout_s)
         uploads = [str(path.resolve()) for path in (files.resume, files.cover_letter) if path is not None]
-        agent = Agent(
+        agent: Agent[Any, Any] = Agent(
             task=task_text(profile, files),
             llm=llm,
             browser=browser,
@@ -414,7 +416,7 @@ class BrowserUseBackend:
         from browser_use import Agent, ChatOpenAI
         from browser_use.agent.views import AgentHistoryList
 
-        agent = Agent(
+        agent: Agent[Any, Any] = Agent(
             task=task_text(profile, files),
             # Never called: the steps come from the recording and the summary model refuses.
             llm=ChatOpenAI(model=self._llm_model, base_url=self._llm_base_url,
@@ -435,12 +437,14 @@ class BrowserUseBackend:
             step for step in history.get("history", [])
             if not any("extract" in action for action in ((step.get("model_output") or {}).get("action") or []))
         ]
+        # A stand-in for browser-use's model protocol, which also asks for a pydantic schema hook it never uses here.
+        no_llm = cast("BaseChatModel", _NoSummaryModel())
         try:
             await agent.rerun_history(
                 AgentHistoryList.load_from_dict(history, agent.AgentOutput),
                 max_retries=REPLAY_RETRIES, skip_failures=True, delay_between_actions=0.1,
-                max_step_interval=REPLAY_MAX_STEP_INTERVAL_S, summary_llm=_NoSummaryModel(),
-                ai_step_llm=_NoSummaryModel(),
+                max_step_interval=REPLAY_MAX_STEP_INTERVAL_S, summary_llm=no_llm,
+                ai_step_llm=no_llm,
             )
         finally:
             shutil.rmtree(agent.agent_directory, ignore_errors=True)
@@ -519,7 +523,8 @@ def _with_files(recording: Mapping[str, Any], files: ApplicantFiles) -> dict[str
     for name, old in (recording.get("files") or {}).items():
         if name in now:
             text = text.replace(json.dumps(old, ensure_ascii=False)[1:-1], json.dumps(now[name], ensure_ascii=False)[1:-1])
-    return json.loads(text)
+    history: dict[str, Any] = json.loads(text)
+    return history
 
 
 def _yes_no(value: bool | None) -> str | None:
@@ -537,14 +542,17 @@ def _document(url: str) -> str:
 # --------------------------------------------------------------------------- tools and guards
 
 
-def _build_tools(run: _Run, ask_timeout_s: float):
+def _build_tools(run: _Run, ask_timeout_s: float) -> Tools[Any]:
     """browser-use's tools minus the risky ones, behind the submit guard, plus ask_user and request_review."""
     configure_offline_environment()
     from browser_use import Tools
     from browser_use.agent.views import ActionResult
 
-    class GuardedTools(Tools):
-        async def act(self, action, browser_session, *args: Any, action_timeout: float | None = None, **kwargs: Any):
+    class GuardedTools(Tools[Any]):
+        async def act(  # forwards whatever else browser-use passes
+            self, action: ActionModel, browser_session: BrowserSession, *args: Any, action_timeout: float | None = None,
+            **kwargs: Any,
+        ) -> ActionResult:
             name, params = _name_and_params(action)
             if name == "ask_user":
                 action_timeout = ask_timeout_s + ASK_ACTION_MARGIN_S
@@ -553,11 +561,11 @@ def _build_tools(run: _Run, ask_timeout_s: float):
                 run.refused_actions += 1
                 log.warning("agent action refused: %s", refusal)
                 return ActionResult(error=refusal)
-            return await super().act(action, browser_session, *args, action_timeout=action_timeout, **kwargs)
+            return await super().act(action, browser_session, *args, action_timeout=action_timeout, **kwargs)  # type: ignore[misc]
 
     tools = GuardedTools(exclude_actions=list(EXCLUDED_ACTIONS))
 
-    @tools.action(
+    @tools.action(  # type: ignore[untyped-decorator]  # browser-use's registry decorator has no annotations
         "Ask the applicant a question that the facts you have do not answer. Word it exactly as the "
         "form does; pass the form's options when it offers a choice. Returns the applicant's answer."
     )
@@ -579,7 +587,7 @@ def _build_tools(run: _Run, ask_timeout_s: float):
             said = f"The applicant answered {question!r} with: {answer}"
         return ActionResult(extracted_content=said, long_term_memory=said)
 
-    @tools.action(
+    @tools.action(  # type: ignore[untyped-decorator]  # browser-use's registry decorator has no annotations
         "Hand the filled form to the applicant for review. Call it when every field you can fill is "
         "filled, or when you cannot go on (login, CAPTCHA), with a short note. Ends your task."
     )
@@ -596,7 +604,7 @@ def _build_tools(run: _Run, ask_timeout_s: float):
     return tools
 
 
-def _name_and_params(action) -> tuple[str, dict[str, Any]]:
+def _name_and_params(action: ActionModel) -> tuple[str, dict[str, Any]]:
     for name, params in action.model_dump(exclude_unset=True).items():
         if params is not None:
             return name, params
@@ -617,7 +625,7 @@ async def _refusal(name: str, params: Mapping[str, Any], browser: BrowserSession
             verdict = await _verdict_for_focus(browser)
         else:
             return None
-    except Exception as exc:  # unsure means no: a submit must never slip through an error
+    except Exception as exc:  # noqa: BLE001 - unsure means no: a submit must never slip through an error
         log.debug("could not check %s action: %s", name, exc)
         return f"This {name} was not done: its target could not be checked. Look at the page again."
     if verdict and verdict.get("submit"):
@@ -629,7 +637,7 @@ async def _refusal(name: str, params: Mapping[str, Any], browser: BrowserSession
     return None
 
 
-async def _verdict_for_index(browser: BrowserSession, index: int) -> dict | None:
+async def _verdict_for_index(browser: BrowserSession, index: int) -> dict[str, Any] | None:
     node = await browser.get_element_by_index(index)
     if node is None:
         return None  # browser-use itself reports the stale index
@@ -654,17 +662,20 @@ async def _verdict_for_index(browser: BrowserSession, index: int) -> dict | None
         )
     if "exceptionDetails" in result:
         raise page_js.PageScriptError(str(result["exceptionDetails"].get("text", "script failed")))
-    return result.get("result", {}).get("value")
+    verdict: dict[str, Any] | None = result.get("result", {}).get("value")
+    return verdict
 
 
-async def _verdict_at(browser: BrowserSession, x: int, y: int) -> dict | None:
+async def _verdict_at(browser: BrowserSession, x: int, y: int) -> dict[str, Any] | None:
     script = f"(x, y, words) => {{ const el = document.elementFromPoint(x, y); return el ? ({SUBMIT_LIKE_JS}).call(el, words) : null; }}"
-    return await page_js.evaluate(browser, script, x, y, SUBMIT_WORDS)
+    verdict: dict[str, Any] | None = await page_js.evaluate(browser, script, x, y, SUBMIT_WORDS)
+    return verdict
 
 
-async def _verdict_for_focus(browser: BrowserSession) -> dict | None:
+async def _verdict_for_focus(browser: BrowserSession) -> dict[str, Any] | None:
     script = f"(words) => ({SUBMIT_LIKE_JS}).call(document.activeElement || document.body, words)"
-    return await page_js.evaluate(browser, script, SUBMIT_WORDS)
+    verdict: dict[str, Any] | None = await page_js.evaluate(browser, script, SUBMIT_WORDS)
+    return verdict
 
 
 async def _refuse_if_submitted(browser: BrowserSession, before_url: str) -> None:
@@ -679,7 +690,7 @@ async def _refuse_if_submitted(browser: BrowserSession, before_url: str) -> None
         )
 
 
-def _usage(history: AgentHistoryList) -> AgentUsage:
+def _usage(history: AgentHistoryList[Any]) -> AgentUsage:
     usage = history.usage
     return AgentUsage(
         steps=history.number_of_steps(),

@@ -43,7 +43,7 @@ import base64
 import binascii
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -225,7 +225,7 @@ class VibeSurfBackend:
             raise VibeSurfError("VibeSurf did not store the uploaded files.")
         return {role: str(item["file_path"]) for (role, _), item in zip(roles, stored)}
 
-    async def _wait(self, until) -> TaskState:
+    async def _wait(self, until: Callable[[TaskState], bool]) -> TaskState:
         """Poll the task until `until(state)` holds; VibeSurf silent for idle_timeout_s is an error."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._idle_timeout_s
@@ -313,7 +313,9 @@ def _sensitive_data(profile: Profile) -> dict[str, str]:
 
 
 def _new_question(state: TaskState, asked: set[str]) -> bool:
-    return state.status == "waiting_for_user" and bool(state.question) and str(state.question.get("id")) not in asked
+    if state.status != "waiting_for_user" or not state.question:
+        return False
+    return str(state.question.get("id")) not in asked
 
 
 def _raise_if_ended(state: TaskState, *, allow_submitted: bool = False) -> None:

@@ -29,7 +29,7 @@ def net_log_events(path: Path) -> list[dict]:
     events = []
     for line in path.read_text(errors="replace").splitlines():
         line = line.strip().rstrip(",")
-        if line.startswith('{"params"') or line.startswith('{"phase"') or line.startswith('{"source"'):
+        if line.startswith(('{"params"', '{"phase"', '{"source"')):
             try:
                 events.append(json.loads(line))
             except json.JSONDecodeError:

@@ -160,7 +160,7 @@ async def test_absolute_form_post_goes_out_in_origin_form_with_its_body(http_sit
 
 
 async def test_a_websocket_upgrade_keeps_its_connection_open() -> None:
-    upgraded = asyncio.Queue()
+    upgraded: asyncio.Queue[bytes] = asyncio.Queue()
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await upgraded.put(await reader.readuntil(b"\r\n\r\n"))

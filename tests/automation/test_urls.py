@@ -262,11 +262,11 @@ def test_unknown_and_possibly_redirecting_links_count_as_jobs(url):
 @pytest.mark.parametrize(
     ("url", "reason"),
     [
-        ("https://boards.greenh\u043euse.io/acme/jobs/1", "mixes Cyrillic and Latin letters"),  # Cyrillic 'о'
+        ("https://boards.greenh\u043euse.io/acme/jobs/1", "mixes Cyrillic and Latin letters"),  # Cyrillic 'о'  # noqa: RUF003
         ("https://boards.xn--greenhuse-52h.io/acme/jobs/1", "mixes Cyrillic and Latin letters"),  # the same, punycode
         ("https://p\u0430ypal.com/careers", "mixes Cyrillic and Latin letters"),
         ("https://\u03bfpenai.com/careers", "mixes Greek and Latin letters"),
-        ("https://\u0430\u0440\u0440\u04cf\u0435.com/jobs", "Cyrillic letters that look like Latin"),  # "аррӏе"
+        ("https://\u0430\u0440\u0440\u04cf\u0435.com/jobs", "Cyrillic letters that look like Latin"),  # "аррӏе"  # noqa: RUF003
         ("https://xn--80ak6aa92e.com/jobs", "Cyrillic letters that look like Latin"),
         ("https://xn--zzzzzz.com/jobs", "not valid"),
     ],

@@ -11,7 +11,7 @@ from bot.config import SettingsError, load_settings
 
 
 def test_missing_token_is_named():
-    with pytest.raises(SettingsError, match="^TELEGRAM_BOT_TOKEN is required$"):
+    with pytest.raises(SettingsError, match=r"^TELEGRAM_BOT_TOKEN is required$"):
         load_settings(_env_file=None)
 
 
@@ -53,7 +53,7 @@ def _root() -> str:
 
 
 def test_webhook_needs_its_secret_and_port():
-    with pytest.raises(SettingsError, match="^WEBHOOK_URL needs WEBHOOK_SECRET and HTTP_PORT too$"):
+    with pytest.raises(SettingsError, match=r"^WEBHOOK_URL needs WEBHOOK_SECRET and HTTP_PORT too$"):
         load_settings(_env_file=None, telegram_bot_token="1:abcdef", webhook_url="https://bot.example/hook")
     with pytest.raises(SettingsError, match="WEBHOOK_SECRET must be 1-256 characters"):
         load_settings(_env_file=None, telegram_bot_token="1:abcdef", webhook_url="https://bot.example/hook",
@@ -76,7 +76,7 @@ def test_empty_optional_settings_are_not_set(monkeypatch):
 
 def test_an_empty_token_is_missing_not_malformed(monkeypatch):
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")
-    with pytest.raises(SettingsError, match="^TELEGRAM_BOT_TOKEN is required$"):
+    with pytest.raises(SettingsError, match=r"^TELEGRAM_BOT_TOKEN is required$"):
         load_settings(_env_file=None)
 
 

@@ -27,7 +27,7 @@ from tests.support import ALLOWED_USER, STRANGER
 LINKS = [
     "https://boards.greenhouse.io/acme/jobs/1", "http://127.0.0.1:9/jobs/1", "http://127.0.0.1:9/jobs/2?utm_source=x",
     "javascript:alert(1)", "file:///etc/passwd", "http://169.254.169.254/latest", "http://10.0.0.1/",
-    "https://xn--80ak6aa92e.com/job", "https://gооgle.com/jobs", "http://[::1]/", "https://youtube.com/watch?v=1",
+    "https://xn--80ak6aa92e.com/job", "https://g\u043e\u043egle.com/jobs", "http://[::1]/", "https://youtube.com/watch?v=1",
     "ftp://x/y", "http://", "https://a.b/" + "x" * 3000,
 ]
 COMMANDS = ["/start", "/help", "/profile", "/jobs", "/job 1", "/job x", "/cancel 1", "/retry 1", "/pause",

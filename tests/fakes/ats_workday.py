@@ -335,7 +335,7 @@ class WorkdayJobSite(LocalSite):
 def _job(request: web.Request) -> str:
     job = request.match_info["job"]
     if job not in JOBS:
-        raise web.HTTPNotFound()
+        raise web.HTTPNotFound
     return job
 
 
@@ -425,11 +425,11 @@ def _control(f: Field, value: str, number: int) -> str:
                 f'name="{f.key}" data-automation-id="{f.key}"{required}{" checked" if value else ""}>'
                 f'<label for="input-{number}">{label}{star}</label></div>')
     if f.kind == "prompt":
-        chosen = "".join(f'<div data-automation-id="selectedItem">{html.escape(part)}</div>'
+        picked = "".join(f'<div data-automation-id="selectedItem">{html.escape(part)}</div>'
                          for part in value.split(", ") if part)
         options = html.escape(json.dumps(list(f.options)))
         return (f'<div data-automation-id="formField-{f.key}" {attrs}><label for="input-{number}">{label}{star}</label>'
-                f'{chosen}<div data-automation-id="multiselectInputContainer" data-options="{options}">'
+                f'{picked}<div data-automation-id="multiselectInputContainer" data-options="{options}">'
                 f'<input type="text" id="input-{number}" data-automation-id="searchBox" placeholder="Search"{required}>'
                 f'</div></div>')
     raise ValueError(f.kind)

@@ -261,7 +261,7 @@ def validate(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> dic
     for name, allowed in CHOICES.items():
         if fields.get(name, "") not in allowed | {""}:
             errors[name] = "Please select one of the options"
-    offices = fields.get(OFFICES_ID, [])
+    offices: str | list[str] = fields.get(OFFICES_ID, [])  # repeated: a list once several are ticked
     if not set([offices] if isinstance(offices, str) else offices) <= set(OFFICES_VALUES.values()):
         errors[OFFICES_ID] = "Please select one of the options"
     if fields.get("race") and fields.get("hispanic_ethnicity") != "No":

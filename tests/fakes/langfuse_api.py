@@ -74,7 +74,7 @@ class FakeLangfuse:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # noqa: SLF001 — the port the OS chose
+        port = site._server.sockets[0].getsockname()[1]  # the port the OS chose
         self.base_url = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:

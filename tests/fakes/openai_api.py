@@ -399,7 +399,7 @@ def _image_tokens(body: JsonObject) -> int:
             if image.get("detail") == "low" or size is None:
                 total += 85 if image.get("detail") == "low" else 765
                 continue
-            width, height = size
+            width, height = float(size[0]), float(size[1])
             scale = min(1.0, 2048 / max(width, height))
             width, height = width * scale, height * scale
             scale = min(1.0, 768 / min(width, height))

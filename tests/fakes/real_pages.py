@@ -327,7 +327,7 @@ def _reading_the_page_before_close(seen: list[list[Control]]) -> Iterator[None]:
     `dry_run` keeps its browser to itself; wrapping the `open_browser` it calls is the one way to see
     the page it leaves without changing what it does.
     """
-    real_open = dry_run_module.open_browser
+    real_open = dry_run_module.open_browser  # type: ignore[attr-defined]  # the name dry_run calls, patched
 
     @contextlib.asynccontextmanager
     async def observed(options: BrowserOptions, **kwargs: Any) -> AsyncIterator[Any]:
@@ -337,11 +337,11 @@ def _reading_the_page_before_close(seen: list[list[Control]]) -> Iterator[None]:
             finally:
                 seen.append(await read_controls(browser))
 
-    dry_run_module.open_browser = observed  # type: ignore[assignment]
+    dry_run_module.open_browser = observed  # type: ignore[attr-defined]
     try:
         yield
     finally:
-        dry_run_module.open_browser = real_open  # type: ignore[assignment]
+        dry_run_module.open_browser = real_open  # type: ignore[attr-defined]
 
 
 async def read_controls(browser: Any) -> list[Control]:

@@ -89,7 +89,7 @@ class SavedPageSite(LocalSite):
         )
 
         @web.middleware
-        async def confined(request: web.Request, handler):  # type: ignore[no-untyped-def]
+        async def confined(request: web.Request, handler):
             response = await handler(request)
             response.headers["Content-Security-Policy"] = policy
             return response

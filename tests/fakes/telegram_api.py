@@ -796,9 +796,10 @@ async def _read_raw_params(request: web.Request) -> JsonObject:
         params.update(body if isinstance(body, dict) else {})
         return params
     for key, value in (await request.post()).items():
-        if isinstance(value, web.FileField):
-            value = UploadedFile(value.filename, value.content_type, value.file.read())
-        params[key] = value
+        params[key] = (
+            UploadedFile(value.filename, value.content_type, value.file.read())
+            if isinstance(value, web.FileField) else value
+        )
     return _resolve_attachments(params)
 
 
@@ -1182,7 +1183,7 @@ class FakeTelegram:
         return self._commands.get(self._commands_key(scope, language_code), [])
 
     async def wait_for_message(
-        self, predicate: Callable[[ChatMessage], bool], timeout: float = 30
+        self, predicate: Callable[[ChatMessage], object], timeout: float = 30
     ) -> ChatMessage:
         """The first bot message (already sent, or sent or edited later) that matches `predicate`.
 
@@ -1696,7 +1697,7 @@ class FakeTelegram:
             await self._messages_changed_notify()
             return True
         if key in self._user_messages and key not in self._deleted_user_messages:
-            self._deleted_user_messages.add(key)  # type: ignore[arg-type]
+            self._deleted_user_messages.add(key)
             return True
         raise _bad_request("message to delete not found")
 

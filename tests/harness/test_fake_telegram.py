@@ -189,7 +189,7 @@ async def test_formatting_is_parsed_and_bad_markup_rejected_like_telegram(
     )
     with pytest.raises(TelegramBadRequest, match="can't parse entities: Unsupported start tag"):
         await fake_telegram_bot.send_message(USER_ID, "Salary < 100k", parse_mode="HTML")
-    with pytest.raises(TelegramBadRequest, match="Character '.' is reserved"):
+    with pytest.raises(TelegramBadRequest, match=r"Character '.' is reserved"):
         await fake_telegram_bot.send_message(USER_ID, "Applied.", parse_mode="MarkdownV2")
 
     assert sent.text == "Engineer at Acme & co"
@@ -256,10 +256,9 @@ async def test_wrong_token_and_unknown_method_are_refused(fake_telegram: FakeTel
     finally:
         await intruder.session.close()
 
-    async with aiohttp.ClientSession() as http:
-        async with http.post(api.api_url(fake_telegram.token, "sendTelepathy")) as response:
-            assert response.status == 404
-            assert await response.json() == {"ok": False, "error_code": 404, "description": "Not Found"}
+    async with aiohttp.ClientSession() as http, http.post(api.api_url(fake_telegram.token, "sendTelepathy")) as response:
+        assert response.status == 404
+        assert await response.json() == {"ok": False, "error_code": 404, "description": "Not Found"}
 
 
 async def test_wait_for_message_times_out_with_a_dump_of_recent_messages(

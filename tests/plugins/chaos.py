@@ -384,10 +384,12 @@ class ChaosRun:
             with contextlib.suppress(TimeoutError, RuntimeError, ValueError, LookupError):
                 # A dead bot answers nothing: the tap waits in the fake's queue for the next bot.
                 await user.tap(message, button, timeout=15)
+
+            def gone(m: ChatMessage, shown: ChatMessage = message) -> bool:
+                return m.message_id == shown.message_id and m.chat_id == shown.chat_id and (m.deleted or moved())
+
             with contextlib.suppress(TimeoutError):
-                await self.fake.wait_for_message(lambda m: m.message_id == message.message_id
-                                                 and m.chat_id == message.chat_id and (m.deleted or moved()),
-                                                 timeout=30)
+                await self.fake.wait_for_message(gone, timeout=30)
             if moved():
                 return True
         return False

@@ -8,6 +8,7 @@ as root it runs as that wheel's system user, since PostgreSQL refuses to run as 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
@@ -127,10 +128,8 @@ class PrivateServers:
 
     def stop(self) -> None:
         self.redis.stop()
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             self.postgres.stop()
-        except subprocess.CalledProcessError:
-            pass  # already stopped
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import pytest
 
 from automation.adapters.base import ApplicantFiles, EmptyReason, FillSource
 from automation.adapters.by_meaning import decide
-from automation.questions import Choice, Question
+from automation.questions import Choice, Question, QuestionKind
 from storage.models import Profile
 
 PROFILE = Profile(
@@ -25,7 +25,7 @@ YES_NO = ("Yes", "No")
 def question(label: str, kind: str = "text", options: tuple[str, ...] = (), name: str = "", required: bool = False,
              hidden: bool = False) -> Question:
     choices = tuple(Choice(option, option, False, "") for option in options)
-    return Question("", label, kind, options, required, selector=f"#{name or 'q'}", name=name, choices=choices,
+    return Question("", label, QuestionKind(kind), options, required, selector=f"#{name or 'q'}", name=name, choices=choices,
                     hidden=hidden)
 
 

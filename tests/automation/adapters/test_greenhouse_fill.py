@@ -15,8 +15,7 @@ from automation.adapters import (
     detect_adapter,
     open_application,
 )
-from automation.adapters.greenhouse import best_place
-from automation.adapters.profile_values import hispanic_answer, race_answer
+from automation.adapters.profile_values import best_place, hispanic_answer, race_answer
 from automation.browser import BrowserOptions, open_browser
 from automation.questions import QuestionKind, fit_answer
 from storage.models import Eeo, Links, Profile
@@ -231,7 +230,7 @@ async def test_a_page_without_an_application_form_is_unsupported(
     browser_options: BrowserOptions, job_site: GreenhouseJobSite
 ) -> None:
     async with open_browser(browser_options) as browser:
-        with pytest.raises(UnsupportedForm, match="127.0.0.1 is not a job application form"):
+        with pytest.raises(UnsupportedForm, match=r"127.0.0.1 is not a job application form"):
             await open_application(browser, job_site.plain_url)
         with pytest.raises(UnsupportedForm):
             await detect_adapter(browser, job_site.plain_url)

@@ -60,7 +60,7 @@ async def test_real_page(folder: str, group: str, fills: dict[str, ObservedFill]
     if folder not in fills:
         fills[folder] = await observed_fill(folder, browser_options)
     observed = fills[folder]
-    outcome = f"nyx fill said: {observed.error}" if observed.error else f"nyx fill used: {observed.run.ats}"  # type: ignore[union-attr]
+    outcome = f"nyx fill said: {observed.error}" if observed.error else f"nyx fill used: {observed.run.ats}"
 
     if group == NOTHING_SENT:
         assert observed.submissions == [], f"the page sent or tried to send a form: {observed.submissions}"

@@ -51,7 +51,7 @@ async def test_the_copy_renames_its_boxes_on_every_load_and_reads_them_back() ->
             first_page, second_page = await first.text(), await second.text()
         names = this_loads_names(first_page)
         assert names["first_name"] != this_loads_names(second_page)["first_name"]
-        token = re.search(r'name="form_token" value="([0-9a-f]+)"', first_page).group(1)  # type: ignore[union-attr]
+        token = re.search(r'name="form_token" value="([0-9a-f]+)"', first_page).group(1)
         posted = {"form_token": token, **{names.get(k, k): v for k, v in EXPECTED.items()},
                   names["phone_number"]: "512 555 0142"}
         async with http.post(site.form_url, data=form_data(posted)) as refused:
@@ -61,7 +61,7 @@ async def test_the_copy_renames_its_boxes_on_every_load_and_reads_them_back() ->
     assert site.submissions[0].fields == {**EXPECTED, "phone_number": "512 555 0142"}
 
 
-def check(submission, resume: Path, content: bytes) -> None:  # type: ignore[no-untyped-def]
+def check(submission, resume: Path, content: bytes) -> None:
     assert {name: submission.fields.get(name) for name in EXPECTED} == EXPECTED
     assert re.sub(r"\D", "", str(submission.fields.get("phone_number"))).endswith(PHONE_DIGITS)
     assert submission.files["resume"] == (resume.name, content)
