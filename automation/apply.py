@@ -992,8 +992,9 @@ async def _ask(
                     await deps.notifier.live_view_closed(parked)
             raise _Parked(app)
         closed = await deps.prompts.get(prompt.id)  # answered or closed at that very moment
-    if closed.status is not PromptStatus.ANSWERED or not closed.answer:
-        await deps.notifier.prompt_closed(closed)
+    if closed is None or closed.status is not PromptStatus.ANSWERED or not closed.answer:
+        if closed is not None:
+            await deps.notifier.prompt_closed(closed)
         raise _Stopped(await _moved(deps, app.id, S.TIMED_OUT, [S.WAITING_USER], f"nobody answered the {kind.value}"))
     return closed.answer
 

@@ -15,6 +15,7 @@ from arq import Worker
 from redis.asyncio import Redis
 
 from automation.worker import build_worker
+from bot.config import SettingsError
 from bot.error_handler import on_error
 from bot.inflight import InFlight
 from bot.live_view import LiveViewServer
@@ -34,11 +35,18 @@ log = logging.getLogger(__name__)
 UPDATE_GRACE_S = 10.0  # how long a stopping bot waits for the updates it is still handling
 
 
+def _resolved(value: str | None, name: str) -> str:
+    """A setting that must have been resolved (to the embedded server's, if unset) before this point."""
+    if value is None:
+        raise SettingsError(f"{name} must be resolved before the bot starts")
+    return value
+
+
 def build_dispatcher(services: Services) -> Dispatcher:
     dp = Dispatcher(
         # Dialogs in progress live in Redis, so a restart mid-dialog loses nothing; the prefix keeps bots apart.
         storage=RedisStorage(
-            Redis.from_url(services.settings.redis_url, **redis_client_options()),
+            Redis.from_url(_resolved(services.settings.redis_url, "REDIS_URL"), **redis_client_options()),
             key_builder=DefaultKeyBuilder(prefix=f"nyx-fsm:{services.settings.queue_name}"),
         ),
         **services.handler_data(),
@@ -109,8 +117,9 @@ class NyxApp:
             scheduler.start()
             self._scheduler = scheduler
         settings = services.settings
-        if self.roles.bot:
-            self.dispatcher = build_dispatcher(services)
+        dispatcher = build_dispatcher(services) if self.roles.bot else None
+        self.dispatcher = dispatcher
+        if dispatcher is not None:
             await services.bot.set_my_commands(COMMANDS)
         if settings.metrics_port is not None:
             self._monitoring = await start_monitoring(
@@ -118,27 +127,30 @@ class NyxApp:
                 readiness=Readiness(services.pool.raw, services.redis, services.bot),  # fails fast, no retries
                 token=settings.metrics_token.get_secret_value() if settings.metrics_token else None,
             )
+        if dispatcher is None:
+            return
         live_view = (
             LiveViewServer(services.redis, services.prompts, services.bridge, services.bot)
-            if self.roles.bot and settings.live_view_url else None
+            if settings.live_view_url else None
         )
-        if self.roles.bot and (settings.webhook_url or live_view is not None):
+        webhook_secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        if settings.webhook_url or live_view is not None:
+            if settings.http_port is None:  # Settings refuses a webhook or a live view without one
+                raise SettingsError("HTTP_PORT is required for a webhook or the live view")
             self._web = await start_web(
-                host=settings.http_host, port=settings.http_port, dispatcher=self.dispatcher, bot=services.bot,
-                webhook_url=settings.webhook_url,
-                webhook_secret=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
-                live_view=live_view,
+                host=settings.http_host, port=settings.http_port, dispatcher=dispatcher, bot=services.bot,
+                webhook_url=settings.webhook_url, webhook_secret=webhook_secret, live_view=live_view,
             )
-        if self.roles.bot and settings.webhook_url:
+        if settings.webhook_url:
             await services.bot.set_webhook(
-                settings.webhook_url, secret_token=settings.webhook_secret.get_secret_value(),
-                allowed_updates=self.dispatcher.resolve_used_update_types(),
+                settings.webhook_url, secret_token=webhook_secret,
+                allowed_updates=dispatcher.resolve_used_update_types(),
             )
-        elif self.roles.bot:
+        else:
             await services.bot.delete_webhook()  # polling and a webhook exclude each other
             self._tasks.append(
                 asyncio.create_task(
-                    self.dispatcher.start_polling(services.bot, handle_signals=False, close_bot_session=False),
+                    dispatcher.start_polling(services.bot, handle_signals=False, close_bot_session=False),
                     name="polling",
                 )
             )
