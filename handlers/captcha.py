@@ -130,50 +130,49 @@ def typed_line(text: str) -> str:
     return f"✅ Typed into the form: {escape(text)}"
 
 
-def router() -> Router:
-    r = Router(name=__name__)
-    r.message.filter(F.chat.type == "private")
+router = Router(name=__name__)
+router.message.filter(F.chat.type == "private")
 
-    @r.callback_query(CaptchaCallback.filter())
-    async def on_button(
-        query: CallbackQuery, callback_data: CaptchaCallback, prompts: PromptRepository, bridge: PromptBridge
-    ) -> None:
-        prompt = await prompts.get(callback_data.prompt_id)
-        if prompt is None or prompt.user_id != query.from_user.id or prompt.kind is not PromptKind.CAPTCHA:
-            await query.answer("That CAPTCHA is not yours.")
-            return
-        decision = callback_data.decision
-        answered = await bridge.answer(
-            prompt.id, query.from_user.id, {"decision": decision.value}, PromptKind.CAPTCHA
-        )
-        if answered is not None:
-            await query.answer("Checking the page…" if decision is CaptchaDecision.DONE else "Cancelled.")
-            await close_message(query, OUTCOME_LINES[decision])
-            return
-        await _tell_closed(query, await prompts.get(prompt.id) or prompt)
 
-    @r.message(RepliedToPrompt(PromptKind.CAPTCHA))
-    async def on_reply(
-        message: Message, prompt: Prompt, bridge: PromptBridge, bot: Bot
-    ) -> None:
-        if prompt.status is not PromptStatus.PENDING:
-            await message.reply("That CAPTCHA is closed; nothing was changed.")
-            return
-        if answer_by(prompt) is not AnswerBy.TEXT:
-            await message.reply("Solve this one in the browser window, then tap Done under the message.")
-            return
-        text = " ".join((message.text or "").split())
-        if not text or len(text) > MAX_TEXT:
-            await message.reply("Please reply with just the characters in the picture.")
-            return
-        answered = await bridge.answer(prompt.id, message.from_user.id, {"text": text}, PromptKind.CAPTCHA)
-        if answered is None:
-            await message.reply("That CAPTCHA is closed; nothing was changed.")
-            return
-        await close_prompt_message(bot, answered, typed_line(text))
-        await message.reply("✅ Thanks, typing it into the form.")
+@router.callback_query(CaptchaCallback.filter())
+async def on_button(
+    query: CallbackQuery, callback_data: CaptchaCallback, prompts: PromptRepository, bridge: PromptBridge
+) -> None:
+    prompt = await prompts.get(callback_data.prompt_id)
+    if prompt is None or prompt.user_id != query.from_user.id or prompt.kind is not PromptKind.CAPTCHA:
+        await query.answer("That CAPTCHA is not yours.")
+        return
+    decision = callback_data.decision
+    answered = await bridge.answer(
+        prompt.id, query.from_user.id, {"decision": decision.value}, PromptKind.CAPTCHA
+    )
+    if answered is not None:
+        await query.answer("Checking the page…" if decision is CaptchaDecision.DONE else "Cancelled.")
+        await close_message(query, OUTCOME_LINES[decision])
+        return
+    await _tell_closed(query, await prompts.get(prompt.id) or prompt)
 
-    return r
+
+@router.message(RepliedToPrompt(PromptKind.CAPTCHA))
+async def on_reply(
+    message: Message, prompt: Prompt, bridge: PromptBridge, bot: Bot
+) -> None:
+    if prompt.status is not PromptStatus.PENDING:
+        await message.reply("That CAPTCHA is closed; nothing was changed.")
+        return
+    if answer_by(prompt) is not AnswerBy.TEXT:
+        await message.reply("Solve this one in the browser window, then tap Done under the message.")
+        return
+    text = " ".join((message.text or "").split())
+    if not text or len(text) > MAX_TEXT:
+        await message.reply("Please reply with just the characters in the picture.")
+        return
+    answered = await bridge.answer(prompt.id, message.from_user.id, {"text": text}, PromptKind.CAPTCHA)
+    if answered is None:
+        await message.reply("That CAPTCHA is closed; nothing was changed.")
+        return
+    await close_prompt_message(bot, answered, typed_line(text))
+    await message.reply("✅ Thanks, typing it into the form.")
 
 
 async def _tell_closed(query: CallbackQuery, prompt: Prompt) -> None:

@@ -506,92 +506,95 @@ async def _refresh_summary(profiles: ProfileRepository, user_id: int, upload: Up
 # --------------------------------------------------------------------------- the router
 
 
-def router() -> Router:
-    r = Router(name=__name__)
-    r.callback_query.filter(in_own_chat)
+router = Router(name=__name__)
+router.callback_query.filter(in_own_chat)
 
-    @r.message(Command("profile"))
-    async def on_profile(
-        message: Message, state: FSMContext, profiles: ProfileRepository, answers: AnswerRepository
-    ) -> None:
-        if await state.get_state() == EditProfile.value.state:
-            await remove_buttons(message.bot, message.chat.id, (await state.get_data()).get("prompt"))
-            await state.clear()
-        await show_profile(message, profiles, answers)
 
-    @r.callback_query(ProfileEdit.filter())
-    async def on_edit(
-        query: CallbackQuery, callback_data: ProfileEdit, state: FSMContext, profiles: ProfileRepository
-    ) -> None:
-        stored = await profiles.get(query.from_user.id)
-        if stored is None:
-            await query.answer("That button is no longer valid.")
-            return
-        await _ask_new_value(query.message, state, stored.profile, FIELDS[callback_data.field])
-        await query.answer()
+@router.message(Command("profile"))
+async def on_profile(
+    message: Message, state: FSMContext, profiles: ProfileRepository, answers: AnswerRepository
+) -> None:
+    if await state.get_state() == EditProfile.value.state:
+        await remove_buttons(message.bot, message.chat.id, (await state.get_data()).get("prompt"))
+        await state.clear()
+    await show_profile(message, profiles, answers)
 
-    @r.message(EditProfile.value, F.text, ~F.text.startswith("/"))
-    async def on_new_value(
-        message: Message, state: FSMContext, profiles: ProfileRepository, answers: AnswerRepository
-    ) -> None:
-        spec = FIELDS[ProfileField((await state.get_data())["field"])]
-        try:
-            changes = spec.changes_for_text(message.text)
-        except FieldError as exc:
-            await message.answer(f"⚠️ {escape(spec.label)}: {escape(str(exc))}\nNothing was changed.")
-            stored = await profiles.get(message.from_user.id)
-            if stored is not None:
-                await _ask_new_value(message, state, stored.profile, spec)
-            return
-        await _save_edit(message, state, profiles, answers, spec, changes)
 
-    @r.message(EditProfile.value, ~F.text.startswith("/"))
-    async def on_not_text(message: Message) -> None:
-        await message.answer("Please send the new value as a text message, or tap a button under the question.")
+@router.callback_query(ProfileEdit.filter())
+async def on_edit(
+    query: CallbackQuery, callback_data: ProfileEdit, state: FSMContext, profiles: ProfileRepository
+) -> None:
+    stored = await profiles.get(query.from_user.id)
+    if stored is None:
+        await query.answer("That button is no longer valid.")
+        return
+    await _ask_new_value(query.message, state, stored.profile, FIELDS[callback_data.field])
+    await query.answer()
 
-    @r.callback_query(FieldButton.filter(), EditProfile.value)
-    async def on_value_button(
-        query: CallbackQuery, callback_data: FieldButton, state: FSMContext,
-        profiles: ProfileRepository, answers: AnswerRepository,
-    ) -> None:
-        if not await _editing(state, callback_data.field):
-            await query.answer("That question is closed.")
-            return
-        spec = FIELDS[callback_data.field]
-        if callback_data.move is FieldMove.KEEP:
-            await state.clear()
-            await remove_buttons(query.bot, query.message.chat.id, query.message.message_id)
-            await query.answer("Unchanged.")
-            return
-        try:
-            if callback_data.move is FieldMove.CLEAR:
-                changes = spec.cleared
-            else:
-                changes = spec.choice(callback_data.choice).changes
-        except FieldError as exc:
-            await query.answer(str(exc))
-            return
-        if changes is None:
-            await query.answer(TYPE_IT, show_alert=True)
-            return
-        await _save_edit(query.message, state, profiles, answers, spec, changes)
-        await query.answer()
 
-    @r.message(F.document)
-    async def on_document(message: Message, bot: Bot, profiles: ProfileRepository, answers: AnswerRepository) -> None:
-        name = message.document.file_name or "document"
-        suffix = Path(name).suffix.lower()
-        try:
-            if suffix in PROFILE_SUFFIXES:
-                await _import_profile(message, bot, profiles, answers)
-            elif suffix in RESUME_TYPES:
-                await _replace_resume(message, bot, profiles)
-            else:
-                await message.answer(
-                    "I can read a profile (.yaml, .yml, .json) or a résumé (.pdf, .docx). "
-                    f"{escape(name)} is neither."
-                )
-        except ProfileError as exc:
-            await message.answer(f"⚠️ {escape(str(exc))}\nNothing was changed.")
+@router.message(EditProfile.value, F.text, ~F.text.startswith("/"))
+async def on_new_value(
+    message: Message, state: FSMContext, profiles: ProfileRepository, answers: AnswerRepository
+) -> None:
+    spec = FIELDS[ProfileField((await state.get_data())["field"])]
+    try:
+        changes = spec.changes_for_text(message.text)
+    except FieldError as exc:
+        await message.answer(f"⚠️ {escape(spec.label)}: {escape(str(exc))}\nNothing was changed.")
+        stored = await profiles.get(message.from_user.id)
+        if stored is not None:
+            await _ask_new_value(message, state, stored.profile, spec)
+        return
+    await _save_edit(message, state, profiles, answers, spec, changes)
 
-    return r
+
+@router.message(EditProfile.value, ~F.text.startswith("/"))
+async def on_not_text(message: Message) -> None:
+    await message.answer("Please send the new value as a text message, or tap a button under the question.")
+
+
+@router.callback_query(FieldButton.filter(), EditProfile.value)
+async def on_value_button(
+    query: CallbackQuery, callback_data: FieldButton, state: FSMContext,
+    profiles: ProfileRepository, answers: AnswerRepository,
+) -> None:
+    if not await _editing(state, callback_data.field):
+        await query.answer("That question is closed.")
+        return
+    spec = FIELDS[callback_data.field]
+    if callback_data.move is FieldMove.KEEP:
+        await state.clear()
+        await remove_buttons(query.bot, query.message.chat.id, query.message.message_id)
+        await query.answer("Unchanged.")
+        return
+    try:
+        if callback_data.move is FieldMove.CLEAR:
+            changes = spec.cleared
+        else:
+            changes = spec.choice(callback_data.choice).changes
+    except FieldError as exc:
+        await query.answer(str(exc))
+        return
+    if changes is None:
+        await query.answer(TYPE_IT, show_alert=True)
+        return
+    await _save_edit(query.message, state, profiles, answers, spec, changes)
+    await query.answer()
+
+
+@router.message(F.document)
+async def on_document(message: Message, bot: Bot, profiles: ProfileRepository, answers: AnswerRepository) -> None:
+    name = message.document.file_name or "document"
+    suffix = Path(name).suffix.lower()
+    try:
+        if suffix in PROFILE_SUFFIXES:
+            await _import_profile(message, bot, profiles, answers)
+        elif suffix in RESUME_TYPES:
+            await _replace_resume(message, bot, profiles)
+        else:
+            await message.answer(
+                "I can read a profile (.yaml, .yml, .json) or a résumé (.pdf, .docx). "
+                f"{escape(name)} is neither."
+            )
+    except ProfileError as exc:
+        await message.answer(f"⚠️ {escape(str(exc))}\nNothing was changed.")

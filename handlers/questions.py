@@ -106,56 +106,55 @@ def answered_line(value: str) -> str:
 BY_HAND_DONE_LINE = "🖐 Filled in by hand: reading it back from the page…"
 
 
-def router() -> Router:
-    r = Router(name=__name__)
-    r.message.filter(F.chat.type == "private")
+router = Router(name=__name__)
+router.message.filter(F.chat.type == "private")
 
-    @r.callback_query(QuestionCallback.filter())
-    async def on_option(
-        query: CallbackQuery, callback_data: QuestionCallback, prompts: PromptRepository, bridge: PromptBridge
-    ) -> None:
-        prompt = await prompts.get(callback_data.prompt_id)
-        if prompt is None or prompt.user_id != query.from_user.id or prompt.kind is not PromptKind.QUESTION:
-            await query.answer("That question is not yours.")
-            return
-        offered = offered_options(question_of(prompt))
-        if not 0 <= callback_data.option_index < len(offered):
-            await query.answer("That button is not valid.")
-            return
-        value = offered[callback_data.option_index]
-        if await bridge.answer(prompt.id, query.from_user.id, {"value": value}, PromptKind.QUESTION):
-            await query.answer(f"Saved: {_clip(value, MAX_BUTTON_TEXT)}")
-            await close_message(query, answered_line(value))
-            return
-        await _tell_closed(query, await prompts.get(prompt.id) or prompt)
 
-    @r.message(RepliedToPrompt(PromptKind.QUESTION))
-    async def on_reply(
-        message: Message, prompt: Prompt, bridge: PromptBridge, bot: Bot,
-        credentials: CredentialRepository | None = None,
-    ) -> None:
-        if prompt.payload.get("secret"):
-            await _on_secret_reply(message, prompt, bridge, bot, credentials)
-            return
-        if prompt.status is not PromptStatus.PENDING:
-            await message.reply("That question is closed; nothing was changed.")
-            return
-        question = question_of(prompt)
-        value = fit_answer(message.text or "", question)
-        if value is None:
-            await message.reply(_unfit_hint(question))
-            return
-        if len(value) > MAX_SAVED_ANSWER:
-            await message.reply(f"That is {len(value)} characters; answers may have up to {MAX_SAVED_ANSWER}.")
-            return
-        answered = await bridge.answer(prompt.id, message.from_user.id, {"value": value}, PromptKind.QUESTION)
-        if answered is None:
-            await message.reply("That question is closed; nothing was changed.")
-            return
-        await close_prompt_message(bot, answered, answered_line(value))
-        await message.reply(f"✅ Thanks, noted: <b>{escape(_clip(value, MAX_BUTTON_TEXT))}</b>")
+@router.callback_query(QuestionCallback.filter())
+async def on_option(
+    query: CallbackQuery, callback_data: QuestionCallback, prompts: PromptRepository, bridge: PromptBridge
+) -> None:
+    prompt = await prompts.get(callback_data.prompt_id)
+    if prompt is None or prompt.user_id != query.from_user.id or prompt.kind is not PromptKind.QUESTION:
+        await query.answer("That question is not yours.")
+        return
+    offered = offered_options(question_of(prompt))
+    if not 0 <= callback_data.option_index < len(offered):
+        await query.answer("That button is not valid.")
+        return
+    value = offered[callback_data.option_index]
+    if await bridge.answer(prompt.id, query.from_user.id, {"value": value}, PromptKind.QUESTION):
+        await query.answer(f"Saved: {_clip(value, MAX_BUTTON_TEXT)}")
+        await close_message(query, answered_line(value))
+        return
+    await _tell_closed(query, await prompts.get(prompt.id) or prompt)
 
-    return r
+
+@router.message(RepliedToPrompt(PromptKind.QUESTION))
+async def on_reply(
+    message: Message, prompt: Prompt, bridge: PromptBridge, bot: Bot,
+    credentials: CredentialRepository | None = None,
+) -> None:
+    if prompt.payload.get("secret"):
+        await _on_secret_reply(message, prompt, bridge, bot, credentials)
+        return
+    if prompt.status is not PromptStatus.PENDING:
+        await message.reply("That question is closed; nothing was changed.")
+        return
+    question = question_of(prompt)
+    value = fit_answer(message.text or "", question)
+    if value is None:
+        await message.reply(_unfit_hint(question))
+        return
+    if len(value) > MAX_SAVED_ANSWER:
+        await message.reply(f"That is {len(value)} characters; answers may have up to {MAX_SAVED_ANSWER}.")
+        return
+    answered = await bridge.answer(prompt.id, message.from_user.id, {"value": value}, PromptKind.QUESTION)
+    if answered is None:
+        await message.reply("That question is closed; nothing was changed.")
+        return
+    await close_prompt_message(bot, answered, answered_line(value))
+    await message.reply(f"✅ Thanks, noted: <b>{escape(_clip(value, MAX_BUTTON_TEXT))}</b>")
 
 
 async def _on_secret_reply(

@@ -58,36 +58,34 @@ async def close_prompt_message(bot: Bot, prompt: Prompt, line: str) -> None:
             await bot.edit_message_reply_markup(chat_id=prompt.chat_id, message_id=prompt.message_id, reply_markup=None)
 
 
-def router() -> Router:
-    r = Router(name=__name__)
+router = Router(name=__name__)
 
-    @r.callback_query(ReviewCallback.filter())
-    async def on_review(
-        query: CallbackQuery, callback_data: ReviewCallback, prompts: PromptRepository, bridge: PromptBridge
-    ) -> None:
-        try:
-            decision = ReviewDecision(callback_data.decision)
-        except ValueError:
-            decision = None
-        if decision not in (ReviewDecision.SUBMIT, ReviewDecision.CANCEL, ReviewDecision.BY_HAND):
-            await query.answer("That button is not valid.")
-            return
-        answer = {"decision": decision.value}
-        answered = await bridge.answer(callback_data.prompt_id, query.from_user.id, answer, PromptKind.REVIEW)
-        if answered is not None:
-            await query.answer(REPLIES[decision])
-            await close_message(query, OUTCOME_LINES[decision])
-            return
-        existing = await prompts.get(callback_data.prompt_id)
-        if existing is None or existing.user_id != query.from_user.id or existing.kind is not PromptKind.REVIEW:
-            await query.answer("That review is not yours.")
-            return
-        if existing.status is PromptStatus.ANSWERED and existing.answer:
-            line = OUTCOME_LINES[ReviewDecision(existing.answer["decision"])]
-            await query.answer("Already answered.")
-        else:
-            line = CLOSED_LINES.get(existing.status, CLOSED_LINES[PromptStatus.EXPIRED])
-            await query.answer("This review is closed.")
-        await close_message(query, line)
 
-    return r
+@router.callback_query(ReviewCallback.filter())
+async def on_review(
+    query: CallbackQuery, callback_data: ReviewCallback, prompts: PromptRepository, bridge: PromptBridge
+) -> None:
+    try:
+        decision = ReviewDecision(callback_data.decision)
+    except ValueError:
+        decision = None
+    if decision not in (ReviewDecision.SUBMIT, ReviewDecision.CANCEL, ReviewDecision.BY_HAND):
+        await query.answer("That button is not valid.")
+        return
+    answer = {"decision": decision.value}
+    answered = await bridge.answer(callback_data.prompt_id, query.from_user.id, answer, PromptKind.REVIEW)
+    if answered is not None:
+        await query.answer(REPLIES[decision])
+        await close_message(query, OUTCOME_LINES[decision])
+        return
+    existing = await prompts.get(callback_data.prompt_id)
+    if existing is None or existing.user_id != query.from_user.id or existing.kind is not PromptKind.REVIEW:
+        await query.answer("That review is not yours.")
+        return
+    if existing.status is PromptStatus.ANSWERED and existing.answer:
+        line = OUTCOME_LINES[ReviewDecision(existing.answer["decision"])]
+        await query.answer("Already answered.")
+    else:
+        line = CLOSED_LINES.get(existing.status, CLOSED_LINES[PromptStatus.EXPIRED])
+        await query.answer("This review is closed.")
+    await close_message(query, line)
