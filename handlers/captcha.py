@@ -34,7 +34,7 @@ from automation.captcha import (
 from automation.prompts import PromptBridge
 from handlers.callbacks import CaptchaCallback
 from handlers.filters import RepliedToPrompt
-from handlers.review import close_message, close_prompt_message
+from handlers.prompt_buttons import Tapped, answer_prompt_button, close_prompt_message
 from storage.models import Application, Prompt, PromptKind, PromptStatus
 from storage.prompts import PromptRepository
 
@@ -138,19 +138,15 @@ router.message.filter(F.chat.type == "private")
 async def on_button(
     query: CallbackQuery, callback_data: CaptchaCallback, prompts: PromptRepository, bridge: PromptBridge
 ) -> None:
-    prompt = await prompts.get(callback_data.prompt_id)
-    if prompt is None or prompt.user_id != query.from_user.id or prompt.kind is not PromptKind.CAPTCHA:
-        await query.answer("That CAPTCHA is not yours.")
-        return
     decision = callback_data.decision
-    answered = await bridge.answer(
-        prompt.id, query.from_user.id, {"decision": decision.value}, PromptKind.CAPTCHA
+    reply = "Checking the page…" if decision is CaptchaDecision.DONE else "Cancelled."
+    await answer_prompt_button(
+        query, prompts, bridge, callback_data.prompt_id, PromptKind.CAPTCHA,
+        not_yours="That CAPTCHA is not yours.",
+        answer=lambda _prompt: {"decision": decision.value},
+        recorded=lambda _prompt, _answer: Tapped(reply, OUTCOME_LINES[decision]),
+        closed=_closed,
     )
-    if answered is not None:
-        await query.answer("Checking the page…" if decision is CaptchaDecision.DONE else "Cancelled.")
-        await close_message(query, OUTCOME_LINES[decision])
-        return
-    await _tell_closed(query, await prompts.get(prompt.id) or prompt)
 
 
 @router.message(RepliedToPrompt(PromptKind.CAPTCHA))
@@ -175,14 +171,11 @@ async def on_reply(
     await message.reply("✅ Thanks, typing it into the form.")
 
 
-async def _tell_closed(query: CallbackQuery, prompt: Prompt) -> None:
+def _closed(prompt: Prompt) -> Tapped:
     if prompt.status is PromptStatus.ANSWERED and prompt.answer:
-        await query.answer("Already answered.")
         try:
             line = OUTCOME_LINES[CaptchaDecision(prompt.answer.get("decision"))]
         except ValueError:
             line = typed_line(str(prompt.answer.get("text", "")))
-        await close_message(query, line)
-        return
-    await query.answer("This CAPTCHA is closed.")
-    await close_message(query, CLOSED_LINES.get(prompt.status, CLOSED_LINES[PromptStatus.CANCELLED]))
+        return Tapped("Already answered.", line)
+    return Tapped("This CAPTCHA is closed.", CLOSED_LINES.get(prompt.status, CLOSED_LINES[PromptStatus.CANCELLED]))

@@ -22,7 +22,8 @@ from automation.prompts import PromptBridge
 from automation.questions import choose_option
 from handlers.callbacks import ReviewCallback
 from handlers.filters import RepliedToPrompt
-from handlers.review import OUTCOME_LINES, close_prompt_message
+from handlers.prompt_buttons import close_prompt_message
+from handlers.review import OUTCOME_LINES
 from storage.models import Prompt, PromptKind, PromptStatus, ReviewDecision
 from storage.prompts import PromptRepository
 
@@ -66,7 +67,7 @@ router = Router(name=__name__)
 router.message.filter(F.chat.type == "private")
 
 
-@router.callback_query(ReviewCallback.filter(F.decision == ReviewDecision.FIX.value))
+@router.callback_query(ReviewCallback.filter(F.decision == ReviewDecision.FIX))
 async def on_fix_button(
     query: CallbackQuery, callback_data: ReviewCallback, prompts: PromptRepository, state: FSMContext
 ) -> None:
