@@ -14,7 +14,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from automation.answers import MAX_SAVED_ANSWER, MAX_SAVED_QUESTION
 from handlers.callbacks import AnswerMove, AnswersButton
-from handlers.profile import in_own_chat, remove_buttons
+from handlers.filters import in_own_chat
+from handlers.profile import remove_buttons
 from storage.answers import AnswerRepository, AnswerSource, SavedAnswer
 
 PAGE_SIZE = 5

@@ -44,20 +44,9 @@ from handlers.callbacks import (
     SetupButton,
     SetupMove,
 )
-from handlers.profile import (
-    FIELDS,
-    TYPE_IT,
-    FieldError,
-    FieldSpec,
-    choice_rows,
-    download,
-    draft_with,
-    field_button,
-    in_own_chat,
-    remove_buttons,
-    show_profile,
-    updated,
-)
+from handlers.filters import in_own_chat
+from handlers.profile import TYPE_IT, download, remove_buttons, show_profile
+from handlers.profile_fields import FIELDS, FieldError, FieldSpec, choice_rows, draft_with, field_button, updated
 from storage.answers import AnswerRepository
 from storage.files import UploadedFile
 from storage.models import Profile
