@@ -34,7 +34,7 @@ from automation.captcha import (
 from automation.prompts import PromptBridge
 from handlers.callbacks import CaptchaCallback
 from handlers.filters import RepliedToPrompt
-from handlers.prompt_buttons import Tapped, answer_prompt_button, close_prompt_message
+from handlers.prompt_buttons import TapOutcome, answer_prompt_button, close_prompt_message
 from storage.models import Application, Prompt, PromptKind, PromptStatus
 from storage.prompts import PromptRepository
 
@@ -144,7 +144,7 @@ async def on_button(
         query, prompts, bridge, callback_data.prompt_id, PromptKind.CAPTCHA,
         not_yours="That CAPTCHA is not yours.",
         answer=lambda _prompt: {"decision": decision.value},
-        recorded=lambda _prompt, _answer: Tapped(reply, OUTCOME_LINES[decision]),
+        recorded=lambda _prompt, _answer: TapOutcome(reply, OUTCOME_LINES[decision]),
         closed=_closed,
     )
 
@@ -171,11 +171,11 @@ async def on_reply(
     await message.reply("✅ Thanks, typing it into the form.")
 
 
-def _closed(prompt: Prompt) -> Tapped:
+def _closed(prompt: Prompt) -> TapOutcome:
     if prompt.status is PromptStatus.ANSWERED and prompt.answer:
         try:
             line = OUTCOME_LINES[CaptchaDecision(prompt.answer.get("decision"))]
         except ValueError:
             line = typed_line(str(prompt.answer.get("text", "")))
-        return Tapped("Already answered.", line)
-    return Tapped("This CAPTCHA is closed.", CLOSED_LINES.get(prompt.status, CLOSED_LINES[PromptStatus.CANCELLED]))
+        return TapOutcome("Already answered.", line)
+    return TapOutcome("This CAPTCHA is closed.", CLOSED_LINES.get(prompt.status, CLOSED_LINES[PromptStatus.CANCELLED]))

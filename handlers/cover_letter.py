@@ -19,7 +19,7 @@ from automation.cover_letter import letter_problem
 from automation.prompts import PromptBridge
 from handlers.callbacks import LetterCallback, LetterCallbackAnyDecision
 from handlers.filters import RepliedToPrompt
-from handlers.prompt_buttons import NOT_VALID, Tapped, answer_prompt_button, close_prompt_message
+from handlers.prompt_buttons import NOT_VALID, TapOutcome, answer_prompt_button, close_prompt_message
 from storage.models import Application, LetterDecision, Prompt, PromptKind, PromptStatus
 from storage.prompts import PromptRepository
 
@@ -73,8 +73,8 @@ async def on_button(
         query, prompts, bridge, callback_data.prompt_id, PromptKind.COVER_LETTER,
         not_yours="That letter is not yours.",
         answer=lambda _prompt: {"decision": callback_data.decision.value},
-        recorded=lambda answered, answer: Tapped("Noted.", outcome_line(answer, _has_usual(answered))),
-        closed=lambda prompt: Tapped(
+        recorded=lambda answered, answer: TapOutcome("Noted.", outcome_line(answer, _has_usual(answered))),
+        closed=lambda prompt: TapOutcome(
             "Already answered." if prompt.status is PromptStatus.ANSWERED else "This is closed.", _final_line(prompt)
         ),
     )

@@ -27,7 +27,7 @@ Answer = dict[str, Any]
 
 
 @dataclass(frozen=True)
-class Tapped:
+class TapOutcome:
     """What a tap comes to: the tap's short answer, and the line the prompt's message ends with."""
 
     reply: str
@@ -43,8 +43,8 @@ async def answer_prompt_button(
     *,
     not_yours: str,
     answer: Callable[[Prompt], Answer | None],
-    recorded: Callable[[Prompt, Answer], Tapped],
-    closed: Callable[[Prompt], Tapped],
+    recorded: Callable[[Prompt, Answer], TapOutcome],
+    closed: Callable[[Prompt], TapOutcome],
 ) -> None:
     """Answer prompt `prompt_id` of `kind` with the tapped button.
 

@@ -24,7 +24,7 @@ from automation.questions import Question, QuestionKind, fit_answer
 from handlers.callbacks import QuestionCallback
 from handlers.captcha import live_button
 from handlers.filters import RepliedToPrompt
-from handlers.prompt_buttons import Tapped, answer_prompt_button, close_prompt_message
+from handlers.prompt_buttons import TapOutcome, answer_prompt_button, close_prompt_message
 from storage.credentials import NO_KEY, CredentialRepository
 from storage.models import Application, Prompt, PromptKind, PromptStatus, QuestionDecision
 from storage.prompts import PromptRepository
@@ -124,7 +124,7 @@ async def on_option(
         query, prompts, bridge, callback_data.prompt_id, PromptKind.QUESTION,
         not_yours="That question is not yours.",
         answer=chosen,
-        recorded=lambda _prompt, answer: Tapped(
+        recorded=lambda _prompt, answer: TapOutcome(
             f"Saved: {_clip(answer['value'], MAX_BUTTON_TEXT)}", answered_line(answer["value"])
         ),
         closed=_closed,
@@ -185,13 +185,13 @@ async def _on_secret_reply(
     await bot.send_message(message.chat.id, done)
 
 
-def _closed(prompt: Prompt) -> Tapped:
+def _closed(prompt: Prompt) -> TapOutcome:
     if prompt.status is PromptStatus.ANSWERED and prompt.answer:
         by_hand = prompt.answer.get("decision") == QuestionDecision.BY_HAND.value
-        return Tapped(
+        return TapOutcome(
             "Already answered.", BY_HAND_DONE_LINE if by_hand else answered_line(str(prompt.answer.get("value", "")))
         )
-    return Tapped("This question is closed.", CLOSED_LINES.get(prompt.status, CLOSED_LINES[PromptStatus.CANCELLED]))
+    return TapOutcome("This question is closed.", CLOSED_LINES.get(prompt.status, CLOSED_LINES[PromptStatus.CANCELLED]))
 
 
 def _unfit_hint(question: Question) -> str:

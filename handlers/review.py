@@ -7,7 +7,7 @@ from aiogram.types import CallbackQuery
 
 from automation.prompts import PromptBridge
 from handlers.callbacks import ReviewCallback, ReviewCallbackAnyDecision
-from handlers.prompt_buttons import NOT_VALID, Tapped, answer_prompt_button
+from handlers.prompt_buttons import NOT_VALID, TapOutcome, answer_prompt_button
 from handlers.prompt_buttons import close_prompt_message as close_prompt_message  # bot.notifier, bot.live_view
 from storage.models import Prompt, PromptKind, PromptStatus, ReviewDecision
 from storage.prompts import PromptRepository
@@ -42,7 +42,7 @@ async def on_review(
         query, prompts, bridge, callback_data.prompt_id, PromptKind.REVIEW,
         not_yours="That review is not yours.",
         answer=lambda _prompt: {"decision": decision.value} if decision in REPLIES else None,
-        recorded=lambda _prompt, _answer: Tapped(REPLIES[decision], OUTCOME_LINES[decision]),
+        recorded=lambda _prompt, _answer: TapOutcome(REPLIES[decision], OUTCOME_LINES[decision]),
         closed=_closed,
     )
 
@@ -52,7 +52,7 @@ async def on_unknown_decision(query: CallbackQuery) -> None:
     await query.answer(NOT_VALID)
 
 
-def _closed(prompt: Prompt) -> Tapped:
+def _closed(prompt: Prompt) -> TapOutcome:
     if prompt.status is PromptStatus.ANSWERED and prompt.answer:
-        return Tapped("Already answered.", OUTCOME_LINES[ReviewDecision(prompt.answer["decision"])])
-    return Tapped("This review is closed.", CLOSED_LINES.get(prompt.status, CLOSED_LINES[PromptStatus.EXPIRED]))
+        return TapOutcome("Already answered.", OUTCOME_LINES[ReviewDecision(prompt.answer["decision"])])
+    return TapOutcome("This review is closed.", CLOSED_LINES.get(prompt.status, CLOSED_LINES[PromptStatus.EXPIRED]))

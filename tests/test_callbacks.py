@@ -46,7 +46,10 @@ def test_a_captcha_button_packs_its_decision_value() -> None:
 
 @pytest.mark.parametrize(
     ("typed", "any_decision", "packed"),
-    [(ReviewCallback, ReviewCallbackAnyDecision, "rev:bogus:1"), (LetterCallback, LetterCallbackAnyDecision, "cl:bogus:1")],
+    [
+        (ReviewCallback, ReviewCallbackAnyDecision, "rev:bogus:1"),
+        (LetterCallback, LetterCallbackAnyDecision, "cl:bogus:1"),
+    ],
 )
 def test_a_forged_decision_is_not_a_typed_button_but_still_recognised(typed, any_decision, packed: str) -> None:
     with pytest.raises(ValueError):
