@@ -23,7 +23,7 @@ from bot.metrics import UpdateObserver
 from bot.monitoring import Readiness, start_monitoring
 from bot.services import Services
 from bot.web import WebServer, start_web
-from handlers import build_router, captcha, corrections, cover_letter, questions
+from handlers import build_router
 from handlers.access import AccessMiddleware, StaleCallbackMiddleware
 from handlers.start import COMMANDS
 from scheduler.jobs import build_scheduler
@@ -56,11 +56,7 @@ def build_dispatcher(services: Services) -> Dispatcher:
     dp.update.outer_middleware(UpdateObserver())  # metrics, and the user's id on every log line
     dp.update.outer_middleware(AccessMiddleware(set(services.settings.allowed_user_ids), services.users))
     dp.callback_query.outer_middleware(StaleCallbackMiddleware())
-    # Answers to the worker's questions and review corrections come before every other message
-    # handler: a reply to a question is an answer, whatever dialog or link it might look like.
-    for prompt_replies in (questions.router(), corrections.router(), cover_letter.router(), captcha.router()):
-        dp.include_router(prompt_replies)
-    dp.include_router(build_router())
+    dp.include_router(build_router())  # answers to the worker's prompts first, the catch-all last
 
     dp.errors.register(on_error)  # the one error handler: the user is told, the log gets the rest
     return dp

@@ -14,7 +14,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from automation.answers import MAX_SAVED_ANSWER, MAX_SAVED_QUESTION
 from handlers.callbacks import AnswerMove, AnswersButton
-from handlers.profile import in_own_chat, remove_buttons
+from handlers.filters import in_own_chat
+from handlers.profile import remove_buttons
 from storage.answers import AnswerRepository, AnswerSource, SavedAnswer
 
 PAGE_SIZE = 5
@@ -168,97 +169,104 @@ async def _save_answer(message: Message, state: FSMContext, answers: AnswerRepos
 # --------------------------------------------------------------------------- the router
 
 
-def router() -> Router:
-    r = Router(name=__name__)
-    r.callback_query.filter(in_own_chat)
-    text_message = (F.text, ~F.text.startswith("/"))
+router = Router(name=__name__)
+router.callback_query.filter(in_own_chat)
+_text_message = (F.text, ~F.text.startswith("/"))
 
-    @r.message(Command("answers"))
-    async def on_answers(message: Message, state: FSMContext, answers: AnswerRepository) -> None:
-        if await _in_dialog(state):
-            await _end_dialog(state, message)
-        await _send_list(message, answers)
 
-    @r.callback_query(AnswersButton.filter(F.move == AnswerMove.PAGE))
-    async def on_page(query: CallbackQuery, callback_data: AnswersButton, answers: AnswerRepository) -> None:
+@router.message(Command("answers"))
+async def on_answers(message: Message, state: FSMContext, answers: AnswerRepository) -> None:
+    if await _in_dialog(state):
+        await _end_dialog(state, message)
+    await _send_list(message, answers)
+
+
+@router.callback_query(AnswersButton.filter(F.move == AnswerMove.PAGE))
+async def on_page(query: CallbackQuery, callback_data: AnswersButton, answers: AnswerRepository) -> None:
+    text, keyboard = list_view(await answers.list(query.from_user.id), callback_data.page)
+    await _show_in_place(query.message, text, keyboard)
+    await query.answer()
+
+
+@router.callback_query(AnswersButton.filter(F.move.in_({AnswerMove.OPEN, AnswerMove.DELETE})))
+async def on_answer(query: CallbackQuery, callback_data: AnswersButton, answers: AnswerRepository) -> None:
+    answer = await answers.get(query.from_user.id, callback_data.answer_id)
+    if answer is None:
         text, keyboard = list_view(await answers.list(query.from_user.id), callback_data.page)
-        await _show_in_place(query.message, text, keyboard)
-        await query.answer()
+    else:
+        view = answer_view if callback_data.move is AnswerMove.OPEN else delete_view
+        text, keyboard = view(answer, callback_data.page)
+    await _show_in_place(query.message, text, keyboard)
+    await query.answer(None if answer else "That answer no longer exists.")
 
-    @r.callback_query(AnswersButton.filter(F.move.in_({AnswerMove.OPEN, AnswerMove.DELETE})))
-    async def on_answer(query: CallbackQuery, callback_data: AnswersButton, answers: AnswerRepository) -> None:
-        answer = await answers.get(query.from_user.id, callback_data.answer_id)
-        if answer is None:
-            text, keyboard = list_view(await answers.list(query.from_user.id), callback_data.page)
-        else:
-            view = answer_view if callback_data.move is AnswerMove.OPEN else delete_view
-            text, keyboard = view(answer, callback_data.page)
-        await _show_in_place(query.message, text, keyboard)
-        await query.answer(None if answer else "That answer no longer exists.")
 
-    @r.callback_query(AnswersButton.filter(F.move == AnswerMove.DELETE_CONFIRMED))
-    async def on_delete(query: CallbackQuery, callback_data: AnswersButton, answers: AnswerRepository) -> None:
-        deleted = await answers.delete(query.from_user.id, callback_data.answer_id)
-        text, keyboard = list_view(await answers.list(query.from_user.id), callback_data.page)
-        await _show_in_place(query.message, text, keyboard)
-        await query.answer("Deleted." if deleted else "It was deleted already.")
+@router.callback_query(AnswersButton.filter(F.move == AnswerMove.DELETE_CONFIRMED))
+async def on_delete(query: CallbackQuery, callback_data: AnswersButton, answers: AnswerRepository) -> None:
+    deleted = await answers.delete(query.from_user.id, callback_data.answer_id)
+    text, keyboard = list_view(await answers.list(query.from_user.id), callback_data.page)
+    await _show_in_place(query.message, text, keyboard)
+    await query.answer("Deleted." if deleted else "It was deleted already.")
 
-    @r.callback_query(AnswersButton.filter(F.move == AnswerMove.ADD))
-    async def on_add(query: CallbackQuery, state: FSMContext) -> None:
-        await _ask(
-            query.message, state, AnswersDialog.question,
-            "Send the question, worded as application forms ask it "
-            "(e.g. <i>Are you legally authorised to work in the UK?</i>).",
-        )
-        await query.answer()
 
-    @r.callback_query(AnswersButton.filter(F.move == AnswerMove.EDIT))
-    async def on_edit(
-        query: CallbackQuery, callback_data: AnswersButton, state: FSMContext, answers: AnswerRepository
-    ) -> None:
-        answer = await answers.get(query.from_user.id, callback_data.answer_id)
-        if answer is None:
-            await query.answer("That answer no longer exists.")
-            return
-        await _ask(
-            query.message, state, AnswersDialog.answer,
-            f"Send the new answer to:\n<b>{escape(_excerpt(answer.question))}</b>\n\n"
-            f"Now: {escape(_excerpt(answer.answer))}",
-            answer_id=answer.id,
-        )
-        await query.answer()
+@router.callback_query(AnswersButton.filter(F.move == AnswerMove.ADD))
+async def on_add(query: CallbackQuery, state: FSMContext) -> None:
+    await _ask(
+        query.message, state, AnswersDialog.question,
+        "Send the question, worded as application forms ask it "
+        "(e.g. <i>Are you legally authorised to work in the UK?</i>).",
+    )
+    await query.answer()
 
-    @r.callback_query(AnswersButton.filter(F.move == AnswerMove.CANCEL))
-    async def on_cancel(query: CallbackQuery, state: FSMContext) -> None:
-        if not await _in_dialog(state):
-            await query.answer("Nothing to cancel.")
-            return
-        await _end_dialog(state, query.message)
-        await query.answer("Cancelled.")
 
-    @r.message(AnswersDialog.question, *text_message)
-    async def on_question(message: Message, state: FSMContext, answers: AnswerRepository) -> None:
-        question = message.text.strip()
-        if len(question) > MAX_SAVED_QUESTION:
-            await message.answer(_too_long(len(question), "a question", MAX_SAVED_QUESTION))
-            return
-        await remove_buttons(message.bot, message.chat.id, (await state.get_data()).get("prompt"))
-        text = f"And your answer to:\n<b>{escape(question)}</b>"
-        saved = await answers.list(message.from_user.id)
-        if same := next((a for a in saved if a.question.casefold() == question.casefold()), None):
-            text += f"\n\nIt replaces the answer saved now: {escape(_excerpt(same.answer))}"
-        await _ask(message, state, AnswersDialog.answer, text, question=question)
+@router.callback_query(AnswersButton.filter(F.move == AnswerMove.EDIT))
+async def on_edit(
+    query: CallbackQuery, callback_data: AnswersButton, state: FSMContext, answers: AnswerRepository
+) -> None:
+    answer = await answers.get(query.from_user.id, callback_data.answer_id)
+    if answer is None:
+        await query.answer("That answer no longer exists.")
+        return
+    await _ask(
+        query.message, state, AnswersDialog.answer,
+        f"Send the new answer to:\n<b>{escape(_excerpt(answer.question))}</b>\n\n"
+        f"Now: {escape(_excerpt(answer.answer))}",
+        answer_id=answer.id,
+    )
+    await query.answer()
 
-    @r.message(AnswersDialog.answer, *text_message)
-    async def on_answer_text(message: Message, state: FSMContext, answers: AnswerRepository) -> None:
-        answer = message.text.strip()
-        if len(answer) > MAX_SAVED_ANSWER:
-            await message.answer(_too_long(len(answer), "an answer", MAX_SAVED_ANSWER))
-            return
-        await _save_answer(message, state, answers, answer)
 
-    @r.message(StateFilter(AnswersDialog), ~F.text.startswith("/"))
-    async def on_not_text(message: Message) -> None:
-        await message.answer("⚠️ Please send it as a text message, or tap Cancel.")
+@router.callback_query(AnswersButton.filter(F.move == AnswerMove.CANCEL))
+async def on_cancel(query: CallbackQuery, state: FSMContext) -> None:
+    if not await _in_dialog(state):
+        await query.answer("Nothing to cancel.")
+        return
+    await _end_dialog(state, query.message)
+    await query.answer("Cancelled.")
 
-    return r
+
+@router.message(AnswersDialog.question, *_text_message)
+async def on_question(message: Message, state: FSMContext, answers: AnswerRepository) -> None:
+    question = message.text.strip()
+    if len(question) > MAX_SAVED_QUESTION:
+        await message.answer(_too_long(len(question), "a question", MAX_SAVED_QUESTION))
+        return
+    await remove_buttons(message.bot, message.chat.id, (await state.get_data()).get("prompt"))
+    text = f"And your answer to:\n<b>{escape(question)}</b>"
+    saved = await answers.list(message.from_user.id)
+    if same := next((a for a in saved if a.question.casefold() == question.casefold()), None):
+        text += f"\n\nIt replaces the answer saved now: {escape(_excerpt(same.answer))}"
+    await _ask(message, state, AnswersDialog.answer, text, question=question)
+
+
+@router.message(AnswersDialog.answer, *_text_message)
+async def on_answer_text(message: Message, state: FSMContext, answers: AnswerRepository) -> None:
+    answer = message.text.strip()
+    if len(answer) > MAX_SAVED_ANSWER:
+        await message.answer(_too_long(len(answer), "an answer", MAX_SAVED_ANSWER))
+        return
+    await _save_answer(message, state, answers, answer)
+
+
+@router.message(StateFilter(AnswersDialog), ~F.text.startswith("/"))
+async def on_not_text(message: Message) -> None:
+    await message.answer("⚠️ Please send it as a text message, or tap Cancel.")

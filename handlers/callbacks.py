@@ -7,6 +7,7 @@ import enum
 from aiogram.filters.callback_data import CallbackData
 
 from automation.captcha import CaptchaDecision
+from storage.models import LetterDecision, ReviewDecision
 
 
 class CardAction(str, enum.Enum):
@@ -20,7 +21,16 @@ class CardCallback(CallbackData, prefix="job"):
 
 
 class ReviewCallback(CallbackData, prefix="rev"):
-    decision: str  # a storage.models.ReviewDecision value
+    """Submit / Cancel / Fix a field / Let me do this myself under a review."""
+
+    decision: ReviewDecision
+    prompt_id: int
+
+
+class ReviewCallbackAnyDecision(CallbackData, prefix="rev"):
+    """ReviewCallback's layout with any decision: only a forged button has one ReviewDecision lacks."""
+
+    decision: str
     prompt_id: int
 
 
@@ -41,7 +51,14 @@ class CaptchaCallback(CallbackData, prefix="cap"):
 class LetterCallback(CallbackData, prefix="cl"):
     """Use the cover letter written for a job, or go on without it."""
 
-    decision: str  # a storage.models.LetterDecision value
+    decision: LetterDecision
+    prompt_id: int
+
+
+class LetterCallbackAnyDecision(CallbackData, prefix="cl"):
+    """LetterCallback's layout with any decision: only a forged button has one LetterDecision lacks."""
+
+    decision: str
     prompt_id: int
 
 

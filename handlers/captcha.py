@@ -34,7 +34,7 @@ from automation.captcha import (
 from automation.prompts import PromptBridge
 from handlers.callbacks import CaptchaCallback
 from handlers.filters import RepliedToPrompt
-from handlers.review import close_message, close_prompt_message
+from handlers.prompt_buttons import TapOutcome, answer_prompt_button, close_prompt_message
 from storage.models import Application, Prompt, PromptKind, PromptStatus
 from storage.prompts import PromptRepository
 
@@ -130,60 +130,52 @@ def typed_line(text: str) -> str:
     return f"✅ Typed into the form: {escape(text)}"
 
 
-def router() -> Router:
-    r = Router(name=__name__)
-    r.message.filter(F.chat.type == "private")
-
-    @r.callback_query(CaptchaCallback.filter())
-    async def on_button(
-        query: CallbackQuery, callback_data: CaptchaCallback, prompts: PromptRepository, bridge: PromptBridge
-    ) -> None:
-        prompt = await prompts.get(callback_data.prompt_id)
-        if prompt is None or prompt.user_id != query.from_user.id or prompt.kind is not PromptKind.CAPTCHA:
-            await query.answer("That CAPTCHA is not yours.")
-            return
-        decision = callback_data.decision
-        answered = await bridge.answer(
-            prompt.id, query.from_user.id, {"decision": decision.value}, PromptKind.CAPTCHA
-        )
-        if answered is not None:
-            await query.answer("Checking the page…" if decision is CaptchaDecision.DONE else "Cancelled.")
-            await close_message(query, OUTCOME_LINES[decision])
-            return
-        await _tell_closed(query, await prompts.get(prompt.id) or prompt)
-
-    @r.message(RepliedToPrompt(PromptKind.CAPTCHA))
-    async def on_reply(
-        message: Message, prompt: Prompt, bridge: PromptBridge, bot: Bot
-    ) -> None:
-        if prompt.status is not PromptStatus.PENDING:
-            await message.reply("That CAPTCHA is closed; nothing was changed.")
-            return
-        if answer_by(prompt) is not AnswerBy.TEXT:
-            await message.reply("Solve this one in the browser window, then tap Done under the message.")
-            return
-        text = " ".join((message.text or "").split())
-        if not text or len(text) > MAX_TEXT:
-            await message.reply("Please reply with just the characters in the picture.")
-            return
-        answered = await bridge.answer(prompt.id, message.from_user.id, {"text": text}, PromptKind.CAPTCHA)
-        if answered is None:
-            await message.reply("That CAPTCHA is closed; nothing was changed.")
-            return
-        await close_prompt_message(bot, answered, typed_line(text))
-        await message.reply("✅ Thanks, typing it into the form.")
-
-    return r
+router = Router(name=__name__)
+router.message.filter(F.chat.type == "private")
 
 
-async def _tell_closed(query: CallbackQuery, prompt: Prompt) -> None:
+@router.callback_query(CaptchaCallback.filter())
+async def on_button(
+    query: CallbackQuery, callback_data: CaptchaCallback, prompts: PromptRepository, bridge: PromptBridge
+) -> None:
+    decision = callback_data.decision
+    reply = "Checking the page…" if decision is CaptchaDecision.DONE else "Cancelled."
+    await answer_prompt_button(
+        query, prompts, bridge, callback_data.prompt_id, PromptKind.CAPTCHA,
+        not_yours="That CAPTCHA is not yours.",
+        answer=lambda _prompt: {"decision": decision.value},
+        recorded=lambda _prompt, _answer: TapOutcome(reply, OUTCOME_LINES[decision]),
+        closed=_closed,
+    )
+
+
+@router.message(RepliedToPrompt(PromptKind.CAPTCHA))
+async def on_reply(
+    message: Message, prompt: Prompt, bridge: PromptBridge, bot: Bot
+) -> None:
+    if prompt.status is not PromptStatus.PENDING:
+        await message.reply("That CAPTCHA is closed; nothing was changed.")
+        return
+    if answer_by(prompt) is not AnswerBy.TEXT:
+        await message.reply("Solve this one in the browser window, then tap Done under the message.")
+        return
+    text = " ".join((message.text or "").split())
+    if not text or len(text) > MAX_TEXT:
+        await message.reply("Please reply with just the characters in the picture.")
+        return
+    answered = await bridge.answer(prompt.id, message.from_user.id, {"text": text}, PromptKind.CAPTCHA)
+    if answered is None:
+        await message.reply("That CAPTCHA is closed; nothing was changed.")
+        return
+    await close_prompt_message(bot, answered, typed_line(text))
+    await message.reply("✅ Thanks, typing it into the form.")
+
+
+def _closed(prompt: Prompt) -> TapOutcome:
     if prompt.status is PromptStatus.ANSWERED and prompt.answer:
-        await query.answer("Already answered.")
         try:
             line = OUTCOME_LINES[CaptchaDecision(prompt.answer.get("decision"))]
         except ValueError:
             line = typed_line(str(prompt.answer.get("text", "")))
-        await close_message(query, line)
-        return
-    await query.answer("This CAPTCHA is closed.")
-    await close_message(query, CLOSED_LINES.get(prompt.status, CLOSED_LINES[PromptStatus.CANCELLED]))
+        return TapOutcome("Already answered.", line)
+    return TapOutcome("This CAPTCHA is closed.", CLOSED_LINES.get(prompt.status, CLOSED_LINES[PromptStatus.CANCELLED]))

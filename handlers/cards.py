@@ -131,7 +131,7 @@ def review_keyboard(prompt_id: int, live_url: str | None = None, *, reopen: bool
     (no browser) a button that has the form opened again for a fresh review with its live view."""
     def button(text: str, decision: ReviewDecision) -> InlineKeyboardButton:
         return InlineKeyboardButton(
-            text=text, callback_data=ReviewCallback(decision=decision.value, prompt_id=prompt_id).pack()
+            text=text, callback_data=ReviewCallback(decision=decision, prompt_id=prompt_id).pack()
         )
 
     rows = [

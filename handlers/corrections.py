@@ -22,7 +22,8 @@ from automation.prompts import PromptBridge
 from automation.questions import choose_option
 from handlers.callbacks import ReviewCallback
 from handlers.filters import RepliedToPrompt
-from handlers.review import OUTCOME_LINES, close_prompt_message
+from handlers.prompt_buttons import close_prompt_message
+from handlers.review import OUTCOME_LINES
 from storage.models import Prompt, PromptKind, PromptStatus, ReviewDecision
 from storage.prompts import PromptRepository
 
@@ -62,41 +63,41 @@ def how_to_fix(labels: Sequence[str]) -> str:
     )
 
 
-def router() -> Router:
-    r = Router(name=__name__)
-    r.message.filter(F.chat.type == "private")
+router = Router(name=__name__)
+router.message.filter(F.chat.type == "private")
 
-    @r.callback_query(ReviewCallback.filter(F.decision == ReviewDecision.FIX.value))
-    async def on_fix_button(
-        query: CallbackQuery, callback_data: ReviewCallback, prompts: PromptRepository, state: FSMContext
-    ) -> None:
-        prompt = await prompts.get(callback_data.prompt_id)
-        if not _open_review(prompt, query.from_user.id):
-            await query.answer("This review is closed.")
-            return
-        await state.set_state(ReviewFix.correction)
-        await state.update_data(prompt_id=prompt.id)
-        await query.answer()
-        if query.message is not None:
-            await query.message.answer(
-                how_to_fix(_labels(prompt)),
-                reply_markup=ForceReply(force_reply=True, input_field_placeholder="Label: new value"),
-            )
 
-    @r.message(ReviewFix.correction, F.text, ~F.text.startswith("/"))
-    async def on_correction(
-        message: Message, state: FSMContext, prompts: PromptRepository, bridge: PromptBridge, bot: Bot
-    ) -> None:
-        prompt_id = (await state.get_data()).get("prompt_id")
-        await state.clear()  # one correction per tap: a later message is a message again
-        prompt = await prompts.get(prompt_id) if isinstance(prompt_id, int) else None
-        await _correct(message, prompt, bridge, bot)
+@router.callback_query(ReviewCallback.filter(F.decision == ReviewDecision.FIX))
+async def on_fix_button(
+    query: CallbackQuery, callback_data: ReviewCallback, prompts: PromptRepository, state: FSMContext
+) -> None:
+    prompt = await prompts.get(callback_data.prompt_id)
+    if not _open_review(prompt, query.from_user.id):
+        await query.answer("This review is closed.")
+        return
+    await state.set_state(ReviewFix.correction)
+    await state.update_data(prompt_id=prompt.id)
+    await query.answer()
+    if query.message is not None:
+        await query.message.answer(
+            how_to_fix(_labels(prompt)),
+            reply_markup=ForceReply(force_reply=True, input_field_placeholder="Label: new value"),
+        )
 
-    @r.message(RepliedToPrompt(PromptKind.REVIEW))
-    async def on_reply_to_review(message: Message, prompt: Prompt, bridge: PromptBridge, bot: Bot) -> None:
-        await _correct(message, prompt, bridge, bot)
 
-    return r
+@router.message(ReviewFix.correction, F.text, ~F.text.startswith("/"))
+async def on_correction(
+    message: Message, state: FSMContext, prompts: PromptRepository, bridge: PromptBridge, bot: Bot
+) -> None:
+    prompt_id = (await state.get_data()).get("prompt_id")
+    await state.clear()  # one correction per tap: a later message is a message again
+    prompt = await prompts.get(prompt_id) if isinstance(prompt_id, int) else None
+    await _correct(message, prompt, bridge, bot)
+
+
+@router.message(RepliedToPrompt(PromptKind.REVIEW))
+async def on_reply_to_review(message: Message, prompt: Prompt, bridge: PromptBridge, bot: Bot) -> None:
+    await _correct(message, prompt, bridge, bot)
 
 
 async def _correct(message: Message, prompt: Prompt | None, bridge: PromptBridge, bot: Bot) -> None:

@@ -17,9 +17,9 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from automation.cover_letter import letter_problem
 from automation.prompts import PromptBridge
-from handlers.callbacks import LetterCallback
+from handlers.callbacks import LetterCallback, LetterCallbackAnyDecision
 from handlers.filters import RepliedToPrompt
-from handlers.review import close_message, close_prompt_message
+from handlers.prompt_buttons import NOT_VALID, TapOutcome, answer_prompt_button, close_prompt_message
 from storage.models import Application, LetterDecision, Prompt, PromptKind, PromptStatus
 from storage.prompts import PromptRepository
 
@@ -52,7 +52,7 @@ def letter_text(application: Application, letter: str, *, has_usual: bool) -> st
 def letter_markup(prompt_id: int, *, has_usual: bool) -> InlineKeyboardMarkup:
     def button(text: str, decision: LetterDecision) -> InlineKeyboardButton:
         return InlineKeyboardButton(
-            text=text, callback_data=LetterCallback(decision=decision.value, prompt_id=prompt_id).pack()
+            text=text, callback_data=LetterCallback(decision=decision, prompt_id=prompt_id).pack()
         )
 
     without = "Use my usual letter" if has_usual else "Without a letter"
@@ -61,54 +61,48 @@ def letter_markup(prompt_id: int, *, has_usual: bool) -> InlineKeyboardMarkup:
     ]])
 
 
-def router() -> Router:
-    r = Router(name=__name__)
-    r.message.filter(F.chat.type == "private")
+router = Router(name=__name__)
+router.message.filter(F.chat.type == "private")
 
-    @r.callback_query(LetterCallback.filter())
-    async def on_button(
-        query: CallbackQuery, callback_data: LetterCallback, prompts: PromptRepository, bridge: PromptBridge
-    ) -> None:
-        try:
-            decision = LetterDecision(callback_data.decision)
-        except ValueError:
-            await query.answer("That button is not valid.")
-            return
-        answer = {"decision": decision.value}
-        answered = await bridge.answer(
-            callback_data.prompt_id, query.from_user.id, answer, PromptKind.COVER_LETTER
-        )
-        if answered is not None:
-            await query.answer("Noted.")
-            await close_message(query, outcome_line(answer, _has_usual(answered)))
-            return
-        existing = await prompts.get(callback_data.prompt_id)
-        if existing is None or existing.user_id != query.from_user.id or existing.kind is not PromptKind.COVER_LETTER:
-            await query.answer("That letter is not yours.")
-            return
-        await query.answer("Already answered." if existing.status is PromptStatus.ANSWERED else "This is closed.")
-        await close_message(query, _final_line(existing))
 
-    @r.message(RepliedToPrompt(PromptKind.COVER_LETTER))
-    async def on_own_version(
-        message: Message, prompt: Prompt, bridge: PromptBridge, bot: Bot
-    ) -> None:
-        if prompt.status is not PromptStatus.PENDING:
-            await message.reply("That letter is closed; nothing was changed.")
-            return
-        text = (message.text or "").strip()
-        if (problem := letter_problem(text)) is not None:
-            await message.reply(f"{problem} Reply again, or tap a button under the letter.")
-            return
-        answer = {"decision": LetterDecision.USE.value, "letter": text}
-        answered = await bridge.answer(prompt.id, message.from_user.id, answer, PromptKind.COVER_LETTER)
-        if answered is None:
-            await message.reply("That letter is closed; nothing was changed.")
-            return
-        await close_prompt_message(bot, answered, outcome_line(answer, _has_usual(answered)))
-        await message.reply("✅ Thanks: your version goes with the application.")
+@router.callback_query(LetterCallback.filter())
+async def on_button(
+    query: CallbackQuery, callback_data: LetterCallback, prompts: PromptRepository, bridge: PromptBridge
+) -> None:
+    await answer_prompt_button(
+        query, prompts, bridge, callback_data.prompt_id, PromptKind.COVER_LETTER,
+        not_yours="That letter is not yours.",
+        answer=lambda _prompt: {"decision": callback_data.decision.value},
+        recorded=lambda answered, answer: TapOutcome("Noted.", outcome_line(answer, _has_usual(answered))),
+        closed=lambda prompt: TapOutcome(
+            "Already answered." if prompt.status is PromptStatus.ANSWERED else "This is closed.", _final_line(prompt)
+        ),
+    )
 
-    return r
+
+@router.callback_query(LetterCallbackAnyDecision.filter())
+async def on_unknown_decision(query: CallbackQuery) -> None:
+    await query.answer(NOT_VALID)
+
+
+@router.message(RepliedToPrompt(PromptKind.COVER_LETTER))
+async def on_own_version(
+    message: Message, prompt: Prompt, bridge: PromptBridge, bot: Bot
+) -> None:
+    if prompt.status is not PromptStatus.PENDING:
+        await message.reply("That letter is closed; nothing was changed.")
+        return
+    text = (message.text or "").strip()
+    if (problem := letter_problem(text)) is not None:
+        await message.reply(f"{problem} Reply again, or tap a button under the letter.")
+        return
+    answer = {"decision": LetterDecision.USE.value, "letter": text}
+    answered = await bridge.answer(prompt.id, message.from_user.id, answer, PromptKind.COVER_LETTER)
+    if answered is None:
+        await message.reply("That letter is closed; nothing was changed.")
+        return
+    await close_prompt_message(bot, answered, outcome_line(answer, _has_usual(answered)))
+    await message.reply("✅ Thanks: your version goes with the application.")
 
 
 def closed_line(prompt: Prompt) -> str:

@@ -9,19 +9,19 @@ HINT = "I did not find a job link in that. Paste a link or forward a job post; /
 UNKNOWN_COMMAND = "I do not know that command. /help lists the ones I have."
 
 
-def router() -> Router:
-    r = Router(name=__name__)
+router = Router(name=__name__)
 
-    @r.message(F.text.startswith("/"))
-    async def on_unknown_command(message: Message) -> None:
-        await message.answer(UNKNOWN_COMMAND)
 
-    @r.message()
-    async def on_anything(message: Message) -> None:
-        await message.answer(HINT)
+@router.message(F.text.startswith("/"))
+async def on_unknown_command(message: Message) -> None:
+    await message.answer(UNKNOWN_COMMAND)
 
-    @r.callback_query()
-    async def on_stale_button(query: CallbackQuery) -> None:
-        await query.answer("That button is no longer valid.")
 
-    return r
+@router.message()
+async def on_anything(message: Message) -> None:
+    await message.answer(HINT)
+
+
+@router.callback_query()
+async def on_stale_button(query: CallbackQuery) -> None:
+    await query.answer("That button is no longer valid.")

@@ -1,9 +1,10 @@
-"""Filters shared by routers: a message written as a reply to one of the worker's prompts."""
+"""Filters shared by routers: a message written as a reply to one of the worker's prompts; a button
+pressed in its presser's own chat."""
 
 from __future__ import annotations
 
 from aiogram.filters import BaseFilter
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 
 from storage.models import Prompt, PromptKind
 from storage.prompts import PromptRepository
@@ -29,3 +30,8 @@ class RepliedToPrompt(BaseFilter):
         if prompt is None or prompt.kind is not self.kind:
             return False
         return {"prompt": prompt}
+
+
+def in_own_chat(query: CallbackQuery) -> bool:
+    """A button in the presser's own private chat; anyone else's press is left to the catch-all."""
+    return query.message is not None and query.message.chat.id == query.from_user.id

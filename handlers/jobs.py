@@ -143,76 +143,79 @@ def export_csv(apps: list[Application]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def router() -> Router:
-    r = Router(name=__name__)
+router = Router(name=__name__)
 
-    @r.message(Command("jobs"))
-    async def on_jobs(message: Message, applications: ApplicationRepository) -> None:
-        text, markup = await jobs_page(applications, message.from_user.id, JobsFilter.ALL, 0)
-        await message.answer(text, reply_markup=markup)
 
-    @r.callback_query(JobsPage.filter())
-    async def on_jobs_page(query: CallbackQuery, callback_data: JobsPage, applications: ApplicationRepository) -> None:
-        text, markup = await jobs_page(applications, query.from_user.id, callback_data.view, callback_data.page)
-        await query.answer()
-        if query.message is not None:
-            await query.message.edit_text(text, reply_markup=markup)
+@router.message(Command("jobs"))
+async def on_jobs(message: Message, applications: ApplicationRepository) -> None:
+    text, markup = await jobs_page(applications, message.from_user.id, JobsFilter.ALL, 0)
+    await message.answer(text, reply_markup=markup)
 
-    @r.message(Command("job"))
-    async def on_job(
-        message: Message, command: CommandObject, applications: ApplicationRepository, files: FileRepository
-    ) -> None:
-        arg = (command.args or "").strip().lstrip("#")
-        if not arg.isdigit():
-            await message.answer("Which one? Send /job followed by its number, e.g. /job 12 (see /jobs).")
-            return
-        app = await applications.get(int(arg), user_id=message.from_user.id) if len(arg) <= MAX_ID_DIGITS else None
-        if app is None:
-            await message.answer(f"You have no application #{escape(arg)}. /jobs lists yours.")
-            return
-        await send_details(message, applications, files, app)
 
-    @r.callback_query(JobDetails.filter())
-    async def on_details(
-        query: CallbackQuery, callback_data: JobDetails, applications: ApplicationRepository, files: FileRepository
-    ) -> None:
-        app = await applications.get(callback_data.application_id, user_id=query.from_user.id)
-        if app is None:
-            await query.answer("That job is not in your list.")
-            return
-        await query.answer()
-        if query.message is not None:
-            await send_details(query.message, applications, files, app)
+@router.callback_query(JobsPage.filter())
+async def on_jobs_page(query: CallbackQuery, callback_data: JobsPage, applications: ApplicationRepository) -> None:
+    text, markup = await jobs_page(applications, query.from_user.id, callback_data.view, callback_data.page)
+    await query.answer()
+    if query.message is not None:
+        await query.message.edit_text(text, reply_markup=markup)
 
-    @r.message(Command("stats"))
-    async def on_stats(message: Message, applications: ApplicationRepository) -> None:
-        user_id = message.from_user.id
-        counts = await applications.counts_by_status(user_id)
-        total = sum(counts.values())
-        if not total:
-            await message.answer("No applications yet. Send me a job link to start one.")
-            return
-        week = await applications.submitted_since(user_id, datetime.now(timezone.utc) - timedelta(days=7))
-        lines = [f"<b>Your numbers</b> ({total} job(s))"]
-        lines += [f"{STATUS_ICONS[s]} {status_label(s)}: {n}" for s, n in sorted(counts.items(), key=lambda kv: -kv[1])]
-        lines.append(f"Submitted in the last 7 days: {week}")
-        ever = await applications.llm_spend_for_user(user_id)
-        if ever.calls:
-            recent = await applications.llm_spend_for_user(user_id, datetime.now(timezone.utc) - timedelta(days=7))
-            lines.append(f"LLM in the last 7 days: {spend_line(recent)}")
-            lines.append(f"LLM in all: {spend_line(ever)}")
-        await message.answer("\n".join(lines))
 
-    @r.message(Command("export"))
-    async def on_export(message: Message, applications: ApplicationRepository) -> None:
-        apps = await applications.list_for_user(message.from_user.id, limit=None)
-        if not apps:
-            await message.answer("Nothing to export yet.")
-            return
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%d")
-        await message.answer_document(
-            BufferedInputFile(export_csv(apps), filename=f"nyx-applications-{stamp}.csv"),
-            caption=f"{len(apps)} application(s)",
-        )
+@router.message(Command("job"))
+async def on_job(
+    message: Message, command: CommandObject, applications: ApplicationRepository, files: FileRepository
+) -> None:
+    arg = (command.args or "").strip().lstrip("#")
+    if not arg.isdigit():
+        await message.answer("Which one? Send /job followed by its number, e.g. /job 12 (see /jobs).")
+        return
+    app = await applications.get(int(arg), user_id=message.from_user.id) if len(arg) <= MAX_ID_DIGITS else None
+    if app is None:
+        await message.answer(f"You have no application #{escape(arg)}. /jobs lists yours.")
+        return
+    await send_details(message, applications, files, app)
 
-    return r
+
+@router.callback_query(JobDetails.filter())
+async def on_details(
+    query: CallbackQuery, callback_data: JobDetails, applications: ApplicationRepository, files: FileRepository
+) -> None:
+    app = await applications.get(callback_data.application_id, user_id=query.from_user.id)
+    if app is None:
+        await query.answer("That job is not in your list.")
+        return
+    await query.answer()
+    if query.message is not None:
+        await send_details(query.message, applications, files, app)
+
+
+@router.message(Command("stats"))
+async def on_stats(message: Message, applications: ApplicationRepository) -> None:
+    user_id = message.from_user.id
+    counts = await applications.counts_by_status(user_id)
+    total = sum(counts.values())
+    if not total:
+        await message.answer("No applications yet. Send me a job link to start one.")
+        return
+    week = await applications.submitted_since(user_id, datetime.now(timezone.utc) - timedelta(days=7))
+    lines = [f"<b>Your numbers</b> ({total} job(s))"]
+    lines += [f"{STATUS_ICONS[s]} {status_label(s)}: {n}" for s, n in sorted(counts.items(), key=lambda kv: -kv[1])]
+    lines.append(f"Submitted in the last 7 days: {week}")
+    ever = await applications.llm_spend_for_user(user_id)
+    if ever.calls:
+        recent = await applications.llm_spend_for_user(user_id, datetime.now(timezone.utc) - timedelta(days=7))
+        lines.append(f"LLM in the last 7 days: {spend_line(recent)}")
+        lines.append(f"LLM in all: {spend_line(ever)}")
+    await message.answer("\n".join(lines))
+
+
+@router.message(Command("export"))
+async def on_export(message: Message, applications: ApplicationRepository) -> None:
+    apps = await applications.list_for_user(message.from_user.id, limit=None)
+    if not apps:
+        await message.answer("Nothing to export yet.")
+        return
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d")
+    await message.answer_document(
+        BufferedInputFile(export_csv(apps), filename=f"nyx-applications-{stamp}.csv"),
+        caption=f"{len(apps)} application(s)",
+    )

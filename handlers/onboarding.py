@@ -44,20 +44,9 @@ from handlers.callbacks import (
     SetupButton,
     SetupMove,
 )
-from handlers.profile import (
-    FIELDS,
-    TYPE_IT,
-    FieldError,
-    FieldSpec,
-    choice_rows,
-    download,
-    draft_with,
-    field_button,
-    in_own_chat,
-    remove_buttons,
-    show_profile,
-    updated,
-)
+from handlers.filters import in_own_chat
+from handlers.profile import TYPE_IT, download, remove_buttons, show_profile
+from handlers.profile_fields import FIELDS, FieldError, FieldSpec, choice_rows, draft_with, field_button, updated
 from storage.answers import AnswerRepository
 from storage.files import UploadedFile
 from storage.models import Profile
@@ -360,144 +349,156 @@ async def _stop(chat: Message, state: FSMContext, profiles: ProfileRepository) -
         await chat.answer("Setup stopped. What you confirmed is saved: /profile shows it and changes any field.")
 
 
-def router() -> Router:
-    r = Router(name=__name__)
-    r.callback_query.filter(in_own_chat)
-    # Buttons are answered once their step is stored, so the tap's spinner ends when the dialog has moved on.
-    in_setup = StateFilter(Setup)
-    not_a_command = ~F.text.startswith("/")
+# Buttons are answered once their step is stored, so the tap's spinner ends when the dialog has moved on.
+router = Router(name=__name__)
+router.callback_query.filter(in_own_chat)
+_in_setup = StateFilter(Setup)
+_not_a_command = ~F.text.startswith("/")
+_starts_another_dialog = or_f(
+    ProfileEdit.filter(), AnswersButton.filter(F.move.in_({AnswerMove.ADD, AnswerMove.EDIT}))
+)
 
-    @r.message(Command("cancel_setup"))
-    async def on_cancel(message: Message, state: FSMContext, profiles: ProfileRepository) -> None:
-        if await state.get_state() in Setup.__all_states_names__:
-            await _stop(message, state, profiles)
-        else:
-            await message.answer("There is no profile setup in progress.")
 
-    @r.message(Command("profile"), in_setup)
-    async def on_profile_again(message: Message, state: FSMContext) -> None:
-        await ask_current_step(message, state)
+@router.message(Command("cancel_setup"))
+async def on_cancel(message: Message, state: FSMContext, profiles: ProfileRepository) -> None:
+    if await state.get_state() in Setup.__all_states_names__:
+        await _stop(message, state, profiles)
+    else:
+        await message.answer("There is no profile setup in progress.")
 
-    @r.message(Command("profile"), _without_profile)
-    async def on_start(message: Message, state: FSMContext) -> None:
-        await state.clear()
-        await state.set_state(Setup.resume)
-        await _ask_resume(message, state, intro=INTRO)
 
-    @r.callback_query(SetupButton.filter(F.move == SetupMove.STOP), in_setup)
-    async def on_stop(query: CallbackQuery, state: FSMContext, profiles: ProfileRepository) -> None:
-        await _stop(query.message, state, profiles)
-        await query.answer("Stopped.")
+@router.message(Command("profile"), _in_setup)
+async def on_profile_again(message: Message, state: FSMContext) -> None:
+    await ask_current_step(message, state)
 
-    starts_another_dialog = or_f(
-        ProfileEdit.filter(), AnswersButton.filter(F.move.in_({AnswerMove.ADD, AnswerMove.EDIT}))
-    )
 
-    @r.callback_query(in_setup, starts_another_dialog)
-    async def on_other_dialog(query: CallbackQuery) -> None:
-        await query.answer("Finish the profile setup first, or stop it with /cancel_setup.", show_alert=True)
+@router.message(Command("profile"), _without_profile)
+async def on_start(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await state.set_state(Setup.resume)
+    await _ask_resume(message, state, intro=INTRO)
 
-    # step 1 ---------------------------------------------------------------
-    @r.message(Setup.resume, F.document)
-    async def on_resume(message: Message, state: FSMContext, bot: Bot) -> None:
-        await _take_resume(message, state, bot)
 
-    @r.callback_query(SetupButton.filter(F.move == SetupMove.NO_RESUME), Setup.resume)
-    async def on_no_resume(query: CallbackQuery, state: FSMContext) -> None:
-        await remove_buttons(query.bot, query.message.chat.id, (await state.get_data()).get("prompt"))
-        await state.set_data({"resume": None, "summary": None, "draft": {}})
-        await state.set_state(Setup.contacts)
-        await _show_contacts(query.message, state)
-        await query.answer()
+@router.callback_query(SetupButton.filter(F.move == SetupMove.STOP), _in_setup)
+async def on_stop(query: CallbackQuery, state: FSMContext, profiles: ProfileRepository) -> None:
+    await _stop(query.message, state, profiles)
+    await query.answer("Stopped.")
 
-    @r.message(Setup.resume, not_a_command)
-    async def on_not_a_resume(message: Message, state: FSMContext) -> None:
-        await message.answer("⚠️ I need your résumé as a document (📎 → File): a PDF or DOCX file.")
-        await _ask_resume(message, state)
 
-    # step 2 ---------------------------------------------------------------
-    @r.callback_query(SetupButton.filter(F.move == SetupMove.CONFIRM), Setup.contacts)
-    async def on_confirm(query: CallbackQuery, state: FSMContext, bot: Bot, profiles: ProfileRepository) -> None:
-        await _confirm_contacts(query, state, bot, profiles)
+@router.callback_query(_in_setup, _starts_another_dialog)
+async def on_other_dialog(query: CallbackQuery) -> None:
+    await query.answer("Finish the profile setup first, or stop it with /cancel_setup.", show_alert=True)
 
-    @r.callback_query(SetupButton.filter(F.move == SetupMove.EDIT), Setup.contacts)
-    async def on_change_contact(query: CallbackQuery, callback_data: SetupButton, state: FSMContext) -> None:
-        if callback_data.field not in CONTACTS:
-            await query.answer("That button is not valid.")
-            return
-        await remove_buttons(query.bot, query.message.chat.id, (await state.get_data()).get("prompt"))
-        await _ask_contact(query.message, state, FIELDS[callback_data.field])
-        await query.answer()
 
-    @r.message(Setup.contact_value, F.text, not_a_command)
-    async def on_contact_value(message: Message, state: FSMContext) -> None:
-        spec = FIELDS[ProfileField((await state.get_data())["field"])]
+# step 1 ---------------------------------------------------------------
+@router.message(Setup.resume, F.document)
+async def on_resume(message: Message, state: FSMContext, bot: Bot) -> None:
+    await _take_resume(message, state, bot)
+
+
+@router.callback_query(SetupButton.filter(F.move == SetupMove.NO_RESUME), Setup.resume)
+async def on_no_resume(query: CallbackQuery, state: FSMContext) -> None:
+    await remove_buttons(query.bot, query.message.chat.id, (await state.get_data()).get("prompt"))
+    await state.set_data({"resume": None, "summary": None, "draft": {}})
+    await state.set_state(Setup.contacts)
+    await _show_contacts(query.message, state)
+    await query.answer()
+
+
+@router.message(Setup.resume, _not_a_command)
+async def on_not_a_resume(message: Message, state: FSMContext) -> None:
+    await message.answer("⚠️ I need your résumé as a document (📎 → File): a PDF or DOCX file.")
+    await _ask_resume(message, state)
+
+
+# step 2 ---------------------------------------------------------------
+@router.callback_query(SetupButton.filter(F.move == SetupMove.CONFIRM), Setup.contacts)
+async def on_confirm(query: CallbackQuery, state: FSMContext, bot: Bot, profiles: ProfileRepository) -> None:
+    await _confirm_contacts(query, state, bot, profiles)
+
+
+@router.callback_query(SetupButton.filter(F.move == SetupMove.EDIT), Setup.contacts)
+async def on_change_contact(query: CallbackQuery, callback_data: SetupButton, state: FSMContext) -> None:
+    if callback_data.field not in CONTACTS:
+        await query.answer("That button is not valid.")
+        return
+    await remove_buttons(query.bot, query.message.chat.id, (await state.get_data()).get("prompt"))
+    await _ask_contact(query.message, state, FIELDS[callback_data.field])
+    await query.answer()
+
+
+@router.message(Setup.contact_value, F.text, _not_a_command)
+async def on_contact_value(message: Message, state: FSMContext) -> None:
+    spec = FIELDS[ProfileField((await state.get_data())["field"])]
+    try:
+        changes = spec.changes_for_text(message.text)
+    except FieldError as exc:
+        await message.answer(f"⚠️ {escape(spec.label)}: {escape(str(exc))}")
+        await _ask_contact(message, state, spec)
+        return
+    await _set_contact(message, state, spec, changes)
+
+
+@router.callback_query(FieldButton.filter(F.move.in_({FieldMove.KEEP, FieldMove.CLEAR})), Setup.contact_value)
+async def on_contact_button(query: CallbackQuery, callback_data: FieldButton, state: FSMContext) -> None:
+    if not await _current_field(state, callback_data.field):
+        await query.answer("That question is closed.")
+        return
+    spec = FIELDS[callback_data.field]
+    changes = spec.cleared if callback_data.move is FieldMove.CLEAR else None
+    await _set_contact(query.message, state, spec, changes)
+    await query.answer()
+
+
+# step 3 ---------------------------------------------------------------
+@router.message(Setup.question, F.text, _not_a_command)
+async def on_answer(
+    message: Message, state: FSMContext, profiles: ProfileRepository, answers: AnswerRepository
+) -> None:
+    spec = FIELDS[ProfileField((await state.get_data())["field"])]
+    try:
+        changes = spec.changes_for_text(message.text)
+    except FieldError as exc:
+        await message.answer(f"⚠️ {escape(spec.label)}: {escape(str(exc))}")
+        await _ask_question(message, state, spec)
+        return
+    await _answer_question(message, state, profiles, answers, spec, changes)
+
+
+@router.callback_query(FieldButton.filter(F.move.in_({FieldMove.PICK, FieldMove.KEEP})), Setup.question)
+async def on_answer_button(
+    query: CallbackQuery, callback_data: FieldButton, state: FSMContext,
+    profiles: ProfileRepository, answers: AnswerRepository,
+) -> None:
+    if not await _current_field(state, callback_data.field):
+        await query.answer("That question was answered already.")
+        return
+    spec = FIELDS[callback_data.field]
+    changes = None
+    if callback_data.move is FieldMove.PICK:
         try:
-            changes = spec.changes_for_text(message.text)
+            changes = spec.choice(callback_data.choice).changes
         except FieldError as exc:
-            await message.answer(f"⚠️ {escape(spec.label)}: {escape(str(exc))}")
-            await _ask_contact(message, state, spec)
+            await query.answer(str(exc))
             return
-        await _set_contact(message, state, spec, changes)
-
-    @r.callback_query(FieldButton.filter(F.move.in_({FieldMove.KEEP, FieldMove.CLEAR})), Setup.contact_value)
-    async def on_contact_button(query: CallbackQuery, callback_data: FieldButton, state: FSMContext) -> None:
-        if not await _current_field(state, callback_data.field):
-            await query.answer("That question is closed.")
+        if changes is None:
+            await query.answer(TYPE_IT, show_alert=True)
             return
-        spec = FIELDS[callback_data.field]
-        changes = spec.cleared if callback_data.move is FieldMove.CLEAR else None
-        await _set_contact(query.message, state, spec, changes)
-        await query.answer()
+    await _answer_question(query.message, state, profiles, answers, spec, changes)
+    await query.answer("Skipped." if changes is None else "Saved.")
 
-    # step 3 ---------------------------------------------------------------
-    @r.message(Setup.question, F.text, not_a_command)
-    async def on_answer(
-        message: Message, state: FSMContext, profiles: ProfileRepository, answers: AnswerRepository
-    ) -> None:
-        spec = FIELDS[ProfileField((await state.get_data())["field"])]
-        try:
-            changes = spec.changes_for_text(message.text)
-        except FieldError as exc:
-            await message.answer(f"⚠️ {escape(spec.label)}: {escape(str(exc))}")
-            await _ask_question(message, state, spec)
-            return
-        await _answer_question(message, state, profiles, answers, spec, changes)
 
-    @r.callback_query(FieldButton.filter(F.move.in_({FieldMove.PICK, FieldMove.KEEP})), Setup.question)
-    async def on_answer_button(
-        query: CallbackQuery, callback_data: FieldButton, state: FSMContext,
-        profiles: ProfileRepository, answers: AnswerRepository,
-    ) -> None:
-        if not await _current_field(state, callback_data.field):
-            await query.answer("That question was answered already.")
-            return
-        spec = FIELDS[callback_data.field]
-        changes = None
-        if callback_data.move is FieldMove.PICK:
-            try:
-                changes = spec.choice(callback_data.choice).changes
-            except FieldError as exc:
-                await query.answer(str(exc))
-                return
-            if changes is None:
-                await query.answer(TYPE_IT, show_alert=True)
-                return
-        await _answer_question(query.message, state, profiles, answers, spec, changes)
-        await query.answer("Skipped." if changes is None else "Saved.")
+# anything else during the setup ---------------------------------------------
+@router.message(_in_setup, _not_a_command)
+async def on_unexpected(message: Message, state: FSMContext) -> None:
+    step = await state.get_state()
+    hint = "tap a button" if step == Setup.contacts.state else "send your answer as text or tap a button"
+    await message.answer(f"⚠️ I did not expect that here: please {hint}.")
+    await ask_current_step(message, state)
 
-    # anything else during the setup ---------------------------------------------
-    @r.message(in_setup, not_a_command)
-    async def on_unexpected(message: Message, state: FSMContext) -> None:
-        step = await state.get_state()
-        hint = "tap a button" if step == Setup.contacts.state else "send your answer as text or tap a button"
-        await message.answer(f"⚠️ I did not expect that here: please {hint}.")
-        await ask_current_step(message, state)
 
-    @r.message(F.document, _is_pdf_or_docx, _without_profile)
-    async def on_first_resume(message: Message, state: FSMContext, bot: Bot) -> None:
-        await state.clear()
-        await state.set_state(Setup.resume)
-        await _take_resume(message, state, bot)
-
-    return r
+@router.message(F.document, _is_pdf_or_docx, _without_profile)
+async def on_first_resume(message: Message, state: FSMContext, bot: Bot) -> None:
+    await state.clear()
+    await state.set_state(Setup.resume)
+    await _take_resume(message, state, bot)

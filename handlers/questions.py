@@ -24,7 +24,7 @@ from automation.questions import Question, QuestionKind, fit_answer
 from handlers.callbacks import QuestionCallback
 from handlers.captcha import live_button
 from handlers.filters import RepliedToPrompt
-from handlers.review import close_message, close_prompt_message
+from handlers.prompt_buttons import TapOutcome, answer_prompt_button, close_prompt_message
 from storage.credentials import NO_KEY, CredentialRepository
 from storage.models import Application, Prompt, PromptKind, PromptStatus, QuestionDecision
 from storage.prompts import PromptRepository
@@ -106,56 +106,56 @@ def answered_line(value: str) -> str:
 BY_HAND_DONE_LINE = "🖐 Filled in by hand: reading it back from the page…"
 
 
-def router() -> Router:
-    r = Router(name=__name__)
-    r.message.filter(F.chat.type == "private")
+router = Router(name=__name__)
+router.message.filter(F.chat.type == "private")
 
-    @r.callback_query(QuestionCallback.filter())
-    async def on_option(
-        query: CallbackQuery, callback_data: QuestionCallback, prompts: PromptRepository, bridge: PromptBridge
-    ) -> None:
-        prompt = await prompts.get(callback_data.prompt_id)
-        if prompt is None or prompt.user_id != query.from_user.id or prompt.kind is not PromptKind.QUESTION:
-            await query.answer("That question is not yours.")
-            return
+
+@router.callback_query(QuestionCallback.filter())
+async def on_option(
+    query: CallbackQuery, callback_data: QuestionCallback, prompts: PromptRepository, bridge: PromptBridge
+) -> None:
+    def chosen(prompt: Prompt) -> dict[str, str] | None:
         offered = offered_options(question_of(prompt))
         if not 0 <= callback_data.option_index < len(offered):
-            await query.answer("That button is not valid.")
-            return
-        value = offered[callback_data.option_index]
-        if await bridge.answer(prompt.id, query.from_user.id, {"value": value}, PromptKind.QUESTION):
-            await query.answer(f"Saved: {_clip(value, MAX_BUTTON_TEXT)}")
-            await close_message(query, answered_line(value))
-            return
-        await _tell_closed(query, await prompts.get(prompt.id) or prompt)
+            return None
+        return {"value": offered[callback_data.option_index]}
 
-    @r.message(RepliedToPrompt(PromptKind.QUESTION))
-    async def on_reply(
-        message: Message, prompt: Prompt, bridge: PromptBridge, bot: Bot,
-        credentials: CredentialRepository | None = None,
-    ) -> None:
-        if prompt.payload.get("secret"):
-            await _on_secret_reply(message, prompt, bridge, bot, credentials)
-            return
-        if prompt.status is not PromptStatus.PENDING:
-            await message.reply("That question is closed; nothing was changed.")
-            return
-        question = question_of(prompt)
-        value = fit_answer(message.text or "", question)
-        if value is None:
-            await message.reply(_unfit_hint(question))
-            return
-        if len(value) > MAX_SAVED_ANSWER:
-            await message.reply(f"That is {len(value)} characters; answers may have up to {MAX_SAVED_ANSWER}.")
-            return
-        answered = await bridge.answer(prompt.id, message.from_user.id, {"value": value}, PromptKind.QUESTION)
-        if answered is None:
-            await message.reply("That question is closed; nothing was changed.")
-            return
-        await close_prompt_message(bot, answered, answered_line(value))
-        await message.reply(f"✅ Thanks, noted: <b>{escape(_clip(value, MAX_BUTTON_TEXT))}</b>")
+    await answer_prompt_button(
+        query, prompts, bridge, callback_data.prompt_id, PromptKind.QUESTION,
+        not_yours="That question is not yours.",
+        answer=chosen,
+        recorded=lambda _prompt, answer: TapOutcome(
+            f"Saved: {_clip(answer['value'], MAX_BUTTON_TEXT)}", answered_line(answer["value"])
+        ),
+        closed=_closed,
+    )
 
-    return r
+
+@router.message(RepliedToPrompt(PromptKind.QUESTION))
+async def on_reply(
+    message: Message, prompt: Prompt, bridge: PromptBridge, bot: Bot,
+    credentials: CredentialRepository | None = None,
+) -> None:
+    if prompt.payload.get("secret"):
+        await _on_secret_reply(message, prompt, bridge, bot, credentials)
+        return
+    if prompt.status is not PromptStatus.PENDING:
+        await message.reply("That question is closed; nothing was changed.")
+        return
+    question = question_of(prompt)
+    value = fit_answer(message.text or "", question)
+    if value is None:
+        await message.reply(_unfit_hint(question))
+        return
+    if len(value) > MAX_SAVED_ANSWER:
+        await message.reply(f"That is {len(value)} characters; answers may have up to {MAX_SAVED_ANSWER}.")
+        return
+    answered = await bridge.answer(prompt.id, message.from_user.id, {"value": value}, PromptKind.QUESTION)
+    if answered is None:
+        await message.reply("That question is closed; nothing was changed.")
+        return
+    await close_prompt_message(bot, answered, answered_line(value))
+    await message.reply(f"✅ Thanks, noted: <b>{escape(_clip(value, MAX_BUTTON_TEXT))}</b>")
 
 
 async def _on_secret_reply(
@@ -185,14 +185,13 @@ async def _on_secret_reply(
     await bot.send_message(message.chat.id, done)
 
 
-async def _tell_closed(query: CallbackQuery, prompt: Prompt) -> None:
+def _closed(prompt: Prompt) -> TapOutcome:
     if prompt.status is PromptStatus.ANSWERED and prompt.answer:
-        await query.answer("Already answered.")
         by_hand = prompt.answer.get("decision") == QuestionDecision.BY_HAND.value
-        await close_message(query, BY_HAND_DONE_LINE if by_hand else answered_line(str(prompt.answer.get("value", ""))))
-        return
-    await query.answer("This question is closed.")
-    await close_message(query, CLOSED_LINES.get(prompt.status, CLOSED_LINES[PromptStatus.CANCELLED]))
+        return TapOutcome(
+            "Already answered.", BY_HAND_DONE_LINE if by_hand else answered_line(str(prompt.answer.get("value", "")))
+        )
+    return TapOutcome("This question is closed.", CLOSED_LINES.get(prompt.status, CLOSED_LINES[PromptStatus.CANCELLED]))
 
 
 def _unfit_hint(question: Question) -> str:

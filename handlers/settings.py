@@ -59,57 +59,57 @@ def settings_view(s: UserSettings) -> tuple[str, InlineKeyboardMarkup]:
     return text, markup
 
 
-def router() -> Router:
-    r = Router(name=__name__)
+router = Router(name=__name__)
 
-    @r.message(Command("settings"))
-    async def on_settings(message: Message, state: FSMContext, user_settings: UserSettingsRepository) -> None:
-        await state.clear()
-        text, markup = settings_view(await user_settings.get(message.from_user.id))
-        await message.answer(text, reply_markup=markup)
 
-    @r.callback_query(SettingsCallback.filter())
-    async def on_change(
-        query: CallbackQuery, callback_data: SettingsCallback, state: FSMContext, user_settings: UserSettingsRepository
-    ) -> None:
-        current = await user_settings.get(query.from_user.id)
-        field = callback_data.field
-        if field is SettingsField.DIGEST:
-            await state.set_state(SettingsDialog.digest)
-            await query.answer()
-            await query.message.answer(
-                "Send the digest time as HH:MM, optionally with a time zone, e.g. <code>08:30 Europe/Berlin</code>."
-            )
-            return
-        changes = {
-            SettingsField.AUTO_APPLY: {"auto_apply_threshold": _next(AUTO_APPLY_STEPS, current.auto_apply_threshold)},
-            SettingsField.SKIP_BELOW: {"skip_threshold": _next(SKIP_STEPS, current.skip_threshold)},
-            SettingsField.DAILY_CAP: {"daily_cap": _next(CAP_STEPS, current.daily_cap)},
-            SettingsField.REVIEW: {"review_required": not current.review_required},
-            SettingsField.QUIET_DIGEST: {"quiet_digest": _next(list(QuietDigest), current.quiet_digest)},
-        }[field]
-        updated = await user_settings.update(query.from_user.id, current.model_copy(update=changes))
-        await query.answer("Saved.")
-        text, markup = settings_view(updated)
-        with contextlib.suppress(TelegramBadRequest):
-            await query.message.edit_text(text, reply_markup=markup)
+@router.message(Command("settings"))
+async def on_settings(message: Message, state: FSMContext, user_settings: UserSettingsRepository) -> None:
+    await state.clear()
+    text, markup = settings_view(await user_settings.get(message.from_user.id))
+    await message.answer(text, reply_markup=markup)
 
-    @r.message(StateFilter(SettingsDialog.digest), F.text)
-    async def on_digest(message: Message, state: FSMContext, user_settings: UserSettingsRepository) -> None:
-        match = DIGEST_INPUT.match(message.text)
-        current = await user_settings.get(message.from_user.id)
-        if match is None:
-            await message.answer("That is not a time like 08:30 (optionally followed by a zone like Europe/Berlin). Try again.")
-            return
-        changes = {"digest_time": f"{int(match['h']):02d}:{match['m']}", "time_zone": match["tz"] or current.time_zone}
-        try:
-            wanted = UserSettings.model_validate({**current.model_dump(), **changes})
-        except ValidationError as exc:
-            await message.answer(f"{exc.errors()[0]['msg'].removeprefix('Value error, ')}. Try again.")
-            return
-        updated = await user_settings.update(message.from_user.id, wanted)
-        await state.clear()
-        text, markup = settings_view(updated)
-        await message.answer("Saved ✅\n\n" + text, reply_markup=markup)
 
-    return r
+@router.callback_query(SettingsCallback.filter())
+async def on_change(
+    query: CallbackQuery, callback_data: SettingsCallback, state: FSMContext, user_settings: UserSettingsRepository
+) -> None:
+    current = await user_settings.get(query.from_user.id)
+    field = callback_data.field
+    if field is SettingsField.DIGEST:
+        await state.set_state(SettingsDialog.digest)
+        await query.answer()
+        await query.message.answer(
+            "Send the digest time as HH:MM, optionally with a time zone, e.g. <code>08:30 Europe/Berlin</code>."
+        )
+        return
+    changes = {
+        SettingsField.AUTO_APPLY: {"auto_apply_threshold": _next(AUTO_APPLY_STEPS, current.auto_apply_threshold)},
+        SettingsField.SKIP_BELOW: {"skip_threshold": _next(SKIP_STEPS, current.skip_threshold)},
+        SettingsField.DAILY_CAP: {"daily_cap": _next(CAP_STEPS, current.daily_cap)},
+        SettingsField.REVIEW: {"review_required": not current.review_required},
+        SettingsField.QUIET_DIGEST: {"quiet_digest": _next(list(QuietDigest), current.quiet_digest)},
+    }[field]
+    updated = await user_settings.update(query.from_user.id, current.model_copy(update=changes))
+    await query.answer("Saved.")
+    text, markup = settings_view(updated)
+    with contextlib.suppress(TelegramBadRequest):
+        await query.message.edit_text(text, reply_markup=markup)
+
+
+@router.message(StateFilter(SettingsDialog.digest), F.text)
+async def on_digest(message: Message, state: FSMContext, user_settings: UserSettingsRepository) -> None:
+    match = DIGEST_INPUT.match(message.text)
+    current = await user_settings.get(message.from_user.id)
+    if match is None:
+        await message.answer("That is not a time like 08:30 (optionally followed by a zone like Europe/Berlin). Try again.")
+        return
+    changes = {"digest_time": f"{int(match['h']):02d}:{match['m']}", "time_zone": match["tz"] or current.time_zone}
+    try:
+        wanted = UserSettings.model_validate({**current.model_dump(), **changes})
+    except ValidationError as exc:
+        await message.answer(f"{exc.errors()[0]['msg'].removeprefix('Value error, ')}. Try again.")
+        return
+    updated = await user_settings.update(message.from_user.id, wanted)
+    await state.clear()
+    text, markup = settings_view(updated)
+    await message.answer("Saved ✅\n\n" + text, reply_markup=markup)

@@ -39,15 +39,14 @@ def help_text() -> str:
     return "\n".join(lines)
 
 
-def router() -> Router:
-    r = Router(name=__name__)
+router = Router(name=__name__)
 
-    @r.message(CommandStart())
-    async def on_start(message: Message) -> None:
-        await message.answer(WELCOME)
 
-    @r.message(Command("help"))
-    async def on_help(message: Message) -> None:
-        await message.answer(help_text())
+@router.message(CommandStart())
+async def on_start(message: Message) -> None:
+    await message.answer(WELCOME)
 
-    return r
+
+@router.message(Command("help"))
+async def on_help(message: Message) -> None:
+    await message.answer(help_text())

@@ -124,6 +124,8 @@ class TestTwoUsers:
         for action in ("job:skip:1", "job:apply:1", "jd:1", "rev:submit:1"):
             answer = await other.tap_data(own, action)
             assert "not" in answer.text.lower() or "no longer" in answer.text.lower(), (action, answer.text)
+        for forged in ("rev:bogus:1", "cl:bogus:1"):  # a decision no button carries
+            assert (await other.tap_data(own, forged)).text == "That button is not valid."
         assert "no application #1" in (await reply_to(fake_telegram, other, "/job 1", "#1")).body
         assert "no application #1" in (await reply_to(fake_telegram, other, "/cancel 1", "#1")).body
         assert await db.fetchval("SELECT status FROM applications WHERE id = 1") == "awaiting_approval"
