@@ -169,26 +169,21 @@ async def _save_answer(message: Message, state: FSMContext, answers: AnswerRepos
 # --------------------------------------------------------------------------- the router
 
 
-router = Router(name=__name__)
-router.callback_query.filter(in_own_chat)
 _text_message = (F.text, ~F.text.startswith("/"))
 
 
-@router.message(Command("answers"))
 async def on_answers(message: Message, state: FSMContext, answers: AnswerRepository) -> None:
     if await _in_dialog(state):
         await _end_dialog(state, message)
     await _send_list(message, answers)
 
 
-@router.callback_query(AnswersButton.filter(F.move == AnswerMove.PAGE))
 async def on_page(query: CallbackQuery, callback_data: AnswersButton, answers: AnswerRepository) -> None:
     text, keyboard = list_view(await answers.list(query.from_user.id), callback_data.page)
     await _show_in_place(query.message, text, keyboard)
     await query.answer()
 
 
-@router.callback_query(AnswersButton.filter(F.move.in_({AnswerMove.OPEN, AnswerMove.DELETE})))
 async def on_answer(query: CallbackQuery, callback_data: AnswersButton, answers: AnswerRepository) -> None:
     answer = await answers.get(query.from_user.id, callback_data.answer_id)
     if answer is None:
@@ -200,7 +195,6 @@ async def on_answer(query: CallbackQuery, callback_data: AnswersButton, answers:
     await query.answer(None if answer else "That answer no longer exists.")
 
 
-@router.callback_query(AnswersButton.filter(F.move == AnswerMove.DELETE_CONFIRMED))
 async def on_delete(query: CallbackQuery, callback_data: AnswersButton, answers: AnswerRepository) -> None:
     deleted = await answers.delete(query.from_user.id, callback_data.answer_id)
     text, keyboard = list_view(await answers.list(query.from_user.id), callback_data.page)
@@ -208,7 +202,6 @@ async def on_delete(query: CallbackQuery, callback_data: AnswersButton, answers:
     await query.answer("Deleted." if deleted else "It was deleted already.")
 
 
-@router.callback_query(AnswersButton.filter(F.move == AnswerMove.ADD))
 async def on_add(query: CallbackQuery, state: FSMContext) -> None:
     await _ask(
         query.message, state, AnswersDialog.question,
@@ -218,7 +211,6 @@ async def on_add(query: CallbackQuery, state: FSMContext) -> None:
     await query.answer()
 
 
-@router.callback_query(AnswersButton.filter(F.move == AnswerMove.EDIT))
 async def on_edit(
     query: CallbackQuery, callback_data: AnswersButton, state: FSMContext, answers: AnswerRepository
 ) -> None:
@@ -235,7 +227,6 @@ async def on_edit(
     await query.answer()
 
 
-@router.callback_query(AnswersButton.filter(F.move == AnswerMove.CANCEL))
 async def on_cancel(query: CallbackQuery, state: FSMContext) -> None:
     if not await _in_dialog(state):
         await query.answer("Nothing to cancel.")
@@ -244,7 +235,6 @@ async def on_cancel(query: CallbackQuery, state: FSMContext) -> None:
     await query.answer("Cancelled.")
 
 
-@router.message(AnswersDialog.question, *_text_message)
 async def on_question(message: Message, state: FSMContext, answers: AnswerRepository) -> None:
     question = message.text.strip()
     if len(question) > MAX_SAVED_QUESTION:
@@ -258,7 +248,6 @@ async def on_question(message: Message, state: FSMContext, answers: AnswerReposi
     await _ask(message, state, AnswersDialog.answer, text, question=question)
 
 
-@router.message(AnswersDialog.answer, *_text_message)
 async def on_answer_text(message: Message, state: FSMContext, answers: AnswerRepository) -> None:
     answer = message.text.strip()
     if len(answer) > MAX_SAVED_ANSWER:
@@ -267,6 +256,22 @@ async def on_answer_text(message: Message, state: FSMContext, answers: AnswerRep
     await _save_answer(message, state, answers, answer)
 
 
-@router.message(StateFilter(AnswersDialog), ~F.text.startswith("/"))
 async def on_not_text(message: Message) -> None:
     await message.answer("⚠️ Please send it as a text message, or tap Cancel.")
+
+
+def router() -> Router:
+    """The handlers above on a router of their own (a fresh one for each dispatcher)."""
+    r = Router(name=__name__)
+    r.callback_query.filter(in_own_chat)
+    r.message.register(on_answers, Command("answers"))
+    r.callback_query.register(on_page, AnswersButton.filter(F.move == AnswerMove.PAGE))
+    r.callback_query.register(on_answer, AnswersButton.filter(F.move.in_({AnswerMove.OPEN, AnswerMove.DELETE})))
+    r.callback_query.register(on_delete, AnswersButton.filter(F.move == AnswerMove.DELETE_CONFIRMED))
+    r.callback_query.register(on_add, AnswersButton.filter(F.move == AnswerMove.ADD))
+    r.callback_query.register(on_edit, AnswersButton.filter(F.move == AnswerMove.EDIT))
+    r.callback_query.register(on_cancel, AnswersButton.filter(F.move == AnswerMove.CANCEL))
+    r.message.register(on_question, AnswersDialog.question, *_text_message)
+    r.message.register(on_answer_text, AnswersDialog.answer, *_text_message)
+    r.message.register(on_not_text, StateFilter(AnswersDialog), ~F.text.startswith("/"))
+    return r

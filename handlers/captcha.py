@@ -130,11 +130,8 @@ def typed_line(text: str) -> str:
     return f"✅ Typed into the form: {escape(text)}"
 
 
-router = Router(name=__name__)
-router.message.filter(F.chat.type == "private")
 
 
-@router.callback_query(CaptchaCallback.filter())
 async def on_button(
     query: CallbackQuery, callback_data: CaptchaCallback, prompts: PromptRepository, bridge: PromptBridge
 ) -> None:
@@ -149,7 +146,6 @@ async def on_button(
     )
 
 
-@router.message(RepliedToPrompt(PromptKind.CAPTCHA))
 async def on_reply(
     message: Message, prompt: Prompt, bridge: PromptBridge, bot: Bot
 ) -> None:
@@ -179,3 +175,12 @@ def _closed(prompt: Prompt) -> TapOutcome:
             line = typed_line(str(prompt.answer.get("text", "")))
         return TapOutcome("Already answered.", line)
     return TapOutcome("This CAPTCHA is closed.", CLOSED_LINES.get(prompt.status, CLOSED_LINES[PromptStatus.CANCELLED]))
+
+
+def router() -> Router:
+    """The handlers above on a router of their own (a fresh one for each dispatcher)."""
+    r = Router(name=__name__)
+    r.message.filter(F.chat.type == "private")
+    r.callback_query.register(on_button, CaptchaCallback.filter())
+    r.message.register(on_reply, RepliedToPrompt(PromptKind.CAPTCHA))
+    return r

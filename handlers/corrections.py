@@ -63,11 +63,8 @@ def how_to_fix(labels: Sequence[str]) -> str:
     )
 
 
-router = Router(name=__name__)
-router.message.filter(F.chat.type == "private")
 
 
-@router.callback_query(ReviewCallback.filter(F.decision == ReviewDecision.FIX))
 async def on_fix_button(
     query: CallbackQuery, callback_data: ReviewCallback, prompts: PromptRepository, state: FSMContext
 ) -> None:
@@ -85,7 +82,6 @@ async def on_fix_button(
         )
 
 
-@router.message(ReviewFix.correction, F.text, ~F.text.startswith("/"))
 async def on_correction(
     message: Message, state: FSMContext, prompts: PromptRepository, bridge: PromptBridge, bot: Bot
 ) -> None:
@@ -95,7 +91,6 @@ async def on_correction(
     await _correct(message, prompt, bridge, bot)
 
 
-@router.message(RepliedToPrompt(PromptKind.REVIEW))
 async def on_reply_to_review(message: Message, prompt: Prompt, bridge: PromptBridge, bot: Bot) -> None:
     await _correct(message, prompt, bridge, bot)
 
@@ -135,3 +130,13 @@ def _open_review(prompt: Prompt | None, user_id: int) -> bool:
 
 def _labels(prompt: Prompt) -> list[str]:
     return [str(label) for label in prompt.payload.get("fields") or []]
+
+
+def router() -> Router:
+    """The handlers above on a router of their own (a fresh one for each dispatcher)."""
+    r = Router(name=__name__)
+    r.message.filter(F.chat.type == "private")
+    r.callback_query.register(on_fix_button, ReviewCallback.filter(F.decision == ReviewDecision.FIX))
+    r.message.register(on_correction, ReviewFix.correction, F.text, ~F.text.startswith("/"))
+    r.message.register(on_reply_to_review, RepliedToPrompt(PromptKind.REVIEW))
+    return r

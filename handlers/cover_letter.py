@@ -61,11 +61,8 @@ def letter_markup(prompt_id: int, *, has_usual: bool) -> InlineKeyboardMarkup:
     ]])
 
 
-router = Router(name=__name__)
-router.message.filter(F.chat.type == "private")
 
 
-@router.callback_query(LetterCallback.filter())
 async def on_button(
     query: CallbackQuery, callback_data: LetterCallback, prompts: PromptRepository, bridge: PromptBridge
 ) -> None:
@@ -80,12 +77,10 @@ async def on_button(
     )
 
 
-@router.callback_query(LetterCallbackAnyDecision.filter())
 async def on_unknown_decision(query: CallbackQuery) -> None:
     await query.answer(NOT_VALID)
 
 
-@router.message(RepliedToPrompt(PromptKind.COVER_LETTER))
 async def on_own_version(
     message: Message, prompt: Prompt, bridge: PromptBridge, bot: Bot
 ) -> None:
@@ -118,3 +113,13 @@ def _final_line(prompt: Prompt) -> str:
 
 def _has_usual(prompt: Prompt) -> bool:
     return bool(prompt.payload.get("has_usual"))
+
+
+def router() -> Router:
+    """The handlers above on a router of their own (a fresh one for each dispatcher)."""
+    r = Router(name=__name__)
+    r.message.filter(F.chat.type == "private")
+    r.callback_query.register(on_button, LetterCallback.filter())
+    r.callback_query.register(on_unknown_decision, LetterCallbackAnyDecision.filter())
+    r.message.register(on_own_version, RepliedToPrompt(PromptKind.COVER_LETTER))
+    return r

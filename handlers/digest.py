@@ -352,10 +352,8 @@ async def _drop_buttons(query: CallbackQuery, gone: frozenset[tuple[DigestAction
         await query.message.edit_reply_markup(reply_markup=InlineKeyboardMarkup(inline_keyboard=rows) if rows else None)
 
 
-router = Router(name=__name__)
 
 
-@router.callback_query(DigestCallback.filter())
 async def on_digest_button(
     query: CallbackQuery,
     callback_data: DigestCallback,
@@ -383,7 +381,6 @@ async def on_digest_button(
     await query.answer(_clip(tapped.text, ANSWER_LIMIT), show_alert=tapped.alert)
 
 
-@router.message(Command("digest"))
 async def on_digest_command(
     message: Message, bot: Bot, user_settings: UserSettingsRepository, digests: DigestRepository,
     digest_chart: DrawChart,
@@ -398,3 +395,11 @@ async def on_digest_command(
     digest = replace(digest, id=await digests.write_on_demand(digest, now))
     message_ids = await send_digest_message(bot, message.chat.id, digest, digest_chart, on_demand=True)
     await digests.set_messages(digest.id, message_ids)
+
+
+def router() -> Router:
+    """The handlers above on a router of their own (a fresh one for each dispatcher)."""
+    r = Router(name=__name__)
+    r.callback_query.register(on_digest_button, DigestCallback.filter())
+    r.message.register(on_digest_command, Command("digest"))
+    return r

@@ -9,19 +9,24 @@ HINT = "I did not find a job link in that. Paste a link or forward a job post; /
 UNKNOWN_COMMAND = "I do not know that command. /help lists the ones I have."
 
 
-router = Router(name=__name__)
 
 
-@router.message(F.text.startswith("/"))
 async def on_unknown_command(message: Message) -> None:
     await message.answer(UNKNOWN_COMMAND)
 
 
-@router.message()
 async def on_anything(message: Message) -> None:
     await message.answer(HINT)
 
 
-@router.callback_query()
 async def on_stale_button(query: CallbackQuery) -> None:
     await query.answer("That button is no longer valid.")
+
+
+def router() -> Router:
+    """The handlers above on a router of their own (a fresh one for each dispatcher)."""
+    r = Router(name=__name__)
+    r.message.register(on_unknown_command, F.text.startswith("/"))
+    r.message.register(on_anything)
+    r.callback_query.register(on_stale_button)
+    return r

@@ -143,16 +143,13 @@ def export_csv(apps: list[Application]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-router = Router(name=__name__)
 
 
-@router.message(Command("jobs"))
 async def on_jobs(message: Message, applications: ApplicationRepository) -> None:
     text, markup = await jobs_page(applications, message.from_user.id, JobsFilter.ALL, 0)
     await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(JobsPage.filter())
 async def on_jobs_page(query: CallbackQuery, callback_data: JobsPage, applications: ApplicationRepository) -> None:
     text, markup = await jobs_page(applications, query.from_user.id, callback_data.view, callback_data.page)
     await query.answer()
@@ -160,7 +157,6 @@ async def on_jobs_page(query: CallbackQuery, callback_data: JobsPage, applicatio
         await query.message.edit_text(text, reply_markup=markup)
 
 
-@router.message(Command("job"))
 async def on_job(
     message: Message, command: CommandObject, applications: ApplicationRepository, files: FileRepository
 ) -> None:
@@ -175,7 +171,6 @@ async def on_job(
     await send_details(message, applications, files, app)
 
 
-@router.callback_query(JobDetails.filter())
 async def on_details(
     query: CallbackQuery, callback_data: JobDetails, applications: ApplicationRepository, files: FileRepository
 ) -> None:
@@ -188,7 +183,6 @@ async def on_details(
         await send_details(query.message, applications, files, app)
 
 
-@router.message(Command("stats"))
 async def on_stats(message: Message, applications: ApplicationRepository) -> None:
     user_id = message.from_user.id
     counts = await applications.counts_by_status(user_id)
@@ -208,7 +202,6 @@ async def on_stats(message: Message, applications: ApplicationRepository) -> Non
     await message.answer("\n".join(lines))
 
 
-@router.message(Command("export"))
 async def on_export(message: Message, applications: ApplicationRepository) -> None:
     apps = await applications.list_for_user(message.from_user.id, limit=None)
     if not apps:
@@ -219,3 +212,15 @@ async def on_export(message: Message, applications: ApplicationRepository) -> No
         BufferedInputFile(export_csv(apps), filename=f"nyx-applications-{stamp}.csv"),
         caption=f"{len(apps)} application(s)",
     )
+
+
+def router() -> Router:
+    """The handlers above on a router of their own (a fresh one for each dispatcher)."""
+    r = Router(name=__name__)
+    r.message.register(on_jobs, Command("jobs"))
+    r.callback_query.register(on_jobs_page, JobsPage.filter())
+    r.message.register(on_job, Command("job"))
+    r.callback_query.register(on_details, JobDetails.filter())
+    r.message.register(on_stats, Command("stats"))
+    r.message.register(on_export, Command("export"))
+    return r

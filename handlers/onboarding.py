@@ -350,8 +350,6 @@ async def _stop(chat: Message, state: FSMContext, profiles: ProfileRepository) -
 
 
 # Buttons are answered once their step is stored, so the tap's spinner ends when the dialog has moved on.
-router = Router(name=__name__)
-router.callback_query.filter(in_own_chat)
 _in_setup = StateFilter(Setup)
 _not_a_command = ~F.text.startswith("/")
 _starts_another_dialog = or_f(
@@ -359,7 +357,6 @@ _starts_another_dialog = or_f(
 )
 
 
-@router.message(Command("cancel_setup"))
 async def on_cancel(message: Message, state: FSMContext, profiles: ProfileRepository) -> None:
     if await state.get_state() in Setup.__all_states_names__:
         await _stop(message, state, profiles)
@@ -367,36 +364,30 @@ async def on_cancel(message: Message, state: FSMContext, profiles: ProfileReposi
         await message.answer("There is no profile setup in progress.")
 
 
-@router.message(Command("profile"), _in_setup)
 async def on_profile_again(message: Message, state: FSMContext) -> None:
     await ask_current_step(message, state)
 
 
-@router.message(Command("profile"), _without_profile)
 async def on_start(message: Message, state: FSMContext) -> None:
     await state.clear()
     await state.set_state(Setup.resume)
     await _ask_resume(message, state, intro=INTRO)
 
 
-@router.callback_query(SetupButton.filter(F.move == SetupMove.STOP), _in_setup)
 async def on_stop(query: CallbackQuery, state: FSMContext, profiles: ProfileRepository) -> None:
     await _stop(query.message, state, profiles)
     await query.answer("Stopped.")
 
 
-@router.callback_query(_in_setup, _starts_another_dialog)
 async def on_other_dialog(query: CallbackQuery) -> None:
     await query.answer("Finish the profile setup first, or stop it with /cancel_setup.", show_alert=True)
 
 
 # step 1 ---------------------------------------------------------------
-@router.message(Setup.resume, F.document)
 async def on_resume(message: Message, state: FSMContext, bot: Bot) -> None:
     await _take_resume(message, state, bot)
 
 
-@router.callback_query(SetupButton.filter(F.move == SetupMove.NO_RESUME), Setup.resume)
 async def on_no_resume(query: CallbackQuery, state: FSMContext) -> None:
     await remove_buttons(query.bot, query.message.chat.id, (await state.get_data()).get("prompt"))
     await state.set_data({"resume": None, "summary": None, "draft": {}})
@@ -405,19 +396,16 @@ async def on_no_resume(query: CallbackQuery, state: FSMContext) -> None:
     await query.answer()
 
 
-@router.message(Setup.resume, _not_a_command)
 async def on_not_a_resume(message: Message, state: FSMContext) -> None:
     await message.answer("⚠️ I need your résumé as a document (📎 → File): a PDF or DOCX file.")
     await _ask_resume(message, state)
 
 
 # step 2 ---------------------------------------------------------------
-@router.callback_query(SetupButton.filter(F.move == SetupMove.CONFIRM), Setup.contacts)
 async def on_confirm(query: CallbackQuery, state: FSMContext, bot: Bot, profiles: ProfileRepository) -> None:
     await _confirm_contacts(query, state, bot, profiles)
 
 
-@router.callback_query(SetupButton.filter(F.move == SetupMove.EDIT), Setup.contacts)
 async def on_change_contact(query: CallbackQuery, callback_data: SetupButton, state: FSMContext) -> None:
     if callback_data.field not in CONTACTS:
         await query.answer("That button is not valid.")
@@ -427,7 +415,6 @@ async def on_change_contact(query: CallbackQuery, callback_data: SetupButton, st
     await query.answer()
 
 
-@router.message(Setup.contact_value, F.text, _not_a_command)
 async def on_contact_value(message: Message, state: FSMContext) -> None:
     spec = FIELDS[ProfileField((await state.get_data())["field"])]
     try:
@@ -439,7 +426,6 @@ async def on_contact_value(message: Message, state: FSMContext) -> None:
     await _set_contact(message, state, spec, changes)
 
 
-@router.callback_query(FieldButton.filter(F.move.in_({FieldMove.KEEP, FieldMove.CLEAR})), Setup.contact_value)
 async def on_contact_button(query: CallbackQuery, callback_data: FieldButton, state: FSMContext) -> None:
     if not await _current_field(state, callback_data.field):
         await query.answer("That question is closed.")
@@ -451,7 +437,6 @@ async def on_contact_button(query: CallbackQuery, callback_data: FieldButton, st
 
 
 # step 3 ---------------------------------------------------------------
-@router.message(Setup.question, F.text, _not_a_command)
 async def on_answer(
     message: Message, state: FSMContext, profiles: ProfileRepository, answers: AnswerRepository
 ) -> None:
@@ -465,7 +450,6 @@ async def on_answer(
     await _answer_question(message, state, profiles, answers, spec, changes)
 
 
-@router.callback_query(FieldButton.filter(F.move.in_({FieldMove.PICK, FieldMove.KEEP})), Setup.question)
 async def on_answer_button(
     query: CallbackQuery, callback_data: FieldButton, state: FSMContext,
     profiles: ProfileRepository, answers: AnswerRepository,
@@ -489,7 +473,6 @@ async def on_answer_button(
 
 
 # anything else during the setup ---------------------------------------------
-@router.message(_in_setup, _not_a_command)
 async def on_unexpected(message: Message, state: FSMContext) -> None:
     step = await state.get_state()
     hint = "tap a button" if step == Setup.contacts.state else "send your answer as text or tap a button"
@@ -497,8 +480,34 @@ async def on_unexpected(message: Message, state: FSMContext) -> None:
     await ask_current_step(message, state)
 
 
-@router.message(F.document, _is_pdf_or_docx, _without_profile)
 async def on_first_resume(message: Message, state: FSMContext, bot: Bot) -> None:
     await state.clear()
     await state.set_state(Setup.resume)
     await _take_resume(message, state, bot)
+
+
+def router() -> Router:
+    """The handlers above on a router of their own (a fresh one for each dispatcher)."""
+    r = Router(name=__name__)
+    r.callback_query.filter(in_own_chat)
+    r.message.register(on_cancel, Command("cancel_setup"))
+    r.message.register(on_profile_again, Command("profile"), _in_setup)
+    r.message.register(on_start, Command("profile"), _without_profile)
+    r.callback_query.register(on_stop, SetupButton.filter(F.move == SetupMove.STOP), _in_setup)
+    r.callback_query.register(on_other_dialog, _in_setup, _starts_another_dialog)
+    r.message.register(on_resume, Setup.resume, F.document)
+    r.callback_query.register(on_no_resume, SetupButton.filter(F.move == SetupMove.NO_RESUME), Setup.resume)
+    r.message.register(on_not_a_resume, Setup.resume, _not_a_command)
+    r.callback_query.register(on_confirm, SetupButton.filter(F.move == SetupMove.CONFIRM), Setup.contacts)
+    r.callback_query.register(on_change_contact, SetupButton.filter(F.move == SetupMove.EDIT), Setup.contacts)
+    r.message.register(on_contact_value, Setup.contact_value, F.text, _not_a_command)
+    r.callback_query.register(
+        on_contact_button, FieldButton.filter(F.move.in_({FieldMove.KEEP, FieldMove.CLEAR})), Setup.contact_value
+    )
+    r.message.register(on_answer, Setup.question, F.text, _not_a_command)
+    r.callback_query.register(
+        on_answer_button, FieldButton.filter(F.move.in_({FieldMove.PICK, FieldMove.KEEP})), Setup.question
+    )
+    r.message.register(on_unexpected, _in_setup, _not_a_command)
+    r.message.register(on_first_resume, F.document, _is_pdf_or_docx, _without_profile)
+    return r

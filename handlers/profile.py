@@ -186,11 +186,8 @@ async def _refresh_summary(profiles: ProfileRepository, user_id: int, upload: Up
 # --------------------------------------------------------------------------- the router
 
 
-router = Router(name=__name__)
-router.callback_query.filter(in_own_chat)
 
 
-@router.message(Command("profile"))
 async def on_profile(
     message: Message, state: FSMContext, profiles: ProfileRepository, answers: AnswerRepository
 ) -> None:
@@ -200,7 +197,6 @@ async def on_profile(
     await show_profile(message, profiles, answers)
 
 
-@router.callback_query(ProfileEdit.filter())
 async def on_edit(
     query: CallbackQuery, callback_data: ProfileEdit, state: FSMContext, profiles: ProfileRepository
 ) -> None:
@@ -212,7 +208,6 @@ async def on_edit(
     await query.answer()
 
 
-@router.message(EditProfile.value, F.text, ~F.text.startswith("/"))
 async def on_new_value(
     message: Message, state: FSMContext, profiles: ProfileRepository, answers: AnswerRepository
 ) -> None:
@@ -228,12 +223,10 @@ async def on_new_value(
     await _save_edit(message, state, profiles, answers, spec, changes)
 
 
-@router.message(EditProfile.value, ~F.text.startswith("/"))
 async def on_not_text(message: Message) -> None:
     await message.answer("Please send the new value as a text message, or tap a button under the question.")
 
 
-@router.callback_query(FieldButton.filter(), EditProfile.value)
 async def on_value_button(
     query: CallbackQuery, callback_data: FieldButton, state: FSMContext,
     profiles: ProfileRepository, answers: AnswerRepository,
@@ -262,7 +255,6 @@ async def on_value_button(
     await query.answer()
 
 
-@router.message(F.document)
 async def on_document(message: Message, bot: Bot, profiles: ProfileRepository, answers: AnswerRepository) -> None:
     name = message.document.file_name or "document"
     suffix = Path(name).suffix.lower()
@@ -278,3 +270,16 @@ async def on_document(message: Message, bot: Bot, profiles: ProfileRepository, a
             )
     except ProfileError as exc:
         await message.answer(f"⚠️ {escape(str(exc))}\nNothing was changed.")
+
+
+def router() -> Router:
+    """The handlers above on a router of their own (a fresh one for each dispatcher)."""
+    r = Router(name=__name__)
+    r.callback_query.filter(in_own_chat)
+    r.message.register(on_profile, Command("profile"))
+    r.callback_query.register(on_edit, ProfileEdit.filter())
+    r.message.register(on_new_value, EditProfile.value, F.text, ~F.text.startswith("/"))
+    r.message.register(on_not_text, EditProfile.value, ~F.text.startswith("/"))
+    r.callback_query.register(on_value_button, FieldButton.filter(), EditProfile.value)
+    r.message.register(on_document, F.document)
+    return r

@@ -106,11 +106,8 @@ def answered_line(value: str) -> str:
 BY_HAND_DONE_LINE = "🖐 Filled in by hand: reading it back from the page…"
 
 
-router = Router(name=__name__)
-router.message.filter(F.chat.type == "private")
 
 
-@router.callback_query(QuestionCallback.filter())
 async def on_option(
     query: CallbackQuery, callback_data: QuestionCallback, prompts: PromptRepository, bridge: PromptBridge
 ) -> None:
@@ -131,7 +128,6 @@ async def on_option(
     )
 
 
-@router.message(RepliedToPrompt(PromptKind.QUESTION))
 async def on_reply(
     message: Message, prompt: Prompt, bridge: PromptBridge, bot: Bot,
     credentials: CredentialRepository | None = None,
@@ -204,3 +200,12 @@ def _unfit_hint(question: Question) -> str:
 
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def router() -> Router:
+    """The handlers above on a router of their own (a fresh one for each dispatcher)."""
+    r = Router(name=__name__)
+    r.message.filter(F.chat.type == "private")
+    r.callback_query.register(on_option, QuestionCallback.filter())
+    r.message.register(on_reply, RepliedToPrompt(PromptKind.QUESTION))
+    return r

@@ -30,10 +30,8 @@ CLOSED_LINES = {
 }
 
 
-router = Router(name=__name__)
 
 
-@router.callback_query(ReviewCallback.filter())
 async def on_review(
     query: CallbackQuery, callback_data: ReviewCallback, prompts: PromptRepository, bridge: PromptBridge
 ) -> None:
@@ -47,7 +45,6 @@ async def on_review(
     )
 
 
-@router.callback_query(ReviewCallbackAnyDecision.filter())
 async def on_unknown_decision(query: CallbackQuery) -> None:
     await query.answer(NOT_VALID)
 
@@ -56,3 +53,11 @@ def _closed(prompt: Prompt) -> TapOutcome:
     if prompt.status is PromptStatus.ANSWERED and prompt.answer:
         return TapOutcome("Already answered.", OUTCOME_LINES[ReviewDecision(prompt.answer["decision"])])
     return TapOutcome("This review is closed.", CLOSED_LINES.get(prompt.status, CLOSED_LINES[PromptStatus.EXPIRED]))
+
+
+def router() -> Router:
+    """The handlers above on a router of their own (a fresh one for each dispatcher)."""
+    r = Router(name=__name__)
+    r.callback_query.register(on_review, ReviewCallback.filter())
+    r.callback_query.register(on_unknown_decision, ReviewCallbackAnyDecision.filter())
+    return r

@@ -59,17 +59,14 @@ def settings_view(s: UserSettings) -> tuple[str, InlineKeyboardMarkup]:
     return text, markup
 
 
-router = Router(name=__name__)
 
 
-@router.message(Command("settings"))
 async def on_settings(message: Message, state: FSMContext, user_settings: UserSettingsRepository) -> None:
     await state.clear()
     text, markup = settings_view(await user_settings.get(message.from_user.id))
     await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(SettingsCallback.filter())
 async def on_change(
     query: CallbackQuery, callback_data: SettingsCallback, state: FSMContext, user_settings: UserSettingsRepository
 ) -> None:
@@ -96,7 +93,6 @@ async def on_change(
         await query.message.edit_text(text, reply_markup=markup)
 
 
-@router.message(StateFilter(SettingsDialog.digest), F.text)
 async def on_digest(message: Message, state: FSMContext, user_settings: UserSettingsRepository) -> None:
     match = DIGEST_INPUT.match(message.text)
     current = await user_settings.get(message.from_user.id)
@@ -113,3 +109,12 @@ async def on_digest(message: Message, state: FSMContext, user_settings: UserSett
     await state.clear()
     text, markup = settings_view(updated)
     await message.answer("Saved ✅\n\n" + text, reply_markup=markup)
+
+
+def router() -> Router:
+    """The handlers above on a router of their own (a fresh one for each dispatcher)."""
+    r = Router(name=__name__)
+    r.message.register(on_settings, Command("settings"))
+    r.callback_query.register(on_change, SettingsCallback.filter())
+    r.message.register(on_digest, StateFilter(SettingsDialog.digest), F.text)
+    return r

@@ -39,14 +39,19 @@ def help_text() -> str:
     return "\n".join(lines)
 
 
-router = Router(name=__name__)
 
 
-@router.message(CommandStart())
 async def on_start(message: Message) -> None:
     await message.answer(WELCOME)
 
 
-@router.message(Command("help"))
 async def on_help(message: Message) -> None:
     await message.answer(help_text())
+
+
+def router() -> Router:
+    """The handlers above on a router of their own (a fresh one for each dispatcher)."""
+    r = Router(name=__name__)
+    r.message.register(on_start, CommandStart())
+    r.message.register(on_help, Command("help"))
+    return r
