@@ -71,11 +71,16 @@ class TelegramNotifier:
                     text=text, chat_id=application.card_chat_id,
                     message_id=application.card_message_id, reply_markup=markup,
                 )
-                return
             except TelegramBadRequest as exc:
-                if "not modified" in exc.message:
-                    return
-                log.info("application %s: card could not be edited (%s); sending a new one", application.id, exc.message)
+                if "not modified" not in exc.message:
+                    log.info("application %s: card could not be edited (%s); sending a new one",
+                             application.id, exc.message)
+                    await self._send_card(application, text, markup)
+        else:
+            await self._send_card(application, text, markup)
+        await self._applications.set_card_status(application.id, application.status)
+
+    async def _send_card(self, application: Application, text: str, markup: InlineKeyboardMarkup | None) -> None:
         chat_id = await self._chat_for(application)
         sent = await self._bot.send_message(chat_id, text, reply_markup=markup)
         await self._applications.set_card(application.id, chat_id, sent.message_id)

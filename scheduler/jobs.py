@@ -136,14 +136,32 @@ async def _keep_waiting(deps: SchedulerDeps, application_id: int) -> bool:
     return prompt.status in (PromptStatus.PENDING, PromptStatus.ANSWERED)
 
 
+async def redraw_cards(deps: SchedulerDeps) -> int:
+    """Draw again each card that shows another status than its application's (its process died between
+    the change and the card's edit); how many."""
+    redrawn = 0
+    for app in await deps.applications.stale_cards():
+        try:
+            await deps.notifier.application_changed(app)
+        except Exception:  # noqa: BLE001 - one chat that cannot be reached must not stop the others
+            log.warning("application %s: its card could not be drawn again", app.id, exc_info=True)
+            continue
+        redrawn += 1
+    if redrawn:
+        log.info("%d card(s) drawn again with their application's status", redrawn)
+    return redrawn
+
+
 def build_scheduler(
-    deps: SchedulerDeps, *, check_seconds: float = 30.0, digest_seconds: float = 60.0
+    deps: SchedulerDeps, *, check_seconds: float = 30.0, digest_seconds: float = 60.0, cards_seconds: float = 10.0
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     now = datetime.now(timezone.utc)  # both run once at start-up: that is the recovery after a restart
     scheduler.add_job(expire_prompts, "interval", seconds=check_seconds, args=[deps], id="expire_prompts",
                       max_instances=1, coalesce=True, next_run_time=now)
     scheduler.add_job(reconcile, "interval", seconds=60, args=[deps], id="reconcile",
+                      max_instances=1, coalesce=True, next_run_time=now)
+    scheduler.add_job(redraw_cards, "interval", seconds=cards_seconds, args=[deps], id="redraw_cards",
                       max_instances=1, coalesce=True, next_run_time=now)
     if deps.digests is not None:  # a digest goes out within `digest_seconds` of its time
         scheduler.add_job(run_digests, "interval", seconds=digest_seconds, args=[deps.digests], id="send_digests",

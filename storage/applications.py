@@ -294,6 +294,24 @@ class ApplicationRepository:
             message_id,
         )
 
+    async def set_card_status(self, application_id: int, status: ApplicationStatus) -> None:
+        """The card now shows `status` (see `stale_cards`)."""
+        await self._pool.execute(
+            "UPDATE applications SET card_status = $2 WHERE id = $1", application_id, status.value
+        )
+
+    async def stale_cards(self, settled_seconds: float = 5.0, limit: int = 100) -> list[Application]:
+        """Applications whose card shows another status than theirs, unchanged for `settled_seconds` (so
+        a card whose edit is on its way now is left to it): their process died before the edit."""
+        rows = await self._pool.fetch(
+            f"""SELECT {APPLICATION_COLUMNS} FROM applications a JOIN jobs j ON j.id = a.job_id
+                WHERE a.card_message_id IS NOT NULL AND a.card_status IS DISTINCT FROM a.status
+                  AND a.updated_at < now() - make_interval(secs => $1)
+                ORDER BY a.updated_at LIMIT $2""",
+            settled_seconds, limit,
+        )
+        return [application_from_row(row) for row in rows]
+
     async def get(self, application_id: int, *, user_id: int | None = None) -> Application | None:
         row = await self._pool.fetchrow(
             f"""SELECT {APPLICATION_COLUMNS} FROM applications a JOIN jobs j ON j.id = a.job_id

@@ -462,8 +462,19 @@ class ChaosRun:
             await asyncio.sleep(1.0)  # polling rows: PostgreSQL tells nobody when they change
 
     async def _resting(self, outcome: Outcome) -> bool:
+        """Final, or waiting with its prompt pending; and its card says so (a card left behind by a process
+        killed between the change and the edit is drawn again by the scheduler's redraw_cards)."""
         status = await self._status(outcome)
-        return status in FINAL or (status is S.WAITING_USER and await self._pending_prompts(outcome) == 1)
+        resting = status in FINAL or (status is S.WAITING_USER and await self._pending_prompts(outcome) == 1)
+        return resting and self._card_shows(outcome, status)
+
+    def _card_shows(self, outcome: Outcome, status: S | None) -> bool:
+        card = self._card(outcome)
+        return status is not None and card is not None and self._shown(outcome, status) in card.body
+
+    @staticmethod
+    def _shown(outcome: Outcome, status: S) -> str:
+        return f"#{outcome.app_id} · {STATUS_ICONS[status]} {status_label(status)}"
 
     async def _pending_prompts(self, outcome: Outcome) -> int:
         return await self.pool.fetchval(
@@ -511,7 +522,7 @@ class ChaosRun:
                 return f"{status.value if status else 'missing'}" + (f" ({error})" if error else "")
             self.report.stopped_mid_submit += 1  # and its card must say so, below
         card = self._card(outcome)
-        shown = f"#{outcome.app_id} · {STATUS_ICONS[status]} {status_label(status)}"
+        shown = self._shown(outcome, status)
         if card is None or shown not in card.body:
             return f"the card does not say {shown!r}: {card.body.splitlines()[-1] if card else 'no card'}"
         return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest_asyncio
 
 from bot.app import Services
-from scheduler.jobs import reconcile
+from scheduler.jobs import reconcile, redraw_cards
 from storage.models import ApplicationStatus as S
 from tests.support import ALLOWED_USER
 
@@ -58,3 +58,27 @@ async def test_a_dead_workers_applications_are_queued_again_or_marked(services, 
         lambda m: m.chat_id == user.chat_id and f"#{filling} · ⏳" in m.body, timeout=WAIT)
     await fake_telegram.wait_for_message(
         lambda m: m.chat_id == user.chat_id and f"#{submitting} · ⚠️" in m.body, timeout=WAIT)
+
+
+async def test_a_card_left_behind_by_a_dead_process_is_drawn_again_with_the_true_status(services, db, fake_telegram):
+    user = fake_telegram.user(ALLOWED_USER)
+    await services.users.upsert(ALLOWED_USER, ALLOWED_USER, "Ada", None)
+    left_behind = await _running(services, db, 4, beat_minutes_ago=0)
+    await services.notifier.application_changed(await services.applications.get(left_behind))
+    card = await fake_telegram.wait_for_message(
+        lambda m: m.chat_id == user.chat_id and f"#{left_behind} · " in m.body, timeout=WAIT)
+    # The worker submits, then dies before the card's edit: the database and the chat disagree.
+    assert await services.applications.claim_submission(left_behind)
+    assert await services.applications.transition(left_behind, S.SUBMITTED, from_statuses=[S.RUNNING])
+    just_changed = await _running(services, db, 5, beat_minutes_ago=0)
+    await db.execute("UPDATE applications SET updated_at = now() - interval '1 minute' WHERE id = $1", left_behind)
+    await db.execute("UPDATE applications SET updated_at = now() WHERE id = $1", just_changed)
+    assert f"#{left_behind} · ✅" not in card.body
+
+    redrawn = await redraw_cards(services.scheduler_deps())
+
+    assert redrawn == 1, "a card whose edit may still be on its way is left to it"
+    await fake_telegram.wait_for_message(
+        lambda m: m.message_id == card.message_id and f"#{left_behind} · ✅ submitted" in m.body, timeout=WAIT)
+    assert await db.fetchval("SELECT card_status FROM applications WHERE id = $1", left_behind) == "submitted"
+    assert await redraw_cards(services.scheduler_deps()) == 0, "drawn once, then left alone"
