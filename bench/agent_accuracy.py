@@ -36,7 +36,10 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from bench.ats_accuracy import (  # also configures browser-use for offline use before it is imported
+from automation.adapters import ApplicantFiles, TeamtailorAdapter
+from automation.backends.browser_use_agent import BrowserUseBackend
+from automation.browser import BrowserOptions, open_browser
+from bench.ats_accuracy import (  # importing it also sets browser-use's offline environment
     ACME_LINKS,
     CHROMIUM,
     FIXTURES,
@@ -53,10 +56,6 @@ from bench.ats_accuracy import (  # also configures browser-use for offline use 
     adapter_run,
     grade,
 )
-
-from automation.adapters import ApplicantFiles, TeamtailorAdapter
-from automation.backends.browser_use_agent import BrowserUseBackend
-from automation.browser import BrowserOptions, open_browser
 from tests.fakes import ats_teamtailor
 from tests.fakes.ats_teamtailor import TeamtailorJobSite
 from tests.fakes.openai_api import FakeOpenAI

@@ -35,17 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from langchain_core.messages import BaseMessage
 from pydantic import SecretStr
-
-from automation.browser import (
-    BrowserOptions,
-    configure_offline_environment,
-    open_browser,
-)
-
-configure_offline_environment()
-
-from bench.agent_vs_adapter import ANSWER, FixedAsker, scripted_model
 
 from automation import llm
 from automation.adapters import (
@@ -60,6 +51,8 @@ from automation.adapters import (
     open_application,
 )
 from automation.backends.browser_use_agent import BrowserUseBackend
+from automation.browser import BrowserOptions, configure_offline_environment, open_browser
+from bench.agent_vs_adapter import ANSWER, FixedAsker, scripted_model
 from storage.models import Links, Profile
 from tests.fakes import ats_ashby, ats_lever, ats_smartrecruiters, job_site
 from tests.fakes.ats_ashby import AshbyJobSite
@@ -71,6 +64,10 @@ from tests.fakes.job_site import GreenhouseJobSite
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.unknown_site import UnknownJobSite
 from tests.plugins.browser import LOCAL_HOSTS, OFFLINE_ARGS, offline_resolver
+
+# browser-use reads this environment when it is first imported, which happens later (open_browser and the
+# agent backend set it too); set at import, so that every bench importing this module runs offline from the start.
+configure_offline_environment()
 
 CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 MIN_ACCURACY = 0.98
@@ -244,15 +241,16 @@ class LLMCalls:
 
     def __init__(self) -> None:
         self.count = 0
-        record, failure = llm.UsageCounter.record, llm.UsageCounter.record_failure
+        calls, record, failure = self, llm.UsageCounter.record, llm.UsageCounter.record_failure
 
-        def counted_record(counter: llm.UsageCounter, message: Any) -> None:
-            self.count += 1
-            record(counter, message)
+        # Named as the methods they replace (`self` is the counter), so that they fit wherever those do.
+        def counted_record(self: llm.UsageCounter, message: BaseMessage | None) -> None:
+            calls.count += 1
+            record(self, message)
 
-        def counted_failure(counter: llm.UsageCounter) -> None:
-            self.count += 1
-            failure(counter)
+        def counted_failure(self: llm.UsageCounter) -> None:
+            calls.count += 1
+            failure(self)
 
         llm.UsageCounter.record = counted_record  # type: ignore[method-assign]
         llm.UsageCounter.record_failure = counted_failure  # type: ignore[method-assign]

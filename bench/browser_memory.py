@@ -16,6 +16,7 @@ import asyncio
 import logging
 import statistics
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -62,7 +63,15 @@ def chromium_memory() -> tuple[float, float, int]:
     return pss / 2**20, rss / 2**20, count
 
 
-async def measure(variant: str, site: GreenhouseJobSite, folder: Path, settle: float) -> dict[str, float]:
+@dataclass(frozen=True)
+class Measurement:
+    pss_mb: float
+    rss_mb: float
+    processes: int
+    refused_hosts: tuple[str, ...]  # the Google hosts the egress proxy refused
+
+
+async def measure(variant: str, site: GreenhouseJobSite, folder: Path, settle: float) -> Measurement:
     options = BrowserOptions(
         executable_path="/usr/bin/chromium", headless=False, profiles_dir=folder / variant,
         extra_args=(*OFFLINE_ARGS, *VARIANTS[variant]), allow_hosts=("127.0.0.1",), resolver=offline_resolver,
@@ -74,8 +83,7 @@ async def measure(variant: str, site: GreenhouseJobSite, folder: Path, settle: f
         await asyncio.sleep(settle)  # a bench: let the page and Chromium's own timers settle before reading
         pss, rss, processes = chromium_memory()
     google = sorted({r.host for r in proxy.refusals if r.host.endswith(GOOGLE)})
-    return {"pss_mb": pss, "rss_mb": rss, "processes": processes, "google_refusals": len(google),
-            "refused_hosts": ", ".join(google) or "-"}
+    return Measurement(pss, rss, processes, tuple(google))
 
 
 async def main(runs: int, settle: float, variants: list[str]) -> None:
@@ -85,10 +93,10 @@ async def main(runs: int, settle: float, variants: list[str]) -> None:
             print(f"{'variant':<20}{'PSS MB':>9}{'RSS MB':>9}{'procs':>7}  google refusals")
             for variant in variants:
                 results = [await measure(variant, site, Path(tmp), settle) for _ in range(runs)]
-                pss = statistics.median(r["pss_mb"] for r in results)
-                rss = statistics.median(r["rss_mb"] for r in results)
-                procs = statistics.median(r["processes"] for r in results)
-                hosts = {h for r in results for h in str(r["refused_hosts"]).split(", ") if h != "-"}
+                pss = statistics.median(r.pss_mb for r in results)
+                rss = statistics.median(r.rss_mb for r in results)
+                procs = statistics.median(r.processes for r in results)
+                hosts = {h for r in results for h in r.refused_hosts}
                 print(f"{variant:<20}{pss:>9.0f}{rss:>9.0f}{procs:>7.0f}  {', '.join(sorted(hosts)) or 'none'}")
 
 

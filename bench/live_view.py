@@ -25,27 +25,24 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import psutil
+from aiogram import Bot
 from aiohttp import web
 from arq.connections import ArqRedis
 
-for name, value in {"ANONYMIZED_TELEMETRY": "false", "BROWSER_USE_VERSION_CHECK": "false",
-                    "BROWSER_USE_DISABLE_EXTENSIONS": "1"}.items():
-    os.environ.setdefault(name, value)
-
-from automation.browser import BrowserOptions, open_browser  # noqa: E402
-from automation.live_view import LiveViewConfig, live_view  # noqa: E402
-from automation.prompts import PromptBridge  # noqa: E402
-from automation.queue import ApplicationQueue  # noqa: E402
-from bot.live_view import LiveViewServer  # noqa: E402
-from bot.web import start_web  # noqa: E402
-from storage.applications import ApplicationRepository  # noqa: E402
-from storage.db import create_pool  # noqa: E402
-from storage.migrate import migrate  # noqa: E402
-from storage.models import PromptKind  # noqa: E402
-from storage.prompts import PromptRepository  # noqa: E402
-from storage.users import UserRepository  # noqa: E402
-from tests.fakes.phone import phone_at  # noqa: E402
-from tests.plugins.browser import LOCAL_HOSTS, OFFLINE_ARGS  # noqa: E402
+from automation.browser import BrowserOptions, open_browser
+from automation.live_view import LiveViewConfig, live_view
+from automation.prompts import PromptBridge
+from automation.queue import ApplicationQueue
+from bot.live_view import LiveViewServer
+from bot.web import start_web
+from storage.applications import ApplicationRepository
+from storage.db import create_pool
+from storage.migrate import migrate
+from storage.models import PromptKind
+from storage.prompts import PromptRepository
+from storage.users import UserRepository
+from tests.fakes.phone import phone_at
+from tests.plugins.browser import LOCAL_HOSTS, OFFLINE_ARGS
 
 USER = 4242
 WINDOW_S = 5.0
@@ -104,7 +101,10 @@ async def main(taps: int) -> None:
     await admin.execute(f'CREATE DATABASE "{name}"')
     tmp = Path(tempfile.mkdtemp(prefix="nyx-bench-live-"))
     site = web.Application()
-    site.router.add_get("/", lambda request: web.Response(text=PAGE, content_type="text/html"))
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(text=PAGE, content_type="text/html")
+
+    site.router.add_get("/", page)
     site_runner = web.AppRunner(site)
     await site_runner.setup()
     site_port = _free_port()
@@ -123,7 +123,8 @@ async def main(taps: int) -> None:
         port = _free_port()
         bridge = PromptBridge(redis, prompts, ApplicationQueue(redis, "nyx:bench:live-view"))
         web_server = await start_web(host="127.0.0.1", port=port,
-                                     live_view=LiveViewServer(redis, prompts, bridge, bot=None))  # no Done here
+                                     # A bot never called: nobody taps Done here (no request, no session opened).
+                                     live_view=LiveViewServer(redis, prompts, bridge, bot=Bot("1:NO-DONE-IN-BENCH")))
 
         def options(role: str) -> BrowserOptions:
             return BrowserOptions(executable_path=os.environ.get("CHROME_PATH", "/usr/bin/chromium"),
@@ -150,6 +151,8 @@ async def main(taps: int) -> None:
                         for i in range(taps):
                             colour = (255, 0, 0) if i % 2 == 0 else (0, 0, 255)
                             spot = await phone.find((0, 0, 255) if i % 2 == 0 else (255, 0, 0))
+                            if spot is None:
+                                raise SystemExit(f"tap {i}: the square to tap is not on the phone")
                             seen = await phone.frames()
                             began = time.perf_counter()
                             await phone.tap(*spot)

@@ -31,7 +31,7 @@ import yaml
 from bot.app import NyxApp, Roles, Services
 from bot.config import load_settings
 from tests.fakes.job_site import MOTIVATION, SPONSORSHIP, GreenhouseJobSite
-from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.telegram_api import ChatMessage, FakeTelegram
 
 USER = 4242
 PROFILE = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.org",
@@ -77,14 +77,14 @@ async def _parked(pool: asyncpg.Pool, app_id: int) -> None:
         await asyncio.sleep(0.05)
 
 
-async def apply_until_review(fake: FakeTelegram, site: GreenhouseJobSite, run: int) -> tuple[float, object]:
+async def apply_until_review(fake: FakeTelegram, site: GreenhouseJobSite, run: int) -> tuple[float, ChatMessage]:
     user = fake.user(USER)
     url = f"{site.posting_url}?run={run}"
     await user.send(url)
     card = await fake.wait_for_message(lambda m: url in m.body and any(b.text == "Apply" for b in m.buttons()))
     started = time.perf_counter()
     answer = await user.tap(card, "Apply")
-    if "Queued" not in answer.text:
+    if answer.text is None or "Queued" not in answer.text:
         raise RuntimeError(f"Apply refused: {answer.text}")
     review = await fake.wait_for_message(_is_review(run + 1), timeout=TIMEOUT)
     return time.perf_counter() - started, review

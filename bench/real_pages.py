@@ -44,11 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from automation.browser import BrowserOptions, configure_offline_environment
-
-configure_offline_environment()
-
 from bench.ats_accuracy import LLMCalls
-
 from tests.fakes import (
     ats_bamboohr,
     ats_breezy,
@@ -62,6 +58,9 @@ from tests.fakes import (
 from tests.fakes.fill_flow import applicant_with_resume, filled_form
 from tests.fakes.real_pages import applicant, corpus_pages, grade, load_expectations, observed_fill
 from tests.plugins.browser import LOCAL_HOSTS, OFFLINE_ARGS, offline_resolver
+
+# browser-use reads this environment when it is first imported, which happens later (open_browser sets it too).
+configure_offline_environment()
 
 CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 MIN_ACCURACY = 0.95

@@ -36,6 +36,7 @@ def embedded_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tupl
         )
         database_url = database_url or services.database_url
         redis_url = redis_url or services.redis_url
+    assert database_url is not None and redis_url is not None
     yield database_url, redis_url
     if services is not None:
         services.stop()
@@ -106,7 +107,8 @@ def settings(
         url_allow_hosts="127.0.0.1",
         prompt_check_seconds=5,
     )
-    return load_settings(_env_file=None, **(defaults | settings_overrides))
+    # need_token named: the overrides are all settings, none of them load_settings' own option
+    return load_settings(need_token=True, _env_file=None, **(defaults | settings_overrides))
 
 
 @pytest_asyncio.fixture

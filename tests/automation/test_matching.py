@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, SecretStr
@@ -50,9 +51,11 @@ def chat_model(fake_openai: FakeOpenAI) -> ChatOpenAI:
     return model
 
 
-async def score(profile: Profile, **kwargs) -> JobMatch:
-    return await score_job(POSTING, "Senior Backend Engineer", profile, profile_summary=SUMMARY,
-                           **THRESHOLDS, **kwargs)
+async def score(
+    profile: Profile, *, model: BaseChatModel | None = None, usage: UsageCounter | None = None
+) -> JobMatch:
+    return await score_job(POSTING, "Senior Backend Engineer", profile, model=model, profile_summary=SUMMARY,
+                           usage=usage, **THRESHOLDS)
 
 
 # --------------------------------------------------------------------------- with the LLM

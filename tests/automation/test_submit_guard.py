@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from cdp_use.cdp.input.commands import DispatchKeyEventParameters
 
 from automation import page_js, submit_guard
 from automation.adapters import ApplicantFiles, SubmitOutcome, UnsupportedForm, open_application
@@ -88,11 +89,12 @@ async def test_typing_and_enter_do_not_send_a_form_that_submits_on_input(
         for field in ("#name", "#city"):  # Enter: the first form has a button, the second none
             await page_js.evaluate(browser, "(s) => document.querySelector(s).focus()", field)
             for kind in ("keyDown", "keyUp"):
-                await session.cdp_client.send.Input.dispatchKeyEvent(
-                    params={"type": kind, "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13,
-                            **({"text": "\r"} if kind == "keyDown" else {})},
-                    session_id=session.session_id,
-                )
+                enter: DispatchKeyEventParameters = {
+                    "type": kind, "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13
+                }
+                if kind == "keyDown":
+                    enter["text"] = "\r"
+                await session.cdp_client.send.Input.dispatchKeyEvent(params=enter, session_id=session.session_id)
         # The typed text's requestSubmit(), then each Enter: the default button's click, or the submit.
         assert await _blocked(browser) == 3
         assert await _still_on(browser, "enter")

@@ -45,8 +45,9 @@ async def _application(services: Services, n: int, status: S = S.AWAITING_APPROV
     url = f"http://127.0.0.1:9/jobs/{n}"
     app = (await services.applications.intake(ALLOWED_USER, url=url, canonical_url=url, host="127.0.0.1")).application
     for to in PATHS[status]:
-        app = await services.applications.transition(app.id, to, from_statuses=[app.status])
-        assert app is not None
+        moved = await services.applications.transition(app.id, to, from_statuses=[app.status])
+        assert moved is not None
+        app = moved
     return app
 
 

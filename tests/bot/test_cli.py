@@ -170,7 +170,7 @@ def _answers_general_questions(requests_seen: list[dict]):
     return respond
 
 
-async def test_nyx_fill_runs_the_order_of_work_and_lists_what_it_would_ask(fake_openai, tmp_path, xvfb_display):
+async def test_nyx_fill_runs_the_order_of_work_and_lists_what_it_would_ask(fake_openai, tmp_path, xvfb_display) -> None:
     """Universal filler → saved answers → one batched LLM call → the agent (it asks: listed, not asked)."""
     from tests.fakes.questions_form_site import GENERAL, GENDER, SALARY, SPONSORSHIP, QuestionsFormSite
 

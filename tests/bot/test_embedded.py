@@ -65,6 +65,7 @@ async def test_arq_accepts_the_redis_url(tmp_path: Path) -> None:
     services = await asyncio.to_thread(start_embedded, tmp_path / "d", need_postgres=False, need_redis=True)
     try:
         assert services.database_url is None
+        assert services.redis_url is not None
         pool = await create_pool(RedisSettings.from_dsn(services.redis_url))
         try:
             job = await pool.enqueue_job("noop", 1)

@@ -86,7 +86,9 @@ def assert_is_the_captcha(png: bytes, colour: tuple[int, int, int]) -> None:
     assert width >= 2 * IMAGE_SIZE[0], "a small CAPTCHA is enlarged"
     assert abs(width / height - IMAGE_SIZE[0] / IMAGE_SIZE[1]) < 0.05, "cropped to the image"
     for point in ((width // 2, height // 2), (3, 3), (width - 4, height - 4)):
-        assert all(abs(a - b) <= 3 for a, b in zip(picture.getpixel(point), colour)), point
+        pixel = picture.getpixel(point)
+        assert isinstance(pixel, tuple), point  # an RGB picture: (red, green, blue)
+        assert all(abs(a - b) <= 3 for a, b in zip(pixel, colour)), point
 
 
 async def assert_nothing_remembered(db, *typed: str) -> None:
@@ -315,7 +317,7 @@ async def _wrong_then_right(fake_telegram, image_site, db) -> None:
     await assert_nothing_remembered(db, "wr0ng", "M3QW8")
 
 
-async def test_after_wrong_answers_up_to_the_limit_it_fails_with_the_reason(nyx, fake_telegram, image_site, db):
+async def test_after_wrong_answers_up_to_the_limit_it_fails_with_the_reason(nyx, fake_telegram, image_site, db) -> None:
     user = fake_telegram.user(ALLOWED_USER)
     await load(fake_telegram, user, CLASSIC_PROFILE)
     card = await apply_to(fake_telegram, user, image_site.posting_url)

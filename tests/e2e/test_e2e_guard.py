@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 import pytest_asyncio
 from aiohttp import web
@@ -18,7 +20,8 @@ LURE = """<!doctype html><html><head><title>Backend Engineer</title></head><body
 
 
 @pytest_asyncio.fixture
-async def lure_site():
+async def lure_site() -> AsyncIterator[tuple[str, list[str]]]:
+    """The lure page's URL, and the paths it was asked for."""
     visits: list[str] = []
 
     async def page(request: web.Request) -> web.Response:

@@ -249,7 +249,7 @@ class TestOrderOfWork:
 
     async def test_one_llm_request_for_the_general_questions_and_only_the_salary_for_the_user(
         self, nyx, fake_telegram, fake_openai, db
-    ):
+    ) -> None:
         from tests.fakes.questions_form_site import GENERAL, SALARY, QuestionsFormSite
 
         batched: list[ChatRequest] = []

@@ -125,6 +125,11 @@ class AshbyJobSite(LocalSite):
     def embedding_url(self) -> str:
         return self.url_for("/careers")
 
+    async def wait_for_submission(self, timeout: float, count: int = 1) -> AshbySubmission:
+        submission = await super().wait_for_submission(timeout, count)
+        assert isinstance(submission, AshbySubmission)  # the only kind `_apply` records
+        return submission
+
     def routes(self, app: web.Application) -> None:
         app.router.add_get(self.posting_path, self.page(POSTING_PAGE))
         app.router.add_get(f"/{BOARD}/{JOB_ID}/application", self._application)

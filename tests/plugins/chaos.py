@@ -112,7 +112,7 @@ class ChaosReport:
     faults: Counter[str] = field(default_factory=Counter)
     crashes: Counter[str] = field(default_factory=Counter)  # a process that exited by itself
     outcomes: list[Outcome] = field(default_factory=list)
-    posts_by_application: Counter[int] = field(default_factory=Counter)
+    posts_by_application: Counter[int | None] = field(default_factory=Counter)  # None: a post for a job with no card
     unmatched_posts: int = 0
     # Failed because the worker died between the submit claim and the page's answer: nobody can know what
     # the site got, so it is never sent again and the card tells the user to check their e-mail. A final
@@ -393,11 +393,6 @@ class ChaosRun:
             if moved():
                 return True
         return False
-
-    async def _wait_review(self, outcome: Outcome) -> ChatMessage:
-        await self.fake.wait_for_message(lambda m: self._live_review(outcome) is not None,
-                                         timeout=self.config.step_timeout)
-        return self._live_review(outcome)
 
     def _card(self, outcome: Outcome) -> ChatMessage | None:
         return next((m for m in self.fake.messages(outcome.user_id)

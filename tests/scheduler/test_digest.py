@@ -27,6 +27,7 @@ from storage.users import UserRepository
 from tests.support.seed import add_application, add_prompt, add_spending, add_user
 
 UTC = timezone.utc
+_charts: ChartRenderer | None = None  # set by the `pool` fixture: the fan-outs built in a test draw with it
 
 
 class Clock:
@@ -52,7 +53,8 @@ async def charts():
 @pytest_asyncio.fixture
 async def pool(database_url: str, charts: ChartRenderer):
     """A pool with the JSON codecs; the fan-outs built in the test draw with `charts`."""
-    fan_out.charts = charts
+    global _charts
+    _charts = charts
     pool = await create_pool(database_url)
     yield pool
     await pool.close()
@@ -68,7 +70,8 @@ def sending_bot(fake_telegram, *, timeout: float = 60.0, rate: float = 1000) -> 
 
 
 def fan_out(pool, bot: Bot, clock: Clock, **options) -> DigestFanOut:
-    channel = TelegramDigestChannel(bot, UserRepository(pool), fan_out.charts)
+    assert _charts is not None, "the `pool` fixture sets the chart renderer"
+    channel = TelegramDigestChannel(bot, UserRepository(pool), _charts)
     return DigestFanOut(DigestRepository(pool), UserSettingsRepository(pool), channel, clock=clock, **options)
 
 
@@ -105,8 +108,8 @@ async def test_each_user_gets_the_digest_at_their_local_time_across_dst_changes(
     async def dates(user_id: int) -> list[date]:
         return [r["local_date"] for r in await scheduled(db, user_id)]
 
-    async def at(*when: int) -> None:
-        await write_due(digests, datetime(2026, *when, tzinfo=UTC))
+    async def at(month: int, day: int, hour: int, minute: int) -> None:
+        await write_due(digests, datetime(2026, month, day, hour, minute, tzinfo=UTC))
 
     await at(3, 1, 12, 59)  # 07:59 EST in New York
     assert await dates(2) == []

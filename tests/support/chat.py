@@ -4,12 +4,14 @@ the commands' replies. Shared by tests/e2e/ and the tests elsewhere that go thro
 
 from __future__ import annotations
 
+from typing import Any
+
 import yaml
 
 from tests.fakes.job_site import MOTIVATION, SPONSORSHIP
 
 RESUME = b"%PDF-1.4\n% Ada Lovelace resume\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
-PROFILE = {
+PROFILE: dict[str, Any] = {
     "first_name": "Ada",
     "last_name": "Lovelace",
     "email": "ada@example.org",

@@ -17,7 +17,7 @@ from automation.adapters import (
 )
 from automation.adapters.profile_values import best_place, hispanic_answer, race_answer
 from automation.browser import BrowserOptions, open_browser
-from automation.questions import QuestionKind, fit_answer
+from automation.questions import Question, QuestionKind, fit_answer
 from storage.models import Eeo, Links, Profile
 from tests.fakes.job_site import (
     ACKNOWLEDGEMENT,
@@ -64,6 +64,13 @@ DECLINED_READINGS = {
     VETERAN: ("I don't wish to answer",) * 2,
     DISABILITY: ("I do not want to answer",) * 2,
 }
+
+
+def fitted(text: str, question: Question) -> str:
+    """`fit_answer` for a text that fits the question."""
+    answer = fit_answer(text, question)
+    assert answer is not None, (text, question.label)
+    return answer
 
 
 @pytest.fixture
@@ -264,10 +271,10 @@ async def test_open_questions_of_every_kind_are_asked_and_answered(
         by_label = {question.label: question for question in questions}
         # Answers as automation/answers.py shapes them for each kind.
         answers = {
-            by_label[TEAM].id: fit_answer("ground systems", by_label[TEAM]),
-            by_label[RELOCATE].id: fit_answer("no, I would not", by_label[RELOCATE]),
-            by_label[OFFICES].id: fit_answer("Berlin; lisbon", by_label[OFFICES]),
-            by_label[OTHER_ROLES].id: fit_answer("yes please", by_label[OTHER_ROLES]),
+            by_label[TEAM].id: fitted("ground systems", by_label[TEAM]),
+            by_label[RELOCATE].id: fitted("no, I would not", by_label[RELOCATE]),
+            by_label[OFFICES].id: fitted("Berlin; lisbon", by_label[OFFICES]),
+            by_label[OTHER_ROLES].id: fitted("yes please", by_label[OTHER_ROLES]),
         }
         assert answers[by_label[OFFICES].id] == "Berlin, Lisbon"
         await adapter.answer(browser, answers)
@@ -332,9 +339,15 @@ async def test_a_location_with_no_suggestion_stays_empty_and_is_a_problem(
 
 def test_the_suggested_place_is_the_one_the_location_means() -> None:
     londons = [place for place in LOCATIONS if place.startswith("London")]
-    assert londons[best_place("London, UK", londons)] == LONDON
-    assert londons[best_place("London, Ontario", londons)] == "London, Ontario, Canada"
-    assert londons[best_place("London, United Kingdom", londons)] == LONDON
+
+    def suggested(location: str) -> str:
+        index = best_place(location, londons)
+        assert index is not None, location
+        return londons[index]
+
+    assert suggested("London, UK") == LONDON
+    assert suggested("London, Ontario") == "London, Ontario, Canada"
+    assert suggested("London, United Kingdom") == LONDON
     assert best_place("Paris, France", londons) is None
 
 

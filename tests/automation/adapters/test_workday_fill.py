@@ -126,11 +126,13 @@ async def test_sign_in_panel_existing_account_and_a_wrong_password(browser_optio
         site.accounts["ada@example.org"] = PASSWORD
         async with open_browser(browser_options) as browser:
             adapter = await open_application(browser, site.posting_url)
+            assert isinstance(adapter, WorkdayAdapter)
             refused = await adapter.enter(browser, existing, create=True)
             assert refused.outcome is EntryOutcome.REFUSED and "already exists" in refused.detail
             assert (await adapter.enter(browser, existing, create=False)).outcome is EntryOutcome.SIGNED_IN
         async with open_browser(browser_options) as browser:
             adapter = await open_application(browser, site.job_url("R-1002"))
+            assert isinstance(adapter, WorkdayAdapter)
             wrong = Account("workday", "127.0.0.1/orbital", "ada@example.org", "Wr0ng!pass", AccountOrigin.USER, False)
             entry = await adapter.enter(browser, wrong, create=False)
             assert entry.outcome is EntryOutcome.REFUSED and "Wrong email address or password" in entry.detail

@@ -191,6 +191,7 @@ async def test_agent_that_tries_to_submit_is_stopped_and_nothing_is_posted(
         llm_api_key=SecretStr(fake_openai.api_key),
         llm_model="fake-model",
     )
+    assert isinstance(backend, BrowserUseBackend)
     try:
         form = await backend.fill(site.apply_url, profile, ApplicantFiles(resume=resume), RecordingAsker(None))
     finally:
