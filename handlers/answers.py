@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, User
 
 from automation.answers import MAX_SAVED_ANSWER, MAX_SAVED_QUESTION
 from handlers.callbacks import AnswerMove, AnswersButton
@@ -137,8 +137,8 @@ async def _ask(chat: Message, state: FSMContext, step: State, text: str, **data:
     await state.update_data(prompt=prompt.message_id)
 
 
-async def _end_dialog(state: FSMContext, chat: Message) -> None:
-    await remove_buttons(chat.bot, chat.chat.id, (await state.get_data()).get("prompt"))
+async def _end_dialog(state: FSMContext, bot: Bot, chat: Message) -> None:
+    await remove_buttons(bot, chat.chat.id, (await state.get_data()).get("prompt"))
     await state.clear()
 
 
@@ -146,20 +146,21 @@ async def _in_dialog(state: FSMContext) -> bool:
     return await state.get_state() in AnswersDialog.__all_states_names__
 
 
-async def _save_answer(message: Message, state: FSMContext, answers: AnswerRepository, text: str) -> None:
+async def _save_answer(
+    message: Message, user_id: int, state: FSMContext, bot: Bot, answers: AnswerRepository, text: str
+) -> None:
     data = await state.get_data()
-    user_id = message.from_user.id
     if "answer_id" in data:
         existing = await answers.get(user_id, data["answer_id"])
         if existing is None:
-            await _end_dialog(state, message)
+            await _end_dialog(state, bot, message)
             await message.answer("That answer was deleted meanwhile; nothing was saved.")
             return
         question = existing.question
     else:
         question = data["question"]
     saved = await answers.save(user_id, question, text, AnswerSource.USER)
-    await _end_dialog(state, message)
+    await _end_dialog(state, bot, message)
     if saved is None:
         await message.answer("That reads like a CAPTCHA, whose answer is good only once; nothing was saved.")
         return
@@ -169,42 +170,48 @@ async def _save_answer(message: Message, state: FSMContext, answers: AnswerRepos
 # --------------------------------------------------------------------------- the router
 
 
-_text_message = (F.text, ~F.text.startswith("/"))
+_text_message = (F.text.as_("text"), ~F.text.startswith("/"))
 
 
-async def on_answers(message: Message, state: FSMContext, answers: AnswerRepository) -> None:
+async def on_answers(message: Message, state: FSMContext, bot: Bot, answers: AnswerRepository) -> None:
     if await _in_dialog(state):
-        await _end_dialog(state, message)
+        await _end_dialog(state, bot, message)
     await _send_list(message, answers)
 
 
-async def on_page(query: CallbackQuery, callback_data: AnswersButton, answers: AnswerRepository) -> None:
+async def on_page(
+    query: CallbackQuery, callback_data: AnswersButton, message: Message, answers: AnswerRepository
+) -> None:
     text, keyboard = list_view(await answers.list(query.from_user.id), callback_data.page)
-    await _show_in_place(query.message, text, keyboard)
+    await _show_in_place(message, text, keyboard)
     await query.answer()
 
 
-async def on_answer(query: CallbackQuery, callback_data: AnswersButton, answers: AnswerRepository) -> None:
+async def on_answer(
+    query: CallbackQuery, callback_data: AnswersButton, message: Message, answers: AnswerRepository
+) -> None:
     answer = await answers.get(query.from_user.id, callback_data.answer_id)
     if answer is None:
         text, keyboard = list_view(await answers.list(query.from_user.id), callback_data.page)
     else:
         view = answer_view if callback_data.move is AnswerMove.OPEN else delete_view
         text, keyboard = view(answer, callback_data.page)
-    await _show_in_place(query.message, text, keyboard)
+    await _show_in_place(message, text, keyboard)
     await query.answer(None if answer else "That answer no longer exists.")
 
 
-async def on_delete(query: CallbackQuery, callback_data: AnswersButton, answers: AnswerRepository) -> None:
+async def on_delete(
+    query: CallbackQuery, callback_data: AnswersButton, message: Message, answers: AnswerRepository
+) -> None:
     deleted = await answers.delete(query.from_user.id, callback_data.answer_id)
     text, keyboard = list_view(await answers.list(query.from_user.id), callback_data.page)
-    await _show_in_place(query.message, text, keyboard)
+    await _show_in_place(message, text, keyboard)
     await query.answer("Deleted." if deleted else "It was deleted already.")
 
 
-async def on_add(query: CallbackQuery, state: FSMContext) -> None:
+async def on_add(query: CallbackQuery, message: Message, state: FSMContext) -> None:
     await _ask(
-        query.message, state, AnswersDialog.question,
+        message, state, AnswersDialog.question,
         "Send the question, worded as application forms ask it "
         "(e.g. <i>Are you legally authorised to work in the UK?</i>).",
     )
@@ -212,14 +219,14 @@ async def on_add(query: CallbackQuery, state: FSMContext) -> None:
 
 
 async def on_edit(
-    query: CallbackQuery, callback_data: AnswersButton, state: FSMContext, answers: AnswerRepository
+    query: CallbackQuery, callback_data: AnswersButton, message: Message, state: FSMContext, answers: AnswerRepository
 ) -> None:
     answer = await answers.get(query.from_user.id, callback_data.answer_id)
     if answer is None:
         await query.answer("That answer no longer exists.")
         return
     await _ask(
-        query.message, state, AnswersDialog.answer,
+        message, state, AnswersDialog.answer,
         f"Send the new answer to:\n<b>{escape(_excerpt(answer.question))}</b>\n\n"
         f"Now: {escape(_excerpt(answer.answer))}",
         answer_id=answer.id,
@@ -227,33 +234,37 @@ async def on_edit(
     await query.answer()
 
 
-async def on_cancel(query: CallbackQuery, state: FSMContext) -> None:
+async def on_cancel(query: CallbackQuery, message: Message, state: FSMContext, bot: Bot) -> None:
     if not await _in_dialog(state):
         await query.answer("Nothing to cancel.")
         return
-    await _end_dialog(state, query.message)
+    await _end_dialog(state, bot, message)
     await query.answer("Cancelled.")
 
 
-async def on_question(message: Message, state: FSMContext, answers: AnswerRepository) -> None:
-    question = message.text.strip()
+async def on_question(
+    message: Message, text: str, event_from_user: User, state: FSMContext, bot: Bot, answers: AnswerRepository
+) -> None:
+    question = text.strip()
     if len(question) > MAX_SAVED_QUESTION:
         await message.answer(_too_long(len(question), "a question", MAX_SAVED_QUESTION))
         return
-    await remove_buttons(message.bot, message.chat.id, (await state.get_data()).get("prompt"))
-    text = f"And your answer to:\n<b>{escape(question)}</b>"
-    saved = await answers.list(message.from_user.id)
+    await remove_buttons(bot, message.chat.id, (await state.get_data()).get("prompt"))
+    ask = f"And your answer to:\n<b>{escape(question)}</b>"
+    saved = await answers.list(event_from_user.id)
     if same := next((a for a in saved if a.question.casefold() == question.casefold()), None):
-        text += f"\n\nIt replaces the answer saved now: {escape(_excerpt(same.answer))}"
-    await _ask(message, state, AnswersDialog.answer, text, question=question)
+        ask += f"\n\nIt replaces the answer saved now: {escape(_excerpt(same.answer))}"
+    await _ask(message, state, AnswersDialog.answer, ask, question=question)
 
 
-async def on_answer_text(message: Message, state: FSMContext, answers: AnswerRepository) -> None:
-    answer = message.text.strip()
+async def on_answer_text(
+    message: Message, text: str, event_from_user: User, state: FSMContext, bot: Bot, answers: AnswerRepository
+) -> None:
+    answer = text.strip()
     if len(answer) > MAX_SAVED_ANSWER:
         await message.answer(_too_long(len(answer), "an answer", MAX_SAVED_ANSWER))
         return
-    await _save_answer(message, state, answers, answer)
+    await _save_answer(message, event_from_user.id, state, bot, answers, answer)
 
 
 async def on_not_text(message: Message) -> None:

@@ -20,6 +20,7 @@ from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
+    User,
     WebAppInfo,
 )
 
@@ -147,7 +148,7 @@ async def on_button(
 
 
 async def on_reply(
-    message: Message, prompt: Prompt, bridge: PromptBridge, bot: Bot
+    message: Message, event_from_user: User, prompt: Prompt, bridge: PromptBridge, bot: Bot
 ) -> None:
     if prompt.status is not PromptStatus.PENDING:
         await message.reply("That CAPTCHA is closed; nothing was changed.")
@@ -159,7 +160,7 @@ async def on_reply(
     if not text or len(text) > MAX_TEXT:
         await message.reply("Please reply with just the characters in the picture.")
         return
-    answered = await bridge.answer(prompt.id, message.from_user.id, {"text": text}, PromptKind.CAPTCHA)
+    answered = await bridge.answer(prompt.id, event_from_user.id, {"text": text}, PromptKind.CAPTCHA)
     if answered is None:
         await message.reply("That CAPTCHA is closed; nothing was changed.")
         return

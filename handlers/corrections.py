@@ -69,7 +69,7 @@ async def on_fix_button(
     query: CallbackQuery, callback_data: ReviewCallback, prompts: PromptRepository, state: FSMContext
 ) -> None:
     prompt = await prompts.get(callback_data.prompt_id)
-    if not _open_review(prompt, query.from_user.id):
+    if prompt is None or not _open_review(prompt, query.from_user.id):
         await query.answer("This review is closed.")
         return
     await state.set_state(ReviewFix.correction)
@@ -121,11 +121,8 @@ async def _correct(message: Message, prompt: Prompt | None, bridge: PromptBridge
     )
 
 
-def _open_review(prompt: Prompt | None, user_id: int) -> bool:
-    return (
-        prompt is not None and prompt.kind is PromptKind.REVIEW and prompt.user_id == user_id
-        and prompt.status is PromptStatus.PENDING
-    )
+def _open_review(prompt: Prompt, user_id: int) -> bool:
+    return prompt.kind is PromptKind.REVIEW and prompt.user_id == user_id and prompt.status is PromptStatus.PENDING
 
 
 def _labels(prompt: Prompt) -> list[str]:

@@ -13,7 +13,7 @@ from html import escape
 from urllib.parse import urlsplit
 
 from aiogram import Bot, F, Router
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, User
 
 from automation.cover_letter import letter_problem
 from automation.prompts import PromptBridge
@@ -82,7 +82,7 @@ async def on_unknown_decision(query: CallbackQuery) -> None:
 
 
 async def on_own_version(
-    message: Message, prompt: Prompt, bridge: PromptBridge, bot: Bot
+    message: Message, event_from_user: User, prompt: Prompt, bridge: PromptBridge, bot: Bot
 ) -> None:
     if prompt.status is not PromptStatus.PENDING:
         await message.reply("That letter is closed; nothing was changed.")
@@ -92,7 +92,7 @@ async def on_own_version(
         await message.reply(f"{problem} Reply again, or tap a button under the letter.")
         return
     answer = {"decision": LetterDecision.USE.value, "letter": text}
-    answered = await bridge.answer(prompt.id, message.from_user.id, answer, PromptKind.COVER_LETTER)
+    answered = await bridge.answer(prompt.id, event_from_user.id, answer, PromptKind.COVER_LETTER)
     if answered is None:
         await message.reply("That letter is closed; nothing was changed.")
         return

@@ -12,7 +12,7 @@ from html import escape
 from aiogram import Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, User
 
 from automation import workflow
 from automation.prompts import PromptBridge
@@ -28,7 +28,7 @@ from storage.user_settings import UserSettingsRepository
 
 
 async def refresh_card(query: CallbackQuery, app: Application) -> None:
-    if query.message is None:
+    if not isinstance(query.message, Message):  # gone, or too old for the bot to see
         return
     with contextlib.suppress(TelegramBadRequest):  # "message is not modified" is fine
         await query.message.edit_text(card_text(app), reply_markup=card_keyboard(app))
@@ -65,6 +65,7 @@ async def on_card(
 async def on_retry_or_cancel(
     message: Message,
     command: CommandObject,
+    event_from_user: User,
     applications: ApplicationRepository,
     profiles: ProfileRepository,
     prompts: PromptRepository,
@@ -76,7 +77,7 @@ async def on_retry_or_cancel(
     if number is None:
         await message.answer(f"Which one? Send /{command.command} followed by its number, e.g. /{command.command} 12.")
         return
-    user_id = message.from_user.id
+    user_id = event_from_user.id
     app = await applications.get(number, user_id=user_id)
     if app is None:
         await message.answer(f"You have no application #{number}. /jobs lists yours.")
@@ -94,8 +95,10 @@ async def on_retry_or_cancel(
     await message.answer(f"{escape(sentence)}\n\n{card_text(now)}", reply_markup=card_keyboard(now))
 
 
-async def on_pause(message: Message, command: CommandObject, user_settings: UserSettingsRepository) -> None:
-    outcome = await workflow.set_paused(message.from_user.id, command.command == "pause", user_settings=user_settings)
+async def on_pause(
+    message: Message, command: CommandObject, event_from_user: User, user_settings: UserSettingsRepository
+) -> None:
+    outcome = await workflow.set_paused(event_from_user.id, command.command == "pause", user_settings=user_settings)
     await message.answer(PAUSE_REPLIES[outcome])
 
 

@@ -30,6 +30,7 @@ from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
+    User,
 )
 
 from automation.prompts import question_of
@@ -336,9 +337,10 @@ async def _count_as_today(deps: Deps, user_id: int, digest_id: int) -> Tapped:
 
 async def _drop_buttons(query: CallbackQuery, gone: frozenset[tuple[DigestAction, int]]) -> None:
     """Take the buttons that no longer apply off the digest message (the rest keep working)."""
-    markup = query.message.reply_markup if query.message is not None else None
-    if not gone or markup is None:
+    message = query.message  # an InaccessibleMessage (deleted, or too old) cannot be edited
+    if not gone or not isinstance(message, Message) or message.reply_markup is None:
         return
+    markup = message.reply_markup
 
     def stays(button: InlineKeyboardButton) -> bool:
         try:
@@ -349,7 +351,7 @@ async def _drop_buttons(query: CallbackQuery, gone: frozenset[tuple[DigestAction
 
     rows = [kept for row in markup.inline_keyboard if (kept := [b for b in row if stays(b)])]
     with contextlib.suppress(TelegramBadRequest):
-        await query.message.edit_reply_markup(reply_markup=InlineKeyboardMarkup(inline_keyboard=rows) if rows else None)
+        await message.edit_reply_markup(reply_markup=InlineKeyboardMarkup(inline_keyboard=rows) if rows else None)
 
 
 
@@ -382,19 +384,21 @@ async def on_digest_button(
 
 
 async def on_digest_command(
-    message: Message, bot: Bot, user_settings: UserSettingsRepository, digests: DigestRepository,
-    digest_chart: DrawChart,
+    message: Message, event_from_user: User, bot: Bot, user_settings: UserSettingsRepository,
+    digests: DigestRepository, digest_chart: DrawChart,
 ) -> None:
     """Today's digest now. It does not replace the scheduled one unless the user taps its button."""
-    user_id, now = message.from_user.id, datetime.now(timezone.utc)
+    user_id, now = event_from_user.id, datetime.now(timezone.utc)
     settings = await user_settings.get(user_id)
     digest = await digests.compose(
         user_id, local_today(settings, now), ZoneInfo(settings.time_zone), now,
         apply_all_threshold=apply_all_threshold(settings),
     )
-    digest = replace(digest, id=await digests.write_on_demand(digest, now))
-    message_ids = await send_digest_message(bot, message.chat.id, digest, digest_chart, on_demand=True)
-    await digests.set_messages(digest.id, message_ids)
+    digest_id = await digests.write_on_demand(digest, now)
+    message_ids = await send_digest_message(
+        bot, message.chat.id, replace(digest, id=digest_id), digest_chart, on_demand=True
+    )
+    await digests.set_messages(digest_id, message_ids)
 
 
 def router() -> Router:

@@ -7,7 +7,7 @@ What happens to a link (checked, stored, described, scored, auto-applied) is the
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.types import Message, MessageEntity
+from aiogram.types import Message, MessageEntity, User
 from langchain_core.language_models import BaseChatModel
 
 from automation.costs import LLMPrices
@@ -47,6 +47,7 @@ def _has_links(message: Message) -> bool:
 
 async def on_links(
     message: Message,
+    event_from_user: User,
     applications: ApplicationRepository,
     profiles: ProfileRepository,
     user_settings: UserSettingsRepository,
@@ -61,7 +62,7 @@ async def on_links(
         links = links[:MAX_LINKS_PER_MESSAGE]
     for link in links:
         intake = await take_link(
-            link, message.from_user.id, applications=applications, profiles=profiles, user_settings=user_settings,
+            link, event_from_user.id, applications=applications, profiles=profiles, user_settings=user_settings,
             queue=queue, allow_hosts=settings.url_allow_hosts, llm=llm, llm_prices=llm_prices,
         )
         if intake.application is None:

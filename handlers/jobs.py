@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, User
 
 from handlers.callbacks import JobDetails, JobsFilter, JobsPage
 from handlers.cards import STATUS_ICONS, card_keyboard
@@ -145,26 +145,27 @@ def export_csv(apps: list[Application]) -> bytes:
 
 
 
-async def on_jobs(message: Message, applications: ApplicationRepository) -> None:
-    text, markup = await jobs_page(applications, message.from_user.id, JobsFilter.ALL, 0)
+async def on_jobs(message: Message, event_from_user: User, applications: ApplicationRepository) -> None:
+    text, markup = await jobs_page(applications, event_from_user.id, JobsFilter.ALL, 0)
     await message.answer(text, reply_markup=markup)
 
 
 async def on_jobs_page(query: CallbackQuery, callback_data: JobsPage, applications: ApplicationRepository) -> None:
     text, markup = await jobs_page(applications, query.from_user.id, callback_data.view, callback_data.page)
     await query.answer()
-    if query.message is not None:
+    if isinstance(query.message, Message):  # not gone, nor too old for the bot to see
         await query.message.edit_text(text, reply_markup=markup)
 
 
 async def on_job(
-    message: Message, command: CommandObject, applications: ApplicationRepository, files: FileRepository
+    message: Message, command: CommandObject, event_from_user: User, applications: ApplicationRepository,
+    files: FileRepository,
 ) -> None:
     arg = (command.args or "").strip().lstrip("#")
     if not arg.isdigit():
         await message.answer("Which one? Send /job followed by its number, e.g. /job 12 (see /jobs).")
         return
-    app = await applications.get(int(arg), user_id=message.from_user.id) if len(arg) <= MAX_ID_DIGITS else None
+    app = await applications.get(int(arg), user_id=event_from_user.id) if len(arg) <= MAX_ID_DIGITS else None
     if app is None:
         await message.answer(f"You have no application #{escape(arg)}. /jobs lists yours.")
         return
@@ -179,12 +180,12 @@ async def on_details(
         await query.answer("That job is not in your list.")
         return
     await query.answer()
-    if query.message is not None:
+    if isinstance(query.message, Message):
         await send_details(query.message, applications, files, app)
 
 
-async def on_stats(message: Message, applications: ApplicationRepository) -> None:
-    user_id = message.from_user.id
+async def on_stats(message: Message, event_from_user: User, applications: ApplicationRepository) -> None:
+    user_id = event_from_user.id
     counts = await applications.counts_by_status(user_id)
     total = sum(counts.values())
     if not total:
@@ -202,8 +203,8 @@ async def on_stats(message: Message, applications: ApplicationRepository) -> Non
     await message.answer("\n".join(lines))
 
 
-async def on_export(message: Message, applications: ApplicationRepository) -> None:
-    apps = await applications.list_for_user(message.from_user.id, limit=None)
+async def on_export(message: Message, event_from_user: User, applications: ApplicationRepository) -> None:
+    apps = await applications.list_for_user(event_from_user.id, limit=None)
     if not apps:
         await message.answer("Nothing to export yet.")
         return

@@ -24,6 +24,7 @@ from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
+    User,
 )
 from pydantic import ValidationError
 
@@ -80,12 +81,13 @@ class Setup(StatesGroup):
     question = State()  # one of QUESTIONS (data: field)
 
 
-async def _without_profile(event: Message, profiles: ProfileRepository) -> bool:
-    return await profiles.get(event.from_user.id) is None
+async def _without_profile(event: Message, event_from_user: User, profiles: ProfileRepository) -> bool:
+    return await profiles.get(event_from_user.id) is None
 
 
 def _is_pdf_or_docx(message: Message) -> bool:
-    return Path(message.document.file_name or "").suffix.lower() in SUPPORTED_SUFFIXES
+    document = message.document
+    return document is not None and Path(document.file_name or "").suffix.lower() in SUPPORTED_SUFFIXES
 
 
 def _stop_button() -> InlineKeyboardButton:
@@ -167,8 +169,7 @@ def proposed_draft(contacts: Contacts) -> dict[str, Any]:
     return draft
 
 
-async def _take_resume(message: Message, state: FSMContext, bot: Bot) -> None:
-    document = message.document
+async def _take_resume(message: Message, document: Document, state: FSMContext, bot: Bot) -> None:
     try:
         text = await _read_resume(bot, document)
     except ResumeReadError as exc:
@@ -225,7 +226,7 @@ async def _ask_contact(chat: Message, state: FSMContext, spec: FieldSpec) -> Non
 
 
 async def _set_contact(
-    chat: Message, state: FSMContext, spec: FieldSpec, changes: Mapping[str, Any] | None
+    chat: Message, state: FSMContext, bot: Bot, spec: FieldSpec, changes: Mapping[str, Any] | None
 ) -> None:
     """Back to the contact details, with `changes` (None: unchanged) in the draft if they are valid."""
     data = await state.get_data()
@@ -236,7 +237,7 @@ async def _set_contact(
             await chat.answer(f"⚠️ {escape(spec.label)}: {escape(str(exc))}")
             await _ask_contact(chat, state, spec)
             return
-    await remove_buttons(chat.bot, chat.chat.id, data.get("prompt"))
+    await remove_buttons(bot, chat.chat.id, data.get("prompt"))
     await _enter(state, Setup.contacts)
     await _show_contacts(chat, state)
 
@@ -249,7 +250,7 @@ async def _resume_upload(bot: Bot, resume: Mapping[str, str] | None) -> Uploaded
 
 
 async def _confirm_contacts(
-    query: CallbackQuery, state: FSMContext, bot: Bot, profiles: ProfileRepository
+    query: CallbackQuery, message: Message, state: FSMContext, bot: Bot, profiles: ProfileRepository
 ) -> None:
     data = await state.get_data()
     try:
@@ -263,8 +264,8 @@ async def _confirm_contacts(
         await query.answer(str(exc), show_alert=True)
         return
     await profiles.save(query.from_user.id, profile, source=SETUP_SOURCE, resume=resume)
-    await remove_buttons(bot, query.message.chat.id, data.get("prompt"))
-    await _ask_question(query.message, state, FIELDS[QUESTIONS[0]])
+    await remove_buttons(bot, message.chat.id, data.get("prompt"))
+    await _ask_question(message, state, FIELDS[QUESTIONS[0]])
     await query.answer("Saved.")
 
 
@@ -290,7 +291,7 @@ async def _ask_question(chat: Message, state: FSMContext, spec: FieldSpec) -> No
 
 
 async def _answer_question(
-    chat: Message, state: FSMContext, profiles: ProfileRepository, answers: AnswerRepository,
+    chat: Message, state: FSMContext, bot: Bot, profiles: ProfileRepository, answers: AnswerRepository,
     spec: FieldSpec, changes: Mapping[str, Any] | None,
 ) -> None:
     """Save the answer (None: skipped) and ask the next question, or finish."""
@@ -307,7 +308,7 @@ async def _answer_question(
             await _ask_question(chat, state, spec)
             return
         await profiles.update_fields(chat.chat.id, profile, source=SETUP_SOURCE)
-    await remove_buttons(chat.bot, chat.chat.id, (await state.get_data()).get("prompt"))
+    await remove_buttons(bot, chat.chat.id, (await state.get_data()).get("prompt"))
     following = QUESTIONS.index(spec.field) + 1
     if following < len(QUESTIONS):
         await _ask_question(chat, state, FIELDS[QUESTIONS[following]])
@@ -340,8 +341,8 @@ async def ask_current_step(chat: Message, state: FSMContext) -> None:
         await _ask_question(chat, state, FIELDS[ProfileField(data.get("field", QUESTIONS[0]))])
 
 
-async def _stop(chat: Message, state: FSMContext, profiles: ProfileRepository) -> None:
-    await remove_buttons(chat.bot, chat.chat.id, (await state.get_data()).get("prompt"))
+async def _stop(chat: Message, state: FSMContext, bot: Bot, profiles: ProfileRepository) -> None:
+    await remove_buttons(bot, chat.chat.id, (await state.get_data()).get("prompt"))
     await state.clear()
     if await profiles.get(chat.chat.id) is None:
         await chat.answer("Setup stopped; nothing was saved. /profile starts it again.")
@@ -357,9 +358,9 @@ _starts_another_dialog = or_f(
 )
 
 
-async def on_cancel(message: Message, state: FSMContext, profiles: ProfileRepository) -> None:
+async def on_cancel(message: Message, state: FSMContext, bot: Bot, profiles: ProfileRepository) -> None:
     if await state.get_state() in Setup.__all_states_names__:
-        await _stop(message, state, profiles)
+        await _stop(message, state, bot, profiles)
     else:
         await message.answer("There is no profile setup in progress.")
 
@@ -374,8 +375,10 @@ async def on_start(message: Message, state: FSMContext) -> None:
     await _ask_resume(message, state, intro=INTRO)
 
 
-async def on_stop(query: CallbackQuery, state: FSMContext, profiles: ProfileRepository) -> None:
-    await _stop(query.message, state, profiles)
+async def on_stop(
+    query: CallbackQuery, message: Message, state: FSMContext, bot: Bot, profiles: ProfileRepository
+) -> None:
+    await _stop(message, state, bot, profiles)
     await query.answer("Stopped.")
 
 
@@ -384,15 +387,15 @@ async def on_other_dialog(query: CallbackQuery) -> None:
 
 
 # step 1 ---------------------------------------------------------------
-async def on_resume(message: Message, state: FSMContext, bot: Bot) -> None:
-    await _take_resume(message, state, bot)
+async def on_resume(message: Message, document: Document, state: FSMContext, bot: Bot) -> None:
+    await _take_resume(message, document, state, bot)
 
 
-async def on_no_resume(query: CallbackQuery, state: FSMContext) -> None:
-    await remove_buttons(query.bot, query.message.chat.id, (await state.get_data()).get("prompt"))
+async def on_no_resume(query: CallbackQuery, message: Message, state: FSMContext, bot: Bot) -> None:
+    await remove_buttons(bot, message.chat.id, (await state.get_data()).get("prompt"))
     await state.set_data({"resume": None, "summary": None, "draft": {}})
     await state.set_state(Setup.contacts)
-    await _show_contacts(query.message, state)
+    await _show_contacts(message, state)
     await query.answer()
 
 
@@ -402,56 +405,62 @@ async def on_not_a_resume(message: Message, state: FSMContext) -> None:
 
 
 # step 2 ---------------------------------------------------------------
-async def on_confirm(query: CallbackQuery, state: FSMContext, bot: Bot, profiles: ProfileRepository) -> None:
-    await _confirm_contacts(query, state, bot, profiles)
+async def on_confirm(
+    query: CallbackQuery, message: Message, state: FSMContext, bot: Bot, profiles: ProfileRepository
+) -> None:
+    await _confirm_contacts(query, message, state, bot, profiles)
 
 
-async def on_change_contact(query: CallbackQuery, callback_data: SetupButton, state: FSMContext) -> None:
+async def on_change_contact(
+    query: CallbackQuery, callback_data: SetupButton, message: Message, state: FSMContext, bot: Bot
+) -> None:
     if callback_data.field not in CONTACTS:
         await query.answer("That button is not valid.")
         return
-    await remove_buttons(query.bot, query.message.chat.id, (await state.get_data()).get("prompt"))
-    await _ask_contact(query.message, state, FIELDS[callback_data.field])
+    await remove_buttons(bot, message.chat.id, (await state.get_data()).get("prompt"))
+    await _ask_contact(message, state, FIELDS[callback_data.field])
     await query.answer()
 
 
-async def on_contact_value(message: Message, state: FSMContext) -> None:
+async def on_contact_value(message: Message, text: str, state: FSMContext, bot: Bot) -> None:
     spec = FIELDS[ProfileField((await state.get_data())["field"])]
     try:
-        changes = spec.changes_for_text(message.text)
+        changes = spec.changes_for_text(text)
     except FieldError as exc:
         await message.answer(f"⚠️ {escape(spec.label)}: {escape(str(exc))}")
         await _ask_contact(message, state, spec)
         return
-    await _set_contact(message, state, spec, changes)
+    await _set_contact(message, state, bot, spec, changes)
 
 
-async def on_contact_button(query: CallbackQuery, callback_data: FieldButton, state: FSMContext) -> None:
+async def on_contact_button(
+    query: CallbackQuery, callback_data: FieldButton, message: Message, state: FSMContext, bot: Bot
+) -> None:
     if not await _current_field(state, callback_data.field):
         await query.answer("That question is closed.")
         return
     spec = FIELDS[callback_data.field]
     changes = spec.cleared if callback_data.move is FieldMove.CLEAR else None
-    await _set_contact(query.message, state, spec, changes)
+    await _set_contact(message, state, bot, spec, changes)
     await query.answer()
 
 
 # step 3 ---------------------------------------------------------------
 async def on_answer(
-    message: Message, state: FSMContext, profiles: ProfileRepository, answers: AnswerRepository
+    message: Message, text: str, state: FSMContext, bot: Bot, profiles: ProfileRepository, answers: AnswerRepository
 ) -> None:
     spec = FIELDS[ProfileField((await state.get_data())["field"])]
     try:
-        changes = spec.changes_for_text(message.text)
+        changes = spec.changes_for_text(text)
     except FieldError as exc:
         await message.answer(f"⚠️ {escape(spec.label)}: {escape(str(exc))}")
         await _ask_question(message, state, spec)
         return
-    await _answer_question(message, state, profiles, answers, spec, changes)
+    await _answer_question(message, state, bot, profiles, answers, spec, changes)
 
 
 async def on_answer_button(
-    query: CallbackQuery, callback_data: FieldButton, state: FSMContext,
+    query: CallbackQuery, callback_data: FieldButton, message: Message, state: FSMContext, bot: Bot,
     profiles: ProfileRepository, answers: AnswerRepository,
 ) -> None:
     if not await _current_field(state, callback_data.field):
@@ -468,7 +477,7 @@ async def on_answer_button(
         if changes is None:
             await query.answer(TYPE_IT, show_alert=True)
             return
-    await _answer_question(query.message, state, profiles, answers, spec, changes)
+    await _answer_question(message, state, bot, profiles, answers, spec, changes)
     await query.answer("Skipped." if changes is None else "Saved.")
 
 
@@ -480,10 +489,10 @@ async def on_unexpected(message: Message, state: FSMContext) -> None:
     await ask_current_step(message, state)
 
 
-async def on_first_resume(message: Message, state: FSMContext, bot: Bot) -> None:
+async def on_first_resume(message: Message, document: Document, state: FSMContext, bot: Bot) -> None:
     await state.clear()
     await state.set_state(Setup.resume)
-    await _take_resume(message, state, bot)
+    await _take_resume(message, document, state, bot)
 
 
 def router() -> Router:
@@ -495,19 +504,19 @@ def router() -> Router:
     r.message.register(on_start, Command("profile"), _without_profile)
     r.callback_query.register(on_stop, SetupButton.filter(F.move == SetupMove.STOP), _in_setup)
     r.callback_query.register(on_other_dialog, _in_setup, _starts_another_dialog)
-    r.message.register(on_resume, Setup.resume, F.document)
+    r.message.register(on_resume, Setup.resume, F.document.as_("document"))
     r.callback_query.register(on_no_resume, SetupButton.filter(F.move == SetupMove.NO_RESUME), Setup.resume)
     r.message.register(on_not_a_resume, Setup.resume, _not_a_command)
     r.callback_query.register(on_confirm, SetupButton.filter(F.move == SetupMove.CONFIRM), Setup.contacts)
     r.callback_query.register(on_change_contact, SetupButton.filter(F.move == SetupMove.EDIT), Setup.contacts)
-    r.message.register(on_contact_value, Setup.contact_value, F.text, _not_a_command)
+    r.message.register(on_contact_value, Setup.contact_value, F.text.as_("text"), _not_a_command)
     r.callback_query.register(
         on_contact_button, FieldButton.filter(F.move.in_({FieldMove.KEEP, FieldMove.CLEAR})), Setup.contact_value
     )
-    r.message.register(on_answer, Setup.question, F.text, _not_a_command)
+    r.message.register(on_answer, Setup.question, F.text.as_("text"), _not_a_command)
     r.callback_query.register(
         on_answer_button, FieldButton.filter(F.move.in_({FieldMove.PICK, FieldMove.KEEP})), Setup.question
     )
     r.message.register(on_unexpected, _in_setup, _not_a_command)
-    r.message.register(on_first_resume, F.document, _is_pdf_or_docx, _without_profile)
+    r.message.register(on_first_resume, F.document.as_("document"), _is_pdf_or_docx, _without_profile)
     return r

@@ -16,7 +16,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Document, InlineKeyboardMarkup, Message, User
 
 from automation.resume_text import SUPPORTED_SUFFIXES, ResumeReadError, read_text
 from handlers.callbacks import FieldButton, FieldMove, ProfileEdit, ProfileField
@@ -106,7 +106,7 @@ async def _ask_new_value(chat: Message, state: FSMContext, profile: Profile, spe
 
 
 async def _save_edit(
-    chat: Message, state: FSMContext, profiles: ProfileRepository, answers: AnswerRepository,
+    chat: Message, state: FSMContext, bot: Bot, profiles: ProfileRepository, answers: AnswerRepository,
     spec: FieldSpec, changes: Mapping[str, Any],
 ) -> None:
     stored = await profiles.get(chat.chat.id)
@@ -123,7 +123,7 @@ async def _save_edit(
     await profiles.update_fields(chat.chat.id, profile, source=EDIT_SOURCE)
     prompt = (await state.get_data()).get("prompt")
     await state.clear()
-    await remove_buttons(chat.bot, chat.chat.id, prompt)
+    await remove_buttons(bot, chat.chat.id, prompt)
     shown = escape(spec.display(profile.model_dump(mode="json")))
     await show_profile(chat, profiles, answers, note=f"Saved ✅ {escape(spec.label)}: {shown}")
 
@@ -135,13 +135,14 @@ async def _editing(state: FSMContext, field: ProfileField) -> bool:
 # --------------------------------------------------------------------------- documents
 
 
-async def _import_profile(message: Message, bot: Bot, profiles: ProfileRepository, answers: AnswerRepository) -> None:
-    document = message.document
+async def _import_profile(
+    message: Message, document: Document, user_id: int, bot: Bot, profiles: ProfileRepository,
+    answers: AnswerRepository,
+) -> None:
     name = document.file_name or "profile"
     if (document.file_size or 0) > MAX_PROFILE_BYTES:
         raise ProfileError(f"The profile file is larger than {MAX_PROFILE_BYTES // 1024} KiB.")
     profile = parse_profile(await download(bot, document.file_id), name)
-    user_id = message.from_user.id
     # A profile sent in the chat keeps the résumé already on file.
     await profiles.update_fields(user_id, profile, source=f"telegram:{name}")
     for question, answer in profile.answers.items():
@@ -152,17 +153,18 @@ async def _import_profile(message: Message, bot: Bot, profiles: ProfileRepositor
     await message.answer("Profile saved ✅\n\n" + describe(profile, resume_name, count), reply_markup=edit_keyboard())
 
 
-async def _replace_resume(message: Message, bot: Bot, profiles: ProfileRepository) -> None:
-    document = message.document
+async def _replace_resume(
+    message: Message, document: Document, user_id: int, bot: Bot, profiles: ProfileRepository
+) -> None:
     name = document.file_name or "resume"
     if (document.file_size or 0) > MAX_RESUME_BYTES:
         raise ProfileError(f"The résumé is larger than {MAX_RESUME_BYTES // (1024 * 1024)} MiB.")
     upload = resume_upload(name, await download(bot, document.file_id))
     try:
-        await profiles.replace_resume(message.from_user.id, upload)
+        await profiles.replace_resume(user_id, upload)
     except LookupError:
         raise ProfileError("Set up your profile first: /profile.") from None
-    note = await _refresh_summary(profiles, message.from_user.id, upload)
+    note = await _refresh_summary(profiles, user_id, upload)
     await message.answer(
         f"Résumé saved ✅ ({escape(upload.filename)}). It will be uploaded with your applications.{note}"
     )
@@ -189,38 +191,39 @@ async def _refresh_summary(profiles: ProfileRepository, user_id: int, upload: Up
 
 
 async def on_profile(
-    message: Message, state: FSMContext, profiles: ProfileRepository, answers: AnswerRepository
+    message: Message, state: FSMContext, bot: Bot, profiles: ProfileRepository, answers: AnswerRepository
 ) -> None:
     if await state.get_state() == EditProfile.value.state:
-        await remove_buttons(message.bot, message.chat.id, (await state.get_data()).get("prompt"))
+        await remove_buttons(bot, message.chat.id, (await state.get_data()).get("prompt"))
         await state.clear()
     await show_profile(message, profiles, answers)
 
 
 async def on_edit(
-    query: CallbackQuery, callback_data: ProfileEdit, state: FSMContext, profiles: ProfileRepository
+    query: CallbackQuery, callback_data: ProfileEdit, message: Message, state: FSMContext, profiles: ProfileRepository
 ) -> None:
     stored = await profiles.get(query.from_user.id)
     if stored is None:
         await query.answer("That button is no longer valid.")
         return
-    await _ask_new_value(query.message, state, stored.profile, FIELDS[callback_data.field])
+    await _ask_new_value(message, state, stored.profile, FIELDS[callback_data.field])
     await query.answer()
 
 
 async def on_new_value(
-    message: Message, state: FSMContext, profiles: ProfileRepository, answers: AnswerRepository
+    message: Message, text: str, event_from_user: User, state: FSMContext, bot: Bot,
+    profiles: ProfileRepository, answers: AnswerRepository,
 ) -> None:
     spec = FIELDS[ProfileField((await state.get_data())["field"])]
     try:
-        changes = spec.changes_for_text(message.text)
+        changes = spec.changes_for_text(text)
     except FieldError as exc:
         await message.answer(f"⚠️ {escape(spec.label)}: {escape(str(exc))}\nNothing was changed.")
-        stored = await profiles.get(message.from_user.id)
+        stored = await profiles.get(event_from_user.id)
         if stored is not None:
             await _ask_new_value(message, state, stored.profile, spec)
         return
-    await _save_edit(message, state, profiles, answers, spec, changes)
+    await _save_edit(message, state, bot, profiles, answers, spec, changes)
 
 
 async def on_not_text(message: Message) -> None:
@@ -228,7 +231,7 @@ async def on_not_text(message: Message) -> None:
 
 
 async def on_value_button(
-    query: CallbackQuery, callback_data: FieldButton, state: FSMContext,
+    query: CallbackQuery, callback_data: FieldButton, message: Message, state: FSMContext, bot: Bot,
     profiles: ProfileRepository, answers: AnswerRepository,
 ) -> None:
     if not await _editing(state, callback_data.field):
@@ -237,7 +240,7 @@ async def on_value_button(
     spec = FIELDS[callback_data.field]
     if callback_data.move is FieldMove.KEEP:
         await state.clear()
-        await remove_buttons(query.bot, query.message.chat.id, query.message.message_id)
+        await remove_buttons(bot, message.chat.id, message.message_id)
         await query.answer("Unchanged.")
         return
     try:
@@ -251,18 +254,21 @@ async def on_value_button(
     if changes is None:
         await query.answer(TYPE_IT, show_alert=True)
         return
-    await _save_edit(query.message, state, profiles, answers, spec, changes)
+    await _save_edit(message, state, bot, profiles, answers, spec, changes)
     await query.answer()
 
 
-async def on_document(message: Message, bot: Bot, profiles: ProfileRepository, answers: AnswerRepository) -> None:
-    name = message.document.file_name or "document"
+async def on_document(
+    message: Message, document: Document, event_from_user: User, bot: Bot, profiles: ProfileRepository,
+    answers: AnswerRepository,
+) -> None:
+    name = document.file_name or "document"
     suffix = Path(name).suffix.lower()
     try:
         if suffix in PROFILE_SUFFIXES:
-            await _import_profile(message, bot, profiles, answers)
+            await _import_profile(message, document, event_from_user.id, bot, profiles, answers)
         elif suffix in RESUME_TYPES:
-            await _replace_resume(message, bot, profiles)
+            await _replace_resume(message, document, event_from_user.id, bot, profiles)
         else:
             await message.answer(
                 "I can read a profile (.yaml, .yml, .json) or a résumé (.pdf, .docx). "
@@ -278,8 +284,8 @@ def router() -> Router:
     r.callback_query.filter(in_own_chat)
     r.message.register(on_profile, Command("profile"))
     r.callback_query.register(on_edit, ProfileEdit.filter())
-    r.message.register(on_new_value, EditProfile.value, F.text, ~F.text.startswith("/"))
+    r.message.register(on_new_value, EditProfile.value, F.text.as_("text"), ~F.text.startswith("/"))
     r.message.register(on_not_text, EditProfile.value, ~F.text.startswith("/"))
     r.callback_query.register(on_value_button, FieldButton.filter(), EditProfile.value)
-    r.message.register(on_document, F.document)
+    r.message.register(on_document, F.document.as_("document"))
     return r

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, Message
 
 from automation.prompts import PromptBridge
 from storage.models import Prompt, PromptKind
@@ -70,9 +70,9 @@ async def answer_prompt_button(
 
 
 async def close_message(query: CallbackQuery, line: str) -> None:
-    """Show the final state and remove the buttons."""
+    """Show the final state and remove the buttons (on a message the bot can still see; the tap is answered)."""
     message = query.message
-    if message is None:
+    if not isinstance(message, Message):
         return
     with contextlib.suppress(TelegramBadRequest):
         body = message.html_text if message.text else ""

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, User
 
 from automation.accounts import parse_login
 from automation.answers import MAX_SAVED_ANSWER
@@ -129,11 +129,11 @@ async def on_option(
 
 
 async def on_reply(
-    message: Message, prompt: Prompt, bridge: PromptBridge, bot: Bot,
+    message: Message, event_from_user: User, prompt: Prompt, bridge: PromptBridge, bot: Bot,
     credentials: CredentialRepository | None = None,
 ) -> None:
     if prompt.payload.get("secret"):
-        await _on_secret_reply(message, prompt, bridge, bot, credentials)
+        await _on_secret_reply(message, event_from_user, prompt, bridge, bot, credentials)
         return
     if prompt.status is not PromptStatus.PENDING:
         await message.reply("That question is closed; nothing was changed.")
@@ -146,7 +146,7 @@ async def on_reply(
     if len(value) > MAX_SAVED_ANSWER:
         await message.reply(f"That is {len(value)} characters; answers may have up to {MAX_SAVED_ANSWER}.")
         return
-    answered = await bridge.answer(prompt.id, message.from_user.id, {"value": value}, PromptKind.QUESTION)
+    answered = await bridge.answer(prompt.id, event_from_user.id, {"value": value}, PromptKind.QUESTION)
     if answered is None:
         await message.reply("That question is closed; nothing was changed.")
         return
@@ -155,7 +155,8 @@ async def on_reply(
 
 
 async def _on_secret_reply(
-    message: Message, prompt: Prompt, bridge: PromptBridge, bot: Bot, credentials: CredentialRepository | None
+    message: Message, user: User, prompt: Prompt, bridge: PromptBridge, bot: Bot,
+    credentials: CredentialRepository | None,
 ) -> None:
     """A reply holding a password: sealed before it is recorded, and deleted from the chat whatever happens."""
     text = message.text or ""
@@ -171,7 +172,7 @@ async def _on_secret_reply(
         await bot.send_message(message.chat.id, "I deleted your message: please reply to the question with your "
                                                 "e-mail and password on one line, separated by a space.")
         return
-    answered = await bridge.answer(prompt.id, message.from_user.id, {"sealed": credentials.seal(text.strip())},
+    answered = await bridge.answer(prompt.id, user.id, {"sealed": credentials.seal(text.strip())},
                                    PromptKind.QUESTION)
     if answered is None:
         await bot.send_message(message.chat.id, "That question is closed; I deleted your message and kept nothing.")

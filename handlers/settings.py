@@ -10,10 +10,11 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, User
 from pydantic import ValidationError
 
 from handlers.callbacks import SettingsCallback, SettingsField
+from handlers.filters import tapped_message
 from storage.user_settings import QuietDigest, UserSettings, UserSettingsRepository
 
 # Each tap moves to the next value, wrapping around.
@@ -61,41 +62,46 @@ def settings_view(s: UserSettings) -> tuple[str, InlineKeyboardMarkup]:
 
 
 
-async def on_settings(message: Message, state: FSMContext, user_settings: UserSettingsRepository) -> None:
+async def on_settings(
+    message: Message, event_from_user: User, state: FSMContext, user_settings: UserSettingsRepository
+) -> None:
     await state.clear()
-    text, markup = settings_view(await user_settings.get(message.from_user.id))
+    text, markup = settings_view(await user_settings.get(event_from_user.id))
     await message.answer(text, reply_markup=markup)
 
 
 async def on_change(
-    query: CallbackQuery, callback_data: SettingsCallback, state: FSMContext, user_settings: UserSettingsRepository
+    query: CallbackQuery, callback_data: SettingsCallback, message: Message, state: FSMContext,
+    user_settings: UserSettingsRepository,
 ) -> None:
     current = await user_settings.get(query.from_user.id)
     field = callback_data.field
     if field is SettingsField.DIGEST:
         await state.set_state(SettingsDialog.digest)
         await query.answer()
-        await query.message.answer(
+        await message.answer(
             "Send the digest time as HH:MM, optionally with a time zone, e.g. <code>08:30 Europe/Berlin</code>."
         )
         return
-    changes = {
+    steps: dict[SettingsField, dict[str, object]] = {
         SettingsField.AUTO_APPLY: {"auto_apply_threshold": _next(AUTO_APPLY_STEPS, current.auto_apply_threshold)},
         SettingsField.SKIP_BELOW: {"skip_threshold": _next(SKIP_STEPS, current.skip_threshold)},
         SettingsField.DAILY_CAP: {"daily_cap": _next(CAP_STEPS, current.daily_cap)},
         SettingsField.REVIEW: {"review_required": not current.review_required},
         SettingsField.QUIET_DIGEST: {"quiet_digest": _next(list(QuietDigest), current.quiet_digest)},
-    }[field]
-    updated = await user_settings.update(query.from_user.id, current.model_copy(update=changes))
+    }
+    updated = await user_settings.update(query.from_user.id, current.model_copy(update=steps[field]))
     await query.answer("Saved.")
     text, markup = settings_view(updated)
     with contextlib.suppress(TelegramBadRequest):
-        await query.message.edit_text(text, reply_markup=markup)
+        await message.edit_text(text, reply_markup=markup)
 
 
-async def on_digest(message: Message, state: FSMContext, user_settings: UserSettingsRepository) -> None:
-    match = DIGEST_INPUT.match(message.text)
-    current = await user_settings.get(message.from_user.id)
+async def on_digest(
+    message: Message, text: str, event_from_user: User, state: FSMContext, user_settings: UserSettingsRepository
+) -> None:
+    match = DIGEST_INPUT.match(text)
+    current = await user_settings.get(event_from_user.id)
     if match is None:
         await message.answer("That is not a time like 08:30 (optionally followed by a zone like Europe/Berlin). Try again.")
         return
@@ -105,16 +111,16 @@ async def on_digest(message: Message, state: FSMContext, user_settings: UserSett
     except ValidationError as exc:
         await message.answer(f"{exc.errors()[0]['msg'].removeprefix('Value error, ')}. Try again.")
         return
-    updated = await user_settings.update(message.from_user.id, wanted)
+    updated = await user_settings.update(event_from_user.id, wanted)
     await state.clear()
-    text, markup = settings_view(updated)
-    await message.answer("Saved ✅\n\n" + text, reply_markup=markup)
+    shown, markup = settings_view(updated)
+    await message.answer("Saved ✅\n\n" + shown, reply_markup=markup)
 
 
 def router() -> Router:
     """The handlers above on a router of their own (a fresh one for each dispatcher)."""
     r = Router(name=__name__)
     r.message.register(on_settings, Command("settings"))
-    r.callback_query.register(on_change, SettingsCallback.filter())
-    r.message.register(on_digest, StateFilter(SettingsDialog.digest), F.text)
+    r.callback_query.register(on_change, SettingsCallback.filter(), tapped_message)
+    r.message.register(on_digest, StateFilter(SettingsDialog.digest), F.text.as_("text"))
     return r
