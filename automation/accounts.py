@@ -44,15 +44,19 @@ class AccountRefused(UserFacingError):
 
 def choice_question(vendor: str, tenant: str, email: str | None) -> Question:
     created = f"with {email} and a strong password I make up" if email else "with a strong password I make up"
-    label = (f"{tenant} ({vendor}) asks applicants to sign in. Shall I sign in with your account there, or create "
-             f"one for you ({created})? I keep it sealed for the next jobs there.")
+    label = (
+        f"{tenant} ({vendor}) asks applicants to sign in. Shall I sign in with your account there, or create "
+        f"one for you ({created})? I keep it sealed for the next jobs there."
+    )
     return Question(ACCOUNT_QUESTION, label, QuestionKind.SELECT, (SIGN_IN, CREATE), True)
 
 
 def login_question(vendor: str, tenant: str) -> Question:
-    label = (f"Your {vendor} account on {tenant}: reply with its e-mail and password on one line, e.g. "
-             "\"me@example.org MyPassw0rd!\". I delete your message as soon as I have read it and keep the "
-             "password sealed.")
+    label = (
+        f"Your {vendor} account on {tenant}: reply with its e-mail and password on one line, e.g. "
+        '"me@example.org MyPassw0rd!". I delete your message as soon as I have read it and keep the '
+        "password sealed."
+    )
     return Question(ACCOUNT_QUESTION, label, QuestionKind.TEXT, (), True)
 
 
@@ -62,7 +66,7 @@ def account_payload(kind: str) -> dict[str, Any]:
 
 
 def parse_login(text: str) -> tuple[str, str] | None:
-    """"e-mail password" on one line (the password may hold spaces); None when it is not that."""
+    """ "e-mail password" on one line (the password may hold spaces); None when it is not that."""
     email, _, password = text.strip().partition(" ")
     password = password.strip()
     if not EMAIL.fullmatch(email) or not password:
@@ -70,8 +74,15 @@ def parse_login(text: str) -> tuple[str, str] | None:
     return email, password
 
 
-async def take_answer(credentials: CredentialRepository, user_id: int, vendor: str, tenant: str,
-                      payload: dict[str, Any], answer: dict[str, Any], progress: Progress) -> None:
+async def take_answer(
+    credentials: CredentialRepository,
+    user_id: int,
+    vendor: str,
+    tenant: str,
+    payload: dict[str, Any],
+    answer: dict[str, Any],
+    progress: Progress,
+) -> None:
     """Keep an account question's answer carried out after parking: the choice in the progress, a login
     (sealed by the bot) in the vault."""
     if payload.get("account") == CHOICE:
@@ -85,8 +96,13 @@ async def take_answer(credentials: CredentialRepository, user_id: int, vendor: s
 
 
 async def account_for(
-    credentials: CredentialRepository, user_id: int, adapter: AccountForm, tenant: str, profile: Profile,
-    progress: Progress, ask: Callable[[Question, dict[str, Any]], Awaitable[dict[str, Any]]],
+    credentials: CredentialRepository,
+    user_id: int,
+    adapter: AccountForm,
+    tenant: str,
+    profile: Profile,
+    progress: Progress,
+    ask: Callable[[Question, dict[str, Any]], Awaitable[dict[str, Any]]],
 ) -> tuple[Account, bool]:
     """The account to enter with and whether it must be created first; asks the user when none is kept.
 
@@ -106,8 +122,9 @@ async def account_for(
     if progress.account == CREATE:
         if not profile.email:
             raise AccountRefused("Your profile has no e-mail to create an account with; add one with /profile.")
-        account = await credentials.save(user_id, vendor, tenant, profile.email, generate_password(),
-                                         AccountOrigin.CREATED)
+        account = await credentials.save(
+            user_id, vendor, tenant, profile.email, generate_password(), AccountOrigin.CREATED
+        )
         progress.account = None
         return account, True
     answer = await ask(login_question(adapter.name.capitalize(), tenant), account_payload(LOGIN))
@@ -120,8 +137,12 @@ async def account_for(
 
 
 async def sign_in(
-    credentials: CredentialRepository, user_id: int, adapter: AccountForm, browser: BrowserSession,
-    account: Account, create: bool,
+    credentials: CredentialRepository,
+    user_id: int,
+    adapter: AccountForm,
+    browser: BrowserSession,
+    account: Account,
+    create: bool,
 ) -> None:
     """Enter the tenant with the account; a refused one is forgotten (the next attempt asks again)."""
     entry = await adapter.enter(browser, account, create=create)
@@ -133,5 +154,7 @@ async def sign_in(
         return
     await credentials.forget(user_id, account.vendor, account.tenant)
     what = "creating an account" if create else "the sign-in"
-    raise AccountRefused(f"{account.tenant} refused {what} ({entry.detail or 'no reason given'}); I forgot that "
-                         "account, so tap Retry to choose again.")
+    raise AccountRefused(
+        f"{account.tenant} refused {what} ({entry.detail or 'no reason given'}); I forgot that "
+        "account, so tap Retry to choose again."
+    )

@@ -92,6 +92,7 @@ class AnswerSheet:
 
 # --------------------------------------------------------------------------- profile fields
 
+
 def _field_label(name: str) -> re.Pattern[str]:
     """A label that is nothing but the field's name, perhaps politely asked ("What is your LinkedIn URL?")."""
     ask = r"(?:(?:what is|what s|please (?:provide|enter|share)|provide|enter|share) )?(?:your )?"
@@ -102,17 +103,29 @@ def _field_label(name: str) -> re.Pattern[str]:
 _PROFILE_FIELDS: tuple[tuple[str, re.Pattern[str], Callable[[Profile], str | None]], ...] = (
     ("LinkedIn profile", _field_label(r"linked ?in"), lambda profile: profile.links.linkedin),
     ("GitHub profile", _field_label(r"git ?hub"), lambda profile: profile.links.github),
-    ("portfolio", _field_label(r"portfolio(?: web ?site)?"),
-     lambda profile: profile.links.portfolio or profile.links.website),
-    ("website", _field_label(r"(?:personal )?(?:web ?site|site|homepage|blog)"),
-     lambda profile: profile.links.website or profile.links.portfolio),
+    (
+        "portfolio",
+        _field_label(r"portfolio(?: web ?site)?"),
+        lambda profile: profile.links.portfolio or profile.links.website,
+    ),
+    (
+        "website",
+        _field_label(r"(?:personal )?(?:web ?site|site|homepage|blog)"),
+        lambda profile: profile.links.website or profile.links.portfolio,
+    ),
     ("first name", _field_label(r"(?:first|given|fore) ?name"), lambda profile: profile.first_name),
     ("last name", _field_label(r"(?:last|family|sur) ?name"), lambda profile: profile.last_name),
     ("name", _field_label(r"(?:full |legal )?name"), lambda profile: profile.full_name),
     ("e-mail", _field_label(r"e ?mail"), lambda profile: str(profile.email)),
     ("phone", _field_label(r"(?:phone|mobile|telephone|cell)(?: phone)?"), lambda profile: profile.phone),
-    ("location", _field_label(r"(?:current )?(?:location(?: city)?|city(?: of residence)?)|where are you "
-                              r"(?:currently )?(?:based|located)"), lambda profile: profile.location),
+    (
+        "location",
+        _field_label(
+            r"(?:current )?(?:location(?: city)?|city(?: of residence)?)|where are you "
+            r"(?:currently )?(?:based|located)"
+        ),
+        lambda profile: profile.location,
+    ),
 )
 
 
@@ -152,8 +165,9 @@ async def answer_questions(
         answers.append(answer)
     if for_llm:
         assert model is not None
-        for index, answer in _llm_answers(for_llm, await _llm_batch(for_llm, profile, model, usage, profile_summary,
-                                                                 job_context)):
+        for index, answer in _llm_answers(
+            for_llm, await _llm_batch(for_llm, profile, model, usage, profile_summary, job_context)
+        ):
             answers[index] = answer
     return AnswerSheet([answer for answer in answers if answer is not None])
 
@@ -167,19 +181,28 @@ def _answer_without_llm(question: Question, profile: Profile) -> Answer | None:
     if (field_value := profile_field(question.label, profile)) is not None:
         return _from_profile(question, question_class, *field_value)
     if question_class is QuestionClass.DEMOGRAPHIC and (decline := decline_option(question.options)):
-        return Answer(question, decline, FillSource.UNIVERSAL,
-                      "demographic question with no saved answer: declined to answer", question_class)
+        return Answer(
+            question,
+            decline,
+            FillSource.UNIVERSAL,
+            "demographic question with no saved answer: declined to answer",
+            question_class,
+        )
     if question_class.sensitive:
-        return _unanswered(question, question_class,
-                           f"{question_class.value.replace('_', ' ')} question with no saved answer: never guessed")
+        return _unanswered(
+            question,
+            question_class,
+            f"{question_class.value.replace('_', ' ')} question with no saved answer: never guessed",
+        )
     return None
 
 
 def _from_saved(question: Question, question_class: QuestionClass, saved: SavedMatch) -> Answer:
     fitted = fit_answer(saved.answer, question)
     if fitted is None:
-        return _unanswered(question, question_class,
-                           f'your saved answer "{_short(saved.answer)}" fits none of the options')
+        return _unanswered(
+            question, question_class, f'your saved answer "{_short(saved.answer)}" fits none of the options'
+        )
     how = "saved answer" if saved.exact else f'saved answer to "{_short(saved.question)}"'
     return Answer(question, fitted, FillSource.SAVED, how, question_class)
 
@@ -228,8 +251,12 @@ _SYSTEM_PROMPT = (
 
 
 async def _llm_batch(
-    batch: list[tuple[int, Question]], profile: Profile, model: BaseChatModel, usage: UsageCounter | None,
-    profile_summary: str | None, job_context: str | None,
+    batch: list[tuple[int, Question]],
+    profile: Profile,
+    model: BaseChatModel,
+    usage: UsageCounter | None,
+    profile_summary: str | None,
+    job_context: str | None,
 ) -> dict[str, _LLMAnswer] | LLMError:
     questions = [question for _, question in batch]
     messages = [
@@ -303,7 +330,8 @@ def _llm_prompt(
     if profile_summary and profile_summary.strip():
         lines += ["- Résumé:", profile_summary.strip()[:MAX_PROMPT_SUMMARY]]
     general_saved = [
-        (question, answer) for question, answer in profile.answers.items()
+        (question, answer)
+        for question, answer in profile.answers.items()
         if classify(question) is QuestionClass.GENERAL and answer.strip()
     ][:MAX_PROMPT_SAVED_ANSWERS]
     if general_saved:
@@ -312,8 +340,13 @@ def _llm_prompt(
     if job_context and job_context.strip():
         lines += ["", "Job:", job_context.strip()[:MAX_PROMPT_JOB]]
     listed = [
-        {"question_id": f"q{number}", "question": question.label, "type": question.kind.value,
-         **({"options": list(question.options)} if question.options else {}), "required": question.required}
+        {
+            "question_id": f"q{number}",
+            "question": question.label,
+            "type": question.kind.value,
+            **({"options": list(question.options)} if question.options else {}),
+            "required": question.required,
+        }
         for number, question in enumerate(questions, start=1)
     ]
     lines += ["", "Questions:", json.dumps(listed, ensure_ascii=False, indent=1)]

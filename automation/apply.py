@@ -29,7 +29,7 @@ import socket
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -87,9 +87,9 @@ from automation.questions import Question, QuestionKind
 from automation.urls import UnsafeUrl, check_url
 from automation.workflow import close_prompt
 from storage.answers import AnswerRepository, AnswerSource, looks_like_captcha
-from storage.credentials import NO_KEY, CredentialRepository, CredentialsUnavailable
 from storage.applications import ApplicationRepository, FieldRecord
 from storage.browser_sessions import BrowserSessionRepository
+from storage.credentials import NO_KEY, CredentialRepository, CredentialsUnavailable
 from storage.errors import NyxError, UserFacingError
 from storage.files import FileRepository, UploadedFile
 from storage.models import (
@@ -250,7 +250,9 @@ async def resume_application(deps: ApplyDeps, application_id: int, prompt_id: in
             await deps.notifier.application_changed(moved)
         return moved.status.value if moved is not None else "not-waiting"
     app = await deps.applications.transition(
-        application_id, S.RUNNING, from_statuses=[S.WAITING_USER],
+        application_id,
+        S.RUNNING,
+        from_statuses=[S.WAITING_USER],
         note=f"{prompt.kind.value} answered; filling the form again",
     )
     if app is None:
@@ -283,8 +285,15 @@ async def _take_answer(deps: ApplyDeps, app: Application, prompt: Prompt, attemp
     if prompt.kind is PromptKind.QUESTION and prompt.payload.get("account"):
         # How to get into a sign-in tenant: kept in the progress or the vault, never as a saved answer.
         if deps.credentials is not None and deps.credentials.available:
-            await accounts.take_answer(deps.credentials, app.user_id, str(prompt.payload.get("vendor", "")),
-                                       str(prompt.payload.get("tenant", "")), prompt.payload, answer, progress)
+            await accounts.take_answer(
+                deps.credentials,
+                app.user_id,
+                str(prompt.payload.get("vendor", "")),
+                str(prompt.payload.get("tenant", "")),
+                prompt.payload,
+                answer,
+                progress,
+            )
     elif prompt.kind is PromptKind.QUESTION:
         field, value = prompt.payload.get("field"), str(answer.get("value", "")).strip()
         if field and field != _AGENT_QUESTION and value:
@@ -347,7 +356,9 @@ async def _attend(deps: ApplyDeps, start: Application, attempt: _Attempt) -> str
         app = await _fail(deps, application_id, str(exc))
     except Exception:
         log.exception("application %s: unexpected error while applying", application_id)
-        app = await _fail(deps, application_id, "Something went wrong in the browser; tap Retry later or apply by hand.")
+        app = await _fail(
+            deps, application_id, "Something went wrong in the browser; tap Retry later or apply by hand."
+        )
     finally:
         await deps.browser_sessions.close(session_id, end_reason)
         if not parked and end_reason != "shutdown":
@@ -363,6 +374,7 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
     stored = await deps.profiles.get(app.user_id)
     if stored is None:
         raise ApplyFailed("You have no profile yet: send /profile to see how to load one.")
+
     async def guard(url: str) -> None:
         try:
             await check_url(url, allow_hosts=deps.url_allow_hosts)
@@ -419,9 +431,10 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
             await _record_form(deps, app, form)
             carrying_out_review = _attempt().approved is not None
             approved = await _still_as_approved(deps, app, form)
-            if not (approved or carrying_out_review or form.problems or _attempt().by_hand) and not (
-                await deps.user_settings.get(app.user_id)
-            ).review_required:
+            if (
+                not (approved or carrying_out_review or form.problems or _attempt().by_hand)
+                and not (await deps.user_settings.get(app.user_id)).review_required
+            ):
                 approved = True  # the user chose no review (but a changed page is always shown again)
             while True:
                 if not approved:
@@ -436,8 +449,9 @@ async def _run(deps: ApplyDeps, app: Application) -> Application:
                 approved = False
 
 
-async def _sign_in(deps: ApplyDeps, app: Application, adapter: AccountForm, browser: BrowserSession,
-                   profile: Profile) -> None:
+async def _sign_in(
+    deps: ApplyDeps, app: Application, adapter: AccountForm, browser: BrowserSession, profile: Profile
+) -> None:
     """Get past the tenant's sign-in with the account kept for it, or the one the user chooses in the chat."""
     if deps.credentials is None or not deps.credentials.available:
         raise ApplyFailed(NO_KEY)
@@ -452,7 +466,8 @@ async def _sign_in(deps: ApplyDeps, app: Application, adapter: AccountForm, brow
 
     try:
         account, create = await accounts.account_for(
-            deps.credentials, app.user_id, adapter, tenant, profile, _attempt().progress, ask)
+            deps.credentials, app.user_id, adapter, tenant, profile, _attempt().progress, ask
+        )
         await deps.applications.save_progress(app.id, _attempt().progress.to_json())
         await accounts.sign_in(deps.credentials, app.user_id, adapter, browser, account, create)
     except (AccountRefused, CredentialsUnavailable) as exc:
@@ -461,8 +476,14 @@ async def _sign_in(deps: ApplyDeps, app: Application, adapter: AccountForm, brow
 
 
 async def _fill(
-    deps: ApplyDeps, app: Application, adapter: FormAdapter, browser: BrowserSession, profile: Profile,
-    files: ApplicantFiles, *, put_back: bool = True,
+    deps: ApplyDeps,
+    app: Application,
+    adapter: FormAdapter,
+    browser: BrowserSession,
+    profile: Profile,
+    files: ApplicantFiles,
+    *,
+    put_back: bool = True,
 ) -> FilledForm:
     """Fill the form from the profile, then put back what earlier prompts settled (a refill after parking;
     not when the agent goes on from a form the earlier steps filled: their answers are on the page).
@@ -524,8 +545,9 @@ class _ChatAsker:
             return None  # not a question: the CAPTCHA is asked as its picture once the agent is done
         kind = QuestionKind.SELECT if options else QuestionKind.TEXT
         label = question.strip().rstrip("*").strip()  # the form's required marker, as the agent copied it
-        asked = Question(id=_AGENT_QUESTION, label=label[:MAX_SAVED_QUESTION], kind=kind, options=tuple(options or ()),
-                         required=True)
+        asked = Question(
+            id=_AGENT_QUESTION, label=label[:MAX_SAVED_QUESTION], kind=kind, options=tuple(options or ()), required=True
+        )
         try:
             value = await _ask_question(self._deps, self._app, asked)
         except (_Stopped, _Unanswered):
@@ -537,15 +559,22 @@ class _ChatAsker:
 
 
 def _hand_to_agent(
-    deps: ApplyDeps, app: Application, browser: BrowserSession, guard: Callable[[str], Awaitable[Any]],
+    deps: ApplyDeps,
+    app: Application,
+    browser: BrowserSession,
+    guard: Callable[[str], Awaitable[Any]],
     form: FilledForm,
 ) -> AgentFormAdapter:
     """The agent goes on from the form as the earlier steps left it; what they filled keeps its source."""
-    log.info("application %s: required fields still empty for the agent: %s", app.id,
-             [field.label for field in form.unfilled_required])
+    log.info(
+        "application %s: required fields still empty for the agent: %s",
+        app.id,
+        [field.label for field in form.unfilled_required],
+    )
     agent = _agent_adapter(deps, app, browser, guard)
-    agent.note_sources({field.selector: field.source for field in form.fields
-                        if field.source is not None and not field.empty})
+    agent.note_sources(
+        {field.selector: field.source for field in form.fields if field.source is not None and not field.empty}
+    )
     return agent
 
 
@@ -558,7 +587,10 @@ def _agent_adapter(
     async def count(calls: int, input_tokens: int, output_tokens: int) -> None:
         model = config.llm_model
         await deps.applications.add_llm_usage(
-            app.id, calls, input_tokens + output_tokens, model=model,
+            app.id,
+            calls,
+            input_tokens + output_tokens,
+            model=model,
             cost_usd=deps.llm_prices.cost(model, input_tokens, output_tokens),
         )
 
@@ -566,8 +598,15 @@ def _agent_adapter(
 
 
 async def _settle_questions(
-    deps: ApplyDeps, app: Application, adapter: FormAdapter, browser: BrowserSession, profile: Profile,
-    form: FilledForm, *, ask: bool = True, use_llm: bool = True,
+    deps: ApplyDeps,
+    app: Application,
+    adapter: FormAdapter,
+    browser: BrowserSession,
+    profile: Profile,
+    form: FilledForm,
+    *,
+    ask: bool = True,
+    use_llm: bool = True,
 ) -> tuple[FilledForm, dict[str, str]]:
     """Answer the form's questions still open after filling; ask the user the required ones nobody could
     (unless `ask` is false: the agent comes first).
@@ -583,7 +622,11 @@ async def _settle_questions(
     usage = UsageCounter()
     try:
         sheet = await answer_questions(
-            questions, profile, model=model, usage=usage, profile_summary=profile.summary,
+            questions,
+            profile,
+            model=model,
+            usage=usage,
+            profile_summary=profile.summary,
             job_context=await _job_context(deps, app) if model is not None else None,
         )
     finally:
@@ -640,8 +683,13 @@ async def _clear_captchas(
 
 
 async def _clear_captcha(
-    deps: ApplyDeps, app: Application, browser: BrowserSession, captcha: Captcha, *,
-    wait_for_submit: bool = False, refused: bool = False,
+    deps: ApplyDeps,
+    app: Application,
+    browser: BrowserSession,
+    captcha: Captcha,
+    *,
+    wait_for_submit: bool = False,
+    refused: bool = False,
 ) -> bool:
     """One CAPTCHA through 2captcha, else the user's; False when it is left to run at submit time."""
     needed = await solve_with_service(deps.captcha_solver, browser, captcha)
@@ -657,7 +705,12 @@ async def _clear_captcha(
 
 
 async def _ask_captcha(
-    deps: ApplyDeps, app: Application, browser: BrowserSession, captcha: Captcha, needed: Help, *,
+    deps: ApplyDeps,
+    app: Application,
+    browser: BrowserSession,
+    captcha: Captcha,
+    needed: Help,
+    *,
     refused: bool = False,
 ) -> None:
     """Ask until the page holds an answer: the image's text by reply, or Done once solved in the browser window.
@@ -668,8 +721,9 @@ async def _ask_captcha(
     again = False
     while True:
         image = await captcha_image(browser) if captcha.kind is CaptchaKind.IMAGE else None
-        payload = captcha_payload(app.id, captcha, needed, image_shown=image is not None, again=again,
-                                  refused=refused and not again)
+        payload = captcha_payload(
+            app.id, captcha, needed, image_shown=image is not None, again=again, refused=refused and not again
+        )
         picture = picture_for_people(image) if image is not None else None
         # Live view (issue 10): a widget is solved through a live view of this browser, for as long as it waits.
         async with live_view(deps.live_view if image is None else None, browser) as live:
@@ -712,19 +766,25 @@ async def _resubmit_refused_captcha(
     rounds = 1
     while result.outcome is SubmitOutcome.VALIDATION_ERRORS:
         await deps.applications.set_outcome(app.id, result.outcome.value)
-        unsolved = [c for c in await detect_captchas(browser)
-                    if refused_by_page(c, result.detail) or not await captcha_solved(browser, c)]
+        unsolved = [
+            c
+            for c in await detect_captchas(browser)
+            if refused_by_page(c, result.detail) or not await captcha_solved(browser, c)
+        ]
         if not unsolved:
             return result  # refused for another reason
         label = unsolved[0].label
         await deps.applications.note(app.id, f"the form refused the {label}: {result.detail[:200]}")
         if rounds >= MAX_CAPTCHA_ROUNDS:
-            raise ApplyFailed(f"The form refused the {label} answer {rounds} times, so nothing was sent; "
-                              f"apply by hand at {app.url}")
+            raise ApplyFailed(
+                f"The form refused the {label} answer {rounds} times, so nothing was sent; apply by hand at {app.url}"
+            )
         form = await adapter.read_back(browser)
         if any(not f.ok for f in form.fields if not looks_like_captcha(f.label)):
-            raise ApplyFailed(f"The form refused the {label} answer and lost the values you approved, so nothing "
-                              f"was sent; apply by hand at {app.url}")
+            raise ApplyFailed(
+                f"The form refused the {label} answer and lost the values you approved, so nothing "
+                f"was sent; apply by hand at {app.url}"
+            )
         for captcha in unsolved:
             await _clear_captcha(deps, app, browser, captcha, refused=True)
         rounds += 1
@@ -765,8 +825,9 @@ async def _cover_letter(
         )
     except LLMError as exc:
         instead = "your usual one" if has_usual else "none"
-        await deps.notifier.say(app.user_id, f"#{app.id}: I could not write a cover letter ({escape(str(exc))}); "
-                                             f"applying with {instead}.")
+        await deps.notifier.say(
+            app.user_id, f"#{app.id}: I could not write a cover letter ({escape(str(exc))}); applying with {instead}."
+        )
         return None
     finally:
         await _count_llm(deps, app, usage)
@@ -779,7 +840,11 @@ async def _cover_letter(
 
 
 async def _letter_decided(
-    deps: ApplyDeps, app: Application, answer: dict[str, Any], letter: str, progress: Progress,
+    deps: ApplyDeps,
+    app: Application,
+    answer: dict[str, Any],
+    letter: str,
+    progress: Progress,
     profile: Profile | None = None,
 ) -> tuple[UploadedFile | None, str]:
     """Keep the user's decision about a written letter: the approved text as the application's letter
@@ -875,7 +940,12 @@ async def _send_review(
 
 
 async def _taken_back(
-    deps: ApplyDeps, app: Application, adapter: FormAdapter, browser: BrowserSession, before: FilledForm, *,
+    deps: ApplyDeps,
+    app: Application,
+    adapter: FormAdapter,
+    browser: BrowserSession,
+    before: FilledForm,
+    *,
     approving: bool = False,
 ) -> FilledForm | None:
     """Read the form back after the user had it in their hands (the live view), and say what they changed.
@@ -885,8 +955,11 @@ async def _taken_back(
     """
     after = await adapter.read_back(browser)
     old = {f.selector: f for f in before.fields}
-    changed = [(old[f.selector], f) for f in after.fields
-               if not f.is_file and f.selector in old and normalised(f.actual) != normalised(old[f.selector].actual)]
+    changed = [
+        (old[f.selector], f)
+        for f in after.fields
+        if not f.is_file and f.selector in old and normalised(f.actual) != normalised(old[f.selector].actual)
+    ]
     if not changed and approving:
         return None
     if values := {new.selector: new.actual.strip() for _, new in changed if new.actual and new.actual.strip()}:
@@ -898,12 +971,18 @@ async def _taken_back(
         reading = after.find(new.label)
         if reading is not None and reading.is_question and reading.intended and reading.ok:
             await _remember(deps, app, reading.label, reading.intended, AnswerSource.REVIEW_CORRECTION)
-    listed = "; ".join(f"{escape(new.label)}: {escape(_shown(was.actual))} → {escape(_shown(new.actual))}"
-                       for was, new in changed[:MAX_LISTED_BY_HAND])
+    listed = "; ".join(
+        f"{escape(new.label)}: {escape(_shown(was.actual))} → {escape(_shown(new.actual))}"
+        for was, new in changed[:MAX_LISTED_BY_HAND]
+    )
     more = f"; and {len(changed) - MAX_LISTED_BY_HAND} more" if len(changed) > MAX_LISTED_BY_HAND else ""
     why = "The form changed in the live view since this review, so I did not send it. " if approving else ""
-    await deps.notifier.say(app.user_id, f"#{app.id}: {why}You changed {listed}{more}. Here is a fresh review."
-                            if changed else f"#{app.id}: no field changed in the live view. Here is the review again.")
+    await deps.notifier.say(
+        app.user_id,
+        f"#{app.id}: {why}You changed {listed}{more}. Here is a fresh review."
+        if changed
+        else f"#{app.id}: no field changed in the live view. Here is the review again.",
+    )
     await deps.applications.note(app.id, f"changed by hand: {len(changed)} field(s)")
     return after
 
@@ -917,8 +996,13 @@ def _shown(value: str | None) -> str:
 
 
 async def _correct(
-    deps: ApplyDeps, app: Application, adapter: FormAdapter, browser: BrowserSession, form: FilledForm,
-    label: str, value: str,
+    deps: ApplyDeps,
+    app: Application,
+    adapter: FormAdapter,
+    browser: BrowserSession,
+    form: FilledForm,
+    label: str,
+    value: str,
 ) -> FilledForm:
     """Put the user's new value into one field, read the form back, remember a corrected question."""
     field = form.find(label)
@@ -950,8 +1034,12 @@ def _review_payload(form: FilledForm) -> dict[str, Any]:
 
 
 async def _ask(
-    deps: ApplyDeps, app: Application, kind: PromptKind, payload: dict[str, Any],
-    send: Callable[[Prompt], Awaitable[PromptMessage]], note: str,
+    deps: ApplyDeps,
+    app: Application,
+    kind: PromptKind,
+    payload: dict[str, Any],
+    send: Callable[[Prompt], Awaitable[PromptMessage]],
+    note: str,
 ) -> dict[str, Any]:
     """Write a prompt, show it in the chat and wait for its answer.
 
@@ -962,9 +1050,8 @@ async def _ask(
     attempt = _attempt()
     await deps.applications.save_progress(app.id, attempt.progress.to_json())
     app = await _moved(deps, app.id, S.WAITING_USER, [S.RUNNING], note)
-    prompt = await deps.prompts.create(
-        app.id, app.user_id, kind, payload, datetime.now(timezone.utc) + deps.review_timeout
-    )
+    prompt = await deps.prompts.create(app.id, app.user_id, kind, payload, datetime.now(UTC) + deps.review_timeout)
+
     async def ask() -> None:
         await deps.prompts.set_message(prompt.id, await send(prompt))
 
@@ -984,7 +1071,7 @@ async def _ask(
             )
             if withdrawn is not None:
                 await _moved(deps, app.id, S.RUNNING, [S.WAITING_USER], f"{kind.value} left unanswered")
-                raise _Unanswered()
+                raise _Unanswered
         elif (parked := await deps.prompts.park(prompt.id)) is not None:
             if deps.live_view is not None and kind in (PromptKind.REVIEW, PromptKind.QUESTION):
                 # Its live view ends with the browser: the button goes, and the message says why.
@@ -1051,9 +1138,7 @@ async def _submit_once(
         )
         return None
     # The click happened but the page said nothing we recognise: never retry automatically.
-    return await _moved(
-        deps, app.id, S.SUBMITTED, [S.RUNNING], f"outcome unknown ({result.detail}); check your e-mail"
-    )
+    return await _moved(deps, app.id, S.SUBMITTED, [S.RUNNING], f"outcome unknown ({result.detail}); check your e-mail")
 
 
 async def _moved(
@@ -1079,8 +1164,11 @@ async def _requeue_after_shutdown(deps: ApplyDeps, app_id: int) -> None:
     current = await deps.applications.get(app_id)
     latest = await deps.prompts.latest_for_application(app_id)
     if (
-        current is not None and current.status is S.WAITING_USER and current.submit_started_at is None
-        and latest is not None and latest.parked_at is None
+        current is not None
+        and current.status is S.WAITING_USER
+        and current.submit_started_at is None
+        and latest is not None
+        and latest.parked_at is None
         and (taken := await deps.prompts.take_over(latest.id)) is not None
     ):
         if taken.status is PromptStatus.ANSWERED:
@@ -1137,8 +1225,9 @@ async def _heartbeat(browser_sessions: BrowserSessionRepository, session_id: int
             try:
                 await browser_sessions.heartbeat(session_id)
             except Exception:  # a database outage longer than the retries: keep beating, say so
-                log.exception("browser session %s: heartbeat failed; trying again in %.0f s", session_id,
-                              HEARTBEAT_SECONDS)
+                log.exception(
+                    "browser session %s: heartbeat failed; trying again in %.0f s", session_id, HEARTBEAT_SECONDS
+                )
 
     task = asyncio.create_task(beat())
     try:

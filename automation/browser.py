@@ -191,7 +191,7 @@ def egress_args(proxy_port: int) -> tuple[str, ...]:
 def host_rules(extra_args: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
     """The extra switches without their --host-resolver-rules, and one switch with those rules after ours
     (Chromium reads only one; ours map SILENCED_HOSTS to "not found")."""
-    theirs = [arg[len(HOST_RULES):] for arg in extra_args if arg.startswith(HOST_RULES)]
+    theirs = [arg[len(HOST_RULES) :] for arg in extra_args if arg.startswith(HOST_RULES)]
     rest = tuple(arg for arg in extra_args if not arg.startswith(HOST_RULES))
     return rest, HOST_RULES + ", ".join([*(f"MAP {host} ~NOTFOUND" for host in SILENCED_HOSTS), *theirs])
 
@@ -209,7 +209,10 @@ def _build_session(options: BrowserOptions, executable: str, profile_dir: Path, 
         user_data_dir=str(profile_dir),
         downloads_path=str(profile_dir / "downloads"),
         args=[
-            *QUIET_CHROMIUM_ARGS, *extra_args, rules, *egress_args(proxy_port),
+            *QUIET_CHROMIUM_ARGS,
+            *extra_args,
+            rules,
+            *egress_args(proxy_port),
             *(() if sandbox else SANDBOX_OFF_ARGS),
         ],
         keep_alive=True,
@@ -229,10 +232,9 @@ async def open_browser(options: BrowserOptions, *, egress: EgressProxy | None = 
     executable = resolve_executable(options)
     if egress is None:
         egress = EgressProxy(allow_hosts=options.allow_hosts, resolver=options.resolver)
-    async with egress:
-        async with _session(options, executable, egress.port) as browser:
-            with BROWSERS_IN_USE.track_inprogress():
-                yield browser
+    async with egress, _session(options, executable, egress.port) as browser:
+        with BROWSERS_IN_USE.track_inprogress():
+            yield browser
 
 
 @asynccontextmanager

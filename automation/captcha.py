@@ -285,8 +285,14 @@ async def detect_captchas(browser: BrowserSession) -> list[Captcha]:
     """The CAPTCHAs on the page now; their controls are marked so that no question reader takes them."""
     found = []
     for item in await page_js.evaluate(browser, _DETECT) or []:
-        found.append(Captcha(CaptchaKind(item["kind"]), _text(item.get("sitekey"), 200),
-                             bool(item.get("invisible")), _text(item.get("action"), 100)))
+        found.append(
+            Captcha(
+                CaptchaKind(item["kind"]),
+                _text(item.get("sitekey"), 200),
+                bool(item.get("invisible")),
+                _text(item.get("action"), 100),
+            )
+        )
     return found
 
 
@@ -438,7 +444,12 @@ async def solve_with_service(solver: CaptchaSolver | None, browser: BrowserSessi
 
 
 def captcha_payload(
-    application_id: int, captcha: Captcha, why: Help, *, image_shown: bool, again: bool = False,
+    application_id: int,
+    captcha: Captcha,
+    why: Help,
+    *,
+    image_shown: bool,
+    again: bool = False,
     refused: bool = False,
 ) -> dict[str, Any]:
     """What a `captcha` prompt row remembers: which CAPTCHA, why the user is asked, how to answer.

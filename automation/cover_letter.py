@@ -106,8 +106,14 @@ def _pdf(text: str, *, author: str, title: str | None) -> bytes:
 
     out = io.BytesIO()
     document = SimpleDocTemplate(
-        out, pagesize=A4, leftMargin=2.5 * cm, rightMargin=2.5 * cm, topMargin=2.5 * cm, bottomMargin=2.5 * cm,
-        title=title or "Cover letter", author=author,
+        out,
+        pagesize=A4,
+        leftMargin=2.5 * cm,
+        rightMargin=2.5 * cm,
+        topMargin=2.5 * cm,
+        bottomMargin=2.5 * cm,
+        title=title or "Cover letter",
+        author=author,
     )
     style = getSampleStyleSheet()["BodyText"]
     style.fontSize, style.leading = 11, 15

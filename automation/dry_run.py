@@ -58,10 +58,16 @@ class DryRun:
             "captchas": [asdict(c) for c in self.captchas],
             "llm_calls": self.llm_calls,
             "fields": [
-                {"label": f.label, "selector": f.selector, "intended": f.intended, "actual": f.actual,
-                 "required": f.required, "ok": f.ok,
-                 "filled_by": f.source.value if f.source is not None and not f.empty else None,
-                 "empty_because": f.reason.value if f.empty and f.reason is not None else None}
+                {
+                    "label": f.label,
+                    "selector": f.selector,
+                    "intended": f.intended,
+                    "actual": f.actual,
+                    "required": f.required,
+                    "ok": f.ok,
+                    "filled_by": f.source.value if f.source is not None and not f.empty else None,
+                    "empty_because": f.reason.value if f.empty and f.reason is not None else None,
+                }
                 for f in self.form.fields
             ],
             "would_ask": self.would_ask,
@@ -134,12 +140,17 @@ async def dry_run(
             finally:
                 if hasattr(adapter, "close"):
                     await adapter.close()
-    return DryRun(url=url, ats=adapter.name, captchas=captchas, form=form, llm_calls=usage.calls,
-                  agent_asked=asker.asked)
+    return DryRun(
+        url=url, ats=adapter.name, captchas=captchas, form=form, llm_calls=usage.calls, agent_asked=asker.asked
+    )
 
 
 async def _settle_without_asking(
-    adapter: FormAdapter, browser: BrowserSession, profile: Profile, form: FilledForm, llm: BaseChatModel | None,
+    adapter: FormAdapter,
+    browser: BrowserSession,
+    profile: Profile,
+    form: FilledForm,
+    llm: BaseChatModel | None,
     usage: UsageCounter,
 ) -> FilledForm:
     """The apply flow's next steps on the open questions (saved answers, the LLM); nobody is asked."""

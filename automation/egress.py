@@ -368,8 +368,9 @@ def _origin_form_request(head: _Head, host: str, port: int, path: str, query: st
 def _closing_response_head(raw: bytes) -> bytes:
     status_line, *lines = raw[:-4].decode("latin-1").split("\r\n")
     headers = _parse_headers(lines)
-    named = {token.strip().lower() for name, value in headers if name.lower() == "connection"
-             for token in value.split(",")}
+    named = {
+        token.strip().lower() for name, value in headers if name.lower() == "connection" for token in value.split(",")
+    }
     dropped = _HOP_BY_HOP | named
     kept = [f"{name}: {value}" for name, value in headers if name.lower() not in dropped]
     return "\r\n".join([status_line, *kept, "Connection: close"]).encode("latin-1") + b"\r\n\r\n"
@@ -418,7 +419,8 @@ async def _answer(writer: asyncio.StreamWriter, status: int, reason: str) -> Non
     body = (reason + "\n").encode()
     writer.write(
         f"HTTP/1.1 {status} {phrase}\r\nContent-Type: text/plain; charset=utf-8\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+        + body
     )
     with contextlib.suppress(ConnectionError):
         await writer.drain()

@@ -77,10 +77,20 @@ EEO_MEANINGS = frozenset(
     {Meaning.GENDER, Meaning.RACE, Meaning.HISPANIC, Meaning.VETERAN, Meaning.DISABILITY, Meaning.PRONOUNS}
 )
 # Meanings a yes/no or option question can carry (the others are typed values).
-QUESTION_MEANINGS = EEO_MEANINGS | frozenset({
-    Meaning.WORK_AUTHORIZATION, Meaning.SPONSORSHIP, Meaning.LOCATED_IN, Meaning.RELOCATION, Meaning.REMOTE,
-    Meaning.NOTICE_PERIOD, Meaning.START_DATE, Meaning.SALARY, Meaning.YEARS_EXPERIENCE, Meaning.COUNTRY,
-})
+QUESTION_MEANINGS = EEO_MEANINGS | frozenset(
+    {
+        Meaning.WORK_AUTHORIZATION,
+        Meaning.SPONSORSHIP,
+        Meaning.LOCATED_IN,
+        Meaning.RELOCATION,
+        Meaning.REMOTE,
+        Meaning.NOTICE_PERIOD,
+        Meaning.START_DATE,
+        Meaning.SALARY,
+        Meaning.YEARS_EXPERIENCE,
+        Meaning.COUNTRY,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -126,8 +136,10 @@ AUTOCOMPLETE: dict[str, Meaning] = {
     "sex": Meaning.GENDER,
 }
 # Tokens that say the control is not ours to fill (passwords, payment cards, one-time codes, …).
-AUTOCOMPLETE_FOREIGN = re.compile(r"^(new-password|current-password|one-time-code|cc-.*|transaction-.*|bday.*|photo"
-                                  r"|username|impp|honorific-.*|address-line[23]|address-level[34]|language)$")
+AUTOCOMPLETE_FOREIGN = re.compile(
+    r"^(new-password|current-password|one-time-code|cc-.*|transaction-.*|bday.*|photo"
+    r"|username|impp|honorific-.*|address-line[23]|address-level[34]|language)$"
+)
 
 
 def _autocomplete_meaning(token: str) -> Meaning | None:
@@ -156,129 +168,444 @@ def _words(*patterns: str) -> re.Pattern[str]:
     return re.compile("|".join(rf"(?:\b{pattern}\b)" for pattern in patterns))
 
 
-HONEYPOT_NAME = _words(r"honey ?pot", r"hp", r"hp (?:field|check)", r"leave (?:this )?(?:field )?(?:blank|empty)",
-                       r"do not (?:fill|enter|complete)", r"trap", r"bot (?:check|field|trap)", r"no ?spam",
-                       r"anti ?spam", r"if you are (?:a )?human")
-
-# Consents. Marketing / future contact / talent pool / cookies are never ticked by the filler.
-CONSENT = _words(r"consent\w*", r"gdpr", r"privacy", r"data protection", r"agree\w*", r"accept\w*", r"terms",
-                 r"acknowledg\w*", r"datenschutz\w*", r"einwillig\w*", r"zustimm\w*", r"einverstanden",
-                 r"consentement", r"j'accepte", r"accepte", r"confidentialite", r"donnees personnelles",
-                 r"consentimiento", r"acepto", r"privacidad", r"proteccion de datos", r"i (?:have )?read",
-                 r"i understand", r"i confirm", r"certify")
-CONSENT_OPTIONAL = _words(
-    r"marketing", r"newsletters?", r"promotion\w*", r"advertis\w*", r"cookies?", r"talent (?:pool|community|network)",
-    r"talentpool", r"job alerts?", r"future (?:job |career |employment )?(?:opportunit\w*|roles?|positions?|openings?|"
-    r"vacanc\w*|consideration)", r"other (?:roles|positions|opportunit\w*|vacanc\w*)", r"keep (?:my|your) "
-    r"(?:data|information|details|cv|resume|application) (?:on file|for)", r"retain (?:my|your)",
-    r"contact (?:me|you) (?:about|regarding|for|with|in the future)", r"(?:news|updates) (?:about|from)",
-    r"sms", r"text messages?", r"whatsapp", r"zukunftig\w*", r"kunftig\w*", r"weitere stellen", r"futures? offres?",
-    r"autres offres", r"futuras (?:vacantes|ofertas|oportunidades)", r"otras (?:vacantes|ofertas)",
+HONEYPOT_NAME = _words(
+    r"honey ?pot",
+    r"hp",
+    r"hp (?:field|check)",
+    r"leave (?:this )?(?:field )?(?:blank|empty)",
+    r"do not (?:fill|enter|complete)",
+    r"trap",
+    r"bot (?:check|field|trap)",
+    r"no ?spam",
+    r"anti ?spam",
+    r"if you are (?:a )?human",
 )
 
-EXCLUDED_NAMES = _words(r"referr\w*", r"reference\w*", r"emergency", r"manager", r"recruiter", r"hiring",
-                        r"school", r"university", r"college", r"institution", r"degree", r"spouse", r"parent",
-                        r"father", r"mother", r"contact person", r"supervisor", r"employee", r"who referred",
-                        r"empfehl\w*", r"referent\w*", r"user ?name", r"login", r"password", r"pass ?word",
-                        r"file ?name", r"project", r"team", r"event", r"(?:phone|telephone|number) type",
-                        r"type of (?:phone|telephone|number)")
+# Consents. Marketing / future contact / talent pool / cookies are never ticked by the filler.
+CONSENT = _words(
+    r"consent\w*",
+    r"gdpr",
+    r"privacy",
+    r"data protection",
+    r"agree\w*",
+    r"accept\w*",
+    r"terms",
+    r"acknowledg\w*",
+    r"datenschutz\w*",
+    r"einwillig\w*",
+    r"zustimm\w*",
+    r"einverstanden",
+    r"consentement",
+    r"j'accepte",
+    r"accepte",
+    r"confidentialite",
+    r"donnees personnelles",
+    r"consentimiento",
+    r"acepto",
+    r"privacidad",
+    r"proteccion de datos",
+    r"i (?:have )?read",
+    r"i understand",
+    r"i confirm",
+    r"certify",
+)
+CONSENT_OPTIONAL = _words(
+    r"marketing",
+    r"newsletters?",
+    r"promotion\w*",
+    r"advertis\w*",
+    r"cookies?",
+    r"talent (?:pool|community|network)",
+    r"talentpool",
+    r"job alerts?",
+    r"future (?:job |career |employment )?(?:opportunit\w*|roles?|positions?|openings?|"
+    r"vacanc\w*|consideration)",
+    r"other (?:roles|positions|opportunit\w*|vacanc\w*)",
+    r"keep (?:my|your) "
+    r"(?:data|information|details|cv|resume|application) (?:on file|for)",
+    r"retain (?:my|your)",
+    r"contact (?:me|you) (?:about|regarding|for|with|in the future)",
+    r"(?:news|updates) (?:about|from)",
+    r"sms",
+    r"text messages?",
+    r"whatsapp",
+    r"zukunftig\w*",
+    r"kunftig\w*",
+    r"weitere stellen",
+    r"futures? offres?",
+    r"autres offres",
+    r"futuras (?:vacantes|ofertas|oportunidades)",
+    r"otras (?:vacantes|ofertas)",
+)
+
+EXCLUDED_NAMES = _words(
+    r"referr\w*",
+    r"reference\w*",
+    r"emergency",
+    r"manager",
+    r"recruiter",
+    r"hiring",
+    r"school",
+    r"university",
+    r"college",
+    r"institution",
+    r"degree",
+    r"spouse",
+    r"parent",
+    r"father",
+    r"mother",
+    r"contact person",
+    r"supervisor",
+    r"employee",
+    r"who referred",
+    r"empfehl\w*",
+    r"referent\w*",
+    r"user ?name",
+    r"login",
+    r"password",
+    r"pass ?word",
+    r"file ?name",
+    r"project",
+    r"team",
+    r"event",
+    r"(?:phone|telephone|number) type",
+    r"type of (?:phone|telephone|number)",
+)
 
 # (meaning, pattern on the plain label), checked in order: the first that matches wins.
 LABEL_MEANINGS: tuple[tuple[Meaning, re.Pattern[str]], ...] = (
     # Self-identification before anything that might share a word with it ("veteran status").
     (Meaning.HISPANIC, _words(r"hispanic", r"latin[oax]", r"latinx")),
-    (Meaning.RACE, _words(r"race", r"racial", r"ethnic\w*", r"ethnie", r"etnia", r"origen etnico",
-                          r"origine ethnique")),
+    (
+        Meaning.RACE,
+        _words(r"race", r"racial", r"ethnic\w*", r"ethnie", r"etnia", r"origen etnico", r"origine ethnique"),
+    ),
     (Meaning.VETERAN, _words(r"veterans?", r"military (?:service|status)", r"armed forces")),
-    (Meaning.DISABILITY, _words(r"disabilit\w*", r"disabled", r"behinderung", r"schwerbehindert\w*", r"handicap\w*",
-                                r"discapacidad", r"diversidad funcional")),
+    (
+        Meaning.DISABILITY,
+        _words(
+            r"disabilit\w*",
+            r"disabled",
+            r"behinderung",
+            r"schwerbehindert\w*",
+            r"handicap\w*",
+            r"discapacidad",
+            r"diversidad funcional",
+        ),
+    ),
     (Meaning.PRONOUNS, _words(r"pronouns?", r"pronomen", r"pronoms?", r"pronombres?")),
     (Meaning.GENDER, _words(r"gender\w*", r"sex", r"geschlecht", r"genre", r"sexe", r"genero", r"sexo")),
     # Legal and logistics.
-    (Meaning.SPONSORSHIP, _words(r"sponsor\w*", r"parrainage", r"patrocinio", r"(?:require|need)\w* (?:\w+ ){0,3}visas?",
-                                 r"visum (?:benotig\w*|sponsor\w*)", r"besoin d'un visa", r"necesit\w* (?:una )?visa")),
-    (Meaning.WORK_AUTHORIZATION, _words(
-        r"authori[sz]\w* to (?:work|be employed)", r"authori[sz]ation to work", r"work authori[sz]ation",
-        r"right to work", r"eligib\w* to work", r"eligible for employment", r"entitled to work",
-        r"legally (?:able|allowed|permitted|eligible) to work", r"permitted to work", r"allowed to work",
-        r"work permit", r"arbeitserlaubnis", r"arbeitsgenehmigung", r"aufenthaltstitel", r"autorise\w* a travailler",
-        r"permis de travail", r"droit de travailler", r"autorizacion (?:para|de) trabaj\w*",
-        r"permiso de trabajo", r"autorizad\w* (?:para|a) trabajar")),
-    (Meaning.RELOCATION, _words(r"relocat\w*", r"umzug\w*", r"umzieh\w*", r"demenag\w*", r"reubica\w*",
-                                r"mudarte", r"mudarse", r"traslad\w*")),
-    (Meaning.REMOTE, _words(r"remote (?:work )?preference", r"work(?:ing)? (?:arrangement|model|setup) preference",
-                            r"prefer(?:ence)? (?:to work )?(?:remote|hybrid|on ?site)",
-                            r"(?:remote|hybrid|on ?site) or (?:remote|hybrid|on ?site|office)",
-                            r"open to (?:working )?remote\w*", r"home ?office", r"teletravail",
-                            r"trabajo remoto", r"teletrabajo")),
-    (Meaning.NOTICE_PERIOD, _words(r"notice period", r"period of notice", r"notice", r"kundigungsfrist",
-                                   r"preavis", r"periodo de preaviso", r"preaviso")),
-    (Meaning.START_DATE, _words(r"start date", r"when can you start", r"earliest (?:possible )?(?:start|date)",
-                                r"available to start", r"availability to start", r"date of availability",
-                                r"eintrittsdatum", r"eintrittstermin", r"fruhest\w* (?:eintritt|start)",
-                                r"date de (?:debut|disponibilite)", r"disponibilite", r"fecha de (?:inicio|incorporacion)",
-                                r"disponibilidad")),
-    (Meaning.SALARY, _words(r"salar\w*", r"compensation", r"pay expectations?", r"remunerat\w*", r"gehalt\w*",
-                            r"gehaltsvorstellung\w*", r"salaire", r"pretentions? salariales?", r"remuneration",
-                            r"pretension salarial", r"expectativa salarial", r"sueldo")),
-    (Meaning.YEARS_EXPERIENCE, re.compile(
-        r"^(?:(?:how many|total|number of) )?(?:years|yrs) (?:of )?(?:(?:professional|relevant|work|total|overall"
-        r"|industry) )?(?:work )?experience$|^(?:total |overall )?(?:years of )?experience \(?(?:in )?years\)?$"
-        r"|^how many years of (?:professional |relevant |work )?experience do you have$"
-        r"|^berufserfahrung(?: in jahren)?$|^annees d'experience$|^anos de experiencia$")),
+    (
+        Meaning.SPONSORSHIP,
+        _words(
+            r"sponsor\w*",
+            r"parrainage",
+            r"patrocinio",
+            r"(?:require|need)\w* (?:\w+ ){0,3}visas?",
+            r"visum (?:benotig\w*|sponsor\w*)",
+            r"besoin d'un visa",
+            r"necesit\w* (?:una )?visa",
+        ),
+    ),
+    (
+        Meaning.WORK_AUTHORIZATION,
+        _words(
+            r"authori[sz]\w* to (?:work|be employed)",
+            r"authori[sz]ation to work",
+            r"work authori[sz]ation",
+            r"right to work",
+            r"eligib\w* to work",
+            r"eligible for employment",
+            r"entitled to work",
+            r"legally (?:able|allowed|permitted|eligible) to work",
+            r"permitted to work",
+            r"allowed to work",
+            r"work permit",
+            r"arbeitserlaubnis",
+            r"arbeitsgenehmigung",
+            r"aufenthaltstitel",
+            r"autorise\w* a travailler",
+            r"permis de travail",
+            r"droit de travailler",
+            r"autorizacion (?:para|de) trabaj\w*",
+            r"permiso de trabajo",
+            r"autorizad\w* (?:para|a) trabajar",
+        ),
+    ),
+    (
+        Meaning.RELOCATION,
+        _words(
+            r"relocat\w*",
+            r"umzug\w*",
+            r"umzieh\w*",
+            r"demenag\w*",
+            r"reubica\w*",
+            r"mudarte",
+            r"mudarse",
+            r"traslad\w*",
+        ),
+    ),
+    (
+        Meaning.REMOTE,
+        _words(
+            r"remote (?:work )?preference",
+            r"work(?:ing)? (?:arrangement|model|setup) preference",
+            r"prefer(?:ence)? (?:to work )?(?:remote|hybrid|on ?site)",
+            r"(?:remote|hybrid|on ?site) or (?:remote|hybrid|on ?site|office)",
+            r"open to (?:working )?remote\w*",
+            r"home ?office",
+            r"teletravail",
+            r"trabajo remoto",
+            r"teletrabajo",
+        ),
+    ),
+    (
+        Meaning.NOTICE_PERIOD,
+        _words(
+            r"notice period",
+            r"period of notice",
+            r"notice",
+            r"kundigungsfrist",
+            r"preavis",
+            r"periodo de preaviso",
+            r"preaviso",
+        ),
+    ),
+    (
+        Meaning.START_DATE,
+        _words(
+            r"start date",
+            r"when can you start",
+            r"earliest (?:possible )?(?:start|date)",
+            r"available to start",
+            r"availability to start",
+            r"date of availability",
+            r"eintrittsdatum",
+            r"eintrittstermin",
+            r"fruhest\w* (?:eintritt|start)",
+            r"date de (?:debut|disponibilite)",
+            r"disponibilite",
+            r"fecha de (?:inicio|incorporacion)",
+            r"disponibilidad",
+        ),
+    ),
+    (
+        Meaning.SALARY,
+        _words(
+            r"salar\w*",
+            r"compensation",
+            r"pay expectations?",
+            r"remunerat\w*",
+            r"gehalt\w*",
+            r"gehaltsvorstellung\w*",
+            r"salaire",
+            r"pretentions? salariales?",
+            r"remuneration",
+            r"pretension salarial",
+            r"expectativa salarial",
+            r"sueldo",
+        ),
+    ),
+    (
+        Meaning.YEARS_EXPERIENCE,
+        re.compile(
+            r"^(?:(?:how many|total|number of) )?(?:years|yrs) (?:of )?(?:(?:professional|relevant|work|total|overall"
+            r"|industry) )?(?:work )?experience$|^(?:total |overall )?(?:years of )?experience \(?(?:in )?years\)?$"
+            r"|^how many years of (?:professional |relevant |work )?experience do you have$"
+            r"|^berufserfahrung(?: in jahren)?$|^annees d'experience$|^anos de experiencia$"
+        ),
+    ),
     # Files.
-    (Meaning.COVER_LETTER, _words(r"cover ?letter", r"motivation(?:al)? letter", r"letter of motivation",
-                                  r"anschreiben", r"motivationsschreiben", r"lettre de motivation",
-                                  r"carta de (?:presentacion|motivacion)")),
+    (
+        Meaning.COVER_LETTER,
+        _words(
+            r"cover ?letter",
+            r"motivation(?:al)? letter",
+            r"letter of motivation",
+            r"anschreiben",
+            r"motivationsschreiben",
+            r"lettre de motivation",
+            r"carta de (?:presentacion|motivacion)",
+        ),
+    ),
     (Meaning.RESUME, _words(r"resume", r"cv", r"curriculum(?: vitae)?", r"lebenslauf", r"curriculo")),
     # Links by site.
     (Meaning.LINKEDIN, _words(r"linked ?in")),
     (Meaning.GITHUB, _words(r"git ?hub")),
     (Meaning.TWITTER, _words(r"twitter", r"x\.com", r"x (?:handle|profile)")),
     (Meaning.PORTFOLIO, _words(r"portfolio", r"portafolio", r"dribbble", r"behance")),
-    (Meaning.WEBSITE, _words(r"web ?site", r"personal (?:site|page|homepage)", r"home ?page", r"blog", r"webseite",
-                             r"site (?:web|personnel)", r"sitio web", r"pagina web")),
+    (
+        Meaning.WEBSITE,
+        _words(
+            r"web ?site",
+            r"personal (?:site|page|homepage)",
+            r"home ?page",
+            r"blog",
+            r"webseite",
+            r"site (?:web|personnel)",
+            r"sitio web",
+            r"pagina web",
+        ),
+    ),
     (Meaning.OTHER_LINK, _words(r"other (?:links?|urls?|profiles?)", r"urls?", r"links?")),
     # Contact.
-    (Meaning.EMAIL_CONFIRM, _words(r"(?:confirm|re ?enter|repeat|retype|verify|verification) (?:your )?e ?mail\w*",
-                                   r"e ?mail\w* (?:again|confirmation|bestatig\w*|wiederhol\w*)",
-                                   r"confirm(?:er|ar|ation)? (?:du |el |votre |tu |de )?(?:l'|su )?"
-                                   r"(?:e ?mail|courriel|correo)\w*")),
+    (
+        Meaning.EMAIL_CONFIRM,
+        _words(
+            r"(?:confirm|re ?enter|repeat|retype|verify|verification) (?:your )?e ?mail\w*",
+            r"e ?mail\w* (?:again|confirmation|bestatig\w*|wiederhol\w*)",
+            r"confirm(?:er|ar|ation)? (?:du |el |votre |tu |de )?(?:l'|su )?"
+            r"(?:e ?mail|courriel|correo)\w*",
+        ),
+    ),
     (Meaning.EMAIL, _words(r"e ?mail\w*", r"courriel", r"correo(?: electronico)?", r"mail")),
-    (Meaning.PHONE_COUNTRY, _words(r"(?:phone |dial(?:ling)? |calling |country )(?:country )?code", r"dial code",
-                                   r"landervorwahl", r"vorwahl", r"indicatif", r"codigo de pais", r"prefijo")),
-    (Meaning.PHONE, _words(r"phone", r"telephone", r"mobile", r"cell(?:ular)?", r"tel", r"telefon\w*", r"handy",
-                           r"mobilnummer", r"mobiltelefon", r"portable", r"telefono", r"movil", r"celular")),
+    (
+        Meaning.PHONE_COUNTRY,
+        _words(
+            r"(?:phone |dial(?:ling)? |calling |country )(?:country )?code",
+            r"dial code",
+            r"landervorwahl",
+            r"vorwahl",
+            r"indicatif",
+            r"codigo de pais",
+            r"prefijo",
+        ),
+    ),
+    (
+        Meaning.PHONE,
+        _words(
+            r"phone",
+            r"telephone",
+            r"mobile",
+            r"cell(?:ular)?",
+            r"tel",
+            r"telefon\w*",
+            r"handy",
+            r"mobilnummer",
+            r"mobiltelefon",
+            r"portable",
+            r"telefono",
+            r"movil",
+            r"celular",
+        ),
+    ),
     # Names.
-    (Meaning.PREFERRED_NAME, _words(r"preferred (?:first )?name", r"nick ?name", r"known as", r"rufname",
-                                    r"nom d'usage", r"nombre preferido", r"name you go by")),
-    (Meaning.MIDDLE_NAME, _words(r"middle (?:name|initial)", r"zweiter vorname", r"deuxieme prenom",
-                                 r"segundo nombre")),
-    (Meaning.FULL_NAME, _words(r"full name", r"your name", r"legal name", r"complete name", r"vollstandiger name",
-                               r"vor und nachname", r"nom complet", r"nom et prenom", r"prenom et nom",
-                               r"nombre completo", r"nombre y apellidos?")),
-    (Meaning.FIRST_NAME, _words(r"first ?name", r"given ?name", r"fore ?name", r"f ?name", r"vorname", r"prenom",
-                                r"nombre")),
-    (Meaning.LAST_NAME, _words(r"last ?name", r"family ?name", r"sur ?name", r"l ?name", r"nachname",
-                               r"familienname", r"nom de famille", r"apellidos?", r"nom")),
+    (
+        Meaning.PREFERRED_NAME,
+        _words(
+            r"preferred (?:first )?name",
+            r"nick ?name",
+            r"known as",
+            r"rufname",
+            r"nom d'usage",
+            r"nombre preferido",
+            r"name you go by",
+        ),
+    ),
+    (
+        Meaning.MIDDLE_NAME,
+        _words(r"middle (?:name|initial)", r"zweiter vorname", r"deuxieme prenom", r"segundo nombre"),
+    ),
+    (
+        Meaning.FULL_NAME,
+        _words(
+            r"full name",
+            r"your name",
+            r"legal name",
+            r"complete name",
+            r"vollstandiger name",
+            r"vor und nachname",
+            r"nom complet",
+            r"nom et prenom",
+            r"prenom et nom",
+            r"nombre completo",
+            r"nombre y apellidos?",
+        ),
+    ),
+    (
+        Meaning.FIRST_NAME,
+        _words(r"first ?name", r"given ?name", r"fore ?name", r"f ?name", r"vorname", r"prenom", r"nombre"),
+    ),
+    (
+        Meaning.LAST_NAME,
+        _words(
+            r"last ?name",
+            r"family ?name",
+            r"sur ?name",
+            r"l ?name",
+            r"nachname",
+            r"familienname",
+            r"nom de famille",
+            r"apellidos?",
+            r"nom",
+        ),
+    ),
     # Work.
-    (Meaning.CURRENT_TITLE, _words(r"(?:current|present|recent|most recent) (?:job )?(?:title|role|position)",
-                                   r"job ?title", r"headline", r"(?:aktuelle )?(?:position|berufsbezeichnung)",
-                                   r"poste actuel", r"intitule du poste", r"cargo(?: actual)?", r"puesto actual")),
-    (Meaning.CURRENT_COMPANY, _words(r"(?:current|present|recent|most recent) (?:company|employer|organi[sz]ation)",
-                                     r"company(?: name)?", r"employer", r"org", r"organi[sz]ation",
-                                     r"(?:aktueller )?arbeitgeber", r"unternehmen", r"firma",
-                                     r"entreprise(?: actuelle)?", r"employeur", r"empresa(?: actual)?")),
+    (
+        Meaning.CURRENT_TITLE,
+        _words(
+            r"(?:current|present|recent|most recent) (?:job )?(?:title|role|position)",
+            r"job ?title",
+            r"headline",
+            r"(?:aktuelle )?(?:position|berufsbezeichnung)",
+            r"poste actuel",
+            r"intitule du poste",
+            r"cargo(?: actual)?",
+            r"puesto actual",
+        ),
+    ),
+    (
+        Meaning.CURRENT_COMPANY,
+        _words(
+            r"(?:current|present|recent|most recent) (?:company|employer|organi[sz]ation)",
+            r"company(?: name)?",
+            r"employer",
+            r"org",
+            r"organi[sz]ation",
+            r"(?:aktueller )?arbeitgeber",
+            r"unternehmen",
+            r"firma",
+            r"entreprise(?: actuelle)?",
+            r"employeur",
+            r"empresa(?: actual)?",
+        ),
+    ),
     # Address and place.
-    (Meaning.POSTAL_CODE, _words(r"zip(?: ?code)?", r"postal ?code", r"post ?code", r"plz", r"postleitzahl",
-                                 r"code postal", r"codigo postal")),
-    (Meaning.STREET_ADDRESS, _words(r"street(?: address)?", r"address(?: line)?(?: 1)?", r"strasse", r"anschrift",
-                                    r"adresse", r"direccion", r"domicilio")),
+    (
+        Meaning.POSTAL_CODE,
+        _words(
+            r"zip(?: ?code)?", r"postal ?code", r"post ?code", r"plz", r"postleitzahl", r"code postal", r"codigo postal"
+        ),
+    ),
+    (
+        Meaning.STREET_ADDRESS,
+        _words(
+            r"street(?: address)?",
+            r"address(?: line)?(?: 1)?",
+            r"strasse",
+            r"anschrift",
+            r"adresse",
+            r"direccion",
+            r"domicilio",
+        ),
+    ),
     (Meaning.REGION, _words(r"state", r"province", r"region", r"county", r"bundesland", r"provincia", r"estado")),
     (Meaning.COUNTRY, _words(r"country(?: of residence)?", r"land", r"pays", r"pais")),
     (Meaning.CITY, _words(r"city", r"town", r"stadt", r"ville", r"ciudad", r"localidad", r"ort")),
-    (Meaning.LOCATION, _words(r"location", r"where are you (?:currently )?(?:based|located)", r"standort", r"wohnort",
-                              r"localisation", r"lieu de residence", r"ubicacion", r"based in")),
+    (
+        Meaning.LOCATION,
+        _words(
+            r"location",
+            r"where are you (?:currently )?(?:based|located)",
+            r"standort",
+            r"wohnort",
+            r"localisation",
+            r"lieu de residence",
+            r"ubicacion",
+            r"based in",
+        ),
+    ),
 )
 
 # "Are you currently located in Canada?", "Do you live in the EU?", "Wohnen Sie in Deutschland?"
@@ -293,8 +620,10 @@ CURRENT_COUNTRY = re.compile(
     r"|\bcurrent country\b|\bwohnsitzland\b|\bpays de residence\b|\bpais de residencia\b"
 )
 # A question about something else that mentions a profile word ("How did you hear about our company?").
-QUESTION_START = re.compile(r"^(?:how|why|what|which|when|where|who|do|did|does|have|has|are|is|were|was|would|will"
-                            r"|can|could|please (?:describe|explain|tell)|describe|explain|tell)\b")
+QUESTION_START = re.compile(
+    r"^(?:how|why|what|which|when|where|who|do|did|does|have|has|are|is|were|was|would|will"
+    r"|can|could|please (?:describe|explain|tell)|describe|explain|tell)\b"
+)
 # Short fields are named ("Company"); a long label that merely mentions a company is a question.
 MAX_FIELD_LABEL_WORDS = 6
 
@@ -316,8 +645,10 @@ def meaning_of(facts: ControlFacts) -> Meaning:
             return consent
     if facts.kind == "file":
         return _file_meaning(facts)
-    if facts.kind in ("select", "listbox") and facts.options and all(
-        _consent_meaning(plain(option)) is Meaning.CONSENT_REQUIRED for option in facts.options
+    if (
+        facts.kind in ("select", "listbox")
+        and facts.options
+        and all(_consent_meaning(plain(option)) is Meaning.CONSENT_REQUIRED for option in facts.options)
     ):
         return Meaning.CONSENT_REQUIRED  # a data-consent gate: choose which privacy policy you accept
     for text in (label, plain(facts.placeholder), names):

@@ -19,7 +19,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
@@ -36,7 +36,13 @@ log = logging.getLogger(__name__)
 
 # Every message on a view's "out" channel starts with one of these bytes.
 FRAME, END = b"F", b"E"
-SCREENCAST: StartScreencastParameters = {"format": "jpeg", "quality": 60, "maxWidth": 1280, "maxHeight": 1600, "everyNthFrame": 1}
+SCREENCAST: StartScreencastParameters = {
+    "format": "jpeg",
+    "quality": 60,
+    "maxWidth": 1280,
+    "maxHeight": 1600,
+    "everyNthFrame": 1,
+}
 MAX_TEXT = 500
 SYNC_TIMEOUT_S = 5.0  # the longest the end of a live view waits for the input still in flight
 
@@ -68,11 +74,13 @@ Delta = Annotated[float, Field(ge=-5, le=5)]
 
 class Hello(BaseModel):
     """A viewer connected: send a fresh frame."""
+
     t: Literal["hello"]
 
 
 class Tap(BaseModel):
     """A tap or click at a point of the picture, as fractions of its width and height."""
+
     t: Literal["tap"]
     x: Fraction
     y: Fraction
@@ -80,6 +88,7 @@ class Tap(BaseModel):
 
 class Wheel(BaseModel):
     """A scroll at a point, its distance as fractions of the picture's size."""
+
     t: Literal["wheel"]
     x: Fraction
     y: Fraction
@@ -99,11 +108,13 @@ class Key(BaseModel):
 
 class Done(BaseModel):
     """The user says they are done: answered by the bot, never sent to the worker."""
+
     t: Literal["done"]
 
 
 class Sync(BaseModel):
     """The worker's own marker at the end of the input: everything sent before it has been replayed."""
+
     t: Literal["sync"]
     id: Annotated[str, Field(max_length=64)]
 
@@ -112,8 +123,17 @@ LiveInput = Annotated[Hello | Tap | Wheel | Text | Key | Done | Sync, Field(disc
 LIVE_INPUT: TypeAdapter[LiveInput] = TypeAdapter(LiveInput)
 
 # Windows virtual key codes: without them Chromium ignores a key's default action (e.g. Backspace).
-KEY_CODES = {"Enter": 13, "Backspace": 8, "Tab": 9, "Escape": 27, "ArrowLeft": 37, "ArrowUp": 38,
-             "ArrowRight": 39, "ArrowDown": 40, "Delete": 46}
+KEY_CODES = {
+    "Enter": 13,
+    "Backspace": 8,
+    "Tab": 9,
+    "Escape": 27,
+    "ArrowLeft": 37,
+    "ArrowUp": 38,
+    "ArrowRight": 39,
+    "ArrowDown": 40,
+    "Delete": 46,
+}
 
 
 def parse_input(raw: str | bytes) -> LiveInput | None:
@@ -124,6 +144,7 @@ def parse_input(raw: str | bytes) -> LiveInput | None:
 
 
 # --- the worker's side ------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class LiveViewConfig:
@@ -157,7 +178,7 @@ class LiveView:
 
     async def bind(self, prompt: Prompt) -> None:
         """Let the link open this prompt until it expires; done before the link is sent."""
-        seconds = max(1, int((prompt.expires_at - datetime.now(timezone.utc)).total_seconds()) + 1)
+        seconds = max(1, int((prompt.expires_at - datetime.now(UTC)).total_seconds()) + 1)
         await self.config.redis.set(token_key(self.digest), str(prompt.id), ex=seconds)
         self._bound = token_key(self.digest)
 
@@ -226,19 +247,31 @@ class LiveView:
                     params={"type": kind, **point, "button": "left", "buttons": 1, "clickCount": 1}, session_id=sid
                 )
         elif isinstance(event, Wheel):
-            await send.dispatchMouseEvent(params={
-                "type": "mouseWheel", "x": event.x * width, "y": event.y * height,
-                "deltaX": event.dx * width, "deltaY": event.dy * height,
-            }, session_id=sid)
+            await send.dispatchMouseEvent(
+                params={
+                    "type": "mouseWheel",
+                    "x": event.x * width,
+                    "y": event.y * height,
+                    "deltaX": event.dx * width,
+                    "deltaY": event.dy * height,
+                },
+                session_id=sid,
+            )
         elif isinstance(event, Text):
             await send.insertText(params={"text": event.text}, session_id=sid)
         elif isinstance(event, Key):
             code = KEY_CODES[event.key]
             for kind in ("keyDown", "keyUp"):
-                await send.dispatchKeyEvent(params={
-                    "type": kind, "key": event.key, "code": event.key, "windowsVirtualKeyCode": code,
-                    **({"text": "\r"} if event.key == "Enter" and kind == "keyDown" else {}),
-                }, session_id=sid)
+                await send.dispatchKeyEvent(
+                    params={
+                        "type": kind,
+                        "key": event.key,
+                        "code": event.key,
+                        "windowsVirtualKeyCode": code,
+                        **({"text": "\r"} if event.key == "Enter" and kind == "keyDown" else {}),
+                    },
+                    session_id=sid,
+                )
 
     async def _restart_screencast(self) -> Any:
         """Start the screencast on the current tab; restarting makes Chromium send a frame at once."""
@@ -280,9 +313,7 @@ class LiveView:
 
 
 @contextlib.asynccontextmanager
-async def live_view(
-    config: LiveViewConfig | None, browser: BrowserSession | None
-) -> AsyncIterator[LiveView | None]:
+async def live_view(config: LiveViewConfig | None, browser: BrowserSession | None) -> AsyncIterator[LiveView | None]:
     """A live view of `browser` for as long as the block runs; None when no base URL is configured (or no browser)."""
     if config is None or browser is None:
         yield None

@@ -342,7 +342,8 @@ async def wait_until(browser: BrowserSession, function: str, *args: Any, timeout
         remaining_ms = max(0, int((deadline - loop.time()) * 1000))
         try:
             value = await evaluate(
-                browser, f"(...a) => ({WAIT_FOR_JS.strip()})({function.strip()}, a, {remaining_ms}, {RECHECK_MS})",
+                browser,
+                f"(...a) => ({WAIT_FOR_JS.strip()})({function.strip()}, a, {remaining_ms}, {RECHECK_MS})",
                 *args,
             )
         except Exception:  # noqa: BLE001 - the page is between documents: ask the next one
@@ -364,9 +365,7 @@ async def set_value(browser: BrowserSession, selector: str, value: str) -> bool:
     return bool(outcome and outcome.get("found") and not outcome.get("missingOption"))
 
 
-async def _backend_node_id(
-    browser: BrowserSession, selector: str, *, expression: str | None = None
-) -> tuple[Any, int]:
+async def _backend_node_id(browser: BrowserSession, selector: str, *, expression: str | None = None) -> tuple[Any, int]:
     """The element's CDP session and backend node id. `expression` finds the element instead of
     `selector` (which then only names it in messages)."""
     session = await browser.get_or_create_cdp_session()
@@ -507,8 +506,10 @@ async def _click(browser: BrowserSession, name: str, expression: str, *, refuse_
     client, session_id = session.cdp_client, session.session_id
     for attempt in range(CLICK_ATTEMPTS):
         guard_key = f"__nyxClick{secrets.token_hex(8)}"
-        script = (f"({CLICK_POINT_JS.strip()})({expression}, {json.dumps(refuse_submit)}, "
-                  f"{would_submit_js().strip()}, {json.dumps(guard_key)}, {json.dumps(attempt > 0)})")
+        script = (
+            f"({CLICK_POINT_JS.strip()})({expression}, {json.dumps(refuse_submit)}, "
+            f"{would_submit_js().strip()}, {json.dumps(guard_key)}, {json.dumps(attempt > 0)})"
+        )
         result = await client.send.Runtime.evaluate(
             params={"expression": script, "returnByValue": True, "awaitPromise": True}, session_id=session_id
         )
@@ -518,7 +519,9 @@ async def _click(browser: BrowserSession, name: str, expression: str, *, refuse_
         if not point.get("found"):
             raise PageScriptError(f"no element matches {name}")
         if point.get("refused"):
-            raise SubmitRefused(f"refused to click {name}: it is {point['refused']}, and only the approved submit may send")
+            raise SubmitRefused(
+                f"refused to click {name}: it is {point['refused']}, and only the approved submit may send"
+            )
         if point.get("hidden"):
             from browser_use.actor.element import Element
 
@@ -614,14 +617,16 @@ OPTION_TEXTS_JS = """
 (selector) => [...document.querySelectorAll(selector)].map(el => (el.textContent || '').replace(/\\s+/g, ' ').trim())
 """
 
+
 async def click_nth(browser: BrowserSession, selector: str, index: int) -> bool:
     """One real click on the index-th element matching `selector`; False if there is none.
 
     The element is found, measured and clicked in one go: no marker to look up again, which a list
     rendering again in between used to remove ("no element matches [data-nyx-option]")."""
     try:
-        await _click(browser, f"{selector} (number {index + 1})", _nth_element_expression(selector, index),
-                     refuse_submit=True)
+        await _click(
+            browser, f"{selector} (number {index + 1})", _nth_element_expression(selector, index), refuse_submit=True
+        )
     except SubmitRefused:
         raise
     except PageScriptError:
@@ -891,8 +896,13 @@ async def read_questions(
     script = DEEP_READ_QUESTIONS_JS if is_deep(root_selector) else READ_QUESTIONS_JS
     rows = await evaluate(browser, script, root_selector, question_selector, label_selector) or []
     return [
-        Question(**{**row, "choices": (choices := tuple(Choice(**choice) for choice in row["choices"])),
-                    "options": tuple(choice.label for choice in choices)})
+        Question(
+            **{
+                **row,
+                "choices": (choices := tuple(Choice(**choice) for choice in row["choices"])),
+                "options": tuple(choice.label for choice in choices),
+            }
+        )
         for row in rows
     ]
 

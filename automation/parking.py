@@ -32,8 +32,13 @@ class Progress:
     account: str | None = None  # how the user chose to get an account on a sign-in tenant, while not yet stored
 
     def to_json(self) -> dict[str, Any]:
-        return {"answers": self.answers, "suggested": self.suggested, "letter": self.letter, "agent": self.agent,
-                "account": self.account}
+        return {
+            "answers": self.answers,
+            "suggested": self.suggested,
+            "letter": self.letter,
+            "agent": self.agent,
+            "account": self.account,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> Progress:
@@ -60,7 +65,9 @@ def form_changes(approved: list[FieldRecord], form: FilledForm) -> list[str]:
         if reading is None:
             changes.append(f"{field_.label} is gone")
         elif normalised(reading.actual) != normalised(field_.actual):
-            changes.append(f"{field_.label} reads {reading.actual or 'empty'!s} instead of {field_.actual or 'empty'!s}")
+            changes.append(
+                f"{field_.label} reads {reading.actual or 'empty'!s} instead of {field_.actual or 'empty'!s}"
+            )
     seen = {field_.selector for field_ in approved}
     for reading in form.fields:
         if reading.selector not in seen and (reading.required or not reading.empty):

@@ -125,7 +125,11 @@ def _family(address: str) -> socket.AddressFamily:
 
 def _resolved(host: str, address: str, port: int) -> ResolveResult:
     return ResolveResult(
-        hostname=host, host=address, port=port, family=_family(address), proto=0,
+        hostname=host,
+        host=address,
+        port=port,
+        family=_family(address),
+        proto=0,
         flags=socket.AI_NUMERICHOST | socket.AI_NUMERICSERV,
     )
 
@@ -318,7 +322,7 @@ def _location(job: Mapping[str, Any], graph: Mapping[str, dict[str, Any]]) -> st
 
 
 def _place(place: Any) -> str | None:
-    """"Berlin, Germany" from a Place, its PostalAddress, a Country or a plain string."""
+    """ "Berlin, Germany" from a Place, its PostalAddress, a Country or a plain string."""
     if not isinstance(place, dict):
         return _text(place)
     address = place.get("address")

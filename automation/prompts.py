@@ -12,15 +12,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
 from automation.metrics import PROMPT_WAIT_SECONDS
-from automation.queue import ApplicationQueue
 from automation.questions import Question, QuestionKind
+from automation.queue import ApplicationQueue
 from storage.models import Prompt, PromptKind, PromptStatus
 from storage.prompts import PromptRepository
 from storage.resilience import REDIS_CONNECTION_ERRORS
@@ -72,9 +72,7 @@ class PromptBridge:
         self._queue = queue
         self._check_interval = check_interval
 
-    async def answer(
-        self, prompt_id: int, user_id: int, answer: dict[str, Any], kind: PromptKind
-    ) -> Prompt | None:
+    async def answer(self, prompt_id: int, user_id: int, answer: dict[str, Any], kind: PromptKind) -> Prompt | None:
         """Record the user's answer if the prompt (of `kind`) is still open and theirs, and see it carried
         out: wake the worker holding it, or queue a resume when it is parked; None when it is closed, not
         theirs or of another kind."""
@@ -124,7 +122,7 @@ class PromptBridge:
                     raise LookupError(f"prompt {prompt_id} disappeared")
                 if prompt.status is not PromptStatus.PENDING:
                     return prompt
-                remaining = (prompt.expires_at - datetime.now(timezone.utc)).total_seconds()
+                remaining = (prompt.expires_at - datetime.now(UTC)).total_seconds()
                 if remaining <= 0:
                     expired = await self._prompts.close(prompt_id, PromptStatus.EXPIRED)
                     if expired is not None:
@@ -158,7 +156,7 @@ class _Listener:
         try:
             # Bounded: redis-py's own reconnect retries would otherwise hold the worker for their full budget.
             await asyncio.wait_for(pubsub.subscribe(self._channel), REDIS_DOWN_PAUSE_S)
-        except (*REDIS_CONNECTION_ERRORS, asyncio.TimeoutError) as exc:
+        except (TimeoutError, *REDIS_CONNECTION_ERRORS) as exc:
             log.warning("%s: cannot subscribe (%s); reading the row instead", self._channel, exc)
             await _discard(pubsub)
             return False
@@ -181,7 +179,7 @@ class _Listener:
                 )
                 if message is not None:
                     return
-        except (*REDIS_CONNECTION_ERRORS, asyncio.TimeoutError) as exc:
+        except (TimeoutError, *REDIS_CONNECTION_ERRORS) as exc:
             log.warning("%s: lost the subscription (%s); reading the row instead", self._channel, exc)
             await self.close()
 

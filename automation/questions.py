@@ -123,36 +123,103 @@ def _patterns(*patterns: str) -> re.Pattern[str]:
 
 # Checked in this order: the first class whose pattern matches the plain label wins.
 _CLASS_PATTERNS: tuple[tuple[QuestionClass, re.Pattern[str]], ...] = (
-    (QuestionClass.EXPERIENCE_YEARS, _patterns(
-        r"\bhow many (?:years|yrs)\b",
-        r"\b(?:number|no|amount) of (?:years|yrs)\b",
-        r"\b(?:years|yrs) (?:of )?(?:\w+ ){0,2}(?:experience|exp)\b",
-        r"\bexperience in years\b",
-        r"\bhow long have you (?:been|worked|used|had)\b",
-        r"\btotal (?:\w+ )?experience\b",
-    )),
-    (QuestionClass.LEGAL, _patterns(
-        r"\bauthori[sz](?:ed|ation)\b", r"\beligib", r"\bright to work\b", r"\bwork permit", r"\bvisas?\b",
-        r"\bsponsor", r"\bcitizen", r"\bnationality\b", r"\bimmigration\b", r"\bgreen card\b", r"\bh ?1 ?b\b",
-        r"\bpermanent resident", r"\bresidency\b", r"\bcriminal\b", r"\bconvict", r"\bfelon", r"\bmisdemeano",
-        r"\bbackground (?:check|screen|investigation)", r"\bdrug (?:test|screen)", r"\bclearance\b",
-        r"\bexport control", r"\bitar\b", r"\bnon ?compete\b", r"\bnon ?solicit", r"\brestrictive covenant",
-        r"\blegally\b", r"\blawfully\b", r"\b(?:at least|over|older than|above) 18\b",
-        r"\b18 (?:years|yrs)? ?(?:of age|or older|and over|or over)", r"\blegal (?:working )?age\b",
-    )),
-    (QuestionClass.DEMOGRAPHIC, _patterns(
-        r"\bgender", r"\bsex\b", r"\bsexual(?:ity)?\b", r"\btransgender\b", r"\blgbt", r"\brace\b(?! condition)",
-        r"\bracial", r"\bethnic", r"\bhispanic\b", r"\blatin[oax]\b", r"\bveteran", r"\bmilitary (?:service|status)",
-        r"\bdisabilit", r"\bdisabled\b", r"\bpronoun", r"\bdate of birth\b", r"\bbirth ?(?:date|day)\b", r"\bdob\b",
-        r"\bage\b", r"\bhow old\b", r"\breligio", r"\bmarital\b", r"\bself ?identify\b", r"\beeo\b",
-        r"\bequal (?:employment )?opportunit", r"\bnational origin\b", r"\bcaste\b", r"\bneurodiver",
-    )),
-    (QuestionClass.SALARY, _patterns(
-        r"\bsalar", r"\bcompensation\b", r"\bpay\b(?! attention)", r"\bremunerat", r"\bwages?\b", r"\bctc\b",
-        r"\bote\b", r"\bincome\b", r"\bearn(?:ing|ings)?\b", r"\bstipend\b",
-        r"\b(?:hourly|daily|day|desired|expected|target|contract|contracting|billing|minimum|your) rate\b",
-        r"\brate expectations?\b", r"\bhow much (?:do|would|will) you (?:expect|want|charge|need|ask)",
-    )),
+    (
+        QuestionClass.EXPERIENCE_YEARS,
+        _patterns(
+            r"\bhow many (?:years|yrs)\b",
+            r"\b(?:number|no|amount) of (?:years|yrs)\b",
+            r"\b(?:years|yrs) (?:of )?(?:\w+ ){0,2}(?:experience|exp)\b",
+            r"\bexperience in years\b",
+            r"\bhow long have you (?:been|worked|used|had)\b",
+            r"\btotal (?:\w+ )?experience\b",
+        ),
+    ),
+    (
+        QuestionClass.LEGAL,
+        _patterns(
+            r"\bauthori[sz](?:ed|ation)\b",
+            r"\beligib",
+            r"\bright to work\b",
+            r"\bwork permit",
+            r"\bvisas?\b",
+            r"\bsponsor",
+            r"\bcitizen",
+            r"\bnationality\b",
+            r"\bimmigration\b",
+            r"\bgreen card\b",
+            r"\bh ?1 ?b\b",
+            r"\bpermanent resident",
+            r"\bresidency\b",
+            r"\bcriminal\b",
+            r"\bconvict",
+            r"\bfelon",
+            r"\bmisdemeano",
+            r"\bbackground (?:check|screen|investigation)",
+            r"\bdrug (?:test|screen)",
+            r"\bclearance\b",
+            r"\bexport control",
+            r"\bitar\b",
+            r"\bnon ?compete\b",
+            r"\bnon ?solicit",
+            r"\brestrictive covenant",
+            r"\blegally\b",
+            r"\blawfully\b",
+            r"\b(?:at least|over|older than|above) 18\b",
+            r"\b18 (?:years|yrs)? ?(?:of age|or older|and over|or over)",
+            r"\blegal (?:working )?age\b",
+        ),
+    ),
+    (
+        QuestionClass.DEMOGRAPHIC,
+        _patterns(
+            r"\bgender",
+            r"\bsex\b",
+            r"\bsexual(?:ity)?\b",
+            r"\btransgender\b",
+            r"\blgbt",
+            r"\brace\b(?! condition)",
+            r"\bracial",
+            r"\bethnic",
+            r"\bhispanic\b",
+            r"\blatin[oax]\b",
+            r"\bveteran",
+            r"\bmilitary (?:service|status)",
+            r"\bdisabilit",
+            r"\bdisabled\b",
+            r"\bpronoun",
+            r"\bdate of birth\b",
+            r"\bbirth ?(?:date|day)\b",
+            r"\bdob\b",
+            r"\bage\b",
+            r"\bhow old\b",
+            r"\breligio",
+            r"\bmarital\b",
+            r"\bself ?identify\b",
+            r"\beeo\b",
+            r"\bequal (?:employment )?opportunit",
+            r"\bnational origin\b",
+            r"\bcaste\b",
+            r"\bneurodiver",
+        ),
+    ),
+    (
+        QuestionClass.SALARY,
+        _patterns(
+            r"\bsalar",
+            r"\bcompensation\b",
+            r"\bpay\b(?! attention)",
+            r"\bremunerat",
+            r"\bwages?\b",
+            r"\bctc\b",
+            r"\bote\b",
+            r"\bincome\b",
+            r"\bearn(?:ing|ings)?\b",
+            r"\bstipend\b",
+            r"\b(?:hourly|daily|day|desired|expected|target|contract|contracting|billing|minimum|your) rate\b",
+            r"\brate expectations?\b",
+            r"\bhow much (?:do|would|will) you (?:expect|want|charge|need|ask)",
+        ),
+    ),
 )
 
 
@@ -183,8 +250,23 @@ def plain_text(text: str) -> str:
 
 # (code, words in the plain text that name the country); longer names first within each.
 _COUNTRIES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("uk", ("united kingdom", "great britain", "northern ireland", "britain", "british", "england", "english",
-            "scotland", "scottish", "wales", "welsh", "uk")),
+    (
+        "uk",
+        (
+            "united kingdom",
+            "great britain",
+            "northern ireland",
+            "britain",
+            "british",
+            "england",
+            "english",
+            "scotland",
+            "scottish",
+            "wales",
+            "welsh",
+            "uk",
+        ),
+    ),
     ("us", ("united states of america", "united states", "usa", "america", "american")),
     ("eu", ("european union", "european economic area", "eea", "eu", "europe", "european")),
     ("ca", ("canada", "canadian")),
@@ -217,7 +299,8 @@ _COUNTRIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ar", ("argentina",)),
 )
 _COUNTRY_WORDS = re.compile(
-    r"\b(" + "|".join(sorted((re.escape(word) for _, words in _COUNTRIES for word in words), key=len, reverse=True))
+    r"\b("
+    + "|".join(sorted((re.escape(word) for _, words in _COUNTRIES for word in words), key=len, reverse=True))
     + r")\b"
 )
 _COUNTRY_OF = {word: code for code, words in _COUNTRIES for word in words}
@@ -240,45 +323,91 @@ def _countries(label: str, plain: str) -> tuple[frozenset[str], str]:
 
 
 # Phrases that mean one thing however they are worded, as concept tokens (upper case, unlike words).
-_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern), concept) for pattern, concept in (
-    (r"\byes (?:or |/ )?no\b", " "),
-    (r"\bnow or (?:in the )?future\b|\b(?:currently |now )?or (?:will you )?in the future\b", " "),
-    (r"\b(?:18 (?:years|yrs)? ?(?:of age|or older|and over|or over|\+)|(?:at least|over|older than|above) 18"
-     r"(?: years)?(?: of age| old)?|legal (?:working )?age)\b", " ADULT "),
-    (r"\bdate of birth\b|\bbirth ?date\b|\bdob\b|\bhow old\b", " AGE "),
-    (r"\b(?:how many|number of|no of|total) (?:years|yrs)\b|\b(?:years|yrs) of\b"
-     r"|\bhow long have you (?:been|worked|used|had)\b", " YEARS "),
-    (r"\b(?:(?:employment|work|immigration) )?visa sponsor\w*|\bsponsor\w*(?: for (?:an? |your )?(?:employment |work "
-     r"|immigration )?(?:visa|permit)(?: status)?)?", " SPONSOR "),
-    (r"\b(?:legal |unrestricted |full )*right to (?:work|live and work|be employed)\b"
-     r"|\bwork (?:authoriz\w*|permit\w*)\b"
-     r"|\b(?:legally |lawfully )?(?:authoriz\w*|eligible|entitled|permitted|allowed|cleared) (?:to (?:work|be employed"
-     r"|take up employment)|for employment)\b|\beligibility to work\b", " AUTH "),
-    (r"\bcriminal (?:record|conviction|convictions|offen[cs]es?|history|charges?)\b", " CONVICTION "),
-    (r"\bbackground (?:check|screening|investigation)s?\b", " BACKGROUND_CHECK "),
-    (r"\bdrug (?:test|testing|screen|screening)s?\b", " DRUG_TEST "),
-    (r"\bsecurity clearance\b", " CLEARANCE "),
-    (r"\bnon ?competes?\b|\bnon ?solicit\w*|\brestrictive covenants?\b", " NONCOMPETE "),
-    (r"\bgreen card\b|\bpermanent residen\w*", " PERMANENT_RESIDENT "),
-    (r"\bhispanic (?:or |and )?latin[oax]\b|\blatin[oax]\b|\bhispanic\b", " HISPANIC "),
-    (r"\bsexual orientation\b", " ORIENTATION "),
-    (r"\bprotected veterans?\b", " VETERAN "),
-    (r"\bnotice period\b", " NOTICE "),
-    (r"\b(?:work|working) (?:from home|remotely)\b|\bwfh\b", " REMOTE "),
-    (r"\b(?:hear|heard|learn|learned|find out|found out|find|found) (?:about|of)\b|\breferral source\b"
-     r"|\bhow did you (?:find|come across|discover)(?: out)?(?: about| of)?\b", " HEARD "),
-    (r"\bcover letter\b", " COVER_LETTER "),
-    (r"\bfull ?time\b", " FULL_TIME "),
-    (r"\bpart ?time\b", " PART_TIME "),
-    (r"\bpersonal (?:web ?site|site|homepage)\b|\bweb ?site\b|\bportfolio\b", " WEBSITE "),
-))
+_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), concept)
+    for pattern, concept in (
+        (r"\byes (?:or |/ )?no\b", " "),
+        (r"\bnow or (?:in the )?future\b|\b(?:currently |now )?or (?:will you )?in the future\b", " "),
+        (
+            r"\b(?:18 (?:years|yrs)? ?(?:of age|or older|and over|or over|\+)|(?:at least|over|older than|above) 18"
+            r"(?: years)?(?: of age| old)?|legal (?:working )?age)\b",
+            " ADULT ",
+        ),
+        (r"\bdate of birth\b|\bbirth ?date\b|\bdob\b|\bhow old\b", " AGE "),
+        (
+            r"\b(?:how many|number of|no of|total) (?:years|yrs)\b|\b(?:years|yrs) of\b"
+            r"|\bhow long have you (?:been|worked|used|had)\b",
+            " YEARS ",
+        ),
+        (
+            r"\b(?:(?:employment|work|immigration) )?visa sponsor\w*|\bsponsor\w*(?: for (?:an? |your )?(?:employment |work "
+            r"|immigration )?(?:visa|permit)(?: status)?)?",
+            " SPONSOR ",
+        ),
+        (
+            r"\b(?:legal |unrestricted |full )*right to (?:work|live and work|be employed)\b"
+            r"|\bwork (?:authoriz\w*|permit\w*)\b"
+            r"|\b(?:legally |lawfully )?(?:authoriz\w*|eligible|entitled|permitted|allowed|cleared) (?:to (?:work|be employed"
+            r"|take up employment)|for employment)\b|\beligibility to work\b",
+            " AUTH ",
+        ),
+        (r"\bcriminal (?:record|conviction|convictions|offen[cs]es?|history|charges?)\b", " CONVICTION "),
+        (r"\bbackground (?:check|screening|investigation)s?\b", " BACKGROUND_CHECK "),
+        (r"\bdrug (?:test|testing|screen|screening)s?\b", " DRUG_TEST "),
+        (r"\bsecurity clearance\b", " CLEARANCE "),
+        (r"\bnon ?competes?\b|\bnon ?solicit\w*|\brestrictive covenants?\b", " NONCOMPETE "),
+        (r"\bgreen card\b|\bpermanent residen\w*", " PERMANENT_RESIDENT "),
+        (r"\bhispanic (?:or |and )?latin[oax]\b|\blatin[oax]\b|\bhispanic\b", " HISPANIC "),
+        (r"\bsexual orientation\b", " ORIENTATION "),
+        (r"\bprotected veterans?\b", " VETERAN "),
+        (r"\bnotice period\b", " NOTICE "),
+        (r"\b(?:work|working) (?:from home|remotely)\b|\bwfh\b", " REMOTE "),
+        (
+            r"\b(?:hear|heard|learn|learned|find out|found out|find|found) (?:about|of)\b|\breferral source\b"
+            r"|\bhow did you (?:find|come across|discover)(?: out)?(?: about| of)?\b",
+            " HEARD ",
+        ),
+        (r"\bcover letter\b", " COVER_LETTER "),
+        (r"\bfull ?time\b", " FULL_TIME "),
+        (r"\bpart ?time\b", " PART_TIME "),
+        (r"\bpersonal (?:web ?site|site|homepage)\b|\bweb ?site\b|\bportfolio\b", " WEBSITE "),
+    )
+)
 
 _WORD_CONCEPTS: dict[str, str] = {
     **dict.fromkeys(("require", "requires", "required", "requiring", "need", "needs", "needed", "necessitate"), "NEED"),
-    **dict.fromkeys(("salary", "salaries", "compensation", "pay", "remuneration", "wage", "wages", "ctc", "earn",
-                     "earnings", "income"), "PAY"),
-    **dict.fromkeys(("expected", "expect", "expecting", "expectation", "expectations", "desired", "target",
-                     "requirement", "requirements", "ask", "asking"), "EXPECTED"),
+    **dict.fromkeys(
+        (
+            "salary",
+            "salaries",
+            "compensation",
+            "pay",
+            "remuneration",
+            "wage",
+            "wages",
+            "ctc",
+            "earn",
+            "earnings",
+            "income",
+        ),
+        "PAY",
+    ),
+    **dict.fromkeys(
+        (
+            "expected",
+            "expect",
+            "expecting",
+            "expectation",
+            "expectations",
+            "desired",
+            "target",
+            "requirement",
+            "requirements",
+            "ask",
+            "asking",
+        ),
+        "EXPECTED",
+    ),
     **dict.fromkeys(("current", "present", "existing", "last"), "CURRENT"),
     **dict.fromkeys(("minimum", "min", "lowest"), "MINIMUM"),
     **dict.fromkeys(("maximum", "max", "highest"), "MAXIMUM"),
@@ -305,21 +434,196 @@ _WORD_CONCEPTS: dict[str, str] = {
     **dict.fromkeys(("notice",), "NOTICE"),
 }
 _NEGATORS = frozenset({"not", "no", "never", "without", "unable", "unwilling", "neither", "nor", "none"})
-_STOPWORDS = frozenset("""
-    a an the and or of to in on at for with from by as into about than then so such
-    is are was were be been being am do does did done have has had having will would shall should can could may
-    might must you your yours yourself we our us i me my mine it its this that these those there here
-    what which who whom whose how when where why if any ever currently now future today presently still yet also
-    please kindly e g eg i e ie etc question answer select choose one following provide describe state indicate
-    specify list enter tell let know job role position company employer employers organization organisation
-    opportunity apply applying application legally lawfully work working employment able willing happy open
-    professional relevant hands on commercial industry experience overall total earliest soonest date possible
-    period status valid hold based h 1b h1b like use used using worked old older range bracket group
-    undergo consent agree submit pass complete take identify
-""".split())
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "from",
+        "by",
+        "as",
+        "into",
+        "about",
+        "than",
+        "then",
+        "so",
+        "such",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "am",
+        "do",
+        "does",
+        "did",
+        "done",
+        "have",
+        "has",
+        "had",
+        "having",
+        "will",
+        "would",
+        "shall",
+        "should",
+        "can",
+        "could",
+        "may",
+        "might",
+        "must",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "we",
+        "our",
+        "us",
+        "i",
+        "me",
+        "my",
+        "mine",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "how",
+        "when",
+        "where",
+        "why",
+        "if",
+        "any",
+        "ever",
+        "currently",
+        "now",
+        "future",
+        "today",
+        "presently",
+        "still",
+        "yet",
+        "also",
+        "please",
+        "kindly",
+        "e",
+        "g",
+        "eg",
+        "i",
+        "e",
+        "ie",
+        "etc",
+        "question",
+        "answer",
+        "select",
+        "choose",
+        "one",
+        "following",
+        "provide",
+        "describe",
+        "state",
+        "indicate",
+        "specify",
+        "list",
+        "enter",
+        "tell",
+        "let",
+        "know",
+        "job",
+        "role",
+        "position",
+        "company",
+        "employer",
+        "employers",
+        "organization",
+        "organisation",
+        "opportunity",
+        "apply",
+        "applying",
+        "application",
+        "legally",
+        "lawfully",
+        "work",
+        "working",
+        "employment",
+        "able",
+        "willing",
+        "happy",
+        "open",
+        "professional",
+        "relevant",
+        "hands",
+        "on",
+        "commercial",
+        "industry",
+        "experience",
+        "overall",
+        "total",
+        "earliest",
+        "soonest",
+        "date",
+        "possible",
+        "period",
+        "status",
+        "valid",
+        "hold",
+        "based",
+        "h",
+        "1b",
+        "h1b",
+        "like",
+        "use",
+        "used",
+        "using",
+        "worked",
+        "old",
+        "older",
+        "range",
+        "bracket",
+        "group",
+        "undergo",
+        "consent",
+        "agree",
+        "submit",
+        "pass",
+        "complete",
+        "take",
+        "identify",
+    ]
+)
 # Concepts that decide a question's meaning: two labels differing in one of them never match.
-_DECISIVE = frozenset({"CURRENT", "EXPECTED", "MINIMUM", "MAXIMUM", "FULL_TIME", "PART_TIME", "FELONY",
-                       "MISDEMEANOR", "CONVICTION", "ADULT", "AGE"})
+_DECISIVE = frozenset(
+    {
+        "CURRENT",
+        "EXPECTED",
+        "MINIMUM",
+        "MAXIMUM",
+        "FULL_TIME",
+        "PART_TIME",
+        "FELONY",
+        "MISDEMEANOR",
+        "CONVICTION",
+        "ADULT",
+        "AGE",
+    }
+)
 # A concept that already says what another one would add ("sponsor you for a visa").
 _ABSORBS = {"SPONSOR": frozenset({"VISA"})}
 _EXAMPLES = re.compile(r"\((?:e\.?g\.?|i\.?e\.?|for example|such as|ex\.?)[^)]*\)", re.IGNORECASE)
@@ -399,8 +703,11 @@ def find_saved_answer(label: str, saved: Mapping[str, str]) -> SavedMatch | None
             return SavedMatch(question, answer.strip(), 1.0, exact=True)
     key = question_key(label)
     scored = sorted(
-        ((similarity(key, question_key(question)), question, answer) for question, answer in saved.items()
-         if answer.strip()),
+        (
+            (similarity(key, question_key(question)), question, answer)
+            for question, answer in saved.items()
+            if answer.strip()
+        ),
         key=lambda item: item[0],
         reverse=True,
     )
@@ -417,8 +724,24 @@ def find_saved_answer(label: str, saved: Mapping[str, str]) -> SavedMatch | None
 
 # Yes and no in English, German, French and Spanish, as a text's first word or as the whole text
 # ("non" only whole: "Non-binary" says nothing about yes or no).
-_YES = frozenset({"yes", "y", "yeah", "yep", "true", "correct", "affirmative", "sure", "definitely", "agree", "accept",
-                  "ja", "oui", "si"})
+_YES = frozenset(
+    {
+        "yes",
+        "y",
+        "yeah",
+        "yep",
+        "true",
+        "correct",
+        "affirmative",
+        "sure",
+        "definitely",
+        "agree",
+        "accept",
+        "ja",
+        "oui",
+        "si",
+    }
+)
 _NO = frozenset({"no", "n", "nope", "false", "negative", "disagree", "nein"})
 _YES_WHOLE = _YES | {"i agree"}
 _NO_WHOLE = _NO | {"non"}

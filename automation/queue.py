@@ -28,8 +28,9 @@ class ApplicationQueue:
     async def enqueue_resume(self, prompt: Prompt) -> None:
         """Queue the carrying-out of a parked prompt's answer; once per prompt, however often asked."""
         stamp = int(prompt.created_at.timestamp() * 1_000_000)
-        await self._enqueue(RESUME_TASK, prompt.application_id, prompt.id,
-                            job_id=f"resume:{prompt.application_id}:{prompt.id}:{stamp}")
+        await self._enqueue(
+            RESUME_TASK, prompt.application_id, prompt.id, job_id=f"resume:{prompt.application_id}:{prompt.id}:{stamp}"
+        )
 
     async def _enqueue(self, task: str, *args: int, job_id: str) -> None:
         # Safe to repeat across a Redis restart: the job id makes a second enqueue a no-op. (A restart

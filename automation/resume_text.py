@@ -13,8 +13,8 @@ import logging
 import re
 import time
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,9 +84,7 @@ def extract_text(filename: str, content: bytes, deadline: float | None = None) -
     raw = _pdf_text(content, deadline) if suffix == ".pdf" else _docx_text(content)
     text = _tidy(raw)
     if not text:
-        raise ResumeReadError(
-            "I found no text in it (a scanned image?). Export it as a PDF with text, or send a DOCX."
-        )
+        raise ResumeReadError("I found no text in it (a scanned image?). Export it as a PDF with text, or send a DOCX.")
     return text[:MAX_TEXT_CHARS]
 
 
@@ -185,11 +183,32 @@ NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_'’.-]*(?:['’.-][^\W\d_]*)*\.?$")
 NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "da", "di", "du", "del", "la", "le", "bin", "al", "ter"})
 NOT_NAMES = frozenset({"curriculum vitae", "resume", "résumé", "cv", "contact", "profile", "summary"})
 # Words of a headline ("Senior Software Engineer"), which is capitalised like a name.
-NOT_NAME_WORDS = frozenset({
-    "senior", "junior", "lead", "principal", "staff", "head", "chief", "software", "engineer", "developer",
-    "designer", "manager", "analyst", "consultant", "scientist", "architect", "director", "intern",
-    "resume", "résumé", "curriculum", "vitae",
-})
+NOT_NAME_WORDS = frozenset(
+    {
+        "senior",
+        "junior",
+        "lead",
+        "principal",
+        "staff",
+        "head",
+        "chief",
+        "software",
+        "engineer",
+        "developer",
+        "designer",
+        "manager",
+        "analyst",
+        "consultant",
+        "scientist",
+        "architect",
+        "director",
+        "intern",
+        "resume",
+        "résumé",
+        "curriculum",
+        "vitae",
+    }
+)
 NAME_SEPARATORS = re.compile(r"\s+[|•·–—-]\s+|[|•·,]")
 
 

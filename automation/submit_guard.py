@@ -184,8 +184,9 @@ class SubmitGuard:
         document = await page_js.evaluate(browser, "() => performance.timeOrigin")
         await self._signal(browser, self._arm_event)
         await page_js.submit_click(browser, f"[{STEP_MARKER}]")
-        verdict = await page_js.wait_until(browser, _STEP_VERDICT_JS, self.marker, document,
-                                           timeout_s=STEP_VERDICT_TIMEOUT_S)
+        verdict = await page_js.wait_until(
+            browser, _STEP_VERDICT_JS, self.marker, document, timeout_s=STEP_VERDICT_TIMEOUT_S
+        )
         if verdict in ("refused", None):  # None: no verdict at all, so it is not known to be safe
             raise page_js.SubmitRefused(f"refused the step {text!r}: the page would have sent its form")
         # "taken", "none" (a plain button: no submission at all) or "navigated" (the page's script moved on;

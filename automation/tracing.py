@@ -50,7 +50,9 @@ def enable(config: LangfuseConfig) -> None:
     disable()
     # A provider of its own: the SDK would otherwise register itself as the process's global one.
     _client = Langfuse(
-        public_key=config.public_key, secret_key=config.secret_key.get_secret_value(), host=config.host,
+        public_key=config.public_key,
+        secret_key=config.secret_key.get_secret_value(),
+        host=config.host,
         tracer_provider=TracerProvider(),
     )
     _public_key = config.public_key
@@ -85,8 +87,11 @@ def for_application(application_id: int, user_id: int, name: str) -> Iterator[No
     from langfuse import propagate_attributes
 
     with propagate_attributes(
-        session_id=f"application-{application_id}", user_id=str(user_id), trace_name=name,
-        metadata={"application_id": str(application_id)}, tags=[name],
+        session_id=f"application-{application_id}",
+        user_id=str(user_id),
+        trace_name=name,
+        metadata={"application_id": str(application_id)},
+        tags=[name],
     ):
         yield
 

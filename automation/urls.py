@@ -20,9 +20,40 @@ from url_normalize import url_normalize
 from storage.errors import UserFacingError
 
 TRACKING_PARAMS = frozenset(
-    {"gh_src", "lever-source", "lever-source[]", "lever-origin", "ref", "referrer", "referer", "source", "src",
-     "fbclid", "gclid", "gclsrc", "dclid", "msclkid", "yclid", "ttclid", "twclid", "li_fat_id", "mc_cid", "mc_eid",
-     "mkt_tok", "_ga", "_gl", "_hsenc", "_hsmi", "igshid", "trk", "trkinfo", "trackingid", "refid", "lipi", "ebp"}
+    {
+        "gh_src",
+        "lever-source",
+        "lever-source[]",
+        "lever-origin",
+        "ref",
+        "referrer",
+        "referer",
+        "source",
+        "src",
+        "fbclid",
+        "gclid",
+        "gclsrc",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "ttclid",
+        "twclid",
+        "li_fat_id",
+        "mc_cid",
+        "mc_eid",
+        "mkt_tok",
+        "_ga",
+        "_gl",
+        "_hsenc",
+        "_hsmi",
+        "igshid",
+        "trk",
+        "trkinfo",
+        "trackingid",
+        "refid",
+        "lipi",
+        "ebp",
+    }
 )
 TRACKING_PREFIXES = ("utm_",)
 MAX_URL_LENGTH = 2048
@@ -117,23 +148,41 @@ class _JobLinkShape:
 # Greenhouse (classic, new and embedded), Lever, Ashby, Workable (and its older company-subdomain
 # form), LinkedIn (by id, slug-id, or the job open in a collection or search).
 JOB_LINK_SHAPES: tuple[_JobLinkShape, ...] = (
-    _JobLinkShape(rf"{_GREENHOUSE_HOST}/(?P<company>{_SLUG})/jobs/(?P<job>\d+)",
-                  "https://boards{region}.greenhouse.io/{company}/jobs/{job}"),
-    _JobLinkShape(rf"{_GREENHOUSE_HOST}/embed/job_app",
-                  "https://boards{region}.greenhouse.io/{company}/jobs/{job}",
-                  params={"company": ("for", r"[\w.-]+"), "job": ("token", r"\d+")}),
-    _JobLinkShape(rf"jobs(?P<region>\.eu)?\.lever\.co/(?P<company>{_SLUG})/(?P<job>{_UUID})(?:/apply)?",
-                  "https://jobs{region}.lever.co/{company}/{job}"),
-    _JobLinkShape(rf"jobs\.ashbyhq\.com/(?P<company>{_SLUG})/(?P<job>{_UUID})(?:/application)?",
-                  "https://jobs.ashbyhq.com/{company}/{job}"),
-    _JobLinkShape(rf"apply\.workable\.com/(?P<company>{_SLUG})/j/(?P<job>[0-9a-z]+)(?:/apply)?",
-                  "https://apply.workable.com/{company}/j/{job}", upper_job=True),
-    _JobLinkShape(r"(?!www\.|apply\.)(?P<company>[a-z0-9-]+)\.workable\.com/j/(?P<job>[0-9a-z]+)(?:/apply)?",
-                  "https://apply.workable.com/{company}/j/{job}", upper_job=True),
-    _JobLinkShape(rf"{_LINKEDIN_HOST}(?:/comm)?/jobs/view/(?:[^/]*-)?(?P<job>\d+)",
-                  "https://www.linkedin.com/jobs/view/{job}"),
-    _JobLinkShape(rf"{_LINKEDIN_HOST}/jobs(?:/.*)?",
-                  "https://www.linkedin.com/jobs/view/{job}", params={"job": ("currentJobId", r"\d+")}),
+    _JobLinkShape(
+        rf"{_GREENHOUSE_HOST}/(?P<company>{_SLUG})/jobs/(?P<job>\d+)",
+        "https://boards{region}.greenhouse.io/{company}/jobs/{job}",
+    ),
+    _JobLinkShape(
+        rf"{_GREENHOUSE_HOST}/embed/job_app",
+        "https://boards{region}.greenhouse.io/{company}/jobs/{job}",
+        params={"company": ("for", r"[\w.-]+"), "job": ("token", r"\d+")},
+    ),
+    _JobLinkShape(
+        rf"jobs(?P<region>\.eu)?\.lever\.co/(?P<company>{_SLUG})/(?P<job>{_UUID})(?:/apply)?",
+        "https://jobs{region}.lever.co/{company}/{job}",
+    ),
+    _JobLinkShape(
+        rf"jobs\.ashbyhq\.com/(?P<company>{_SLUG})/(?P<job>{_UUID})(?:/application)?",
+        "https://jobs.ashbyhq.com/{company}/{job}",
+    ),
+    _JobLinkShape(
+        rf"apply\.workable\.com/(?P<company>{_SLUG})/j/(?P<job>[0-9a-z]+)(?:/apply)?",
+        "https://apply.workable.com/{company}/j/{job}",
+        upper_job=True,
+    ),
+    _JobLinkShape(
+        r"(?!www\.|apply\.)(?P<company>[a-z0-9-]+)\.workable\.com/j/(?P<job>[0-9a-z]+)(?:/apply)?",
+        "https://apply.workable.com/{company}/j/{job}",
+        upper_job=True,
+    ),
+    _JobLinkShape(
+        rf"{_LINKEDIN_HOST}(?:/comm)?/jobs/view/(?:[^/]*-)?(?P<job>\d+)", "https://www.linkedin.com/jobs/view/{job}"
+    ),
+    _JobLinkShape(
+        rf"{_LINKEDIN_HOST}/jobs(?:/.*)?",
+        "https://www.linkedin.com/jobs/view/{job}",
+        params={"job": ("currentJobId", r"\d+")},
+    ),
 )
 
 # Employer pages that embed an ATS name the job in one query parameter; everything else is noise.
@@ -218,8 +267,9 @@ def _first_values(query: str) -> dict[str, str]:
 # --- links that are clearly not jobs -------------------------------------------------------------
 
 MEDIA_EXTENSIONS: Mapping[str, str] = {
-    **dict.fromkeys(("png", "jpg", "jpeg", "gif", "webp", "svg", "bmp", "ico", "tif", "tiff", "heic", "heif", "avif"),
-                    "an image"),
+    **dict.fromkeys(
+        ("png", "jpg", "jpeg", "gif", "webp", "svg", "bmp", "ico", "tif", "tiff", "heic", "heif", "avif"), "an image"
+    ),
     **dict.fromkeys(("mp4", "m4v", "mov", "webm", "avi", "mkv", "wmv", "flv", "3gp"), "a video"),
     **dict.fromkeys(("mp3", "m4a", "wav", "ogg", "oga", "opus", "aac", "flac"), "an audio file"),
 }
@@ -233,9 +283,32 @@ HANDLE_SITES = frozenset(
     {"twitter.com", "x.com", "facebook.com", "fb.com", "instagram.com", "github.com", "tiktok.com", "threads.net"}
 )
 NOT_HANDLES = frozenset(
-    {"search", "explore", "home", "hashtag", "i", "intent", "share", "jobs", "careers", "about", "login", "signup",
-     "settings", "notifications", "messages", "watch", "groups", "events", "marketplace", "features", "pricing",
-     "topics", "trending", "sponsors"}
+    {
+        "search",
+        "explore",
+        "home",
+        "hashtag",
+        "i",
+        "intent",
+        "share",
+        "jobs",
+        "careers",
+        "about",
+        "login",
+        "signup",
+        "settings",
+        "notifications",
+        "messages",
+        "watch",
+        "groups",
+        "events",
+        "marketplace",
+        "features",
+        "pricing",
+        "topics",
+        "trending",
+        "sponsors",
+    }
 )
 
 

@@ -12,7 +12,7 @@ import enum
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from langchain_core.language_models import BaseChatModel
 
@@ -92,7 +92,7 @@ async def refusal(
     if preferences.paused:
         return Decision(app, Outcome.PAUSED)
     # Queued, running and waiting ones count too, or auto-apply could queue past the cap.
-    counted = await applications.counted_toward_cap(user_id, datetime.now(timezone.utc) - CAP_WINDOW)
+    counted = await applications.counted_toward_cap(user_id, datetime.now(UTC) - CAP_WINDOW)
     if counted >= preferences.daily_cap:
         return Decision(app, Outcome.DAILY_CAP, daily_cap=preferences.daily_cap)
     stored = await profiles.get(user_id)
@@ -115,9 +115,11 @@ async def queue_application(
 
     `from_statuses` narrows where it may be queued from (a digest's Retry only retries what failed).
     """
-    if (refused := await refusal(
-        app, user_id, applications=applications, profiles=profiles, user_settings=user_settings
-    )) is not None:
+    if (
+        refused := await refusal(
+            app, user_id, applications=applications, profiles=profiles, user_settings=user_settings
+        )
+    ) is not None:
         return refused
     moved = await applications.transition(
         app.id, S.QUEUED, from_statuses=from_statuses, user_id=user_id, note="approved by the user"
@@ -179,7 +181,11 @@ async def cancel_application(
     holding it wakes, sees the cancel, tells the user and closes its browser)."""
     # Once the submit is claimed the form may be on its way: a cancel then would be a lie.
     moved = await applications.transition(
-        app.id, S.CANCELLED, from_statuses=CANCEL_FROM, user_id=user_id, note="cancelled by the user",
+        app.id,
+        S.CANCELLED,
+        from_statuses=CANCEL_FROM,
+        user_id=user_id,
+        note="cancelled by the user",
         unclaimed=True,
     )
     if moved is None:
@@ -288,17 +294,27 @@ async def take_link(
     preferences = await user_settings.get(user_id)
     stored = await profiles.get(user_id)
     app = await _score(applications, app, posting_text, stored, preferences, llm, llm_prices or LLMPrices())
-    app = await applications.transition(
-        app.id, S.AWAITING_APPROVAL, from_statuses=[S.RECEIVED, S.SCORED], note="asked the user",
-    ) or app
+    app = (
+        await applications.transition(
+            app.id,
+            S.AWAITING_APPROVAL,
+            from_statuses=[S.RECEIVED, S.SCORED],
+            note="asked the user",
+        )
+        or app
+    )
     threshold = preferences.auto_apply_threshold
     if threshold is None or app.score is None or app.score < threshold:
         return LinkIntake(link, LinkOutcome.NEW, app)
     decision = await queue_application(
-        app, user_id, applications=applications, profiles=profiles, user_settings=user_settings, queue=queue,
+        app,
+        user_id,
+        applications=applications,
+        profiles=profiles,
+        user_settings=user_settings,
+        queue=queue,
     )
-    return LinkIntake(link, LinkOutcome.NEW, decision.application, auto_apply=decision,
-                      auto_apply_threshold=threshold)
+    return LinkIntake(link, LinkOutcome.NEW, decision.application, auto_apply=decision, auto_apply_threshold=threshold)
 
 
 async def _describe(
@@ -312,15 +328,24 @@ async def _describe(
         log.info("application %s: posting not read: %s", app.id, exc)
         return app, ""
     await applications.describe_job(
-        app.job_id, title=posting.title, company=posting.company, location=posting.location,
-        description=posting.description, ats=posting.ats.value if posting.ats else None,
+        app.job_id,
+        title=posting.title,
+        company=posting.company,
+        location=posting.location,
+        description=posting.description,
+        ats=posting.ats.value if posting.ats else None,
     )
     return await applications.get(app.id) or app, posting.description
 
 
 async def _score(
-    applications: ApplicationRepository, app: Application, posting_text: str, stored: StoredProfile | None,
-    preferences: UserSettings, llm: BaseChatModel | None, prices: LLMPrices,
+    applications: ApplicationRepository,
+    app: Application,
+    posting_text: str,
+    stored: StoredProfile | None,
+    preferences: UserSettings,
+    llm: BaseChatModel | None,
+    prices: LLMPrices,
 ) -> Application:
     """Score the job against the profile (LLM when configured, keywords otherwise); its LLM cost is the job's."""
     if stored is None or not posting_text:
@@ -329,7 +354,11 @@ async def _score(
     try:
         with tracing.for_application(app.id, app.user_id, "score"):
             match = await score_job(
-                posting_text, app.title, stored.profile, model=llm, usage=usage,
+                posting_text,
+                app.title,
+                stored.profile,
+                model=llm,
+                usage=usage,
                 skip_below=preferences.skip_threshold,
                 tailored_above=max(preferences.skip_threshold, TAILORED_ABOVE),
                 profile_summary=stored.profile.summary,
@@ -340,6 +369,10 @@ async def _score(
             await applications.add_llm_usage(
                 app.id, usage.calls, usage.total_tokens, cost_usd=prices.of(model, usage), model=model
             )
-    details: dict[str, object] = {"reasons": match.reasons, "missing": match.missing, "effort": match.effort.value,
-               "source": match.source.value}
+    details: dict[str, object] = {
+        "reasons": match.reasons,
+        "missing": match.missing,
+        "effort": match.effort.value,
+        "source": match.source.value,
+    }
     return await applications.record_score(app.id, match.score, details) or app

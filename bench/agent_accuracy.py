@@ -71,14 +71,31 @@ def _teamtailor_answer(index: int, kind: str, value: str | list[str]) -> dict[st
 
 # Teamtailor's ground truth, as tests/automation/adapters/test_teamtailor_fill.py asserts it (ats_accuracy.py has no row for it).
 TEAMTAILOR = Fixture(
-    "Teamtailor", TeamtailorJobSite, lambda s: s.posting_url, TeamtailorAdapter,
-    _profile(ACME_LINKS, {"how did you hear about us": FRIEND, "Do you have the right to work in Sweden?": "Yes, I do",
-                          "Which languages do you speak?": "English, German"}),
-    {"authenticity_token": ats_teamtailor.TOKEN, "candidate[first_name]": "Ada", "candidate[last_name]": "Lovelace",
-     "candidate[email]": "ada.lovelace@example.org", "candidate[phone]": "+44 20 7946 0958",
-     "candidate[linkedin_url]": LINKEDIN, **_teamtailor_answer(0, "[text]", FRIEND),
-     **_teamtailor_answer(1, "[choice_ids][]", "7001"), **_teamtailor_answer(2, "[choice_ids][]", ["7101", "7103"]),
-     **_teamtailor_answer(3, "[text]", ""), "candidate[consent_given]": ["0", "1"]},
+    "Teamtailor",
+    TeamtailorJobSite,
+    lambda s: s.posting_url,
+    TeamtailorAdapter,
+    _profile(
+        ACME_LINKS,
+        {
+            "how did you hear about us": FRIEND,
+            "Do you have the right to work in Sweden?": "Yes, I do",
+            "Which languages do you speak?": "English, German",
+        },
+    ),
+    {
+        "authenticity_token": ats_teamtailor.TOKEN,
+        "candidate[first_name]": "Ada",
+        "candidate[last_name]": "Lovelace",
+        "candidate[email]": "ada.lovelace@example.org",
+        "candidate[phone]": "+44 20 7946 0958",
+        "candidate[linkedin_url]": LINKEDIN,
+        **_teamtailor_answer(0, "[text]", FRIEND),
+        **_teamtailor_answer(1, "[choice_ids][]", "7001"),
+        **_teamtailor_answer(2, "[choice_ids][]", ["7101", "7103"]),
+        **_teamtailor_answer(3, "[text]", ""),
+        "candidate[consent_given]": ["0", "1"],
+    },
     {"candidate[resume]": RESUME},
 )
 
@@ -127,10 +144,17 @@ async def adapter_attempt(fixture: Fixture, options: BrowserOptions, resume: Pat
     try:
         run = await adapter_run(fixture, options, resume, calls)
     except Exception as exc:  # noqa: BLE001 - a copy mid-edit, a changed adapter: report it as a row, not a crash
-        return Attempt(0, len(fixture.fields) + len(fixture.files), ["<failed>"], [], None,
-                       outcome=f"{type(exc).__name__}: {str(exc)[:100]}")
-    return Attempt(run.right, run.expected, run.wrong, run.unexpected, run.review_s, calls=run.llm_calls,
-                   outcome=run.outcome)
+        return Attempt(
+            0,
+            len(fixture.fields) + len(fixture.files),
+            ["<failed>"],
+            [],
+            None,
+            outcome=f"{type(exc).__name__}: {str(exc)[:100]}",
+        )
+    return Attempt(
+        run.right, run.expected, run.wrong, run.unexpected, run.review_s, calls=run.llm_calls, outcome=run.outcome
+    )
 
 
 async def agent_attempt(fixture: Fixture, options: BrowserOptions, resume: Path, model: argparse.Namespace) -> Attempt:
@@ -148,8 +172,9 @@ async def agent_attempt(fixture: Fixture, options: BrowserOptions, resume: Path,
         try:
             async with backend:
                 started = time.perf_counter()
-                filled = await backend.fill(fixture.url(site), fixture.profile, ApplicantFiles(resume=resume),
-                                            applicant)
+                filled = await backend.fill(
+                    fixture.url(site), fixture.profile, ApplicantFiles(resume=resume), applicant
+                )
                 review_s = time.perf_counter() - started
                 if not filled.screenshot:
                     raise RuntimeError("the filled form came back without a screenshot")
@@ -161,10 +186,20 @@ async def agent_attempt(fixture: Fixture, options: BrowserOptions, resume: Path,
         usage = backend.usage
         rejected = getattr(site, "rejected_posts", 0)
     right, expected, unexpected, wrong = grade(submission, fixture.fields, fixture.files, fixture.ignored)
-    return Attempt(right, expected, wrong, unexpected, review_s,
-                   steps=usage.steps if usage else 0, calls=usage.llm_calls if usage else 0,
-                   tokens_in=usage.input_tokens if usage else 0, tokens_out=usage.output_tokens if usage else 0,
-                   questions=len(applicant.questions), outcome=outcome, rejected_posts=rejected)
+    return Attempt(
+        right,
+        expected,
+        wrong,
+        unexpected,
+        review_s,
+        steps=usage.steps if usage else 0,
+        calls=usage.llm_calls if usage else 0,
+        tokens_in=usage.input_tokens if usage else 0,
+        tokens_out=usage.output_tokens if usage else 0,
+        questions=len(applicant.questions),
+        outcome=outcome,
+        rejected_posts=rejected,
+    )
 
 
 def _median(values: list[float]) -> str:
@@ -172,10 +207,14 @@ def _median(values: list[float]) -> str:
 
 
 def report(rows: list[Row], runs: int, model: str) -> None:
-    print(f"\nAdapter vs browser-use agent, per ATS copy: {runs} run(s) each, headed Chromium {CHROMIUM}, "
-          f"{os.cpu_count()} cores, 127.0.0.1 only; agent model: {model}\n")
-    print("| form | path | field accuracy | time to review s, median (max) | steps | model calls | "
-          "tokens in / out per application | questions asked | notes |")
+    print(
+        f"\nAdapter vs browser-use agent, per ATS copy: {runs} run(s) each, headed Chromium {CHROMIUM}, "
+        f"{os.cpu_count()} cores, 127.0.0.1 only; agent model: {model}\n"
+    )
+    print(
+        "| form | path | field accuracy | time to review s, median (max) | steps | model calls | "
+        "tokens in / out per application | questions asked | notes |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         right = sum(a.right for a in row.attempts)
@@ -191,19 +230,26 @@ def report(rows: list[Row], runs: int, model: str) -> None:
             notes.append("wrong/missing: " + ", ".join(wrong))
         if extra := sorted({name for a in row.attempts for name in a.unexpected}):
             notes.append("unexpected: " + ", ".join(extra))
-        tokens = (f"{_median([a.tokens_in for a in row.attempts])} / {_median([a.tokens_out for a in row.attempts])}"
-                  if row.path != "adapter" else "0 / 0")
-        print(f"| {row.form} | {row.path} | {right / max(1, expected):.1%} ({right}/{expected}) | {review} | "
-              f"{_median([a.steps for a in row.attempts])} | {_median([a.calls for a in row.attempts])} | {tokens} | "
-              f"{_median([a.questions for a in row.attempts])} | {'; '.join(notes) or '-'} |")
+        tokens = (
+            f"{_median([a.tokens_in for a in row.attempts])} / {_median([a.tokens_out for a in row.attempts])}"
+            if row.path != "adapter"
+            else "0 / 0"
+        )
+        print(
+            f"| {row.form} | {row.path} | {right / max(1, expected):.1%} ({right}/{expected}) | {review} | "
+            f"{_median([a.steps for a in row.attempts])} | {_median([a.calls for a in row.attempts])} | {tokens} | "
+            f"{_median([a.questions for a in row.attempts])} | {'; '.join(notes) or '-'} |"
+        )
     for path in ("adapter", "agent"):
         every = [a for row in rows if row.path == path for a in row.attempts]
         right, expected = sum(a.right for a in every), sum(a.expected for a in every)
         times = [a.review_s for a in every if a.review_s is not None]
-        print(f"| **all forms** | {path} | {right / max(1, expected):.1%} ({right}/{expected}) | "
-              f"{statistics.median(times) if times else 0:.2f} ({max(times, default=0):.2f}) | "
-              f"{_median([a.steps for a in every])} | {_median([a.calls for a in every])} | "
-              f"{_median([a.tokens_in + a.tokens_out for a in every])} total | - | {len(every)} applications |")
+        print(
+            f"| **all forms** | {path} | {right / max(1, expected):.1%} ({right}/{expected}) | "
+            f"{statistics.median(times) if times else 0:.2f} ({max(times, default=0):.2f}) | "
+            f"{_median([a.steps for a in every])} | {_median([a.calls for a in every])} | "
+            f"{_median([a.tokens_in + a.tokens_out for a in every])} total | - | {len(every)} applications |"
+        )
 
 
 async def main() -> None:
@@ -226,12 +272,22 @@ async def main() -> None:
     with tempfile.TemporaryDirectory(prefix="nyx-bench-") as tmp:
         resume = Path(tmp) / RESUME_NAME
         resume.write_bytes(RESUME)
-        options = BrowserOptions(executable_path=CHROMIUM, headless=False, profiles_dir=Path(tmp) / "profiles",
-                                 extra_args=OFFLINE_ARGS, allow_hosts=LOCAL_HOSTS)
+        options = BrowserOptions(
+            executable_path=CHROMIUM,
+            headless=False,
+            profiles_dir=Path(tmp) / "profiles",
+            extra_args=OFFLINE_ARGS,
+            allow_hosts=LOCAL_HOSTS,
+        )
         for fixture in chosen:
             if not args.no_adapter:
-                rows.append(Row(fixture.name, "adapter",
-                                [await adapter_attempt(fixture, options, resume, calls) for _ in range(args.runs)]))
+                rows.append(
+                    Row(
+                        fixture.name,
+                        "adapter",
+                        [await adapter_attempt(fixture, options, resume, calls) for _ in range(args.runs)],
+                    )
+                )
             agent = Row(fixture.name, "agent")
             for _ in range(args.runs):
                 agent.attempts.append(await agent_attempt(fixture, options, resume, args))

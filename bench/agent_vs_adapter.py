@@ -34,8 +34,14 @@ from tests.fakes.ats_lever import Q_AUTHORIZED, Q_EXPERIENCE, LeverJobSite
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.unknown_site import QUESTION, UnknownJobSite
 
-PROFILE = Profile(first_name="Ada", last_name="Lovelace", email="ada@example.org", phone="+44 20 7946 0958",
-                  location="London, United Kingdom", answers={Q_AUTHORIZED: "Yes", Q_EXPERIENCE: "5+ Years"})
+PROFILE = Profile(
+    first_name="Ada",
+    last_name="Lovelace",
+    email="ada@example.org",
+    phone="+44 20 7946 0958",
+    location="London, United Kingdom",
+    answers={Q_AUTHORIZED: "Yes", Q_EXPERIENCE: "5+ Years"},
+)
 ANSWER = "Farol de Leça, for its range."
 RESUME = b"%PDF-1.4\n% bench resume\n%%EOF\n"
 ELEMENT = re.compile(r"\[(\d+)\]<(\w+) ([^>]*)/>")
@@ -58,19 +64,25 @@ def _index(body: dict[str, Any], element_id: str) -> int:
 
 def scripted_model(resume: Path):
     """The three steps a competent model takes on the unknown form."""
+
     def step(*actions: dict[str, Any]) -> dict[str, Any]:
         return {"evaluation_previous_goal": "", "memory": "", "next_goal": "", "action": list(actions)}
 
-    steps = iter([
-        lambda b: step({"input": {"index": _index(b, "who"), "text": PROFILE.full_name}},
-                       {"input": {"index": _index(b, "reach"), "text": "<secret>applicant_email</secret>"}},
-                       {"input": {"index": _index(b, "ring"), "text": "<secret>applicant_phone</secret>"}},
-                       {"upload_file": {"index": _index(b, "papers"), "path": str(resume)}},
-                       {"ask_user": {"question": QUESTION}}),
-        lambda b: step({"input": {"index": _index(b, "puzzle"),
-                                  "text": ANSWERED.search(_state(b)).group(1).strip()}}),
-        lambda b: step({"request_review": {"note": ""}}),
-    ])
+    steps = iter(
+        [
+            lambda b: step(
+                {"input": {"index": _index(b, "who"), "text": PROFILE.full_name}},
+                {"input": {"index": _index(b, "reach"), "text": "<secret>applicant_email</secret>"}},
+                {"input": {"index": _index(b, "ring"), "text": "<secret>applicant_phone</secret>"}},
+                {"upload_file": {"index": _index(b, "papers"), "path": str(resume)}},
+                {"ask_user": {"question": QUESTION}},
+            ),
+            lambda b: step(
+                {"input": {"index": _index(b, "puzzle"), "text": ANSWERED.search(_state(b)).group(1).strip()}}
+            ),
+            lambda b: step({"request_review": {"note": ""}}),
+        ]
+    )
     return lambda body: next(steps)(body)
 
 
@@ -91,8 +103,14 @@ async def adapter_run(options: BrowserOptions, resume: Path) -> dict[str, Any]:
         submission = await site.wait_for_submission(timeout=60)
         done = time.perf_counter()
     expected = {"name": PROFILE.full_name, "email": str(PROFILE.email), "phone": PROFILE.phone or ""}
-    return {"fill_s": filled - started, "submit_s": done - filled, "steps": 0, "calls": 0, "tokens": 0,
-            "graded": _graded(submission.fields, submission.files, expected, "resume")}
+    return {
+        "fill_s": filled - started,
+        "submit_s": done - filled,
+        "steps": 0,
+        "calls": 0,
+        "tokens": 0,
+        "graded": _graded(submission.fields, submission.files, expected, "resume"),
+    }
 
 
 async def agent_run(options: BrowserOptions, resume: Path, model: argparse.Namespace) -> dict[str, Any]:
@@ -111,9 +129,14 @@ async def agent_run(options: BrowserOptions, resume: Path, model: argparse.Names
             done = time.perf_counter()
             usage = backend.usage
     expected = {"who": PROFILE.full_name, "reach": str(PROFILE.email), "ring": PROFILE.phone or "", "puzzle": ANSWER}
-    return {"fill_s": filled - started, "submit_s": done - filled, "steps": usage.steps, "calls": usage.llm_calls,
-            "tokens": usage.input_tokens + usage.output_tokens, "graded": _graded(post.fields, post.files, expected,
-                                                                                  "papers")}
+    return {
+        "fill_s": filled - started,
+        "submit_s": done - filled,
+        "steps": usage.steps,
+        "calls": usage.llm_calls,
+        "tokens": usage.input_tokens + usage.output_tokens,
+        "graded": _graded(post.fields, post.files, expected, "papers"),
+    }
 
 
 def _row(name: str, runs: list[dict[str, Any]]) -> str:
@@ -121,8 +144,10 @@ def _row(name: str, runs: list[dict[str, Any]]) -> str:
     submit = statistics.median(r["submit_s"] for r in runs)
     last = runs[-1]
     per_step = f"{fill / last['steps']:.2f}" if last["steps"] else "-"
-    return (f"| {name} | {fill:.2f} | {per_step} | {submit:.2f} | {last['steps']} | {last['calls']} | "
-            f"{last['tokens']} | {', '.join(r['graded'] for r in runs)} |")
+    return (
+        f"| {name} | {fill:.2f} | {per_step} | {submit:.2f} | {last['steps']} | {last['calls']} | "
+        f"{last['tokens']} | {', '.join(r['graded'] for r in runs)} |"
+    )
 
 
 async def main() -> None:
@@ -136,9 +161,11 @@ async def main() -> None:
     with tempfile.TemporaryDirectory(prefix="nyx-bench-") as tmp:
         resume = Path(tmp) / "Ada Lovelace CV.pdf"
         resume.write_bytes(RESUME)
-        options = BrowserOptions(executable_path=os.environ.get("CHROME_PATH", "/usr/bin/chromium"),
-                                 profiles_dir=Path(tmp) / "profiles",
-                                 extra_args=("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",))
+        options = BrowserOptions(
+            executable_path=os.environ.get("CHROME_PATH", "/usr/bin/chromium"),
+            profiles_dir=Path(tmp) / "profiles",
+            extra_args=("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",),
+        )
         adapter = [await adapter_run(options, resume) for _ in range(args.runs)]
         agent = [await agent_run(options, resume, args) for _ in range(args.runs)]
     model = args.model if args.model_url else "scripted fake (instant)"

@@ -23,17 +23,22 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import yaml
 
-from bot.app import NyxApp, Roles, Services
 from bench.browser_memory import chromium_memory
+from bot.app import NyxApp, Roles, Services
 from bot.config import load_settings
 from tests.fakes.job_site import MOTIVATION, SPONSORSHIP, GreenhouseJobSite
 from tests.fakes.telegram_api import FakeTelegram
 
 USER = 4242
-PROFILE = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.org",
-           "phone": "+44 20 7946 0000", "location": "London, UK",
-           # The form's required questions, answered in advance: Apply goes straight to the review.
-           "answers": {SPONSORSHIP: "No", MOTIVATION: "Rockets that launch on schedule."}}
+PROFILE = {
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "email": "ada@example.org",
+    "phone": "+44 20 7946 0000",
+    "location": "London, UK",
+    # The form's required questions, answered in advance: Apply goes straight to the review.
+    "answers": {SPONSORSHIP: "No", MOTIVATION: "Rockets that launch on schedule."},
+}
 RESUME = b"%PDF-1.4\n% bench resume\n%%EOF\n"
 
 
@@ -73,9 +78,15 @@ async def main(runs: int) -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             settings = load_settings(
-                _env_file=None, telegram_bot_token=fake.token, telegram_api_base=fake.base_url,
-                allowed_user_ids=str(USER), database_url=_database(server, name), redis_url=redis_url,
-                queue_name=f"nyx:bench:{name}", data_dir=Path(tmp), chrome_path="/usr/bin/chromium",
+                _env_file=None,
+                telegram_bot_token=fake.token,
+                telegram_api_base=fake.base_url,
+                allowed_user_ids=str(USER),
+                database_url=_database(server, name),
+                redis_url=redis_url,
+                queue_name=f"nyx:bench:{name}",
+                data_dir=Path(tmp),
+                chrome_path="/usr/bin/chromium",
                 url_allow_hosts="127.0.0.1",
             )
             services = await Services.connect(settings)

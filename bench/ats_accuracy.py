@@ -80,8 +80,13 @@ ABSENT = object()  # the field must not be posted at all
 
 # One applicant. Each fixture gets the links and saved answers its tests use (the same question,
 # e.g. "How did you hear about this job?", is free text on one form and a fixed list on another).
-BASE = Profile(first_name="Ada", last_name="Lovelace", email="ada.lovelace@example.org", phone="+44 20 7946 0958",
-               location="London, United Kingdom")
+BASE = Profile(
+    first_name="Ada",
+    last_name="Lovelace",
+    email="ada.lovelace@example.org",
+    phone="+44 20 7946 0958",
+    location="London, United Kingdom",
+)
 LINKEDIN = "https://www.linkedin.com/in/ada-lovelace"
 FRIEND = "A friend at the Analytical Engine Society"
 WHY_ACME = "Reusable rockets that launch on schedule."
@@ -127,86 +132,191 @@ class Fixture:
 
 FIXTURES = [
     Fixture(
-        "Greenhouse", GreenhouseJobSite, lambda s: s.posting_url, GreenhouseAdapter,
-        _profile(Links(linkedin=LINKEDIN, github="https://github.com/ada"), {
-            "how did you hear about this JOB?": FRIEND, job_site.SPONSORSHIP: "No", job_site.MOTIVATION: WHY_ACME,
-            job_site.TEAM: "flight software", job_site.RELOCATE: "Yes", job_site.OFFICES: "London, Remote"}),
-        {"first_name": "Ada", "last_name": "Lovelace", "email": "ada.lovelace@example.org",
-         "country": "GB", "phone": "+44 20 7946 0958", "candidate-location": "London, England, United Kingdom",
-         "question_30215431002": LINKEDIN, "question_30215434002": "https://github.com/ada",
-         "question_30215432002": FRIEND, job_site.SPONSORSHIP_ID: "0", job_site.MOTIVATION_ID: WHY_ACME,
-         job_site.TEAM_ID: "7002", job_site.RELOCATE_ID: "1", job_site.OFFICES_ID: ["4102", "4104"],
-         job_site.OTHER_ROLES_ID: ABSENT, job_site.ACKNOWLEDGEMENT_ID: "1",
-         **job_site.EEO_DECLINED, "race": ABSENT},  # the profile declines; race is asked only after "No"
+        "Greenhouse",
+        GreenhouseJobSite,
+        lambda s: s.posting_url,
+        GreenhouseAdapter,
+        _profile(
+            Links(linkedin=LINKEDIN, github="https://github.com/ada"),
+            {
+                "how did you hear about this JOB?": FRIEND,
+                job_site.SPONSORSHIP: "No",
+                job_site.MOTIVATION: WHY_ACME,
+                job_site.TEAM: "flight software",
+                job_site.RELOCATE: "Yes",
+                job_site.OFFICES: "London, Remote",
+            },
+        ),
+        {
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "email": "ada.lovelace@example.org",
+            "country": "GB",
+            "phone": "+44 20 7946 0958",
+            "candidate-location": "London, England, United Kingdom",
+            "question_30215431002": LINKEDIN,
+            "question_30215434002": "https://github.com/ada",
+            "question_30215432002": FRIEND,
+            job_site.SPONSORSHIP_ID: "0",
+            job_site.MOTIVATION_ID: WHY_ACME,
+            job_site.TEAM_ID: "7002",
+            job_site.RELOCATE_ID: "1",
+            job_site.OFFICES_ID: ["4102", "4104"],
+            job_site.OTHER_ROLES_ID: ABSENT,
+            job_site.ACKNOWLEDGEMENT_ID: "1",
+            **job_site.EEO_DECLINED,
+            "race": ABSENT,
+        },  # the profile declines; race is asked only after "No"
         {"resume": RESUME},
     ),
     Fixture(
-        "Greenhouse classic", ClassicGreenhouseJobSite, lambda s: s.posting_url, ClassicGreenhouseAdapter,
-        _profile(ACME_LINKS, {"are you legally authorized to work in germany": "Yes, I am",
-                              "How did you hear about this job?": FRIEND}),
-        {"job_application[first_name]": "Ada", "job_application[last_name]": "Lovelace",
-         "job_application[email]": "ada.lovelace@example.org", "job_application[phone]": "+44 20 7946 0958",
-         "job_application[location]": "London, United Kingdom",
-         **_classic_answer(0, "4401", "text_value", LINKEDIN),
-         **_classic_answer(1, "4402", "text_value", "https://ada.example.org"),
-         **_classic_answer(2, "4403", "boolean_value", "1"),
-         **_classic_answer(3, "4404", "text_value", FRIEND),
-         **_classic_answer(4, "4405", "boolean_value", ""),
-         **_classic_answer(5, "4406", "text_value", ""),
-         "job_application[gender]": "3", "job_application[hispanic_ethnicity]": "Decline To Self Identify",
-         "job_application[veteran_status]": "3", "job_application[disability_status]": "3"},
+        "Greenhouse classic",
+        ClassicGreenhouseJobSite,
+        lambda s: s.posting_url,
+        ClassicGreenhouseAdapter,
+        _profile(
+            ACME_LINKS,
+            {"are you legally authorized to work in germany": "Yes, I am", "How did you hear about this job?": FRIEND},
+        ),
+        {
+            "job_application[first_name]": "Ada",
+            "job_application[last_name]": "Lovelace",
+            "job_application[email]": "ada.lovelace@example.org",
+            "job_application[phone]": "+44 20 7946 0958",
+            "job_application[location]": "London, United Kingdom",
+            **_classic_answer(0, "4401", "text_value", LINKEDIN),
+            **_classic_answer(1, "4402", "text_value", "https://ada.example.org"),
+            **_classic_answer(2, "4403", "boolean_value", "1"),
+            **_classic_answer(3, "4404", "text_value", FRIEND),
+            **_classic_answer(4, "4405", "boolean_value", ""),
+            **_classic_answer(5, "4406", "text_value", ""),
+            "job_application[gender]": "3",
+            "job_application[hispanic_ethnicity]": "Decline To Self Identify",
+            "job_application[veteran_status]": "3",
+            "job_application[disability_status]": "3",
+        },
         {"job_application[resume]": RESUME},
     ),
     Fixture(
-        "Lever", LeverJobSite, lambda s: s.posting_url, LeverAdapter, _profile(LEVER_LINKS, LEVER_ANSWERS),
-        {"name": "Ada Lovelace", "email": "ada.lovelace@example.org", "phone": "+44 20 7946 0958",
-         "location": LONDON, "selectedLocation": ats_lever.selected_location(LONDON), "org": "",
-         "urls[LinkedIn]": LINKEDIN,
-         "urls[GitHub]": "https://github.com/ada", "urls[Portfolio]": "https://ada.example/notes",
-         f"cards[{ats_lever.CARD_SCREENING}][field0]": "Yes",
-         f"cards[{ats_lever.CARD_SCREENING}][field1]": "5+ years",
-         f"cards[{ats_lever.CARD_SCREENING}][field2]": ["Python", "PostgreSQL"],
-         f"cards[{ats_lever.CARD_MOTIVATION}][field1]": WHY_ORBITAL,
-         "eeo[gender]": DECLINE, "eeo[race]": DECLINE, "eeo[veteran]": DECLINE,
-         "eeo[disability]": "I don't wish to answer", "consent[store]": "true", "consent[marketing]": ABSENT},
-        {"resume": RESUME}, ats_lever.BOOKKEEPING_FIELDS,
+        "Lever",
+        LeverJobSite,
+        lambda s: s.posting_url,
+        LeverAdapter,
+        _profile(LEVER_LINKS, LEVER_ANSWERS),
+        {
+            "name": "Ada Lovelace",
+            "email": "ada.lovelace@example.org",
+            "phone": "+44 20 7946 0958",
+            "location": LONDON,
+            "selectedLocation": ats_lever.selected_location(LONDON),
+            "org": "",
+            "urls[LinkedIn]": LINKEDIN,
+            "urls[GitHub]": "https://github.com/ada",
+            "urls[Portfolio]": "https://ada.example/notes",
+            f"cards[{ats_lever.CARD_SCREENING}][field0]": "Yes",
+            f"cards[{ats_lever.CARD_SCREENING}][field1]": "5+ years",
+            f"cards[{ats_lever.CARD_SCREENING}][field2]": ["Python", "PostgreSQL"],
+            f"cards[{ats_lever.CARD_MOTIVATION}][field1]": WHY_ORBITAL,
+            "eeo[gender]": DECLINE,
+            "eeo[race]": DECLINE,
+            "eeo[veteran]": DECLINE,
+            "eeo[disability]": "I don't wish to answer",
+            "consent[store]": "true",
+            "consent[marketing]": ABSENT,
+        },
+        {"resume": RESUME},
+        ats_lever.BOOKKEEPING_FIELDS,
     ),
     Fixture(
-        "Workable", WorkableJobSite, lambda s: s.job_url, WorkableAdapter, _profile(LEVER_LINKS, LEVER_ANSWERS),
-        {"firstname": "Ada", "lastname": "Lovelace", "email": "ada.lovelace@example.org",
-         "phone": "+442079460958", "address": "London, United Kingdom", "CA_18450": LINKEDIN,
-         "3482016": WHY_ORBITAL, "CA_18444": "true", "3482017": "2", "3482018": ["11", "14"],
-         "gdpr": "true", "gdpr_future": "false"},
+        "Workable",
+        WorkableJobSite,
+        lambda s: s.job_url,
+        WorkableAdapter,
+        _profile(LEVER_LINKS, LEVER_ANSWERS),
+        {
+            "firstname": "Ada",
+            "lastname": "Lovelace",
+            "email": "ada.lovelace@example.org",
+            "phone": "+442079460958",
+            "address": "London, United Kingdom",
+            "CA_18450": LINKEDIN,
+            "3482016": WHY_ORBITAL,
+            "CA_18444": "true",
+            "3482017": "2",
+            "3482018": ["11", "14"],
+            "gdpr": "true",
+            "gdpr_future": "false",
+        },
         {"resume": RESUME},
     ),
     Fixture(
-        "Ashby", AshbyJobSite, lambda s: s.posting_url, AshbyAdapter,
-        _profile(ACME_LINKS, {"are you authorized to work in the  United Kingdom?": "Yes, I am",
-                              "How did you hear about us?": "friend or colleague",
-                              "Why do you want to work at Acme Rockets?": WHY_US}),
-        {"_systemfield_name": "Ada Lovelace", "_systemfield_email": "ada.lovelace@example.org",
-         ats_ashby.PHONE: "+44 20 7946 0958", ats_ashby.LINKEDIN: LINKEDIN, ats_ashby.WORK_AUTHORISATION: True,
-         ats_ashby.HEARD_ABOUT: "A friend or colleague", ats_ashby.WHY_US: WHY_US,
-         ats_ashby.LOCATION: "London, England, United Kingdom", ats_ashby.GENDER: DECLINE, ats_ashby.RACE: DECLINE,
-         ats_ashby.VETERAN: "I don't wish to answer", ats_ashby.DISABILITY: "I do not want to answer"},
+        "Ashby",
+        AshbyJobSite,
+        lambda s: s.posting_url,
+        AshbyAdapter,
+        _profile(
+            ACME_LINKS,
+            {
+                "are you authorized to work in the  United Kingdom?": "Yes, I am",
+                "How did you hear about us?": "friend or colleague",
+                "Why do you want to work at Acme Rockets?": WHY_US,
+            },
+        ),
+        {
+            "_systemfield_name": "Ada Lovelace",
+            "_systemfield_email": "ada.lovelace@example.org",
+            ats_ashby.PHONE: "+44 20 7946 0958",
+            ats_ashby.LINKEDIN: LINKEDIN,
+            ats_ashby.WORK_AUTHORISATION: True,
+            ats_ashby.HEARD_ABOUT: "A friend or colleague",
+            ats_ashby.WHY_US: WHY_US,
+            ats_ashby.LOCATION: "London, England, United Kingdom",
+            ats_ashby.GENDER: DECLINE,
+            ats_ashby.RACE: DECLINE,
+            ats_ashby.VETERAN: "I don't wish to answer",
+            ats_ashby.DISABILITY: "I do not want to answer",
+        },
         {"_systemfield_resume": RESUME},
     ),
     Fixture(
-        "SmartRecruiters", SmartRecruitersJobSite, lambda s: s.posting_url, SmartRecruitersAdapter,
-        _profile(ACME_LINKS, {"Are you legally authorised to work in the European Union?": "yes",
-                              "How many years of professional Python experience do you have?": "8",
-                              "What is your notice period?": "1 Month.", "Message to the hiring team": MESSAGE}),
-        {"firstName": "Ada", "lastName": "Lovelace", "email": "ada.lovelace@example.org",
-         "confirmEmail": "ada.lovelace@example.org", "location": "London, England, United Kingdom",
-         "phoneNumber": "+44 20 7946 0958", "linkedin": LINKEDIN, "website": "https://ada.example.org",
-         "message": MESSAGE, ats_smartrecruiters.WORK_PERMIT: "yes", ats_smartrecruiters.PYTHON_YEARS: "8",
-         ats_smartrecruiters.NOTICE_PERIOD: "1m", "privacyPolicy": "true"},
+        "SmartRecruiters",
+        SmartRecruitersJobSite,
+        lambda s: s.posting_url,
+        SmartRecruitersAdapter,
+        _profile(
+            ACME_LINKS,
+            {
+                "Are you legally authorised to work in the European Union?": "yes",
+                "How many years of professional Python experience do you have?": "8",
+                "What is your notice period?": "1 Month.",
+                "Message to the hiring team": MESSAGE,
+            },
+        ),
+        {
+            "firstName": "Ada",
+            "lastName": "Lovelace",
+            "email": "ada.lovelace@example.org",
+            "confirmEmail": "ada.lovelace@example.org",
+            "location": "London, England, United Kingdom",
+            "phoneNumber": "+44 20 7946 0958",
+            "linkedin": LINKEDIN,
+            "website": "https://ada.example.org",
+            "message": MESSAGE,
+            ats_smartrecruiters.WORK_PERMIT: "yes",
+            ats_smartrecruiters.PYTHON_YEARS: "8",
+            ats_smartrecruiters.NOTICE_PERIOD: "1m",
+            "privacyPolicy": "true",
+        },
         {"resume": RESUME},
     ),
 ]
 
-AGENT_FIELDS = {"who": "Ada Lovelace", "reach": "ada.lovelace@example.org", "ring": "+44 20 7946 0958",
-                "puzzle": ANSWER}
+AGENT_FIELDS = {
+    "who": "Ada Lovelace",
+    "reach": "ada.lovelace@example.org",
+    "ring": "+44 20 7946 0958",
+    "puzzle": ANSWER,
+}
 AGENT_FILES = {"papers": RESUME}
 
 
@@ -265,11 +375,17 @@ def grade(submission: Any, fields: dict[str, Any], files: dict[str, bytes], igno
     if submission is None:
         return 0, len(fields) + len(files), [], ["<nothing posted>"]
     posted, uploads = _posted(submission)
-    wrong = [name for name, value in fields.items()
-             if not ((name not in posted) if value is ABSENT else (posted.get(name, ABSENT) == value))]
+    wrong = [
+        name
+        for name, value in fields.items()
+        if not ((name not in posted) if value is ABSENT else (posted.get(name, ABSENT) == value))
+    ]
     wrong += [name for name, content in files.items() if uploads.get(name, ("", b""))[1] != content]
-    unexpected = [name for name, value in posted.items()
-                  if value not in ("", None, [], False) and name not in fields and name not in ignored]
+    unexpected = [
+        name
+        for name, value in posted.items()
+        if value not in ("", None, [], False) and name not in fields and name not in ignored
+    ]
     unexpected += [name for name in uploads if name not in files]
     return len(fields) + len(files) - len(wrong), len(fields) + len(files), unexpected, wrong
 
@@ -296,8 +412,11 @@ async def adapter_run(fixture: Fixture, options: BrowserOptions, resume: Path, c
         result = await adapter.submit(browser)
         submission = await _wait(site, POST_TIMEOUT_S)
     right, expected, unexpected, wrong = grade(submission, fixture.fields, fixture.files, fixture.ignored)
-    outcome = result.outcome.value if result.outcome is SubmitOutcome.CONFIRMED else f"{result.outcome.value}: " \
-        f"{result.detail[:120]}"
+    outcome = (
+        result.outcome.value
+        if result.outcome is SubmitOutcome.CONFIRMED
+        else f"{result.outcome.value}: {result.detail[:120]}"
+    )
     return Run(right, expected, unexpected, wrong, review_s, calls.count - before, outcome)
 
 
@@ -305,8 +424,9 @@ async def agent_run(options: BrowserOptions, resume: Path, calls: LLMCalls) -> R
     before = calls.count
     async with UnknownJobSite() as site, FakeOpenAI() as model, open_browser(options) as browser:
         model.script(scripted_model(resume))
-        async with BrowserUseBackend(options, model.base_url, SecretStr(model.api_key), "fake-model",
-                                     browser=browser) as backend:
+        async with BrowserUseBackend(
+            options, model.base_url, SecretStr(model.api_key), "fake-model", browser=browser
+        ) as backend:
             started = time.perf_counter()
             filled = await backend.fill(site.apply_url, BASE, ApplicantFiles(resume=resume), FixedAsker())
             review_s = time.perf_counter() - started
@@ -325,8 +445,9 @@ def _line(name: str, accuracy: float, right: int, expected: int, review: str, ll
 
 
 def report(rows: list[Row], runs: int) -> bool:
-    print(f"\nATS accuracy: {runs} run(s) per form, headed Chromium {CHROMIUM}, {os.cpu_count()} cores, "
-          "127.0.0.1 only\n")
+    print(
+        f"\nATS accuracy: {runs} run(s) per form, headed Chromium {CHROMIUM}, {os.cpu_count()} cores, 127.0.0.1 only\n"
+    )
     print("| form | field accuracy | median time to review s (max) | LLM calls / application | notes |")
     print("|---|---|---|---|---|")
     ok = True
@@ -341,17 +462,36 @@ def report(rows: list[Row], runs: int) -> bool:
             notes.append("unexpected: " + ", ".join(extra))
         calls = sorted({r.llm_calls for r in row.runs})
         review = f"{row.review_s:.2f} ({max(r.review_s for r in row.runs):.2f})"
-        print(_line(row.name, row.accuracy, sum(r.right for r in row.runs), sum(r.expected for r in row.runs),
-                    review, "/".join(map(str, calls)), "; ".join(notes) or "-"))
+        print(
+            _line(
+                row.name,
+                row.accuracy,
+                sum(r.right for r in row.runs),
+                sum(r.expected for r in row.runs),
+                review,
+                "/".join(map(str, calls)),
+                "; ".join(notes) or "-",
+            )
+        )
         ok &= row.accuracy >= MIN_ACCURACY and max(r.review_s for r in row.runs) < MAX_REVIEW_S
     adapters = [row for row in rows if not row.note]
     every = [r for row in adapters for r in row.runs]
     right, expected = sum(r.right for r in every), sum(r.expected for r in every)
-    print(_line(f"**total, {len(adapters)} adapters**", right / max(1, expected), right, expected,
-                f"{statistics.median(r.review_s for r in every):.2f} ({max(r.review_s for r in every):.2f})",
-                str(sum(r.llm_calls for r in every) / max(1, len(every))), f"{len(every)} applications"))
-    print(f"\ngate: accuracy >= {MIN_ACCURACY:.0%} on every row and every time to review < {MAX_REVIEW_S:g} s: "
-          f"{'PASS' if ok else 'FAIL'}")
+    print(
+        _line(
+            f"**total, {len(adapters)} adapters**",
+            right / max(1, expected),
+            right,
+            expected,
+            f"{statistics.median(r.review_s for r in every):.2f} ({max(r.review_s for r in every):.2f})",
+            str(sum(r.llm_calls for r in every) / max(1, len(every))),
+            f"{len(every)} applications",
+        )
+    )
+    print(
+        f"\ngate: accuracy >= {MIN_ACCURACY:.0%} on every row and every time to review < {MAX_REVIEW_S:g} s: "
+        f"{'PASS' if ok else 'FAIL'}"
+    )
     return ok
 
 
@@ -366,8 +506,14 @@ async def main() -> int:
     with tempfile.TemporaryDirectory(prefix="nyx-bench-") as tmp:
         resume = Path(tmp) / RESUME_NAME
         resume.write_bytes(RESUME)
-        options = BrowserOptions(executable_path=CHROMIUM, headless=False, profiles_dir=Path(tmp) / "profiles",
-                                 extra_args=OFFLINE_ARGS, allow_hosts=LOCAL_HOSTS, resolver=offline_resolver)
+        options = BrowserOptions(
+            executable_path=CHROMIUM,
+            headless=False,
+            profiles_dir=Path(tmp) / "profiles",
+            extra_args=OFFLINE_ARGS,
+            allow_hosts=LOCAL_HOSTS,
+            resolver=offline_resolver,
+        )
         for fixture in FIXTURES:
             row = Row(fixture.name)
             for _ in range(args.runs):

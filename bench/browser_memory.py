@@ -29,8 +29,9 @@ from storage.models import Profile
 from tests.fakes.job_site import GreenhouseJobSite
 from tests.plugins.browser import OFFLINE_ARGS, offline_resolver
 
-PROFILE = Profile(first_name="Ada", last_name="Lovelace", email="ada@example.org", phone="+44 20 7946 0000",
-                  location="London, UK")
+PROFILE = Profile(
+    first_name="Ada", last_name="Lovelace", email="ada@example.org", phone="+44 20 7946 0000", location="London, UK"
+)
 GOOGLE = ("google.com", "googleapis.com", "gstatic.com", "gvt1.com", "googleusercontent.com", "doubleclick.net")
 
 # Switches measured on top of the worker's own (QUIET_CHROMIUM_ARGS); "worker" is what the worker runs.
@@ -73,8 +74,12 @@ class Measurement:
 
 async def measure(variant: str, site: GreenhouseJobSite, folder: Path, settle: float) -> Measurement:
     options = BrowserOptions(
-        executable_path="/usr/bin/chromium", headless=False, profiles_dir=folder / variant,
-        extra_args=(*OFFLINE_ARGS, *VARIANTS[variant]), allow_hosts=("127.0.0.1",), resolver=offline_resolver,
+        executable_path="/usr/bin/chromium",
+        headless=False,
+        profiles_dir=folder / variant,
+        extra_args=(*OFFLINE_ARGS, *VARIANTS[variant]),
+        allow_hosts=("127.0.0.1",),
+        resolver=offline_resolver,
     )
     proxy = EgressProxy(allow_hosts=options.allow_hosts, resolver=offline_resolver)
     async with open_browser(options, egress=proxy) as browser:

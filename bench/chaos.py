@@ -28,16 +28,25 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--fault-every", type=float, nargs=2, default=(10.0, 40.0), metavar=("MIN", "MAX"))
     parser.add_argument("--user-delay", type=float, nargs=2, default=(0.0, 20.0), metavar=("MIN", "MAX"))
-    parser.add_argument("--deadline", type=float, default=1800.0,
-                        help="seconds from the start during which the users keep answering reviews")
+    parser.add_argument(
+        "--deadline",
+        type=float,
+        default=1800.0,
+        help="seconds from the start during which the users keep answering reviews",
+    )
     parser.add_argument("--logs", type=Path, default=None, help="keep the bot's and workers' logs here")
     args = parser.parse_args()
     if not os.environ.get("DISPLAY"):
         parser.error("no DISPLAY: run it under xvfb-run (the worker's Chromium is headed)")
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     config = ChaosConfig(
-        applications=args.applications, users=args.users, workers=args.workers, seed=args.seed,
-        fault_every=tuple(args.fault_every), user_delay=tuple(args.user_delay), deadline=args.deadline,
+        applications=args.applications,
+        users=args.users,
+        workers=args.workers,
+        seed=args.seed,
+        fault_every=tuple(args.fault_every),
+        user_delay=tuple(args.user_delay),
+        deadline=args.deadline,
     )
     report = asyncio.run(run_chaos(config, args.logs))
     print("\n".join(report.lines()))

@@ -32,7 +32,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from multiprocessing.connection import Connection
 from urllib.parse import urlsplit, urlunsplit
@@ -45,8 +45,8 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 
-from bot.sending import install_sender
 from bot.digest_chart import ChartRenderer
+from bot.sending import install_sender
 from handlers.digest import TelegramDigestChannel
 from scheduler.digest import DigestFanOut
 from storage.db import create_pool
@@ -56,7 +56,7 @@ from storage.user_settings import UserSettingsRepository
 from storage.users import UserRepository
 from tests.fakes.telegram_api import TINY_PNG, FakeTelegram
 
-NOW = datetime(2026, 12, 3, 9, 0, 30, tzinfo=timezone.utc)  # everyone's digest is at 09:00 UTC
+NOW = datetime(2026, 12, 3, 9, 0, 30, tzinfo=UTC)  # everyone's digest is at 09:00 UTC
 FIRST_USER = 1_000_001
 TOKEN = "123456:BENCH-TOKEN"
 TARGET_RATE = 29.0
@@ -82,13 +82,15 @@ def serve_fake_telegram(conn: Connection, first_user: int, users: int) -> None:
         accepted = sorted(c.at for c in fake.calls if c.method in ("sendPhoto", "sendMessage") and not c.error)
         digests = Counter(m.chat_id for m in fake.messages() if _is_digest(m.body))
         assert fake.flood_control is not None
-        conn.send({
-            "accepted": len(accepted),
-            "span": accepted[-1] - accepted[0] if len(accepted) > 1 else 0.0,
-            "photos": sum(1 for m in fake.messages() if m.photo),
-            "digests_per_user": dict(digests),
-            "refused": fake.flood_control.refused,
-        })
+        conn.send(
+            {
+                "accepted": len(accepted),
+                "span": accepted[-1] - accepted[0] if len(accepted) > 1 else 0.0,
+                "photos": sum(1 for m in fake.messages() if m.photo),
+                "digests_per_user": dict(digests),
+                "refused": fake.flood_control.refused,
+            }
+        )
         await fake.stop()
 
     asyncio.run(main())
@@ -122,8 +124,9 @@ async def seed(conn: asyncpg.Connection, users: int) -> int:
             for status, when, error, score in moves:
                 url = f"https://jobs.example.org/{next_id}"
                 jobs.append((next_id, url, url, "jobs.example.org", f"Backend Engineer {next_id}"))
-                apps.append((next_id, user_id, next_id, status, score, error, when,
-                             when if status == "submitted" else None))
+                apps.append(
+                    (next_id, user_id, next_id, status, score, error, when, when if status == "submitted" else None)
+                )
                 if status != "awaiting_approval":
                     came_from = "awaiting_approval" if status == "skipped" else "running"
                     events.append((next_id, came_from, status, when))
@@ -135,7 +138,8 @@ async def seed(conn: asyncpg.Connection, users: int) -> int:
         )
         await conn.copy_records_to_table("jobs", records=jobs, columns=["id", "canonical_url", "url", "host", "title"])
         await conn.copy_records_to_table(
-            "applications", records=apps,
+            "applications",
+            records=apps,
             columns=["id", "user_id", "job_id", "status", "score", "error", "updated_at", "submitted_at"],
         )
         await conn.copy_records_to_table(
@@ -179,8 +183,10 @@ class Result:
             ("duplicates", str(self.duplicates)),
             ("429 answers", str(self.refused)),
             ("sends left for a retry", str(self.retrying)),
-            ("RSS before → at 25/50/75/100 % of sends", f"{self.rss_start_mb:.0f} → "
-             + " / ".join(f"{v:.0f}" for v in self.rss_quarters_mb) + " MB"),
+            (
+                "RSS before → at 25/50/75/100 % of sends",
+                f"{self.rss_start_mb:.0f} → " + " / ".join(f"{v:.0f}" for v in self.rss_quarters_mb) + " MB",
+            ),
             ("peak RSS (this process: bot, fan-out, pool)", f"{self.rss_peak_mb:.0f} MB"),
             ("peak RSS of the chart processes", f"{self.renderers_peak_mb:.0f} MB"),
         ]
@@ -217,7 +223,9 @@ async def run(users: int, server_url: str, *, draw: bool = True) -> Result:
         sender = install_sender(bot)  # as Services.connect does
         charts = ChartRenderer()
         fan_out = DigestFanOut(
-            DigestRepository(pool), UserSettingsRepository(pool), TelegramDigestChannel(bot, UserRepository(pool), charts if draw else _one_pixel),
+            DigestRepository(pool),
+            UserSettingsRepository(pool),
+            TelegramDigestChannel(bot, UserRepository(pool), charts if draw else _one_pixel),
             clock=lambda: NOW,
         )
         process = psutil.Process()
@@ -257,9 +265,7 @@ async def run(users: int, server_url: str, *, draw: bool = True) -> Result:
         await admin.close()
     per_user = stats["digests_per_user"]
     total = max(sender.sent, 1)
-    quarters = [
-        max((rss for sent, rss in samples if sent <= total * q / 4), default=rss_start) for q in (1, 2, 3, 4)
-    ]
+    quarters = [max((rss for sent, rss in samples if sent <= total * q / 4), default=rss_start) for q in (1, 2, 3, 4)]
     return Result(
         users=users,
         applications=applications,
@@ -281,12 +287,15 @@ async def run(users: int, server_url: str, *, draw: bool = True) -> Result:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=10_000)
-    parser.add_argument("--no-drawing", action="store_true",
-                        help="send a 1-pixel PNG instead of drawing each chart (the chart's share of the cost)")
+    parser.add_argument(
+        "--no-drawing",
+        action="store_true",
+        help="send a 1-pixel PNG instead of drawing each chart (the chart's share of the cost)",
+    )
     args = parser.parse_args()
     server_url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     result = asyncio.run(run(args.users, server_url, draw=not args.no_drawing))
-    print(f"{datetime.now(timezone.utc):%Y-%m-%d}, Python {platform.python_version()}, {os.cpu_count()} cores")
+    print(f"{datetime.now(UTC):%Y-%m-%d}, Python {platform.python_version()}, {os.cpu_count()} cores")
     print(result.table())
     missed = result.rate < TARGET_RATE or result.lost or result.duplicates
     return 1 if missed else 0

@@ -42,10 +42,15 @@ async def one_run(users: int, *, paced: bool, rate: float | None, server: str, r
         with tempfile.TemporaryDirectory() as tmp:
             ids = list(range(FIRST_USER, FIRST_USER + users))
             settings = load_settings(
-                _env_file=None, telegram_bot_token=fake.token, telegram_api_base=fake.base_url,
+                _env_file=None,
+                telegram_bot_token=fake.token,
+                telegram_api_base=fake.base_url,
                 allowed_user_ids=",".join(map(str, ids)),
-                database_url=urlunsplit(urlsplit(server)._replace(path=f"/{name}")), redis_url=redis_url,
-                queue_name=f"nyx:bench:{name}", data_dir=Path(tmp), url_allow_hosts="127.0.0.1",
+                database_url=urlunsplit(urlsplit(server)._replace(path=f"/{name}")),
+                redis_url=redis_url,
+                queue_name=f"nyx:bench:{name}",
+                data_dir=Path(tmp),
+                url_allow_hosts="127.0.0.1",
             )
             services = await Services.connect(settings, pace_sending=paced)
             app = NyxApp(services, Roles(bot=True, worker=False, scheduler=False))
@@ -62,9 +67,7 @@ async def one_run(users: int, *, paced: bool, rate: float | None, server: str, r
         await admin.close()
 
 
-async def measure(
-    fake: FakeTelegram, site: GreenhouseJobSite, ids: list[int], rate: float | None
-) -> dict[str, float]:
+async def measure(fake: FakeTelegram, site: GreenhouseJobSite, ids: list[int], rate: float | None) -> dict[str, float]:
     """All links at once (rate None: the throughput), or one every 1/rate s (the latency at that load)."""
     latencies: list[float] = []
     loop = asyncio.get_running_loop()
@@ -105,8 +108,10 @@ async def main(users: int) -> None:
     )
     for paced, rate, label in runs:
         result = await one_run(users, paced=paced, rate=rate, server=server, redis_url=redis_url)
-        print(f"{label:<46}{result['updates_per_s']:>10.1f}{result['p50_ms']:>9.0f}"
-              f"{result['p99_ms']:>9.0f}{result['seconds']:>9.1f}")
+        print(
+            f"{label:<46}{result['updates_per_s']:>10.1f}{result['p50_ms']:>9.0f}"
+            f"{result['p99_ms']:>9.0f}{result['seconds']:>9.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -101,6 +101,7 @@ async def main(taps: int) -> None:
     await admin.execute(f'CREATE DATABASE "{name}"')
     tmp = Path(tempfile.mkdtemp(prefix="nyx-bench-live-"))
     site = web.Application()
+
     async def page(request: web.Request) -> web.Response:
         return web.Response(text=PAGE, content_type="text/html")
 
@@ -118,17 +119,25 @@ async def main(taps: int) -> None:
         await users.upsert(USER, USER, "Ada", None)
         url = f"http://127.0.0.1:{site_port}/"
         intake = await applications.intake(USER, url=url, canonical_url=url, host="127.0.0.1")
-        prompt = await prompts.create(intake.application.id, USER, PromptKind.CAPTCHA, {},
-                                      datetime.now(timezone.utc) + timedelta(minutes=10))
+        prompt = await prompts.create(
+            intake.application.id, USER, PromptKind.CAPTCHA, {}, datetime.now(UTC) + timedelta(minutes=10)
+        )
         port = _free_port()
         bridge = PromptBridge(redis, prompts, ApplicationQueue(redis, "nyx:bench:live-view"))
-        web_server = await start_web(host="127.0.0.1", port=port,
-                                     # A bot never called: nobody taps Done here (no request, no session opened).
-                                     live_view=LiveViewServer(redis, prompts, bridge, bot=Bot("1:NO-DONE-IN-BENCH")))
+        web_server = await start_web(
+            host="127.0.0.1",
+            port=port,
+            # A bot never called: nobody taps Done here (no request, no session opened).
+            live_view=LiveViewServer(redis, prompts, bridge, bot=Bot("1:NO-DONE-IN-BENCH")),
+        )
 
         def options(role: str) -> BrowserOptions:
-            return BrowserOptions(executable_path=os.environ.get("CHROME_PATH", "/usr/bin/chromium"),
-                                  profiles_dir=tmp / role, extra_args=OFFLINE_ARGS, allow_hosts=LOCAL_HOSTS)
+            return BrowserOptions(
+                executable_path=os.environ.get("CHROME_PATH", "/usr/bin/chromium"),
+                profiles_dir=tmp / role,
+                extra_args=OFFLINE_ARGS,
+                allow_hosts=LOCAL_HOSTS,
+            )
 
         marker = str(tmp / "worker")
         try:
@@ -161,9 +170,13 @@ async def main(taps: int) -> None:
                                     break
                                 seen = await phone.next_frame(seen, 2000)
                             else:
-                                shown = await worker_page.evaluate("() => document.getElementById('box').style.background")
-                                raise SystemExit(f"tap {i} at {spot} never showed on the phone (worker: {shown}, "
-                                                 f"frames {await phone.frames()})")
+                                shown = await worker_page.evaluate(
+                                    "() => document.getElementById('box').style.background"
+                                )
+                                raise SystemExit(
+                                    f"tap {i} at {spot} never showed on the phone (worker: {shown}, "
+                                    f"frames {await phone.frames()})"
+                                )
                             latencies.append(time.perf_counter() - began)
 
                         still_chrome, still_self = await _cpu_over(marker, WINDOW_S)
@@ -182,8 +195,10 @@ async def main(taps: int) -> None:
         await admin.close()
 
     print(f"first frame after opening the page: {first_frame * 1000:.0f} ms")
-    print(f"input to frame ({taps} taps): median {statistics.median(latencies) * 1000:.0f} ms, "
-          f"max {max(latencies) * 1000:.0f} ms")
+    print(
+        f"input to frame ({taps} taps): median {statistics.median(latencies) * 1000:.0f} ms, "
+        f"max {max(latencies) * 1000:.0f} ms"
+    )
     print(f"frames/s while the page moves: {fps:.1f}")
     print("worker CPU (% of one core; Chromium / this process = worker + bot relay + phone driver):")
     print(f"  no live view, page still:   {idle_chrome:5.1f} / {idle_self:5.1f}")

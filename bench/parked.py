@@ -34,9 +34,14 @@ from tests.fakes.job_site import MOTIVATION, SPONSORSHIP, GreenhouseJobSite
 from tests.fakes.telegram_api import ChatMessage, FakeTelegram
 
 USER = 4242
-PROFILE = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.org",
-           "phone": "+44 20 7946 0000", "location": "London, UK",
-           "answers": {SPONSORSHIP: "No", MOTIVATION: "Rockets that launch on schedule."}}
+PROFILE = {
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "email": "ada@example.org",
+    "phone": "+44 20 7946 0000",
+    "location": "London, UK",
+    "answers": {SPONSORSHIP: "No", MOTIVATION: "Rockets that launch on schedule."},
+}
 RESUME = b"%PDF-1.4\n% bench resume\n%%EOF\n"
 TIMEOUT = 180
 
@@ -103,10 +108,18 @@ async def main(prompts: int, submits: int) -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             settings = load_settings(
-                _env_file=None, telegram_bot_token=fake.token, telegram_api_base=fake.base_url,
-                allowed_user_ids=str(USER), database_url=_database(server, name), redis_url=redis_url,
-                queue_name=f"nyx:bench:{name}", data_dir=Path(tmp), chrome_path="/usr/bin/chromium",
-                url_allow_hosts="127.0.0.1", max_concurrent_browsers=1, park_after_minutes=0,
+                _env_file=None,
+                telegram_bot_token=fake.token,
+                telegram_api_base=fake.base_url,
+                allowed_user_ids=str(USER),
+                database_url=_database(server, name),
+                redis_url=redis_url,
+                queue_name=f"nyx:bench:{name}",
+                data_dir=Path(tmp),
+                chrome_path="/usr/bin/chromium",
+                url_allow_hosts="127.0.0.1",
+                max_concurrent_browsers=1,
+                park_after_minutes=0,
             )
             services = await Services.connect(settings)
             app = NyxApp(services, Roles())
@@ -120,7 +133,8 @@ async def main(prompts: int, submits: int) -> None:
                 # Waiting applications count toward the daily cap (20 by default): raise it for the bench.
                 await services.pool.execute(
                     "INSERT INTO user_settings (user_id, daily_cap) VALUES ($1, 500)"
-                    " ON CONFLICT (user_id) DO UPDATE SET daily_cap = 500", USER,
+                    " ON CONFLICT (user_id) DO UPDATE SET daily_cap = 500",
+                    USER,
                 )
                 reviews, to_review = [], []
                 for run in range(prompts):
@@ -147,16 +161,22 @@ async def main(prompts: int, submits: int) -> None:
         await fake.stop()
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
-    print(f"parked prompts: {prompts} reviews left pending, 1 worker, MAX_CONCURRENT_BROWSERS=1, "
-          f"PARK_AFTER_MINUTES=0, {os.cpu_count()} cores")
+    print(
+        f"parked prompts: {prompts} reviews left pending, 1 worker, MAX_CONCURRENT_BROWSERS=1, "
+        f"PARK_AFTER_MINUTES=0, {os.cpu_count()} cores"
+    )
     print(f"{'pending':>8}{'process PSS MB':>16}{'Chromium PSS MB':>17}")
     for pending_now, own, chromium in samples:
         print(f"{pending_now:>8}{own:>16.0f}{chromium:>17.0f}")
-    print(f"Apply -> review, s: first {to_review[0]:.2f}, median {statistics.median(to_review):.2f}, "
-          f"max {max(to_review):.2f}")
+    print(
+        f"Apply -> review, s: first {to_review[0]:.2f}, median {statistics.median(to_review):.2f}, "
+        f"max {max(to_review):.2f}"
+    )
     print(f"a new application with {prompts} reviews pending: Apply -> review {new_app_s:.2f} s")
-    print(f"Submit on a parked review -> POST (refill, verify, submit), {len(submit_s)} runs: "
-          f"median {statistics.median(submit_s):.2f} s, max {max(submit_s):.2f} s")
+    print(
+        f"Submit on a parked review -> POST (refill, verify, submit), {len(submit_s)} runs: "
+        f"median {statistics.median(submit_s):.2f} s, max {max(submit_s):.2f} s"
+    )
     print(f"prompts still pending at the end: {pending}")
 
 

@@ -67,11 +67,15 @@ MIN_ACCURACY = 0.95
 MAX_FILL_S = 10.0
 POST_TIMEOUT_S = 30.0
 COPIES = (
-    (ats_breezy.BreezyJobSite, ats_breezy), (ats_recruitee.RecruiteeJobSite, ats_recruitee),
-    (ats_personio.PersonioJobSite, ats_personio), (ats_bamboohr.BambooHRJobSite, ats_bamboohr),
-    (ats_jazzhr.JazzHRJobSite, ats_jazzhr), (ats_rippling.RipplingJobSite, ats_rippling),
+    (ats_breezy.BreezyJobSite, ats_breezy),
+    (ats_recruitee.RecruiteeJobSite, ats_recruitee),
+    (ats_personio.PersonioJobSite, ats_personio),
+    (ats_bamboohr.BambooHRJobSite, ats_bamboohr),
+    (ats_jazzhr.JazzHRJobSite, ats_jazzhr),
+    (ats_rippling.RipplingJobSite, ats_rippling),
     # Through its data consent and its two steps (the consent required to apply is given as a step).
-    (ats_jobvite.JobviteJobSite, ats_jobvite), (ats_icims.IcimsJobSite, ats_icims),
+    (ats_jobvite.JobviteJobSite, ats_jobvite),
+    (ats_icims.IcimsJobSite, ats_icims),
 )
 
 
@@ -118,9 +122,15 @@ async def run_page(folder: str, options: BrowserOptions, calls: LLMCalls) -> Pag
     violations = [f"{r.expected.description}: {r.problem}" for r in graded.results if r.expected.empty and not r.ok]
     violations += [f"form sent: {target}" for target in observed.submissions]
     filled_by = observed.run.ats if observed.run else f"{type(observed.error).__name__}"
-    return PageRun(right=sum(r.ok for r in fillable), total=len(fillable), violations=violations,
-                   llm_calls=calls.count - before, seconds=observed.seconds, filled_by=filled_by,
-                   wrong=[f"{r.expected.description}: {r.problem}" for r in fillable if not r.ok])
+    return PageRun(
+        right=sum(r.ok for r in fillable),
+        total=len(fillable),
+        violations=violations,
+        llm_calls=calls.count - before,
+        seconds=observed.seconds,
+        filled_by=filled_by,
+        wrong=[f"{r.expected.description}: {r.problem}" for r in fillable if not r.ok],
+    )
 
 
 @dataclass
@@ -168,8 +178,16 @@ async def run_copy(site_class: Any, module: Any, options: BrowserOptions, calls:
     violations = [f"{name}: {fields[name]!r}" for name in module.MUST_STAY_EMPTY if fields.get(name)]
     if early:
         violations.append(f"{early} POST(s) before submit")
-    return CopyRun(module.__name__.rsplit("_", 1)[-1], filled_by, total - len(wrong), total, violations, wrong,
-                   calls.count - before, review_s)
+    return CopyRun(
+        module.__name__.rsplit("_", 1)[-1],
+        filled_by,
+        total - len(wrong),
+        total,
+        violations,
+        wrong,
+        calls.count - before,
+        review_s,
+    )
 
 
 def report_copies(runs: list[CopyRun]) -> bool:
@@ -177,11 +195,15 @@ def report_copies(runs: list[CopyRun]) -> bool:
     print("| vendor copy | filled by | fields right | must-not violations | LLM calls | time to review s |")
     print("|---|---|---|---|---|---|")
     for run in runs:
-        print(f"| {run.vendor} | {run.filled_by} | {_pct(run.right, run.total)} | {len(run.violations)} | "
-              f"{run.llm_calls} | {run.review_s:.1f} |")
+        print(
+            f"| {run.vendor} | {run.filled_by} | {_pct(run.right, run.total)} | {len(run.violations)} | "
+            f"{run.llm_calls} | {run.review_s:.1f} |"
+        )
     right, total = sum(r.right for r in runs), sum(r.total for r in runs)
-    print(f"| **all** | | {_pct(right, total)} | {sum(len(r.violations) for r in runs)} | "
-          f"{sum(r.llm_calls for r in runs)} | |")
+    print(
+        f"| **all** | | {_pct(right, total)} | {sum(len(r.violations) for r in runs)} | "
+        f"{sum(r.llm_calls for r in runs)} | |"
+    )
     notes = sorted({f"{r.vendor}: {w}" for r in runs for w in (*r.wrong, *r.violations)})
     if notes:
         print("\nNot right:\n" + "\n".join(f"- {n}" for n in notes))
@@ -196,13 +218,17 @@ def _pct(right: int, total: int) -> str:
 
 def report(rows: list[PageRow], runs: int) -> bool:
     print(f"\nReal pages: {runs} run(s) per page, headed Chromium {CHROMIUM}, {os.cpu_count()} cores, 127.0.0.1 only\n")
-    print("| page | vendor | filled by | fields right | must-not violations | LLM calls | time to fill s, median (max) |")
+    print(
+        "| page | vendor | filled by | fields right | must-not violations | LLM calls | time to fill s, median (max) |"
+    )
     print("|---|---|---|---|---|---|---|")
     for row in rows:
         times = [r.seconds for r in row.runs]
         filled_by = "/".join(sorted({r.filled_by for r in row.runs}))
-        print(f"| {row.folder} | {row.vendor} | {filled_by} | {_pct(row.right, row.total)} | {row.violations} | "
-              f"{row.llm_calls} | {statistics.median(times):.1f} ({max(times):.1f}) |")
+        print(
+            f"| {row.folder} | {row.vendor} | {filled_by} | {_pct(row.right, row.total)} | {row.violations} | "
+            f"{row.llm_calls} | {statistics.median(times):.1f} ({max(times):.1f}) |"
+        )
     by_vendor: dict[str, list[PageRow]] = defaultdict(list)
     for row in rows:
         by_vendor[row.vendor].append(row)
@@ -210,20 +236,26 @@ def report(rows: list[PageRow], runs: int) -> bool:
     print("|---|---|---|---|---|---|")
     for vendor, vendor_rows in sorted(by_vendor.items()):
         times = [r.seconds for row in vendor_rows for r in row.runs]
-        print(f"| {vendor} | {len(vendor_rows)} | {_pct(sum(r.right for r in vendor_rows), sum(r.total for r in vendor_rows))}"
-              f" | {sum(r.violations for r in vendor_rows)} | {sum(r.llm_calls for r in vendor_rows)} | "
-              f"{statistics.median(times):.1f} ({max(times):.1f}) |")
+        print(
+            f"| {vendor} | {len(vendor_rows)} | {_pct(sum(r.right for r in vendor_rows), sum(r.total for r in vendor_rows))}"
+            f" | {sum(r.violations for r in vendor_rows)} | {sum(r.llm_calls for r in vendor_rows)} | "
+            f"{statistics.median(times):.1f} ({max(times):.1f}) |"
+        )
     right, total = sum(r.right for r in rows), sum(r.total for r in rows)
     violations, llm_calls = sum(r.violations for r in rows), sum(r.llm_calls for r in rows)
     times = [r.seconds for row in rows for r in row.runs]
-    print(f"| **all** | {len(rows)} | {_pct(right, total)} | {violations} | {llm_calls} | "
-          f"{statistics.median(times):.1f} ({max(times):.1f}) |")
+    print(
+        f"| **all** | {len(rows)} | {_pct(right, total)} | {violations} | {llm_calls} | "
+        f"{statistics.median(times):.1f} ({max(times):.1f}) |"
+    )
     wrong = sorted({f"{row.folder}: {w}" for row in rows for r in row.runs for w in (*r.wrong, *r.violations)})
     if wrong:
         print("\nNot right:\n" + "\n".join(f"- {w}" for w in wrong))
     ok = right >= MIN_ACCURACY * total and violations == 0 and llm_calls == 0 and max(times) < MAX_FILL_S
-    print(f"\ngate: >= {MIN_ACCURACY:.0%} right, no violation, no LLM call, every fill < {MAX_FILL_S:g} s: "
-          f"{'PASS' if ok else 'FAIL'}")
+    print(
+        f"\ngate: >= {MIN_ACCURACY:.0%} right, no violation, no LLM call, every fill < {MAX_FILL_S:g} s: "
+        f"{'PASS' if ok else 'FAIL'}"
+    )
     return ok
 
 
@@ -239,24 +271,44 @@ async def main() -> int:
     calls = LLMCalls()
     rows: list[PageRow] = []
     with tempfile.TemporaryDirectory(prefix="nyx-bench-real-") as tmp:
-        options = BrowserOptions(executable_path=CHROMIUM, headless=False, profiles_dir=Path(tmp) / "profiles",
-                                 extra_args=OFFLINE_ARGS, allow_hosts=LOCAL_HOSTS, resolver=offline_resolver,
-                                 start_timeout_s=60)
+        options = BrowserOptions(
+            executable_path=CHROMIUM,
+            headless=False,
+            profiles_dir=Path(tmp) / "profiles",
+            extra_args=OFFLINE_ARGS,
+            allow_hosts=LOCAL_HOSTS,
+            resolver=offline_resolver,
+            start_timeout_s=60,
+        )
         for folder in args.pages or corpus_pages():
             row = PageRow(folder, load_expectations(folder).vendor)
             for _ in range(args.runs):
                 row.runs.append(await run_page(folder, options, calls))
             rows.append(row)
-        copies = [] if args.no_copies else [
-            await run_copy(site_class, module, options, calls, Path(tmp)) for site_class, module in COPIES]
+        copies = (
+            []
+            if args.no_copies
+            else [await run_copy(site_class, module, options, calls, Path(tmp)) for site_class, module in COPIES]
+        )
     if args.json:
-        print(json.dumps({"pages": [{**asdict(row), "right": row.right, "total": row.total} for row in rows],
-                          "copies": [asdict(run) for run in copies]}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "pages": [{**asdict(row), "right": row.right, "total": row.total} for row in rows],
+                    "copies": [asdict(run) for run in copies],
+                },
+                indent=2,
+            )
+        )
         right, total = sum(r.right for r in rows), sum(r.total for r in rows)
         violations = sum(r.violations for r in rows)
         times = [r.seconds for row in rows for r in row.runs]
-        ok = right >= MIN_ACCURACY * total and violations == 0 and sum(r.llm_calls for r in rows) == 0 \
+        ok = (
+            right >= MIN_ACCURACY * total
+            and violations == 0
+            and sum(r.llm_calls for r in rows) == 0
             and max(times) < MAX_FILL_S
+        )
         return 0 if ok else 1
     pages_ok = report(rows, args.runs)
     copies_ok = report_copies(copies) if copies else True

@@ -111,8 +111,7 @@ async def run(messages: int, chats: int) -> Result:
         bot = html_bot(fake)
         sender = install_sender(bot)
         sends = [
-            bot.send_message(chat_ids[n % chats], f"<b>Job #{n}</b>: scored {n % 100}/100")
-            for n in range(messages)
+            bot.send_message(chat_ids[n % chats], f"<b>Job #{n}</b>: scored {n % 100}/100") for n in range(messages)
         ]
         try:
             started = time.monotonic()

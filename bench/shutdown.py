@@ -42,9 +42,15 @@ async def one_run(server: str, redis_url: str, run: int) -> dict:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             settings = load_settings(
-                _env_file=None, telegram_bot_token=fake.token, telegram_api_base=fake.base_url,
-                allowed_user_ids=str(USER), database_url=_database(server, name), redis_url=redis_url,
-                queue_name=f"nyx:bench:{name}", data_dir=Path(tmp), chrome_path="/usr/bin/chromium",
+                _env_file=None,
+                telegram_bot_token=fake.token,
+                telegram_api_base=fake.base_url,
+                allowed_user_ids=str(USER),
+                database_url=_database(server, name),
+                redis_url=redis_url,
+                queue_name=f"nyx:bench:{name}",
+                data_dir=Path(tmp),
+                chrome_path="/usr/bin/chromium",
                 url_allow_hosts="127.0.0.1",
             )
             services = await Services.connect(settings)
@@ -85,7 +91,7 @@ async def main(runs: int) -> None:
     for key in ("stop_s", "stop_and_close_s"):
         values = [r[key] for r in results]
         print(f"{key:<18} median {statistics.median(values):6.2f}  max {max(values):6.2f}")
-    print("application afterwards:", ", ".join(sorted({r['status_after'] for r in results})))
+    print("application afterwards:", ", ".join(sorted({r["status_after"] for r in results})))
     print(f"(a bot handling updates also waits up to {UPDATE_GRACE_S:g} s for them)")
 
 

@@ -100,7 +100,8 @@ class NyxApp:
         await load_profile_from_settings(services)
         if self.roles.worker:
             worker = build_worker(
-                services.apply_deps(), services.redis,
+                services.apply_deps(),
+                services.redis,
                 queue_name=services.settings.queue_name,
                 max_browsers=services.settings.max_concurrent_browsers,
             )
@@ -119,7 +120,9 @@ class NyxApp:
             await services.bot.set_my_commands(COMMANDS)
         if settings.metrics_port is not None:
             self._monitoring = await start_monitoring(
-                host=settings.metrics_host, port=settings.metrics_port, queue_name=settings.queue_name,
+                host=settings.metrics_host,
+                port=settings.metrics_port,
+                queue_name=settings.queue_name,
                 readiness=Readiness(services.pool.raw, services.redis, services.bot),  # fails fast, no retries
                 token=settings.metrics_token.get_secret_value() if settings.metrics_token else None,
             )
@@ -127,19 +130,26 @@ class NyxApp:
             return
         live_view = (
             LiveViewServer(services.redis, services.prompts, services.bridge, services.bot)
-            if settings.live_view_url else None
+            if settings.live_view_url
+            else None
         )
         webhook_secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
         if settings.webhook_url or live_view is not None:
             if settings.http_port is None:  # Settings refuses a webhook or a live view without one
                 raise SettingsError("HTTP_PORT is required for a webhook or the live view")
             self._web = await start_web(
-                host=settings.http_host, port=settings.http_port, dispatcher=dispatcher, bot=services.bot,
-                webhook_url=settings.webhook_url, webhook_secret=webhook_secret, live_view=live_view,
+                host=settings.http_host,
+                port=settings.http_port,
+                dispatcher=dispatcher,
+                bot=services.bot,
+                webhook_url=settings.webhook_url,
+                webhook_secret=webhook_secret,
+                live_view=live_view,
             )
         if settings.webhook_url:
             await services.bot.set_webhook(
-                settings.webhook_url, secret_token=webhook_secret,
+                settings.webhook_url,
+                secret_token=webhook_secret,
                 allowed_updates=dispatcher.resolve_used_update_types(),
             )
         else:

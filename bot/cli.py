@@ -40,7 +40,9 @@ def _resolved(settings: Settings, *, embedded: bool) -> Iterator[Settings]:
         return
     if not embedded:
         missing = [name for name, need in (("DATABASE_URL", need_pg), ("REDIS_URL", need_redis)) if need]
-        typer.echo(f"nyx: configuration error: {' and '.join(missing)} must be set (only `nyx run` embeds them)", err=True)
+        typer.echo(
+            f"nyx: configuration error: {' and '.join(missing)} must be set (only `nyx run` embeds them)", err=True
+        )
         raise typer.Exit(2)
     from bot.embedded import EmbeddedServiceError, start_embedded
 
@@ -158,8 +160,15 @@ def fill(
     try:
         loaded, resume = load_profile_file(path)
         result = asyncio.run(
-            dry_run(url, loaded, resume, browser_options(settings), allow_hosts=settings.url_allow_hosts,
-                    llm=_chat_model(settings), agent=agent_config(settings))
+            dry_run(
+                url,
+                loaded,
+                resume,
+                browser_options(settings),
+                allow_hosts=settings.url_allow_hosts,
+                llm=_chat_model(settings),
+                agent=agent_config(settings),
+            )
         )
     except (ProfileError, UnsafeUrl, UnsupportedForm) as exc:
         typer.echo(f"nyx: {exc}", err=True)
@@ -173,10 +182,17 @@ def fill(
     typer.echo(f"ATS: {result.ats}    CAPTCHA: {captchas}    form: {result.form.url}")
     for field in result.form.fields:
         mark = "ok " if field.ok and not (field.required and field.empty) else "!! "
-        how = (f"empty: {field.reason.value}" if field.empty and field.reason
-               else f"by {field.source.value}" if field.source else "")
-        typer.echo(f"{mark}{field.label[:40]:<40} {field.selector[:30]:<30} "
-                   f"intended={field.intended!r} actual={field.actual!r} {how}")
+        how = (
+            f"empty: {field.reason.value}"
+            if field.empty and field.reason
+            else f"by {field.source.value}"
+            if field.source
+            else ""
+        )
+        typer.echo(
+            f"{mark}{field.label[:40]:<40} {field.selector[:30]:<30} "
+            f"intended={field.intended!r} actual={field.actual!r} {how}"
+        )
     for question in result.would_ask:
         typer.echo(f"would ask: {question}")
     typer.echo(f"{len(result.form.problems)} problem(s); nothing was submitted.")

@@ -141,14 +141,18 @@ class Settings(BaseSettings):
     # Timeouts
     review_timeout_minutes: float = Field(default=24 * 60, gt=0, description="How long a review prompt waits")
     park_after_minutes: float = Field(
-        default=3, ge=0, le=24 * 60,
+        default=3,
+        ge=0,
+        le=24 * 60,
         description="How long a prompt keeps its browser open; then it waits in the database alone and the worker moves on",
     )
     prompt_check_seconds: float = Field(
         default=15.0, gt=0, description="How often a waiting worker re-reads its prompt row"
     )
     digest_check_seconds: float = Field(
-        default=60.0, gt=0, description="How often the bot looks for daily digests that are due (and retries failed ones)"
+        default=60.0,
+        gt=0,
+        description="How often the bot looks for daily digests that are due (and retries failed ones)",
     )
 
     # Safety

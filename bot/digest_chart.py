@@ -76,10 +76,12 @@ class _WeekCanvas:
         x, zeros = list(range(DAYS)), [0] * DAYS
         self.submitted = axes.bar(x, zeros, color=SUBMITTED, label="submitted", width=0.7)
         self.skipped = axes.bar(x, zeros, color=SKIPPED, label="skipped", width=0.7)
-        self.failed = axes.bar(x, zeros, color=FAILED, label="failed", width=0.7, hatch="//", edgecolor=INK,
-                               linewidth=0)
-        self.totals = [axes.text(i, 0, "", ha="center", va="bottom", fontsize=13, color=INK, fontweight="bold")
-                       for i in x]
+        self.failed = axes.bar(
+            x, zeros, color=FAILED, label="failed", width=0.7, hatch="//", edgecolor=INK, linewidth=0
+        )
+        self.totals = [
+            axes.text(i, 0, "", ha="center", va="bottom", fontsize=13, color=INK, fontweight="bold") for i in x
+        ]
         axes.set_xticks(x, [""] * DAYS, fontsize=12, color=INK)
         axes.tick_params(axis="y", labelsize=12, colors=INK)
         axes.tick_params(axis="x", length=0)
@@ -91,8 +93,16 @@ class _WeekCanvas:
             axes.spines[side].set_visible(False)
         axes.spines["bottom"].set_color(INK)
         axes.set_title("Your last 7 days", fontsize=16, color=INK, fontweight="bold", loc="left", pad=30)
-        axes.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=3, frameon=False, fontsize=12,
-                    labelcolor=INK, handlelength=1.2, borderaxespad=0.2)
+        axes.legend(
+            loc="lower left",
+            bbox_to_anchor=(0, 1.0),
+            ncols=3,
+            frameon=False,
+            fontsize=12,
+            labelcolor=INK,
+            handlelength=1.2,
+            borderaxespad=0.2,
+        )
         self.rate_axes = rate = axes.twinx()
         (self.rate_line,) = rate.plot(x, zeros, color=RATE, marker="o", linewidth=2.5)
         rate.set_ylim(0, 125)  # 100 % sits below the totals and the legend
@@ -176,7 +186,12 @@ class ChartRenderer:
 
     async def _spawn(self) -> asyncio.subprocess.Process:
         return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.digest_chart", stdin=PIPE, stdout=PIPE, cwd=PROJECT_ROOT,
+            sys.executable,
+            "-m",
+            "bot.digest_chart",
+            stdin=PIPE,
+            stdout=PIPE,
+            cwd=PROJECT_ROOT,
         )
 
     async def __call__(self, days: Sequence[DayCounts]) -> bytes:

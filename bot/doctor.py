@@ -86,12 +86,15 @@ async def check_chrome(settings: Settings) -> str:
 
 async def check_llm(settings: Settings) -> str:
     if settings.llm_api_key is None:
-        return ("off (no LLM_API_KEY) — jobs are scored by keywords; general questions are asked in the chat; "
-                "no cover letters; forms no adapter knows are not filled")
+        return (
+            "off (no LLM_API_KEY) — jobs are scored by keywords; general questions are asked in the chat; "
+            "no cover letters; forms no adapter knows are not filled"
+        )
     headers = {"Authorization": f"Bearer {settings.llm_api_key.get_secret_value()}"}
-    async with aiohttp.ClientSession() as session, session.get(
-        f"{settings.llm_base_url}/models", headers=headers
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{settings.llm_base_url}/models", headers=headers) as response,
+    ):
         if response.status != 200:
             raise RuntimeError(f"{settings.llm_base_url} answered HTTP {response.status}")
     price = settings.llm_prices.get(settings.llm_model)
@@ -166,11 +169,13 @@ CHECKS: list[tuple[str, Callable[[Settings], Awaitable[str]], bool]] = [
 ]
 
 
-async def _one(name: str, check: Callable[[Settings], Awaitable[str]], required: bool, settings: Settings) -> CheckResult:
+async def _one(
+    name: str, check: Callable[[Settings], Awaitable[str]], required: bool, settings: Settings
+) -> CheckResult:
     try:
         detail = await asyncio.wait_for(check(settings), CHECK_TIMEOUT_S)
         return CheckResult(name, True, detail, required)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return CheckResult(name, False, f"no answer within {CHECK_TIMEOUT_S:.0f} s", required)
     except Exception as exc:  # noqa: BLE001 - each failure becomes its line; secrets are never in these messages
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

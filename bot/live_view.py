@@ -42,8 +42,10 @@ from storage.prompts import PromptRepository
 log = logging.getLogger(__name__)
 
 PAGE = (Path(__file__).parent / "live_view.html").read_text()
-GONE = ("This live view has ended: its prompt was answered or expired, or the browser was put away while "
-        "waiting for you. Answer in the chat.")
+GONE = (
+    "This live view has ended: its prompt was answered or expired, or the browser was put away while "
+    "waiting for you. Answer in the chat."
+)
 # What Done on the page answers, and the line its chat message ends with, by kind of prompt.
 DONE: dict[PromptKind, tuple[dict[str, str], str]] = {
     PromptKind.CAPTCHA: ({"decision": CaptchaDecision.DONE.value}, CAPTCHA_LINES[CaptchaDecision.DONE]),

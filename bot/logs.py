@@ -51,8 +51,12 @@ def url_password(url: str | None) -> list[str]:
 def secrets_of(settings: Settings) -> list[str]:
     """Every secret a setting holds: tokens, keys and the passwords inside DATABASE_URL and REDIS_URL."""
     held = [
-        settings.telegram_bot_token, settings.llm_api_key, settings.twocaptcha_api_key, settings.webhook_secret,
-        getattr(settings, "vibesurf_api_key", None), getattr(settings, "metrics_token", None),
+        settings.telegram_bot_token,
+        settings.llm_api_key,
+        settings.twocaptcha_api_key,
+        settings.webhook_secret,
+        getattr(settings, "vibesurf_api_key", None),
+        getattr(settings, "metrics_token", None),
         getattr(settings, "langfuse_secret_key", None),
     ]
     values = [secret.get_secret_value() for secret in held if secret is not None]

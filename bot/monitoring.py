@@ -40,7 +40,9 @@ class Readiness:
         """Each dependency's state: "ok" or a short reason (no secrets: reasons are fixed words)."""
         names = ("database", "redis", "telegram")
         results = await asyncio.gather(
-            self._timed(self._database()), self._timed(self._redis()), self._timed(self._telegram()),
+            self._timed(self._database()),
+            self._timed(self._redis()),
+            self._timed(self._telegram()),
         )
         return dict(zip(names, results, strict=True))
 
@@ -76,8 +78,9 @@ def _ready(readiness: Readiness) -> Handler:
     async def handler(request: web.Request) -> web.Response:
         checks = await readiness.check()
         ready = all(state == "ok" for state in checks.values())
-        return web.json_response({"status": "ok" if ready else "not ready", "checks": checks},
-                                 status=200 if ready else 503)
+        return web.json_response(
+            {"status": "ok" if ready else "not ready", "checks": checks}, status=200 if ready else 503
+        )
 
     return handler
 
@@ -87,8 +90,7 @@ def _metrics(readiness: Readiness, queue_name: str, token: str | None) -> Handle
         if token is not None:
             given = request.headers.get("Authorization", "")
             if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-                return web.Response(status=401, text="METRICS_TOKEN required\n",
-                                    headers={"WWW-Authenticate": "Bearer"})
+                return web.Response(status=401, text="METRICS_TOKEN required\n", headers={"WWW-Authenticate": "Bearer"})
         try:
             await refresh_state_gauges(readiness.pool, readiness.redis, queue_name)
         except Exception:  # the process's own counters are still worth serving
@@ -111,7 +113,8 @@ async def start_monitoring(
     await site.start()
     server = WebServer(runner, site)
     if token is None and host not in ("127.0.0.1", "::1", "localhost"):
-        log.warning("metrics on %s:%d without METRICS_TOKEN: anyone who reaches that address can read them",
-                    host, server.port)
+        log.warning(
+            "metrics on %s:%d without METRICS_TOKEN: anyone who reaches that address can read them", host, server.port
+        )
     log.info("health and metrics on %s:%d", host, server.port)
     return server

@@ -24,8 +24,10 @@ from storage.users import UserRepository
 
 log = logging.getLogger(__name__)
 
-LIVE_VIEW_CLOSED_LINE = ("<i>The browser was put away while this waits, so the live view is closed; "
-                         "answer here and any worker fills the form again.</i>")
+LIVE_VIEW_CLOSED_LINE = (
+    "<i>The browser was put away while this waits, so the live view is closed; "
+    "answer here and any worker fills the form again.</i>"
+)
 REOPEN_LINE = "<i>To change fields yourself, tap Let me do this myself: the form is opened again for you.</i>"
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PHOTO_SIDES = 10_000
@@ -68,13 +70,16 @@ class TelegramNotifier:
         if application.card_chat_id and application.card_message_id:
             try:
                 await self._bot.edit_message_text(
-                    text=text, chat_id=application.card_chat_id,
-                    message_id=application.card_message_id, reply_markup=markup,
+                    text=text,
+                    chat_id=application.card_chat_id,
+                    message_id=application.card_message_id,
+                    reply_markup=markup,
                 )
             except TelegramBadRequest as exc:
                 if "not modified" not in exc.message:
-                    log.info("application %s: card could not be edited (%s); sending a new one",
-                             application.id, exc.message)
+                    log.info(
+                        "application %s: card could not be edited (%s); sending a new one", application.id, exc.message
+                    )
                     await self._send_card(application, text, markup)
         else:
             await self._send_card(application, text, markup)
@@ -89,8 +94,12 @@ class TelegramNotifier:
         self, application: Application, prompt: Prompt, form: FilledForm, live_url: str | None = None
     ) -> PromptMessage:
         chat_id = await self._chat_for(application)
-        await self._send_picture(chat_id, form.screenshot, f"application-{application.id}.png",
-                                 f"#{application.id}: the filled form, as it will be sent")
+        await self._send_picture(
+            chat_id,
+            form.screenshot,
+            f"application-{application.id}.png",
+            f"#{application.id}: the filled form, as it will be sent",
+        )
         text = review_text(application, form, live=live_url is not None)
         sent = await self._bot.send_message(chat_id, text, reply_markup=review_keyboard(prompt.id, live_url))
         return PromptMessage(chat_id, sent.message_id, text)
@@ -110,8 +119,9 @@ class TelegramNotifier:
     ) -> PromptMessage:
         chat_id = await self._chat_for(application)
         if image is not None:
-            await self._send_picture(chat_id, image, f"captcha-{application.id}.png",
-                                     f"#{application.id}: the CAPTCHA on the form")
+            await self._send_picture(
+                chat_id, image, f"captcha-{application.id}.png", f"#{application.id}: the CAPTCHA on the form"
+            )
         text = captcha_views.captcha_text(application, prompt, live=live_url is not None)
         markup = captcha_views.captcha_markup(prompt, live_url=live_url)
         sent = await self._bot.send_message(chat_id, text, reply_markup=markup)
@@ -139,8 +149,10 @@ class TelegramNotifier:
             if prompt.message_html:
                 reopen = f"\n{REOPEN_LINE}" if prompt.kind is PromptKind.REVIEW else ""
                 await self._bot.edit_message_text(
-                    text=f"{prompt.message_html}\n\n{LIVE_VIEW_CLOSED_LINE}{reopen}", chat_id=prompt.chat_id,
-                    message_id=prompt.message_id, reply_markup=markup,
+                    text=f"{prompt.message_html}\n\n{LIVE_VIEW_CLOSED_LINE}{reopen}",
+                    chat_id=prompt.chat_id,
+                    message_id=prompt.message_id,
+                    reply_markup=markup,
                 )
             else:
                 await self._bot.edit_message_reply_markup(

@@ -324,9 +324,7 @@ class SendingMiddleware(BaseRequestMiddleware):
                 TELEGRAM_SENT.labels(method.__api_method__).inc()
                 return result
 
-    def _may_retry(
-        self, failures: int, method: TelegramMethod[Any], chat_id: ChatId | None, error: Exception
-    ) -> bool:
+    def _may_retry(self, failures: int, method: TelegramMethod[Any], chat_id: ChatId | None, error: Exception) -> bool:
         """Whether a call that has failed `failures` times gets another try (counted and logged)."""
         name = method.__api_method__
         if failures > self._max_retries:

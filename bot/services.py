@@ -190,7 +190,13 @@ class Services(Repositories):
 
     def scheduler_deps(self) -> SchedulerDeps:
         return SchedulerDeps(
-            self.applications, self.browser_sessions, self.prompts, self.bridge, self.queue, self.notifier, self.user_settings,
+            self.applications,
+            self.browser_sessions,
+            self.prompts,
+            self.bridge,
+            self.queue,
+            self.notifier,
+            self.user_settings,
             digests=self.digest_fan_out(),
         )
 
@@ -216,8 +222,7 @@ def redis_settings(redis_url: str) -> RedisSettings:
     """arq's connection settings, riding out a Redis restart with the store's retry policy."""
     base = RedisSettings.from_dsn(redis_url)
     options = redis_client_options()
-    return dataclasses.replace(base, retry=options["retry"], retry_on_error=options["retry_on_error"],
-                               conn_retries=30)
+    return dataclasses.replace(base, retry=options["retry"], retry_on_error=options["retry_on_error"], conn_retries=30)
 
 
 def browser_options(settings: Settings) -> BrowserOptions:
@@ -234,8 +239,15 @@ def agent_config(settings: Settings) -> AgentConfig | None:
     """FALLBACK_BACKEND: VibeSurf (its own agent), or browser-use with our LLM; without either, unknown forms
     fail with a clear reason."""
     if settings.fallback_backend == "vibesurf":
-        return AgentConfig(None, None, None, settings.agent_max_steps, backend="vibesurf",
-                           vibesurf_url=settings.vibesurf_url, vibesurf_api_key=settings.vibesurf_api_key)
+        return AgentConfig(
+            None,
+            None,
+            None,
+            settings.agent_max_steps,
+            backend="vibesurf",
+            vibesurf_url=settings.vibesurf_url,
+            vibesurf_api_key=settings.vibesurf_api_key,
+        )
     if settings.llm_api_key is None:
         return None
     return AgentConfig(settings.llm_base_url, settings.llm_api_key, settings.llm_model, settings.agent_max_steps)
@@ -252,6 +264,7 @@ def _captcha_solver(settings: Settings) -> CaptchaSolver | None:
     if settings.twocaptcha_api_key is None:
         return None
     return CaptchaSolver(
-        settings.twocaptcha_api_key, server=settings.twocaptcha_server,
+        settings.twocaptcha_api_key,
+        server=settings.twocaptcha_server,
         polling_seconds=settings.twocaptcha_polling_seconds,
     )

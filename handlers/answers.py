@@ -85,19 +85,27 @@ def answer_view(answer: SavedAnswer, page: int) -> tuple[str, InlineKeyboardMark
         f"<b>{escape(answer.question)}</b>\n{escape(_excerpt(answer.answer, 3000))}\n\n"
         f"<i>Source: {SOURCE_LABELS[answer.source]} · {answer.updated_at:%Y-%m-%d}</i>"
     )
-    keyboard = InlineKeyboardMarkup(inline_keyboard=[
-        [_button("✏️ Change the answer", AnswerMove.EDIT, answer.id, page),
-         _button("🗑 Delete", AnswerMove.DELETE, answer.id, page)],
-        [_button("‹ Back to the list", AnswerMove.PAGE, page=page)],
-    ])
+    keyboard = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                _button("✏️ Change the answer", AnswerMove.EDIT, answer.id, page),
+                _button("🗑 Delete", AnswerMove.DELETE, answer.id, page),
+            ],
+            [_button("‹ Back to the list", AnswerMove.PAGE, page=page)],
+        ]
+    )
     return text, keyboard
 
 
 def delete_view(answer: SavedAnswer, page: int) -> tuple[str, InlineKeyboardMarkup]:
-    keyboard = InlineKeyboardMarkup(inline_keyboard=[[
-        _button("Yes, delete it", AnswerMove.DELETE_CONFIRMED, answer.id, page),
-        _button("No, keep it", AnswerMove.OPEN, answer.id, page),
-    ]])
+    keyboard = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                _button("Yes, delete it", AnswerMove.DELETE_CONFIRMED, answer.id, page),
+                _button("No, keep it", AnswerMove.OPEN, answer.id, page),
+            ]
+        ]
+    )
     return f"Delete this saved answer?\n\n<b>{escape(_excerpt(answer.question))}</b>", keyboard
 
 
@@ -115,9 +123,7 @@ async def _show_in_place(message: Message, text: str, keyboard: InlineKeyboardMa
             raise
 
 
-async def _send_list(
-    chat: Message, answers: AnswerRepository, note: str = "", answer_id: int | None = None
-) -> None:
+async def _send_list(chat: Message, answers: AnswerRepository, note: str = "", answer_id: int | None = None) -> None:
     saved = await answers.list(chat.chat.id)
     text, keyboard = list_view(saved, _page_of(saved, answer_id) if answer_id else 0)
     await chat.answer(f"{note}\n\n{text}" if note else text, reply_markup=keyboard)
@@ -211,7 +217,9 @@ async def on_delete(
 
 async def on_add(query: CallbackQuery, message: Message, state: FSMContext) -> None:
     await _ask(
-        message, state, AnswersDialog.question,
+        message,
+        state,
+        AnswersDialog.question,
         "Send the question, worded as application forms ask it "
         "(e.g. <i>Are you legally authorised to work in the UK?</i>).",
     )
@@ -226,7 +234,9 @@ async def on_edit(
         await query.answer("That answer no longer exists.")
         return
     await _ask(
-        message, state, AnswersDialog.answer,
+        message,
+        state,
+        AnswersDialog.answer,
         f"Send the new answer to:\n<b>{escape(_excerpt(answer.question))}</b>\n\n"
         f"Now: {escape(_excerpt(answer.answer))}",
         answer_id=answer.id,

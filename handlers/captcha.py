@@ -131,15 +131,17 @@ def typed_line(text: str) -> str:
     return f"✅ Typed into the form: {escape(text)}"
 
 
-
-
 async def on_button(
     query: CallbackQuery, callback_data: CaptchaCallback, prompts: PromptRepository, bridge: PromptBridge
 ) -> None:
     decision = callback_data.decision
     reply = "Checking the page…" if decision is CaptchaDecision.DONE else "Cancelled."
     await answer_prompt_button(
-        query, prompts, bridge, callback_data.prompt_id, PromptKind.CAPTCHA,
+        query,
+        prompts,
+        bridge,
+        callback_data.prompt_id,
+        PromptKind.CAPTCHA,
         not_yours="That CAPTCHA is not yours.",
         answer=lambda _prompt: {"decision": decision.value},
         recorded=lambda _prompt, _answer: TapOutcome(reply, OUTCOME_LINES[decision]),
@@ -147,9 +149,7 @@ async def on_button(
     )
 
 
-async def on_reply(
-    message: Message, event_from_user: User, prompt: Prompt, bridge: PromptBridge, bot: Bot
-) -> None:
+async def on_reply(message: Message, event_from_user: User, prompt: Prompt, bridge: PromptBridge, bot: Bot) -> None:
     if prompt.status is not PromptStatus.PENDING:
         await message.reply("That CAPTCHA is closed; nothing was changed.")
         return

@@ -16,9 +16,18 @@ from storage.models import Application, ApplicationStatus, ReviewDecision
 
 S = ApplicationStatus
 STATUS_ICONS = {
-    S.RECEIVED: "📥", S.SCORED: "📊", S.AWAITING_APPROVAL: "❓", S.QUEUED: "⏳", S.RUNNING: "🖥",
-    S.WAITING_USER: "🙋", S.SUBMITTED: "✅", S.SKIPPED: "⏭", S.REJECTED: "🚫", S.FAILED: "⚠️",
-    S.TIMED_OUT: "⌛", S.CANCELLED: "✖️",
+    S.RECEIVED: "📥",
+    S.SCORED: "📊",
+    S.AWAITING_APPROVAL: "❓",
+    S.QUEUED: "⏳",
+    S.RUNNING: "🖥",
+    S.WAITING_USER: "🙋",
+    S.SUBMITTED: "✅",
+    S.SKIPPED: "⏭",
+    S.REJECTED: "🚫",
+    S.FAILED: "⚠️",
+    S.TIMED_OUT: "⌛",
+    S.CANCELLED: "✖️",
 }
 MAX_REVIEW_VALUE = 120
 MAX_MESSAGE = 4096  # Telegram's limit for one text message
@@ -72,9 +81,7 @@ def card_keyboard(app: Application) -> InlineKeyboardMarkup:
     """The buttons valid in the application's current state, and Details always."""
 
     def button(text: str, action: CardAction) -> InlineKeyboardButton:
-        return InlineKeyboardButton(
-            text=text, callback_data=CardCallback(action=action, application_id=app.id).pack()
-        )
+        return InlineKeyboardButton(text=text, callback_data=CardCallback(action=action, application_id=app.id).pack())
 
     rows = []
     if app.status in (S.RECEIVED, S.SCORED, S.AWAITING_APPROVAL):
@@ -129,6 +136,7 @@ def _review_line(field: FieldReading) -> str:
 def review_keyboard(prompt_id: int, live_url: str | None = None, *, reopen: bool = False) -> InlineKeyboardMarkup:
     """Submit, Cancel, Fix; with a live view its "let me do this myself" link, or for a parked review
     (no browser) a button that has the form opened again for a fresh review with its live view."""
+
     def button(text: str, decision: ReviewDecision) -> InlineKeyboardButton:
         return InlineKeyboardButton(
             text=text, callback_data=ReviewCallback(decision=decision, prompt_id=prompt_id).pack()

@@ -40,7 +40,7 @@ def parse_correction(text: str, labels: Sequence[str]) -> tuple[str, str] | None
     """(the form's label, new value) from "Label: new value", the label matched loosely; None if unclear."""
     text = text.strip()
     for label in sorted(labels, key=len, reverse=True):  # labels may hold colons or question marks
-        rest = text[len(label):].lstrip()
+        rest = text[len(label) :].lstrip()
         if normalised(text[: len(label)]) == normalised(label) and rest.startswith(":"):
             return _with_value(label, rest[1:])
     head, colon, value = text.partition(":")
@@ -61,8 +61,6 @@ def how_to_fix(labels: Sequence[str]) -> str:
         f"Send the field and its new value as <code>Label: new value</code>, e.g. <code>{escape(EXAMPLE)}</code>.\n"
         f"Fields: {escape(shown)}"
     )
-
-
 
 
 async def on_fix_button(
@@ -116,9 +114,7 @@ async def _correct(message: Message, prompt: Prompt | None, bridge: PromptBridge
         await message.reply(CLOSED)
         return
     await close_prompt_message(bot, answered, OUTCOME_LINES[ReviewDecision.FIX])
-    await message.reply(
-        f"✏️ Changing <b>{escape(label)}</b> to <code>{escape(value)}</code>; a fresh review follows."
-    )
+    await message.reply(f"✏️ Changing <b>{escape(label)}</b> to <code>{escape(value)}</code>; a fresh review follows.")
 
 
 def _open_review(prompt: Prompt, user_id: int) -> bool:

@@ -40,13 +40,15 @@ def outcome_line(answer: dict, has_usual: bool) -> str:
 def letter_text(application: Application, letter: str, *, has_usual: bool) -> str:
     title = escape(application.title or urlsplit(application.url).hostname or application.url)
     without = "your usual cover letter" if has_usual else "no cover letter"
-    return "\n".join([
-        f"✍️ <b>A cover letter for this job</b> — #{application.id} {title}",
-        "",
-        f"<blockquote>{escape(letter)}</blockquote>",
-        "",
-        f"Use it as it is, go on with {without}, or reply to this message with your own version.",
-    ])
+    return "\n".join(
+        [
+            f"✍️ <b>A cover letter for this job</b> — #{application.id} {title}",
+            "",
+            f"<blockquote>{escape(letter)}</blockquote>",
+            "",
+            f"Use it as it is, go on with {without}, or reply to this message with your own version.",
+        ]
+    )
 
 
 def letter_markup(prompt_id: int, *, has_usual: bool) -> InlineKeyboardMarkup:
@@ -56,18 +58,25 @@ def letter_markup(prompt_id: int, *, has_usual: bool) -> InlineKeyboardMarkup:
         )
 
     without = "Use my usual letter" if has_usual else "Without a letter"
-    return InlineKeyboardMarkup(inline_keyboard=[[
-        button("✅ Use this letter", LetterDecision.USE), button(f"➖ {without}", LetterDecision.WITHOUT),
-    ]])
-
-
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                button("✅ Use this letter", LetterDecision.USE),
+                button(f"➖ {without}", LetterDecision.WITHOUT),
+            ]
+        ]
+    )
 
 
 async def on_button(
     query: CallbackQuery, callback_data: LetterCallback, prompts: PromptRepository, bridge: PromptBridge
 ) -> None:
     await answer_prompt_button(
-        query, prompts, bridge, callback_data.prompt_id, PromptKind.COVER_LETTER,
+        query,
+        prompts,
+        bridge,
+        callback_data.prompt_id,
+        PromptKind.COVER_LETTER,
         not_yours="That letter is not yours.",
         answer=lambda _prompt: {"decision": callback_data.decision.value},
         recorded=lambda answered, answer: TapOutcome("Noted.", outcome_line(answer, _has_usual(answered))),

@@ -17,7 +17,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
@@ -145,7 +145,9 @@ def digest_text(digest: Digest) -> str:
         lines += ["", "🙋 <b>Waiting for your answer</b>"]
         for prompt in digest.prompts:
             what = prompt.label if prompt.kind is PromptKind.QUESTION and prompt.label else prompt.title
-            lines.append(f"#{prompt.application_id} {PROMPT_NAMES[prompt.kind]}: {html.escape(_clip(what, TITLE_CHARS))}")
+            lines.append(
+                f"#{prompt.application_id} {PROMPT_NAMES[prompt.kind]}: {html.escape(_clip(what, TITLE_CHARS))}"
+            )
     if digest.failed:
         lines += ["", f"⚠️ <b>Failed or timed out</b> ({digest.failed_total})"]
         for failed in digest.failed:
@@ -157,7 +159,9 @@ def digest_text(digest: Digest) -> str:
 
 def _button(text: str, action: DigestAction, digest: Digest, item: int = 0) -> InlineKeyboardButton:
     assert digest.id is not None, "a digest's buttons need its row"
-    return InlineKeyboardButton(text=text, callback_data=DigestCallback(action=action, digest_id=digest.id, item=item).pack())
+    return InlineKeyboardButton(
+        text=text, callback_data=DigestCallback(action=action, digest_id=digest.id, item=item).pack()
+    )
 
 
 def digest_keyboard(digest: Digest, *, on_demand: bool = False) -> InlineKeyboardMarkup | None:
@@ -167,9 +171,13 @@ def digest_keyboard(digest: Digest, *, on_demand: bool = False) -> InlineKeyboar
         rows.append([_button(label, A.APPLY_ALL, digest)])
     for job in digest.awaiting:
         number = job.application_id
-        rows.append([_button(f"Apply #{number}", A.APPLY, digest, number), _button(f"Skip #{number}", A.SKIP, digest, number)])
+        rows.append(
+            [_button(f"Apply #{number}", A.APPLY, digest, number), _button(f"Skip #{number}", A.SKIP, digest, number)]
+        )
     for prompt in digest.prompts:
-        rows.append([_button(f"{PROMPT_BUTTONS[prompt.kind]} #{prompt.application_id}", A.SHOW, digest, prompt.prompt_id)])
+        rows.append(
+            [_button(f"{PROMPT_BUTTONS[prompt.kind]} #{prompt.application_id}", A.SHOW, digest, prompt.prompt_id)]
+        )
     retries = [_button(f"🔁 Retry #{job.application_id}", A.RETRY, digest, job.application_id) for job in digest.failed]
     rows += [retries[i : i + 2] for i in range(0, len(retries), 2)]
     if on_demand:
@@ -254,8 +262,13 @@ async def _decide(deps: Deps, user_id: int, action: DigestAction, application_id
         decision = await skip_application(app, user_id, applications=deps.applications)
     else:
         decision = await queue_application(
-            app, user_id, applications=deps.applications, profiles=deps.profiles,
-            user_settings=deps.user_settings, queue=deps.queue, from_statuses=expected,
+            app,
+            user_id,
+            applications=deps.applications,
+            profiles=deps.profiles,
+            user_settings=deps.user_settings,
+            queue=deps.queue,
+            from_statuses=expected,
         )
     moved = decision.application.status is not app.status
     gone = _job_buttons(app.id) if moved else frozenset()
@@ -274,8 +287,13 @@ async def _apply_all(deps: Deps, user_id: int, digest_id: int) -> Tapped:
             moved_on.append(application_id)
             continue
         decision = await queue_application(
-            app, user_id, applications=deps.applications, profiles=deps.profiles,
-            user_settings=deps.user_settings, queue=deps.queue, from_statuses=AWAITING,
+            app,
+            user_id,
+            applications=deps.applications,
+            profiles=deps.profiles,
+            user_settings=deps.user_settings,
+            queue=deps.queue,
+            from_statuses=AWAITING,
         )
         if decision.refused:
             refusal = decision_sentence(decision)
@@ -302,7 +320,8 @@ async def _show_prompt(deps: Deps, user_id: int, prompt_id: int, bot: Bot, chat_
         screenshot = await deps.files.screenshot(prompt.application_id, user_id)
         if screenshot is not None:
             await bot.send_document(
-                chat_id, BufferedInputFile(screenshot, filename=f"application-{prompt.application_id}.png"),
+                chat_id,
+                BufferedInputFile(screenshot, filename=f"application-{prompt.application_id}.png"),
                 caption=f"#{prompt.application_id}: the filled form, as it will be sent",
             )
     text = prompt.message_html or f"#{prompt.application_id}: a {name} is waiting for you."
@@ -322,7 +341,7 @@ def _prompt_markup(prompt: Prompt) -> InlineKeyboardMarkup | ForceReply:
 
 
 async def _count_as_today(deps: Deps, user_id: int, digest_id: int) -> Tapped:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     today = local_today(await deps.user_settings.get(user_id), now)
     outcome = await deps.digests.count_as_today(digest_id, user_id, today, now)
     done = frozenset({(A.TODAY, 0)})
@@ -354,8 +373,6 @@ async def _drop_buttons(query: CallbackQuery, gone: frozenset[tuple[DigestAction
         await message.edit_reply_markup(reply_markup=InlineKeyboardMarkup(inline_keyboard=rows) if rows else None)
 
 
-
-
 async def on_digest_button(
     query: CallbackQuery,
     callback_data: DigestCallback,
@@ -384,14 +401,21 @@ async def on_digest_button(
 
 
 async def on_digest_command(
-    message: Message, event_from_user: User, bot: Bot, user_settings: UserSettingsRepository,
-    digests: DigestRepository, digest_chart: DrawChart,
+    message: Message,
+    event_from_user: User,
+    bot: Bot,
+    user_settings: UserSettingsRepository,
+    digests: DigestRepository,
+    digest_chart: DrawChart,
 ) -> None:
     """Today's digest now. It does not replace the scheduled one unless the user taps its button."""
-    user_id, now = event_from_user.id, datetime.now(timezone.utc)
+    user_id, now = event_from_user.id, datetime.now(UTC)
     settings = await user_settings.get(user_id)
     digest = await digests.compose(
-        user_id, local_today(settings, now), ZoneInfo(settings.time_zone), now,
+        user_id,
+        local_today(settings, now),
+        ZoneInfo(settings.time_zone),
+        now,
         apply_all_threshold=apply_all_threshold(settings),
     )
     digest_id = await digests.write_on_demand(digest, now)

@@ -9,8 +9,6 @@ HINT = "I did not find a job link in that. Paste a link or forward a job post; /
 UNKNOWN_COMMAND = "I do not know that command. /help lists the ones I have."
 
 
-
-
 async def on_unknown_command(message: Message) -> None:
     await message.answer(UNKNOWN_COMMAND)
 

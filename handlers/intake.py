@@ -62,8 +62,15 @@ async def on_links(
         links = links[:MAX_LINKS_PER_MESSAGE]
     for link in links:
         intake = await take_link(
-            link, event_from_user.id, applications=applications, profiles=profiles, user_settings=user_settings,
-            queue=queue, allow_hosts=settings.url_allow_hosts, llm=llm, llm_prices=llm_prices,
+            link,
+            event_from_user.id,
+            applications=applications,
+            profiles=profiles,
+            user_settings=user_settings,
+            queue=queue,
+            allow_hosts=settings.url_allow_hosts,
+            llm=llm,
+            llm_prices=llm_prices,
         )
         if intake.application is None:
             await message.answer(link_refused(intake))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from html import escape
 from urllib.parse import urlsplit
 
@@ -24,7 +24,10 @@ PAGE_SIZE = 10
 MAX_ID_DIGITS = 18  # beyond that a number is no application's id (PostgreSQL's bigint)
 FILTERS: dict[JobsFilter, tuple[str, frozenset[ApplicationStatus] | None]] = {
     JobsFilter.ALL: ("All", None),
-    JobsFilter.ACTIVE: ("Active", frozenset({S.RECEIVED, S.SCORED, S.AWAITING_APPROVAL, S.QUEUED, S.RUNNING, S.WAITING_USER})),
+    JobsFilter.ACTIVE: (
+        "Active",
+        frozenset({S.RECEIVED, S.SCORED, S.AWAITING_APPROVAL, S.QUEUED, S.RUNNING, S.WAITING_USER}),
+    ),
     JobsFilter.SUBMITTED: ("Submitted", frozenset({S.SUBMITTED})),
     JobsFilter.PROBLEMS: ("Failed", frozenset({S.FAILED, S.TIMED_OUT, S.CANCELLED, S.REJECTED})),
 }
@@ -44,8 +47,11 @@ async def jobs_page(
     page = min(max(page, 0), pages - 1)
     apps = await applications.list_for_user(user_id, statuses=statuses, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
     if total == 0:
-        text = "No applications yet. Send me a job link to start one." if chosen is JobsFilter.ALL else (
-            f"No applications under “{label}”.")
+        text = (
+            "No applications yet. Send me a job link to start one."
+            if chosen is JobsFilter.ALL
+            else (f"No applications under “{label}”.")
+        )
     else:
         lines = [f"<b>Your applications</b> · {label} · {total} · page {page + 1}/{pages}"]
         lines += [f"#{a.id} {STATUS_ICONS[a.status]} {status_label(a.status)} — {escape(_name(a))}" for a in apps]
@@ -55,7 +61,9 @@ async def jobs_page(
 
 def _jobs_keyboard(apps: list[Application], chosen: JobsFilter, page: int, pages: int) -> InlineKeyboardMarkup:
     rows: list[list[InlineKeyboardButton]] = []
-    details = [InlineKeyboardButton(text=f"#{a.id}", callback_data=JobDetails(application_id=a.id).pack()) for a in apps]
+    details = [
+        InlineKeyboardButton(text=f"#{a.id}", callback_data=JobDetails(application_id=a.id).pack()) for a in apps
+    ]
     rows += [details[i : i + 5] for i in range(0, len(details), 5)]
     paging = []
     if page > 0:
@@ -64,16 +72,23 @@ def _jobs_keyboard(apps: list[Application], chosen: JobsFilter, page: int, pages
         paging.append(InlineKeyboardButton(text="Older ›", callback_data=JobsPage(view=chosen, page=page + 1).pack()))
     if paging:
         rows.append(paging)
-    rows.append([
-        InlineKeyboardButton(text=("• " if f is chosen else "") + label, callback_data=JobsPage(view=f, page=0).pack())
-        for f, (label, _) in FILTERS.items()
-    ])
+    rows.append(
+        [
+            InlineKeyboardButton(
+                text=("• " if f is chosen else "") + label, callback_data=JobsPage(view=f, page=0).pack()
+            )
+            for f, (label, _) in FILTERS.items()
+        ]
+    )
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 async def job_details(applications: ApplicationRepository, app: Application) -> str:
-    lines = [f"<b>#{app.id} {escape(_name(app))}</b>", escape(app.url),
-             f"Status: {STATUS_ICONS[app.status]} {status_label(app.status)}"]
+    lines = [
+        f"<b>#{app.id} {escape(_name(app))}</b>",
+        escape(app.url),
+        f"Status: {STATUS_ICONS[app.status]} {status_label(app.status)}",
+    ]
     if app.outcome:
         lines.append(f"Outcome: {escape(app.outcome)}")
     if app.error:
@@ -82,7 +97,7 @@ async def job_details(applications: ApplicationRepository, app: Application) -> 
         lines.append(f"LLM: {spend_line(spend)}")
     lines += ["", "<b>Timeline</b>"]
     for event in await applications.events(app.id):
-        when = event.created_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+        when = event.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
         note = f" — {escape(event.note)}" if event.note else ""
         lines.append(f"{when} {status_label(event.to_status)}{note}")
     fields = await applications.fields(app.id)
@@ -112,12 +127,16 @@ async def send_details(
     """The timeline and values; first the filled form's screenshot and the letter written for the job, if any."""
     png = await files.screenshot(app.id, app.user_id)
     if png is not None:
-        await chat.answer_document(BufferedInputFile(png, filename=f"application-{app.id}.png"),
-                                   caption=f"#{app.id}: the form as it was filled")
+        await chat.answer_document(
+            BufferedInputFile(png, filename=f"application-{app.id}.png"),
+            caption=f"#{app.id}: the form as it was filled",
+        )
     letter = await files.cover_letter(app.id, app.user_id)
     if letter is not None:
-        await chat.answer_document(BufferedInputFile(letter.content, filename=letter.filename),
-                                   caption=f"#{app.id}: the cover letter written for this job")
+        await chat.answer_document(
+            BufferedInputFile(letter.content, filename=letter.filename),
+            caption=f"#{app.id}: the cover letter written for this job",
+        )
     await chat.answer(await job_details(applications, app), reply_markup=card_keyboard(app))
 
 
@@ -137,12 +156,19 @@ def export_csv(apps: list[Application]) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_COLUMNS)
     for a in apps:
-        row = [a.id, a.status.value, a.title or "", a.company or "", a.url, a.outcome or "", a.error or "",
-               a.created_at.isoformat(), a.submitted_at.isoformat() if a.submitted_at else ""]
+        row = [
+            a.id,
+            a.status.value,
+            a.title or "",
+            a.company or "",
+            a.url,
+            a.outcome or "",
+            a.error or "",
+            a.created_at.isoformat(),
+            a.submitted_at.isoformat() if a.submitted_at else "",
+        ]
         writer.writerow([spreadsheet_safe(cell) for cell in row])
     return buffer.getvalue().encode("utf-8")
-
-
 
 
 async def on_jobs(message: Message, event_from_user: User, applications: ApplicationRepository) -> None:
@@ -158,7 +184,10 @@ async def on_jobs_page(query: CallbackQuery, callback_data: JobsPage, applicatio
 
 
 async def on_job(
-    message: Message, command: CommandObject, event_from_user: User, applications: ApplicationRepository,
+    message: Message,
+    command: CommandObject,
+    event_from_user: User,
+    applications: ApplicationRepository,
     files: FileRepository,
 ) -> None:
     arg = (command.args or "").strip().lstrip("#")
@@ -191,13 +220,13 @@ async def on_stats(message: Message, event_from_user: User, applications: Applic
     if not total:
         await message.answer("No applications yet. Send me a job link to start one.")
         return
-    week = await applications.submitted_since(user_id, datetime.now(timezone.utc) - timedelta(days=7))
+    week = await applications.submitted_since(user_id, datetime.now(UTC) - timedelta(days=7))
     lines = [f"<b>Your numbers</b> ({total} job(s))"]
     lines += [f"{STATUS_ICONS[s]} {status_label(s)}: {n}" for s, n in sorted(counts.items(), key=lambda kv: -kv[1])]
     lines.append(f"Submitted in the last 7 days: {week}")
     ever = await applications.llm_spend_for_user(user_id)
     if ever.calls:
-        recent = await applications.llm_spend_for_user(user_id, datetime.now(timezone.utc) - timedelta(days=7))
+        recent = await applications.llm_spend_for_user(user_id, datetime.now(UTC) - timedelta(days=7))
         lines.append(f"LLM in the last 7 days: {spend_line(recent)}")
         lines.append(f"LLM in all: {spend_line(ever)}")
     await message.answer("\n".join(lines))
@@ -208,7 +237,7 @@ async def on_export(message: Message, event_from_user: User, applications: Appli
     if not apps:
         await message.answer("Nothing to export yet.")
         return
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d")
+    stamp = datetime.now(UTC).strftime("%Y%m%d")
     await message.answer_document(
         BufferedInputFile(export_csv(apps), filename=f"nyx-applications-{stamp}.csv"),
         caption=f"{len(apps)} application(s)",

@@ -56,13 +56,25 @@ from storage.profiles import ProfileRepository
 
 SETUP_SOURCE = "telegram:setup"
 CONTACTS = (
-    ProfileField.NAME, ProfileField.EMAIL, ProfileField.PHONE,
-    ProfileField.LINKEDIN, ProfileField.GITHUB, ProfileField.WEBSITE,
+    ProfileField.NAME,
+    ProfileField.EMAIL,
+    ProfileField.PHONE,
+    ProfileField.LINKEDIN,
+    ProfileField.GITHUB,
+    ProfileField.WEBSITE,
 )
 QUESTIONS = (
-    ProfileField.LOCATION, ProfileField.WORK_AUTHORIZATION, ProfileField.SPONSORSHIP, ProfileField.SALARY,
-    ProfileField.NOTICE, ProfileField.RELOCATION, ProfileField.REMOTE,
-    ProfileField.GENDER, ProfileField.RACE, ProfileField.VETERAN, ProfileField.DISABILITY,
+    ProfileField.LOCATION,
+    ProfileField.WORK_AUTHORIZATION,
+    ProfileField.SPONSORSHIP,
+    ProfileField.SALARY,
+    ProfileField.NOTICE,
+    ProfileField.RELOCATION,
+    ProfileField.REMOTE,
+    ProfileField.GENDER,
+    ProfileField.RACE,
+    ProfileField.VETERAN,
+    ProfileField.DISABILITY,
 )
 EEO_INTRO = (
     "The next four are the voluntary equal-opportunity questions some forms ask. "
@@ -109,12 +121,16 @@ async def _remember_prompt(state: FSMContext, prompt: Message) -> None:
 
 
 async def _ask_resume(chat: Message, state: FSMContext, intro: str = "") -> None:
-    keyboard = InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(
-            text="Go on without a résumé", callback_data=SetupButton(move=SetupMove.NO_RESUME).pack()
-        )],
-        [_stop_button()],
-    ])
+    keyboard = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text="Go on without a résumé", callback_data=SetupButton(move=SetupMove.NO_RESUME).pack()
+                )
+            ],
+            [_stop_button()],
+        ]
+    )
     prompt = await chat.answer(
         f"{intro}📄 Send me your résumé as a document: a PDF or DOCX file, up to "
         f"{MAX_RESUME_BYTES // (1024 * 1024)} MiB. I will read your contact details from it.",
@@ -177,11 +193,13 @@ async def _take_resume(message: Message, document: Document, state: FSMContext, 
         await _ask_resume(message, state)
         return
     await remove_buttons(bot, message.chat.id, (await state.get_data()).get("prompt"))
-    await state.set_data({
-        "resume": {"file_id": document.file_id, "filename": Path(document.file_name or "resume").name},
-        "summary": text,
-        "draft": proposed_draft(find_contacts(text)),
-    })
+    await state.set_data(
+        {
+            "resume": {"file_id": document.file_id, "filename": Path(document.file_name or "resume").name},
+            "summary": text,
+            "draft": proposed_draft(find_contacts(text)),
+        }
+    )
     await state.set_state(Setup.contacts)
     await _show_contacts(message, state)
 
@@ -204,8 +222,12 @@ async def _show_contacts(chat: Message, state: FSMContext) -> None:
     data = await state.get_data()
     draft = data.get("draft") or {}
     resume = data.get("resume")
-    lines = [f"📄 I read <b>{escape(resume['filename'])}</b>. Are these your details?" if resume
-             else "How should employers reach you?", ""]
+    lines = [
+        f"📄 I read <b>{escape(resume['filename'])}</b>. Are these your details?"
+        if resume
+        else "How should employers reach you?",
+        "",
+    ]
     lines += [f"{FIELDS[field].label}: {escape(FIELDS[field].display(draft))}" for field in CONTACTS]
     lines += ["", "Tap ✅ Confirm if they are right, or ✏️ to change one. Name and e-mail are required."]
     prompt = await chat.answer("\n".join(lines), reply_markup=_contacts_keyboard())
@@ -291,8 +313,13 @@ async def _ask_question(chat: Message, state: FSMContext, spec: FieldSpec) -> No
 
 
 async def _answer_question(
-    chat: Message, state: FSMContext, bot: Bot, profiles: ProfileRepository, answers: AnswerRepository,
-    spec: FieldSpec, changes: Mapping[str, Any] | None,
+    chat: Message,
+    state: FSMContext,
+    bot: Bot,
+    profiles: ProfileRepository,
+    answers: AnswerRepository,
+    spec: FieldSpec,
+    changes: Mapping[str, Any] | None,
 ) -> None:
     """Save the answer (None: skipped) and ask the next question, or finish."""
     if changes is not None:
@@ -315,7 +342,9 @@ async def _answer_question(
         return
     await state.clear()
     await show_profile(
-        chat, profiles, answers,
+        chat,
+        profiles,
+        answers,
         note="✅ Your profile is ready. Change any field with the buttons below; /answers shows your saved answers.",
     )
 
@@ -353,9 +382,7 @@ async def _stop(chat: Message, state: FSMContext, bot: Bot, profiles: ProfileRep
 # Buttons are answered once their step is stored, so the tap's spinner ends when the dialog has moved on.
 _in_setup = StateFilter(Setup)
 _not_a_command = ~F.text.startswith("/")
-_starts_another_dialog = or_f(
-    ProfileEdit.filter(), AnswersButton.filter(F.move.in_({AnswerMove.ADD, AnswerMove.EDIT}))
-)
+_starts_another_dialog = or_f(ProfileEdit.filter(), AnswersButton.filter(F.move.in_({AnswerMove.ADD, AnswerMove.EDIT})))
 
 
 async def on_cancel(message: Message, state: FSMContext, bot: Bot, profiles: ProfileRepository) -> None:
@@ -460,8 +487,13 @@ async def on_answer(
 
 
 async def on_answer_button(
-    query: CallbackQuery, callback_data: FieldButton, message: Message, state: FSMContext, bot: Bot,
-    profiles: ProfileRepository, answers: AnswerRepository,
+    query: CallbackQuery,
+    callback_data: FieldButton,
+    message: Message,
+    state: FSMContext,
+    bot: Bot,
+    profiles: ProfileRepository,
+    answers: AnswerRepository,
 ) -> None:
     if not await _current_field(state, callback_data.field):
         await query.answer("That question was answered already.")

@@ -106,8 +106,13 @@ async def _ask_new_value(chat: Message, state: FSMContext, profile: Profile, spe
 
 
 async def _save_edit(
-    chat: Message, state: FSMContext, bot: Bot, profiles: ProfileRepository, answers: AnswerRepository,
-    spec: FieldSpec, changes: Mapping[str, Any],
+    chat: Message,
+    state: FSMContext,
+    bot: Bot,
+    profiles: ProfileRepository,
+    answers: AnswerRepository,
+    spec: FieldSpec,
+    changes: Mapping[str, Any],
 ) -> None:
     stored = await profiles.get(chat.chat.id)
     if stored is None:
@@ -136,7 +141,11 @@ async def _editing(state: FSMContext, field: ProfileField) -> bool:
 
 
 async def _import_profile(
-    message: Message, document: Document, user_id: int, bot: Bot, profiles: ProfileRepository,
+    message: Message,
+    document: Document,
+    user_id: int,
+    bot: Bot,
+    profiles: ProfileRepository,
     answers: AnswerRepository,
 ) -> None:
     name = document.file_name or "profile"
@@ -188,8 +197,6 @@ async def _refresh_summary(profiles: ProfileRepository, user_id: int, upload: Up
 # --------------------------------------------------------------------------- the router
 
 
-
-
 async def on_profile(
     message: Message, state: FSMContext, bot: Bot, profiles: ProfileRepository, answers: AnswerRepository
 ) -> None:
@@ -211,8 +218,13 @@ async def on_edit(
 
 
 async def on_new_value(
-    message: Message, text: str, event_from_user: User, state: FSMContext, bot: Bot,
-    profiles: ProfileRepository, answers: AnswerRepository,
+    message: Message,
+    text: str,
+    event_from_user: User,
+    state: FSMContext,
+    bot: Bot,
+    profiles: ProfileRepository,
+    answers: AnswerRepository,
 ) -> None:
     spec = FIELDS[ProfileField((await state.get_data())["field"])]
     try:
@@ -231,8 +243,13 @@ async def on_not_text(message: Message) -> None:
 
 
 async def on_value_button(
-    query: CallbackQuery, callback_data: FieldButton, message: Message, state: FSMContext, bot: Bot,
-    profiles: ProfileRepository, answers: AnswerRepository,
+    query: CallbackQuery,
+    callback_data: FieldButton,
+    message: Message,
+    state: FSMContext,
+    bot: Bot,
+    profiles: ProfileRepository,
+    answers: AnswerRepository,
 ) -> None:
     if not await _editing(state, callback_data.field):
         await query.answer("That question is closed.")
@@ -244,10 +261,7 @@ async def on_value_button(
         await query.answer("Unchanged.")
         return
     try:
-        if callback_data.move is FieldMove.CLEAR:
-            changes = spec.cleared
-        else:
-            changes = spec.choice(callback_data.choice).changes
+        changes = spec.cleared if callback_data.move is FieldMove.CLEAR else spec.choice(callback_data.choice).changes
     except FieldError as exc:
         await query.answer(str(exc))
         return
@@ -259,7 +273,11 @@ async def on_value_button(
 
 
 async def on_document(
-    message: Message, document: Document, event_from_user: User, bot: Bot, profiles: ProfileRepository,
+    message: Message,
+    document: Document,
+    event_from_user: User,
+    bot: Bot,
+    profiles: ProfileRepository,
     answers: AnswerRepository,
 ) -> None:
     name = document.file_name or "document"
@@ -271,8 +289,7 @@ async def on_document(
             await _replace_resume(message, document, event_from_user.id, bot, profiles)
         else:
             await message.answer(
-                "I can read a profile (.yaml, .yml, .json) or a résumé (.pdf, .docx). "
-                f"{escape(name)} is neither."
+                f"I can read a profile (.yaml, .yml, .json) or a résumé (.pdf, .docx). {escape(name)} is neither."
             )
     except ProfileError as exc:
         await message.answer(f"⚠️ {escape(str(exc))}\nNothing was changed.")

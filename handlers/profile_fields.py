@@ -193,21 +193,38 @@ def _eeo(
     choices = tuple(Choice(option, {"eeo": {key: option}}) for option in options)
     parse = (lambda text: {"eeo": {key: text}}) if typed else None
     return FieldSpec(
-        field, EEO, label, question, _nested("eeo", key), parse=parse,
-        choices=choices + (Choice("Decline to answer", decline),), cleared=decline,
+        field,
+        EEO,
+        label,
+        question,
+        _nested("eeo", key),
+        parse=parse,
+        choices=choices + (Choice("Decline to answer", decline),),
+        cleared=decline,
     )
 
 
 CONTACT, WORK, AUTHORISATION, PREFERENCES, EEO = (
-    "Contact", "Work", "Work authorisation", "Preferences", "Equal opportunity (voluntary)",
+    "Contact",
+    "Work",
+    "Work authorisation",
+    "Preferences",
+    "Equal opportunity (voluntary)",
 )
 YES_NO = {"Yes": True, "No": False}
 PF = ProfileField
 _SPECS = (
-    FieldSpec(PF.NAME, CONTACT, "Name", "Your first and last name, as forms should show them?",
-              _full_name, parse=_parse_name),
-    FieldSpec(PF.EMAIL, CONTACT, "E-mail", "Which e-mail address should applications use?",
-              _top("email"), parse=lambda text: {"email": text}),
+    FieldSpec(
+        PF.NAME, CONTACT, "Name", "Your first and last name, as forms should show them?", _full_name, parse=_parse_name
+    ),
+    FieldSpec(
+        PF.EMAIL,
+        CONTACT,
+        "E-mail",
+        "Which e-mail address should applications use?",
+        _top("email"),
+        parse=lambda text: {"email": text},
+    ),
     _text(PF.PHONE, CONTACT, "Phone", "phone", "Your phone number, as forms should show it (e.g. +44 20 7946 0000)?"),
     _link(PF.LINKEDIN, "LinkedIn", "linkedin", "linkedin.com", "The address of your LinkedIn profile?"),
     _link(PF.GITHUB, "GitHub", "github", "github.com", "The address of your GitHub profile?"),
@@ -215,33 +232,104 @@ _SPECS = (
     _text(PF.LOCATION, CONTACT, "Location", "location", "Where are you based? City and country, e.g. London, UK."),
     _text(PF.HEADLINE, WORK, "Headline", "headline", "Your role in a few words, e.g. Senior Backend Engineer?"),
     _text(PF.COMPANY, WORK, "Current company", "current_company", "Where do you work now?"),
-    FieldSpec(PF.YEARS, WORK, "Years of experience", "How many years of professional experience do you have?",
-              _top("years_experience"), parse=_parse_years, cleared={"years_experience": None}),
+    FieldSpec(
+        PF.YEARS,
+        WORK,
+        "Years of experience",
+        "How many years of professional experience do you have?",
+        _top("years_experience"),
+        parse=_parse_years,
+        cleared={"years_experience": None},
+    ),
     _list(PF.SKILLS, WORK, "Skills", "skills", "Your main skills, separated by commas?"),
-    _list(PF.WORK_AUTHORIZATION, AUTHORISATION, "Work authorisation", "work_authorization",
-          "In which countries or regions may you work without visa sponsorship? "
-          "Separate them with commas, e.g. UK, EU."),
-    _one_of(PF.SPONSORSHIP, AUTHORISATION, "Needs visa sponsorship", "needs_sponsorship",
-            "Will you now or in the future need visa sponsorship to work?", YES_NO),
-    _text(PF.SALARY, PREFERENCES, "Salary expectation", "salary_expectation",
-          "Your salary expectation, as you would write it on a form (e.g. £85,000 a year)?"),
-    _text(PF.NOTICE, PREFERENCES, "Notice period", "notice_period", "How soon could you start?",
-          suggestions=("Immediately", "2 weeks", "1 month", "3 months")),
-    _one_of(PF.RELOCATION, PREFERENCES, "Willing to relocate", "willing_to_relocate",
-            "Are you willing to relocate for a job?", YES_NO),
-    _one_of(PF.REMOTE, PREFERENCES, "Remote preference", "remote_preference", "How do you want to work?", {
-        "Remote": RemotePreference.REMOTE.value, "Hybrid": RemotePreference.HYBRID.value,
-        "On-site": RemotePreference.ONSITE.value, "Any": RemotePreference.ANY.value,
-    }),
-    _eeo(PF.GENDER, "Gender", "gender", "Your gender? You may also type how you describe yourself.",
-         ("Female", "Male", "Non-binary"), typed=True),
-    _eeo(PF.RACE, "Race/ethnicity", "race", "Your race or ethnicity?", (
-        "American Indian or Alaska Native", "Asian", "Black or African American", "Hispanic or Latino",
-        "Native Hawaiian or Other Pacific Islander", "White", "Two or more races")),
-    _eeo(PF.VETERAN, "Veteran status", "veteran", "Are you a protected veteran?",
-         ("I am a protected veteran", "I am not a protected veteran")),
-    _eeo(PF.DISABILITY, "Disability", "disability", "Do you have a disability?",
-         ("Yes, I have a disability", "No, I do not have a disability")),
+    _list(
+        PF.WORK_AUTHORIZATION,
+        AUTHORISATION,
+        "Work authorisation",
+        "work_authorization",
+        "In which countries or regions may you work without visa sponsorship? Separate them with commas, e.g. UK, EU.",
+    ),
+    _one_of(
+        PF.SPONSORSHIP,
+        AUTHORISATION,
+        "Needs visa sponsorship",
+        "needs_sponsorship",
+        "Will you now or in the future need visa sponsorship to work?",
+        YES_NO,
+    ),
+    _text(
+        PF.SALARY,
+        PREFERENCES,
+        "Salary expectation",
+        "salary_expectation",
+        "Your salary expectation, as you would write it on a form (e.g. £85,000 a year)?",
+    ),
+    _text(
+        PF.NOTICE,
+        PREFERENCES,
+        "Notice period",
+        "notice_period",
+        "How soon could you start?",
+        suggestions=("Immediately", "2 weeks", "1 month", "3 months"),
+    ),
+    _one_of(
+        PF.RELOCATION,
+        PREFERENCES,
+        "Willing to relocate",
+        "willing_to_relocate",
+        "Are you willing to relocate for a job?",
+        YES_NO,
+    ),
+    _one_of(
+        PF.REMOTE,
+        PREFERENCES,
+        "Remote preference",
+        "remote_preference",
+        "How do you want to work?",
+        {
+            "Remote": RemotePreference.REMOTE.value,
+            "Hybrid": RemotePreference.HYBRID.value,
+            "On-site": RemotePreference.ONSITE.value,
+            "Any": RemotePreference.ANY.value,
+        },
+    ),
+    _eeo(
+        PF.GENDER,
+        "Gender",
+        "gender",
+        "Your gender? You may also type how you describe yourself.",
+        ("Female", "Male", "Non-binary"),
+        typed=True,
+    ),
+    _eeo(
+        PF.RACE,
+        "Race/ethnicity",
+        "race",
+        "Your race or ethnicity?",
+        (
+            "American Indian or Alaska Native",
+            "Asian",
+            "Black or African American",
+            "Hispanic or Latino",
+            "Native Hawaiian or Other Pacific Islander",
+            "White",
+            "Two or more races",
+        ),
+    ),
+    _eeo(
+        PF.VETERAN,
+        "Veteran status",
+        "veteran",
+        "Are you a protected veteran?",
+        ("I am a protected veteran", "I am not a protected veteran"),
+    ),
+    _eeo(
+        PF.DISABILITY,
+        "Disability",
+        "disability",
+        "Do you have a disability?",
+        ("Yes, I have a disability", "No, I do not have a disability"),
+    ),
 )
 del PF
 FIELDS: dict[ProfileField, FieldSpec] = {spec.field: spec for spec in _SPECS}

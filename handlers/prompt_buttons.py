@@ -61,10 +61,7 @@ async def answer_prompt_button(
         await query.answer(NOT_VALID)
         return
     answered = await bridge.answer(prompt.id, query.from_user.id, given, kind)
-    if answered is not None:
-        tapped = recorded(answered, given)
-    else:
-        tapped = closed(await prompts.get(prompt.id) or prompt)
+    tapped = recorded(answered, given) if answered is not None else closed(await prompts.get(prompt.id) or prompt)
     await query.answer(tapped.reply)
     await close_message(query, tapped.line)
 
@@ -89,8 +86,10 @@ async def close_prompt_message(bot: Bot, prompt: Prompt, line: str) -> None:
     with contextlib.suppress(TelegramBadRequest):
         if prompt.message_html:
             await bot.edit_message_text(
-                text=f"{prompt.message_html}\n\n<b>{line}</b>", chat_id=prompt.chat_id,
-                message_id=prompt.message_id, reply_markup=None,
+                text=f"{prompt.message_html}\n\n<b>{line}</b>",
+                chat_id=prompt.chat_id,
+                message_id=prompt.message_id,
+                reply_markup=None,
             )
         else:
             await bot.edit_message_reply_markup(chat_id=prompt.chat_id, message_id=prompt.message_id, reply_markup=None)

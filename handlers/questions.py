@@ -106,8 +106,6 @@ def answered_line(value: str) -> str:
 BY_HAND_DONE_LINE = "🖐 Filled in by hand: reading it back from the page…"
 
 
-
-
 async def on_option(
     query: CallbackQuery, callback_data: QuestionCallback, prompts: PromptRepository, bridge: PromptBridge
 ) -> None:
@@ -118,7 +116,11 @@ async def on_option(
         return {"value": offered[callback_data.option_index]}
 
     await answer_prompt_button(
-        query, prompts, bridge, callback_data.prompt_id, PromptKind.QUESTION,
+        query,
+        prompts,
+        bridge,
+        callback_data.prompt_id,
+        PromptKind.QUESTION,
         not_yours="That question is not yours.",
         answer=chosen,
         recorded=lambda _prompt, answer: TapOutcome(
@@ -129,7 +131,11 @@ async def on_option(
 
 
 async def on_reply(
-    message: Message, event_from_user: User, prompt: Prompt, bridge: PromptBridge, bot: Bot,
+    message: Message,
+    event_from_user: User,
+    prompt: Prompt,
+    bridge: PromptBridge,
+    bot: Bot,
     credentials: CredentialRepository | None = None,
 ) -> None:
     if prompt.payload.get("secret"):
@@ -155,7 +161,11 @@ async def on_reply(
 
 
 async def _on_secret_reply(
-    message: Message, user: User, prompt: Prompt, bridge: PromptBridge, bot: Bot,
+    message: Message,
+    user: User,
+    prompt: Prompt,
+    bridge: PromptBridge,
+    bot: Bot,
     credentials: CredentialRepository | None,
 ) -> None:
     """A reply holding a password: sealed before it is recorded, and deleted from the chat whatever happens."""
@@ -169,11 +179,13 @@ async def _on_secret_reply(
         await bot.send_message(message.chat.id, f"I deleted your message and kept nothing: {escape(NO_KEY)}")
         return
     if parse_login(text) is None:
-        await bot.send_message(message.chat.id, "I deleted your message: please reply to the question with your "
-                                                "e-mail and password on one line, separated by a space.")
+        await bot.send_message(
+            message.chat.id,
+            "I deleted your message: please reply to the question with your "
+            "e-mail and password on one line, separated by a space.",
+        )
         return
-    answered = await bridge.answer(prompt.id, user.id, {"sealed": credentials.seal(text.strip())},
-                                   PromptKind.QUESTION)
+    answered = await bridge.answer(prompt.id, user.id, {"sealed": credentials.seal(text.strip())}, PromptKind.QUESTION)
     if answered is None:
         await bot.send_message(message.chat.id, "That question is closed; I deleted your message and kept nothing.")
         return

@@ -30,14 +30,16 @@ CLOSED_LINES = {
 }
 
 
-
-
 async def on_review(
     query: CallbackQuery, callback_data: ReviewCallback, prompts: PromptRepository, bridge: PromptBridge
 ) -> None:
     decision = callback_data.decision
     await answer_prompt_button(
-        query, prompts, bridge, callback_data.prompt_id, PromptKind.REVIEW,
+        query,
+        prompts,
+        bridge,
+        callback_data.prompt_id,
+        PromptKind.REVIEW,
         not_yours="That review is not yours.",
         answer=lambda _prompt: {"decision": decision.value} if decision in REPLIES else None,
         recorded=lambda _prompt, _answer: TapOutcome(REPLIES[decision], OUTCOME_LINES[decision]),

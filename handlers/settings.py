@@ -35,31 +35,33 @@ def _next(steps: list, current) -> object:
 
 def settings_view(s: UserSettings) -> tuple[str, InlineKeyboardMarkup]:
     auto = "off" if s.auto_apply_threshold is None else f"score ≥ {s.auto_apply_threshold}"
-    text = "\n".join([
-        "<b>Settings</b> (tap a button to change it)",
-        f"Apply on my own when the match is: {auto}",
-        f"Suggest skipping below a score of: {s.skip_threshold}",
-        f"At most {s.daily_cap} application(s) a day",
-        f"Daily digest at {s.digest_time:%H:%M} {s.time_zone}",
-        f"On a quiet day the digest is: {QUIET_LABELS[s.quiet_digest]}",
-        f"Review before submitting: {'on' if s.review_required else 'off'}",
-        "" if s.review_required else "⚠️ With review off, forms with no problems are submitted without asking.",
-    ]).rstrip()
+    text = "\n".join(
+        [
+            "<b>Settings</b> (tap a button to change it)",
+            f"Apply on my own when the match is: {auto}",
+            f"Suggest skipping below a score of: {s.skip_threshold}",
+            f"At most {s.daily_cap} application(s) a day",
+            f"Daily digest at {s.digest_time:%H:%M} {s.time_zone}",
+            f"On a quiet day the digest is: {QUIET_LABELS[s.quiet_digest]}",
+            f"Review before submitting: {'on' if s.review_required else 'off'}",
+            "" if s.review_required else "⚠️ With review off, forms with no problems are submitted without asking.",
+        ]
+    ).rstrip()
 
     def button(label: str, field: SettingsField) -> list[InlineKeyboardButton]:
         return [InlineKeyboardButton(text=label, callback_data=SettingsCallback(field=field).pack())]
 
-    markup = InlineKeyboardMarkup(inline_keyboard=[
-        button(f"Auto-apply: {auto}", SettingsField.AUTO_APPLY),
-        button(f"Skip below: {s.skip_threshold}", SettingsField.SKIP_BELOW),
-        button(f"Daily cap: {s.daily_cap}", SettingsField.DAILY_CAP),
-        button(f"Digest: {s.digest_time:%H:%M} {s.time_zone}", SettingsField.DIGEST),
-        button(f"Review: {'on' if s.review_required else 'off'}", SettingsField.REVIEW),
-        button(f"Quiet days: {QUIET_LABELS[s.quiet_digest]}", SettingsField.QUIET_DIGEST),
-    ])
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            button(f"Auto-apply: {auto}", SettingsField.AUTO_APPLY),
+            button(f"Skip below: {s.skip_threshold}", SettingsField.SKIP_BELOW),
+            button(f"Daily cap: {s.daily_cap}", SettingsField.DAILY_CAP),
+            button(f"Digest: {s.digest_time:%H:%M} {s.time_zone}", SettingsField.DIGEST),
+            button(f"Review: {'on' if s.review_required else 'off'}", SettingsField.REVIEW),
+            button(f"Quiet days: {QUIET_LABELS[s.quiet_digest]}", SettingsField.QUIET_DIGEST),
+        ]
+    )
     return text, markup
-
-
 
 
 async def on_settings(
@@ -71,7 +73,10 @@ async def on_settings(
 
 
 async def on_change(
-    query: CallbackQuery, callback_data: SettingsCallback, message: Message, state: FSMContext,
+    query: CallbackQuery,
+    callback_data: SettingsCallback,
+    message: Message,
+    state: FSMContext,
     user_settings: UserSettingsRepository,
 ) -> None:
     current = await user_settings.get(query.from_user.id)
@@ -103,7 +108,9 @@ async def on_digest(
     match = DIGEST_INPUT.match(text)
     current = await user_settings.get(event_from_user.id)
     if match is None:
-        await message.answer("That is not a time like 08:30 (optionally followed by a zone like Europe/Berlin). Try again.")
+        await message.answer(
+            "That is not a time like 08:30 (optionally followed by a zone like Europe/Berlin). Try again."
+        )
         return
     changes = {"digest_time": f"{int(match['h']):02d}:{match['m']}", "time_zone": match["tz"] or current.time_zone}
     try:

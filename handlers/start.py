@@ -39,8 +39,6 @@ def help_text() -> str:
     return "\n".join(lines)
 
 
-
-
 async def on_start(message: Message) -> None:
     await message.answer(WELCOME)
 

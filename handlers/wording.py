@@ -49,8 +49,10 @@ def decision_sentence(decision: Decision) -> str:
         case Outcome.ALREADY:
             return f"It is already {status_label(app.status)}."
         case Outcome.NOT_RETRYABLE:
-            return (f"#{app.id} is {status_label(app.status)}; "
-                    "only failed, timed-out, cancelled or skipped ones can be retried.")
+            return (
+                f"#{app.id} is {status_label(app.status)}; "
+                "only failed, timed-out, cancelled or skipped ones can be retried."
+            )
         case Outcome.SUBMITTED_ONCE:
             return "This application was already submitted once; I will not send it again."
         case Outcome.PAUSED:

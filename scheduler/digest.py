@@ -23,7 +23,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -46,7 +46,7 @@ PAGE = 1000
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class DigestChannel(Protocol):
@@ -70,7 +70,7 @@ def due_digest(candidate: Candidate, now: datetime) -> DueDigest | None:
     if local.time() < at or (candidate.last_date is not None and candidate.last_date >= today):
         return None
     _, day_end = local_window(today, zone)
-    due_at = datetime.combine(today, at, tzinfo=zone).astimezone(timezone.utc)
+    due_at = datetime.combine(today, at, tzinfo=zone).astimezone(UTC)
     return DueDigest(candidate.user_id, today, min(due_at, now), day_end)
 
 
@@ -168,7 +168,10 @@ class DigestFanOut:
         settings = await self.user_settings.get(row.user_id)
         now = self.clock()
         digest = await self.digests.compose(
-            row.user_id, row.local_date, ZoneInfo(settings.time_zone), now,
+            row.user_id,
+            row.local_date,
+            ZoneInfo(settings.time_zone),
+            now,
             apply_all_threshold=apply_all_threshold(settings),
         )
         digest = replace(digest, id=row.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -56,9 +56,7 @@ async def expire_prompts(deps: SchedulerDeps) -> int:
 
 
 async def _timed_out(deps: SchedulerDeps, application_id: int, note: str) -> None:
-    moved = await deps.applications.transition(
-        application_id, S.TIMED_OUT, from_statuses=[S.WAITING_USER], note=note
-    )
+    moved = await deps.applications.transition(application_id, S.TIMED_OUT, from_statuses=[S.WAITING_USER], note=note)
     if moved is not None:
         await deps.notifier.application_changed(moved)
 
@@ -77,7 +75,9 @@ async def reconcile(deps: SchedulerDeps) -> None:
             continue
         # Checked again in the same statement: a worker that beat since the list was read is alive.
         failed = await deps.applications.transition(
-            app.id, S.FAILED, from_statuses=[S.RUNNING, S.WAITING_USER],
+            app.id,
+            S.FAILED,
+            from_statuses=[S.RUNNING, S.WAITING_USER],
             # Only a claimed submit gets here (anything earlier is queued again): the form may have been sent.
             note="the worker stopped while submitting",
             error="The worker stopped while submitting; check your e-mail before applying again.",
@@ -101,8 +101,12 @@ async def _requeue_abandoned(deps: SchedulerDeps, application_id: int) -> bool:
     that is alive after all, or one that began submitting, keeps its application.
     """
     moved = await deps.applications.transition(
-        application_id, S.QUEUED, from_statuses=[S.RUNNING], note="the worker stopped while filling; queued again",
-        unless_beating_within=STALE_AFTER_SECONDS, unclaimed=True,
+        application_id,
+        S.QUEUED,
+        from_statuses=[S.RUNNING],
+        note="the worker stopped while filling; queued again",
+        unless_beating_within=STALE_AFTER_SECONDS,
+        unclaimed=True,
     )
     if moved is None:
         return False
@@ -143,7 +147,7 @@ async def redraw_cards(deps: SchedulerDeps) -> int:
     for app in await deps.applications.stale_cards():
         try:
             await deps.notifier.application_changed(app)
-        except Exception:  # noqa: BLE001 - one chat that cannot be reached must not stop the others
+        except Exception:
             log.warning("application %s: its card could not be drawn again", app.id, exc_info=True)
             continue
         redrawn += 1
@@ -156,14 +160,45 @@ def build_scheduler(
     deps: SchedulerDeps, *, check_seconds: float = 30.0, digest_seconds: float = 60.0, cards_seconds: float = 10.0
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
-    now = datetime.now(timezone.utc)  # both run once at start-up: that is the recovery after a restart
-    scheduler.add_job(expire_prompts, "interval", seconds=check_seconds, args=[deps], id="expire_prompts",
-                      max_instances=1, coalesce=True, next_run_time=now)
-    scheduler.add_job(reconcile, "interval", seconds=60, args=[deps], id="reconcile",
-                      max_instances=1, coalesce=True, next_run_time=now)
-    scheduler.add_job(redraw_cards, "interval", seconds=cards_seconds, args=[deps], id="redraw_cards",
-                      max_instances=1, coalesce=True, next_run_time=now)
+    now = datetime.now(UTC)  # both run once at start-up: that is the recovery after a restart
+    scheduler.add_job(
+        expire_prompts,
+        "interval",
+        seconds=check_seconds,
+        args=[deps],
+        id="expire_prompts",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=now,
+    )
+    scheduler.add_job(
+        reconcile,
+        "interval",
+        seconds=60,
+        args=[deps],
+        id="reconcile",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=now,
+    )
+    scheduler.add_job(
+        redraw_cards,
+        "interval",
+        seconds=cards_seconds,
+        args=[deps],
+        id="redraw_cards",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=now,
+    )
     if deps.digests is not None:  # a digest goes out within `digest_seconds` of its time
-        scheduler.add_job(run_digests, "interval", seconds=digest_seconds, args=[deps.digests], id="send_digests",
-                          max_instances=1, coalesce=True)
+        scheduler.add_job(
+            run_digests,
+            "interval",
+            seconds=digest_seconds,
+            args=[deps.digests],
+            id="send_digests",
+            max_instances=1,
+            coalesce=True,
+        )
     return scheduler

@@ -11,7 +11,6 @@ from pydantic import BaseModel
 
 from storage.resilience import ResilientPool
 
-
 log = logging.getLogger(__name__)
 
 # A CAPTCHA's answer is good for one picture, once: a question that reads like one is never remembered.
@@ -68,7 +67,11 @@ class AnswerRepository:
                   SET question = EXCLUDED.question, answer = EXCLUDED.answer, source = EXCLUDED.source,
                       application_id = EXCLUDED.application_id, updated_at = now()
                 RETURNING {_COLUMNS}""",
-            user_id, question.strip(), answer.strip(), source.value, application_id,
+            user_id,
+            question.strip(),
+            answer.strip(),
+            source.value,
+            application_id,
         )
         return SavedAnswer(**dict(row))
 

@@ -152,8 +152,16 @@ class ApplicationRepository:
         sources = [s for s in from_statuses if to_status in TRANSITIONS[s]]
         if not sources:
             raise IllegalTransition(f"nothing may move to {to_status.value} from {list(from_statuses)}")
-        args = (application_id, [s.value for s in sources], to_status.value, note, user_id, error,
-                unless_beating_within, unclaimed)
+        args = (
+            application_id,
+            [s.value for s in sources],
+            to_status.value,
+            note,
+            user_id,
+            error,
+            unless_beating_within,
+            unclaimed,
+        )
         try:
             row = await self._pool.fetchrow(_TRANSITION, *args)
         except OutcomeUnknown:
@@ -170,20 +178,31 @@ class ApplicationRepository:
                WHERE a.id = $1""",
             application_id,
         )
-        return bool(row) and row["status"] == to_status.value and row["to_status"] == to_status.value \
+        return (
+            bool(row)
+            and row["status"] == to_status.value
+            and row["to_status"] == to_status.value
             and row["note"] == note
+        )
 
     async def note(self, application_id: int, note: str) -> None:
         """An event in the trail that changes no status (e.g. a CAPTCHA solved by the service)."""
         await self._pool.execute(
             """INSERT INTO application_events (application_id, from_status, to_status, note)
                SELECT id, status, status, $2 FROM applications WHERE id = $1""",
-            application_id, note,
+            application_id,
+            note,
         )
 
     async def describe_job(
-        self, job_id: int, *, title: str | None, company: str | None, location: str | None,
-        description: str | None, ats: str | None,
+        self,
+        job_id: int,
+        *,
+        title: str | None,
+        company: str | None,
+        location: str | None,
+        description: str | None,
+        ats: str | None,
     ) -> None:
         """Record what the posting page says; values already known are kept."""
         await self._pool.execute(
@@ -191,26 +210,38 @@ class ApplicationRepository:
                    location = COALESCE(location, $4), description = COALESCE(description, $5),
                    ats = COALESCE(ats, $6), fetched_at = now()
                WHERE id = $1""",
-            job_id, title, company, location, description, ats,
+            job_id,
+            title,
+            company,
+            location,
+            description,
+            ats,
         )
 
     async def record_score(self, application_id: int, score: int, details: dict[str, object]) -> Application | None:
         """received → scored, with the score and its reasons, in one guarded statement."""
         await self._pool.execute(
             "UPDATE applications SET score = $2, score_reasons = $3 WHERE id = $1 AND status = 'received'",
-            application_id, score, details,
+            application_id,
+            score,
+            details,
         )
         return await self.transition(
-            application_id, ApplicationStatus.SCORED, from_statuses=[ApplicationStatus.RECEIVED],
+            application_id,
+            ApplicationStatus.SCORED,
+            from_statuses=[ApplicationStatus.RECEIVED],
             note=f"match {score}/100 ({details.get('source', '?')})",
         )
 
     async def attempts(self, application_id: int) -> int:
         """How many times the application has been queued (names its arq job)."""
-        return cast(int, await self._pool.fetchval(
-            "SELECT count(*) FROM application_events WHERE application_id = $1 AND to_status = 'queued'",
-            application_id,
-        ))
+        return cast(
+            int,
+            await self._pool.fetchval(
+                "SELECT count(*) FROM application_events WHERE application_id = $1 AND to_status = 'queued'",
+                application_id,
+            ),
+        )
 
     async def claim_submission(self, application_id: int) -> bool:
         """Mark the single submit attempt; False if one was already made."""
@@ -240,12 +271,19 @@ class ApplicationRepository:
 
     async def set_outcome(self, application_id: int, outcome: str) -> None:
         await self._pool.execute(
-            "UPDATE applications SET outcome = $2, updated_at = now() WHERE id = $1", application_id, outcome,
+            "UPDATE applications SET outcome = $2, updated_at = now() WHERE id = $1",
+            application_id,
+            outcome,
             replay=True,
         )
 
     async def add_llm_usage(
-        self, application_id: int, calls: int, tokens: int, *, cost_usd: Decimal | None = None,
+        self,
+        application_id: int,
+        calls: int,
+        tokens: int,
+        *,
+        cost_usd: Decimal | None = None,
         model: str | None = None,
     ) -> None:
         """Count LLM calls, tokens and their cost spent on the application (they add up over attempts)."""
@@ -275,16 +313,20 @@ class ApplicationRepository:
         row = await self._pool.fetchrow(
             f"""SELECT {_SPEND_COLUMNS} FROM spending
                 WHERE user_id = $1 AND llm_calls > 0 AND ($2::timestamptz IS NULL OR created_at >= $2)""",
-            user_id, since,
+            user_id,
+            since,
         )
         return LLMSpend(**dict(row))
 
     async def job_description(self, application_id: int) -> str | None:
         """The posting's text, as read when the link arrived."""
-        return cast("str | None", await self._pool.fetchval(
-            "SELECT j.description FROM applications a JOIN jobs j ON j.id = a.job_id WHERE a.id = $1",
-            application_id,
-        ))
+        return cast(
+            "str | None",
+            await self._pool.fetchval(
+                "SELECT j.description FROM applications a JOIN jobs j ON j.id = a.job_id WHERE a.id = $1",
+                application_id,
+            ),
+        )
 
     async def set_card(self, application_id: int, chat_id: int, message_id: int) -> None:
         await self._pool.execute(
@@ -296,9 +338,7 @@ class ApplicationRepository:
 
     async def set_card_status(self, application_id: int, status: ApplicationStatus) -> None:
         """The card now shows `status` (see `stale_cards`)."""
-        await self._pool.execute(
-            "UPDATE applications SET card_status = $2 WHERE id = $1", application_id, status.value
-        )
+        await self._pool.execute("UPDATE applications SET card_status = $2 WHERE id = $1", application_id, status.value)
 
     async def stale_cards(self, settled_seconds: float = 5.0, limit: int = 100) -> list[Application]:
         """Applications whose card shows another status than theirs, unchanged for `settled_seconds` (so
@@ -308,7 +348,8 @@ class ApplicationRepository:
                 WHERE a.card_message_id IS NOT NULL AND a.card_status IS DISTINCT FROM a.status
                   AND a.updated_at < now() - make_interval(secs => $1)
                 ORDER BY a.updated_at LIMIT $2""",
-            settled_seconds, limit,
+            settled_seconds,
+            limit,
         )
         return [application_from_row(row) for row in rows]
 
@@ -342,12 +383,15 @@ class ApplicationRepository:
         return [application_from_row(r) for r in rows]
 
     async def count_for_user(self, user_id: int, *, statuses: Iterable[ApplicationStatus] | None = None) -> int:
-        return cast(int, await self._pool.fetchval(
-            """SELECT count(*) FROM applications
+        return cast(
+            int,
+            await self._pool.fetchval(
+                """SELECT count(*) FROM applications
                WHERE user_id = $1 AND ($2::text[] IS NULL OR status = ANY($2::text[]))""",
-            user_id,
-            [s.value for s in statuses] if statuses is not None else None,
-        ))
+                user_id,
+                [s.value for s in statuses] if statuses is not None else None,
+            ),
+        )
 
     async def counts_by_status(self, user_id: int) -> dict[ApplicationStatus, int]:
         rows = await self._pool.fetch(
@@ -356,17 +400,24 @@ class ApplicationRepository:
         return {ApplicationStatus(r["status"]): r["n"] for r in rows}
 
     async def submitted_since(self, user_id: int, since: datetime) -> int:
-        return cast(int, await self._pool.fetchval(
-            "SELECT count(*) FROM applications WHERE user_id = $1 AND submitted_at >= $2", user_id, since
-        ))
+        return cast(
+            int,
+            await self._pool.fetchval(
+                "SELECT count(*) FROM applications WHERE user_id = $1 AND submitted_at >= $2", user_id, since
+            ),
+        )
 
     async def counted_toward_cap(self, user_id: int, since: datetime) -> int:
         """What the daily cap counts: applications queued, running or waiting now, and those submitted since."""
-        return cast(int, await self._pool.fetchval(
-            """SELECT count(*) FROM applications WHERE user_id = $1
+        return cast(
+            int,
+            await self._pool.fetchval(
+                """SELECT count(*) FROM applications WHERE user_id = $1
                AND (status IN ('queued', 'running', 'waiting_user') OR submitted_at >= $2)""",
-            user_id, since,
-        ))
+                user_id,
+                since,
+            ),
+        )
 
     async def in_statuses(self, statuses: Iterable[ApplicationStatus]) -> list[Application]:
         rows = await self._pool.fetch(

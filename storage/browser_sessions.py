@@ -16,11 +16,14 @@ class BrowserSessionRepository:
 
     async def open(self, application_id: int, worker: str) -> int:
         """A worker opened a browser for the application; returns the session's id."""
-        return cast(int, await self._pool.fetchval(
-            "INSERT INTO browser_sessions (application_id, worker) VALUES ($1, $2) RETURNING id",
-            application_id,
-            worker,
-        ))
+        return cast(
+            int,
+            await self._pool.fetchval(
+                "INSERT INTO browser_sessions (application_id, worker) VALUES ($1, $2) RETURNING id",
+                application_id,
+                worker,
+            ),
+        )
 
     async def heartbeat(self, session_id: int) -> None:
         await self._pool.execute(

@@ -77,13 +77,19 @@ def generate_password() -> str:
     """A strong random password that meets the usual ATS rules (every character class present)."""
     while True:
         password = "".join(secrets.choice(_ALPHABET) for _ in range(GENERATED_PASSWORD_LENGTH))
-        if (any(c.islower() for c in password) and any(c.isupper() for c in password)
-                and any(c.isdigit() for c in password) and any(c in _SPECIALS for c in password)):
+        if (
+            any(c.islower() for c in password)
+            and any(c.isupper() for c in password)
+            and any(c.isdigit() for c in password)
+            and any(c in _SPECIALS for c in password)
+        ):
             return password
 
 
-NO_KEY = ("I cannot keep sign-ins for job sites because CREDENTIALS_KEY is not set; the operator has to set it "
-          "(see README, \"Accounts on job sites\") before I can apply on sites that need an account.")
+NO_KEY = (
+    "I cannot keep sign-ins for job sites because CREDENTIALS_KEY is not set; the operator has to set it "
+    '(see README, "Accounts on job sites") before I can apply on sites that need an account.'
+)
 
 _COLUMNS = "vendor, tenant, email, password_sealed, origin, confirmed"
 
@@ -110,12 +116,20 @@ class CredentialRepository:
         sealer = self._require()
         row = await self._pool.fetchrow(
             f"SELECT {_COLUMNS} FROM ats_accounts WHERE user_id = $1 AND vendor = $2 AND tenant = $3",
-            user_id, vendor, tenant,
+            user_id,
+            vendor,
+            tenant,
         )
         if row is None:
             return None
-        return Account(row["vendor"], row["tenant"], row["email"], sealer.open(row["password_sealed"]),
-                       AccountOrigin(row["origin"]), row["confirmed"])
+        return Account(
+            row["vendor"],
+            row["tenant"],
+            row["email"],
+            sealer.open(row["password_sealed"]),
+            AccountOrigin(row["origin"]),
+            row["confirmed"],
+        )
 
     async def save(
         self, user_id: int, vendor: str, tenant: str, email: str, password: str, origin: AccountOrigin
@@ -130,7 +144,12 @@ class CredentialRepository:
                SET email = EXCLUDED.email, password_sealed = EXCLUDED.password_sealed,
                    origin = EXCLUDED.origin, confirmed = false, updated_at = now()
             """,
-            user_id, vendor, tenant, email, sealed, origin.value,
+            user_id,
+            vendor,
+            tenant,
+            email,
+            sealed,
+            origin.value,
         )
         return Account(vendor, tenant, email, password, origin, False)
 
@@ -139,7 +158,9 @@ class CredentialRepository:
         await self._pool.execute(
             "UPDATE ats_accounts SET confirmed = true, updated_at = now() "
             "WHERE user_id = $1 AND vendor = $2 AND tenant = $3 AND NOT confirmed",
-            user_id, vendor, tenant,
+            user_id,
+            vendor,
+            tenant,
         )
 
     async def forget(self, user_id: int, vendor: str, tenant: str) -> None:

@@ -12,7 +12,7 @@ import enum
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -133,8 +133,8 @@ def local_today(settings: UserSettings, now: datetime) -> date:
 
 def local_window(local_date: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """The instants where the user's `local_date` starts and ends (DST days are 23 or 25 hours)."""
-    start = datetime.combine(local_date, time(0), tzinfo=zone).astimezone(timezone.utc)
-    end = datetime.combine(local_date + timedelta(days=1), time(0), tzinfo=zone).astimezone(timezone.utc)
+    start = datetime.combine(local_date, time(0), tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(local_date + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
     return start, end
 
 
@@ -193,7 +193,8 @@ class DigestRepository:
                        WHERE d.user_id = u.id AND d.kind = 'scheduled') AS last_date
                FROM users u LEFT JOIN user_settings s ON s.user_id = u.id
                WHERE u.active AND u.id > $1 ORDER BY u.id LIMIT $2""",
-            after_user_id, limit,
+            after_user_id,
+            limit,
         )
         return [Candidate(r["id"], r["digest_time"], r["time_zone"], r["last_date"]) for r in rows]
 
@@ -210,8 +211,11 @@ class DigestRepository:
                SELECT u, d, 'scheduled', a, e, $5
                FROM unnest($1::bigint[], $2::date[], $3::timestamptz[], $4::timestamptz[]) AS t(u, d, a, e)
                ON CONFLICT (user_id, local_date) WHERE kind = 'scheduled' DO NOTHING""",
-            [d.user_id for d in due], [d.local_date for d in due], [d.due_at for d in due],
-            [d.expires_at for d in due], now,
+            [d.user_id for d in due],
+            [d.local_date for d in due],
+            [d.due_at for d in due],
+            [d.expires_at for d in due],
+            now,
         )
         return int(result.split()[-1])
 
@@ -232,7 +236,10 @@ class DigestRepository:
                                     attempts = d.attempts + 1
                FROM picked WHERE d.id = picked.id
                RETURNING d.id, d.user_id, d.local_date, d.attempts""",
-            now, limit, token, lease,
+            now,
+            limit,
+            token,
+            lease,
         )
         return [ClaimedDigest(r["id"], r["user_id"], r["local_date"], r["attempts"], token) for r in rows]
 
@@ -242,13 +249,22 @@ class DigestRepository:
             """UPDATE digests SET lease_until = $3 + $4, payload = $5
                WHERE id = $1 AND lease_token = $2 AND status = 'sending' AND expires_at > $3
                RETURNING id""",
-            claimed.id, claimed.token, now, lease, payload,
+            claimed.id,
+            claimed.token,
+            now,
+            lease,
+            payload,
         )
         return held is not None
 
     async def finish(
-        self, claimed: ClaimedDigest, status: DigestStatus, now: datetime, *,
-        message_ids: list[int] | None = None, error: str | None = None,
+        self,
+        claimed: ClaimedDigest,
+        status: DigestStatus,
+        now: datetime,
+        *,
+        message_ids: list[int] | None = None,
+        error: str | None = None,
     ) -> bool:
         """Sent, quiet or blocked: the row is done (only with our lease)."""
         done = await self._pool.fetchval(
@@ -256,7 +272,12 @@ class DigestRepository:
                                   message_ids = $5, last_error = COALESCE($6, last_error),
                                   lease_token = NULL, lease_until = NULL
                WHERE id = $1 AND lease_token = $2 RETURNING id""",
-            claimed.id, claimed.token, status.value, now, message_ids, error,
+            claimed.id,
+            claimed.token,
+            status.value,
+            now,
+            message_ids,
+            error,
         )
         return done is not None
 
@@ -265,7 +286,10 @@ class DigestRepository:
             """UPDATE digests SET status = 'pending', next_attempt_at = $3, last_error = $4,
                                   lease_token = NULL, lease_until = NULL
                WHERE id = $1 AND lease_token = $2""",
-            claimed.id, claimed.token, at, error[:500],
+            claimed.id,
+            claimed.token,
+            at,
+            error[:500],
         )
 
     async def expire(self, now: datetime) -> int:
@@ -282,26 +306,34 @@ class DigestRepository:
 
     async def write_on_demand(self, digest: Digest, now: datetime) -> int:
         """A row for a /digest message, so its buttons can find what it offered (never sent by the fan-out)."""
-        return cast(int, await self._pool.fetchval(
-            """INSERT INTO digests (user_id, local_date, kind, status, due_at, expires_at, next_attempt_at,
+        return cast(
+            int,
+            await self._pool.fetchval(
+                """INSERT INTO digests (user_id, local_date, kind, status, due_at, expires_at, next_attempt_at,
                                     payload, sent_at)
                VALUES ($1, $2, 'on_demand', 'sent', $3, $3, $3, $4, $3) RETURNING id""",
-            digest.user_id, digest.local_date, now, digest.payload(),
-        ))
+                digest.user_id,
+                digest.local_date,
+                now,
+                digest.payload(),
+            ),
+        )
 
     async def set_messages(self, digest_id: int, message_ids: list[int]) -> None:
         await self._pool.execute("UPDATE digests SET message_ids = $2 WHERE id = $1", digest_id, message_ids)
 
     async def payload(self, digest_id: int, user_id: int) -> dict[str, Any] | None:
-        return cast("dict[str, Any] | None", await self._pool.fetchval(
-            "SELECT payload FROM digests WHERE id = $1 AND user_id = $2", digest_id, user_id
-        ))
+        return cast(
+            "dict[str, Any] | None",
+            await self._pool.fetchval("SELECT payload FROM digests WHERE id = $1 AND user_id = $2", digest_id, user_id),
+        )
 
     async def count_as_today(self, digest_id: int, user_id: int, today: date, now: datetime) -> CountAsToday:
         """Take an on-demand digest as the scheduled one of its day, unless that one is sent or on its way."""
         shown = await self._pool.fetchval(
             "SELECT local_date FROM digests WHERE id = $1 AND user_id = $2 AND kind = 'on_demand'",
-            digest_id, user_id,
+            digest_id,
+            user_id,
         )
         if shown != today:
             return CountAsToday.OTHER_DAY
@@ -314,20 +346,30 @@ class DigestRepository:
                  WHERE digests.status IN ('pending', 'expired')
                     OR (digests.status = 'sending' AND digests.lease_until <= $3)
                RETURNING id""",
-            user_id, today, now, digest_id,
+            user_id,
+            today,
+            now,
+            digest_id,
         )
         if counted is not None:
             return CountAsToday.COUNTED
         status = await self._pool.fetchval(
             "SELECT status FROM digests WHERE user_id = $1 AND local_date = $2 AND kind = 'scheduled'",
-            user_id, today,
+            user_id,
+            today,
         )
         return CountAsToday.BEING_SENT if status == DigestStatus.SENDING.value else CountAsToday.ALREADY_SENT
 
     # the facts ------------------------------------------------------------------
 
     async def compose(
-        self, user_id: int, local_date: date, zone: ZoneInfo, now: datetime, *, apply_all_threshold: int,
+        self,
+        user_id: int,
+        local_date: date,
+        zone: ZoneInfo,
+        now: datetime,
+        *,
+        apply_all_threshold: int,
     ) -> Digest:
         """Everything one user's digest says, as of `now`."""
         week_start, _ = local_window(local_date - timedelta(days=WEEK_DAYS - 1), zone)
@@ -339,25 +381,33 @@ class DigestRepository:
                    WHERE a.user_id = $1 AND e.created_at >= $2 AND e.created_at <= $3
                      AND e.to_status IN ('submitted', 'skipped', 'failed', 'timed_out')
                      AND e.from_status IS DISTINCT FROM e.to_status""",
-                user_id, week_start, now,
+                user_id,
+                week_start,
+                now,
             )
             awaiting = await conn.fetch(
                 """SELECT a.id, j.title, j.url, a.score, count(*) OVER () AS total FROM applications a
                    JOIN jobs j ON j.id = a.job_id
                    WHERE a.user_id = $1 AND a.status = ANY($2::text[])
                    ORDER BY a.score DESC NULLS LAST, a.id LIMIT $3""",
-                user_id, [s.value for s in AWAITING], LISTED_JOBS,
+                user_id,
+                [s.value for s in AWAITING],
+                LISTED_JOBS,
             )
             apply_all = await conn.fetch(
                 """SELECT id FROM applications WHERE user_id = $1 AND status = ANY($2::text[]) AND score >= $3
                    ORDER BY score DESC, id LIMIT $4""",
-                user_id, [s.value for s in AWAITING], apply_all_threshold, APPLY_ALL_MAX,
+                user_id,
+                [s.value for s in AWAITING],
+                apply_all_threshold,
+                APPLY_ALL_MAX,
             )
             prompts = await conn.fetch(
                 """SELECT p.id, p.application_id, p.kind, p.payload, j.title, j.url FROM prompts p
                    JOIN applications a ON a.id = p.application_id JOIN jobs j ON j.id = a.job_id
                    WHERE p.user_id = $1 AND p.status = 'pending' AND p.expires_at > $2 ORDER BY p.id""",
-                user_id, now,
+                user_id,
+                now,
             )
             failed = await conn.fetch(
                 """SELECT a.id, j.title, j.url, a.status, a.error, count(*) OVER () AS total FROM applications a
@@ -365,7 +415,10 @@ class DigestRepository:
                    WHERE a.user_id = $1 AND a.status = ANY($2::text[]) AND a.submit_started_at IS NULL
                      AND a.updated_at >= $3
                    ORDER BY a.updated_at DESC, a.id DESC LIMIT $4""",
-                user_id, [s.value for s in RETRYABLE], week_start, LISTED_FAILED,
+                user_id,
+                [s.value for s in RETRYABLE],
+                week_start,
+                LISTED_FAILED,
             )
             spend = await conn.fetchrow(
                 """SELECT coalesce(sum(llm_tokens) FILTER (WHERE created_at > $3), 0) AS tokens_day,
@@ -375,7 +428,10 @@ class DigestRepository:
                           sum(captcha_solves) FILTER (WHERE created_at > $3 AND captcha_solves > 0) AS captchas_day,
                           sum(captcha_solves) FILTER (WHERE captcha_solves > 0) AS captchas_week
                    FROM spending WHERE user_id = $1 AND created_at >= $2 AND created_at <= $4""",
-                user_id, week_start, day_start, now,
+                user_id,
+                week_start,
+                day_start,
+                now,
             )
         return Digest(
             user_id=user_id,

@@ -22,15 +22,18 @@ class UploadedFile:
 
 async def insert_file(conn: asyncpg.Connection, user_id: int, upload: UploadedFile) -> int:
     """Store the file's bytes with their SHA-256; returns the new row's id."""
-    return cast(int, await conn.fetchval(
-        """INSERT INTO files (user_id, filename, content_type, content, sha256)
+    return cast(
+        int,
+        await conn.fetchval(
+            """INSERT INTO files (user_id, filename, content_type, content, sha256)
            VALUES ($1, $2, $3, $4, $5) RETURNING id""",
-        user_id,
-        upload.filename,
-        upload.content_type,
-        upload.content,
-        hashlib.sha256(upload.content).hexdigest(),
-    ))
+            user_id,
+            upload.filename,
+            upload.content_type,
+            upload.content,
+            hashlib.sha256(upload.content).hexdigest(),
+        ),
+    )
 
 
 _APPLICATION_FILE_COLUMNS = ("screenshot_file_id", "cover_letter_file_id")
@@ -48,11 +51,15 @@ class FileRepository:
         await self._replace(application_id, user_id, "screenshot_file_id", upload)
 
     async def screenshot(self, application_id: int, user_id: int) -> bytes | None:
-        return cast("bytes | None", await self._pool.fetchval(
-            """SELECT f.content FROM applications a JOIN files f ON f.id = a.screenshot_file_id
+        return cast(
+            "bytes | None",
+            await self._pool.fetchval(
+                """SELECT f.content FROM applications a JOIN files f ON f.id = a.screenshot_file_id
                WHERE a.id = $1 AND a.user_id = $2""",
-            application_id, user_id,
-        ))
+                application_id,
+                user_id,
+            ),
+        )
 
     async def attach_cover_letter(self, application_id: int, user_id: int, letter: UploadedFile) -> None:
         """Keep the cover letter approved for this application (a later approval replaces it)."""
@@ -63,7 +70,8 @@ class FileRepository:
         row = await self._pool.fetchrow(
             """SELECT f.id, f.filename, f.content_type, f.content FROM applications a
                JOIN files f ON f.id = a.cover_letter_file_id WHERE a.id = $1 AND a.user_id = $2""",
-            application_id, user_id,
+            application_id,
+            user_id,
         )
         return StoredFile(**dict(row)) if row else None
 
@@ -77,7 +85,8 @@ class FileRepository:
                 f"""UPDATE applications a SET {column} = $2
                     FROM (SELECT {column} AS file_id FROM applications WHERE id = $1 FOR UPDATE) old
                     WHERE a.id = $1 RETURNING old.file_id""",
-                application_id, file_id,
+                application_id,
+                file_id,
             )
             if previous is not None:
                 await conn.execute("DELETE FROM files WHERE id = $1", previous)

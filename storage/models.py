@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
@@ -232,4 +232,4 @@ class Prompt(BaseModel):
 
     @property
     def is_overdue(self) -> bool:
-        return self.expires_at <= datetime.now(timezone.utc)
+        return self.expires_at <= datetime.now(UTC)

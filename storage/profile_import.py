@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -21,7 +22,14 @@ log = logging.getLogger(__name__)
 
 MAX_PROFILE_BYTES = 256 * 1024
 MAX_RESUME_BYTES = 10 * 1024 * 1024
-RESUME_TYPES = {".pdf": "application/pdf", ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".doc": "application/msword", ".txt": "text/plain", ".rtf": "application/rtf", ".odt": "application/vnd.oasis.opendocument.text"}
+RESUME_TYPES = {
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".doc": "application/msword",
+    ".txt": "text/plain",
+    ".rtf": "application/rtf",
+    ".odt": "application/vnd.oasis.opendocument.text",
+}
 
 
 class ProfileError(UserFacingError, ValueError):
@@ -93,10 +101,12 @@ async def seed_profile(
     the chat survive restarts. A changed file updates only the fields it changed (a new résumé only
     when the résumé's bytes changed). Returns the fields written, None when the file was seeded whole.
     """
-    profile, resume = load_profile_file(path)
+    # Files on disk, read off the event loop.
+    profile, resume = await asyncio.to_thread(load_profile_file, path)
+    content = await asyncio.to_thread(path.read_bytes)
     imported = ProfileImport(
         path=str(path),
-        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        sha256=hashlib.sha256(content).hexdigest(),
         profile=profile,
         resume_sha256=hashlib.sha256(resume.content).hexdigest() if resume is not None else None,
     )
@@ -123,6 +133,7 @@ async def seed_profile(
         await profiles.replace_resume(user_id, resume)
         changed.append("résumé")
     await profiles.record_import(user_id, imported)
-    log.info("PROFILE_FILE %s changed: updated %s of user %d (nothing else)", path,
-             ", ".join(changed) or "nothing", user_id)
+    log.info(
+        "PROFILE_FILE %s changed: updated %s of user %d (nothing else)", path, ", ".join(changed) or "nothing", user_id
+    )
     return changed

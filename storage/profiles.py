@@ -97,7 +97,11 @@ class ProfileRepository:
             """INSERT INTO profile_imports (user_id, path, sha256, data, resume_sha256) VALUES ($1, $2, $3, $4, $5)
                ON CONFLICT (user_id) DO UPDATE SET path = EXCLUDED.path, sha256 = EXCLUDED.sha256,
                  data = EXCLUDED.data, resume_sha256 = EXCLUDED.resume_sha256, imported_at = now()""",
-            user_id, imported.path, imported.sha256, imported.profile.model_dump(mode="json"), imported.resume_sha256,
+            user_id,
+            imported.path,
+            imported.sha256,
+            imported.profile.model_dump(mode="json"),
+            imported.resume_sha256,
         )
 
     @staticmethod
@@ -121,7 +125,5 @@ class ProfileRepository:
     async def _file(self, file_id: int | None) -> StoredFile | None:
         if file_id is None:
             return None
-        row = await self._pool.fetchrow(
-            "SELECT id, filename, content_type, content FROM files WHERE id = $1", file_id
-        )
+        row = await self._pool.fetchrow("SELECT id, filename, content_type, content FROM files WHERE id = $1", file_id)
         return StoredFile(**dict(row)) if row else None

@@ -131,9 +131,7 @@ class PromptRepository:
         return _prompt(row) if row else None
 
     async def pending(self) -> list[Prompt]:
-        rows = await self._pool.fetch(
-            f"SELECT {_COLUMNS} FROM prompts WHERE status = 'pending' ORDER BY expires_at"
-        )
+        rows = await self._pool.fetch(f"SELECT {_COLUMNS} FROM prompts WHERE status = 'pending' ORDER BY expires_at")
         return [_prompt(r) for r in rows]
 
     async def pending_for_application(self, application_id: int) -> Prompt | None:

@@ -90,8 +90,15 @@ def _log_retry(what: str) -> Callable[[RetryCallState], None]:
     def before_sleep(state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
         error = error.error if isinstance(error, _NotSent) else error
-        log.warning("%s failed (%s: %s); retry %d in %.1f s", what, type(error).__name__, error,
-                    state.attempt_number, state.upcoming_sleep)
+        log.warning(
+            "%s failed (%s: %s); retry %d in %.1f s",
+            what,
+            type(error).__name__,
+            error,
+            state.attempt_number,
+            state.upcoming_sleep,
+        )
+
     return before_sleep
 
 
@@ -190,7 +197,7 @@ async def _release(pool: asyncpg.Pool, conn: asyncpg.Connection) -> None:
     # Releasing a connection whose server went away must not hide the statement's own outcome.
     try:
         await pool.release(conn)
-    except Exception:  # noqa: BLE001 - the pool discards a broken connection either way
+    except Exception:
         log.debug("releasing a broken PostgreSQL connection failed", exc_info=True)
 
 

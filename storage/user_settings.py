@@ -11,7 +11,13 @@ from pydantic import BaseModel, Field, field_validator
 from storage.resilience import ResilientPool
 
 EDITABLE = (
-    "auto_apply_threshold", "skip_threshold", "daily_cap", "digest_time", "time_zone", "review_required", "quiet_digest",
+    "auto_apply_threshold",
+    "skip_threshold",
+    "daily_cap",
+    "digest_time",
+    "time_zone",
+    "review_required",
+    "quiet_digest",
 )
 _COLUMNS = "paused, " + ", ".join(EDITABLE)
 

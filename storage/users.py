@@ -49,6 +49,4 @@ class UserRepository:
         return row is not None
 
     async def set_active(self, user_id: int, active: bool) -> None:
-        await self._pool.execute(
-            "UPDATE users SET active = $2, updated_at = now() WHERE id = $1", user_id, active
-        )
+        await self._pool.execute("UPDATE users SET active = $2, updated_at = now() WHERE id = $1", user_id, active)

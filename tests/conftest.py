@@ -19,7 +19,10 @@ from tests.support import ALLOWED_USER, CHROMIUM
 from tests.support.database import with_database
 
 pytest_plugins = [
-    "tests.plugins.telegram", "tests.plugins.browser", "tests.plugins.private_servers", "tests.fakes.openai_api",
+    "tests.plugins.telegram",
+    "tests.plugins.browser",
+    "tests.plugins.private_servers",
+    "tests.fakes.openai_api",
 ]
 
 
@@ -90,7 +93,10 @@ def settings_overrides() -> dict[str, object]:
 
 @pytest.fixture
 def settings(
-    fake_telegram, database_url: str, embedded_services: tuple[str, str], tmp_path: Path,
+    fake_telegram,
+    database_url: str,
+    embedded_services: tuple[str, str],
+    tmp_path: Path,
     settings_overrides: dict[str, object],
 ) -> Settings:
     _, redis_url = embedded_services

@@ -151,8 +151,16 @@ class _Entry:
         ticked = self.checked or tuple(option == self.value for option in self.options)
         choices = tuple(Choice(option, option, on, "") for option, on in zip(self.options, ticked))
         kind = QuestionKind(QUESTION_KINDS.get(self.kind, "other"))
-        return Question(self.id, self.label, kind, required=self.required, selector=self.key, value=self.value,
-                        choices=choices, options=self.options)
+        return Question(
+            self.id,
+            self.label,
+            kind,
+            required=self.required,
+            selector=self.key,
+            value=self.value,
+            choices=choices,
+            options=self.options,
+        )
 
 
 class AshbyAdapter(PlannedForm):

@@ -87,8 +87,11 @@ class FilledForm:
     @property
     def unfilled_required(self) -> list[FieldReading]:
         """Required fields still empty that an answer could fill (not those left alone or declined)."""
-        return [field for field in self.fields if field.required and field.empty
-                and field.reason not in (EmptyReason.LEFT_ALONE, EmptyReason.DECLINED)]
+        return [
+            field
+            for field in self.fields
+            if field.required and field.empty and field.reason not in (EmptyReason.LEFT_ALONE, EmptyReason.DECLINED)
+        ]
 
     def find(self, label: str) -> FieldReading | None:
         """The field with this label (any case or spacing)."""

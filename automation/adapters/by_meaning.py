@@ -24,8 +24,7 @@ from automation.adapters.profile_values import (
     saved_answer,
 )
 from automation.field_meaning import ControlFacts, Meaning, meaning_of
-from automation.questions import Question
-from automation.questions import best_option, option_key, question_key
+from automation.questions import Question, best_option, option_key, question_key
 from storage.models import DECLINE, RemotePreference
 
 if TYPE_CHECKING:
@@ -36,12 +35,36 @@ Value = str | Path | None
 # Countries in the EU, as automation.questions names them: a work authorisation for "EU" covers them.
 EU_MEMBERS = frozenset({"de", "fr", "nl", "ie", "es", "it", "pt", "pl", "se", "dk", "fi", "at", "be"})
 COUNTRY_NAMES = {
-    "us": "United States", "uk": "United Kingdom", "ca": "Canada", "de": "Germany", "fr": "France",
-    "nl": "Netherlands", "ie": "Ireland", "es": "Spain", "it": "Italy", "pt": "Portugal", "pl": "Poland",
-    "se": "Sweden", "no": "Norway", "dk": "Denmark", "fi": "Finland", "ch": "Switzerland", "at": "Austria",
-    "be": "Belgium", "au": "Australia", "nz": "New Zealand", "in": "India", "sg": "Singapore", "jp": "Japan",
-    "cn": "China", "br": "Brazil", "mx": "Mexico", "il": "Israel", "ae": "United Arab Emirates",
-    "za": "South Africa", "ar": "Argentina",
+    "us": "United States",
+    "uk": "United Kingdom",
+    "ca": "Canada",
+    "de": "Germany",
+    "fr": "France",
+    "nl": "Netherlands",
+    "ie": "Ireland",
+    "es": "Spain",
+    "it": "Italy",
+    "pt": "Portugal",
+    "pl": "Poland",
+    "se": "Sweden",
+    "no": "Norway",
+    "dk": "Denmark",
+    "fi": "Finland",
+    "ch": "Switzerland",
+    "at": "Austria",
+    "be": "Belgium",
+    "au": "Australia",
+    "nz": "New Zealand",
+    "in": "India",
+    "sg": "Singapore",
+    "jp": "Japan",
+    "cn": "China",
+    "br": "Brazil",
+    "mx": "Mexico",
+    "il": "Israel",
+    "ae": "United Arab Emirates",
+    "za": "South Africa",
+    "ar": "Argentina",
 }
 OPTION_KINDS = frozenset({"select", "radio", "checkbox", "combobox", "listbox"})
 
@@ -58,9 +81,16 @@ class MeaningAnswer:
 def facts_of(question: Question) -> ControlFacts:
     """What the page reader says about a control, as the classifier reads it."""
     return ControlFacts(
-        kind=question.kind, label=question.label, name=f"{question.name} {question.host}".strip(), id=question.id,
-        autocomplete=question.autocomplete, placeholder=question.placeholder, legend=question.legend,
-        nearby=question.nearby, input_type=question.input_type, hidden=question.hidden,
+        kind=question.kind,
+        label=question.label,
+        name=f"{question.name} {question.host}".strip(),
+        id=question.id,
+        autocomplete=question.autocomplete,
+        placeholder=question.placeholder,
+        legend=question.legend,
+        nearby=question.nearby,
+        input_type=question.input_type,
+        hidden=question.hidden,
         options=tuple(choice.label for choice in question.choices),
     )
 
@@ -80,8 +110,9 @@ def answer_by_meaning(
     meaning = meaning_of_question(question)
     listed = list(options) if options is not None else [choice.label for choice in question.choices]
     if meaning.left_alone:
-        return MeaningAnswer(meaning, None, EmptyReason.LEFT_ALONE if meaning is not Meaning.UNKNOWN
-                             else EmptyReason.NO_ANSWER)
+        return MeaningAnswer(
+            meaning, None, EmptyReason.LEFT_ALONE if meaning is not Meaning.UNKNOWN else EmptyReason.NO_ANSWER
+        )
     value = _value(meaning, question, listed, profile, files, links_used)
     if isinstance(value, EmptyReason):
         return MeaningAnswer(meaning, None, value)
@@ -120,7 +151,11 @@ def decide(
 
 
 def _value(
-    meaning: Meaning, question: Question, options: list[str], profile: Profile, files: ApplicantFiles,
+    meaning: Meaning,
+    question: Question,
+    options: list[str],
+    profile: Profile,
+    files: ApplicantFiles,
     links_used: set[str],
 ) -> Value | EmptyReason:
     if meaning is Meaning.CONSENT_REQUIRED:
@@ -274,8 +309,7 @@ def _remote(profile: Profile, options: Sequence[str]) -> str | None:
     if preference is None:
         return None
     if options:
-        wanted = {RemotePreference.ONSITE: "On-site", RemotePreference.ANY: "Any"}.get(preference,
-                                                                                      preference.value)
+        wanted = {RemotePreference.ONSITE: "On-site", RemotePreference.ANY: "Any"}.get(preference, preference.value)
         index = best_option(wanted, options)
         if index is not None:
             return options[index]

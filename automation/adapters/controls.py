@@ -132,8 +132,9 @@ async def list_questions(
             if selector not in known:
                 texts = await page_js.open_list(browser, selector, LIST_PROBE_TIMEOUT_S) or []
                 await page_js.close_list(browser, selector)
-                known[selector] = tuple(Choice(text, text, option_key(text) == option_key(row["value"]), "")
-                                        for text in texts)
+                known[selector] = tuple(
+                    Choice(text, text, option_key(text) == option_key(row["value"]), "") for text in texts
+                )
             choices = known[selector]
         if choices:
             questions.append(Question(**row, choices=choices))

@@ -60,8 +60,7 @@ GREENHOUSE_SIGNALS = SubmitSignals(
     ats="greenhouse",
     # Classic boards submit with <input type="button" id="submit_app" value="Submit Application">.
     submit_candidates=", ".join(
-        f"{form} button, {form} input[type='submit'], {form} input[type='button']"
-        for form in FORM_SELECTOR.split(", ")
+        f"{form} button, {form} input[type='submit'], {form} input[type='button']" for form in FORM_SELECTOR.split(", ")
     ),
     errors=".helper-text--error, .field-error-msg, #error_message, form [role='alert']",
     busy="form button[type='submit'][disabled], form [aria-busy='true']",
@@ -275,8 +274,13 @@ class GreenhouseAdapter(PlannedForm):
         if best_place(location, [question.value]) == 0:
             return question.value  # already picked
         picked = await pick_place(
-            browser, question.selector, location, _SUGGESTIONS_JS, _shell_selector(question),
-            options_selector=_options_selector(question), timeout_s=MENU_TIMEOUT_S,
+            browser,
+            question.selector,
+            location,
+            _SUGGESTIONS_JS,
+            _shell_selector(question),
+            options_selector=_options_selector(question),
+            timeout_s=MENU_TIMEOUT_S,
         )
         if picked is None:
             await _blur(browser)

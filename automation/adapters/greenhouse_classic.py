@@ -109,4 +109,3 @@ def _answer(question: Question, profile: Profile, files: ApplicantFiles) -> Answ
         control = Control(key, question.selector, tag, "text", "", question.label, question.required, "")
         return intended_value(control, profile, files) or standard_answer(question, profile, files)
     return standard_answer(question, profile, files)
-

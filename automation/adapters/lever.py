@@ -134,8 +134,13 @@ async def _pick_location(browser: BrowserSession, question: Question, location: 
     if picked_now and best_place(location, [picked_now]) == 0:
         return picked_now  # already picked
     picked = await pick_place(
-        browser, question.selector, location, _SUGGESTIONS_JS, FORM_SELECTOR,
-        options_selector=PLACE_OPTIONS, timeout_s=PLACES_TIMEOUT_S,
+        browser,
+        question.selector,
+        location,
+        _SUGGESTIONS_JS,
+        FORM_SELECTOR,
+        options_selector=PLACE_OPTIONS,
+        timeout_s=PLACES_TIMEOUT_S,
     )
     if picked is None:
         await page_js.set_value(browser, question.selector, "")
@@ -184,4 +189,3 @@ _PICKED_PLACE_JS = """
   }
 }
 """
-

@@ -68,11 +68,21 @@ class PlannedField:
         if self.intended is None:
             # A required question nobody could answer goes to the user in the chat.
             asked = self.is_question and self.required and self.reason in (None, EmptyReason.NO_ANSWER)
-            reason = EmptyReason.ASKED if asked else self.reason or (
-                EmptyReason.NO_ANSWER if self.required else EmptyReason.OPTIONAL)
+            reason = (
+                EmptyReason.ASKED
+                if asked
+                else self.reason or (EmptyReason.NO_ANSWER if self.required else EmptyReason.OPTIONAL)
+            )
         return FieldReading(
-            self.label, self.selector, self.intended, actual, self.required, self.is_question, self.is_file,
-            self.source if self.intended is not None else None, reason,
+            self.label,
+            self.selector,
+            self.intended,
+            actual,
+            self.required,
+            self.is_question,
+            self.is_file,
+            self.source if self.intended is not None else None,
+            reason,
         )
 
 
@@ -86,18 +96,20 @@ def planned_fields(planned: Sequence[Planned], profile: Profile) -> list[Planned
     fields = []
     for item in planned:
         source, reason = attribution(item.question, item.intended, profile)
-        fields.append(PlannedField(
-            selector=item.question.selector,
-            label=item.question.label,
-            required=item.question.required,
-            intended=item.intended,
-            is_question=item.question.kind in KINDS
-            and not is_consent(item.question)
-            and asks_question(item.question.label, profile),
-            is_file=item.question.kind == "file",
-            source=source,
-            reason=reason,
-        ))
+        fields.append(
+            PlannedField(
+                selector=item.question.selector,
+                label=item.question.label,
+                required=item.question.required,
+                intended=item.intended,
+                is_question=item.question.kind in KINDS
+                and not is_consent(item.question)
+                and asks_question(item.question.label, profile),
+                is_file=item.question.kind == "file",
+                source=source,
+                reason=reason,
+            )
+        )
     return fields
 
 
@@ -113,8 +125,12 @@ def attribution(
         decided.value is None and saved_answer(question.label, profile) is not None
     ):
         return FillSource.SAVED, None
-    return (FillSource.UNIVERSAL if decided.value is not None or question.kind == "file" and
-            decided.meaning in (Meaning.RESUME, Meaning.COVER_LETTER) else FillSource.ADAPTER), None
+    return (
+        FillSource.UNIVERSAL
+        if decided.value is not None
+        or (question.kind == "file" and decided.meaning in (Meaning.RESUME, Meaning.COVER_LETTER))
+        else FillSource.ADAPTER
+    ), None
 
 
 class PlannedForm(FormAdapter):
@@ -140,8 +156,10 @@ class PlannedForm(FormAdapter):
         return [
             as_question(field, now[field.selector])
             for field in self.plan
-            if field.is_question and field.intended is None
-            and field.selector in now and not shown(now[field.selector]).strip()
+            if field.is_question
+            and field.intended is None
+            and field.selector in now
+            and not shown(now[field.selector]).strip()
         ]
 
     def note_sources(self, sources: Mapping[str, FillSource | None]) -> None:
@@ -185,5 +203,12 @@ def as_question(field: PlannedField, on_page: Question, options: Sequence[str] |
     if options is None:
         options = () if lone_box else tuple(choice.label for choice in on_page.choices)
     kind = QuestionKind.SELECT if on_page.kind == QuestionKind.COMBOBOX else KINDS.get(on_page.kind, QuestionKind.TEXT)
-    return dataclasses.replace(on_page, id=field.selector, selector=field.selector, label=field.label, kind=kind,
-                               options=tuple(options), required=field.required)
+    return dataclasses.replace(
+        on_page,
+        id=field.selector,
+        selector=field.selector,
+        label=field.label,
+        kind=kind,
+        options=tuple(options),
+        required=field.required,
+    )

@@ -165,8 +165,10 @@ def country_for_phone(phone: str, location: str | None, choices: Sequence[Choice
     if chosen is None:
         primary = PRIMARY_COUNTRY.get(code, "")
         # "United States" is also listed as "United States of America" (Workday's phone codes).
-        chosen = next((i for i in candidates if primary and (country(i) == primary or country(i).startswith(primary + " "))),
-                      candidates[0])
+        chosen = next(
+            (i for i in candidates if primary and (country(i) == primary or country(i).startswith(primary + " "))),
+            candidates[0],
+        )
     return chosen, _without_code(phone, code)
 
 

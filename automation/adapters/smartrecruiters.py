@@ -77,8 +77,13 @@ SMARTRECRUITERS = VendorSignature(
     fields=(FIRST_NAME_FIELD, EMAIL_FIELD),
     hosts=re.compile(r"jobs\.smartrecruiters\.com"),
     # The field names are common ones: the one-click app's own elements or SmartRecruiters' assets must show too.
-    marks=("oc-oneclick-form", "oc-app-root", "spl-input", "[href*='smartrecruiters.com']",
-           "[src*='smartrecruiters.com']"),
+    marks=(
+        "oc-oneclick-form",
+        "oc-app-root",
+        "spl-input",
+        "[href*='smartrecruiters.com']",
+        "[src*='smartrecruiters.com']",
+    ),
     submit=SMARTRECRUITERS_SIGNALS.submit_candidates,
     embeds=("iframe[src*='jobs.smartrecruiters.com/']",),
     # A posting reaches its form through "I'm interested", a link to the one-click app.
@@ -133,8 +138,15 @@ class SmartRecruitersAdapter(PlannedForm):
         answers = [(q, _answer(q, profile, files)) for q in questions if q not in (city, country, field)]
         planned = await fill_questions(browser, answers)
         if country is not None and field is not None:
-            number, picked = await put_phone(browser, profile.phone, profile.location, field.selector, country,
-                                             _country_options(country), DROPDOWN_TIMEOUT_S)
+            number, picked = await put_phone(
+                browser,
+                profile.phone,
+                profile.location,
+                field.selector,
+                country,
+                _country_options(country),
+                DROPDOWN_TIMEOUT_S,
+            )
             planned += [Planned(country, picked), Planned(field, number)]
         if city is not None:
             planned.append(Planned(city, await _choose_city(browser, city, profile)))
@@ -153,8 +165,15 @@ class SmartRecruitersAdapter(PlannedForm):
         if field is None or not dropdown:
             return questions
         choices = tuple(Choice(label, label, label == dropdown["picked"], "") for label in dropdown["countries"])
-        country = Question("", dropdown["label"], PHONE_COUNTRY, required=field.required,
-                           selector=f"{host} >>> {dropdown['toggle']}", value=dropdown["picked"], choices=choices)
+        country = Question(
+            "",
+            dropdown["label"],
+            PHONE_COUNTRY,
+            required=field.required,
+            selector=f"{host} >>> {dropdown['toggle']}",
+            value=dropdown["picked"],
+            choices=choices,
+        )
         at = questions.index(field)
         return [*questions[:at], country, *questions[at:]]
 
@@ -178,8 +197,9 @@ class SmartRecruitersAdapter(PlannedForm):
             picked = await pick_country(browser, value, country, _country_options(country), DROPDOWN_TIMEOUT_S)
             self._replan(field.selector, international_number(field.value, picked) if field.value.strip() else None)
             return picked
-        number, shown_country = await put_phone(browser, value, None, field.selector, country,
-                                                _country_options(country), DROPDOWN_TIMEOUT_S)
+        number, shown_country = await put_phone(
+            browser, value, None, field.selector, country, _country_options(country), DROPDOWN_TIMEOUT_S
+        )
         self._replan(country.selector, shown_country)
         return number
 

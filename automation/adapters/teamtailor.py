@@ -127,4 +127,3 @@ def _answer(question: Question, profile: Profile, files: ApplicantFiles, links_u
     if question.kind == "text" and (link := link_for_label(question.label, profile.links, links_used)):
         return link
     return standard_answer(question, profile, files, links_used)
-

@@ -41,10 +41,20 @@ ERRORS = "[role='alert'], .error, .errors, .field-error, .invalid-feedback, .for
 BUSY = "form button[type='submit'][disabled], form [aria-busy='true']"
 # First the form's own submit controls; a form that sends by script (a link or a plain button) after that.
 UNIVERSAL_SIGNALS = (
-    SubmitSignals(ats="universal", errors=ERRORS, busy=BUSY, submit_text=SUBMIT_WORDS,
-                  submit_candidates="form button:not([type='button']):not([type='reset']), form input[type='submit']"),
-    SubmitSignals(ats="universal", errors=ERRORS, busy=BUSY, submit_text=SUBMIT_WORDS,
-                  submit_candidates="form button, form a[href], form [role='button'], button, a[href], [role='button']"),
+    SubmitSignals(
+        ats="universal",
+        errors=ERRORS,
+        busy=BUSY,
+        submit_text=SUBMIT_WORDS,
+        submit_candidates="form button:not([type='button']):not([type='reset']), form input[type='submit']",
+    ),
+    SubmitSignals(
+        ats="universal",
+        errors=ERRORS,
+        busy=BUSY,
+        submit_text=SUBMIT_WORDS,
+        submit_candidates="form button, form a[href], form [role='button'], button, a[href], [role='button']",
+    ),
 )
 
 # Visible text-like controls, selects or textareas anywhere on the page (open shadow roots included).
@@ -135,8 +145,11 @@ class UniversalAdapter(PlannedForm):
     async def fill(self, browser: BrowserSession, profile: Profile, files: ApplicantFiles) -> FilledForm:
         self.plan, self.earlier = [], {}
         for step in range(MAX_FORM_STEPS):
-            questions = [q for q in await self.page_questions(browser)
-                         if q.selector not in {field.selector for field in self.plan}]
+            questions = [
+                q
+                for q in await self.page_questions(browser)
+                if q.selector not in {field.selector for field in self.plan}
+            ]
             if not questions and step == 0:
                 raise UnsupportedForm("There is no form to fill on this page.")
             decisions = plan_by_meaning(questions, profile, files)
@@ -169,8 +182,12 @@ class UniversalAdapter(PlannedForm):
         before = await page_js.evaluate(browser, STEP_FINGERPRINT_JS)
         await guard.take_step(browser, f"[{STEP_CANDIDATE}]", SUBMIT_WORDS)
         await guard.cover(browser)
-        moved = await page_js.wait_until(browser, f"(before) => ({STEP_FINGERPRINT_JS})() !== before && "
-                                         "document.readyState === 'complete'", before, timeout_s=STEP_TIMEOUT_S)
+        moved = await page_js.wait_until(
+            browser,
+            f"(before) => ({STEP_FINGERPRINT_JS})() !== before && document.readyState === 'complete'",
+            before,
+            timeout_s=STEP_TIMEOUT_S,
+        )
         if not moved:
             raise UnsupportedForm("The form did not move on to its next step.")
         return True
@@ -188,8 +205,9 @@ class UniversalAdapter(PlannedForm):
 
     async def submit(self, browser: BrowserSession) -> SubmitResult:
         form_submit, by_script = UNIVERSAL_SIGNALS
-        if await page_js.evaluate(browser, page_js.for_selectors(MARKABLE_JS), form_submit.submit_candidates,
-                                  SUBMIT_WORDS):
+        if await page_js.evaluate(
+            browser, page_js.for_selectors(MARKABLE_JS), form_submit.submit_candidates, SUBMIT_WORDS
+        ):
             return await submit_form(browser, form_submit)
         return await submit_form(browser, by_script)
 
@@ -206,8 +224,11 @@ def plan_by_meaning(questions: list[Question], profile: Profile, files: Applican
 def _phone_with_country(questions: list[Question], decisions: dict[str, Decision], profile: Profile) -> None:
     """A calling-code select beside the phone: the number's country there, the rest of the number in the field."""
     picker = dial_code_select(questions) or next(
-        (q for q in questions
-         if q.kind in ("select", "listbox") and decisions[q.selector].meaning is Meaning.PHONE_COUNTRY),
+        (
+            q
+            for q in questions
+            if q.kind in ("select", "listbox") and decisions[q.selector].meaning is Meaning.PHONE_COUNTRY
+        ),
         None,
     )
     phone = next((q for q in questions if decisions[q.selector].meaning is Meaning.PHONE and q is not picker), None)
@@ -217,7 +238,9 @@ def _phone_with_country(questions: list[Question], decisions: dict[str, Decision
     if found is None:
         return
     index, national = found
-    decisions[picker.selector] = Decision(Meaning.PHONE_COUNTRY, picker.choices[index].label, FillSource.UNIVERSAL, None)
+    decisions[picker.selector] = Decision(
+        Meaning.PHONE_COUNTRY, picker.choices[index].label, FillSource.UNIVERSAL, None
+    )
     decisions[phone.selector] = Decision(Meaning.PHONE, national, FillSource.UNIVERSAL, None)
 
 

@@ -22,8 +22,14 @@ BAMBOOHR = VendorSignature(
     hosts=re.compile(r"[a-z0-9-]+\.bamboohr\.com"),
     paths=re.compile(r"/careers(/|$)|/jobs(/|$)"),
     # firstName / email are common names (SmartRecruiters uses them too): Fabric's markup must show as well.
-    marks=("[data-fabric-component]", "[class*='fab-FormField']", "[class*='fab-Select']",
-           "script[src*='bamboohr']", "link[href*='bamboohr']", "img[src*='bamboohr']"),
+    marks=(
+        "[data-fabric-component]",
+        "[class*='fab-FormField']",
+        "[class*='fab-Select']",
+        "script[src*='bamboohr']",
+        "link[href*='bamboohr']",
+        "img[src*='bamboohr']",
+    ),
     embeds=("iframe[src*='.bamboohr.com/careers']", "iframe[src*='.bamboohr.com/jobs']"),
 )
 

@@ -96,12 +96,14 @@ class WorkableAdapter(PlannedForm):
         links_used: set[str] = set()
         answers = [
             (q, phone.get(q.selector) or _answer(q, profile, files, links_used))
-            for q in questions if q is not country and (country is None or q is not field)
+            for q in questions
+            if q is not country and (country is None or q is not field)
         ]
         planned = await fill_questions(browser, answers)
         if country is not None and field is not None:
-            number, picked = await put_phone(browser, profile.phone, profile.location, field.selector, country,
-                                             COUNTRY_OPTIONS, DROPDOWN_TIMEOUT_S)
+            number, picked = await put_phone(
+                browser, profile.phone, profile.location, field.selector, country, COUNTRY_OPTIONS, DROPDOWN_TIMEOUT_S
+            )
             at = questions.index(country)
             planned[at:at] = [Planned(country, picked), Planned(field, number)]
         self.plan = planned_fields(planned, profile)
@@ -116,8 +118,15 @@ class WorkableAdapter(PlannedForm):
         if not flag or field is None:
             return questions
         choices = tuple(Choice(label, label, label == flag["picked"], "") for label in flag["countries"])
-        country = Question("", f"{field.label} country", PHONE_COUNTRY, required=field.required,
-                           selector=FLAG_SELECTOR, value=flag["picked"], choices=choices)
+        country = Question(
+            "",
+            f"{field.label} country",
+            PHONE_COUNTRY,
+            required=field.required,
+            selector=FLAG_SELECTOR,
+            value=flag["picked"],
+            choices=choices,
+        )
         at = questions.index(field)
         return [*questions[:at], country, *questions[at:]]
 
@@ -143,8 +152,9 @@ class WorkableAdapter(PlannedForm):
             return picked
         if question.selector != field.selector:
             return await super().put_answer(browser, question, value)
-        number, shown_country = await put_phone(browser, value, None, field.selector, country, COUNTRY_OPTIONS,
-                                                DROPDOWN_TIMEOUT_S)
+        number, shown_country = await put_phone(
+            browser, value, None, field.selector, country, COUNTRY_OPTIONS, DROPDOWN_TIMEOUT_S
+        )
         for planned in self.plan:
             if planned.selector == country.selector and shown_country is not None:
                 planned.intended = shown_country

@@ -28,7 +28,6 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from automation import page_js
-from automation.adapters.signin import AccountForm, Entry, EntryOutcome
 from automation.adapters.base import (
     ApplicantFiles,
     EmptyReason,
@@ -42,6 +41,7 @@ from automation.adapters.by_meaning import Decision
 from automation.adapters.controls import Answer, fill_order, fill_question, shown
 from automation.adapters.outcome import SubmitSignals, submit_form
 from automation.adapters.planned import PlannedField, PlannedForm
+from automation.adapters.signin import AccountForm, Entry, EntryOutcome
 from automation.adapters.universal import plan_by_meaning, planned_field
 from automation.adapters.vendors import VendorSignature
 from automation.field_meaning import Meaning
@@ -53,8 +53,10 @@ if TYPE_CHECKING:
     from storage.credentials import Account
     from storage.models import Profile
 
-NEXT_BUTTON = ('[data-automation-id="bottom-navigation-next-button"], [data-automation-id="pageFooterNextButton"], '
-               '[data-automation-id="bottom-navigation-submit-button"], [data-automation-id="pageFooterSubmitButton"]')
+NEXT_BUTTON = (
+    '[data-automation-id="bottom-navigation-next-button"], [data-automation-id="pageFooterNextButton"], '
+    '[data-automation-id="bottom-navigation-submit-button"], [data-automation-id="pageFooterSubmitButton"]'
+)
 SUBMIT_TEXT = r"^\s*submit\b"
 ERRORS = '[data-automation-id="errorMessage"], [data-automation-id="errorBanner"], [role="alert"]'
 LISTBOX = 'button[aria-haspopup="listbox"]'
@@ -63,7 +65,7 @@ PROMPT_OPTIONS = '[data-automation-id="promptOption"]'
 REVIEW = "Review"
 STEP_SEPARATOR = " » "  # a plan selector: the step's name, then the control's selector on that step
 # Entries Workday parsed from the résumé: shown in the review as parsed, never overwritten from the profile.
-PARSED_SECTIONS = ('[data-automation-id^="workExperience-"], [data-automation-id^="education-"]')
+PARSED_SECTIONS = '[data-automation-id^="workExperience-"], [data-automation-id^="education-"]'
 # The number in a profile is a mobile's unless it says otherwise; Workday requires a device type.
 DEVICE_TYPE = "Mobile"
 WAIT_S = 15.0
@@ -72,16 +74,21 @@ OPTIONS_WAIT_S = 3.0
 WORKDAY = VendorSignature(
     name="workday",
     form="body",
-    fields=('[data-automation-id="adventureButton"], [data-automation-id="applyManually"], '
-            '[data-automation-id="signInContent"], [data-automation-id="createAccountPanel"], '
-            '[data-automation-id="progressBar"], [data-automation-id="applyFlowPage"]',),
+    fields=(
+        '[data-automation-id="adventureButton"], [data-automation-id="applyManually"], '
+        '[data-automation-id="signInContent"], [data-automation-id="createAccountPanel"], '
+        '[data-automation-id="progressBar"], [data-automation-id="applyFlowPage"]',
+    ),
     hosts=re.compile(r"[a-z0-9-]+\.(wd\d+\.)?(myworkdayjobs|myworkdaysite)\.com"),
     submit=NEXT_BUTTON,
     submit_text=SUBMIT_TEXT,
 )
 
 SIGNALS = SubmitSignals(
-    ats="workday", submit_candidates=NEXT_BUTTON, submit_text=SUBMIT_TEXT, errors=ERRORS,
+    ats="workday",
+    submit_candidates=NEXT_BUTTON,
+    submit_text=SUBMIT_TEXT,
+    errors=ERRORS,
     busy='[data-automation-id="bottom-navigation-next-button"][disabled]',
     phrases=("application submitted", "thank you for applying", "thanks for applying"),
 )
@@ -263,15 +270,25 @@ class WorkdayAdapter(PlannedForm, AccountForm):
         intended: dict[str, str | None] = {}
         for question in sorted(questions, key=fill_order):
             intended[question.selector] = await self.put_answer(browser, question, decisions[question.selector].value)
-        self._add_to_plan(planned_field(question, intended[question.selector], decisions[question.selector],
-                                        self.profile) for question in questions)
+        self._add_to_plan(
+            planned_field(question, intended[question.selector], decisions[question.selector], self.profile)
+            for question in questions
+        )
         await self.wait_for_uploads(browser)
         # What Workday parsed from the résumé (shown once it is uploaded) goes as parsed, and the review shows it.
         questions, parsed = await self._step_questions(browser, step, with_options=False)
         self._add_to_plan(
-            PlannedField(q.selector, q.label, q.required, q.value or None, source=FillSource.ADAPTER if q.value else None,
-                         reason=None if q.value else EmptyReason.LEFT_ALONE)
-            for q in questions if q.selector in parsed)
+            PlannedField(
+                q.selector,
+                q.label,
+                q.required,
+                q.value or None,
+                source=FillSource.ADAPTER if q.value else None,
+                reason=None if q.value else EmptyReason.LEFT_ALONE,
+            )
+            for q in questions
+            if q.selector in parsed
+        )
 
     def _add_to_plan(self, fields: Iterable[PlannedField]) -> None:
         known = {field.selector for field in self.plan}
@@ -279,14 +296,18 @@ class WorkdayAdapter(PlannedForm, AccountForm):
 
     async def _step_complete(self, browser: BrowserSession, step: str) -> bool:
         now = await self.actual_values(browser)
-        return all(now.get(field.selector, "").strip() for field in self.plan
-                   if field.required and field.selector.startswith(step + STEP_SEPARATOR))
+        return all(
+            now.get(field.selector, "").strip()
+            for field in self.plan
+            if field.required and field.selector.startswith(step + STEP_SEPARATOR)
+        )
 
     async def _save_and_continue(self, browser: BrowserSession, step: str) -> bool:
         """Save the step and go to the next one; False when Workday refused it (its errors show)."""
         self.left.update(await self.actual_values(browser))
-        await page_js.click(browser, '[data-automation-id="bottom-navigation-next-button"], '
-                                     '[data-automation-id="pageFooterNextButton"]')
+        await page_js.click(
+            browser, '[data-automation-id="bottom-navigation-next-button"], [data-automation-id="pageFooterNextButton"]'
+        )
         state = await self._wait_state(browser, lambda s: (s.get("step") and s.get("step") != step) or s.get("errors"))
         return bool(state.get("step")) and state.get("step") != step
 
@@ -299,12 +320,16 @@ class WorkdayAdapter(PlannedForm, AccountForm):
         questions, _ = await self._step_questions(browser, step, with_options=False)
         return questions
 
-    async def _step_questions(self, browser: BrowserSession, step: str, *, with_options: bool
-                              ) -> tuple[list[Question], set[str]]:
+    async def _step_questions(
+        self, browser: BrowserSession, step: str, *, with_options: bool
+    ) -> tuple[list[Question], set[str]]:
         found = await page_js.evaluate(browser, WIDGETS_JS, PARSED_SECTIONS)
         prompts = {w["selector"] for w in found["widgets"] if w["kind"] == "prompt"}
-        plain = [dataclasses.replace(q, hook=q.hook or found["hooks"].get(q.selector, ""))
-                 for q in await page_js.read_questions(browser, "body") if q.selector not in prompts]
+        plain = [
+            dataclasses.replace(q, hook=q.hook or found["hooks"].get(q.selector, ""))
+            for q in await page_js.read_questions(browser, "body")
+            if q.selector not in prompts
+        ]
         widgets = []
         for widget in found["widgets"]:
             choices: tuple[Choice, ...] = ()
@@ -313,11 +338,19 @@ class WorkdayAdapter(PlannedForm, AccountForm):
                 if not labels and widget["value"]:
                     labels = (widget["value"],)
                 choices = tuple(Choice(label, label, label == widget["value"], "") for label in labels)
-            widgets.append(Question(
-                kind=QuestionKind({"listbox": "select", "file": "file"}.get(widget["kind"], "text")),
-                name="", id="", hook=widget["hook"],
-                selector=widget["selector"], label=widget["label"], required=widget["required"],
-                value=widget["value"], choices=choices))
+            widgets.append(
+                Question(
+                    kind=QuestionKind({"listbox": "select", "file": "file"}.get(widget["kind"], "text")),
+                    name="",
+                    id="",
+                    hook=widget["hook"],
+                    selector=widget["selector"],
+                    label=widget["label"],
+                    required=widget["required"],
+                    value=widget["value"],
+                    choices=choices,
+                )
+            )
         qualified = []
         for question in [*plain, *widgets]:
             selector = f"{step}{STEP_SEPARATOR}{question.selector}"
@@ -350,13 +383,19 @@ class WorkdayAdapter(PlannedForm, AccountForm):
         if here:
             await PlannedForm.answer(self, browser, here)
         order = [field.selector for field in self.plan]
-        earlier = sorted((key for key in answers.keys() - here.keys()
-                          if key in order and normalised(self.left.get(key)) != normalised(answers[key])),
-                         key=order.index)
+        earlier = sorted(
+            (
+                key
+                for key in answers.keys() - here.keys()
+                if key in order and normalised(self.left.get(key)) != normalised(answers[key])
+            ),
+            key=order.index,
+        )
         for target in dict.fromkeys(key.split(STEP_SEPARATOR, 1)[0] for key in earlier):
             if await self._back_to(browser, target):
-                await PlannedForm.answer(self, browser, {key: answers[key] for key in earlier
-                                                         if key.startswith(target + STEP_SEPARATOR)})
+                await PlannedForm.answer(
+                    self, browser, {key: answers[key] for key in earlier if key.startswith(target + STEP_SEPARATOR)}
+                )
 
     async def _back_to(self, browser: BrowserSession, target: str) -> bool:
         for _ in range(len(self.filled_steps) + 1):
@@ -378,8 +417,12 @@ class WorkdayAdapter(PlannedForm, AccountForm):
 
     async def _list_options(self, browser: BrowserSession, selector: str) -> tuple[str, ...]:
         await page_js.click(browser, selector)
-        texts = await page_js.wait_until(browser, page_js.for_selectors(page_js.LISTED_OPTIONS_JS, POPUP_OPTIONS),
-                                         POPUP_OPTIONS, timeout_s=OPTIONS_WAIT_S)
+        texts = await page_js.wait_until(
+            browser,
+            page_js.for_selectors(page_js.LISTED_OPTIONS_JS, POPUP_OPTIONS),
+            POPUP_OPTIONS,
+            timeout_s=OPTIONS_WAIT_S,
+        )
         await page_js.evaluate(browser, CLOSE_POPUP_JS)
         return tuple(text for text in texts or () if text)
 
@@ -425,4 +468,3 @@ class WorkdayAdapter(PlannedForm, AccountForm):
             if loop.time() >= deadline:
                 return state
             await asyncio.sleep(0.1)
-

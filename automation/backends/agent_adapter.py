@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 
     from automation.apply import AgentConfig
     from automation.browser import BrowserOptions
-
     from storage.models import Profile
 
 
@@ -35,8 +34,9 @@ class RecordingBackend(ReadableBackend, Protocol):
 
     recording: dict[str, Any] | None
 
-    async def replay(self, url: str, profile: Profile, files: ApplicantFiles, recording: Mapping[str, Any]) -> FilledForm:
-        ...
+    async def replay(
+        self, url: str, profile: Profile, files: ApplicantFiles, recording: Mapping[str, Any]
+    ) -> FilledForm: ...
 
 
 class AgentFormAdapter(FormAdapter):
@@ -44,7 +44,9 @@ class AgentFormAdapter(FormAdapter):
 
     name = ATS_NAME
 
-    def __init__(self, backend: ReadableBackend, asker: Asker, on_usage: Callable[[int, int, int], Awaitable[None]]) -> None:
+    def __init__(
+        self, backend: ReadableBackend, asker: Asker, on_usage: Callable[[int, int, int], Awaitable[None]]
+    ) -> None:
         self._backend = backend
         self._asker = asker
         self._on_usage = on_usage
@@ -101,15 +103,26 @@ class AgentFormAdapter(FormAdapter):
 
 
 def agent_form_adapter(
-    config: AgentConfig, browser_options: BrowserOptions, browser: BrowserSession, guard: Callable[[str], Awaitable[Any]],
-    asker: Asker, on_usage: Callable[[int, int, int], Awaitable[None]],
+    config: AgentConfig,
+    browser_options: BrowserOptions,
+    browser: BrowserSession,
+    guard: Callable[[str], Awaitable[Any]],
+    asker: Asker,
+    on_usage: Callable[[int, int, int], Awaitable[None]],
 ) -> AgentFormAdapter:
     """The configured agent (FALLBACK_BACKEND) driving `browser`, as an adapter."""
     from automation.backends import make_backend
 
     backend = make_backend(
-        config.backend, browser_options=browser_options, llm_base_url=config.llm_base_url,
-        llm_api_key=config.llm_api_key, llm_model=config.llm_model, max_steps=config.max_steps,
-        browser=browser, guard=guard, vibesurf_url=config.vibesurf_url, vibesurf_api_key=config.vibesurf_api_key,
+        config.backend,
+        browser_options=browser_options,
+        llm_base_url=config.llm_base_url,
+        llm_api_key=config.llm_api_key,
+        llm_model=config.llm_model,
+        max_steps=config.max_steps,
+        browser=browser,
+        guard=guard,
+        vibesurf_url=config.vibesurf_url,
+        vibesurf_api_key=config.vibesurf_api_key,
     )
     return AgentFormAdapter(backend, asker, on_usage)

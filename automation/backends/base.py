@@ -92,7 +92,9 @@ def intended_value(
 
 def _same_question(asked: str, label: str) -> bool:
     """The asked question and the label say the same thing (case, punctuation and a '*' aside)."""
-    return normalised(asked) == normalised(label) or (bool(option_key(asked)) and option_key(asked) == option_key(label))
+    return normalised(asked) == normalised(label) or (
+        bool(option_key(asked)) and option_key(asked) == option_key(label)
+    )
 
 
 def reading(

@@ -284,7 +284,10 @@ class BrowserUseBackend:
         self.blocked_submits = run.refused_actions + blocked
         log.info(
             "agent fill of %s: %d steps, %d model calls, %d blocked submit attempts",
-            _host(here), self.usage.steps, self.usage.llm_calls, self.blocked_submits,
+            _host(here),
+            self.usage.steps,
+            self.usage.llm_calls,
+            self.blocked_submits,
         )
         if not history.history or all(item.model_output is None for item in history.history):
             raise BackendError(
@@ -322,7 +325,9 @@ class BrowserUseBackend:
         self._guard = await submit_guard.guard_browser(browser)
         return browser, here
 
-    async def replay(self, url: str, profile: Profile, files: ApplicantFiles, recording: Mapping[str, Any]) -> FilledForm:
+    async def replay(
+        self, url: str, profile: Profile, files: ApplicantFiles, recording: Mapping[str, Any]
+    ) -> FilledForm:
         """Fill the form again by replaying a recorded run's actions (browser-use's `rerun_history`): no LLM
         call; the recorded answers stand in for the user; the same submit guards apply."""
         if self._filled:
@@ -409,7 +414,12 @@ class BrowserUseBackend:
             shutil.rmtree(agent.agent_directory, ignore_errors=True)
 
     async def _rerun(
-        self, browser: BrowserSession, url: str, profile: Profile, files: ApplicantFiles, run: _Run,
+        self,
+        browser: BrowserSession,
+        url: str,
+        profile: Profile,
+        files: ApplicantFiles,
+        run: _Run,
         history: dict[str, Any],
     ) -> None:
         configure_offline_environment()
@@ -419,8 +429,12 @@ class BrowserUseBackend:
         agent: Agent[Any, Any] = Agent(
             task=task_text(profile, files),
             # Never called: the steps come from the recording and the summary model refuses.
-            llm=ChatOpenAI(model=self._llm_model, base_url=self._llm_base_url,
-                           api_key=self._llm_api_key.get_secret_value(), max_retries=0),
+            llm=ChatOpenAI(
+                model=self._llm_model,
+                base_url=self._llm_base_url,
+                api_key=self._llm_api_key.get_secret_value(),
+                max_retries=0,
+            ),
             browser=browser,
             tools=_build_tools(run, self._ask_timeout_s),
             sensitive_data=sensitive_data(url, profile),
@@ -434,7 +448,8 @@ class BrowserUseBackend:
         )
         # An `extract` step would ask the model again; it reads the page and changes nothing in the form.
         history["history"] = [
-            step for step in history.get("history", [])
+            step
+            for step in history.get("history", [])
             if not any("extract" in action for action in ((step.get("model_output") or {}).get("action") or []))
         ]
         # A stand-in for browser-use's model protocol, which also asks for a pydantic schema hook it never uses here.
@@ -442,8 +457,11 @@ class BrowserUseBackend:
         try:
             await agent.rerun_history(
                 AgentHistoryList.load_from_dict(history, agent.AgentOutput),
-                max_retries=REPLAY_RETRIES, skip_failures=True, delay_between_actions=0.1,
-                max_step_interval=REPLAY_MAX_STEP_INTERVAL_S, summary_llm=no_llm,
+                max_retries=REPLAY_RETRIES,
+                skip_failures=True,
+                delay_between_actions=0.1,
+                max_step_interval=REPLAY_MAX_STEP_INTERVAL_S,
+                summary_llm=no_llm,
                 ai_step_llm=no_llm,
             )
         finally:
@@ -512,8 +530,11 @@ def task_text(profile: Profile, files: ApplicantFiles) -> str:
 
 
 def _file_paths(files: ApplicantFiles) -> dict[str, str]:
-    return {name: str(path.resolve()) for name, path in (("resume", files.resume), ("cover_letter", files.cover_letter))
-            if path is not None}
+    return {
+        name: str(path.resolve())
+        for name, path in (("resume", files.resume), ("cover_letter", files.cover_letter))
+        if path is not None
+    }
 
 
 def _with_files(recording: Mapping[str, Any], files: ApplicantFiles) -> dict[str, Any]:
@@ -522,7 +543,9 @@ def _with_files(recording: Mapping[str, Any], files: ApplicantFiles) -> dict[str
     now = _file_paths(files)
     for name, old in (recording.get("files") or {}).items():
         if name in now:
-            text = text.replace(json.dumps(old, ensure_ascii=False)[1:-1], json.dumps(now[name], ensure_ascii=False)[1:-1])
+            text = text.replace(
+                json.dumps(old, ensure_ascii=False)[1:-1], json.dumps(now[name], ensure_ascii=False)[1:-1]
+            )
     history: dict[str, Any] = json.loads(text)
     return history
 
@@ -550,7 +573,11 @@ def _build_tools(run: _Run, ask_timeout_s: float) -> Tools[Any]:
 
     class GuardedTools(Tools[Any]):
         async def act(  # forwards whatever else browser-use passes
-            self, action: ActionModel, browser_session: BrowserSession, *args: Any, action_timeout: float | None = None,
+            self,
+            action: ActionModel,
+            browser_session: BrowserSession,
+            *args: Any,
+            action_timeout: float | None = None,
             **kwargs: Any,
         ) -> ActionResult:
             name, params = _name_and_params(action)

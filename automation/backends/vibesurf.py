@@ -212,7 +212,9 @@ class VibeSurfBackend:
 
     async def _upload(self, session_id: str, files: ApplicantFiles) -> dict[str, str]:
         """Upload the résumé and cover letter; returns their paths on the VibeSurf side by role."""
-        roles = [(role, path) for role, path in (("resume", files.resume), ("cover_letter", files.cover_letter)) if path]
+        roles = [
+            (role, path) for role, path in (("resume", files.resume), ("cover_letter", files.cover_letter)) if path
+        ]
         if not roles:
             return {}
         form = aiohttp.FormData(quote_fields=False)  # VibeSurf (Starlette) takes file names as sent

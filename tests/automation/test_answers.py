@@ -15,6 +15,7 @@ from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 from automation.answers import answer_questions
+from automation.llm import LLMConfig, UsageCounter, make_chat_model
 from automation.questions import (
     FillSource,
     Question,
@@ -26,12 +27,16 @@ from automation.questions import (
     find_saved_answer,
     fit_answer,
 )
-from automation.llm import LLMConfig, UsageCounter, make_chat_model
 from storage.models import Profile
 from tests.fakes.openai_api import FakeOpenAI, InvalidJSON
 
-L, D, S, Y, G = (QuestionClass.LEGAL, QuestionClass.DEMOGRAPHIC, QuestionClass.SALARY,
-                 QuestionClass.EXPERIENCE_YEARS, QuestionClass.GENERAL)
+L, D, S, Y, G = (
+    QuestionClass.LEGAL,
+    QuestionClass.DEMOGRAPHIC,
+    QuestionClass.SALARY,
+    QuestionClass.EXPERIENCE_YEARS,
+    QuestionClass.GENERAL,
+)
 
 YES_NO = ("Yes", "No")
 EEO_GENDER = ("Male", "Female", "Non-binary", "Decline to self-identify")
@@ -40,7 +45,10 @@ EEO_GENDER = ("Male", "Female", "Non-binary", "Decline to self-identify")
 @pytest.fixture
 def profile() -> Profile:
     return Profile(
-        first_name="Ada", last_name="Lovelace", email="ada@example.org", phone="+44 20 7946 0000",
+        first_name="Ada",
+        last_name="Lovelace",
+        email="ada@example.org",
+        phone="+44 20 7946 0000",
         location="London, UK",
         links={"linkedin": "https://www.linkedin.com/in/ada", "github": "https://github.com/ada"},
         answers={
@@ -57,27 +65,36 @@ def profile() -> Profile:
 
 @pytest.fixture
 def chat_model(fake_openai: FakeOpenAI) -> ChatOpenAI:
-    config = LLMConfig(fake_openai.base_url, SecretStr(fake_openai.api_key), "grok-4-fast", timeout_s=10,
-                       max_retries=0)
+    config = LLMConfig(fake_openai.base_url, SecretStr(fake_openai.api_key), "grok-4-fast", timeout_s=10, max_retries=0)
     model = make_chat_model(config)
     assert model is not None
     return model
 
 
-def q(label: str, kind: QuestionKind = QuestionKind.TEXT, options: tuple[str, ...] = (), *, qid: str | None = None,
-      required: bool = True) -> Question:
+def q(
+    label: str,
+    kind: QuestionKind = QuestionKind.TEXT,
+    options: tuple[str, ...] = (),
+    *,
+    qid: str | None = None,
+    required: bool = True,
+) -> Question:
     return Question(qid or f"question_{abs(hash(label)) % 10_000}", label, kind, options, required)
 
 
 def llm_reply(answers: dict[str, tuple[str | None, float]]) -> dict:
-    return {"answers": [{"question_id": qid, "answer": answer, "confidence": confidence}
-                        for qid, (answer, confidence) in answers.items()]}
+    return {
+        "answers": [
+            {"question_id": qid, "answer": answer, "confidence": confidence}
+            for qid, (answer, confidence) in answers.items()
+        ]
+    }
 
 
 def asked(request) -> list[dict]:
     """The questions a recorded request put to the LLM."""
     prompt = request.prompt
-    return json.loads(prompt[prompt.index("Questions:\n") + len("Questions:\n"):])
+    return json.loads(prompt[prompt.index("Questions:\n") + len("Questions:\n") :])
 
 
 # --------------------------------------------------------------------------- classifying
@@ -160,11 +177,15 @@ def test_classify(label, expected):
     ("saved", "asked_label"),
     [
         ("Are you legally authorized to work in the US?", "Do you have the right to work in the United States?"),
-        ("Are you legally authorized to work in the U.S.?", "Are you legally authorized to work in the United States "
-                                                            "of America for any employer?"),
+        (
+            "Are you legally authorized to work in the U.S.?",
+            "Are you legally authorized to work in the United States of America for any employer?",
+        ),
         ("Will you now or in the future require sponsorship?", "Do you need visa sponsorship?"),
-        ("Do you need visa sponsorship?", "Will you now or in the future require sponsorship for employment visa "
-                                          "status (e.g., H-1B visa status)?"),
+        (
+            "Do you need visa sponsorship?",
+            "Will you now or in the future require sponsorship for employment visa status (e.g., H-1B visa status)?",
+        ),
         ("Do you need visa sponsorship?", "Will you require the company to sponsor you for a work visa?"),
         ("Are you currently authorised to work in Canada?", "Are you legally eligible to work in Canada?"),
         ("Desired salary", "What are your salary expectations?"),
@@ -226,8 +247,11 @@ def test_two_equally_close_saved_answers_that_disagree_are_not_guessed_between()
     [
         ("yes", ("Yes", "No"), "Yes"),
         ("Yes", ("Yes, I am authorized to work in the US", "No, I am not"), "Yes, I am authorized to work in the US"),
-        ("No", ("Yes, I will require sponsorship", "No, I will not require sponsorship"),
-         "No, I will not require sponsorship"),
+        (
+            "No",
+            ("Yes, I will require sponsorship", "No, I will not require sponsorship"),
+            "No, I will not require sponsorship",
+        ),
         ("I am authorised to work in the UK", YES_NO, "Yes"),
         ("I do not need sponsorship", YES_NO, "No"),
         ("female", EEO_GENDER, "Female"),
@@ -288,16 +312,22 @@ def test_chosen_option_is_always_one_of_the_options(value, options):
 
 async def test_saved_answers_profile_fields_and_eeo_default_without_llm(profile):
     questions = [
-        q("Do you have the right to work in the United States?", QuestionKind.RADIO,
-          ("Yes, I am authorized", "No, I am not authorized")),
+        q(
+            "Do you have the right to work in the United States?",
+            QuestionKind.RADIO,
+            ("Yes, I am authorized", "No, I am not authorized"),
+        ),
         q("Are you legally authorized to work in the UK?", QuestionKind.SELECT, YES_NO),
         q("Do you need visa sponsorship?", QuestionKind.SELECT, YES_NO),
         q("Desired salary", QuestionKind.NUMBER),
         q("Years of experience in Python", QuestionKind.SELECT, ("0-2", "3-5", "6-10", "10+")),
         q("How many years of Rust experience do you have?", QuestionKind.NUMBER),
         q("Gender", QuestionKind.SELECT, EEO_GENDER),
-        q("Veteran status", QuestionKind.SELECT, ("I am a protected veteran", "I am not a protected veteran",
-                                                  "I don't wish to answer")),
+        q(
+            "Veteran status",
+            QuestionKind.SELECT,
+            ("I am a protected veteran", "I am not a protected veteran", "I don't wish to answer"),
+        ),
         q("Do you have a disability?", QuestionKind.RADIO, ("Yes", "No")),
         q("LinkedIn Profile"),
         q("Email address"),
@@ -326,7 +356,11 @@ async def test_saved_answers_profile_fields_and_eeo_default_without_llm(profile)
     assert sheet.answers[5].reason == "experience years question with no saved answer: never guessed"
     assert sheet.answers[11].reason == "no saved answer and no LLM configured"
     assert [answer.question.label for answer in sheet.needs_user] == [
-        questions[1].label, questions[5].label, questions[8].label, questions[11].label]
+        questions[1].label,
+        questions[5].label,
+        questions[8].label,
+        questions[11].label,
+    ]
     assert sheet.values[questions[0].id] == "Yes, I am authorized"
 
 
@@ -351,22 +385,35 @@ async def test_general_questions_go_in_one_batched_call_and_sensitive_ones_never
         q("Do you have experience with Kafka?", QuestionKind.RADIO, YES_NO, qid="kafka"),
         q("What is your favourite programming language?", qid="fav"),  # saved
     ]
-    fake_openai.script(lambda body: llm_reply({
-        "q1": ("I admire Acme's work on payments.", 0.9),
-        "q2": ("London", 0.8),
-        "q3": ("Yes", 0.7),
-    }))
+    fake_openai.script(
+        lambda body: llm_reply(
+            {
+                "q1": ("I admire Acme's work on payments.", 0.9),
+                "q2": ("London", 0.8),
+                "q3": ("Yes", 0.7),
+            }
+        )
+    )
     usage = UsageCounter()
 
-    sheet = await answer_questions(questions, profile, model=chat_model, usage=usage,
-                                   job_context="Acme builds payment systems.")
+    sheet = await answer_questions(
+        questions, profile, model=chat_model, usage=usage, job_context="Acme builds payment systems."
+    )
 
     [request] = fake_openai.requests
     assert request.structured_output == "json_schema"
     assert [item["question"] for item in asked(request)] == [
-        "Why do you want to work at Acme?", "Which office would you prefer?", "Do you have experience with Kafka?"]
-    assert asked(request)[1] == {"question_id": "q2", "question": "Which office would you prefer?", "type": "select",
-                                 "options": ["Dublin", "London", "Remote"], "required": True}
+        "Why do you want to work at Acme?",
+        "Which office would you prefer?",
+        "Do you have experience with Kafka?",
+    ]
+    assert asked(request)[1] == {
+        "question_id": "q2",
+        "question": "Which office would you prefer?",
+        "type": "select",
+        "options": ["Dublin", "London", "Remote"],
+        "required": True,
+    }
     body = json.dumps(request.body)
     for never_sent in ("Ireland", "hourly rate", "managed teams", "convicted", "race", "Female", "150000"):
         assert never_sent not in body
@@ -375,8 +422,11 @@ async def test_general_questions_go_in_one_batched_call_and_sensitive_ones_never
 
     by_id = {answer.question.id: answer for answer in sheet}
     assert [(by_id[qid].value, by_id[qid].source) for qid in ("why", "office", "kafka", "fav")] == [
-        ("I admire Acme's work on payments.", FillSource.LLM), ("London", FillSource.LLM),
-        ("Yes", FillSource.LLM), ("Python", FillSource.SAVED)]
+        ("I admire Acme's work on payments.", FillSource.LLM),
+        ("London", FillSource.LLM),
+        ("Yes", FillSource.LLM),
+        ("Python", FillSource.SAVED),
+    ]
     assert all(by_id[qid].needs_user for qid in ("legal", "rate", "years", "crime", "race"))
     assert by_id["why"].reason == "suggested by the LLM (90% sure)"
     assert usage.calls == 1 and usage.total_tokens == request.response["usage"]["total_tokens"]
@@ -391,14 +441,18 @@ async def test_llm_answers_that_do_not_fit_go_to_the_user(fake_openai, chat_mode
         q("How many people did you mentor last year?", QuestionKind.NUMBER),
         q("Anything else?", QuestionKind.TEXT),
     ]
-    fake_openai.queue(llm_reply({
-        "q1": ("Paris", 0.9),  # not an option
-        "q2": ("I built a loom.", 0.2),  # unsure
-        "q3": (None, 0.0),  # cannot say
-        "q5": ("several", 0.9),  # not a number
-        "q6": ("x" * 600, 0.9),  # far too long for a text field
-        "q99": ("stray", 1.0),  # no such question
-    }))
+    fake_openai.queue(
+        llm_reply(
+            {
+                "q1": ("Paris", 0.9),  # not an option
+                "q2": ("I built a loom.", 0.2),  # unsure
+                "q3": (None, 0.0),  # cannot say
+                "q5": ("several", 0.9),  # not a number
+                "q6": ("x" * 600, 0.9),  # far too long for a text field
+                "q99": ("stray", 1.0),  # no such question
+            }
+        )
+    )
 
     sheet = await answer_questions(questions, profile, model=chat_model)
 
@@ -431,8 +485,11 @@ async def test_llm_failure_leaves_general_questions_to_the_user(fake_openai, cha
 
 
 async def test_no_llm_call_when_nothing_is_left_for_it(fake_openai, chat_model, profile):
-    questions = [q("What is your favourite programming language?"), q("Are you a US citizen?", QuestionKind.RADIO,
-                                                                      YES_NO), q("Website")]
+    questions = [
+        q("What is your favourite programming language?"),
+        q("Are you a US citizen?", QuestionKind.RADIO, YES_NO),
+        q("Website"),
+    ]
     sheet = await answer_questions(questions, profile, model=chat_model)
     assert fake_openai.requests == []
     assert [answer.source for answer in sheet] == [FillSource.SAVED, None, None]

@@ -38,7 +38,9 @@ async def test_an_open_dropdown_stays_open_while_another_browser_takes_the_focus
             )
             assert state == {"menu": True, "active": "gender"}
             picked = await page_js.pick_listed_option(
-                filling, ".select-shell:has(#gender) [role='option']", "Decline To Self Identify",
+                filling,
+                ".select-shell:has(#gender) [role='option']",
+                "Decline To Self Identify",
                 timeout_s=EVENT_TIMEOUT_S,
             )
             assert picked == "Decline To Self Identify"

@@ -19,8 +19,9 @@ from storage.models import Profile
 
 pytestmark = pytest.mark.browser
 
-PROFILE = Profile(first_name="Ada", last_name="Lovelace", email="ada@example.org", phone="+44 20 7946 0000",
-                  location="London, UK")
+PROFILE = Profile(
+    first_name="Ada", last_name="Lovelace", email="ada@example.org", phone="+44 20 7946 0000", location="London, UK"
+)
 GOOGLE = ("google.com", "googleapis.com", "gstatic.com", "gvt1.com", "googleusercontent.com", "doubleclick.net")
 
 
@@ -38,8 +39,11 @@ def net_log_events(path: Path) -> list[dict]:
 
 
 def requests_to(events: list[dict], host: str) -> list[str]:
-    return [e["params"]["url"] for e in events
-            if "url" in e.get("params", {}) and f"//{host}/" in e["params"]["url"] and "traffic_annotation" in e["params"]]
+    return [
+        e["params"]["url"]
+        for e in events
+        if "url" in e.get("params", {}) and f"//{host}/" in e["params"]["url"] and "traffic_annotation" in e["params"]
+    ]
 
 
 async def test_an_application_in_the_browser_sends_nothing_of_its_own_out(
@@ -62,6 +66,7 @@ async def test_an_application_in_the_browser_sends_nothing_of_its_own_out(
     assert requests_to(events, "accounts.google.com"), "no ListAccounts attempt seen: is the net log written?"
     # ...and failed inside it: not through the proxy (above), and not looked up in DNS either.
     for host in SILENCED_HOSTS:
-        lookups = [e for e in events if host in str(e.get("params", {}).get("host", ""))
-                   and "dns_query_type" in e["params"]]
+        lookups = [
+            e for e in events if host in str(e.get("params", {}).get("host", "")) and "dns_query_type" in e["params"]
+        ]
         assert lookups == [], f"{host} was looked up in DNS"

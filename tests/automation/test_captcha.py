@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import AsyncIterator
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -97,8 +98,10 @@ async def test_hcaptcha_is_never_sent(solver, fake_twocaptcha):
     ("setup", "reason"),
     [
         (lambda fake: setattr(fake, "in_error", "ERROR_ZERO_BALANCE"), "2captcha returned ERROR_ZERO_BALANCE"),
-        (lambda fake: setattr(fake, "result_error", "ERROR_CAPTCHA_UNSOLVABLE"),
-         "2captcha returned ERROR_CAPTCHA_UNSOLVABLE"),
+        (
+            lambda fake: setattr(fake, "result_error", "ERROR_CAPTCHA_UNSOLVABLE"),
+            "2captcha returned ERROR_CAPTCHA_UNSOLVABLE",
+        ),
         (lambda fake: setattr(fake, "api_key", "another-key"), "2captcha returned ERROR_KEY_DOES_NOT_EXIST"),
     ],
 )
@@ -118,18 +121,26 @@ async def test_an_untrusted_certificate_is_a_network_failure_without_the_key(sol
 
 def test_the_server_is_a_bare_host():
     assert load_settings(_env_file=None, need_token=False).twocaptcha_server == "2captcha.com"
-    assert load_settings(_env_file=None, need_token=False, twocaptcha_server="127.0.0.1:8443").twocaptcha_server \
+    assert (
+        load_settings(_env_file=None, need_token=False, twocaptcha_server="127.0.0.1:8443").twocaptcha_server
         == "127.0.0.1:8443"
+    )
     with pytest.raises(Exception, match="TWOCAPTCHA_SERVER"):
         load_settings(_env_file=None, need_token=False, twocaptcha_server="https://2captcha.com/in.php")
 
 
 # --- in real Chromium -------------------------------------------------------------------------
 
+
 @pytest.fixture
 def profile() -> Profile:
-    return Profile(first_name="Ada", last_name="Lovelace", email="ada@example.org", location="London, UK",
-                   answers={WORK_PERMIT: "Yes"})
+    return Profile(
+        first_name="Ada",
+        last_name="Lovelace",
+        email="ada@example.org",
+        location="London, UK",
+        answers={WORK_PERMIT: "Yes"},
+    )
 
 
 @pytest.fixture
@@ -190,6 +201,7 @@ async def test_an_image_captcha_is_sent_as_a_picture_and_its_text_typed(
 
 # --- what the user is shown -------------------------------------------------------------------
 
+
 def test_a_small_captcha_picture_is_enlarged_for_the_chat_and_a_large_one_kept():
     from automation.captcha import MIN_PICTURE_WIDTH, picture_for_people
 
@@ -216,18 +228,35 @@ def test_a_small_captcha_picture_is_enlarged_for_the_chat_and_a_large_one_kept()
     ],
 )
 def test_the_chat_names_the_real_reason(why, detail, says):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from automation.captcha import captcha_payload
     from handlers.captcha import captcha_text
     from storage.models import Application, ApplicationStatus, Prompt, PromptKind, PromptStatus
 
-    now = datetime.now(timezone.utc)
-    app = Application(id=7, user_id=1, job_id=1, url=PAGE, canonical_url=PAGE, status=ApplicationStatus.WAITING_USER,
-                      title="Flight Software Engineer", created_at=now, updated_at=now)
+    now = datetime.now(UTC)
+    app = Application(
+        id=7,
+        user_id=1,
+        job_id=1,
+        url=PAGE,
+        canonical_url=PAGE,
+        status=ApplicationStatus.WAITING_USER,
+        title="Flight Software Engineer",
+        created_at=now,
+        updated_at=now,
+    )
     payload = captcha_payload(7, Captcha(CaptchaKind.IMAGE, None), Help(why, detail), image_shown=True)
-    prompt = Prompt(id=1, application_id=7, user_id=1, kind=PromptKind.CAPTCHA, status=PromptStatus.PENDING,
-                    payload=payload, expires_at=now, created_at=now)
+    prompt = Prompt(
+        id=1,
+        application_id=7,
+        user_id=1,
+        kind=PromptKind.CAPTCHA,
+        status=PromptStatus.PENDING,
+        payload=payload,
+        expires_at=now,
+        created_at=now,
+    )
     text = captcha_text(app, prompt)
     assert says in text and "Reply to this message with the characters" in text
 

@@ -58,13 +58,16 @@ async def http_site() -> AsyncIterator[Upstream]:
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         head = await reader.readuntil(b"\r\n\r\n")
-        length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                       if line.lower().startswith(b"content-length:")), 0)
+        length = next(
+            (int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")), 0
+        )
         body = await reader.readexactly(length)
         upstream.requests.append(head + body)
         reply = b"got " + body
-        writer.write(b"HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n"
-                     b"Content-Length: %d\r\n\r\n%s" % (len(reply), reply))
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(reply), reply)
+        )
         await writer.drain()
         writer.close()
 
@@ -139,12 +142,16 @@ async def test_absolute_form_post_goes_out_in_origin_form_with_its_body(http_sit
     resolver = Resolver(["127.0.0.1"])
     async with EgressProxy(allow_hosts=["LocalHost"], resolver=resolver) as proxy:
         body = b"first_name=Ada&last_name=Lovelace"
-        response = await _whole_response(proxy, (
-            f"POST http://localhost:{http_site.port}/apply?job=42 HTTP/1.1\r\n"
-            f"Host: localhost:{http_site.port}\r\nProxy-Connection: keep-alive\r\n"
-            "Proxy-Authorization: Basic c2VjcmV0\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
-        ).encode() + body)
+        response = await _whole_response(
+            proxy,
+            (
+                f"POST http://localhost:{http_site.port}/apply?job=42 HTTP/1.1\r\n"
+                f"Host: localhost:{http_site.port}\r\nProxy-Connection: keep-alive\r\n"
+                "Proxy-Authorization: Basic c2VjcmV0\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n"
+            ).encode()
+            + body,
+        )
 
     [request] = http_site.requests
     head, _, received = request.partition(b"\r\n\r\n")
@@ -171,10 +178,13 @@ async def test_a_websocket_upgrade_keeps_its_connection_open() -> None:
 
     server, port = await _serve(handle)
     async with server, EgressProxy(allow_hosts=["127.0.0.1"]) as proxy:
-        reader, writer, head = await _exchange(proxy, (
-            f"GET http://127.0.0.1:{port}/live HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-            "Connection: keep-alive, Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        ).encode())
+        reader, writer, head = await _exchange(
+            proxy,
+            (
+                f"GET http://127.0.0.1:{port}/live HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                "Connection: keep-alive, Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            ).encode(),
+        )
         assert head.startswith(b"HTTP/1.1 101 ") and b"Connection: Upgrade" in head
         writer.write(b"frame one\n")
         assert await asyncio.wait_for(reader.readline(), WAIT) == b"echo frame one\n"
@@ -203,8 +213,11 @@ async def test_a_name_resolving_to_a_private_address_is_refused_before_connectin
     connections = Connections()
     resolver = Resolver(["93.184.216.34", answer])  # one public answer does not let the private one pass
     port = 443 if form == "CONNECT" else 80
-    request = (f"CONNECT jobs.example.com:{port} HTTP/1.1\r\n\r\n" if form == "CONNECT"
-               else "GET http://jobs.example.com/careers HTTP/1.1\r\nHost: jobs.example.com\r\n\r\n")
+    request = (
+        f"CONNECT jobs.example.com:{port} HTTP/1.1\r\n\r\n"
+        if form == "CONNECT"
+        else "GET http://jobs.example.com/careers HTTP/1.1\r\nHost: jobs.example.com\r\n\r\n"
+    )
     async with EgressProxy(allow_hosts=["localhost"], resolver=resolver, connector=connections) as proxy:
         response = await _whole_response(proxy, request.encode())
 
@@ -267,9 +280,13 @@ async def test_a_rebinding_name_is_looked_up_once_and_reached_at_the_checked_add
 
 @pytest.mark.parametrize(
     "request_bytes",
-    [b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", b"GET https://jobs.example.com/ HTTP/1.1\r\n\r\n",
-     b"CONNECT jobs.example.com HTTP/1.1\r\n\r\n", b"GET http://u:p@jobs.example.com/ HTTP/1.1\r\n\r\n",
-     b"NONSENSE\r\n\r\n"],
+    [
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET https://jobs.example.com/ HTTP/1.1\r\n\r\n",
+        b"CONNECT jobs.example.com HTTP/1.1\r\n\r\n",
+        b"GET http://u:p@jobs.example.com/ HTTP/1.1\r\n\r\n",
+        b"NONSENSE\r\n\r\n",
+    ],
 )
 async def test_requests_that_are_not_proxy_requests_get_400(request_bytes: bytes) -> None:
     connections = Connections()
@@ -332,8 +349,9 @@ async def test_chromium_reaches_private_addresses_only_through_the_proxy_which_r
 ) -> None:
     url, visits = trap_site
     connections = Connections(through={})
-    egress = EgressProxy(allow_hosts=browser_options.allow_hosts, resolver=browser_options.resolver,
-                         connector=connections)
+    egress = EgressProxy(
+        allow_hosts=browser_options.allow_hosts, resolver=browser_options.resolver, connector=connections
+    )
     async with open_browser(browser_options, egress=egress) as browser:
         await browser.navigate_to(url)
         image = await asyncio.wait_for(egress.refusal_of("10.1.2.3"), WAIT)

@@ -29,7 +29,10 @@ THRESHOLDS = {"skip_below": 30, "tailored_above": 75}
 @pytest.fixture
 def profile() -> Profile:
     return Profile(
-        first_name="Ada", last_name="Lovelace", email="ada@example.org", phone="+44 20 7946 0000",
+        first_name="Ada",
+        last_name="Lovelace",
+        email="ada@example.org",
+        phone="+44 20 7946 0000",
         location="London, UK",
         answers={
             "Do you have Kubernetes experience?": "No",
@@ -40,8 +43,13 @@ def profile() -> Profile:
 
 
 def llm_config(fake: FakeOpenAI, *, max_retries: int = 0) -> LLMConfig:
-    return LLMConfig(base_url=fake.base_url, api_key=SecretStr(fake.api_key), model="grok-4-fast",
-                     timeout_s=10, max_retries=max_retries)
+    return LLMConfig(
+        base_url=fake.base_url,
+        api_key=SecretStr(fake.api_key),
+        model="grok-4-fast",
+        timeout_s=10,
+        max_retries=max_retries,
+    )
 
 
 @pytest.fixture
@@ -51,25 +59,30 @@ def chat_model(fake_openai: FakeOpenAI) -> ChatOpenAI:
     return model
 
 
-async def score(
-    profile: Profile, *, model: BaseChatModel | None = None, usage: UsageCounter | None = None
-) -> JobMatch:
-    return await score_job(POSTING, "Senior Backend Engineer", profile, model=model, profile_summary=SUMMARY,
-                           usage=usage, **THRESHOLDS)
+async def score(profile: Profile, *, model: BaseChatModel | None = None, usage: UsageCounter | None = None) -> JobMatch:
+    return await score_job(
+        POSTING, "Senior Backend Engineer", profile, model=model, profile_summary=SUMMARY, usage=usage, **THRESHOLDS
+    )
 
 
 # --------------------------------------------------------------------------- with the LLM
 
 
 async def test_llm_score_is_parsed_from_one_structured_request(fake_openai, chat_model, profile):
-    fake_openai.script(lambda body: {"score": 82, "reasons": ["Python and Postgres backend work", "payments"],
-                                     "missing": ["kubernetes"]})
+    fake_openai.script(
+        lambda body: {
+            "score": 82,
+            "reasons": ["Python and Postgres backend work", "payments"],
+            "missing": ["kubernetes"],
+        }
+    )
     usage = UsageCounter()
 
     match = await score(profile, model=chat_model, usage=usage)
 
-    assert match == JobMatch(82, ["Python and Postgres backend work", "payments"], ["kubernetes"],
-                             Effort.TAILORED, MatchSource.LLM)
+    assert match == JobMatch(
+        82, ["Python and Postgres backend work", "payments"], ["kubernetes"], Effort.TAILORED, MatchSource.LLM
+    )
     [request] = fake_openai.requests
     assert request.structured_output == "json_schema"
     assert set(request.schema["properties"]) == {"score", "reasons", "missing"}
@@ -77,7 +90,10 @@ async def test_llm_score_is_parsed_from_one_structured_request(fake_openai, chat
     assert SUMMARY in request.prompt
     reported = request.response["usage"]
     assert (usage.calls, usage.input_tokens, usage.output_tokens) == (
-        1, reported["prompt_tokens"], reported["completion_tokens"])
+        1,
+        reported["prompt_tokens"],
+        reported["completion_tokens"],
+    )
     assert usage.total_tokens == reported["total_tokens"] > 0
 
 
@@ -90,9 +106,7 @@ async def test_prompt_carries_no_contact_details_nor_demographics(fake_openai, c
     assert "authorized to work in the UK" in prompt
 
 
-@pytest.mark.parametrize(
-    ("given_score", "expected"), [(150, 100), (-12, 0), (64.6, 65), (0, 0), (100, 100)]
-)
+@pytest.mark.parametrize(("given_score", "expected"), [(150, 100), (-12, 0), (64.6, 65), (0, 0), (100, 100)])
 async def test_llm_score_is_clamped_to_0_100(fake_openai, chat_model, profile, given_score, expected):
     fake_openai.queue({"score": given_score, "reasons": ["  a  ", "A", ""], "missing": ["x" * 100]})
     match = await score(profile, model=chat_model)
@@ -183,10 +197,16 @@ async def test_keyword_score_without_llm_explains_itself(profile):
 
 
 async def test_keyword_score_rises_with_the_overlap(profile):
-    weak = await score_job(POSTING, "Senior Backend Engineer", profile, profile_summary="Pastry chef, Paris.",
-                           **THRESHOLDS)
-    strong = await score_job(POSTING, "Senior Backend Engineer", profile, **THRESHOLDS,
-                             profile_summary=SUMMARY + " Kubernetes, Kafka. Senior engineer, services owner.")
+    weak = await score_job(
+        POSTING, "Senior Backend Engineer", profile, profile_summary="Pastry chef, Paris.", **THRESHOLDS
+    )
+    strong = await score_job(
+        POSTING,
+        "Senior Backend Engineer",
+        profile,
+        **THRESHOLDS,
+        profile_summary=SUMMARY + " Kubernetes, Kafka. Senior engineer, services owner.",
+    )
     assert weak.score < 30 <= strong.score and strong.score > 75
     assert weak.effort is Effort.SKIP and strong.effort is Effort.TAILORED
     assert strong.missing == []
@@ -205,8 +225,14 @@ def test_empty_posting_is_neutral(profile):
 
 @pytest.mark.parametrize(
     ("score_value", "effort"),
-    [(0, Effort.SKIP), (29, Effort.SKIP), (30, Effort.QUICK), (75, Effort.QUICK), (76, Effort.TAILORED),
-     (100, Effort.TAILORED)],
+    [
+        (0, Effort.SKIP),
+        (29, Effort.SKIP),
+        (30, Effort.QUICK),
+        (75, Effort.QUICK),
+        (76, Effort.TAILORED),
+        (100, Effort.TAILORED),
+    ],
 )
 def test_effort_from_thresholds(score_value, effort):
     assert effort_for(score_value, **THRESHOLDS) is effort
@@ -251,8 +277,7 @@ class Verdict(BaseModel):
 async def test_function_calling_structured_output_works_too(fake_openai, chat_model):
     fake_openai.queue({"verdict": True, "why": "because"})
     usage = UsageCounter()
-    result = await ask_structured(chat_model, Verdict, [HumanMessage("Is it?")], usage=usage,
-                                  method="function_calling")
+    result = await ask_structured(chat_model, Verdict, [HumanMessage("Is it?")], usage=usage, method="function_calling")
     assert result == Verdict(verdict=True, why="because")
     request = fake_openai.requests[0]
     assert request.structured_output == "function_calling"

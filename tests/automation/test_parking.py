@@ -14,8 +14,10 @@ APPROVED = [
 
 
 def refilled(*extra: FieldReading, **actual: str) -> FilledForm:
-    fields = [FieldReading(f.label, f.selector, f.intended, actual.get(f.selector.strip("#"), f.actual), f.required)
-              for f in APPROVED]
+    fields = [
+        FieldReading(f.label, f.selector, f.intended, actual.get(f.selector.strip("#"), f.actual), f.required)
+        for f in APPROVED
+    ]
     return FilledForm("greenhouse", "http://127.0.0.1/jobs/1", [*fields, *extra], b"")
 
 
@@ -44,7 +46,11 @@ def test_a_field_gone_from_the_page_is_a_change():
 
 
 def test_progress_survives_its_json_form():
-    progress = Progress(answers={"#question_1": "Rockets."}, suggested={"Why us?": "Rockets."}, letter="without",
-                        agent={"history": {"history": []}, "answers": {}, "files": {}})
+    progress = Progress(
+        answers={"#question_1": "Rockets."},
+        suggested={"Why us?": "Rockets."},
+        letter="without",
+        agent={"history": {"history": []}, "answers": {}, "files": {}},
+    )
     assert Progress.from_json(progress.to_json()) == progress
     assert Progress.from_json(None) == Progress()

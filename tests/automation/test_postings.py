@@ -187,12 +187,30 @@ async def test_pinned_resolver_connects_only_to_the_checked_address(site):
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(
-        st.sampled_from(["@type", "@id", "@graph", "title", "name", "hiringOrganization", "jobLocation",
-                         "address", "addressLocality", "addressCountry", "description", "jobLocationType",
-                         "applicantLocationRequirements"]) | st.text(max_size=5),
-        children | st.sampled_from(["JobPosting", "TELECOMMUTE", "#org"]),
-        max_size=5,
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "@type",
+                    "@id",
+                    "@graph",
+                    "title",
+                    "name",
+                    "hiringOrganization",
+                    "jobLocation",
+                    "address",
+                    "addressLocality",
+                    "addressCountry",
+                    "description",
+                    "jobLocationType",
+                    "applicantLocationRequirements",
+                ]
+            )
+            | st.text(max_size=5),
+            children | st.sampled_from(["JobPosting", "TELECOMMUTE", "#org"]),
+            max_size=5,
+        )
     ),
     max_leaves=20,
 )

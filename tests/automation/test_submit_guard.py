@@ -90,7 +90,10 @@ async def test_typing_and_enter_do_not_send_a_form_that_submits_on_input(
             await page_js.evaluate(browser, "(s) => document.querySelector(s).focus()", field)
             for kind in ("keyDown", "keyUp"):
                 enter: DispatchKeyEventParameters = {
-                    "type": kind, "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13
+                    "type": kind,
+                    "key": "Enter",
+                    "code": "Enter",
+                    "windowsVirtualKeyCode": 13,
                 }
                 if kind == "keyDown":
                     enter["text"] = "\r"
@@ -141,9 +144,7 @@ async def test_a_click_lands_where_it_was_meant_even_when_the_page_moves_under_t
     assert site.submissions == []
 
 
-async def test_page_scripts_cannot_send_a_form_in_any_frame(
-    browser_options: BrowserOptions, site: GuardedSite
-) -> None:
+async def test_page_scripts_cannot_send_a_form_in_any_frame(browser_options: BrowserOptions, site: GuardedSite) -> None:
     # Each site in its own process, as in a desktop Chrome: the localhost frame is then a target of its own.
     isolated = dataclasses.replace(browser_options, extra_args=(*browser_options.extra_args, "--site-per-process"))
     async with open_browser(isolated) as browser:

@@ -5,7 +5,7 @@ cancel (refused once the submit is claimed), closing a prompt, and a link taken 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest_asyncio
 
@@ -20,8 +20,13 @@ from tests.support import ALLOWED_USER
 
 WAIT = 30
 RESUME = UploadedFile("cv.pdf", "application/pdf", b"%PDF-1.4\n% Ada Lovelace resume\n%%EOF\n")
-PROFILE = Profile(first_name="Ada", last_name="Lovelace", email="ada@example.org",
-                  skills=["Python", "PostgreSQL", "asyncio"], headline="Backend Engineer")
+PROFILE = Profile(
+    first_name="Ada",
+    last_name="Lovelace",
+    email="ada@example.org",
+    skills=["Python", "PostgreSQL", "asyncio"],
+    headline="Backend Engineer",
+)
 # How an application reaches each status, one guarded move at a time.
 PATHS = {
     S.AWAITING_APPROVAL: [S.AWAITING_APPROVAL],
@@ -66,8 +71,12 @@ async def _status(db, application_id: int) -> str:
 
 def _rules(services: Services) -> dict[str, object]:
     """What the Apply rules read and the queue they put an application on."""
-    return {"applications": services.applications, "profiles": services.profiles,
-            "user_settings": services.user_settings, "queue": services.queue}
+    return {
+        "applications": services.applications,
+        "profiles": services.profiles,
+        "user_settings": services.user_settings,
+        "queue": services.queue,
+    }
 
 
 async def test_apply_is_refused_until_the_rules_allow_it_then_queued_once(services, db):
@@ -80,13 +89,15 @@ async def test_apply_is_refused_until_the_rules_allow_it_then_queued_once(servic
     await _with_resume(services)
     assert await workflow.set_paused(ALLOWED_USER, True, user_settings=services.user_settings) is PauseOutcome.PAUSED
     assert await workflow.set_paused(ALLOWED_USER, True, user_settings=services.user_settings) is (
-        PauseOutcome.ALREADY_PAUSED)
+        PauseOutcome.ALREADY_PAUSED
+    )
     paused = await workflow.queue_application(app, ALLOWED_USER, **_rules(services))
     assert paused.outcome is Outcome.PAUSED and paused.refused
     assert decision_sentence(paused) == "You paused applying. Send /resume to start again."
     assert await workflow.set_paused(ALLOWED_USER, False, user_settings=services.user_settings) is PauseOutcome.RESUMED
     assert await workflow.set_paused(ALLOWED_USER, False, user_settings=services.user_settings) is (
-        PauseOutcome.NOT_PAUSED)
+        PauseOutcome.NOT_PAUSED
+    )
 
     # The cap counts what is queued, running or waiting now, not only what was submitted.
     await db.execute("UPDATE user_settings SET daily_cap = 1 WHERE user_id = $1", ALLOWED_USER)
@@ -115,7 +126,8 @@ async def test_skip_then_retry_and_what_cannot_be_retried(services, db):
     not_yet = await workflow.retry_application(app, ALLOWED_USER, **_rules(services))
     assert not_yet.outcome is Outcome.NOT_RETRYABLE and await _status(db, app.id) == "awaiting_approval"
     assert decision_sentence(not_yet) == (
-        f"#{app.id} is waiting for your decision; only failed, timed-out, cancelled or skipped ones can be retried.")
+        f"#{app.id} is waiting for your decision; only failed, timed-out, cancelled or skipped ones can be retried."
+    )
 
     skipped = await workflow.skip_application(app, ALLOWED_USER, applications=services.applications)
     assert skipped.outcome is Outcome.SKIPPED and decision_sentence(skipped) == "Skipped."
@@ -143,12 +155,14 @@ async def test_an_application_submitted_once_is_never_queued_again(services, db)
 
 async def test_cancel_closes_the_waiting_prompt_and_is_refused_once_the_submit_is_claimed(services, db):
     waiting = await _application(services, 1, S.WAITING_USER)
-    prompt = await services.prompts.create(waiting.id, ALLOWED_USER, PromptKind.REVIEW, {},
-                                           datetime.now(timezone.utc) + timedelta(minutes=10))
+    prompt = await services.prompts.create(
+        waiting.id, ALLOWED_USER, PromptKind.REVIEW, {}, datetime.now(UTC) + timedelta(minutes=10)
+    )
     worker = asyncio.create_task(services.bridge.wait(prompt.id))  # the worker holding the review
 
     cancelled = await workflow.cancel_application(
-        waiting, ALLOWED_USER, applications=services.applications, prompts=services.prompts, bridge=services.bridge)
+        waiting, ALLOWED_USER, applications=services.applications, prompts=services.prompts, bridge=services.bridge
+    )
     assert cancelled.outcome is CancelOutcome.CANCELLED
     assert cancellation_sentence(cancelled) == f"#{waiting.id} cancelled. Nothing was submitted."
     assert await _status(db, waiting.id) == "cancelled"
@@ -156,14 +170,16 @@ async def test_cancel_closes_the_waiting_prompt_and_is_refused_once_the_submit_i
     assert woken is not None and woken.status is PromptStatus.CANCELLED
 
     again = await workflow.cancel_application(
-        waiting, ALLOWED_USER, applications=services.applications, prompts=services.prompts, bridge=services.bridge)
+        waiting, ALLOWED_USER, applications=services.applications, prompts=services.prompts, bridge=services.bridge
+    )
     assert again.outcome is CancelOutcome.NOTHING_TO_CANCEL
     assert cancellation_sentence(again) == f"#{waiting.id} is cancelled; there is nothing to cancel."
 
     sending = await _application(services, 2, S.RUNNING)
     assert await services.applications.claim_submission(sending.id)
     late = await workflow.cancel_application(
-        sending, ALLOWED_USER, applications=services.applications, prompts=services.prompts, bridge=services.bridge)
+        sending, ALLOWED_USER, applications=services.applications, prompts=services.prompts, bridge=services.bridge
+    )
     assert late.outcome is CancelOutcome.SUBMITTING
     assert "being sent to the employer right now" in cancellation_sentence(late)
     assert await _status(db, sending.id) == "running"
@@ -172,21 +188,28 @@ async def test_cancel_closes_the_waiting_prompt_and_is_refused_once_the_submit_i
 async def test_closing_a_prompt_tells_the_user_once(services, fake_telegram, db):
     user = fake_telegram.user(ALLOWED_USER)
     app = await _application(services, 1, S.WAITING_USER)
-    prompt = await services.prompts.create(app.id, ALLOWED_USER, PromptKind.REVIEW, {},
-                                           datetime.now(timezone.utc) - timedelta(seconds=1))
+    prompt = await services.prompts.create(
+        app.id, ALLOWED_USER, PromptKind.REVIEW, {}, datetime.now(UTC) - timedelta(seconds=1)
+    )
     text = f"🙋 Review before submitting — #{app.id}"
     sent = await services.bot.send_message(user.chat_id, text)
     await services.prompts.set_message(prompt.id, PromptMessage(user.chat_id, sent.message_id, text))
 
-    closed = await workflow.close_prompt(prompt.id, PromptStatus.EXPIRED, prompts=services.prompts,
-                                         notifier=services.notifier, bridge=services.bridge)
+    closed = await workflow.close_prompt(
+        prompt.id, PromptStatus.EXPIRED, prompts=services.prompts, notifier=services.notifier, bridge=services.bridge
+    )
     assert closed is not None and closed.status is PromptStatus.EXPIRED
     shown = await fake_telegram.wait_for_message(
-        lambda m: m.message_id == sent.message_id and "This review expired" in m.body, timeout=WAIT)
+        lambda m: m.message_id == sent.message_id and "This review expired" in m.body, timeout=WAIT
+    )
     assert shown.body == f"{text}\n\n⌛ This review expired; nothing was submitted." and shown.buttons() == []
 
-    assert await workflow.close_prompt(prompt.id, PromptStatus.CANCELLED, prompts=services.prompts,
-                                       notifier=services.notifier) is None
+    assert (
+        await workflow.close_prompt(
+            prompt.id, PromptStatus.CANCELLED, prompts=services.prompts, notifier=services.notifier
+        )
+        is None
+    )
     assert await db.fetchval("SELECT status FROM prompts WHERE id = $1", prompt.id) == "expired"
     assert len(fake_telegram.calls_of("editMessageText")) == 1
 
@@ -211,8 +234,9 @@ async def test_a_link_is_checked_and_taken_in_once(services, job_site, db):
 
 async def test_a_link_scored_at_the_threshold_is_applied_to_under_the_same_rules(services, job_site, db):
     await _with_resume(services)
-    await db.execute("INSERT INTO user_settings (user_id, auto_apply_threshold, paused) VALUES ($1, 0, true)",
-                     ALLOWED_USER)
+    await db.execute(
+        "INSERT INTO user_settings (user_id, auto_apply_threshold, paused) VALUES ($1, 0, true)", ALLOWED_USER
+    )
     take = {**_rules(services), "allow_hosts": services.settings.url_allow_hosts}
 
     paused = await workflow.take_link(job_site.posting_url, ALLOWED_USER, **take)

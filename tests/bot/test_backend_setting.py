@@ -26,16 +26,26 @@ def test_vibesurf_needs_its_url_and_key():
 
 
 def test_vibesurf_is_chosen_without_an_llm_key():
-    settings = load_settings(_env_file=None, telegram_bot_token=TOKEN, fallback_backend="vibesurf",
-                             vibesurf_url="http://127.0.0.1:9/", vibesurf_api_key="k")
+    settings = load_settings(
+        _env_file=None,
+        telegram_bot_token=TOKEN,
+        fallback_backend="vibesurf",
+        vibesurf_url="http://127.0.0.1:9/",
+        vibesurf_api_key="k",
+    )
     config = agent_config(settings)
     assert config.backend == "vibesurf" and config.vibesurf_url == "http://127.0.0.1:9"
 
 
 async def test_doctor_says_whether_vibesurf_answers_and_takes_the_key():
     async with FakeVibeSurf() as vibesurf:
-        good = load_settings(_env_file=None, telegram_bot_token=TOKEN, fallback_backend="vibesurf",
-                             vibesurf_url=vibesurf.base_url, vibesurf_api_key=vibesurf.api_key)
+        good = load_settings(
+            _env_file=None,
+            telegram_bot_token=TOKEN,
+            fallback_backend="vibesurf",
+            vibesurf_url=vibesurf.base_url,
+            vibesurf_api_key=vibesurf.api_key,
+        )
         assert "answers and accepts the key" in await check_backend(good)
         wrong = good.model_copy(update={"vibesurf_api_key": good.vibesurf_api_key.__class__("not-the-key")})
         with pytest.raises(RuntimeError, match="refuses VIBESURF_API_KEY"):

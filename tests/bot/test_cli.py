@@ -31,8 +31,14 @@ def _env(fake_telegram, tmp_path: Path, **extra: str) -> dict[str, str]:
 
 async def _nyx(*args: str, env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", *args, env=env, cwd=cwd,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot.cli",
+        *args,
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
 
 
@@ -57,15 +63,23 @@ async def test_nyx_run_needs_only_a_token(fake_telegram, tmp_path):
 async def test_doctor_reports_each_check_on_one_line(fake_telegram, tmp_path, database_url, embedded_services):
     _, redis_url = embedded_services
     # The optional keys left empty, as .env.example ships them: each such feature is off, and says why.
-    env = _env(fake_telegram, tmp_path, DATABASE_URL=database_url, REDIS_URL=redis_url,
-               LLM_API_KEY="", TWOCAPTCHA_API_KEY="", WEBHOOK_URL="", WEBHOOK_SECRET="", HTTP_PORT="")
+    env = _env(
+        fake_telegram,
+        tmp_path,
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        LLM_API_KEY="",
+        TWOCAPTCHA_API_KEY="",
+        WEBHOOK_URL="",
+        WEBHOOK_SECRET="",
+        HTTP_PORT="",
+    )
     process = await _nyx("doctor", env=env, cwd=tmp_path)
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
     lines = stdout.decode().splitlines()
     assert process.returncode == 0, stdout.decode() + stderr.decode()
     by_name = {line.split()[1]: line for line in lines}
-    assert set(by_name) == {"token", "database", "redis", "chrome", "llm", "2captcha", "webhook", "backend",
-                            "langfuse"}
+    assert set(by_name) == {"token", "database", "redis", "chrome", "llm", "2captcha", "webhook", "backend", "langfuse"}
     for name in ("token", "database", "redis", "chrome"):
         assert by_name[name].startswith("[ok]"), by_name[name]
     assert "@nyx_test_bot" in by_name["token"]
@@ -78,8 +92,14 @@ async def test_doctor_reports_each_check_on_one_line(fake_telegram, tmp_path, da
 
 async def test_doctor_fails_on_a_required_check(fake_telegram, tmp_path, database_url, embedded_services):
     _, redis_url = embedded_services
-    env = _env(fake_telegram, tmp_path, DATABASE_URL=database_url, REDIS_URL=redis_url,
-               TELEGRAM_BOT_TOKEN="42:not-the-token-the-server-knows", CHROME_PATH="/nonexistent/chrome")
+    env = _env(
+        fake_telegram,
+        tmp_path,
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        TELEGRAM_BOT_TOKEN="42:not-the-token-the-server-knows",
+        CHROME_PATH="/nonexistent/chrome",
+    )
     process = await _nyx("doctor", env=env, cwd=tmp_path)
     stdout, _ = await asyncio.wait_for(process.communicate(), timeout=60)
     lines = {line.split()[1]: line for line in stdout.decode().splitlines()}
@@ -113,8 +133,17 @@ async def test_nyx_fill_reports_without_submitting(job_site, tmp_path, xvfb_disp
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "REDIS_"))}
     env |= {"PYTHONPATH": str(ROOT), "CHROME_PATH": CHROMIUM, "URL_ALLOW_HOSTS": "127.0.0.1", "DISPLAY": xvfb_display}
     shot = tmp_path / "form.png"
-    process = await _nyx("fill", job_site.posting_url, "--profile", str(profile), "--json", "--screenshot", str(shot),
-                         env=env, cwd=tmp_path)
+    process = await _nyx(
+        "fill",
+        job_site.posting_url,
+        "--profile",
+        str(profile),
+        "--json",
+        "--screenshot",
+        str(shot),
+        env=env,
+        cwd=tmp_path,
+    )
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
     assert process.returncode == 0, stderr.decode()[-2000:]
     report = json.loads(stdout)
@@ -161,18 +190,23 @@ def _answers_general_questions(requests_seen: list[dict]):
         requests_seen.append(body)
         prompt = body["messages"][-1]["content"]
         questions = json.loads(prompt.split("Questions:\n", 1)[1])
-        return {"answers": [
-            {"question_id": q["question_id"], "answer": f"Answer to: {q['question']}" if q["question"] in GENERAL
-             else None, "confidence": 0.9 if q["question"] in GENERAL else 0.0}
-            for q in questions
-        ]}
+        return {
+            "answers": [
+                {
+                    "question_id": q["question_id"],
+                    "answer": f"Answer to: {q['question']}" if q["question"] in GENERAL else None,
+                    "confidence": 0.9 if q["question"] in GENERAL else 0.0,
+                }
+                for q in questions
+            ]
+        }
 
     return respond
 
 
 async def test_nyx_fill_runs_the_order_of_work_and_lists_what_it_would_ask(fake_openai, tmp_path, xvfb_display) -> None:
     """Universal filler → saved answers → one batched LLM call → the agent (it asks: listed, not asked)."""
-    from tests.fakes.questions_form_site import GENERAL, GENDER, SALARY, SPONSORSHIP, QuestionsFormSite
+    from tests.fakes.questions_form_site import GENDER, GENERAL, SALARY, SPONSORSHIP, QuestionsFormSite
 
     batched: list[dict] = []
     fake_openai.script(_answers_general_questions(batched))
@@ -184,9 +218,16 @@ async def test_nyx_fill_runs_the_order_of_work_and_lists_what_it_would_ask(fake_
         "eeo: {gender: decline, race: decline, veteran: decline, disability: decline}\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "REDIS_", "LLM_"))}
-    env |= {"PYTHONPATH": str(ROOT), "CHROME_PATH": CHROMIUM, "URL_ALLOW_HOSTS": "127.0.0.1", "DISPLAY": xvfb_display,
-            "LLM_BASE_URL": fake_openai.base_url, "LLM_API_KEY": fake_openai.api_key or "sk-test",
-            "LLM_MODEL": "fake-model", "AGENT_MAX_STEPS": "8"}
+    env |= {
+        "PYTHONPATH": str(ROOT),
+        "CHROME_PATH": CHROMIUM,
+        "URL_ALLOW_HOSTS": "127.0.0.1",
+        "DISPLAY": xvfb_display,
+        "LLM_BASE_URL": fake_openai.base_url,
+        "LLM_API_KEY": fake_openai.api_key or "sk-test",
+        "LLM_MODEL": "fake-model",
+        "AGENT_MAX_STEPS": "8",
+    }
     async with QuestionsFormSite() as site:
         process = await _nyx("fill", site.posting_url, "--profile", str(profile), "--json", env=env, cwd=tmp_path)
         stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=300)
@@ -226,9 +267,15 @@ async def test_nyx_fill_with_saved_answers_makes_no_llm_request(fake_openai, tmp
         f"answers:\n{answers}"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "REDIS_", "LLM_"))}
-    env |= {"PYTHONPATH": str(ROOT), "CHROME_PATH": CHROMIUM, "URL_ALLOW_HOSTS": "127.0.0.1", "DISPLAY": xvfb_display,
-            "LLM_BASE_URL": fake_openai.base_url, "LLM_API_KEY": fake_openai.api_key or "sk-test",
-            "LLM_MODEL": "fake-model"}
+    env |= {
+        "PYTHONPATH": str(ROOT),
+        "CHROME_PATH": CHROMIUM,
+        "URL_ALLOW_HOSTS": "127.0.0.1",
+        "DISPLAY": xvfb_display,
+        "LLM_BASE_URL": fake_openai.base_url,
+        "LLM_API_KEY": fake_openai.api_key or "sk-test",
+        "LLM_MODEL": "fake-model",
+    }
     async with QuestionsFormSite() as site:
         process = await _nyx("fill", site.posting_url, "--profile", str(profile), "--json", env=env, cwd=tmp_path)
         stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=180)

@@ -17,8 +17,12 @@ def test_missing_token_is_named():
 
 def test_malformed_values_are_named_without_echoing_them():
     with pytest.raises(SettingsError) as info:
-        load_settings(_env_file=None, telegram_bot_token="999:supersecretvalue", database_url="mysql://x",
-                      max_concurrent_browsers="0")
+        load_settings(
+            _env_file=None,
+            telegram_bot_token="999:supersecretvalue",
+            database_url="mysql://x",
+            max_concurrent_browsers="0",
+        )
     message = str(info.value)
     assert "DATABASE_URL must start with postgresql://" in message
     assert "MAX_CONCURRENT_BROWSERS" in message
@@ -26,8 +30,12 @@ def test_malformed_values_are_named_without_echoing_them():
 
 
 def test_lists_come_comma_separated():
-    settings = load_settings(_env_file=None, telegram_bot_token="1:abcdef", allowed_user_ids="1, 2,3",
-                             url_allow_hosts="127.0.0.1,jobs.intranet")
+    settings = load_settings(
+        _env_file=None,
+        telegram_bot_token="1:abcdef",
+        allowed_user_ids="1, 2,3",
+        url_allow_hosts="127.0.0.1,jobs.intranet",
+    )
     assert settings.allowed_user_ids == [1, 2, 3]
     assert settings.url_allow_hosts == ["127.0.0.1", "jobs.intranet"]
     assert "abcdef" not in repr(settings)
@@ -37,13 +45,18 @@ def test_lists_come_comma_separated():
 def test_cli_reports_a_bad_setting_in_one_line(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "TELEGRAM_BOT_TOKEN": "not-a-token", "HOME": str(tmp_path)}
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "migrate"], cwd=tmp_path, env=env | {"PYTHONPATH": _root()},
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "bot.cli", "migrate"],
+        cwd=tmp_path,
+        env=env | {"PYTHONPATH": _root()},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert lines == ["nyx: configuration error: TELEGRAM_BOT_TOKEN does not look like a bot token "
-                     "(expected <digits>:<secret>)"]
+    assert lines == [
+        "nyx: configuration error: TELEGRAM_BOT_TOKEN does not look like a bot token (expected <digits>:<secret>)"
+    ]
 
 
 def _root() -> str:
@@ -56,14 +69,29 @@ def test_webhook_needs_its_secret_and_port():
     with pytest.raises(SettingsError, match=r"^WEBHOOK_URL needs WEBHOOK_SECRET and HTTP_PORT too$"):
         load_settings(_env_file=None, telegram_bot_token="1:abcdef", webhook_url="https://bot.example/hook")
     with pytest.raises(SettingsError, match="WEBHOOK_SECRET must be 1-256 characters"):
-        load_settings(_env_file=None, telegram_bot_token="1:abcdef", webhook_url="https://bot.example/hook",
-                      webhook_secret="has spaces", http_port=8080)
+        load_settings(
+            _env_file=None,
+            telegram_bot_token="1:abcdef",
+            webhook_url="https://bot.example/hook",
+            webhook_secret="has spaces",
+            http_port=8080,
+        )
 
 
 def test_empty_optional_settings_are_not_set(monkeypatch):
     """`KEY=` (as .env.example ships them) means "not set", from the environment or as an argument."""
-    for name in ("TWOCAPTCHA_API_KEY", "LLM_API_KEY", "WEBHOOK_URL", "WEBHOOK_SECRET", "HTTP_PORT",
-                 "TELEGRAM_API_BASE", "PROFILE_FILE", "CHROME_PATH", "BROWSER_CHANNEL", "LLM_BASE_URL"):
+    for name in (
+        "TWOCAPTCHA_API_KEY",
+        "LLM_API_KEY",
+        "WEBHOOK_URL",
+        "WEBHOOK_SECRET",
+        "HTTP_PORT",
+        "TELEGRAM_API_BASE",
+        "PROFILE_FILE",
+        "CHROME_PATH",
+        "BROWSER_CHANNEL",
+        "LLM_BASE_URL",
+    ):
         monkeypatch.setenv(name, "")
     monkeypatch.setenv("REDIS_URL", "   ")
     settings = load_settings(_env_file=None, telegram_bot_token="1:abcdef", database_url="")

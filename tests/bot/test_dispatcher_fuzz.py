@@ -13,9 +13,10 @@ from pathlib import Path
 
 import asyncpg
 from aiogram import Bot, Dispatcher
-
 from aiogram.types import Update
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from bot.app import build_dispatcher
@@ -25,15 +26,56 @@ from tests.fakes.telegram_api import FakeTelegram
 from tests.support import ALLOWED_USER, STRANGER
 
 LINKS = [
-    "https://boards.greenhouse.io/acme/jobs/1", "http://127.0.0.1:9/jobs/1", "http://127.0.0.1:9/jobs/2?utm_source=x",
-    "javascript:alert(1)", "file:///etc/passwd", "http://169.254.169.254/latest", "http://10.0.0.1/",
-    "https://xn--80ak6aa92e.com/job", "https://g\u043e\u043egle.com/jobs", "http://[::1]/", "https://youtube.com/watch?v=1",
-    "ftp://x/y", "http://", "https://a.b/" + "x" * 3000,
+    "https://boards.greenhouse.io/acme/jobs/1",
+    "http://127.0.0.1:9/jobs/1",
+    "http://127.0.0.1:9/jobs/2?utm_source=x",
+    "javascript:alert(1)",
+    "file:///etc/passwd",
+    "http://169.254.169.254/latest",
+    "http://10.0.0.1/",
+    "https://xn--80ak6aa92e.com/job",
+    "https://g\u043e\u043egle.com/jobs",
+    "http://[::1]/",
+    "https://youtube.com/watch?v=1",
+    "ftp://x/y",
+    "http://",
+    "https://a.b/" + "x" * 3000,
 ]
-COMMANDS = ["/start", "/help", "/profile", "/jobs", "/job 1", "/job x", "/cancel 1", "/retry 1", "/pause",
-            "/resume", "/stats", "/export", "/settings", "/answers", "/nope", "/job " + "9" * 30]
-CALLBACKS = ["job:apply:1", "job:skip:1", "job:apply:999999", "rev:submit:1", "rev:cancel:1", "rev:bogus:1",
-             "jobs:all:0", "jobs:done:7", "jd:1", "set:auto", "set:review", "garbage", "", "x" * 64, "job:apply:-1"]
+COMMANDS = [
+    "/start",
+    "/help",
+    "/profile",
+    "/jobs",
+    "/job 1",
+    "/job x",
+    "/cancel 1",
+    "/retry 1",
+    "/pause",
+    "/resume",
+    "/stats",
+    "/export",
+    "/settings",
+    "/answers",
+    "/nope",
+    "/job " + "9" * 30,
+]
+CALLBACKS = [
+    "job:apply:1",
+    "job:skip:1",
+    "job:apply:999999",
+    "rev:submit:1",
+    "rev:cancel:1",
+    "rev:bogus:1",
+    "jobs:all:0",
+    "jobs:done:7",
+    "jd:1",
+    "set:auto",
+    "set:review",
+    "garbage",
+    "",
+    "x" * 64,
+    "job:apply:-1",
+]
 
 ids = itertools.count(1)
 text = st.one_of(
@@ -49,12 +91,24 @@ def _entities(body: str, draw_entities: list[tuple[str, int, int]]) -> list[dict
     for link in LINKS:
         at = body.find(link)
         if at >= 0:
-            found.append({"type": "url", "offset": len(body[:at].encode("utf-16-le")) // 2,
-                          "length": len(link.encode("utf-16-le")) // 2})
+            found.append(
+                {
+                    "type": "url",
+                    "offset": len(body[:at].encode("utf-16-le")) // 2,
+                    "length": len(link.encode("utf-16-le")) // 2,
+                }
+            )
     if body.startswith("/"):
         found.append({"type": "bot_command", "offset": 0, "length": len(body.split(" ", 1)[0])})
-    found += [{"type": kind, "offset": offset, "length": length, **({"url": LINKS[offset % len(LINKS)]} if kind == "text_link" else {})}
-              for kind, offset, length in draw_entities]
+    found += [
+        {
+            "type": kind,
+            "offset": offset,
+            "length": length,
+            **({"url": LINKS[offset % len(LINKS)]} if kind == "text_link" else {}),
+        }
+        for kind, offset, length in draw_entities
+    ]
     return found
 
 
@@ -65,34 +119,63 @@ def updates(draw) -> dict:
     chat = {"id": user_id, "type": draw(st.sampled_from(["private", "private", "group"])), "first_name": "X"}
     message = {"message_id": next(ids), "date": int(time.time()), "chat": chat, "from": user}
     kind = draw(st.sampled_from(["text", "caption", "sticker", "voice", "document", "callback", "forward", "edited"]))
-    junk_entities = draw(st.lists(st.tuples(st.sampled_from(["url", "text_link", "bold"]),
-                                            st.integers(0, 300), st.integers(0, 300)), max_size=2))
+    junk_entities = draw(
+        st.lists(
+            st.tuples(st.sampled_from(["url", "text_link", "bold"]), st.integers(0, 300), st.integers(0, 300)),
+            max_size=2,
+        )
+    )
     if kind in ("text", "forward", "edited"):
         body = draw(text)
         message.update(text=body, entities=_entities(body, junk_entities))
         if kind == "forward":
-            message["forward_origin"] = {"type": "channel", "date": 1, "message_id": 5,
-                                         "chat": {"id": -100123, "type": "channel", "title": "Jobs"}}
+            message["forward_origin"] = {
+                "type": "channel",
+                "date": 1,
+                "message_id": 5,
+                "chat": {"id": -100123, "type": "channel", "title": "Jobs"},
+            }
         if kind == "edited":
             message["edit_date"] = int(time.time())
             return {"update_id": next(ids), "edited_message": message}
     elif kind == "caption":
         body = draw(text)
-        message.update(photo=[{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}],
-                       caption=body, caption_entities=_entities(body, junk_entities))
+        message.update(
+            photo=[{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}],
+            caption=body,
+            caption_entities=_entities(body, junk_entities),
+        )
     elif kind == "sticker":
-        message["sticker"] = {"file_id": "s", "file_unique_id": "s", "type": "regular", "width": 1, "height": 1,
-                              "is_animated": False, "is_video": False}
+        message["sticker"] = {
+            "file_id": "s",
+            "file_unique_id": "s",
+            "type": "regular",
+            "width": 1,
+            "height": 1,
+            "is_animated": False,
+            "is_video": False,
+        }
     elif kind == "voice":
         message["voice"] = {"file_id": "v", "file_unique_id": "v", "duration": 1}
     elif kind == "document":
         name = draw(st.sampled_from(["cv.pdf", "profile.yaml", "virus.exe", "x.json", "", "a" * 300 + ".pdf"]))
-        message["document"] = {"file_id": "missing", "file_unique_id": "d", "file_name": name,
-                               "file_size": draw(st.integers(0, 50_000_000))}
+        message["document"] = {
+            "file_id": "missing",
+            "file_unique_id": "d",
+            "file_name": name,
+            "file_size": draw(st.integers(0, 50_000_000)),
+        }
     else:
-        return {"update_id": next(ids), "callback_query": {
-            "id": str(next(ids)), "from": user, "chat_instance": "c", "data": draw(st.sampled_from(CALLBACKS)),
-            "message": {"message_id": 1, "date": int(time.time()), "chat": chat, "text": "old"}}}
+        return {
+            "update_id": next(ids),
+            "callback_query": {
+                "id": str(next(ids)),
+                "from": user,
+                "chat_instance": "c",
+                "data": draw(st.sampled_from(CALLBACKS)),
+                "message": {"message_id": 1, "date": int(time.time()), "chat": chat, "text": "old"},
+            },
+        }
     return {"update_id": next(ids), "message": message}
 
 
@@ -129,9 +212,15 @@ class Harness:
         fake.user(ALLOWED_USER)
         fake.user(STRANGER)
         settings = load_settings(
-            _env_file=None, telegram_bot_token=fake.token, telegram_api_base=fake.base_url,
-            allowed_user_ids=str(ALLOWED_USER), database_url=database_url, redis_url=redis_url,
-            queue_name=f"nyx:fuzz:{uuid.uuid4().hex[:8]}", data_dir=data_dir, url_allow_hosts="127.0.0.1",
+            _env_file=None,
+            telegram_bot_token=fake.token,
+            telegram_api_base=fake.base_url,
+            allowed_user_ids=str(ALLOWED_USER),
+            database_url=database_url,
+            redis_url=redis_url,
+            queue_name=f"nyx:fuzz:{uuid.uuid4().hex[:8]}",
+            data_dir=data_dir,
+            url_allow_hosts="127.0.0.1",
         )
         services = await Services.connect(settings)
         # A bot without the sender's per-chat pacing: this test is about handlers, not Telegram's limits.
@@ -164,8 +253,8 @@ def test_random_updates_never_crash_and_leave_a_consistent_database(database_url
     loop = LoopThread()
     harness = loop.run(Harness.start(database_url, embedded_services[1], tmp_path / "data"))
     try:
-        @hypothesis_settings(max_examples=150, deadline=None, derandomize=True,
-                             suppress_health_check=list(HealthCheck))
+
+        @hypothesis_settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
         @given(st.lists(updates(), min_size=5, max_size=20))
         def feed(batch: list[dict]) -> None:
             loop.run(harness.feed(batch))

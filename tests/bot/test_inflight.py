@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import Chat, Message, Update, User
@@ -14,8 +14,9 @@ from bot.inflight import InFlight
 
 def _update(update_id: int, text: str) -> Update:
     user = User(id=4242, is_bot=False, first_name="Ada")
-    message = Message(message_id=update_id, date=datetime.now(timezone.utc), chat=Chat(id=4242, type="private"),
-                      from_user=user, text=text)
+    message = Message(
+        message_id=update_id, date=datetime.now(UTC), chat=Chat(id=4242, type="private"), from_user=user, text=text
+    )
     return Update(update_id=update_id, message=message)
 
 

@@ -31,21 +31,37 @@ def lines(err: str) -> list[dict]:
 
 def test_every_secret_is_scrubbed_from_messages_and_tracebacks(capsys, restore_logging):
     settings = load_settings(
-        _env_file=None, telegram_bot_token=TOKEN, llm_api_key="sk-llm-key-1234", twocaptcha_api_key="2cap-key-5678",
-        database_url="postgresql://nyx:pg%20p%40ss%2Fword@db:5432/nyx", redis_url=f"redis://:{REDIS_PASSWORD}@redis:6379/0",
-        webhook_url="https://bot.example/hook", webhook_secret="hook_secret_value", http_port=8080,
+        _env_file=None,
+        telegram_bot_token=TOKEN,
+        llm_api_key="sk-llm-key-1234",
+        twocaptcha_api_key="2cap-key-5678",
+        database_url="postgresql://nyx:pg%20p%40ss%2Fword@db:5432/nyx",
+        redis_url=f"redis://:{REDIS_PASSWORD}@redis:6379/0",
+        webhook_url="https://bot.example/hook",
+        webhook_secret="hook_secret_value",
+        http_port=8080,
     )
     configure_logging("INFO", secrets=secrets_of(settings), json=True)
     log = logging.getLogger("nyx.test")
     log.info("calling https://api.telegram.org/bot%s/getMe with %s", TOKEN, "sk-llm-key-1234")
     try:
-        raise RuntimeError(f"could not connect to {settings.database_url} nor redis://:{REDIS_PASSWORD}@redis "
-                           f"(2captcha key 2cap-key-5678, secret hook_secret_value, raw {DB_PASSWORD})")
+        raise RuntimeError(
+            f"could not connect to {settings.database_url} nor redis://:{REDIS_PASSWORD}@redis "
+            f"(2captcha key 2cap-key-5678, secret hook_secret_value, raw {DB_PASSWORD})"
+        )
     except RuntimeError:
         log.exception("start-up failed")
     err = capsys.readouterr().err
-    for secret in (TOKEN, "AAH-the-bots-secret-part", "sk-llm-key-1234", "2cap-key-5678", "hook_secret_value",
-                   "pg%20p%40ss%2Fword", DB_PASSWORD, REDIS_PASSWORD):
+    for secret in (
+        TOKEN,
+        "AAH-the-bots-secret-part",
+        "sk-llm-key-1234",
+        "2cap-key-5678",
+        "hook_secret_value",
+        "pg%20p%40ss%2Fword",
+        DB_PASSWORD,
+        REDIS_PASSWORD,
+    ):
         assert secret not in err, secret
     records = lines(err)
     assert records[0]["event"].startswith("calling https://api.telegram.org/bot***/getMe")
@@ -77,8 +93,19 @@ def test_opening_a_browser_later_keeps_our_logging():
         f"logging.getLogger('nyx.test').warning('token %s', '{TOKEN}')\n"
     )
     root = str(Path(__file__).resolve().parents[2])
-    result = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120,
-                            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": root, "ANONYMIZED_TELEMETRY": "false",
-                                 "BROWSER_USE_VERSION_CHECK": "false", "HOME": "/tmp"})
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": root,
+            "ANONYMIZED_TELEMETRY": "false",
+            "BROWSER_USE_VERSION_CHECK": "false",
+            "HOME": "/tmp",
+        },
+    )
     assert TOKEN not in result.stdout + result.stderr
     assert json.loads(result.stderr.strip().splitlines()[-1])["event"] == "token ***"

@@ -81,8 +81,14 @@ async def test_metrics_need_the_token_and_count_what_happened(nyx, fake_telegram
         assert (family, ()) in after, family
     names = {family.name for family in text_string_to_metric_families((await scrape(metrics_port))[1])}
     # Families that have no sample until something happens are still declared for the dashboards.
-    assert {"nyx_llm_tokens", "nyx_llm_calls", "nyx_captcha_solves", "nyx_fill_seconds",
-            "nyx_prompt_wait_seconds", "nyx_apply_runs"} <= names
+    assert {
+        "nyx_llm_tokens",
+        "nyx_llm_calls",
+        "nyx_captcha_solves",
+        "nyx_fill_seconds",
+        "nyx_prompt_wait_seconds",
+        "nyx_apply_runs",
+    } <= names
 
 
 async def test_a_worker_is_not_ready_while_telegram_is_unreachable(settings, metrics_port):

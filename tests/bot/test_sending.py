@@ -78,9 +78,7 @@ def apply_keyboard():
 # --------------------------------------------------------------------------- errors and retries
 
 
-async def test_429_pauses_sending_then_the_message_arrives_once(
-    fake_telegram: FakeTelegram, bot: Bot
-) -> None:
+async def test_429_pauses_sending_then_the_message_arrives_once(fake_telegram: FakeTelegram, bot: Bot) -> None:
     sender = install_sender(bot)
     fake_telegram.user(USER_ID)
     fake_telegram.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
@@ -162,9 +160,7 @@ async def test_network_errors_are_retried_then_raised() -> None:
     assert sender.retried == 2
 
 
-async def test_a_blocked_user_is_reported_once_and_the_error_raised(
-    fake_telegram: FakeTelegram, bot: Bot
-) -> None:
+async def test_a_blocked_user_is_reported_once_and_the_error_raised(fake_telegram: FakeTelegram, bot: Bot) -> None:
     blocked: list[int | str] = []
 
     async def on_blocked(chat_id: int | str) -> None:
@@ -225,9 +221,7 @@ async def test_a_long_html_message_arrives_as_two_with_the_buttons_on_the_last(
     assert len(bold) == len(links) == 50
 
 
-async def test_formatting_cut_in_the_middle_is_closed_and_reopened(
-    fake_telegram: FakeTelegram, bot: Bot
-) -> None:
+async def test_formatting_cut_in_the_middle_is_closed_and_reopened(fake_telegram: FakeTelegram, bot: Bot) -> None:
     install_sender(bot)
     fake_telegram.user(USER_ID)
     words = " ".join(f"word{i}" for i in range(1000))  # about 6,900 characters, one bold span
@@ -247,9 +241,7 @@ async def test_long_text_with_explicit_entities_keeps_them(fake_telegram: FakeTe
     fake_telegram.user(USER_ID)
     text = "Summary\n" + "\n".join(f"line {i} of the answers" for i in range(300))
 
-    await bot.send_message(
-        USER_ID, text, parse_mode=None, entities=[MessageEntity(type="bold", offset=0, length=7)]
-    )
+    await bot.send_message(USER_ID, text, parse_mode=None, entities=[MessageEntity(type="bold", offset=0, length=7)])
 
     first, last = fake_telegram.messages(USER_ID)
     assert f"{first.text}\n{last.text}" == text
@@ -277,9 +269,7 @@ async def test_a_long_caption_continues_in_a_text_message(fake_telegram: FakeTel
 # --------------------------------------------------------------------------- pacing
 
 
-async def test_the_fake_refuses_a_bot_without_the_sender(
-    limited_telegram: FakeTelegram, limited_bot: Bot
-) -> None:
+async def test_the_fake_refuses_a_bot_without_the_sender(limited_telegram: FakeTelegram, limited_bot: Bot) -> None:
     limited_telegram.user(USER_ID)
     await limited_bot.send_message(USER_ID, "one")
 
@@ -315,9 +305,7 @@ async def test_sends_to_one_private_chat_are_spaced_and_in_order(
     assert min(gaps) >= 1 - PACE_TOLERANCE, gaps
 
 
-async def test_memory_stays_flat_chats_beyond_the_bound_are_forgotten(
-    fake_telegram: FakeTelegram, bot: Bot
-) -> None:
+async def test_memory_stays_flat_chats_beyond_the_bound_are_forgotten(fake_telegram: FakeTelegram, bot: Bot) -> None:
     sender = install_sender(bot, max_chats=3)
     for chat_id in range(1, 11):
         fake_telegram.user(chat_id)

@@ -33,10 +33,12 @@ def start_update(update_id: int) -> dict:
     return {
         "update_id": update_id,
         "message": {
-            "message_id": 1, "date": int(time.time()),
+            "message_id": 1,
+            "date": int(time.time()),
             "chat": {"id": ALLOWED_USER, "type": "private", "first_name": "Ada"},
             "from": {"id": ALLOWED_USER, "is_bot": False, "first_name": "Ada"},
-            "text": "/start", "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
         },
     }
 
@@ -50,7 +52,9 @@ async def test_updates_need_the_secret_token(nyx, fake_telegram, port):
         for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
             async with http.post(url, json=start_update(1), headers=headers) as response:
                 assert response.status == 401
-        async with http.post(url, json=start_update(2), headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as response:
+        async with http.post(
+            url, json=start_update(2), headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        ) as response:
             assert response.status == 200
     welcome = await fake_telegram.wait_for_message(lambda m: m.chat_id == ALLOWED_USER)
     assert "Nyx Venatrix" in welcome.body

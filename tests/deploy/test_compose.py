@@ -27,8 +27,15 @@ COMPOSE_FILES = {
     "docker-compose.shared-db.yml": ROOT / "deploy/shared-db/.env.example",
 }
 VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)(?:[:?+-][^}]*)?\}")
-SECRETS = {"TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET", "LLM_API_KEY", "TWOCAPTCHA_API_KEY", "VIBESURF_API_KEY",
-           "METRICS_TOKEN", "LANGFUSE_SECRET_KEY"}
+SECRETS = {
+    "TELEGRAM_BOT_TOKEN",
+    "WEBHOOK_SECRET",
+    "LLM_API_KEY",
+    "TWOCAPTCHA_API_KEY",
+    "VIBESURF_API_KEY",
+    "METRICS_TOKEN",
+    "LANGFUSE_SECRET_KEY",
+}
 
 
 def compose(name: str) -> dict:
@@ -91,6 +98,7 @@ def test_every_variable_given_to_nyx_is_a_setting():
 
 def interpolated(value: object, dotenv: dict[str, str]) -> str:
     """A value as Compose fills it in from `dotenv`: ${X:-default}, ${X:?error} and ${X}."""
+
     def fill(match: re.Match[str]) -> str:
         name, rest = match["name"], match["rest"] or ""
         if name in dotenv:
@@ -125,10 +133,21 @@ def test_each_container_receives_only_the_secrets_it_uses():
         return SECRETS & set(services[service]["environment"])
 
     assert secrets("migrate") == {"TELEGRAM_BOT_TOKEN", "METRICS_TOKEN"}
-    assert secrets("bot") == {"TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET", "LLM_API_KEY", "METRICS_TOKEN",
-                              "LANGFUSE_SECRET_KEY"}
-    assert secrets("worker") == {"TELEGRAM_BOT_TOKEN", "LLM_API_KEY", "TWOCAPTCHA_API_KEY", "VIBESURF_API_KEY",
-                                 "METRICS_TOKEN", "LANGFUSE_SECRET_KEY"}
+    assert secrets("bot") == {
+        "TELEGRAM_BOT_TOKEN",
+        "WEBHOOK_SECRET",
+        "LLM_API_KEY",
+        "METRICS_TOKEN",
+        "LANGFUSE_SECRET_KEY",
+    }
+    assert secrets("worker") == {
+        "TELEGRAM_BOT_TOKEN",
+        "LLM_API_KEY",
+        "TWOCAPTCHA_API_KEY",
+        "VIBESURF_API_KEY",
+        "METRICS_TOKEN",
+        "LANGFUSE_SECRET_KEY",
+    }
     for service in ("migrate", "bot", "worker"):
         assert "env_file" not in services[service], "an env_file would hand the container every secret of .env"
 
@@ -181,8 +200,9 @@ async def test_the_images_health_check_passes_when_ready_and_fails_when_not(nyx,
 
     async def run(port: int) -> int:
         env = {**os.environ, "METRICS_PORT": str(port)}
-        process = await asyncio.create_subprocess_exec(sys.executable, *command[1:], env=env,
-                                                       stderr=asyncio.subprocess.DEVNULL)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, *command[1:], env=env, stderr=asyncio.subprocess.DEVNULL
+        )
         return await asyncio.wait_for(process.wait(), 30)
 
     assert await run(settings.metrics_port) == 0

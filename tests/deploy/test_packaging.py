@@ -30,9 +30,21 @@ def test_the_wheel_carries_every_file_of_the_packages(tmp_path: Path) -> None:
         (source / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / path, source / path)
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "--wheel-dir", str(wheels), str(source)],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(wheels),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     (wheel,) = wheels.glob("nyx_venatrix-*.whl")
     in_wheel = set(zipfile.ZipFile(wheel).namelist())

@@ -13,8 +13,14 @@ pytestmark = pytest.mark.browser
 
 async def test_four_applications_survive_kills_and_restarts(xvfb_display, tmp_path):
     config = ChaosConfig(
-        applications=4, users=2, seed=7, user_delay=(0.0, 4.0), fault_every=(3.0, 6.0), max_faults=len(Fault),
-        step_timeout=420.0, deadline=900.0,
+        applications=4,
+        users=2,
+        seed=7,
+        user_delay=(0.0, 4.0),
+        fault_every=(3.0, 6.0),
+        max_faults=len(Fault),
+        step_timeout=420.0,
+        deadline=900.0,
     )
     report = await run_chaos(config, tmp_path / "logs")
     summary = "\n".join(report.lines())

@@ -30,8 +30,12 @@ async def site():
 def settings_overrides(fake_openai, request):
     # A test that takes `park_now` parks every prompt at once (PARK_AFTER_MINUTES=0).
     park = {"park_after_minutes": 0} if "park_now" in request.fixturenames else {}
-    return {"llm_base_url": fake_openai.base_url, "llm_api_key": fake_openai.api_key or "sk-test",
-            "llm_model": "fake-model", **park}
+    return {
+        "llm_base_url": fake_openai.base_url,
+        "llm_api_key": fake_openai.api_key or "sk-test",
+        "llm_model": "fake-model",
+        **park,
+    }
 
 
 def _schema(body: dict[str, Any]) -> str | None:
@@ -90,12 +94,15 @@ async def test_unknown_site_is_filled_by_the_agent_and_submitted_after_review(
     post = await site.wait_for_post(timeout=WAIT)
     assert post.fields["puzzle"] == ANSWER and post.fields["reach"] == PROFILE["email"]
     assert post.files["papers"] == ("ada-lovelace.pdf", RESUME)
-    await fake_telegram.wait_for_message(lambda m: m.message_id == card.message_id and "✅ submitted" in m.body,
-                                         timeout=WAIT)
+    await fake_telegram.wait_for_message(
+        lambda m: m.message_id == card.message_id and "✅ submitted" in m.body, timeout=WAIT
+    )
     row = await db.fetchrow("SELECT llm_calls, llm_tokens FROM applications")
     assert row["llm_calls"] >= 3 and row["llm_tokens"] > 0
     # The order of work: one batched request for the open question first, then the agent for what it left.
-    schemas = [_schema(r.body) for r in fake_openai.requests if _schema(r.body) in ("AnsweredQuestions", "agent_output")]
+    schemas = [
+        _schema(r.body) for r in fake_openai.requests if _schema(r.body) in ("AnsweredQuestions", "agent_output")
+    ]
     assert schemas[0] == "AnsweredQuestions" and schemas[1:] == ["agent_output"] * (len(schemas) - 1)
     saved = await db.fetchrow("SELECT answer, source FROM saved_answers WHERE question = $1", QUESTION)
     assert saved["answer"] == ANSWER and saved["source"] == "chat_question"
@@ -141,7 +148,8 @@ async def test_parked_agent_review_is_replayed_without_the_llm_and_submitted(
     assert post.fields["puzzle"] == ANSWER and post.fields["reach"] == PROFILE["email"]
     assert post.fields["who"] == "Ada Lovelace"
     assert post.files["papers"] == ("ada-lovelace.pdf", RESUME)
-    await fake_telegram.wait_for_message(lambda m: m.message_id == card.message_id and "✅ submitted" in m.body,
-                                         timeout=WAIT)
+    await fake_telegram.wait_for_message(
+        lambda m: m.message_id == card.message_id and "✅ submitted" in m.body, timeout=WAIT
+    )
     assert len(fake_openai.completions) == model_calls, "the refill replayed the recorded steps: no LLM call"
     assert len(site.posts) == 1

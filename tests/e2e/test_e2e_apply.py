@@ -10,6 +10,7 @@ from tests.support.chat import RESUME, WAIT, card_for, open_review
 
 pytestmark = pytest.mark.browser
 
+
 async def status_of(db, app_id: int) -> str:
     return await db.fetchval("SELECT status FROM applications WHERE id = $1", app_id)
 
@@ -42,11 +43,22 @@ async def test_forwarded_job_is_reviewed_and_submitted(nyx, fake_telegram, job_s
     assert [b.text for b in final_card.buttons()] == ["Details"], "nothing left to decide"
     app = await db.fetchrow("SELECT id, status, outcome, submitted_at FROM applications")
     assert app["status"] == "submitted" and app["outcome"] == "confirmed" and app["submitted_at"]
-    trail = [r["to_status"] for r in await db.fetch(
-        "SELECT to_status FROM application_events WHERE application_id = $1 ORDER BY id", app["id"]
-    )]
-    assert trail == ["received", "scored", "awaiting_approval", "queued", "running", "waiting_user", "running",
-                     "submitted"]
+    trail = [
+        r["to_status"]
+        for r in await db.fetch(
+            "SELECT to_status FROM application_events WHERE application_id = $1 ORDER BY id", app["id"]
+        )
+    ]
+    assert trail == [
+        "received",
+        "scored",
+        "awaiting_approval",
+        "queued",
+        "running",
+        "waiting_user",
+        "running",
+        "submitted",
+    ]
     review_now = next(m for m in fake_telegram.messages(user.chat_id) if m.message_id == review.message_id)
     assert review_now.buttons() == [] and "Approved" in review_now.body
 
@@ -111,6 +123,7 @@ async def test_stranger_is_refused_and_nothing_is_stored(nyx, fake_telegram, job
     assert await db.fetchval("SELECT count(*) FROM users WHERE id = $1", STRANGER) == 0
     assert await db.fetchval("SELECT count(*) FROM applications") == 0
     assert await db.fetchval("SELECT count(*) FROM jobs") == 0
+
 
 async def test_private_address_link_is_refused_before_any_connection(nyx, fake_telegram, db):
     user = fake_telegram.user(ALLOWED_USER)

@@ -73,8 +73,9 @@ def with_2captcha(fake: FakeTwoCaptcha) -> dict[str, object]:
 
 def captcha_picture(fake, user, before_message_id: int):
     """The last picture of the CAPTCHA sent before the message `before_message_id`."""
-    pictures = [m for m in fake.messages(user.chat_id)
-                if m.photo and "CAPTCHA" in m.body and m.message_id < before_message_id]
+    pictures = [
+        m for m in fake.messages(user.chat_id) if m.photo and "CAPTCHA" in m.body and m.message_id < before_message_id
+    ]
     return pictures[-1]
 
 
@@ -107,8 +108,9 @@ class TestWith2captcha:
     def settings_overrides(self, fake_twocaptcha):
         return with_2captcha(fake_twocaptcha)
 
-    async def test_the_token_is_solved_and_sent_with_the_form(self, nyx, fake_telegram, fake_twocaptcha,
-                                                              recaptcha_site, db):
+    async def test_the_token_is_solved_and_sent_with_the_form(
+        self, nyx, fake_telegram, fake_twocaptcha, recaptcha_site, db
+    ):
         user = fake_telegram.user(ALLOWED_USER)
         await load(fake_telegram, user, CLASSIC_PROFILE)
         card = await apply_to(fake_telegram, user, recaptcha_site.posting_url)
@@ -128,8 +130,9 @@ class TestWith2captcha:
             lambda m: m.message_id == card.message_id and "submitted" in m.body, timeout=WAIT
         )
 
-    async def test_an_image_captcha_is_solved_by_2captcha_without_asking(self, nyx, fake_telegram, fake_twocaptcha,
-                                                                         image_site, db):
+    async def test_an_image_captcha_is_solved_by_2captcha_without_asking(
+        self, nyx, fake_telegram, fake_twocaptcha, image_site, db
+    ):
         user = fake_telegram.user(ALLOWED_USER)
         await load(fake_telegram, user, CLASSIC_PROFILE)
         await apply_to(fake_telegram, user, image_site.posting_url)
@@ -143,8 +146,9 @@ class TestWith2captcha:
         assert await db.fetchval("SELECT count(*) FROM prompts WHERE kind IN ('captcha', 'question')") == 0
         await assert_nothing_remembered(db, task.answer)
 
-    async def test_when_2captcha_fails_the_image_is_asked_in_the_chat(self, nyx, fake_telegram, fake_twocaptcha,
-                                                                      image_site, db):
+    async def test_when_2captcha_fails_the_image_is_asked_in_the_chat(
+        self, nyx, fake_telegram, fake_twocaptcha, image_site, db
+    ):
         fake_twocaptcha.result_error = "ERROR_CAPTCHA_UNSOLVABLE"
         user = fake_telegram.user(ALLOWED_USER)
         await load(fake_telegram, user, CLASSIC_PROFILE)
@@ -197,9 +201,20 @@ async def test_without_a_key_the_user_solves_the_widget_in_the_browser(nyx, fake
     await fake_telegram.wait_for_message(
         lambda m: m.message_id == card.message_id and "submitted" in m.body, timeout=WAIT
     )
-    assert await trail(db) == ["received", "scored", "awaiting_approval", "queued", "running",
-                               "waiting_user", "running", "waiting_user", "running", "waiting_user", "running",
-                               "submitted"]
+    assert await trail(db) == [
+        "received",
+        "scored",
+        "awaiting_approval",
+        "queued",
+        "running",
+        "waiting_user",
+        "running",
+        "waiting_user",
+        "running",
+        "waiting_user",
+        "running",
+        "submitted",
+    ]
     answers = [json.loads(r["answer"]) for r in await db.fetch("SELECT answer FROM prompts WHERE kind = 'captcha'")]
     assert answers == [{"decision": "done"}, {"decision": "done"}]
 
@@ -227,8 +242,9 @@ def _answers_every_question(body: dict) -> dict:
     questions = _questions_sent(ChatRequest(body, None))
     if questions is None:
         return {"score": 70, "reasons": ["Python"], "missing": []}
-    return {"answers": [{"question_id": q["question_id"], "answer": GENERAL_ANSWER, "confidence": 0.9}
-                        for q in questions]}
+    return {
+        "answers": [{"question_id": q["question_id"], "answer": GENERAL_ANSWER, "confidence": 0.9} for q in questions]
+    }
 
 
 def _questions_sent(request: ChatRequest) -> list[dict] | None:

@@ -22,6 +22,7 @@ async def test_jobs_pages_and_filters(nyx, fake_telegram, db):
 
     page = await reply_to(fake_telegram, user, "/jobs", "Your applications")
     assert "· All · 23 · page 1/3" in page.body and "#23 " in page.body and "#13 " not in page.body
+
     async def tap_and_see(button: str, contains: str):
         await user.tap(page, button)
         return await fake_telegram.wait_for_message(  # the same message, edited in place
@@ -54,7 +55,9 @@ async def test_cancel_retry_pause_resume(nyx, fake_telegram, db):
     assert "paused" in answer.text and answer.show_alert
     assert await db.fetchval("SELECT status FROM applications WHERE id = 2") == "awaiting_approval"
     assert "Resumed" in (await reply_to(fake_telegram, user, "/resume", "esumed")).body
-    trail = [r[0] for r in await db.fetch("SELECT to_status FROM application_events WHERE application_id = 1 ORDER BY id")]
+    trail = [
+        r[0] for r in await db.fetch("SELECT to_status FROM application_events WHERE application_id = 1 ORDER BY id")
+    ]
     assert trail == ["received", "awaiting_approval", "cancelled"]
 
 
@@ -81,11 +84,18 @@ async def test_export_escapes_cells_a_spreadsheet_would_run_as_formulas(nyx, fak
     user = fake_telegram.user(ALLOWED_USER)
     await send_links(fake_telegram, user, [1, 2, 3])
     # Titles and companies are scraped from job pages: a hostile page chooses them.
-    hostile = {1: ('=HYPERLINK("http://evil.example","Click")', "+1-2"), 2: ("@SUM(A1:A9)", "\tTab Co"),
-               3: ("-cmd|' /C calc'!A0", "\rCR Inc")}
+    hostile = {
+        1: ('=HYPERLINK("http://evil.example","Click")', "+1-2"),
+        2: ("@SUM(A1:A9)", "\tTab Co"),
+        3: ("-cmd|' /C calc'!A0", "\rCR Inc"),
+    }
     for app_id, (title, company) in hostile.items():
-        await db.execute("UPDATE jobs SET title = $2, company = $3 WHERE id = (SELECT job_id FROM applications WHERE id = $1)",
-                         app_id, title, company)
+        await db.execute(
+            "UPDATE jobs SET title = $2, company = $3 WHERE id = (SELECT job_id FROM applications WHERE id = $1)",
+            app_id,
+            title,
+            company,
+        )
 
     before = {m.message_id for m in fake_telegram.messages(user.chat_id)}
     await user.send_command("/export")

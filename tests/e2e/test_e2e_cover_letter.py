@@ -46,8 +46,9 @@ async def submit_review(fake, user, job_site):
     review = await fake.wait_for_message(lambda m: "Review before submitting" in m.body, timeout=WAIT)
     await user.tap(review, "Submit")
     submission = await job_site.wait_for_submission(timeout=WAIT)
-    await fake.wait_for_message(lambda m: "submitted" in m.body and [b.text for b in m.buttons()] == ["Details"],
-                                timeout=WAIT)
+    await fake.wait_for_message(
+        lambda m: "submitted" in m.body and [b.text for b in m.buttons()] == ["Details"], timeout=WAIT
+    )
     return submission
 
 
@@ -92,8 +93,10 @@ async def test_a_reply_replaces_the_letter_and_a_short_one_is_refused(nyx, fake_
     await fake_telegram.wait_for_message(lambda m: "a cover letter needs at least" in m.body)
     assert await db.fetchval("SELECT status FROM prompts WHERE kind = 'cover_letter'") == "pending"
 
-    own = ("Dear Acme team,\n\nI would love to build your rockets' ground software; "
-           "my own letter says so in my own words.\n\nAda")
+    own = (
+        "Dear Acme team,\n\nI would love to build your rockets' ground software; "
+        "my own letter says so in my own words.\n\nAda"
+    )
     await user.reply(shown, own)
     await fake_telegram.wait_for_message(lambda m: "your version goes with the application" in m.body)
     submission = await submit_review(fake_telegram, user, job_site)
@@ -140,7 +143,9 @@ async def test_a_retry_uses_the_approved_letter_without_asking_again(nyx, fake_t
     card = await fake_telegram.wait_for_message(
         lambda m: "cancelled" in m.body and any(b.text == "Retry" for b in m.buttons()), timeout=WAIT
     )
-    letters_written = sum(r.body["response_format"]["json_schema"]["name"] == "LetterBody" for r in fake_openai.requests)
+    letters_written = sum(
+        r.body["response_format"]["json_schema"]["name"] == "LetterBody" for r in fake_openai.requests
+    )
 
     await user.tap(card, "Retry")
     review = await fake_telegram.wait_for_message(
@@ -149,16 +154,23 @@ async def test_a_retry_uses_the_approved_letter_without_asking_again(nyx, fake_t
     await user.tap(review, "Submit")
     submission = await job_site.wait_for_submission(timeout=WAIT)
     assert "six years building Python services" in pdf_text(submission.files["cover_letter"][1])
-    assert sum(r.body["response_format"]["json_schema"]["name"] == "LetterBody"
-               for r in fake_openai.requests) == letters_written == 1, "no second letter written"
+    assert (
+        sum(r.body["response_format"]["json_schema"]["name"] == "LetterBody" for r in fake_openai.requests)
+        == letters_written
+        == 1
+    ), "no second letter written"
     assert await db.fetchval("SELECT count(*) FROM prompts WHERE kind = 'cover_letter'") == 1, "nor asked again"
 
 
 class TestNobodyAnswers:
     @pytest.fixture
     def settings_overrides(self, fake_openai):
-        return {"llm_base_url": fake_openai.base_url, "llm_api_key": fake_openai.api_key, "llm_model": "fake-model",
-                "review_timeout_minutes": 0.05}  # three seconds
+        return {
+            "llm_base_url": fake_openai.base_url,
+            "llm_api_key": fake_openai.api_key,
+            "llm_model": "fake-model",
+            "review_timeout_minutes": 0.05,
+        }  # three seconds
 
     async def test_an_unanswered_letter_times_the_application_out(self, nyx, fake_telegram, fake_openai, job_site, db):
         user = fake_telegram.user(ALLOWED_USER)

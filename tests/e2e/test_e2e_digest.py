@@ -4,7 +4,7 @@ stale one changes nothing and says why; /digest and "Count this as today's diges
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import pytest_asyncio
@@ -17,7 +17,7 @@ from storage.models import Profile
 from tests.support import ALLOWED_USER
 from tests.support.seed import add_application, add_prompt, add_user
 
-UTC = timezone.utc
+UTC = UTC
 WAIT = 30
 
 
@@ -70,8 +70,15 @@ async def test_each_digest_button_does_what_it_says_and_a_stale_one_changes_noth
     strong = await add_application(pool, ALLOWED_USER, 1, "awaiting_approval", score=90, title="Rocket Engineer")
     good = await add_application(pool, ALLOWED_USER, 2, "awaiting_approval", score=80, title="Orbit Planner")
     weak = await add_application(pool, ALLOWED_USER, 3, "awaiting_approval", score=40, title="Tea Taster")
-    failed = await add_application(pool, ALLOWED_USER, 4, "failed", at=now - timedelta(hours=3),
-                                   title="Launch Controller", error="The worker stopped while applying; tap Retry.")
+    failed = await add_application(
+        pool,
+        ALLOWED_USER,
+        4,
+        "failed",
+        at=now - timedelta(hours=3),
+        title="Launch Controller",
+        error="The worker stopped while applying; tap Retry.",
+    )
     reviewing = await add_application(pool, ALLOWED_USER, 5, "waiting_user", title="Flight Software")
     review = await add_prompt(pool, ALLOWED_USER, reviewing, "review", html="🙋 <b>Review before submitting</b> — #5")
     asking = await add_application(pool, ALLOWED_USER, 6, "waiting_user", title="Ground Station")
@@ -123,9 +130,12 @@ async def test_each_digest_button_does_what_it_says_and_a_stale_one_changes_noth
     for label, expected in stale.items():
         assert (await user.tap_data(digest, data[label])).text == expected
     assert await db.fetchval("SELECT count(*) FROM application_events") == events
-    assert await db.fetchval(
-        "SELECT count(*) FROM application_events WHERE application_id = $1 AND to_status = 'queued'", strong
-    ) == 1
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM application_events WHERE application_id = $1 AND to_status = 'queued'", strong
+        )
+        == 1
+    )
 
 
 async def test_on_demand_digest_counts_as_todays_only_when_the_user_says_so(nyx_bot, fake_telegram, db):

@@ -52,9 +52,7 @@ async def polling(settings: Settings) -> AsyncIterator[Services]:
     dispatcher.message.register(crash, Command("crash"))
     dispatcher.callback_query.register(refuse_button, F.data == "refuse")
     dispatcher.callback_query.register(refuse_at_length, F.data == "refuse-long")
-    task = asyncio.create_task(
-        dispatcher.start_polling(services.bot, handle_signals=False, close_bot_session=False)
-    )
+    task = asyncio.create_task(dispatcher.start_polling(services.bot, handle_signals=False, close_bot_session=False))
     try:
         yield services
     finally:
@@ -93,8 +91,12 @@ async def test_any_other_failure_shows_the_apology_and_logs_the_detail(
 async def test_a_failing_button_answers_with_an_alert(polling, fake_telegram, settings) -> None:
     user = fake_telegram.user(settings.allowed_user_ids[0])
     keyboard = InlineKeyboardMarkup(
-        inline_keyboard=[[InlineKeyboardButton(text="Apply", callback_data="refuse"),
-                          InlineKeyboardButton(text="Details", callback_data="refuse-long")]]
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text="Apply", callback_data="refuse"),
+                InlineKeyboardButton(text="Details", callback_data="refuse-long"),
+            ]
+        ]
     )
     await polling.bot.send_message(user.chat_id, "#7 Backend engineer at Acme", reply_markup=keyboard)
     card = await fake_telegram.wait_for_message(lambda m: m.chat_id == user.chat_id and m.buttons())
@@ -106,4 +108,3 @@ async def test_a_failing_button_answers_with_an_alert(polling, fake_telegram, se
     assert not answer.text
     said = await fake_telegram.wait_for_message(lambda m: m.chat_id == user.chat_id and "résumé" in m.body)
     assert said.body == LONG.strip()
-

@@ -60,8 +60,9 @@ async def refused(url: str) -> bool:
             return exc.status == 404
 
 
-async def test_the_phone_solves_the_widget_through_the_live_view(nyx, fake_telegram, recaptcha_site, db,
-                                                                  browser_options, port):
+async def test_the_phone_solves_the_widget_through_the_live_view(
+    nyx, fake_telegram, recaptcha_site, db, browser_options, port
+):
     user = fake_telegram.user(ALLOWED_USER)
     await load(fake_telegram, user, CLASSIC_PROFILE)
     card = await apply_to(fake_telegram, user, recaptcha_site.posting_url)

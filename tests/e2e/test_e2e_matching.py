@@ -36,8 +36,11 @@ async def test_keyword_score_without_an_llm(nyx, fake_telegram, job_site, db):
 class TestWithAnLLM:
     @pytest.fixture
     def settings_overrides(self, fake_openai):
-        return {"llm_base_url": fake_openai.base_url, "llm_api_key": fake_openai.api_key or "sk-test",
-                "llm_model": "fake-model"}
+        return {
+            "llm_base_url": fake_openai.base_url,
+            "llm_api_key": fake_openai.api_key or "sk-test",
+            "llm_model": "fake-model",
+        }
 
     async def test_llm_score_and_reasons_on_the_card(self, nyx, fake_telegram, fake_openai, job_site, db):
         user = fake_telegram.user(ALLOWED_USER)

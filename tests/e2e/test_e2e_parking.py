@@ -61,7 +61,8 @@ async def parked(db, app_id: int, timeout: float = WAIT) -> bool:
             """SELECT a.status, p.parked_at,
                       (SELECT count(*) FROM browser_sessions s WHERE s.application_id = a.id AND s.ended_at IS NULL) AS open
                FROM applications a JOIN prompts p ON p.application_id = a.id
-               WHERE a.id = $1 AND p.status = 'pending'""", app_id,
+               WHERE a.id = $1 AND p.status = 'pending'""",
+            app_id,
         )
         if row is not None and row["status"] == "waiting_user" and row["parked_at"] is not None and not row["open"]:
             return True
@@ -162,8 +163,11 @@ async def test_page_changed_after_parking_gets_a_fresh_review_and_no_post(nyx, f
 
 async def test_question_answered_after_parking_goes_on_to_the_review(nyx, fake_telegram, job_site, db):
     user = fake_telegram.user(ALLOWED_USER)
-    await load(fake_telegram, user, {**BARE_PROFILE, "answers": {k: v for k, v in PROFILE["answers"].items()
-                                                                 if k != SPONSORSHIP}})
+    await load(
+        fake_telegram,
+        user,
+        {**BARE_PROFILE, "answers": {k: v for k, v in PROFILE["answers"].items() if k != SPONSORSHIP}},
+    )
     app_id = await apply_to(fake_telegram, user, db, job_site.posting_url)
     question = await fake_telegram.wait_for_message(
         lambda m: "A question from the form" in m.body and SPONSORSHIP in m.body and m.buttons(), timeout=WAIT

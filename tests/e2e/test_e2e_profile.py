@@ -81,8 +81,14 @@ async def test_guided_setup_from_resume_to_last_question(nyx, fake_telegram, db)
     assert await db.fetchval("SELECT count(*) FROM profiles") == 0
 
     contacts = await chat.document("ada-lovelace.pdf", resume, "application/pdf", "Are these your details?")
-    for line in ("Name: Ada Lovelace", "E-mail: ada@example.org", "Phone: +44 20 7946 0000",
-                 "LinkedIn: https://linkedin.com/in/ada-lovelace", "GitHub: https://github.com/ada", "Website: —"):
+    for line in (
+        "Name: Ada Lovelace",
+        "E-mail: ada@example.org",
+        "Phone: +44 20 7946 0000",
+        "LinkedIn: https://linkedin.com/in/ada-lovelace",
+        "GitHub: https://github.com/ada",
+        "Website: —",
+    ):
         assert line in contacts.body
     asking = await chat.tap(contacts, "✏️ E-mail", "E-mail (now: ada@example.org)")
     await chat.say("ada@", "⚠️ E-mail")
@@ -130,7 +136,10 @@ async def test_guided_setup_from_resume_to_last_question(nyx, fake_telegram, db)
     assert saved["notice_period"] == "6 weeks" and saved["willing_to_relocate"] is True
     assert saved["remote_preference"] == "hybrid"
     assert saved["eeo"] == {
-        "gender": "decline", "race": "Asian", "veteran": "I am not a protected veteran", "disability": "decline",
+        "gender": "decline",
+        "race": "Asian",
+        "veteran": "I am not a protected veteran",
+        "disability": "decline",
     }
     assert await db.fetchval("SELECT source FROM profiles") == "telegram:setup"
 
@@ -241,7 +250,8 @@ async def test_saved_answers_add_change_delete_and_pages(nyx, fake_telegram, db)
     for n in range(5):
         await db.execute(
             "INSERT INTO saved_answers (user_id, question, answer, source) VALUES ($1, $2, 'ok', 'llm')",
-            ALLOWED_USER, f"Zeta question {n}?",
+            ALLOWED_USER,
+            f"Zeta question {n}?",
         )
 
     # A button is answered once its message shows the new view, so `page` (kept current) can be read at once.

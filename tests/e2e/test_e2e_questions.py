@@ -77,9 +77,12 @@ async def test_questions_nobody_may_answer_are_asked_in_the_chat_and_remembered(
     }
     answers = [r["answer"] for r in await db.fetch("SELECT answer FROM prompts WHERE kind = 'question' ORDER BY id")]
     assert [json.loads(a) for a in answers] == [{"value": "No"}, {"value": WHY_ME}]
-    trail = [r[0] for r in await db.fetch(
-        "SELECT to_status FROM application_events WHERE application_id = $1 ORDER BY id", app_id
-    )]
+    trail = [
+        r[0]
+        for r in await db.fetch(
+            "SELECT to_status FROM application_events WHERE application_id = $1 ORDER BY id", app_id
+        )
+    ]
     assert trail[-7:] == ["waiting_user", "running", "waiting_user", "running", "waiting_user", "running", "submitted"]
 
     # Another application to the same form asks nothing: the answers are remembered.
@@ -159,7 +162,8 @@ class TestWithAnLLM:
         # The user's own answer, and the LLM's answer the user let stand in the review, for next time.
         app_id = await db.fetchval("SELECT id FROM applications")
         assert await saved_answers(db) == {
-            SPONSORSHIP: ("Yes", "chat_question", app_id), MOTIVATION: (WHY_LLM, "llm", app_id),
+            SPONSORSHIP: ("Yes", "chat_question", app_id),
+            MOTIVATION: (WHY_LLM, "llm", app_id),
         }
 
 
@@ -199,17 +203,24 @@ def _scripted_model(body: dict) -> dict:
         return {"score": 70, "reasons": ["Python and PostgreSQL"], "missing": []}
     prompt = ChatRequest(body, None).prompt
     questions = json.loads(prompt.split("Questions:\n", 1)[1])
-    return {"answers": [
-        {"question_id": q["question_id"], "answer": WHY_LLM if q["question"] == MOTIVATION else None,
-         "confidence": 0.9 if q["question"] == MOTIVATION else 0.0}
-        for q in questions
-    ]}
+    return {
+        "answers": [
+            {
+                "question_id": q["question_id"],
+                "answer": WHY_LLM if q["question"] == MOTIVATION else None,
+                "confidence": 0.9 if q["question"] == MOTIVATION else 0.0,
+            }
+            for q in questions
+        ]
+    }
 
 
 ORDER_PROFILE = {
-    **BARE_PROFILE, "location": "San Francisco, United States", "work_authorization": ["US"],
-    "needs_sponsorship": False, "eeo": {"gender": "decline", "race": "decline", "veteran": "decline",
-                                        "disability": "decline"},
+    **BARE_PROFILE,
+    "location": "San Francisco, United States",
+    "work_authorization": ["US"],
+    "needs_sponsorship": False,
+    "eeo": {"gender": "decline", "race": "decline", "veteran": "decline", "disability": "decline"},
 }
 SALARY_ANSWER = "150000"
 
@@ -229,11 +240,16 @@ def _order_model(batched: list[ChatRequest]):
             return {"score": 70, "reasons": ["Python and PostgreSQL"], "missing": []}
         batched.append(request)
         questions = json.loads(request.prompt.split("Questions:\n", 1)[1])
-        return {"answers": [
-            {"question_id": q["question_id"], "answer": f"LLM: {q['question']}" if q["question"] in GENERAL else None,
-             "confidence": 0.9 if q["question"] in GENERAL else 0.0}
-            for q in questions
-        ]}
+        return {
+            "answers": [
+                {
+                    "question_id": q["question_id"],
+                    "answer": f"LLM: {q['question']}" if q["question"] in GENERAL else None,
+                    "confidence": 0.9 if q["question"] in GENERAL else 0.0,
+                }
+                for q in questions
+            ]
+        }
 
     return respond
 
@@ -244,8 +260,12 @@ class TestOrderOfWork:
 
     @pytest.fixture
     def settings_overrides(self, fake_openai):
-        return {"llm_base_url": fake_openai.base_url, "llm_api_key": fake_openai.api_key or "sk-test",
-                "llm_model": "fake-model", "agent_max_steps": 10}
+        return {
+            "llm_base_url": fake_openai.base_url,
+            "llm_api_key": fake_openai.api_key or "sk-test",
+            "llm_model": "fake-model",
+            "agent_max_steps": 10,
+        }
 
     async def test_one_llm_request_for_the_general_questions_and_only_the_salary_for_the_user(
         self, nyx, fake_telegram, fake_openai, db
@@ -274,8 +294,9 @@ class TestOrderOfWork:
         # Only the salary reached the user, as a question in the chat.
         asked = [m for m in fake_telegram.messages(user.chat_id) if "A question from the form" in m.body]
         assert [SALARY in m.body for m in asked] == [True]
-        assert [r["q"] for r in await db.fetch(
-            "SELECT payload->>'question' AS q FROM prompts WHERE kind = 'question'")] == [SALARY]
+        assert [
+            r["q"] for r in await db.fetch("SELECT payload->>'question' AS q FROM prompts WHERE kind = 'question'")
+        ] == [SALARY]
         # What was sent: the profile's, the LLM's and the user's answers, each in its place.
         assert posted.fields["full_name"] == "Ada Lovelace" and posted.fields["email"] == "ada@example.org"
         assert posted.fields["sponsorship"] == "no" and posted.fields["gender"] == "Decline to self-identify"

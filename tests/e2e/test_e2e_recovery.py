@@ -34,8 +34,10 @@ async def test_unanswered_review_times_out_and_can_be_retried(nyx, fake_telegram
 
     await user.tap(timed_out, "Retry")
     second_review = await fake_telegram.wait_for_message(
-        lambda m: m.chat_id == user.chat_id and "Review before submitting" in m.body
-        and m.message_id != review.message_id, timeout=WAIT,
+        lambda m: (
+            m.chat_id == user.chat_id and "Review before submitting" in m.body and m.message_id != review.message_id
+        ),
+        timeout=WAIT,
     )
     assert {b.text for b in second_review.buttons()} == {"Submit", "Cancel", "✏️ Fix a field"}
 
@@ -96,7 +98,8 @@ async def test_answer_to_a_dead_workers_prompt_is_carried_out(nyx, fake_telegram
     prompt_id = await db.fetchval(
         """INSERT INTO prompts (application_id, user_id, kind, status, answer, expires_at, answered_at)
            VALUES ($1, $2, 'review', 'answered', '{"decision": "cancel"}', now() + interval '1 day', now()) RETURNING id""",
-        app_id, ALLOWED_USER,
+        app_id,
+        ALLOWED_USER,
     )
     await reconcile(nyx.scheduler_deps())
     assert await db.fetchval("SELECT parked_at FROM prompts WHERE id = $1", prompt_id) is not None
@@ -114,7 +117,9 @@ async def test_reconcile_marks_work_of_a_dead_worker_failed(nyx, fake_telegram, 
     # (Had it not begun submitting, the application would be queued again: tests/scheduler/test_reconcile.py.)
     await db.execute(
         """UPDATE applications SET status = 'running', submit_started_at = now() - interval '1 hour',
-           updated_at = now() - interval '1 hour' WHERE id = $1""", app_id)
+           updated_at = now() - interval '1 hour' WHERE id = $1""",
+        app_id,
+    )
     await db.execute(
         "INSERT INTO browser_sessions (application_id, worker, heartbeat_at) VALUES ($1, 'gone', now() - interval '1 hour')",
         app_id,
@@ -138,7 +143,8 @@ async def test_a_parked_review_is_left_waiting_by_reconcile_and_timed_out_when_i
     prompt_id = await db.fetchval(
         """INSERT INTO prompts (application_id, user_id, kind, expires_at, parked_at)
            VALUES ($1, $2, 'review', now() + interval '1 day', now() - interval '1 hour') RETURNING id""",
-        app_id, ALLOWED_USER,
+        app_id,
+        ALLOWED_USER,
     )
     await reconcile(nyx.scheduler_deps())
     assert await db.fetchval("SELECT status FROM applications") == "waiting_user", "parked is a normal state"

@@ -58,6 +58,8 @@ async def test_with_review_off_a_clean_form_is_submitted_directly(nyx, fake_tele
     card = await card_for(fake_telegram, user, job_site.posting_url)
     await user.tap(card, "Apply")
     await job_site.wait_for_submission(timeout=WAIT)
-    await fake_telegram.wait_for_message(lambda m: m.message_id == card.message_id and "✅ submitted" in m.body, timeout=WAIT)
+    await fake_telegram.wait_for_message(
+        lambda m: m.message_id == card.message_id and "✅ submitted" in m.body, timeout=WAIT
+    )
     assert not any("Review before submitting" in m.body for m in fake_telegram.messages(user.chat_id))
     assert await db.fetchval("SELECT count(*) FROM prompts") == 0

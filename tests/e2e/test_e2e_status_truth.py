@@ -79,8 +79,17 @@ def apply_deps():
     from automation.apply import ApplyDeps
 
     return ApplyDeps(
-        applications=None, browser_sessions=None, files=None, profiles=None, answers=None, user_settings=None,
-        prompts=None, bridge=None, notifier=None, browser_options=None, review_timeout=timedelta(hours=24),
+        applications=None,
+        browser_sessions=None,
+        files=None,
+        profiles=None,
+        answers=None,
+        user_settings=None,
+        prompts=None,
+        bridge=None,
+        notifier=None,
+        browser_options=None,
+        review_timeout=timedelta(hours=24),
         park_after=timedelta(minutes=3),
     )
 
@@ -123,9 +132,7 @@ async def test_a_submission_the_page_refused_comes_back_and_can_be_sent_again(ny
     card, review = await open_review(fake_telegram, user, job_site)
     job_site.refuse_next = {"email": "This e-mail address already applied this week"}
     await user.tap(review, "Submit")
-    refused = await fake_telegram.wait_for_message(
-        lambda m: "the form refused the application" in m.body, timeout=WAIT
-    )
+    refused = await fake_telegram.wait_for_message(lambda m: "the form refused the application" in m.body, timeout=WAIT)
     assert "already applied this week" in refused.body and "accepted nothing" in refused.body
     again = await fake_telegram.wait_for_message(
         lambda m: "Review before submitting" in m.body and m.buttons() and m.message_id != review.message_id,

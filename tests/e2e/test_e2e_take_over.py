@@ -33,8 +33,10 @@ pytestmark = pytest.mark.browser
 
 MAGENTA, CYAN = (255, 0, 200), (0, 200, 255)
 # The motivation box and the form's Submit button, in colours the phone finds in the live picture.
-PAINT = (f"<style>#{MOTIVATION_ID} {{ background: rgb{MAGENTA} !important; min-height: 120px; }}"
-         f".application--submit button {{ background: rgb{CYAN} !important; padding: 24px 48px; }}</style>")
+PAINT = (
+    f"<style>#{MOTIVATION_ID} {{ background: rgb{MAGENTA} !important; min-height: 120px; }}"
+    f".application--submit button {{ background: rgb{CYAN} !important; padding: 24px 48px; }}</style>"
+)
 TYPED = "I typed this on my phone"
 
 
@@ -159,8 +161,12 @@ class TestParked:
         card = await apply_to(fake_telegram, user, painted_site.posting_url)
 
         def parked_review(m, after: set[int]) -> bool:
-            return (m.chat_id == user.chat_id and m.message_id not in after and "Review before submitting" in m.body
-                    and "the live view is closed" in m.body)
+            return (
+                m.chat_id == user.chat_id
+                and m.message_id not in after
+                and "Review before submitting" in m.body
+                and "the live view is closed" in m.body
+            )
 
         review = await fake_telegram.wait_for_message(lambda m: parked_review(m, set()), timeout=WAIT)
         assert [b.text for b in review.buttons()] == ["Submit", "Cancel", "✏️ Fix a field", REOPEN_BUTTON]

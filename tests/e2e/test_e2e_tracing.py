@@ -39,20 +39,28 @@ def _model(body: dict) -> dict:
     if ((body.get("response_format") or {}).get("json_schema") or {}).get("name") != "AnsweredQuestions":
         return {"score": 70, "reasons": ["Python and PostgreSQL"], "missing": []}
     questions = json.loads(request.prompt.split("Questions:\n", 1)[1])
-    return {"answers": [
-        {"question_id": q["question_id"], "answer": WHY_LLM if q["question"] == MOTIVATION else None,
-         "confidence": 0.9 if q["question"] == MOTIVATION else 0.0}
-        for q in questions
-    ]}
+    return {
+        "answers": [
+            {
+                "question_id": q["question_id"],
+                "answer": WHY_LLM if q["question"] == MOTIVATION else None,
+                "confidence": 0.9 if q["question"] == MOTIVATION else 0.0,
+            }
+            for q in questions
+        ]
+    }
 
 
 class TestTracedApplication:
     @pytest.fixture
     def settings_overrides(self, fake_openai, fake_langfuse: FakeLangfuse):
         return {
-            "llm_base_url": fake_openai.base_url, "llm_api_key": fake_openai.api_key, "llm_model": "fake-model",
+            "llm_base_url": fake_openai.base_url,
+            "llm_api_key": fake_openai.api_key,
+            "llm_model": "fake-model",
             "llm_prices": PRICES,
-            "langfuse_public_key": fake_langfuse.public_key, "langfuse_secret_key": fake_langfuse.secret_key,
+            "langfuse_public_key": fake_langfuse.public_key,
+            "langfuse_secret_key": fake_langfuse.secret_key,
             "langfuse_host": fake_langfuse.base_url,
         }
 
@@ -113,11 +121,21 @@ class TestTracedApplication:
 async def test_doctor_says_whether_tracing_is_on_and_its_host_answers(fake_langfuse: FakeLangfuse):
     off = load_settings(need_token=False, _env_file=None)
     assert (await check_langfuse(off)).startswith("off")
-    on = load_settings(need_token=False, _env_file=None, langfuse_public_key=fake_langfuse.public_key,
-                       langfuse_secret_key=fake_langfuse.secret_key, langfuse_host=fake_langfuse.base_url)
+    on = load_settings(
+        need_token=False,
+        _env_file=None,
+        langfuse_public_key=fake_langfuse.public_key,
+        langfuse_secret_key=fake_langfuse.secret_key,
+        langfuse_host=fake_langfuse.base_url,
+    )
     assert (await check_langfuse(on)).startswith(f"on: LLM calls are traced to {fake_langfuse.base_url}")
-    wrong = load_settings(need_token=False, _env_file=None, langfuse_public_key=fake_langfuse.public_key,
-                          langfuse_secret_key="sk-lf-wrong", langfuse_host=fake_langfuse.base_url)
+    wrong = load_settings(
+        need_token=False,
+        _env_file=None,
+        langfuse_public_key=fake_langfuse.public_key,
+        langfuse_secret_key="sk-lf-wrong",
+        langfuse_host=fake_langfuse.base_url,
+    )
     with pytest.raises(RuntimeError, match="refuses the LANGFUSE_\\* keys"):
         await check_langfuse(wrong)
 
@@ -132,14 +150,22 @@ def test_without_langfuse_settings_nothing_of_langfuse_is_loaded():
         "    assert tracing.run_config() == {}\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'langfuse'))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          cwd=Path(__file__).parents[2], timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[2],
+        timeout=120,
+    )
     assert done.stdout.strip() == "[]"
 
 
 def test_prices_are_read_from_the_environment_as_json(monkeypatch):
     monkeypatch.setenv("LLM_PRICES", '{"grok-4-fast": [0.2, 0.5]}')
-    assert load_settings(need_token=False, _env_file=None).llm_prices == {"grok-4-fast": (Decimal("0.2"), Decimal("0.5"))}
+    assert load_settings(need_token=False, _env_file=None).llm_prices == {
+        "grok-4-fast": (Decimal("0.2"), Decimal("0.5"))
+    }
     monkeypatch.setenv("LLM_PRICES", '{"grok-4-fast": [-1, 0.5]}')
     with pytest.raises(Exception, match="LLM_PRICES prices cannot be negative"):
         load_settings(need_token=False, _env_file=None)
@@ -158,11 +184,13 @@ async def test_the_agents_steps_are_traced_with_the_application(fake_openai, fak
     from browser_use.llm.messages import UserMessage
 
     fake_openai.queue("Next I fill in the e-mail field.")
-    tracing.enable(tracing.LangfuseConfig(fake_langfuse.public_key, SecretStr(fake_langfuse.secret_key),
-                                          fake_langfuse.base_url))
+    tracing.enable(
+        tracing.LangfuseConfig(fake_langfuse.public_key, SecretStr(fake_langfuse.secret_key), fake_langfuse.base_url)
+    )
     try:
-        llm = tracing.agent_chat_model(model="fake-model", base_url=fake_openai.base_url,
-                                       api_key=fake_openai.api_key, max_retries=0)
+        llm = tracing.agent_chat_model(
+            model="fake-model", base_url=fake_openai.base_url, api_key=fake_openai.api_key, max_retries=0
+        )
         with tracing.for_application(31, 7, "apply"):
             await llm.ainvoke([UserMessage(content="Fill the form.")])
         await asyncio.to_thread(tracing.flush)
@@ -174,6 +202,7 @@ async def test_the_agents_steps_are_traced_with_the_application(fake_openai, fak
     assert step.attributes["session.id"] == "application-31" and step.attributes["user.id"] == "7"
     assert step.attributes["langfuse.observation.model.name"] == "fake-model"
     assert json.loads(step.attributes["langfuse.observation.usage_details"]) == {
-        "input": usage["prompt_tokens"], "output": usage["completion_tokens"],
+        "input": usage["prompt_tokens"],
+        "output": usage["completion_tokens"],
     }
     assert not tracing.enabled()

@@ -39,8 +39,12 @@ def settings_overrides(vibesurf):
 
 def filled(task, answers):
     return [
-        {"label": "Your name *", "kind": "text", "value": f"{PROFILE['first_name']} {PROFILE['last_name']}",
-         "required": True},
+        {
+            "label": "Your name *",
+            "kind": "text",
+            "value": f"{PROFILE['first_name']} {PROFILE['last_name']}",
+            "required": True,
+        },
         {"label": "E-mail", "kind": "text", "value": task.sensitive_data["applicant_email"], "required": True},
         {"label": SALARY, "kind": "text", "value": answers.get(SALARY) or "", "required": True},
     ]
@@ -80,8 +84,9 @@ async def test_an_unknown_form_is_filled_by_vibesurf_and_sent_only_after_the_rev
     assert site.apply_url in task.description and task.review_before_submit
 
     await user.tap(review, "Submit")
-    await fake_telegram.wait_for_message(lambda m: m.message_id == card.message_id and "✅ submitted" in m.body,
-                                         timeout=WAIT)
+    await fake_telegram.wait_for_message(
+        lambda m: m.message_id == card.message_id and "✅ submitted" in m.body, timeout=WAIT
+    )
     assert task.approved and task.status == "submitted"
     assert site.posts == [], "VibeSurf sent it, not our browser"
     app_id = await db.fetchval("SELECT id FROM applications")

@@ -59,7 +59,11 @@ async def submitted(fake, card) -> None:
 
 
 def open_prompt(user, text: str):
-    return lambda m: m.chat_id == user.chat_id and text in m.body and (bool(m.buttons()) or bool((m.reply_markup or {}).get("force_reply")))
+    return lambda m: (
+        m.chat_id == user.chat_id
+        and text in m.body
+        and (bool(m.buttons()) or bool((m.reply_markup or {}).get("force_reply")))
+    )
 
 
 async def parked(db, prompts: int) -> None:
@@ -68,11 +72,11 @@ async def parked(db, prompts: int) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + WAIT
     while loop.time() < deadline:
-        if await db.fetchval(
-            "SELECT count(*) FROM prompts WHERE parked_at IS NOT NULL AND status = 'pending'"
-        ) == 1 and await db.fetchval("SELECT count(*) FROM prompts") == prompts and await db.fetchval(
-            "SELECT count(*) FROM browser_sessions WHERE ended_at IS NULL"
-        ) == 0:
+        if (
+            await db.fetchval("SELECT count(*) FROM prompts WHERE parked_at IS NOT NULL AND status = 'pending'") == 1
+            and await db.fetchval("SELECT count(*) FROM prompts") == prompts
+            and await db.fetchval("SELECT count(*) FROM browser_sessions WHERE ended_at IS NULL") == 0
+        ):
             return
         await asyncio.sleep(0.1)
     raise AssertionError(f"prompt {prompts} was not parked within {WAIT} s")
@@ -109,7 +113,8 @@ async def test_workday_account_is_created_once_and_the_next_job_there_signs_in(n
         await user.tap(question, "No")
         review = await fake_telegram.wait_for_message(
             lambda m: m.chat_id == user.chat_id and "Review before submitting" in m.body and bool(m.buttons()),
-            timeout=WAIT)
+            timeout=WAIT,
+        )
         for value in ("Lovelace", "Texas", "512 555 0142", "I do not wish to answer", "I do not want to answer"):
             assert value in review.body
         assert site.created_accounts == ["ada.lovelace@example.org"]
@@ -133,8 +138,14 @@ async def test_workday_account_is_created_once_and_the_next_job_there_signs_in(n
         # Another job on the same tenant: signed in with the kept account, nothing asked but the review.
         second_card = await apply_to(fake_telegram, user, site.job_url("R-1002"))
         second_review = await fake_telegram.wait_for_message(
-            lambda m: m.chat_id == user.chat_id and "Review before submitting" in m.body and bool(m.buttons())
-            and m.message_id != review.message_id, timeout=WAIT)
+            lambda m: (
+                m.chat_id == user.chat_id
+                and "Review before submitting" in m.body
+                and bool(m.buttons())
+                and m.message_id != review.message_id
+            ),
+            timeout=WAIT,
+        )
         await user.tap(second_review, "Submit")
         await site.wait_for_submission(timeout=WAIT, count=2)
         await submitted(fake_telegram, second_card)
@@ -166,12 +177,14 @@ class TestEveryPromptParked:
             choice = await fake_telegram.wait_for_message(open_prompt(user, ACCOUNT_QUESTION), timeout=WAIT)
             await parked(db, 1)
             await user.tap(choice, "Sign in with my account")
-            login = await fake_telegram.wait_for_message(open_prompt(user, "reply with its e-mail and password"),
-                                                         timeout=WAIT)
+            login = await fake_telegram.wait_for_message(
+                open_prompt(user, "reply with its e-mail and password"), timeout=WAIT
+            )
             await parked(db, 2)
             sent = await user.reply(login, "ada.own@example.org My0wn-Pass word!")
             await fake_telegram.wait_for_message(
-                lambda m: m.chat_id == user.chat_id and "your message with the password is deleted" in m.body)
+                lambda m: m.chat_id == user.chat_id and "your message with the password is deleted" in m.body
+            )
             assert fake_telegram.user_message_deleted(user.chat_id, sent)
 
             question = await fake_telegram.wait_for_message(open_prompt(user, PREVIOUS_WORKER), timeout=WAIT)
@@ -179,7 +192,8 @@ class TestEveryPromptParked:
             await user.tap(question, "No")
             review = await fake_telegram.wait_for_message(
                 lambda m: m.chat_id == user.chat_id and "Review before submitting" in m.body and bool(m.buttons()),
-                timeout=WAIT)
+                timeout=WAIT,
+            )
             await parked(db, 4)
             assert site.submissions == []
             await user.tap(review, "Submit")

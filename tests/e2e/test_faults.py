@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -39,13 +39,21 @@ async def private_db(private_servers: PrivateServers) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def private_settings(fake_telegram, private_db: str, private_servers: PrivateServers,
-                     tmp_path: Path) -> Settings:
+def private_settings(fake_telegram, private_db: str, private_servers: PrivateServers, tmp_path: Path) -> Settings:
     return load_settings(
-        _env_file=None, telegram_bot_token=fake_telegram.token, telegram_api_base=fake_telegram.base_url,
-        allowed_user_ids=str(ALLOWED_USER), database_url=private_db, redis_url=private_servers.redis.url,
-        queue_name=f"nyx:test:{uuid.uuid4().hex[:8]}", data_dir=tmp_path / "data", chrome_path=CHROMIUM,
-        headless=False, url_allow_hosts="127.0.0.1", prompt_check_seconds=5, review_timeout_minutes=30,
+        _env_file=None,
+        telegram_bot_token=fake_telegram.token,
+        telegram_api_base=fake_telegram.base_url,
+        allowed_user_ids=str(ALLOWED_USER),
+        database_url=private_db,
+        redis_url=private_servers.redis.url,
+        queue_name=f"nyx:test:{uuid.uuid4().hex[:8]}",
+        data_dir=tmp_path / "data",
+        chrome_path=CHROMIUM,
+        headless=False,
+        url_allow_hosts="127.0.0.1",
+        prompt_check_seconds=5,
+        review_timeout_minutes=30,
     )
 
 
@@ -59,7 +67,12 @@ async def _heartbeat_after(db: asyncpg.Connection, moment) -> None:
 
 
 async def test_restarts_under_a_pending_review_lose_nothing(
-    private_settings, private_servers, fake_telegram, job_site, xvfb_display, monkeypatch,
+    private_settings,
+    private_servers,
+    fake_telegram,
+    job_site,
+    xvfb_display,
+    monkeypatch,
 ):
     # Beats every half second; silence of two seconds counts as a dead worker. A heartbeat that died
     # with the first restart would let reconcile fail the application below.
@@ -108,9 +121,7 @@ async def test_a_write_cut_off_midway_is_not_repeated_but_reads_are(private_serv
         await pool.execute("INSERT INTO counter VALUES (0)")
         slow_write = asyncio.create_task(pool.execute("UPDATE counter SET n = n + 1 FROM pg_sleep(5)"))
         async with asyncio.timeout(WAIT):
-            while not await pool.fetchval(
-                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'UPDATE counter%'"
-            ):
+            while not await pool.fetchval("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'UPDATE counter%'"):
                 await asyncio.sleep(0.05)
         await asyncio.to_thread(private_servers.postgres.restart, "immediate")
         with pytest.raises(OutcomeUnknown):

@@ -60,32 +60,80 @@ FORM_FIELDS: tuple[dict, ...] = (
     {"path": "_systemfield_resume", "title": "Resume", "type": "File", "required": True},
     {"path": PHONE, "title": "Phone", "type": "Phone", "required": False},
     {"path": LINKEDIN, "title": "LinkedIn", "type": "String", "required": False},
-    {"path": WORK_AUTHORISATION, "title": "Are you authorized to work in the United Kingdom?", "type": "Boolean",
-     "required": True},
-    {"path": HEARD_ABOUT, "title": "How did you hear about us?", "type": "ValueSelect", "required": True,
-     "options": ["LinkedIn", "A friend or colleague", "Conference or meetup", "Other"]},
+    {
+        "path": WORK_AUTHORISATION,
+        "title": "Are you authorized to work in the United Kingdom?",
+        "type": "Boolean",
+        "required": True,
+    },
+    {
+        "path": HEARD_ABOUT,
+        "title": "How did you hear about us?",
+        "type": "ValueSelect",
+        "required": True,
+        "options": ["LinkedIn", "A friend or colleague", "Conference or meetup", "Other"],
+    },
     {"path": WHY_US, "title": f"Why do you want to work at {COMPANY}?", "type": "LongText", "required": False},
     {"path": START_DATE, "title": "When could you start?", "type": "String", "required": False},
     {"path": LOCATION, "title": "Location", "type": "Location", "required": True},
-    {"path": SPONSORSHIP, "title": "Will you now or in the future require visa sponsorship?", "type": "Boolean",
-     "required": False},
-    {"path": PRODUCTION, "title": "Which of these have you run in production?", "type": "MultiValueSelect",
-     "required": False, "options": ["Python", "PostgreSQL", "Kubernetes", "Kafka"]},
+    {
+        "path": SPONSORSHIP,
+        "title": "Will you now or in the future require visa sponsorship?",
+        "type": "Boolean",
+        "required": False,
+    },
+    {
+        "path": PRODUCTION,
+        "title": "Which of these have you run in production?",
+        "type": "MultiValueSelect",
+        "required": False,
+        "options": ["Python", "PostgreSQL", "Kubernetes", "Kafka"],
+    },
 )
 # The voluntary EEO survey (Ashby's `surveyForms`), rendered in a section of its own.
 SURVEY_FIELDS: tuple[dict, ...] = (
-    {"path": GENDER, "title": "Gender", "type": "ValueSelect", "display": "radio", "required": False,
-     "options": ["Male", "Female", "Decline to self-identify"]},
-    {"path": RACE, "title": "Race", "type": "ValueSelect", "display": "radio", "required": False,
-     "options": ["Hispanic or Latino", "White (Not Hispanic or Latino)",
-                 "Black or African American (Not Hispanic or Latino)", "Asian (Not Hispanic or Latino)",
-                 "Two or More Races (Not Hispanic or Latino)", "Decline to self-identify"]},
-    {"path": VETERAN, "title": "Veteran Status", "type": "ValueSelect", "display": "radio", "required": False,
-     "options": ["I am a protected veteran", "I am not a protected veteran", "I don't wish to answer"]},
-    {"path": DISABILITY, "title": "Disability Status", "type": "ValueSelect", "required": False,
-     "options": ["Yes, I have a disability, or have had one in the past",
-                 "No, I do not have a disability and have not had one in the past",
-                 "I do not want to answer"]},
+    {
+        "path": GENDER,
+        "title": "Gender",
+        "type": "ValueSelect",
+        "display": "radio",
+        "required": False,
+        "options": ["Male", "Female", "Decline to self-identify"],
+    },
+    {
+        "path": RACE,
+        "title": "Race",
+        "type": "ValueSelect",
+        "display": "radio",
+        "required": False,
+        "options": [
+            "Hispanic or Latino",
+            "White (Not Hispanic or Latino)",
+            "Black or African American (Not Hispanic or Latino)",
+            "Asian (Not Hispanic or Latino)",
+            "Two or More Races (Not Hispanic or Latino)",
+            "Decline to self-identify",
+        ],
+    },
+    {
+        "path": VETERAN,
+        "title": "Veteran Status",
+        "type": "ValueSelect",
+        "display": "radio",
+        "required": False,
+        "options": ["I am a protected veteran", "I am not a protected veteran", "I don't wish to answer"],
+    },
+    {
+        "path": DISABILITY,
+        "title": "Disability Status",
+        "type": "ValueSelect",
+        "required": False,
+        "options": [
+            "Yes, I have a disability, or have had one in the past",
+            "No, I do not have a disability and have not had one in the past",
+            "I do not want to answer",
+        ],
+    },
 )
 
 POSTING_PAGE = f"""<!DOCTYPE html>
@@ -182,8 +230,14 @@ def validate(values: dict[str, object], files: dict[str, tuple[str, bytes]]) -> 
 
 
 def render_application() -> str:
-    app_data = {"jobPostingId": JOB_ID, "title": TITLE, "organization": COMPANY, "fields": FORM_FIELDS,
-                "survey": SURVEY_FIELDS, "formRenderId": "c441"}
+    app_data = {
+        "jobPostingId": JOB_ID,
+        "title": TITLE,
+        "organization": COMPANY,
+        "fields": FORM_FIELDS,
+        "survey": SURVEY_FIELDS,
+        "formRenderId": "c441",
+    }
     values = {
         "title": html.escape(TITLE),
         "company": html.escape(COMPANY),

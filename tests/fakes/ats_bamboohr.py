@@ -45,8 +45,11 @@ BAMBOOHR = VendorForm(
     thanks_path=f"{OPENING}/thank-you",
     template=SITES / "bamboohr" / "careers.html",
     posting_html="",  # the opening and its form are one page
-    thanks_html=simple_page(COMPANY, f"""
-<div id="root"><h2>Thanks for applying!</h2><p>Your application for {TITLE} at {COMPANY} was received.</p></div>"""),
+    thanks_html=simple_page(
+        COMPANY,
+        f"""
+<div id="root"><h2>Thanks for applying!</h2><p>Your application for {TITLE} at {COMPANY} was received.</p></div>""",
+    ),
     required_fields={
         "firstName": "First Name is required.",
         "lastName": "Last Name is required.",
@@ -98,8 +101,11 @@ class BambooHRJobSite(VendorJobSite):
             self.spam += 1
             errors["__form__"] = "spam"
         # What the files' ids stand for, so that a test can compare the uploaded bytes.
-        files = {name: self.uploads[str(fields[name])] for name in ("resumeFileId", "coverLetterFileId")
-                 if str(fields.get(name, "")) in self.uploads}
+        files = {
+            name: self.uploads[str(fields[name])]
+            for name in ("resumeFileId", "coverLetterFileId")
+            if str(fields.get(name, "")) in self.uploads
+        }
         if not await self.accept(Submission(fields, files), errors):
             return self.html_response(render_form(BAMBOOHR, errors), status=422)
         raise web.HTTPSeeOther(BAMBOOHR.thanks_path)
@@ -122,6 +128,13 @@ EXPECTED_POST = {
     VETERAN: "Decline to Answer",
 }
 # The honeypot; what the profile does not hold (street, ZIP, pay, start date, referrer, cover letter).
-MUST_STAY_EMPTY = ("nickname_hpcsaf", "streetAddress.value", "zip.value", "desiredPay", "dateAvailable",
-                   "referredBy", "coverLetterFileId")
+MUST_STAY_EMPTY = (
+    "nickname_hpcsaf",
+    "streetAddress.value",
+    "zip.value",
+    "desiredPay",
+    "dateAvailable",
+    "referredBy",
+    "coverLetterFileId",
+)
 RESUME_FIELD = "resumeFileId"

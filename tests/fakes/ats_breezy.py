@@ -37,14 +37,20 @@ BREEZY = VendorForm(
     post_path=f"{POSITION}/apply",
     thanks_path=f"{POSITION}/applied",
     template=SITES / "breezy" / "apply.html",
-    posting_html=simple_page(f"{TITLE} - {COMPANY}", f"""
+    posting_html=simple_page(
+        f"{TITLE} - {COMPANY}",
+        f"""
 <div class="position-container"><h1 class="polygot">{TITLE}</h1><h2>{COMPANY}</h2>
 <ul class="meta"><li class="location">Austin, TX</li><li class="type">Full-Time</li></ul>
 <div class="description"><p>Build the freight platform's order pipeline.</p></div>
-<a class="button apply polygot" href="{POSITION}/apply">Apply to position</a></div>"""),
-    thanks_html=simple_page(COMPANY, f"""
+<a class="button apply polygot" href="{POSITION}/apply">Apply to position</a></div>""",
+    ),
+    thanks_html=simple_page(
+        COMPANY,
+        f"""
 <div class="application-container"><h1>Application submitted</h1>
-<p>Thank you for applying to {TITLE} at {COMPANY}. We will be in touch.</p></div>"""),
+<p>Thank you for applying to {TITLE} at {COMPANY}. We will be in touch.</p></div>""",
+    ),
     required_fields={
         "cName": "Full Name is required",
         "cEmail": "Email Address is required",

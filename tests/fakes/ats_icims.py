@@ -53,9 +53,12 @@ ICIMS = VendorForm(
     thanks_path=f"{JOB}/candidate/thanks",
     template=SITES / "icims" / "profile.html",
     posting_html="",  # the portal page: see IcimsJobSite._portal
-    thanks_html=simple_page(COMPANY, f"""
+    thanks_html=simple_page(
+        COMPANY,
+        f"""
 <div id="iCIMS_MainWrapper" class="iCIMS_MainWrapper"><h1 class="iCIMS_Header">Thank you for applying!</h1>
-<p>Your application for {TITLE} at {COMPANY} has been received.</p></div>"""),
+<p>Your application for {TITLE} at {COMPANY} has been received.</p></div>""",
+    ),
     required_fields={
         "PersonProfileFields.FirstName": "First Name is required.",
         "PersonProfileFields.LastName": "Last Name is required.",
@@ -93,8 +96,13 @@ class IcimsJobSite(VendorJobSite):
         app.router.add_get(ICIMS.thanks_path, self.page(ICIMS.thanks_html))
 
     def _values(self) -> dict[str, str]:
-        return {"company": COMPANY, "title": TITLE, "job": f"{JOB}/job", "login": f"{JOB}/login",
-                "check": f"{JOB}/login/check"}
+        return {
+            "company": COMPANY,
+            "title": TITLE,
+            "job": f"{JOB}/job",
+            "login": f"{JOB}/login",
+            "check": f"{JOB}/login/check",
+        }
 
     async def _job(self, request: web.Request) -> web.Response:
         page = "job.html" if request.query.get("in_iframe") == "1" else "portal.html"
@@ -151,6 +159,11 @@ EXPECTED_POST = {
     "PersonProfileFields.EEODisability": "I do not want to answer",
 }
 # What the profile does not hold: middle name, street, ZIP, the phone's type, how the applicant heard of the job.
-MUST_STAY_EMPTY = ("PersonProfileFields.MiddleName", "PersonProfileFields.AddressStreet1",
-                   "PersonProfileFields.AddressZip", "PhoneNumber.PhoneType", HEARD_ABOUT)
+MUST_STAY_EMPTY = (
+    "PersonProfileFields.MiddleName",
+    "PersonProfileFields.AddressStreet1",
+    "PersonProfileFields.AddressZip",
+    "PhoneNumber.PhoneType",
+    HEARD_ABOUT,
+)
 RESUME_FIELD = "PersonProfileFields.Resume"

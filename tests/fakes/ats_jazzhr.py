@@ -29,8 +29,12 @@ NO_ANSWER = "resumator_no_selection"
 AUTHORIZED = "resumator-questionnaire[0]"
 SPONSORSHIP = "resumator-questionnaire[1]"
 HEARD_ABOUT = "resumator-questionnaire[2]"
-BOOKKEEPING = {"resumator-subdomain-value": "orbitalfreight", "resumator-job-value": "job_20261205XK3P9Q",
-               "resumator-source-value": "", "resumator-xml-value": ""}
+BOOKKEEPING = {
+    "resumator-subdomain-value": "orbitalfreight",
+    "resumator-job-value": "job_20261205XK3P9Q",
+    "resumator-source-value": "",
+    "resumator-xml-value": "",
+}
 
 JAZZHR = VendorForm(
     vendor="jazzhr",
@@ -42,8 +46,11 @@ JAZZHR = VendorForm(
     thanks_path=f"{POSTING}/thank-you",
     template=SITES / "jazzhr" / "apply.html",
     posting_html="",  # the form is inline on the posting
-    thanks_html=simple_page(COMPANY, f"""
-<div class="apply container"><h1>Thank you!</h1><p>Your application for {TITLE} has been submitted.</p></div>"""),
+    thanks_html=simple_page(
+        COMPANY,
+        f"""
+<div class="apply container"><h1>Thank you!</h1><p>Your application for {TITLE} has been submitted.</p></div>""",
+    ),
     required_fields={
         "resumator-firstname-value": "First Name is required.",
         "resumator-lastname-value": "Last Name is required.",
@@ -100,6 +107,10 @@ EXPECTED_POST = {
     **BOOKKEEPING,
 }
 # What the profile does not hold: street, postal code, salary; the pasted résumé (a file is attached).
-MUST_STAY_EMPTY = ("resumator-address-value", "resumator-postal-value", "resumator-salary-value",
-                   "resumator-resumetext-value")
+MUST_STAY_EMPTY = (
+    "resumator-address-value",
+    "resumator-postal-value",
+    "resumator-salary-value",
+    "resumator-resumetext-value",
+)
 RESUME_FIELD = "resumator-resume-value"

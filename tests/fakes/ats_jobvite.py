@@ -46,16 +46,25 @@ JOBVITE = VendorForm(
     post_path=f"{JOB}/apply/send",
     thanks_path=f"{JOB}/apply/thanks",
     template=SITES / "jobvite" / "apply.html",
-    posting_html=simple_page(f"{TITLE} | {COMPANY} Careers", f"""
+    posting_html=simple_page(
+        f"{TITLE} | {COMPANY} Careers",
+        f"""
 <body class="jv-desktop jv-page-job"><div class="jv-wrapper"><h2 class="jv-header">{TITLE}</h2>
 <p class="jv-job-detail-meta">Engineering · Austin, Texas</p><p>Build the freight platform's order pipeline.</p>
-<a class="jv-button jv-button-primary jv-button-apply" href="{JOB}/apply">Apply</a></div></body>"""),
-    thanks_html=simple_page(COMPANY, f"""
-<div class="jv-wrapper"><h2>Thank you for applying!</h2><p>Your application for {TITLE} was sent to {COMPANY}.</p></div>"""),
+<a class="jv-button jv-button-primary jv-button-apply" href="{JOB}/apply">Apply</a></div></body>""",
+    ),
+    thanks_html=simple_page(
+        COMPANY,
+        f"""
+<div class="jv-wrapper"><h2>Thank you for applying!</h2><p>Your application for {TITLE} was sent to {COMPANY}.</p></div>""",
+    ),
     required_fields={
-        "input-yrKSYfwL": "First Name is required", "input-ytKSYfwN": "Last Name is required",
-        "input-ysKSYfwM": "Email is required", "input-yuKSYfwP": "Phone is required",
-        AUTHORIZED: "Please answer this question", SPONSORSHIP: "Please answer this question",
+        "input-yrKSYfwL": "First Name is required",
+        "input-ytKSYfwN": "Last Name is required",
+        "input-ysKSYfwM": "Email is required",
+        "input-yuKSYfwP": "Phone is required",
+        AUTHORIZED: "Please answer this question",
+        SPONSORSHIP: "Please answer this question",
         "resumeAttachmentId": "Please add your resume",
     },
     email_fields=("input-ysKSYfwM",),
@@ -98,10 +107,18 @@ class JobviteJobSite(VendorJobSite):
         if self.consent_given or request.cookies.get(CONSENT_COOKIE) == "accepted":
             return self.html_response(render_form(JOBVITE))
         by_script = self.consent_by_script
-        return self.html_response(render_template(SITES / "jobvite" / "consent.html", {
-            "company": COMPANY, "company_upper": COMPANY.upper(), "posting": JOB,
-            "consent_form_attributes": "" if by_script else f'method="POST" action="{JOB}/apply"',
-            "consent_script": CONSENT_SCRIPT % {"action": f"{JOB}/apply"} if by_script else ""}))
+        return self.html_response(
+            render_template(
+                SITES / "jobvite" / "consent.html",
+                {
+                    "company": COMPANY,
+                    "company_upper": COMPANY.upper(),
+                    "posting": JOB,
+                    "consent_form_attributes": "" if by_script else f'method="POST" action="{JOB}/apply"',
+                    "consent_script": CONSENT_SCRIPT % {"action": f"{JOB}/apply"} if by_script else "",
+                },
+            )
+        )
 
     async def _consent(self, request: web.Request) -> web.Response:
         policy = str((await request.post()).get("policyId", ""))
@@ -128,8 +145,11 @@ class JobviteJobSite(VendorJobSite):
         errors = validate(JOBVITE, fields, {})
         if fields.get("resumeAttachmentId") and fields["resumeAttachmentId"] not in self.attachments:
             errors["resumeAttachmentId"] = "Please add your resume"
-        files = {name: self.attachments[str(fields[name])] for name in ("resumeAttachmentId", "coverLetterAttachmentId")
-                 if str(fields.get(name, "")) in self.attachments}
+        files = {
+            name: self.attachments[str(fields[name])]
+            for name in ("resumeAttachmentId", "coverLetterAttachmentId")
+            if str(fields.get(name, "")) in self.attachments
+        }
         if not await self.accept(Submission(fields, files), errors):
             return self.html_response(render_form(JOBVITE, errors), status=422)
         raise web.HTTPSeeOther(JOBVITE.thanks_path)

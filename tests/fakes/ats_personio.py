@@ -31,13 +31,19 @@ PERSONIO = VendorForm(
     post_path=f"{JOB}/apply",
     thanks_path=f"{JOB}/apply/success",
     template=SITES / "personio" / "apply.html",
-    posting_html=simple_page(f"{TITLE} | {COMPANY}", f"""
+    posting_html=simple_page(
+        f"{TITLE} | {COMPANY}",
+        f"""
 <div class="job-posting"><h1>{TITLE}</h1><p>{COMPANY} · Berlin · Vollzeit</p>
 <p>Du baust die Auftragsverarbeitung unserer Frachtplattform.</p>
-<a class="btn btn-primary" href="{JOB}/apply">Jetzt bewerben</a></div>"""),
-    thanks_html=simple_page(COMPANY, f"""
+<a class="btn btn-primary" href="{JOB}/apply">Jetzt bewerben</a></div>""",
+    ),
+    thanks_html=simple_page(
+        COMPANY,
+        f"""
 <div class="application-success"><h1>Vielen Dank für Ihre Bewerbung!</h1>
-<p>Ihre Bewerbung als {TITLE} ist bei {COMPANY} eingegangen.</p></div>"""),
+<p>Ihre Bewerbung als {TITLE} ist bei {COMPANY} eingegangen.</p></div>""",
+    ),
     required_fields={
         "first_name": "Bitte geben Sie Ihren Vornamen an.",
         "last_name": "Bitte geben Sie Ihren Nachnamen an.",

@@ -46,13 +46,19 @@ RECRUITEE = VendorForm(
     post_path=f"/api/offers/{SLUG}/candidates",
     thanks_path=f"/o/{SLUG}/c/new/thank-you",
     template=SITES / "recruitee" / "apply.html",
-    posting_html=simple_page(f"{TITLE} - {COMPANY}", f"""
+    posting_html=simple_page(
+        f"{TITLE} - {COMPANY}",
+        f"""
 <div data-component="PublicApp"><main><h1>{TITLE}</h1><p>{COMPANY} · Austin, Texas, United States · Remote</p>
 <p>Build the freight platform's order pipeline.</p>
-<a data-testid="offer-apply-button" href="/o/{SLUG}/c/new">Apply for this job</a></main></div>"""),
-    thanks_html=simple_page(COMPANY, f"""
+<a data-testid="offer-apply-button" href="/o/{SLUG}/c/new">Apply for this job</a></main></div>""",
+    ),
+    thanks_html=simple_page(
+        COMPANY,
+        f"""
 <div data-component="PublicApp"><main><h1>Thank you for applying!</h1>
-<p>Your application for {TITLE} has been sent to {COMPANY}.</p></main></div>"""),
+<p>Your application for {TITLE} has been sent to {COMPANY}.</p></main></div>""",
+    ),
     required_fields={
         "candidate.name": "This field is required and can not be left empty.",
         "candidate.email": "This field is required and can not be left empty.",

@@ -29,8 +29,18 @@ from tests.fakes.local_site import Submission
 COMPANY = "Orbital Freight"
 TITLE = "Senior Backend Engineer"
 JOB = "/orbital-freight/jobs/8d2c6a51-0f3e-4b7a-9a61-2f5d7c4e9b13"
-RANDOM_NAMES = ("first_name", "last_name", "email", "phone_country", "phone_number", "location", "pronouns",
-                "current_company", "linkedin", "website")
+RANDOM_NAMES = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone_country",
+    "phone_number",
+    "location",
+    "pronouns",
+    "current_company",
+    "linkedin",
+    "website",
+)
 NAME_SLOT = re.compile(r"\{\{n:([a-z_]+)\}\}")
 AUTHORIZED = "customQuestions.7f3a.authorized"
 SPONSORSHIP = "customQuestions.7f3a.sponsorship"
@@ -46,15 +56,25 @@ RIPPLING = VendorForm(
     post_path=f"{JOB}/apply",
     thanks_path=f"{JOB}/apply/submitted",
     template=SITES / "rippling" / "apply.html",
-    posting_html=simple_page(f"{TITLE} - {COMPANY}", f"""
+    posting_html=simple_page(
+        f"{TITLE} - {COMPANY}",
+        f"""
 <div id="__next"><main><h1>{TITLE}</h1><p>{COMPANY} · Austin, TX · Hybrid</p>
-<p>Build the freight platform's order pipeline.</p><a href="{JOB}/apply?step=application">Apply now</a></main></div>"""),
-    thanks_html=simple_page(COMPANY, f"""
-<div id="__next"><main><h1>Application submitted</h1><p>Thanks for applying to {TITLE} at {COMPANY}.</p></main></div>"""),
+<p>Build the freight platform's order pipeline.</p><a href="{JOB}/apply?step=application">Apply now</a></main></div>""",
+    ),
+    thanks_html=simple_page(
+        COMPANY,
+        f"""
+<div id="__next"><main><h1>Application submitted</h1><p>Thanks for applying to {TITLE} at {COMPANY}.</p></main></div>""",
+    ),
     required_fields={
-        "first_name": "First name is required", "last_name": "Last name is required", "email": "Email is required",
-        "phone_number": "Phone number is required", "location": "Location is required",
-        AUTHORIZED: "This question is required", SPONSORSHIP: "This question is required",
+        "first_name": "First name is required",
+        "last_name": "Last name is required",
+        "email": "Email is required",
+        "phone_number": "Phone number is required",
+        "location": "Location is required",
+        AUTHORIZED: "This question is required",
+        SPONSORSHIP: "This question is required",
     },
     required_files={"resume": "Resume is required"},
     email_fields=("email",),

@@ -135,7 +135,9 @@ def render_application(fields: Fields | None = None, errors: dict[str, str] | No
         **_page_values(),
         "action": POST_PATH,
         "token": TOKEN,
-        "summary": f'<div class="form-errors-summary" role="alert">{html.escape(ERROR_SUMMARY)}</div>' if errors else "",
+        "summary": f'<div class="form-errors-summary" role="alert">{html.escape(ERROR_SUMMARY)}</div>'
+        if errors
+        else "",
     }
     page = render_template(SITE / "application.html", values)
 

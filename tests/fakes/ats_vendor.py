@@ -89,10 +89,12 @@ class VendorJobSite(LocalSite):
 
 def validate(form: VendorForm, fields: Mapping[str, object], files: Mapping[str, tuple[str, bytes]]) -> dict[str, str]:
     """The vendor's server-side checks, keyed by field name."""
-    errors = {name: message for name, message in form.required_fields.items()
-              if not str(fields.get(name, "") or "").strip()}
-    errors |= {name: message for name, message in form.required_files.items()
-               if name not in files or not files[name][1]}
+    errors = {
+        name: message for name, message in form.required_fields.items() if not str(fields.get(name, "") or "").strip()
+    }
+    errors |= {
+        name: message for name, message in form.required_files.items() if name not in files or not files[name][1]
+    }
     for name in form.email_fields:
         if name not in errors and not EMAIL.match(str(fields.get(name, "")).strip()):
             errors[name] = "Please enter a valid email address"
@@ -101,10 +103,17 @@ def validate(form: VendorForm, fields: Mapping[str, object], files: Mapping[str,
 
 def render_form(form: VendorForm, errors: Mapping[str, str] | None = None) -> str:
     errors = errors or {}
-    page = render_template(form.template, {
-        "company": html.escape(form.company), "title": html.escape(form.title), "action": form.post_path,
-        "form_error": f'<div class="form-errors" role="alert">{html.escape(form.form_error)}</div>' if errors else "",
-    })
+    page = render_template(
+        form.template,
+        {
+            "company": html.escape(form.company),
+            "title": html.escape(form.title),
+            "action": form.post_path,
+            "form_error": f'<div class="form-errors" role="alert">{html.escape(form.form_error)}</div>'
+            if errors
+            else "",
+        },
+    )
 
     def error_slot(match: re.Match[str]) -> str:
         message = errors.get(match.group(1))
@@ -114,5 +123,7 @@ def render_form(form: VendorForm, errors: Mapping[str, str] | None = None) -> st
 
 
 def simple_page(title: str, body: str) -> str:
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f"</head><body>{body}</body></html>")
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"</head><body>{body}</body></html>"
+    )

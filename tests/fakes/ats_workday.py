@@ -54,7 +54,9 @@ JOBS = {
     "R-1001": ("Senior Backend Engineer", "Austin-TX"),
     "R-1002": ("Staff Platform Engineer", "Austin-TX"),
 }
-PASSWORD_RULES = "Password must have at least 8 characters, an uppercase and a lowercase letter, a number and a special character."
+PASSWORD_RULES = (
+    "Password must have at least 8 characters, an uppercase and a lowercase letter, a number and a special character."
+)
 SESSION_COOKIE = "wd-session"
 
 STATES = ("Alabama", "California", "New York", "Texas", "Washington")
@@ -63,18 +65,34 @@ DIAL_CODES = ("Canada (+1)", "Germany (+49)", "United Kingdom (+44)", "United St
 SOURCES = ("Company Website", "Job Board", "LinkedIn", "Referral", "Recruiter")
 YES_NO = ("Yes", "No")
 GENDERS = ("Female", "Male", "I do not wish to answer")
-ETHNICITIES = ("American Indian or Alaska Native (United States of America)", "Asian (United States of America)",
-               "Black or African American (United States of America)", "Hispanic or Latino (United States of America)",
-               "White (United States of America)", "Two or More Races (United States of America)",
-               "I do not wish to answer.")
-VETERAN = ("I am not a protected veteran", "I identify as one or more of the classifications of protected veteran",
-           "I do not wish to self-identify")
-DISABILITY = ("Yes, I have a disability, or have had one in the past",
-              "No, I do not have a disability and have not had one in the past", "I do not want to answer")
+ETHNICITIES = (
+    "American Indian or Alaska Native (United States of America)",
+    "Asian (United States of America)",
+    "Black or African American (United States of America)",
+    "Hispanic or Latino (United States of America)",
+    "White (United States of America)",
+    "Two or More Races (United States of America)",
+    "I do not wish to answer.",
+)
+VETERAN = (
+    "I am not a protected veteran",
+    "I identify as one or more of the classifications of protected veteran",
+    "I do not wish to self-identify",
+)
+DISABILITY = (
+    "Yes, I have a disability, or have had one in the past",
+    "No, I do not have a disability and have not had one in the past",
+    "I do not want to answer",
+)
 TERMS = "Yes, I have read and consent to the terms and conditions"
 # What Workday's parser takes from the test résumé (canned: the copy does not read PDFs).
-PARSED_EXPERIENCE = {"jobTitle": "Senior Backend Engineer", "company": "Analytical Engines Inc",
-                     "location": "Austin, TX", "startDate": "01/2021", "roleDescription": "Backend services."}
+PARSED_EXPERIENCE = {
+    "jobTitle": "Senior Backend Engineer",
+    "company": "Analytical Engines Inc",
+    "location": "Austin, TX",
+    "startDate": "01/2021",
+    "roleDescription": "Backend services.",
+}
 
 
 @dataclass(frozen=True)
@@ -96,43 +114,80 @@ class Step:
 
 
 STEPS = (
-    Step("myInformation", "My Information", "applyFlowMyInfoPage", (
-        Field("source", "How Did You Hear About Us?", "prompt", options=SOURCES),
-        Field("candidateIsPreviousWorker", f"Have you previously worked for {COMPANY}?", "radio", True, YES_NO),
-        Field("countryDropdown", "Country", "listbox", True, COUNTRIES, preset="United States of America"),
-        Field("legalNameSection_firstName", "Given Name(s)", "text", True),
-        Field("legalNameSection_middleName", "Middle Name", "text"),
-        Field("legalNameSection_lastName", "Family Name", "text", True),
-        Field("addressSection_addressLine1", "Address Line 1", "text"),
-        Field("addressSection_city", "City", "text", True),
-        Field("addressSection_countryRegion", "State", "listbox", True, STATES),
-        Field("addressSection_postalCode", "Postal Code", "text"),
-        Field("phone-device-type", "Phone Device Type", "listbox", True, ("Landline", "Mobile")),
-        Field("country-phone-code", "Country Phone Code", "listbox", True, DIAL_CODES),
-        Field("phone-number", "Phone Number", "text", True),
-        Field("phone-extension", "Phone Extension", "text"),
-    )),
-    Step("myExperience", "My Experience", "applyFlowMyExpPage", (
-        Field("linkedinQuestion", "LinkedIn Profile", "text"),
-    )),
-    Step("applicationQuestions", "Application Questions", "applyFlowPrimaryQuestionsPage", (
-        Field("workAuthorization", "Are you legally authorized to work in the United States?", "listbox", True, YES_NO),
-        Field("sponsorship", "Will you now or in the future require sponsorship for employment visa status "
-                             "(e.g. H-1B visa status)?", "listbox", True, YES_NO),
-        Field("salaryExpectations", "What are your salary expectations?", "textarea"),
-    )),
-    Step("voluntaryDisclosures", "Voluntary Disclosures", "applyFlowVoluntaryDisclosuresPage", (
-        Field("gender", "Please select your gender", "listbox", True, GENDERS),
-        Field("ethnicityDropdown", "Please select the ethnicity which most accurately describes how you identify "
-                                   "yourself", "listbox", True, ETHNICITIES),
-        Field("veteranStatus", "Please select the veteran status which most accurately describes your status",
-              "listbox", True, VETERAN),
-        Field("agreementCheckbox", TERMS, "checkbox", True),
-    )),
-    Step("selfIdentify", "Self Identify", "applyFlowSelfIdentifyPage", (
-        Field("name", "Name", "text", True),
-        Field("disabilityStatus", "Disability Status", "checkboxes", True, DISABILITY),
-    )),
+    Step(
+        "myInformation",
+        "My Information",
+        "applyFlowMyInfoPage",
+        (
+            Field("source", "How Did You Hear About Us?", "prompt", options=SOURCES),
+            Field("candidateIsPreviousWorker", f"Have you previously worked for {COMPANY}?", "radio", True, YES_NO),
+            Field("countryDropdown", "Country", "listbox", True, COUNTRIES, preset="United States of America"),
+            Field("legalNameSection_firstName", "Given Name(s)", "text", True),
+            Field("legalNameSection_middleName", "Middle Name", "text"),
+            Field("legalNameSection_lastName", "Family Name", "text", True),
+            Field("addressSection_addressLine1", "Address Line 1", "text"),
+            Field("addressSection_city", "City", "text", True),
+            Field("addressSection_countryRegion", "State", "listbox", True, STATES),
+            Field("addressSection_postalCode", "Postal Code", "text"),
+            Field("phone-device-type", "Phone Device Type", "listbox", True, ("Landline", "Mobile")),
+            Field("country-phone-code", "Country Phone Code", "listbox", True, DIAL_CODES),
+            Field("phone-number", "Phone Number", "text", True),
+            Field("phone-extension", "Phone Extension", "text"),
+        ),
+    ),
+    Step(
+        "myExperience", "My Experience", "applyFlowMyExpPage", (Field("linkedinQuestion", "LinkedIn Profile", "text"),)
+    ),
+    Step(
+        "applicationQuestions",
+        "Application Questions",
+        "applyFlowPrimaryQuestionsPage",
+        (
+            Field(
+                "workAuthorization", "Are you legally authorized to work in the United States?", "listbox", True, YES_NO
+            ),
+            Field(
+                "sponsorship",
+                "Will you now or in the future require sponsorship for employment visa status (e.g. H-1B visa status)?",
+                "listbox",
+                True,
+                YES_NO,
+            ),
+            Field("salaryExpectations", "What are your salary expectations?", "textarea"),
+        ),
+    ),
+    Step(
+        "voluntaryDisclosures",
+        "Voluntary Disclosures",
+        "applyFlowVoluntaryDisclosuresPage",
+        (
+            Field("gender", "Please select your gender", "listbox", True, GENDERS),
+            Field(
+                "ethnicityDropdown",
+                "Please select the ethnicity which most accurately describes how you identify yourself",
+                "listbox",
+                True,
+                ETHNICITIES,
+            ),
+            Field(
+                "veteranStatus",
+                "Please select the veteran status which most accurately describes your status",
+                "listbox",
+                True,
+                VETERAN,
+            ),
+            Field("agreementCheckbox", TERMS, "checkbox", True),
+        ),
+    ),
+    Step(
+        "selfIdentify",
+        "Self Identify",
+        "applyFlowSelfIdentifyPage",
+        (
+            Field("name", "Name", "text", True),
+            Field("disabilityStatus", "Disability Status", "checkboxes", True, DISABILITY),
+        ),
+    ),
 )
 STEP_KEYS = tuple(step.key for step in STEPS)
 
@@ -191,26 +246,42 @@ class WorkdayJobSite(LocalSite):
     # --- pages ---
 
     def _config(self, job: str, step: str | None = None) -> dict[str, Any]:
-        return {"tenant": TENANT, "siteId": SITE, "auth": f"/wday/authgwy/{TENANT}",
-                "api": f"/wday/cxs/{TENANT}/{SITE}/apply/{job}", "step": step}
+        return {
+            "tenant": TENANT,
+            "siteId": SITE,
+            "auth": f"/wday/authgwy/{TENANT}",
+            "api": f"/wday/cxs/{TENANT}/{SITE}/apply/{job}",
+            "step": step,
+        }
 
     async def _posting(self, request: web.Request) -> web.Response:
         job = _job(request)
         title, _ = JOBS[job]
-        return self.html_response(_page(f"{title}", f"""
+        return self.html_response(
+            _page(
+                f"{title}",
+                f"""
 <div data-automation-id="jobPostingPage"><h2 data-automation-id="jobPostingHeader">{html.escape(title)}</h2>
 <div data-automation-id="locations">Austin, TX</div><div data-automation-id="requisitionId">{job}</div>
 <div data-automation-id="jobPostingDescription"><p>Build {COMPANY}'s order pipeline.</p></div>
 <a data-automation-id="adventureButton" role="button" href="{request.path}/apply">Apply</a></div>""",
-            self._config(job)))
+                self._config(job),
+            )
+        )
 
     async def _start(self, request: web.Request) -> web.Response:
-        return self.html_response(_page("Start Your Application", f"""
+        return self.html_response(
+            _page(
+                "Start Your Application",
+                f"""
 <div data-automation-id="applyFlowPage"><h2>Start Your Application</h2>
 <a data-automation-id="autofillWithResume" role="button" href="{request.path}/autofillWithResume">Autofill with Resume</a>
 <a data-automation-id="applyManually" role="button" href="{request.path}/applyManually">Apply Manually</a>
 <a data-automation-id="useMyLastApplication" role="button" href="{request.path}/useMyLastApplication">Use My Last Application</a>
-</div>""", self._config(_job(request))))
+</div>""",
+                self._config(_job(request)),
+            )
+        )
 
     async def _script(self, request: web.Request) -> web.Response:
         return web.Response(text=WD_JS.read_text(encoding="utf-8"), content_type="application/javascript")
@@ -282,7 +353,9 @@ class WorkdayJobSite(LocalSite):
         email = self._signed_in(request)
         job = request.match_info["job"]
         if email is None or (email, job) not in self.applications:
-            raise web.HTTPUnauthorized(text='{"errors": {"form": "Your session expired."}}', content_type="application/json")
+            raise web.HTTPUnauthorized(
+                text='{"errors": {"form": "Your session expired."}}', content_type="application/json"
+            )
         return email, self.applications[(email, job)]
 
     async def _save_step(self, request: web.Request) -> web.Response:
@@ -292,10 +365,16 @@ class WorkdayJobSite(LocalSite):
             return web.json_response({"errors": {"form": "This step is not the current one."}}, status=409)
         step = STEPS[application.step]
         values = {str(k): str(v) for k, v in (await request.json()).items()}
-        errors = {f.key: f"The field {f.label} is required and must have a value."
-                  for f in step.fields if f.required and not values.get(f.key, "").strip()}
-        errors |= {f.key: f"{values[f.key]!r} is not an option of {f.label}." for f in step.fields
-                   if f.kind in ("listbox", "radio") and values.get(f.key) and values[f.key] not in f.options}
+        errors = {
+            f.key: f"The field {f.label} is required and must have a value."
+            for f in step.fields
+            if f.required and not values.get(f.key, "").strip()
+        }
+        errors |= {
+            f.key: f"{values[f.key]!r} is not an option of {f.label}."
+            for f in step.fields
+            if f.kind in ("listbox", "radio") and values.get(f.key) and values[f.key] not in f.options
+        }
         if step.key == "myExperience" and application.resume is None:
             errors["resume"] = "The field Resume/CV is required and must have a value."
         if errors:
@@ -340,28 +419,36 @@ def _job(request: web.Request) -> str:
 
 
 def _strong(password: str) -> bool:
-    return (len(password) >= 8 and re.search(r"[a-z]", password) is not None and re.search(r"[A-Z]", password) is not None
-            and re.search(r"\d", password) is not None and re.search(r"[^A-Za-z0-9]", password) is not None)
+    return (
+        len(password) >= 8
+        and re.search(r"[a-z]", password) is not None
+        and re.search(r"[A-Z]", password) is not None
+        and re.search(r"\d", password) is not None
+        and re.search(r"[^A-Za-z0-9]", password) is not None
+    )
 
 
 def _page(title: str, body: str, config: dict[str, Any] | None) -> str:
     script = ""
     if config is not None:
-        script = (f"<script>window.workday = {json.dumps(config)};</script>"
-                  '<script src="/wday/wd.js" defer></script>')
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)} - Workday</title>'
-            f'<link rel="stylesheet" href="/wday/asset/candidate-experience.css">{script}'
-            '<style>[hidden]{display:none!important}.wd-nav{margin:1em 0}'
-            '[data-automation-widget="wd-popup"]{position:fixed;top:30%;left:30%;background:#fff;border:1px solid #999}'
-            '.click-target{position:relative;display:inline-block}'
-            '[data-automation-id="click_filter"]{position:absolute;inset:0;cursor:pointer}</style>'
-            f'</head><body><div id="root"><main>{body}</main></div></body></html>')
+        script = f'<script>window.workday = {json.dumps(config)};</script><script src="/wday/wd.js" defer></script>'
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)} - Workday</title>'
+        f'<link rel="stylesheet" href="/wday/asset/candidate-experience.css">{script}'
+        "<style>[hidden]{display:none!important}.wd-nav{margin:1em 0}"
+        '[data-automation-widget="wd-popup"]{position:fixed;top:30%;left:30%;background:#fff;border:1px solid #999}'
+        ".click-target{position:relative;display:inline-block}"
+        '[data-automation-id="click_filter"]{position:absolute;inset:0;cursor:pointer}</style>'
+        f'</head><body><div id="root"><main>{body}</main></div></body></html>'
+    )
 
 
 def _sign_in_panels() -> str:
     def button(automation_id: str, text: str) -> str:
-        return (f'<div class="click-target"><button type="button" data-automation-id="{automation_id}">{text}</button>'
-                f'<div role="button" data-automation-id="click_filter" aria-label="{text}" tabindex="0"></div></div>')
+        return (
+            f'<div class="click-target"><button type="button" data-automation-id="{automation_id}">{text}</button>'
+            f'<div role="button" data-automation-id="click_filter" aria-label="{text}" tabindex="0"></div></div>'
+        )
 
     return f"""
 <div data-automation-id="applyFlowPage"><h2>Sign In</h2>
@@ -397,57 +484,81 @@ def _control(f: Field, value: str, number: int) -> str:
     label = html.escape(f.label)
     attrs = f'data-fkit-id="{f.key}" data-kind="{"text" if f.kind == "textarea" else f.kind}"'
     if f.kind == "text":
-        return (f'<div data-automation-id="formField-{f.key}" {attrs}><label for="input-{number}">{label}{star}</label>'
-                f'<input type="text" id="input-{number}" data-automation-id="{f.key}"{required} '
-                f'value="{html.escape(value)}"></div>')
+        return (
+            f'<div data-automation-id="formField-{f.key}" {attrs}><label for="input-{number}">{label}{star}</label>'
+            f'<input type="text" id="input-{number}" data-automation-id="{f.key}"{required} '
+            f'value="{html.escape(value)}"></div>'
+        )
     if f.kind == "textarea":
-        return (f'<div data-automation-id="formField-{f.key}" {attrs}><label for="input-{number}">{label}{star}</label>'
-                f'<textarea id="input-{number}" data-automation-id="{f.key}"{required}>{html.escape(value)}</textarea></div>')
+        return (
+            f'<div data-automation-id="formField-{f.key}" {attrs}><label for="input-{number}">{label}{star}</label>'
+            f'<textarea id="input-{number}" data-automation-id="{f.key}"{required}>{html.escape(value)}</textarea></div>'
+        )
     if f.kind == "listbox":
         options = html.escape(json.dumps(list(f.options)))
-        return (f'<div data-automation-id="formField-{f.key}" {attrs}>'
-                f'<label id="label-{number}" for="input-{number}">{label}{star}</label>'
-                f'<button type="button" id="input-{number}" aria-haspopup="listbox" aria-expanded="false" '
-                f'aria-labelledby="label-{number} input-{number}" data-automation-id="{f.key}"{required} '
-                f'value="{html.escape(value)}" data-options="{options}">{html.escape(value) or "Select One"}</button></div>')
+        return (
+            f'<div data-automation-id="formField-{f.key}" {attrs}>'
+            f'<label id="label-{number}" for="input-{number}">{label}{star}</label>'
+            f'<button type="button" id="input-{number}" aria-haspopup="listbox" aria-expanded="false" '
+            f'aria-labelledby="label-{number} input-{number}" data-automation-id="{f.key}"{required} '
+            f'value="{html.escape(value)}" data-options="{options}">{html.escape(value) or "Select One"}</button></div>'
+        )
     if f.kind in ("radio", "checkboxes"):
         kind = "radio" if f.kind == "radio" else "checkbox"
         chosen = {part.strip() for part in value.split(", ")} if value else set()
         boxes = "".join(
             f'<div><input type="{kind}" id="{f.key}-{i}" name="{f.key}" value="{html.escape(option)}"'
             f'{" checked" if option in chosen else ""}><label for="{f.key}-{i}">{html.escape(option)}</label></div>'
-            for i, option in enumerate(f.options))
+            for i, option in enumerate(f.options)
+        )
         exclusive = ' data-exclusive="true"' if f.kind == "checkboxes" else ""
-        return (f'<fieldset data-automation-id="formField-{f.key}" {attrs}{exclusive}{required}>'
-                f'<legend>{label}{star}</legend>{boxes}</fieldset>')
+        return (
+            f'<fieldset data-automation-id="formField-{f.key}" {attrs}{exclusive}{required}>'
+            f"<legend>{label}{star}</legend>{boxes}</fieldset>"
+        )
     if f.kind == "checkbox":
-        return (f'<div data-automation-id="formField-{f.key}" {attrs}><input type="checkbox" id="input-{number}" '
-                f'name="{f.key}" data-automation-id="{f.key}"{required}{" checked" if value else ""}>'
-                f'<label for="input-{number}">{label}{star}</label></div>')
+        return (
+            f'<div data-automation-id="formField-{f.key}" {attrs}><input type="checkbox" id="input-{number}" '
+            f'name="{f.key}" data-automation-id="{f.key}"{required}{" checked" if value else ""}>'
+            f'<label for="input-{number}">{label}{star}</label></div>'
+        )
     if f.kind == "prompt":
-        picked = "".join(f'<div data-automation-id="selectedItem">{html.escape(part)}</div>'
-                         for part in value.split(", ") if part)
+        picked = "".join(
+            f'<div data-automation-id="selectedItem">{html.escape(part)}</div>' for part in value.split(", ") if part
+        )
         options = html.escape(json.dumps(list(f.options)))
-        return (f'<div data-automation-id="formField-{f.key}" {attrs}><label for="input-{number}">{label}{star}</label>'
-                f'{picked}<div data-automation-id="multiselectInputContainer" data-options="{options}">'
-                f'<input type="text" id="input-{number}" data-automation-id="searchBox" placeholder="Search"{required}>'
-                f'</div></div>')
+        return (
+            f'<div data-automation-id="formField-{f.key}" {attrs}><label for="input-{number}">{label}{star}</label>'
+            f'{picked}<div data-automation-id="multiselectInputContainer" data-options="{options}">'
+            f'<input type="text" id="input-{number}" data-automation-id="searchBox" placeholder="Search"{required}>'
+            f"</div></div>"
+        )
     raise ValueError(f.kind)
 
 
 def _experience(application: Application) -> str:
     parsed = application.experience
     if not parsed:
-        return ('<div data-automation-id="workExperienceSection"><h3>Work Experience</h3>'
-                '<button type="button" data-automation-id="add-button">Add</button></div>')
-    rows = [("jobTitle", "Job Title"), ("company", "Company"), ("location", "Location"),
-            ("startDate", "From"), ("roleDescription", "Role Description")]
+        return (
+            '<div data-automation-id="workExperienceSection"><h3>Work Experience</h3>'
+            '<button type="button" data-automation-id="add-button">Add</button></div>'
+        )
+    rows = [
+        ("jobTitle", "Job Title"),
+        ("company", "Company"),
+        ("location", "Location"),
+        ("startDate", "From"),
+        ("roleDescription", "Role Description"),
+    ]
     fields = "".join(
         f'<div data-automation-id="formField-{key}"><label for="we-{key}">{label}</label>'
         f'<input type="text" id="we-{key}" data-automation-id="{key}" value="{html.escape(parsed[key])}" readonly></div>'
-        for key, label in rows)
-    return (f'<div data-automation-id="workExperienceSection"><h3>Work Experience</h3>'
-            f'<div data-automation-id="workExperience-1"><h4>Work Experience 1</h4>{fields}</div></div>')
+        for key, label in rows
+    )
+    return (
+        f'<div data-automation-id="workExperienceSection"><h3>Work Experience</h3>'
+        f'<div data-automation-id="workExperience-1"><h4>Work Experience 1</h4>{fields}</div></div>'
+    )
 
 
 def _step_page(step: Step, application: Application) -> str:
@@ -472,7 +583,7 @@ def _step_page(step: Step, application: Application) -> str:
 <div data-automation-id="applyFlowPage">{_progress(application.step)}
 <div data-automation-id="{step.page}"><h2 data-automation-id="pageHeader">{html.escape(step.title)}</h2>{controls}</div>
 <div class="wd-nav" data-automation-id="pageFooter">
-{'<button type="button" data-automation-id="bottom-navigation-previous-button">Back</button>' if application.step else ''}
+{'<button type="button" data-automation-id="bottom-navigation-previous-button">Back</button>' if application.step else ""}
 <button type="button" data-automation-id="bottom-navigation-next-button">Save and Continue</button></div></div>"""
 
 
@@ -480,9 +591,10 @@ def _review(application: Application) -> str:
     sections = []
     for step in STEPS:
         values = application.values.get(step.key, {})
-        rows = "".join(f"<dt>{html.escape(f.label)}</dt><dd>{html.escape(values.get(f.key, '')) or '—'}</dd>"
-                       for f in step.fields)
-        sections.append(f'<section><h3>{html.escape(step.title)}</h3><dl>{rows}</dl></section>')
+        rows = "".join(
+            f"<dt>{html.escape(f.label)}</dt><dd>{html.escape(values.get(f.key, '')) or '—'}</dd>" for f in step.fields
+        )
+        sections.append(f"<section><h3>{html.escape(step.title)}</h3><dl>{rows}</dl></section>")
     return f"""
 <div data-automation-id="applyFlowPage">{_progress(len(STEPS))}
 <div data-automation-id="applyFlowReviewPage"><h2 data-automation-id="pageHeader">Review</h2>{"".join(sections)}</div>
@@ -492,9 +604,11 @@ def _review(application: Application) -> str:
 
 
 def _submitted(title: str) -> str:
-    return (f'<div data-automation-id="applyFlowPage"><div data-automation-id="congratulationsPopup" role="dialog">'
-            f'<h2>Application Submitted</h2><p>Thank you for applying to {html.escape(title)} at {COMPANY}.</p>'
-            '</div></div>')
+    return (
+        f'<div data-automation-id="applyFlowPage"><div data-automation-id="congratulationsPopup" role="dialog">'
+        f"<h2>Application Submitted</h2><p>Thank you for applying to {html.escape(title)} at {COMPANY}.</p>"
+        "</div></div>"
+    )
 
 
 # What the applicant of tests/fixtures/real_pages/profile.yaml (with "No" saved for the previous-worker
@@ -523,8 +637,13 @@ EXPECTED_STEPS = {
 }
 # What the profile does not hold: never filled (the source prompt, middle name, street, ZIP, extension, salary).
 MUST_STAY_EMPTY = {
-    "myInformation": ("source", "legalNameSection_middleName", "addressSection_addressLine1",
-                      "addressSection_postalCode", "phone-extension"),
+    "myInformation": (
+        "source",
+        "legalNameSection_middleName",
+        "addressSection_addressLine1",
+        "addressSection_postalCode",
+        "phone-extension",
+    ),
     "applicationQuestions": ("salaryExpectations",),
 }
 PREVIOUS_WORKER = f"Have you previously worked for {COMPANY}?"

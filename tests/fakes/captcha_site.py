@@ -216,8 +216,9 @@ class CaptchaJobSite(ClassicGreenhouseJobSite):
         shown = self.round  # the page always shows the current image, whatever its address says
         self.images_served.append(shown)
         colour = ROUND_COLOURS[(shown - 1) % len(ROUND_COLOURS)]
-        return web.Response(body=solid_png(*IMAGE_SIZE, colour), content_type="image/png",
-                            headers={"Cache-Control": "no-store"})
+        return web.Response(
+            body=solid_png(*IMAGE_SIZE, colour), content_type="image/png", headers={"Cache-Control": "no-store"}
+        )
 
     async def _check(self, request: web.Request) -> web.Response:
         typed = str((await request.post()).get("text", "")).strip().upper()

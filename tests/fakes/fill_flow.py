@@ -31,7 +31,9 @@ class FilledApplication:
 
 
 @contextlib.asynccontextmanager
-async def filled_form(url: str, options: BrowserOptions, profile: Profile, resume: Path) -> AsyncIterator[FilledApplication]:
+async def filled_form(
+    url: str, options: BrowserOptions, profile: Profile, resume: Path
+) -> AsyncIterator[FilledApplication]:
     async with open_browser(options) as browser:
         adapter = await open_application(browser, url)
         form = await adapter.fill(browser, profile, ApplicantFiles(resume=resume))
@@ -64,7 +66,8 @@ async def run_js(browser: Any, expression: str) -> Any:
     by-hand tests act as a person would, without going through the adapters."""
     session = await browser.get_or_create_cdp_session()
     result = await session.cdp_client.send.Runtime.evaluate(
-        params={"expression": expression, "returnByValue": True, "awaitPromise": True}, session_id=session.session_id)
+        params={"expression": expression, "returnByValue": True, "awaitPromise": True}, session_id=session.session_id
+    )
     if "exceptionDetails" in result:
         raise RuntimeError(str(result["exceptionDetails"])[:500])
     return result.get("result", {}).get("value")
@@ -86,23 +89,27 @@ async def choose_file(browser: Any, selector: str, path: Path) -> None:
     session = await browser.get_or_create_cdp_session()
     dom = session.cdp_client.send.DOM
     root = await dom.getDocument(params={"depth": 0}, session_id=session.session_id)
-    found = await dom.querySelector(params={"nodeId": root["root"]["nodeId"], "selector": selector},
-                                    session_id=session.session_id)
+    found = await dom.querySelector(
+        params={"nodeId": root["root"]["nodeId"], "selector": selector}, session_id=session.session_id
+    )
     await dom.setFileInputFiles(params={"files": [str(path)], "nodeId": found["nodeId"]}, session_id=session.session_id)
 
 
 WAIT_IN_CHAT = 120  # a cold headed Chromium on a busy 2-core machine
 
 
-async def apply_through_the_chat(fake_telegram: Any, site: Any, resume: Path, content: bytes,
-                                 shown: tuple[str, ...]) -> Any:
+async def apply_through_the_chat(
+    fake_telegram: Any, site: Any, resume: Path, content: bytes, shown: tuple[str, ...]
+) -> Any:
     """The whole apply flow as a user lives it through the fake Bot API: the profile of
     tests/fixtures/real_pages/profile.yaml and the résumé sent in the chat, the job link, Apply, the review
     (which must show `shown`, with nothing sent yet), Submit; returns the submission the copy records."""
     from tests.fakes.real_pages import PROFILE_FILE
     from tests.support import ALLOWED_USER
 
-    profile_text = "\n".join(line for line in PROFILE_FILE.read_text().splitlines() if not line.startswith("resume_path"))
+    profile_text = "\n".join(
+        line for line in PROFILE_FILE.read_text().splitlines() if not line.startswith("resume_path")
+    )
     user = fake_telegram.user(ALLOWED_USER)
     await user.send_document("profile.yaml", profile_text.encode(), "application/x-yaml")
     await fake_telegram.wait_for_message(lambda m: m.chat_id == user.chat_id and "Profile saved" in m.body)
@@ -111,11 +118,17 @@ async def apply_through_the_chat(fake_telegram: Any, site: Any, resume: Path, co
 
     await user.send(f"Orbital Freight is hiring: {site.posting_url}")
     card = await fake_telegram.wait_for_message(
-        lambda m: m.chat_id == user.chat_id and site.posting_url in m.body and any(b.text == "Apply" for b in m.buttons()))
+        lambda m: (
+            m.chat_id == user.chat_id and site.posting_url in m.body and any(b.text == "Apply" for b in m.buttons())
+        )
+    )
     await user.tap(card, "Apply")
     outcome = await fake_telegram.wait_for_message(
-        lambda m: m.chat_id == user.chat_id and ("Review before submitting" in m.body or "could not recognise" in m.body),
-        timeout=WAIT_IN_CHAT)
+        lambda m: (
+            m.chat_id == user.chat_id and ("Review before submitting" in m.body or "could not recognise" in m.body)
+        ),
+        timeout=WAIT_IN_CHAT,
+    )
     assert "Review before submitting" in outcome.body, outcome.body
     for value in shown:
         assert value in outcome.body, value
@@ -123,6 +136,7 @@ async def apply_through_the_chat(fake_telegram: Any, site: Any, resume: Path, co
 
     await user.tap(outcome, "Submit")
     submission = await site.wait_for_submission(timeout=WAIT_IN_CHAT)
-    await fake_telegram.wait_for_message(lambda m: m.message_id == card.message_id and "submitted" in m.body,
-                                         timeout=WAIT_IN_CHAT)
+    await fake_telegram.wait_for_message(
+        lambda m: m.message_id == card.message_id and "submitted" in m.body, timeout=WAIT_IN_CHAT
+    )
     return submission

@@ -101,7 +101,10 @@ EEO_OPTIONS = {
     "disability_status": DISABILITY_VALUES,
 }
 EEO_DECLINED = {
-    "gender": "3", "hispanic_ethnicity": DECLINE_TO_SELF_IDENTIFY, "veteran_status": "3", "disability_status": "3",
+    "gender": "3",
+    "hispanic_ethnicity": DECLINE_TO_SELF_IDENTIFY,
+    "veteran_status": "3",
+    "disability_status": "3",
 }  # what a default profile posts (no race: it is not asked)
 
 # The phone's country picker: (label as the menu shows it, ISO code posted as `country`, calling code).
@@ -220,7 +223,9 @@ class GreenhouseJobSite(LocalSite):
     async def _posting(self, request: web.Request) -> web.Response:
         page = render_posting(collapsed=request.query.get("layout") == "collapsed")
         if self.extra_question:
-            page = page.replace('<div class="field-wrapper checkbox-acknowledgement">', _extra_field(self.extra_question), 1)
+            page = page.replace(
+                '<div class="field-wrapper checkbox-acknowledgement">', _extra_field(self.extra_question), 1
+            )
         return self.html_response(page)
 
     async def _locations(self, request: web.Request) -> web.Response:
@@ -293,8 +298,10 @@ def render_posting(collapsed: bool = False) -> str:
         "datePosted": "2026-11-02",
         "employmentType": "FULL_TIME",
         "hiringOrganization": {"@type": "Organization", "name": COMPANY},
-        "jobLocation": {"@type": "Place", "address": {"@type": "PostalAddress", "addressLocality": "Berlin",
-                                                      "addressCountry": "DE"}},
+        "jobLocation": {
+            "@type": "Place",
+            "address": {"@type": "PostalAddress", "addressLocality": "Berlin", "addressCountry": "DE"},
+        },
         "description": f"{COMPANY} is hiring a {TITLE}.",
     }
     values = {
@@ -305,11 +312,15 @@ def render_posting(collapsed: bool = False) -> str:
         "job_id": str(JOB_ID),
         "json_ld": json.dumps(json_ld).replace("</", "<\\/"),
         "application_hidden": "hidden" if collapsed else "",
-        "select_options": json.dumps({
-            "country": [{"label": label, "value": code, "dial": dial} for label, code, dial in COUNTRIES],
-            TEAM_ID: [{"label": label, "value": value} for label, value in TEAM_VALUES.items()],
-            **{name: [{"label": label, "value": value} for label, value in values.items()]
-               for name, values in EEO_OPTIONS.items()},
-        }).replace("</", "<\\/"),
+        "select_options": json.dumps(
+            {
+                "country": [{"label": label, "value": code, "dial": dial} for label, code, dial in COUNTRIES],
+                TEAM_ID: [{"label": label, "value": value} for label, value in TEAM_VALUES.items()],
+                **{
+                    name: [{"label": label, "value": value} for label, value in values.items()]
+                    for name, values in EEO_OPTIONS.items()
+                },
+            }
+        ).replace("</", "<\\/"),
     }
     return render_template(TEMPLATE, values)

@@ -103,13 +103,16 @@ class FakeLangfuse:
         export.ParseFromString(body)
         spans = [
             Span(span.name, span.trace_id.hex(), {a.key: _value(a.value) for a in span.attributes})
-            for resource in export.resource_spans for scope in resource.scope_spans for span in scope.spans
+            for resource in export.resource_spans
+            for scope in resource.scope_spans
+            for span in scope.spans
         ]
         async with self._changed:
             self.spans.extend(spans)
             self._changed.notify_all()
-        return web.Response(body=ExportTraceServiceResponse().SerializeToString(),
-                            content_type="application/x-protobuf")
+        return web.Response(
+            body=ExportTraceServiceResponse().SerializeToString(), content_type="application/x-protobuf"
+        )
 
     async def _health(self, request: web.Request) -> web.Response:
         return web.json_response({"status": "OK", "version": "3.0.0-fake"})

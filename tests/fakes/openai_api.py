@@ -149,8 +149,9 @@ class ChatRequest:
 class FakeOpenAI:
     """A local OpenAI-compatible server with scripted answers; see the module docstring."""
 
-    def __init__(self, *, api_key: str | None = None, models: tuple[str, ...] = (DEFAULT_MODEL,),
-                 count_images: bool = False) -> None:
+    def __init__(
+        self, *, api_key: str | None = None, models: tuple[str, ...] = (DEFAULT_MODEL,), count_images: bool = False
+    ) -> None:
         self.api_key = api_key or f"sk-fake-{secrets.token_hex(12)}"
         self.models = models
         self.count_images = count_images  # also bill image parts, as OpenAI's vision models do (see _image_tokens)
@@ -222,8 +223,12 @@ class FakeOpenAI:
             return refusal
         name = request.match_info["model"]
         if name not in self.models:
-            return _error(404, f"The model `{name}` does not exist or you do not have access to it.",
-                          "invalid_request_error", code="model_not_found")
+            return _error(
+                404,
+                f"The model `{name}` does not exist or you do not have access to it.",
+                "invalid_request_error",
+                code="model_not_found",
+            )
         return web.json_response(self._model_object(name))
 
     async def _handle_completion(self, request: web.Request) -> web.StreamResponse:
@@ -251,14 +256,16 @@ class FakeOpenAI:
 
     def _refuse_key(self, authorization: str | None) -> web.Response | None:
         if not authorization or not authorization.startswith("Bearer "):
-            return _error(401, "You didn't provide an API key. You need to provide your API key in an "
-                               "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-                          "invalid_request_error")
+            return _error(
+                401,
+                "You didn't provide an API key. You need to provide your API key in an "
+                "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+                "invalid_request_error",
+            )
         given = authorization.removeprefix("Bearer ").strip()
         if not secrets.compare_digest(given, self.api_key):
             shown = f"{given[:3]}***{given[-4:]}" if len(given) > 8 else "***"
-            return _error(401, f"Incorrect API key provided: {shown}.", "invalid_request_error",
-                          code="invalid_api_key")
+            return _error(401, f"Incorrect API key provided: {shown}.", "invalid_request_error", code="invalid_api_key")
         return None
 
     def _next_reply(self, body: JsonObject) -> Scripted:
@@ -271,12 +278,19 @@ class FakeOpenAI:
     # ----------------------------------------------------------------- completions
 
     def _completion(self, body: JsonObject, reply: Reply) -> JsonObject:
-        message: JsonObject = {"role": "assistant", "content": reply.content, "refusal": reply.refusal,
-                               "annotations": []}
+        message: JsonObject = {
+            "role": "assistant",
+            "content": reply.content,
+            "refusal": reply.refusal,
+            "annotations": [],
+        }
         if reply.tool_calls:
             message["tool_calls"] = [
-                {"id": f"call_{secrets.token_hex(12)}", "type": "function",
-                 "function": {"name": call.name, "arguments": call.arguments}}
+                {
+                    "id": f"call_{secrets.token_hex(12)}",
+                    "type": "function",
+                    "function": {"name": call.name, "arguments": call.arguments},
+                }
                 for call in reply.tool_calls
             ]
         prompt_tokens = _prompt_tokens(body) + (_image_tokens(body) if self.count_images else 0)
@@ -293,11 +307,13 @@ class FakeOpenAI:
         }
 
     async def _stream(self, request: web.Request, body: JsonObject, completion: JsonObject) -> web.StreamResponse:
-        response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
-                                               **_request_id_header()})
+        response = web.StreamResponse(
+            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", **_request_id_header()}
+        )
         await response.prepare(request)
-        for chunk in _stream_chunks(completion, include_usage=bool((body.get("stream_options") or {})
-                                                                    .get("include_usage"))):
+        for chunk in _stream_chunks(
+            completion, include_usage=bool((body.get("stream_options") or {}).get("include_usage"))
+        ):
             await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
         await response.write(b"data: [DONE]\n\n")
         await response.write_eof()
@@ -312,19 +328,38 @@ class FakeOpenAI:
 
 def _refuse_body(body: object) -> web.Response | None:
     if not isinstance(body, dict):
-        return _error(400, "We could not parse the JSON body of your request. (HINT: This likely means you "
-                           "aren't using your HTTP library correctly.)", "invalid_request_error")
+        return _error(
+            400,
+            "We could not parse the JSON body of your request. (HINT: This likely means you "
+            "aren't using your HTTP library correctly.)",
+            "invalid_request_error",
+        )
     if not isinstance(body.get("model"), str) or not body["model"]:
         return _error(400, "you must provide a model parameter", "invalid_request_error")
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
-        return _error(400, "Missing required parameter: 'messages'.", "invalid_request_error",
-                      param="messages", code="missing_required_parameter")
+        return _error(
+            400,
+            "Missing required parameter: 'messages'.",
+            "invalid_request_error",
+            param="messages",
+            code="missing_required_parameter",
+        )
     for index, message in enumerate(messages):
-        if not isinstance(message, dict) or message.get("role") not in {"system", "developer", "user",
-                                                                        "assistant", "tool"}:
-            return _error(400, f"Invalid value for 'messages[{index}].role'.", "invalid_request_error",
-                          param=f"messages[{index}].role", code="invalid_value")
+        if not isinstance(message, dict) or message.get("role") not in {
+            "system",
+            "developer",
+            "user",
+            "assistant",
+            "tool",
+        }:
+            return _error(
+                400,
+                f"Invalid value for 'messages[{index}].role'.",
+                "invalid_request_error",
+                param=f"messages[{index}].role",
+                code="invalid_value",
+            )
     return None
 
 
@@ -414,7 +449,7 @@ def _png_size(url: str) -> tuple[int, int] | None:
     if not url.startswith(prefix):
         return None
     try:
-        header = base64.b64decode(url[len(prefix):len(prefix) + 44])
+        header = base64.b64decode(url[len(prefix) : len(prefix) + 44])
     except ValueError:
         return None
     if len(header) < 24 or header[:8] != b"\x89PNG\r\n\x1a\n":
@@ -435,16 +470,27 @@ def _usage(prompt_tokens: int, completion_tokens: int) -> JsonObject:
         "completion_tokens": completion_tokens,
         "total_tokens": prompt_tokens + completion_tokens,
         "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-        "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
-                                      "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
+        "completion_tokens_details": {
+            "reasoning_tokens": 0,
+            "audio_tokens": 0,
+            "accepted_prediction_tokens": 0,
+            "rejected_prediction_tokens": 0,
+        },
     }
 
 
 # --------------------------------------------------------------------------- responses
 
 
-def _error(status: int, message: str, error_type: str, *, param: str | None = None, code: str | None = None,
-           headers: dict[str, str] | None = None) -> web.Response:
+def _error(
+    status: int,
+    message: str,
+    error_type: str,
+    *,
+    param: str | None = None,
+    code: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> web.Response:
     payload = {"error": {"message": message, "type": error_type, "param": param, "code": code}}
     return web.json_response(payload, status=status, headers={**_request_id_header(), **(headers or {})})
 
@@ -459,7 +505,7 @@ def _request_id_header() -> dict[str, str]:
 
 
 def _pieces(text: str) -> list[str]:
-    return [text[start:start + STREAM_PIECE_CHARS] for start in range(0, len(text), STREAM_PIECE_CHARS)]
+    return [text[start : start + STREAM_PIECE_CHARS] for start in range(0, len(text), STREAM_PIECE_CHARS)]
 
 
 def _stream_chunks(completion: JsonObject, *, include_usage: bool) -> list[JsonObject]:
@@ -468,21 +514,29 @@ def _stream_chunks(completion: JsonObject, *, include_usage: bool) -> list[JsonO
 
     def chunk(delta: JsonObject, finish_reason: str | None = None) -> JsonObject:
         return {
-            "id": completion["id"], "object": "chat.completion.chunk", "created": completion["created"],
-            "model": completion["model"], "system_fingerprint": completion["system_fingerprint"],
+            "id": completion["id"],
+            "object": "chat.completion.chunk",
+            "created": completion["created"],
+            "model": completion["model"],
+            "system_fingerprint": completion["system_fingerprint"],
             "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}],
             **({"usage": None} if include_usage else {}),
         }
 
-    chunks = [chunk({"role": "assistant", "content": "" if message["content"] is not None else None,
-                     "refusal": None})]
+    chunks = [chunk({"role": "assistant", "content": "" if message["content"] is not None else None, "refusal": None})]
     chunks += [chunk({"content": piece}) for piece in _pieces(message["content"] or "")]
     for index, call in enumerate(message.get("tool_calls") or []):
-        start = {"index": index, "id": call["id"], "type": "function",
-                 "function": {"name": call["function"]["name"], "arguments": ""}}
+        start = {
+            "index": index,
+            "id": call["id"],
+            "type": "function",
+            "function": {"name": call["function"]["name"], "arguments": ""},
+        }
         chunks.append(chunk({"tool_calls": [start]}))
-        chunks += [chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
-                   for piece in _pieces(call["function"]["arguments"])]
+        chunks += [
+            chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
+            for piece in _pieces(call["function"]["arguments"])
+        ]
     chunks.append(chunk({}, completion["choices"][0]["finish_reason"]))
     if include_usage:
         chunks.append({**chunk({}), "choices": [], "usage": completion["usage"]})

@@ -54,7 +54,9 @@ class Phone:
                  if (live.frames > after) return resolve(JSON.stringify(live.frames));
                  live.waiters.push((n) => resolve(JSON.stringify(n)));
                  setTimeout(() => resolve(JSON.stringify(live.frames)), ms);
-               })""", after, timeout_ms,
+               })""",
+            after,
+            timeout_ms,
         )
 
     async def ended(self, timeout_ms: int = 30000) -> bool:
@@ -65,7 +67,8 @@ class Phone:
                    const timer = setInterval(() => { if (window.nyxLive.ended) { clearInterval(timer); resolve('true'); } }, 50);
                    setTimeout(() => { clearInterval(timer); resolve('false'); }, ms);
                  }
-               })""", timeout_ms,
+               })""",
+            timeout_ms,
         )
 
     async def find(self, rgb: tuple[int, int, int]) -> tuple[float, float] | None:
@@ -76,7 +79,8 @@ class Phone:
     async def centre_of(self, selector: str) -> tuple[float, float]:
         box = await self.js(
             "(s) => { const r = document.querySelector(s).getBoundingClientRect(); "
-            "return JSON.stringify({x: r.left + r.width / 2, y: r.top + r.height / 2}); }", selector,
+            "return JSON.stringify({x: r.left + r.width / 2, y: r.top + r.height / 2}); }",
+            selector,
         )
         return box["x"], box["y"]
 
@@ -110,7 +114,6 @@ class Phone:
             await self.scroll(*canvas, 300)
             await self.next_frame(seen, 3000)
         return False
-
 
     async def open(self, url: str) -> None:
         await self.browser.navigate_to(url)

@@ -32,12 +32,16 @@ JSONLD_POSTING = {
     "datePosted": "2026-01-05",
     # Greenhouse writes the description as entity-escaped HTML.
     "description": "&lt;p&gt;Build &lt;strong&gt;rockets&lt;/strong&gt; &amp;amp; ground systems.&lt;/p&gt;"
-                   "&lt;ul&gt;&lt;li&gt;Python&lt;/li&gt;&lt;li&gt;PostgreSQL&lt;/li&gt;&lt;/ul&gt;",
+    "&lt;ul&gt;&lt;li&gt;Python&lt;/li&gt;&lt;li&gt;PostgreSQL&lt;/li&gt;&lt;/ul&gt;",
     "hiringOrganization": {"@type": "Organization", "name": COMPANY, "sameAs": "https://acme.example"},
     "jobLocation": {
         "@type": "Place",
-        "address": {"@type": "PostalAddress", "addressLocality": "Berlin", "addressRegion": "Berlin",
-                    "addressCountry": "DE"},
+        "address": {
+            "@type": "PostalAddress",
+            "addressLocality": "Berlin",
+            "addressRegion": "Berlin",
+            "addressCountry": "DE",
+        },
     },
 }
 
@@ -51,8 +55,14 @@ GRAPH = {
             "title": "Data Engineer",
             "hiringOrganization": {"@id": "https://globex.example/#org"},
             "jobLocation": [
-                {"@type": "Place", "address": {"@type": "PostalAddress", "addressLocality": "Lisbon",
-                                               "addressCountry": {"@type": "Country", "name": "Portugal"}}},
+                {
+                    "@type": "Place",
+                    "address": {
+                        "@type": "PostalAddress",
+                        "addressLocality": "Lisbon",
+                        "addressCountry": {"@type": "Country", "name": "Portugal"},
+                    },
+                },
                 {"@type": "Place", "address": "Porto, Portugal"},
             ],
             "jobLocationType": "TELECOMMUTE",
@@ -64,9 +74,14 @@ GRAPH = {
 
 LIST = [
     {"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": []},
-    {"@context": "https://schema.org", "@type": "http://schema.org/JobPosting", "name": "Site Reliability Engineer",
-     "hiringOrganization": "Initech", "jobLocation": {"@type": "Place", "name": "Austin, TX"},
-     "description": "Keep the TPS reports flowing."},
+    {
+        "@context": "https://schema.org",
+        "@type": "http://schema.org/JobPosting",
+        "name": "Site Reliability Engineer",
+        "hiringOrganization": "Initech",
+        "jobLocation": {"@type": "Place", "name": "Austin, TX"},
+        "description": "Keep the TPS reports flowing.",
+    },
 ]
 
 
@@ -79,21 +94,31 @@ def _page(head: str, body: str) -> str:
 
 
 PAGES: dict[str, str] = {
-    "/jsonld": _page(f"<title>Job Application for {TITLE} at {COMPANY}</title>{_json_ld(JSONLD_POSTING)}",
-                     f"<h1>{TITLE}</h1><p>Posting body.</p>"),
-    "/graph": _page('<title>Data Engineer | Globex</title><script type="application/ld+json">{"@type": "Job'
-                    f"</script>{_json_ld(GRAPH)}", "<h1>Data Engineer</h1>"),
+    "/jsonld": _page(
+        f"<title>Job Application for {TITLE} at {COMPANY}</title>{_json_ld(JSONLD_POSTING)}",
+        f"<h1>{TITLE}</h1><p>Posting body.</p>",
+    ),
+    "/graph": _page(
+        '<title>Data Engineer | Globex</title><script type="application/ld+json">{"@type": "Job'
+        f"</script>{_json_ld(GRAPH)}",
+        "<h1>Data Engineer</h1>",
+    ),
     "/list": _page(f"<title>SRE</title>{_json_ld(LIST)}", "<h1>SRE</h1>"),
-    "/og": _page('<title>Careers | Hooli</title><meta property="og:title" content="Platform Engineer at Hooli">'
-                 '<meta property="og:site_name" content="Hooli">'
-                 '<meta property="og:description" content="Build the platform everyone builds on.">',
-                 "<nav>Home</nav><h1>Platform Engineer</h1><main><p>Details</p></main>"),
-    "/title": _page("<title>Office Manager &amp; Events Lead</title>",
-                    "<nav>Menu</nav><main><h2>About the role</h2><p>Keep the office running.</p></main>"),
+    "/og": _page(
+        '<title>Careers | Hooli</title><meta property="og:title" content="Platform Engineer at Hooli">'
+        '<meta property="og:site_name" content="Hooli">'
+        '<meta property="og:description" content="Build the platform everyone builds on.">',
+        "<nav>Home</nav><h1>Platform Engineer</h1><main><p>Details</p></main>",
+    ),
+    "/title": _page(
+        "<title>Office Manager &amp; Events Lead</title>",
+        "<nav>Menu</nav><main><h2>About the role</h2><p>Keep the office running.</p></main>",
+    ),
     "/h1": _page("", "<header>Logo</header><h1>  Barista\n (part-time) </h1><p>Coffee, lots of it.</p>"),
-    "/embedded": _page("<title>Careers at Acme</title>",
-                       '<div id="grnhse_app"></div>'
-                       '<script src="https://boards.greenhouse.io/embed/job_board/js?for=acme"></script>'),
+    "/embedded": _page(
+        "<title>Careers at Acme</title>",
+        '<div id="grnhse_app"></div><script src="https://boards.greenhouse.io/embed/job_board/js?for=acme"></script>',
+    ),
 }
 
 

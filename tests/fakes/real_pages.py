@@ -165,13 +165,25 @@ def controls_from(rows: list[dict[str, Any]]) -> list[Control]:
             groups.setdefault((row["frame"], row["name"]), []).append(row)
             continue
         names = tuple(row["names"]) + ((row["legend"],) if row["legend"] else ())
-        controls.append(Control(row["type"], row["id"], row["name"], names, row["value"], row["visible"], row["section"]))
+        controls.append(
+            Control(row["type"], row["id"], row["name"], names, row["value"], row["visible"], row["section"])
+        )
     for (_, name), radios in groups.items():
         labels = tuple(r["names"][0] if r["names"] else r["id"] for r in radios)
         chosen = ", ".join(label for label, r in zip(labels, radios, strict=True) if r["value"])
         legends = tuple(dict.fromkeys(r["legend"] for r in radios if r["legend"]))
-        controls.append(Control("radio", radios[0]["id"], name, legends, chosen,
-                                any(r["visible"] for r in radios), radios[0]["section"], labels))
+        controls.append(
+            Control(
+                "radio",
+                radios[0]["id"],
+                name,
+                legends,
+                chosen,
+                any(r["visible"] for r in radios),
+                radios[0]["section"],
+                labels,
+            )
+        )
     return controls
 
 
@@ -262,9 +274,12 @@ class PageExpectations:
 def load_expectations(folder: str) -> PageExpectations:
     data = yaml.safe_load((EXPECTATIONS / folder / "expected.yaml").read_text(encoding="utf-8"))
     fields = tuple(Expected(**{"group": "profile", **item}) for item in data.get("fields", []))
-    empty = tuple(Expected(**{"group": "must_stay_empty", **item, "empty": True}) for item in data.get("must_stay_empty", []))
-    return PageExpectations(folder, data["vendor"], bool(data["scripts"]), fields, empty,
-                            tuple(str(x) for x in data.get("not_checked", [])))
+    empty = tuple(
+        Expected(**{"group": "must_stay_empty", **item, "empty": True}) for item in data.get("must_stay_empty", [])
+    )
+    return PageExpectations(
+        folder, data["vendor"], bool(data["scripts"]), fields, empty, tuple(str(x) for x in data.get("not_checked", []))
+    )
 
 
 def corpus_pages() -> list[str]:
@@ -347,7 +362,8 @@ def _reading_the_page_before_close(seen: list[list[Control]]) -> Iterator[None]:
 async def read_controls(browser: Any) -> list[Control]:
     session = await browser.get_or_create_cdp_session()
     result = await session.cdp_client.send.Runtime.evaluate(
-        params={"expression": f"({READ_PAGE_JS})()", "returnByValue": True}, session_id=session.session_id)
+        params={"expression": f"({READ_PAGE_JS})()", "returnByValue": True}, session_id=session.session_id
+    )
     return controls_from(json.loads(result.get("result", {}).get("value") or "[]"))
 
 
@@ -362,11 +378,11 @@ async def observed_fill(folder: str, options: BrowserOptions) -> ObservedFill:
         started = time.perf_counter()
         with _reading_the_page_before_close(seen):
             try:
-                run = await dry_run_module.dry_run(site.posting_url, profile, resume, options,
-                                                   allow_hosts=("127.0.0.1", "localhost"))
+                run = await dry_run_module.dry_run(
+                    site.posting_url, profile, resume, options, allow_hosts=("127.0.0.1", "localhost")
+                )
             except Exception as exc:  # noqa: BLE001 - "not a form I know" is an outcome to grade, not a crash
                 error = exc
         seconds = time.perf_counter() - started
         submissions = list(site.submission_attempts)
     return ObservedFill(run, error, seen[-1] if seen else [], submissions, seconds)
-

@@ -118,8 +118,10 @@ class SavedPageSite(LocalSite):
             # The saved page, plus a script that sends the form named by ?form= once loaded: how a test
             # proves that a submission is seen, in a plain browser without our submit guard.
             form = json.dumps(request.query.get("form", "form")).replace("<", "\\u003c")
-            script = ("<script>addEventListener('load', () => HTMLFormElement.prototype.submit.call("
-                      f"document.querySelector({form})));</script>")
+            script = (
+                "<script>addEventListener('load', () => HTMLFormElement.prototype.submit.call("
+                f"document.querySelector({form})));</script>"
+            )
             return self.html_response(self.page_path.read_text(encoding="utf-8") + script)
 
         app.middlewares.append(confined)

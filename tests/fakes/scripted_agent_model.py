@@ -43,8 +43,7 @@ ELEMENT = re.compile(
 ATTRIBUTE = re.compile(r"([\w:-]+)=(.*?)(?=\s[\w:-]+=|$)")
 PAGES_BELOW = re.compile(r"([\d.]+) pages below")
 ANSWERED = re.compile(r"The applicant answered '(.*?)' with: (.+)")
-DECLINE = re.compile(r"decline|(don.?t|do not) (wish|want) to|prefer not|not to (say|answer|disclose)|rather not",
-                     re.I)
+DECLINE = re.compile(r"decline|(don.?t|do not) (wish|want) to|prefer not|not to (say|answer|disclose)|rather not", re.I)
 EEO = re.compile(r"\b(gender|sex|race|ethnicity|hispanic|latino|veteran|disability)\b", re.I)
 CONSENT = re.compile(r"\b(i (have read|agree|accept|consent)|privacy (policy|notice)|consent)\b", re.I)
 NOT_CONSENT = re.compile(r"future|marketing|newsletter|updates|keep my|on file", re.I)
@@ -77,8 +76,14 @@ FACT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("full_name", re.compile(r"full.?name|^name\b|\bname$|_name\b", re.I)),
 ]
 FACT_LINES = {
-    "E-mail": "email", "Phone": "phone", "Location": "location", "Linkedin": "linkedin", "Github": "github",
-    "Portfolio": "portfolio", "Website": "website", "Current company": "current_company",
+    "E-mail": "email",
+    "Phone": "phone",
+    "Location": "location",
+    "Linkedin": "linkedin",
+    "Github": "github",
+    "Portfolio": "portfolio",
+    "Website": "website",
+    "Current company": "current_company",
     "Needs visa sponsorship": "needs_sponsorship",
 }
 
@@ -104,9 +109,14 @@ class Element:
             return "combobox" if role == "combobox" else kind
         if self.tag in ("select", "textarea"):
             return self.tag
-        if self.tag == "button" and self.attrs.get("type") != "submit" and (
-                "pressed" in self.attrs or (self.context and self.context[-1].rstrip(" *").endswith("?")
-                                            and 0 < len(self.text) <= 30)):
+        if (
+            self.tag == "button"
+            and self.attrs.get("type") != "submit"
+            and (
+                "pressed" in self.attrs
+                or (self.context and self.context[-1].rstrip(" *").endswith("?") and 0 < len(self.text) <= 30)
+            )
+        ):
             return "toggle"  # one of a question's answer buttons (Yes / No)
         return role or self.tag
 
@@ -123,8 +133,17 @@ class Element:
         value = self.attrs.get("value", "") if self.kind in ("radio", "checkbox") else ""  # others show what is typed
         # A label can change as the page reacts to answers; an id or name repeated on the page needs it.
         label = self.label if self.shared_name or not (self.attrs.get("id") or self.attrs.get("name")) else ""
-        return "|".join([self.tag, self.attrs.get("id", ""), self.attrs.get("name", ""), label, value, self.after,
-                         self.text if self.kind == "toggle" else ""])
+        return "|".join(
+            [
+                self.tag,
+                self.attrs.get("id", ""),
+                self.attrs.get("name", ""),
+                label,
+                value,
+                self.after,
+                self.text if self.kind == "toggle" else "",
+            ]
+        )
 
     def listed_options(self) -> tuple[list[str], bool]:
         """A select's options as the state shows them, and whether that is all of them."""
@@ -147,7 +166,7 @@ class Page:
 
 def parse_state(text: str) -> Page:
     """browser-use's `<browser_state>` text as elements, each with the page text around it."""
-    state = text[text.find("<browser_state>"):text.find("</browser_state>")]
+    state = text[text.find("<browser_state>") : text.find("</browser_state>")]
     below = PAGES_BELOW.search(state)
     url = re.search(r"Tab \w+: (\S+)", state)
     lines = state.split("Interactive elements:", 1)[-1].splitlines()
@@ -158,8 +177,13 @@ def parse_state(text: str) -> Page:
     for line in lines:
         found = ELEMENT.match(line)
         if found:
-            element = Element(int(found["index"]), found["tag"], dict(ATTRIBUTE.findall(found["attrs"])),
-                              len(found["depth"]), context=list(context))
+            element = Element(
+                int(found["index"]),
+                found["tag"],
+                dict(ATTRIBUTE.findall(found["attrs"])),
+                len(found["depth"]),
+                context=list(context),
+            )
             elements.append(element)
             if element.tag in CONTROLS:
                 context = []
@@ -176,7 +200,7 @@ def parse_state(text: str) -> Page:
             owner.text = f"{owner.text} {stripped}".strip()
             continue
         owner = None
-        if line[depth:depth + 1] == " " and context:  # an indented continuation of the previous line
+        if line[depth : depth + 1] == " " and context:  # an indented continuation of the previous line
             context[-1] = f"{context[-1]} {stripped}"
         else:
             context.append(stripped)
@@ -213,8 +237,11 @@ def _task(body: dict[str, Any]) -> tuple[str, str]:
     texts = []
     for message in body.get("messages") or []:
         content = message.get("content")
-        texts.append(content if isinstance(content, str)
-                     else "\n".join(part.get("text", "") for part in content or [] if part.get("type") == "text"))
+        texts.append(
+            content
+            if isinstance(content, str)
+            else "\n".join(part.get("text", "") for part in content or [] if part.get("type") == "text")
+        )
     # The state is in the last message that has one (browser-use may add a nudge after it).
     whole = next((text for text in reversed(texts) if "<browser_state>" in text), texts[-1] if texts else "")
     start, end = whole.find("<user_request>"), whole.find("</user_request>")
@@ -266,8 +293,13 @@ class Facts:
 
 def step(actions: list[dict[str, Any]], goal: str, memory: str) -> dict[str, Any]:
     """One AgentOutput, with the short notes a model writes beside its actions."""
-    return {"thinking": None, "evaluation_previous_goal": "Done as planned." if actions else "",
-            "memory": memory, "next_goal": goal, "action": actions}
+    return {
+        "thinking": None,
+        "evaluation_previous_goal": "Done as planned." if actions else "",
+        "memory": memory,
+        "next_goal": goal,
+        "action": actions,
+    }
 
 
 def listed_dropdowns(text: str) -> dict[int, list[str]]:
@@ -298,7 +330,7 @@ class FormFillingModel:
         self.steps += 1
         task, whole = _task(body)
         facts = Facts.from_task(task)
-        history = whole[whole.find("<agent_history>"):whole.find("</agent_history>")]
+        history = whole[whole.find("<agent_history>") : whole.find("</agent_history>")]
         for question, answer in ANSWERED.findall(history):
             facts.answers.setdefault(question, answer.strip())
         page = parse_state(whole)
@@ -309,10 +341,16 @@ class FormFillingModel:
             return step(actions, f"Fill the visible fields ({names}).", f"Step {self.steps}: filling the form.")
         if page.pages_below > 0.05 and self.scrolls < MAX_SCROLLS:
             self.scrolls += 1
-            return step([{"scroll": {"down": True, "pages": 1.0, "index": None}}], "See the rest of the form.",
-                        f"Step {self.steps}: scrolled {self.scrolls} time(s).")
-        return step([{"request_review": {"note": "Filled every field I could; please review."}}],
-                    "Hand the form over for review.", "All visible fields handled.")
+            return step(
+                [{"scroll": {"down": True, "pages": 1.0, "index": None}}],
+                "See the rest of the form.",
+                f"Step {self.steps}: scrolled {self.scrolls} time(s).",
+            )
+        return step(
+            [{"request_review": {"note": "Filled every field I could; please review."}}],
+            "Hand the form over for review.",
+            "All visible fields handled.",
+        )
 
     # ----------------------------------------------------------------- planning
 
@@ -354,8 +392,11 @@ class FormFillingModel:
     def _navigate(self, page: Page) -> list[dict[str, Any]]:
         if self.nav_clicks >= MAX_NAV_CLICKS:
             return []
-        links = [e for e in page.elements if e.tag in ("a", "button") and NAVIGATION.search(e.text)
-                 and f"nav:{e.index}" not in self.done]
+        links = [
+            e
+            for e in page.elements
+            if e.tag in ("a", "button") and NAVIGATION.search(e.text) and f"nav:{e.index}" not in self.done
+        ]
         if not links:
             return []
         # "Apply for this job" before a bare "Apply" button (which the guard may take for a submit).
@@ -399,8 +440,9 @@ class FormFillingModel:
             return self._ask(question)
         return []
 
-    def _select(self, element: Element, value: str | None, question: str,
-                dropdowns: dict[int, list[str]]) -> list[dict[str, Any]]:
+    def _select(
+        self, element: Element, value: str | None, question: str, dropdowns: dict[int, list[str]]
+    ) -> list[dict[str, Any]]:
         options, complete = element.listed_options()
         if element.index in dropdowns and element.key in self.listing:
             options, complete = dropdowns[element.index], True
@@ -426,7 +468,8 @@ class FormFillingModel:
         question = first.context[-1] if first.context else ""
         if len(members) == 1 and first.kind == "checkbox":
             wanted = first.attrs.get("required") == "true" or (
-                bool(CONSENT.search(texts[0])) and not NOT_CONSENT.search(texts[0]))
+                bool(CONSENT.search(texts[0])) and not NOT_CONSENT.search(texts[0])
+            )
             return [{"click": {"index": first.index}}] if wanted and first.attrs.get("checked") != "true" else []
         answer = facts.answer_for(question) if question else None
         if answer is None and EEO.search(question):
@@ -435,8 +478,9 @@ class FormFillingModel:
             return self._ask(question, texts)
         elif first.kind == "checkbox":
             parts = [p.strip() for p in re.split(r"[;,/]| and ", answer) if p.strip()]
-            chosen = [m for m, text in zip(members, texts, strict=True)
-                      if any(_words(part) == _words(text) for part in parts)]
+            chosen = [
+                m for m, text in zip(members, texts, strict=True) if any(_words(part) == _words(text) for part in parts)
+            ]
         else:
             choice = best_match(answer, texts)
             chosen = [m for m, text in zip(members, texts, strict=True) if text == choice][:1]
@@ -489,12 +533,16 @@ def _choice_groups(controls: list[Element]) -> dict[int, list[Element]]:
             name, earlier = element.attrs.get("name"), previous.attrs.get("name")
             if element.kind == "toggle":
                 joined = element.context[-1:] == previous.context[-1:]
-            elif name and earlier and name == earlier:
-                joined = True
-            elif _numbered(element) and _numbered(element) == _numbered(previous):
-                joined = True
-            elif (not name and not earlier and element.context in ([], [previous.after])
-                  and max(len(previous.after), len(element.after)) <= SHORT_OPTION):  # options, not statements
+            elif (
+                (name and earlier and name == earlier)
+                or (_numbered(element) and _numbered(element) == _numbered(previous))
+                or (
+                    not name
+                    and not earlier
+                    and element.context in ([], [previous.after])
+                    and max(len(previous.after), len(element.after)) <= SHORT_OPTION
+                )
+            ):
                 joined = True
         groups[element.index] = groups[previous.index] if joined and previous else []
         groups[element.index].append(element)

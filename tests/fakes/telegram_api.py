@@ -128,8 +128,7 @@ class ChatMessage:
             return (exact or partial)[0]
         labels = ", ".join(repr(b.text) for b in buttons) or "no inline buttons"
         raise LookupError(
-            f"no button matching {text_substring!r} on message #{self.message_id} "
-            f"{_excerpt(self.body)!r}: {labels}"
+            f"no button matching {text_substring!r} on message #{self.message_id} {_excerpt(self.body)!r}: {labels}"
         )
 
 
@@ -208,12 +207,9 @@ def _cant_parse(reason: str) -> BotApiError:
 
 
 WEBHOOK_CONFLICT = (
-    "Conflict: can't use getUpdates method while webhook is active; "
-    "use deleteWebhook to delete the webhook first"
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 )
-POLLING_CONFLICT = (
-    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
-)
+POLLING_CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
@@ -224,9 +220,28 @@ NOT_MODIFIED = (
 
 #: Methods Telegram counts against a bot's sending limits.
 LIMITED_METHODS = frozenset(
-    "sendmessage sendphoto senddocument sendvideo sendanimation sendaudio sendvoice sendvideonote "
-    "sendsticker sendmediagroup sendlocation sendcontact sendpoll senddice copymessage "
-    "forwardmessage editmessagetext editmessagecaption editmessagemedia editmessagereplymarkup".split()
+    [
+        "sendmessage",
+        "sendphoto",
+        "senddocument",
+        "sendvideo",
+        "sendanimation",
+        "sendaudio",
+        "sendvoice",
+        "sendvideonote",
+        "sendsticker",
+        "sendmediagroup",
+        "sendlocation",
+        "sendcontact",
+        "sendpoll",
+        "senddice",
+        "copymessage",
+        "forwardmessage",
+        "editmessagetext",
+        "editmessagecaption",
+        "editmessagemedia",
+        "editmessagereplymarkup",
+    ]
 )
 
 
@@ -318,10 +333,67 @@ class _PlainText:
 
 
 _COMMON_TLDS = frozenset(
-    "com org net io ai co dev app jobs careers work info biz edu gov tech xyz me online site "
-    "page cloud so gg ly to fm tv sh team world global agency company digital solutions "
-    "systems software network academy store shop blog news link live pro name mobi asia "
-    "recruit studio design email services group inc ltd llc".split()
+    [
+        "com",
+        "org",
+        "net",
+        "io",
+        "ai",
+        "co",
+        "dev",
+        "app",
+        "jobs",
+        "careers",
+        "work",
+        "info",
+        "biz",
+        "edu",
+        "gov",
+        "tech",
+        "xyz",
+        "me",
+        "online",
+        "site",
+        "page",
+        "cloud",
+        "so",
+        "gg",
+        "ly",
+        "to",
+        "fm",
+        "tv",
+        "sh",
+        "team",
+        "world",
+        "global",
+        "agency",
+        "company",
+        "digital",
+        "solutions",
+        "systems",
+        "software",
+        "network",
+        "academy",
+        "store",
+        "shop",
+        "blog",
+        "news",
+        "link",
+        "live",
+        "pro",
+        "name",
+        "mobi",
+        "asia",
+        "recruit",
+        "studio",
+        "design",
+        "email",
+        "services",
+        "group",
+        "inc",
+        "ltd",
+        "llc",
+    ]
 )
 _URL = re.compile(
     r"(?<![\w@.\-/])"
@@ -436,8 +508,7 @@ class _OpenTag:
 
 def _html_attributes(source: str) -> dict[str, str]:
     return {
-        m[1].lower(): next((v for v in m.groups()[1:] if v is not None), "")
-        for m in _HTML_ATTRIBUTE.finditer(source)
+        m[1].lower(): next((v for v in m.groups()[1:] if v is not None), "") for m in _HTML_ATTRIBUTE.finditer(source)
     }
 
 
@@ -510,9 +581,7 @@ class _HtmlParser:
             raise _cant_parse(f"Unexpected end tag at byte offset {at}")
         tag = self.stack.pop()
         if tag.name != name:
-            raise _cant_parse(
-                f'Unmatched end tag at byte offset {at}, expected "</{tag.name}>", found "</{name}>"'
-            )
+            raise _cant_parse(f'Unmatched end tag at byte offset {at}, expected "</{tag.name}>", found "</{name}>"')
         entity = self._entity_for(tag)
         if entity is not None:
             self.entities.append(entity)
@@ -798,7 +867,8 @@ async def _read_raw_params(request: web.Request) -> JsonObject:
     for key, value in (await request.post()).items():
         params[key] = (
             UploadedFile(value.filename, value.content_type, value.file.read())
-            if isinstance(value, web.FileField) else value
+            if isinstance(value, web.FileField)
+            else value
         )
     return _resolve_attachments(params)
 
@@ -840,8 +910,19 @@ def _int_param(params: JsonObject, key: str, default: int) -> int:
 
 
 _CHAT_ACTIONS = frozenset(
-    "typing upload_photo record_video upload_video record_voice upload_voice upload_document "
-    "choose_sticker find_location record_video_note upload_video_note".split()
+    [
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    ]
 )
 
 
@@ -862,9 +943,7 @@ def _validate_inline_keyboard(markup: JsonObject) -> None:
         if not isinstance(button, dict) or not button.get("text"):
             raise _bad_request("can't parse inline keyboard button: Text must be non-empty")
         if not any(action in button for action in _BUTTON_ACTIONS):
-            raise _bad_request(
-                "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
-            )
+            raise _bad_request("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
         data = button.get("callback_data")
         if data is not None and not 1 <= len(str(data).encode()) <= 64:
             raise _bad_request("BUTTON_DATA_INVALID")
@@ -1041,13 +1120,9 @@ class SimulatedUser:
         content = {"photo": [stored.photo_size_json()]} | _caption_content(caption, caption_entities)
         return await self._telegram._receive(self, content)
 
-    async def send_document(
-        self, filename: str, content: bytes, mime_type: str, caption: str | None = None
-    ) -> int:
+    async def send_document(self, filename: str, content: bytes, mime_type: str, caption: str | None = None) -> int:
         """A document the bot can fetch with getFile and download."""
-        stored = self._telegram._store_file(
-            content, folder="documents", mime_type=mime_type, file_name=filename
-        )
+        stored = self._telegram._store_file(content, folder="documents", mime_type=mime_type, file_name=filename)
         message = {"document": stored.document_json()}
         if caption:
             message |= _caption_content(caption, None)
@@ -1182,9 +1257,7 @@ class FakeTelegram:
         """The commands set with setMyCommands for this scope and language."""
         return self._commands.get(self._commands_key(scope, language_code), [])
 
-    async def wait_for_message(
-        self, predicate: Callable[[ChatMessage], object], timeout: float = 30
-    ) -> ChatMessage:
+    async def wait_for_message(self, predicate: Callable[[ChatMessage], object], timeout: float = 30) -> ChatMessage:
         """The first bot message (already sent, or sent or edited later) that matches `predicate`.
 
         Deleted messages are matched too (they are flagged): check `m.deleted` if it matters.
@@ -1205,9 +1278,7 @@ class FakeTelegram:
         assert found is not None
         return found
 
-    def fail_next(
-        self, method: str, error_code: int, description: str, retry_after: int | None = None
-    ) -> None:
+    def fail_next(self, method: str, error_code: int, description: str, retry_after: int | None = None) -> None:
         """The next call of `method` fails with this error (queued: call again for more)."""
         self._failures[method.lower()].append(_InjectedError(error_code, description, retry_after))
 
@@ -1265,13 +1336,9 @@ class FakeTelegram:
         await self._enqueue("message", message)
         return message_id
 
-    async def _tap(
-        self, user: SimulatedUser, message: ChatMessage, data: str, timeout: float
-    ) -> CallbackAnswer:
+    async def _tap(self, user: SimulatedUser, message: ChatMessage, data: str, timeout: float) -> CallbackAnswer:
         if message.chat_id != user.chat_id:
-            raise ValueError(
-                f"message #{message.message_id} is in chat {message.chat_id}, not {user.chat_id}"
-            )
+            raise ValueError(f"message #{message.message_id} is in chat {message.chat_id}, not {user.chat_id}")
         if message.deleted:
             raise ValueError(f"message #{message.message_id} was deleted; nobody can tap its buttons")
         query_id = str(next(self._query_ids))
@@ -1321,9 +1388,7 @@ class FakeTelegram:
 
     # files -----------------------------------------------------------------
 
-    def _store_file(
-        self, content: bytes, *, folder: str, mime_type: str, file_name: str | None = None
-    ) -> _StoredFile:
+    def _store_file(self, content: bytes, *, folder: str, mime_type: str, file_name: str | None = None) -> _StoredFile:
         seq = next(self._file_seq)
         extension = _file_extension(file_name, mime_type)
         width, height = _image_size(content) if folder == "photos" else (0, 0)
@@ -1612,18 +1677,14 @@ class FakeTelegram:
             raise _bad_request("IMAGE_PROCESS_FAILED")
         caption, entities = self._caption(params)
         stored = reused or self._store_file(content, folder="photos", mime_type="image/jpeg")
-        return await self._send(
-            chat, params, photo=content, caption=caption, entities=entities, file_id=stored.file_id
-        )
+        return await self._send(chat, params, photo=content, caption=caption, entities=entities, file_id=stored.file_id)
 
     async def _send_document(self, params: JsonObject) -> JsonObject:
         chat = self._chat(params)
         content, filename, reused = self._input_file(params, "document")
         caption, entities = self._caption(params)
         mime_type = mimetypes.guess_type(filename or "")[0] or "application/octet-stream"
-        stored = reused or self._store_file(
-            content, folder="documents", mime_type=mime_type, file_name=filename
-        )
+        stored = reused or self._store_file(content, folder="documents", mime_type=mime_type, file_name=filename)
         return await self._send(
             chat,
             params,

@@ -125,8 +125,9 @@ class FakeTwoCaptcha:
             return _text("ERROR_BAD_PARAMETERS")
         if image is not None and not image:
             return _text("ERROR_ZERO_CAPTCHA_FILESIZE")
-        task = CaptchaTask(id=str(7_000_000_000 + len(self.tasks) + 1), method=method, params=params,
-                           image=image, answer=answer)
+        task = CaptchaTask(
+            id=str(7_000_000_000 + len(self.tasks) + 1), method=method, params=params, image=image, answer=answer
+        )
         self.tasks.append(task)
         return _text(f"OK|{task.id}")
 

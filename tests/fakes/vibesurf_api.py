@@ -202,14 +202,16 @@ class FakeVibeSurf:
         if task.status == "waiting_for_user":
             asked = self.scenario.questions[task.asked - 1]
             question = {"id": f"q{task.asked}", "text": asked.text, "options": asked.options}
-        return web.json_response({
-            "task_id": task.task_id,
-            "status": task.status,
-            "error_message": task.error_message,
-            "question": question,
-            "form": task.form,
-            "submission": task.submission,
-        })
+        return web.json_response(
+            {
+                "task_id": task.task_id,
+                "status": task.status,
+                "error_message": task.error_message,
+                "question": question,
+                "form": task.form,
+                "submission": task.submission,
+            }
+        )
 
     async def _answer(self, request: web.Request) -> web.Response:
         task = self._task(request)

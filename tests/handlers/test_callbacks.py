@@ -52,6 +52,6 @@ def test_a_captcha_button_packs_its_decision_value() -> None:
     ],
 )
 def test_a_forged_decision_is_not_a_typed_button_but_still_recognised(typed, any_decision, packed: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="input_value='bogus'"):
         typed.unpack(packed)
     assert any_decision.unpack(packed).decision == "bogus"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from automation.adapters.base import FieldReading, FilledForm
 from handlers.cards import MAX_MESSAGE, REOPEN_BUTTON, card_keyboard, card_text, review_text
@@ -11,10 +11,18 @@ from storage.models import Application, ApplicationStatus, Prompt, PromptKind, P
 
 
 def _app(status: ApplicationStatus, **extra) -> Application:
-    now = datetime.now(timezone.utc)
-    return Application(id=7, user_id=1, job_id=1, url="https://jobs.example/acme/1?x=<b>",
-                       canonical_url="https://jobs.example/acme/1", status=status,
-                       created_at=now, updated_at=now, **extra)
+    now = datetime.now(UTC)
+    return Application(
+        id=7,
+        user_id=1,
+        job_id=1,
+        url="https://jobs.example/acme/1?x=<b>",
+        canonical_url="https://jobs.example/acme/1",
+        status=status,
+        created_at=now,
+        updated_at=now,
+        **extra,
+    )
 
 
 def _buttons(app: Application) -> list[str]:
@@ -27,7 +35,7 @@ def test_each_status_offers_only_what_is_valid():
     assert _buttons(_app(ApplicationStatus.TIMED_OUT)) == ["Retry"]
     assert _buttons(_app(ApplicationStatus.RUNNING)) == []
     assert _buttons(_app(ApplicationStatus.SUBMITTED)) == []
-    assert _buttons(_app(ApplicationStatus.FAILED, submit_started_at=datetime.now(timezone.utc))) == []
+    assert _buttons(_app(ApplicationStatus.FAILED, submit_started_at=datetime.now(UTC))) == []
 
 
 def test_card_escapes_what_came_from_outside():
@@ -60,13 +68,18 @@ def test_the_match_line_says_what_the_effort_means():
 def test_review_never_marks_an_empty_field_done_and_says_why_it_is_empty() -> None:
     from automation.adapters.base import EmptyReason, FillSource
 
-    form = FilledForm("universal", "https://jobs.example/apply", [
-        FieldReading("E-mail", "#email", "ada@example.org", "ada@example.org", True, source=FillSource.UNIVERSAL),
-        FieldReading("Disability Status", "#disability", None, "", False, reason=EmptyReason.DECLINED),
-        FieldReading("Why us?", "#why", None, "", True, is_question=True, reason=EmptyReason.ASKED),
-        FieldReading("Newsletter", "#news", None, "", False, reason=EmptyReason.LEFT_ALONE),
-        FieldReading("Portfolio", "#portfolio", None, "", False),
-    ], b"")
+    form = FilledForm(
+        "universal",
+        "https://jobs.example/apply",
+        [
+            FieldReading("E-mail", "#email", "ada@example.org", "ada@example.org", True, source=FillSource.UNIVERSAL),
+            FieldReading("Disability Status", "#disability", None, "", False, reason=EmptyReason.DECLINED),
+            FieldReading("Why us?", "#why", None, "", True, is_question=True, reason=EmptyReason.ASKED),
+            FieldReading("Newsletter", "#news", None, "", False, reason=EmptyReason.LEFT_ALONE),
+            FieldReading("Portfolio", "#portfolio", None, "", False),
+        ],
+        b"",
+    )
     text = review_text(_app(ApplicationStatus.WAITING_USER), form)
     lines = {line.split(":", 1)[0][2:].strip(): line for line in text.splitlines() if ":" in line}
     assert lines["E-mail"].startswith("✅")
@@ -78,9 +91,17 @@ def test_review_never_marks_an_empty_field_done_and_says_why_it_is_empty() -> No
 
 
 def test_a_review_sent_again_from_the_digest_offers_to_open_the_form_again_only_when_parked() -> None:
-    now = datetime.now(timezone.utc)
-    review = Prompt(id=7, application_id=3, user_id=1, kind=PromptKind.REVIEW, status=PromptStatus.PENDING,
-                    payload={}, expires_at=now + timedelta(days=1), created_at=now)
+    now = datetime.now(UTC)
+    review = Prompt(
+        id=7,
+        application_id=3,
+        user_id=1,
+        kind=PromptKind.REVIEW,
+        status=PromptStatus.PENDING,
+        payload={},
+        expires_at=now + timedelta(days=1),
+        created_at=now,
+    )
 
     def texts(prompt: Prompt) -> list[str]:
         return [button.text for row in _prompt_markup(prompt).inline_keyboard for button in row]

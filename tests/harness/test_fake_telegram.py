@@ -118,9 +118,7 @@ async def test_tap_runs_the_callback_handler_which_edits_the_message(
     assert edited.buttons() == []  # editMessageText without reply_markup drops the keyboard
 
 
-async def test_forged_callback_data_reaches_the_fallback_handler(
-    fake_telegram: FakeTelegram, polling_bot: Bot
-) -> None:
+async def test_forged_callback_data_reaches_the_fallback_handler(fake_telegram: FakeTelegram, polling_bot: Bot) -> None:
     user = fake_telegram.user(USER_ID)
     await user.send("apply?")
     question = await fake_telegram.wait_for_message(lambda m: bool(m.buttons()), timeout=5)
@@ -153,9 +151,7 @@ async def test_bot_downloads_a_document_the_user_sent(fake_telegram: FakeTelegra
     assert fake_telegram.downloads == ["documents/file_1.pdf"]
 
 
-async def test_injected_429_surfaces_as_retry_after(
-    fake_telegram: FakeTelegram, fake_telegram_bot: Bot
-) -> None:
+async def test_injected_429_surfaces_as_retry_after(fake_telegram: FakeTelegram, fake_telegram_bot: Bot) -> None:
     fake_telegram.user(USER_ID)
     fake_telegram.fail_next("sendMessage", 429, "Too Many Requests: retry after 7", retry_after=7)
 
@@ -172,9 +168,7 @@ async def test_identical_edit_is_not_modified(fake_telegram: FakeTelegram, fake_
     sent = await fake_telegram_bot.send_message(USER_ID, "Status: queued")
 
     with pytest.raises(TelegramBadRequest, match="message is not modified"):
-        await fake_telegram_bot.edit_message_text(
-            "Status: queued", chat_id=USER_ID, message_id=sent.message_id
-        )
+        await fake_telegram_bot.edit_message_text("Status: queued", chat_id=USER_ID, message_id=sent.message_id)
     with pytest.raises(TelegramBadRequest, match="message to edit not found"):
         await fake_telegram_bot.edit_message_text("Status: running", chat_id=USER_ID, message_id=999)
 
@@ -220,9 +214,7 @@ async def test_long_poll_returns_when_an_update_arrives_and_offset_confirms(
     assert await fake_telegram_bot.get_updates(offset=update.update_id + 1, timeout=0) == []
 
 
-async def test_a_second_long_poll_terminates_the_first(
-    fake_telegram: FakeTelegram, fake_telegram_bot: Bot
-) -> None:
+async def test_a_second_long_poll_terminates_the_first(fake_telegram: FakeTelegram, fake_telegram_bot: Bot) -> None:
     results = await asyncio.gather(
         fake_telegram_bot.get_updates(timeout=1),
         fake_telegram_bot.get_updates(timeout=1),
@@ -256,7 +248,10 @@ async def test_wrong_token_and_unknown_method_are_refused(fake_telegram: FakeTel
     finally:
         await intruder.session.close()
 
-    async with aiohttp.ClientSession() as http, http.post(api.api_url(fake_telegram.token, "sendTelepathy")) as response:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(api.api_url(fake_telegram.token, "sendTelepathy")) as response,
+    ):
         assert response.status == 404
         assert await response.json() == {"ok": False, "error_code": 404, "description": "Not Found"}
 

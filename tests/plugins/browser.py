@@ -30,6 +30,8 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 def readings_by_label(filled: FilledForm) -> dict[str, tuple[str | None, str | None]]:
     """What the fill tests compare: each field's label -> (intended, actual) as read back."""
     return {field.label: (field.intended, field.actual) for field in filled.fields}
+
+
 SCREEN = "1280x1024x24"
 XVFB_START_TIMEOUT_S = 15.0
 # Behind the egress proxy Chromium looks no names up itself (the proxy does, with offline_resolver);

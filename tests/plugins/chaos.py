@@ -52,12 +52,27 @@ log = logging.getLogger("chaos")
 S = ApplicationStatus
 ROOT = Path(__file__).resolve().parents[2]
 FIRST_USER = 7000
-PROFILE = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.org",
-           "phone": "+44 20 7946 0000", "location": "London, UK",
-           "answers": {SPONSORSHIP: "No", MOTIVATION: "Rockets that launch on schedule."}}
+PROFILE = {
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "email": "ada@example.org",
+    "phone": "+44 20 7946 0000",
+    "location": "London, UK",
+    "answers": {SPONSORSHIP: "No", MOTIVATION: "Rockets that launch on schedule."},
+}
 RESUME = b"%PDF-1.4\n% chaos resume\n%%EOF\n"
-_NOT_INHERITED = frozenset({"PROFILE_FILE", "LLM_API_KEY", "TWOCAPTCHA_API_KEY", "WEBHOOK_URL", "WEBHOOK_SECRET",
-                            "HTTP_PORT", "DATABASE_URL", "REDIS_URL"})
+_NOT_INHERITED = frozenset(
+    {
+        "PROFILE_FILE",
+        "LLM_API_KEY",
+        "TWOCAPTCHA_API_KEY",
+        "WEBHOOK_URL",
+        "WEBHOOK_SECRET",
+        "HTTP_PORT",
+        "DATABASE_URL",
+        "REDIS_URL",
+    }
+)
 STOPPED_MID_SUBMIT = "The worker stopped while submitting"  # the error scheduler.jobs.reconcile and apply record
 FINAL = frozenset({S.SUBMITTED, S.CANCELLED, S.SKIPPED, S.REJECTED, S.FAILED, S.TIMED_OUT})
 
@@ -201,8 +216,12 @@ class NyxProcess:
         with open(self.log_path, "ab") as out:
             # A session of its own: SIGKILL to the group takes its Chromium with it, as a crashed container would.
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", self.role], cwd=ROOT, env=self.env, stdout=out,
-                stderr=subprocess.STDOUT, start_new_session=True,
+                [sys.executable, "-m", "bot.cli", self.role],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
 
     def kill(self) -> None:
@@ -317,8 +336,12 @@ class ChaosRun:
     def _plan(self, users: list[SimulatedUser]) -> list[Outcome]:
         choices = [plan for plan, weight in self.config.plans for _ in range(weight)]
         return [
-            Outcome(index=n, user_id=users[n % len(users)].user_id,
-                    url=f"{self.site.posting_url}?chaos={n:03d}", plan=self.rng.choice(choices))
+            Outcome(
+                index=n,
+                user_id=users[n % len(users)].user_id,
+                url=f"{self.site.posting_url}?chaos={n:03d}",
+                plan=self.rng.choice(choices),
+            )
             for n in range(self.config.applications)
         ]
 
@@ -326,11 +349,13 @@ class ChaosRun:
 
     async def _load_profile(self, user: SimulatedUser) -> None:
         await user.send_document("profile.yaml", yaml.safe_dump(PROFILE).encode(), "application/x-yaml")
-        await self.fake.wait_for_message(lambda m: m.chat_id == user.chat_id and "Profile saved" in m.body,
-                                         timeout=self.config.step_timeout)
+        await self.fake.wait_for_message(
+            lambda m: m.chat_id == user.chat_id and "Profile saved" in m.body, timeout=self.config.step_timeout
+        )
         await user.send_document("resume.pdf", RESUME, "application/pdf")
-        await self.fake.wait_for_message(lambda m: m.chat_id == user.chat_id and "Résumé saved" in m.body,
-                                         timeout=self.config.step_timeout)
+        await self.fake.wait_for_message(
+            lambda m: m.chat_id == user.chat_id and "Résumé saved" in m.body, timeout=self.config.step_timeout
+        )
 
     async def _act(self, outcome: Outcome, users: list[SimulatedUser]) -> None:
         user = next(u for u in users if u.user_id == outcome.user_id)
@@ -341,8 +366,12 @@ class ChaosRun:
         card = await self._send_until_card(user, outcome)
         outcome.app_id = int(re.search(r"#(\d+) ·", card.body).group(1))
         await asyncio.sleep(rng.uniform(low, high))
-        await self._tap_until(user, lambda: self._card(outcome) if _has(self._card(outcome), "Apply") else None,
-                              "Apply", moved=lambda: not _has(self._card(outcome), "Apply"))
+        await self._tap_until(
+            user,
+            lambda: self._card(outcome) if _has(self._card(outcome), "Apply") else None,
+            "Apply",
+            moved=lambda: not _has(self._card(outcome), "Apply"),
+        )
         # Like a user: every review that shows up is answered as planned, until the application rests.
         while time.monotonic() < self.deadline:
             if await self._status(outcome) in FINAL:
@@ -356,8 +385,9 @@ class ChaosRun:
             outcome.reviews += 1
             await asyncio.sleep(rng.uniform(low, high))
             button = "Submit" if outcome.plan is Plan.SUBMIT else "Cancel"
-            if await self._tap_until(user, lambda: self._live_review(outcome), button,
-                                     moved=lambda: self._live_review(outcome) is None):
+            if await self._tap_until(
+                user, lambda: self._live_review(outcome), button, moved=lambda: self._live_review(outcome) is None
+            ):
                 outcome.approved = outcome.approved or outcome.plan is Plan.SUBMIT
 
     async def _send_until_card(self, user: SimulatedUser, outcome: Outcome) -> ChatMessage:
@@ -395,13 +425,20 @@ class ChaosRun:
         return False
 
     def _card(self, outcome: Outcome) -> ChatMessage | None:
-        return next((m for m in self.fake.messages(outcome.user_id)
-                     if _shows_url(m, outcome.url) and f"#{outcome.app_id} ·" in m.body), None)
+        return next(
+            (
+                m
+                for m in self.fake.messages(outcome.user_id)
+                if _shows_url(m, outcome.url) and f"#{outcome.app_id} ·" in m.body
+            ),
+            None,
+        )
 
     def _live_review(self, outcome: Outcome) -> ChatMessage | None:
         heading = re.compile(rf"Review before submitting\W*— #{outcome.app_id}\b")
-        live = [m for m in self.fake.messages(outcome.user_id)
-                if heading.search(m.body) and m.buttons() and not m.deleted]
+        live = [
+            m for m in self.fake.messages(outcome.user_id) if heading.search(m.body) and m.buttons() and not m.deleted
+        ]
         return live[-1] if live else None
 
     # -- the faults ----------------------------------------------------------------------------------
@@ -440,8 +477,9 @@ class ChaosRun:
             async with self._faults_lock:
                 for process in self.processes:
                     if process.exited_by_itself():
-                        log.warning("chaos: %s exited by itself (code %s); restarting", process.name,
-                                    process.process.returncode)
+                        log.warning(
+                            "chaos: %s exited by itself (code %s); restarting", process.name, process.process.returncode
+                        )
                         self.report.crashes[process.name] += 1
                         process.process = None
                         process.start()
@@ -473,7 +511,8 @@ class ChaosRun:
 
     async def _pending_prompts(self, outcome: Outcome) -> int:
         return await self.pool.fetchval(
-            "SELECT count(*) FROM prompts WHERE application_id = $1 AND status = 'pending'", outcome.app_id)
+            "SELECT count(*) FROM prompts WHERE application_id = $1 AND status = 'pending'", outcome.app_id
+        )
 
     async def _status(self, outcome: Outcome) -> S | None:
         if outcome.app_id is None:
@@ -512,8 +551,9 @@ class ChaosRun:
                 return "cancelled, though its user did not cancel"
         else:
             error = await self.pool.fetchval("SELECT error FROM applications WHERE id = $1", outcome.app_id)
-            if not (status is S.FAILED and outcome.approved and posts <= 1
-                    and (error or "").startswith(STOPPED_MID_SUBMIT)):
+            if not (
+                status is S.FAILED and outcome.approved and posts <= 1 and (error or "").startswith(STOPPED_MID_SUBMIT)
+            ):
                 return f"{status.value if status else 'missing'}" + (f" ({error})" if error else "")
             self.report.stopped_mid_submit += 1  # and its card must say so, below
         card = self._card(outcome)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,8 +15,8 @@ from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
-from bot.sending import install_sender
 from bot.digest_chart import ChartRenderer
+from bot.sending import install_sender
 from handlers.digest import TelegramDigestChannel, visible_length
 from scheduler.digest import DigestFanOut, write_due
 from storage.applications import ApplicationRepository
@@ -26,7 +26,7 @@ from storage.user_settings import UserSettingsRepository
 from storage.users import UserRepository
 from tests.support.seed import add_application, add_prompt, add_spending, add_user
 
-UTC = timezone.utc
+UTC = UTC
 _charts: ChartRenderer | None = None  # set by the `pool` fixture: the fan-outs built in a test draw with it
 
 
@@ -227,7 +227,7 @@ async def test_two_schedulers_on_one_database_send_each_digest_once(database_url
         await other_pool.close()
     assert first.sent + second.sent == len(users)
     assert first.written + second.written == len(users)
-    assert Counter(m.chat_id for m in photos(fake_telegram)) == {user_id: 1 for user_id in users}
+    assert Counter(m.chat_id for m in photos(fake_telegram)) == dict.fromkeys(users, 1)
 
 
 async def test_a_restart_in_the_middle_of_a_fan_out_loses_and_repeats_nothing(database_url, pool, db, fake_telegram):
@@ -261,7 +261,7 @@ async def test_a_restart_in_the_middle_of_a_fan_out_loses_and_repeats_nothing(da
     finally:
         await bot.session.close()
         await restarted_pool.close()
-    assert Counter(m.chat_id for m in photos(fake_telegram)) == {user_id: 1 for user_id in users}
+    assert Counter(m.chat_id for m in photos(fake_telegram)) == dict.fromkeys(users, 1)
 
 
 # --------------------------------------------------------------------------- what arrives
@@ -275,14 +275,21 @@ async def test_the_chart_and_text_arrive_as_one_photo_with_caption_or_as_photo_t
     # Lots waiting for user 8: the text no longer fits a caption.
     await add_user(pool, 8)
     waiting = [
-        await add_application(pool, 8, n, "awaiting_approval", score=66 + n,
-                              title=f"Staff Platform Engineer, Payments Infrastructure {n}")
+        await add_application(
+            pool, 8, n, "awaiting_approval", score=66 + n, title=f"Staff Platform Engineer, Payments Infrastructure {n}"
+        )
         for n in range(1, 7)
     ]
     failed = [
-        await add_application(pool, 8, n, "failed", at=clock.now - timedelta(hours=n),
-                              title=f"Senior Site Reliability Engineer {n}",
-                              error="The form said the e-mail address is already registered; sign in first")
+        await add_application(
+            pool,
+            8,
+            n,
+            "failed",
+            at=clock.now - timedelta(hours=n),
+            title=f"Senior Site Reliability Engineer {n}",
+            error="The form said the e-mail address is already registered; sign in first",
+        )
         for n in range(7, 13)
     ]
     review_app = await add_application(pool, 8, 13, "waiting_user", title="Backend Developer")
@@ -330,7 +337,6 @@ async def test_a_quiet_day_is_one_line_or_nothing_by_the_users_setting(pool, db,
     assert "a quiet day, nothing new and nothing waiting" in line.text and not line.photo
     assert fake_telegram.messages(8) == []
     assert await db.fetchval("SELECT status FROM digests WHERE user_id = 8") == "quiet"
-
 
 
 async def test_llm_tokens_counted_on_an_application_show_in_that_days_cost(pool):

@@ -35,7 +35,10 @@ async def _running(services: Services, db, n: int, *, beat_minutes_ago: float, c
         assert await services.applications.claim_submission(app_id)
     await db.execute(
         """UPDATE browser_sessions SET heartbeat_at = now() - make_interval(mins => $2::int)
-           WHERE application_id = $1""", app_id, int(beat_minutes_ago))
+           WHERE application_id = $1""",
+        app_id,
+        int(beat_minutes_ago),
+    )
     await db.execute("UPDATE applications SET updated_at = now() - interval '10 minutes' WHERE id = $1", app_id)
     return app_id
 
@@ -55,9 +58,11 @@ async def test_a_dead_workers_applications_are_queued_again_or_marked(services, 
     assert any(job.startswith(f"apply:{filling}:") and job.endswith(":2") for job in queued_jobs), queued_jobs
     assert not any(job.startswith(f"apply:{submitting}:") for job in queued_jobs)
     await fake_telegram.wait_for_message(
-        lambda m: m.chat_id == user.chat_id and f"#{filling} · ⏳" in m.body, timeout=WAIT)
+        lambda m: m.chat_id == user.chat_id and f"#{filling} · ⏳" in m.body, timeout=WAIT
+    )
     await fake_telegram.wait_for_message(
-        lambda m: m.chat_id == user.chat_id and f"#{submitting} · ⚠️" in m.body, timeout=WAIT)
+        lambda m: m.chat_id == user.chat_id and f"#{submitting} · ⚠️" in m.body, timeout=WAIT
+    )
 
 
 async def test_a_card_left_behind_by_a_dead_process_is_drawn_again_with_the_true_status(services, db, fake_telegram):
@@ -66,7 +71,8 @@ async def test_a_card_left_behind_by_a_dead_process_is_drawn_again_with_the_true
     left_behind = await _running(services, db, 4, beat_minutes_ago=0)
     await services.notifier.application_changed(await services.applications.get(left_behind))
     card = await fake_telegram.wait_for_message(
-        lambda m: m.chat_id == user.chat_id and f"#{left_behind} · " in m.body, timeout=WAIT)
+        lambda m: m.chat_id == user.chat_id and f"#{left_behind} · " in m.body, timeout=WAIT
+    )
     # The worker submits, then dies before the card's edit: the database and the chat disagree.
     assert await services.applications.claim_submission(left_behind)
     assert await services.applications.transition(left_behind, S.SUBMITTED, from_statuses=[S.RUNNING])
@@ -79,6 +85,7 @@ async def test_a_card_left_behind_by_a_dead_process_is_drawn_again_with_the_true
 
     assert redrawn == 1, "a card whose edit may still be on its way is left to it"
     await fake_telegram.wait_for_message(
-        lambda m: m.message_id == card.message_id and f"#{left_behind} · ✅ submitted" in m.body, timeout=WAIT)
+        lambda m: m.message_id == card.message_id and f"#{left_behind} · ✅ submitted" in m.body, timeout=WAIT
+    )
     assert await db.fetchval("SELECT card_status FROM applications WHERE id = $1", left_behind) == "submitted"
     assert await redraw_cards(services.scheduler_deps()) == 0, "drawn once, then left alone"

@@ -36,7 +36,9 @@ async def user(pool):
 
 async def test_an_account_is_sealed_kept_per_tenant_and_replaced(pool, user, db):
     vault = CredentialRepository(pool, CredentialSealer(KEY))
-    await vault.save(user.id, "workday", "acme.wd5.myworkdayjobs.com", "ada@example.org", "S3cret!pass", AccountOrigin.USER)
+    await vault.save(
+        user.id, "workday", "acme.wd5.myworkdayjobs.com", "ada@example.org", "S3cret!pass", AccountOrigin.USER
+    )
     stored = await db.fetchval("SELECT password_sealed FROM ats_accounts")
     assert "S3cret!pass" not in stored and Fernet(KEY.encode()).decrypt(stored.encode()) == b"S3cret!pass"
     account = await vault.get(user.id, "workday", "acme.wd5.myworkdayjobs.com")
@@ -45,7 +47,9 @@ async def test_an_account_is_sealed_kept_per_tenant_and_replaced(pool, user, db)
     assert await vault.get(user.id, "workday", "other.wd1.myworkdayjobs.com") is None
 
     await vault.confirm(user.id, "workday", "acme.wd5.myworkdayjobs.com")
-    await vault.save(user.id, "workday", "acme.wd5.myworkdayjobs.com", "ada@example.org", "N3w!pass", AccountOrigin.CREATED)
+    await vault.save(
+        user.id, "workday", "acme.wd5.myworkdayjobs.com", "ada@example.org", "N3w!pass", AccountOrigin.CREATED
+    )
     again = await vault.get(user.id, "workday", "acme.wd5.myworkdayjobs.com")
     assert (again.password, again.origin, again.confirmed) == ("N3w!pass", AccountOrigin.CREATED, False)
     await vault.forget(user.id, "workday", "acme.wd5.myworkdayjobs.com")
@@ -63,7 +67,8 @@ async def test_without_a_key_nothing_is_stored_and_the_reason_is_said(pool, user
 
 async def test_a_password_sealed_with_another_key_is_not_opened(pool, user):
     await CredentialRepository(pool, CredentialSealer(KEY)).save(
-        user.id, "workday", "acme", "ada@example.org", "S3cret!pass", AccountOrigin.USER)
+        user.id, "workday", "acme", "ada@example.org", "S3cret!pass", AccountOrigin.USER
+    )
     other = CredentialRepository(pool, CredentialSealer(Fernet.generate_key().decode()))
     with pytest.raises(CredentialsUnavailable, match="was the key changed"):
         await other.get(user.id, "workday", "acme")

@@ -23,7 +23,10 @@ PROFILE: dict[str, Any] = {
 }
 WAIT = 90  # a cold headed Chromium on a 2-core machine
 BARE_PROFILE = {key: value for key, value in PROFILE.items() if key != "answers"}
-CLASSIC_PROFILE = {**PROFILE, "answers": {**PROFILE["answers"], "Are you legally authorized to work in Germany?": "Yes"}}
+CLASSIC_PROFILE = {
+    **PROFILE,
+    "answers": {**PROFILE["answers"], "Are you legally authorized to work in Germany?": "Yes"},
+}
 DONE = "Done — I solved it"
 
 
@@ -36,9 +39,7 @@ async def load_profile(fake, user) -> None:
 
 async def card_for(fake, user, link_fragment: str):
     return await fake.wait_for_message(
-        lambda m: m.chat_id == user.chat_id and link_fragment in m.body and any(
-            b.text == "Apply" for b in m.buttons()
-        )
+        lambda m: m.chat_id == user.chat_id and link_fragment in m.body and any(b.text == "Apply" for b in m.buttons())
     )
 
 

@@ -158,7 +158,9 @@ async def test_ashby_open_questions_are_asked_answered_and_read_back(
         assert (sponsorship.kind, sponsorship.options) == (QuestionKind.RADIO, ("Yes", "No"))
         production = open_questions["Which of these have you run in production?"]
         assert (production.kind, production.options) == (
-            QuestionKind.CHECKBOX, ("Python", "PostgreSQL", "Kubernetes", "Kafka"))
+            QuestionKind.CHECKBOX,
+            ("Python", "PostgreSQL", "Kubernetes", "Kafka"),
+        )
         assert isinstance(production, Question) and not production.required
 
         await adapter.answer(browser, {sponsorship.id: "No, I do not", production.id: "postgresql; python"})
@@ -332,8 +334,10 @@ async def test_smartrecruiters_fields_inside_shadow_roots_are_asked_and_answered
         assert work_permit.required
         assert notice.kind is QuestionKind.SELECT and "1 month" in notice.options
 
-        await adapter.answer(browser, {work_permit.id: "Yes", notice.id: "2 Months",
-                                       filled.find("Phone number").selector: "+44 20 7946 0000"})
+        await adapter.answer(
+            browser,
+            {work_permit.id: "Yes", notice.id: "2 Months", filled.find("Phone number").selector: "+44 20 7946 0000"},
+        )
         filled = await adapter.read_back(browser)
         assert filled.find(work_permit.label).actual == "Yes"
         assert filled.find(notice.label).actual == "2 months"

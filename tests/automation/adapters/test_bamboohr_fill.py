@@ -21,7 +21,9 @@ async def test_the_copy_keeps_uploads_and_refuses_a_filled_honeypot() -> None:
     async with BambooHRJobSite() as site, aiohttp.ClientSession() as http:
         async with http.get(site.posting_url) as page:
             assert page.status == 200 and "Apply for This Job" in await page.text()
-        async with http.post(site.url_for("/ajax/files/attachTemporary.php"), data=form_data({}, {"file": b"%PDF"})) as up:
+        async with http.post(
+            site.url_for("/ajax/files/attachTemporary.php"), data=form_data({}, {"file": b"%PDF"})
+        ) as up:
             file_id = (await up.json())["fileId"]
         endpoint = site.url_for(ats_bamboohr.BAMBOOHR.post_path)
         good = {**EXPECTED, "resumeFileId": file_id}
@@ -38,7 +40,9 @@ async def test_the_copy_keeps_uploads_and_refuses_a_filled_honeypot() -> None:
 
 @pytest.mark.browser
 @pytest.mark.timeout(180)
-async def test_bamboohr_form_is_filled_from_the_profile_and_submitted(browser_options: BrowserOptions, tmp_path: Path) -> None:
+async def test_bamboohr_form_is_filled_from_the_profile_and_submitted(
+    browser_options: BrowserOptions, tmp_path: Path
+) -> None:
     profile, resume, content = applicant_with_resume(tmp_path)
     async with BambooHRJobSite() as site, filled_form(site.posting_url, browser_options, profile, resume) as filled:
         assert (site.submissions, site.rejected_posts) == ([], 0), "nothing is sent before the approval"
@@ -59,27 +63,49 @@ async def test_the_copy_posts_what_a_person_fills_in(browser_options: BrowserOpt
     from tests.fakes.fill_flow import choose_file, run_js, send_by_hand
 
     _, resume, content = applicant_with_resume(tmp_path)
-    typed = {name: value for name, value in EXPECTED.items()
-             if name not in ("state.value", "countryId.value", "genderId.value", "ethnicityId.value",
-                             ats_bamboohr.SPONSORSHIP, ats_bamboohr.VETERAN)}
+    typed = {
+        name: value
+        for name, value in EXPECTED.items()
+        if name
+        not in (
+            "state.value",
+            "countryId.value",
+            "genderId.value",
+            "ethnicityId.value",
+            ats_bamboohr.SPONSORSHIP,
+            ats_bamboohr.VETERAN,
+        )
+    }
     async with BambooHRJobSite() as site, open_browser(browser_options) as browser:
         await browser.navigate_to(site.posting_url)
         await run_js(browser, "document.getElementById('apply-for-this-job').click()")
         for name, value in typed.items():
-            await run_js(browser, f"""(() => {{ const el = document.querySelector('[name="{name}"]');
-                el.focus(); el.value = {value!r}; el.dispatchEvent(new Event('input', {{bubbles: true}})); }})()""")
-        for menu, item in (("menu-state", "Texas"), ("menu-gender", "Decline to answer"),
-                           ("menu-ethnicity", "Decline to answer")):
-            await run_js(browser, f"""(() => {{ document.querySelector('[data-menu-id="{menu}"]').click();
-                [...document.querySelectorAll('#{menu} [role=menuitem]')].find(i => i.textContent === {item!r}).click(); }})()""")
+            await run_js(
+                browser,
+                f"""(() => {{ const el = document.querySelector('[name="{name}"]');
+                el.focus(); el.value = {value!r}; el.dispatchEvent(new Event('input', {{bubbles: true}})); }})()""",
+            )
+        for menu, item in (
+            ("menu-state", "Texas"),
+            ("menu-gender", "Decline to answer"),
+            ("menu-ethnicity", "Decline to answer"),
+        ):
+            await run_js(
+                browser,
+                f"""(() => {{ document.querySelector('[data-menu-id="{menu}"]').click();
+                [...document.querySelectorAll('#{menu} [role=menuitem]')].find(i => i.textContent === {item!r}).click(); }})()""",
+            )
         await run_js(browser, f"""document.querySelector('[name="{ats_bamboohr.SPONSORSHIP}"][value="no"]').click()""")
         await run_js(browser, """document.querySelector('[name=":r7:"][value="Decline to Answer"]').click()""")
         await choose_file(browser, "input[data-file-id=resumeFileId]", resume)
-        await run_js(browser, """new Promise((resolve, reject) => {
+        await run_js(
+            browser,
+            """new Promise((resolve, reject) => {
             const kept = document.querySelector('[name=resumeFileId]');
             const deadline = Date.now() + 20000;
             const check = () => kept.value ? resolve(kept.value) : Date.now() > deadline ? reject('no upload') : setTimeout(check, 50);
-            check(); })""")
+            check(); })""",
+        )
         assert site.submissions == [], "choosing the résumé uploads it but sends no application"
         await send_by_hand(browser, "document.querySelector('#job-application-form button[type=submit]').click()")
         submission = await site.wait_for_submission(timeout=30)
@@ -91,12 +117,15 @@ async def test_the_copy_posts_what_a_person_fills_in(browser_options: BrowserOpt
 
 @pytest.mark.browser
 @pytest.mark.timeout(300)
-async def test_a_bamboohr_job_goes_from_a_forwarded_link_to_the_submitted_form(nyx, fake_telegram, db, tmp_path: Path) -> None:
+async def test_a_bamboohr_job_goes_from_a_forwarded_link_to_the_submitted_form(
+    nyx, fake_telegram, db, tmp_path: Path
+) -> None:
     """The whole apply flow through the fake Bot API: its list menus picked, the review, Submit, and the POST the copy records."""
     _, resume, content = applicant_with_resume(tmp_path)
     async with BambooHRJobSite() as site:
-        submission = await apply_through_the_chat(fake_telegram, site, resume, content,
-                                                  ("Ada", "Lovelace", "ada.lovelace@example.org", resume.name))
+        submission = await apply_through_the_chat(
+            fake_telegram, site, resume, content, ("Ada", "Lovelace", "ada.lovelace@example.org", resume.name)
+        )
     assert {name: submission.fields.get(name) for name in EXPECTED} == EXPECTED
     assert submission.files["resumeFileId"] == (resume.name, content)
     assert await db.fetchval("SELECT status FROM applications") == "submitted"

@@ -40,7 +40,9 @@ async def test_the_copy_refuses_missing_answers_and_a_filled_honeypot_and_record
 
 @pytest.mark.browser
 @pytest.mark.timeout(180)
-async def test_breezy_form_is_filled_from_the_profile_and_submitted(browser_options: BrowserOptions, tmp_path: Path) -> None:
+async def test_breezy_form_is_filled_from_the_profile_and_submitted(
+    browser_options: BrowserOptions, tmp_path: Path
+) -> None:
     profile, resume, content = applicant_with_resume(tmp_path)
     async with BreezyJobSite() as site, filled_form(site.posting_url, browser_options, profile, resume) as filled:
         assert (site.submissions, site.rejected_posts) == ([], 0), "nothing is sent before the approval"
@@ -54,13 +56,20 @@ async def test_breezy_form_is_filled_from_the_profile_and_submitted(browser_opti
 
 @pytest.mark.browser
 @pytest.mark.timeout(300)
-async def test_a_breezy_job_goes_from_a_forwarded_link_to_the_submitted_form(nyx, fake_telegram, db, tmp_path: Path) -> None:
+async def test_a_breezy_job_goes_from_a_forwarded_link_to_the_submitted_form(
+    nyx, fake_telegram, db, tmp_path: Path
+) -> None:
     """The whole apply flow through the fake Bot API: profile and résumé sent in the chat, the job link,
     Apply, the review (nothing sent yet), Submit, and the POST the copy of Breezy records."""
     _, resume, content = applicant_with_resume(tmp_path)
     async with BreezyJobSite() as site:
         submission = await apply_through_the_chat(
-            fake_telegram, site, resume, content, ("Ada Lovelace", "ada.lovelace@example.org", "512 555 0142", resume.name))
+            fake_telegram,
+            site,
+            resume,
+            content,
+            ("Ada Lovelace", "ada.lovelace@example.org", "512 555 0142", resume.name),
+        )
 
     assert {name: submission.fields.get(name) for name in EXPECTED} == EXPECTED
     assert submission.files["cResume"] == (resume.name, content)

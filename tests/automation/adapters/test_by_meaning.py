@@ -12,21 +12,43 @@ from automation.questions import Choice, Question, QuestionKind
 from storage.models import Profile
 
 PROFILE = Profile(
-    first_name="Ada", last_name="Lovelace", email="ada@example.org", phone="+1 415 555 0134",
-    location="San Francisco, California, United States", current_company="Analytical Engines Ltd",
-    headline="Senior Engineer", links={"linkedin": "https://linkedin.com/in/ada", "github": "https://github.com/ada"},
-    work_authorization=["US"], needs_sponsorship=False, willing_to_relocate=True,
+    first_name="Ada",
+    last_name="Lovelace",
+    email="ada@example.org",
+    phone="+1 415 555 0134",
+    location="San Francisco, California, United States",
+    current_company="Analytical Engines Ltd",
+    headline="Senior Engineer",
+    links={"linkedin": "https://linkedin.com/in/ada", "github": "https://github.com/ada"},
+    work_authorization=["US"],
+    needs_sponsorship=False,
+    willing_to_relocate=True,
     answers={"Why us?": "Engines fascinate me."},
 )
 FILES = ApplicantFiles(resume=Path("/tmp/cv.pdf"))
 YES_NO = ("Yes", "No")
 
 
-def question(label: str, kind: str = "text", options: tuple[str, ...] = (), name: str = "", required: bool = False,
-             hidden: bool = False) -> Question:
+def question(
+    label: str,
+    kind: str = "text",
+    options: tuple[str, ...] = (),
+    name: str = "",
+    required: bool = False,
+    hidden: bool = False,
+) -> Question:
     choices = tuple(Choice(option, option, False, "") for option in options)
-    return Question("", label, QuestionKind(kind), options, required, selector=f"#{name or 'q'}", name=name, choices=choices,
-                    hidden=hidden)
+    return Question(
+        "",
+        label,
+        QuestionKind(kind),
+        options,
+        required,
+        selector=f"#{name or 'q'}",
+        name=name,
+        choices=choices,
+        hidden=hidden,
+    )
 
 
 def value(q: Question, profile: Profile = PROFILE):
@@ -36,9 +58,14 @@ def value(q: Question, profile: Profile = PROFILE):
 @pytest.mark.parametrize(
     ("label", "expected"),
     [
-        ("First name", "Ada"), ("Nachname", "Lovelace"), ("Nombre completo", "Ada Lovelace"),
-        ("Current company", "Analytical Engines Ltd"), ("City", "San Francisco"), ("State", "California"),
-        ("LinkedIn Profile", "https://linkedin.com/in/ada"), ("Confirm email", "ada@example.org"),
+        ("First name", "Ada"),
+        ("Nachname", "Lovelace"),
+        ("Nombre completo", "Ada Lovelace"),
+        ("Current company", "Analytical Engines Ltd"),
+        ("City", "San Francisco"),
+        ("State", "California"),
+        ("LinkedIn Profile", "https://linkedin.com/in/ada"),
+        ("Confirm email", "ada@example.org"),
         ("What is your current country of residence?", "United States"),
     ],
 )

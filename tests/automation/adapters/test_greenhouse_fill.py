@@ -262,10 +262,21 @@ async def test_open_questions_of_every_kind_are_asked_and_answered(
         assert [(q.key, q.label, q.kind, q.options, q.required) for q in questions] == [
             ("#question_30215432002", HEARD_ABOUT, QuestionKind.TEXT, (), False),
             ("#question_30215433002", INTERESTING, QuestionKind.TEXTAREA, (), False),
-            (f"#{TEAM_ID}", TEAM, QuestionKind.SELECT, ("Launch Scheduling", "Flight Software", "Ground Systems"), False),
+            (
+                f"#{TEAM_ID}",
+                TEAM,
+                QuestionKind.SELECT,
+                ("Launch Scheduling", "Flight Software", "Ground Systems"),
+                False,
+            ),
             (f'input[name="{RELOCATE_ID}"]', RELOCATE, QuestionKind.RADIO, ("Yes", "No"), False),
-            ('input[name="question_30215438002\\[\\]"]', OFFICES, QuestionKind.CHECKBOX,
-             ("Berlin", "London", "Lisbon", "Remote"), False),
+            (
+                'input[name="question_30215438002\\[\\]"]',
+                OFFICES,
+                QuestionKind.CHECKBOX,
+                ("Berlin", "London", "Lisbon", "Remote"),
+                False,
+            ),
             (f'input[name="{OTHER_ROLES_ID}"]', OTHER_ROLES, QuestionKind.CHECKBOX, (), False),
         ]
         by_label = {question.label: question for question in questions}
@@ -354,15 +365,21 @@ def test_the_suggested_place_is_the_one_the_location_means() -> None:
 async def test_eeo_questions_are_answered_from_the_profile(
     browser_options: BrowserOptions, job_site: GreenhouseJobSite, profile: Profile, resume: Path
 ) -> None:
-    identified = profile.model_copy(update={"eeo": Eeo(gender="female", race="Asian",
-                                                       veteran="not a protected veteran", disability="decline")})
+    identified = profile.model_copy(
+        update={"eeo": Eeo(gender="female", race="Asian", veteran="not a protected veteran", disability="decline")}
+    )
     async with open_browser(browser_options) as browser:
         adapter = await open_application(browser, job_site.posting_url)
         filled = await adapter.fill(browser, identified, ApplicantFiles(resume=resume))
 
         readings = readings_by_label(filled)
         assert [label for label in readings if label in (GENDER, HISPANIC, RACE, VETERAN, DISABILITY)] == [
-            GENDER, HISPANIC, RACE, VETERAN, DISABILITY]  # the race question shows after "No", in page order
+            GENDER,
+            HISPANIC,
+            RACE,
+            VETERAN,
+            DISABILITY,
+        ]  # the race question shows after "No", in page order
         assert {label: readings[label] for label in (GENDER, HISPANIC, RACE, VETERAN, DISABILITY)} == {
             GENDER: ("Female", "Female"),
             HISPANIC: ("No", "No"),
@@ -377,8 +394,10 @@ async def test_eeo_questions_are_answered_from_the_profile(
 
     assert result.outcome is SubmitOutcome.CONFIRMED, result.detail
     submission = await job_site.wait_for_submission(timeout=10)
-    assert {name: submission.fields.get(name) for name in
-            ("gender", "hispanic_ethnicity", "race", "veteran_status", "disability_status")} == {
+    assert {
+        name: submission.fields.get(name)
+        for name in ("gender", "hispanic_ethnicity", "race", "veteran_status", "disability_status")
+    } == {
         "gender": GENDER_VALUES["Female"],
         "hispanic_ethnicity": HISPANIC_VALUES["No"],
         "race": RACE_VALUES["Asian"],

@@ -23,12 +23,14 @@ RESUME = ats_icims.RESUME_FIELD
 async def test_the_copy_wants_the_login_step_first_and_records_a_good_post() -> None:
     async with IcimsJobSite() as site, aiohttp.ClientSession() as http:
         async with http.get(site.posting_url) as portal:
-            assert 'icims_content_iframe' in await portal.text()
+            assert "icims_content_iframe" in await portal.text()
         async with http.get(site.job_url) as job:
             assert "Apply for this job online" in await job.text()
         async with http.get(site.form_url, allow_redirects=False) as no_login:
             assert no_login.status == 303, "the profile is reached through the login step"
-        async with http.post(site.url_for(f"{ats_icims.JOB}/login/check"), data={"loginOnly.email": "ada@example.org"}) as check:
+        async with http.post(
+            site.url_for(f"{ats_icims.JOB}/login/check"), data={"loginOnly.email": "ada@example.org"}
+        ) as check:
             token = (await check.json())["redirect"].split("eem=")[1].split("&")[0]
         async with http.get(f"{site.form_url}?eem={token}") as profile:
             assert 'value="ada@example.org"' in await profile.text()
@@ -54,7 +56,8 @@ def check(site: IcimsJobSite, resume: Path, content: bytes) -> None:
 @pytest.mark.browser
 @pytest.mark.timeout(180)
 async def test_icims_portal_job_is_recognised_and_filled_through_its_login_step(
-    browser_options: BrowserOptions, tmp_path: Path,
+    browser_options: BrowserOptions,
+    tmp_path: Path,
 ) -> None:
     profile, resume, content = applicant_with_resume(tmp_path)
     async with IcimsJobSite() as site, filled_form(site.posting_url, browser_options, profile, resume) as filled:
@@ -80,11 +83,18 @@ async def test_finding_the_icims_form_sends_nothing(browser_options: BrowserOpti
 
 @pytest.mark.browser
 @pytest.mark.timeout(300)
-async def test_an_icims_job_goes_from_a_forwarded_link_to_the_submitted_form(nyx, fake_telegram, db, tmp_path: Path) -> None:
+async def test_an_icims_job_goes_from_a_forwarded_link_to_the_submitted_form(
+    nyx, fake_telegram, db, tmp_path: Path
+) -> None:
     """The whole apply flow through the fake Bot API, from the portal's link to the POST the copy records."""
     _, resume, content = applicant_with_resume(tmp_path)
     async with IcimsJobSite() as site:
-        await apply_through_the_chat(fake_telegram, site, resume, content,
-                                     ("Ada", "Lovelace", "ada.lovelace@example.org", "512 555 0142", resume.name))
+        await apply_through_the_chat(
+            fake_telegram,
+            site,
+            resume,
+            content,
+            ("Ada", "Lovelace", "ada.lovelace@example.org", "512 555 0142", resume.name),
+        )
     check(site, resume, content)
     assert await db.fetchval("SELECT status FROM applications") == "submitted"

@@ -22,11 +22,15 @@ async def test_the_copy_counts_no_answer_as_unanswered_and_records_a_good_post()
         async with http.get(site.posting_url) as page:
             assert page.status == 200 and 'id="form_submit_new_resume"' in await page.text()
         unanswered = {**EXPECTED, ats_jazzhr.SPONSORSHIP: ats_jazzhr.NO_ANSWER}
-        async with http.post(site.posting_url, data=form_data(unanswered, {"resumator-resume-value": b"%PDF"})) as refused:
+        async with http.post(
+            site.posting_url, data=form_data(unanswered, {"resumator-resume-value": b"%PDF"})
+        ) as refused:
             assert refused.status == 422 and "This question is required." in await refused.text()
         async with http.post(site.posting_url, data=form_data(EXPECTED)) as no_resume:
             assert no_resume.status == 422 and "Please attach or paste your resume." in await no_resume.text()
-        async with http.post(site.posting_url, data=form_data(EXPECTED, {"resumator-resume-value": b"%PDF"})) as accepted:
+        async with http.post(
+            site.posting_url, data=form_data(EXPECTED, {"resumator-resume-value": b"%PDF"})
+        ) as accepted:
             assert "Your application for" in await accepted.text()
     assert site.submissions[0].fields == EXPECTED
     assert site.rejected_posts == 2
@@ -34,7 +38,9 @@ async def test_the_copy_counts_no_answer_as_unanswered_and_records_a_good_post()
 
 @pytest.mark.browser
 @pytest.mark.timeout(180)
-async def test_jazzhr_form_is_filled_from_the_profile_and_submitted(browser_options: BrowserOptions, tmp_path: Path) -> None:
+async def test_jazzhr_form_is_filled_from_the_profile_and_submitted(
+    browser_options: BrowserOptions, tmp_path: Path
+) -> None:
     profile, resume, content = applicant_with_resume(tmp_path)
     async with JazzHRJobSite() as site, filled_form(site.posting_url, browser_options, profile, resume) as filled:
         assert (site.submissions, site.rejected_posts) == ([], 0), "nothing is sent before the approval"
@@ -55,9 +61,14 @@ async def test_the_copy_posts_what_a_person_fills_in(browser_options: BrowserOpt
     from tests.fakes.fill_flow import choose_file, run_js, send_by_hand
 
     _, resume, content = applicant_with_resume(tmp_path)
-    typed = {name: value for name, value in EXPECTED.items()
-             if name.startswith("resumator-") and name not in ats_jazzhr.BOOKKEEPING and "questionnaire" not in name
-             and "eeo" not in name}
+    typed = {
+        name: value
+        for name, value in EXPECTED.items()
+        if name.startswith("resumator-")
+        and name not in ats_jazzhr.BOOKKEEPING
+        and "questionnaire" not in name
+        and "eeo" not in name
+    }
     async with JazzHRJobSite() as site, open_browser(browser_options) as browser:
         await browser.navigate_to(site.posting_url)
         for name, value in typed.items():

@@ -57,20 +57,30 @@ async def test_the_copy_posts_what_a_person_fills_in(browser_options: BrowserOpt
     async with JobviteJobSite() as site, open_browser(browser_options) as browser:
         await browser.navigate_to(site.form_url)
         # Its data-consent "I Accept" and its "Next" each send a step's form: the person approves each.
-        await send_by_hand(browser, """(() => { const s = document.getElementById('jv-country-select'); s.value = '815b0c56';
-            s.dispatchEvent(new Event('change')); [...document.querySelectorAll('button')].find(b => b.textContent === 'I Accept').click(); })()""")
+        await send_by_hand(
+            browser,
+            """(() => { const s = document.getElementById('jv-country-select'); s.value = '815b0c56';
+            s.dispatchEvent(new Event('change')); [...document.querySelectorAll('button')].find(b => b.textContent === 'I Accept').click(); })()""",
+        )
         # The consent is sent by the page's script, which then loads the form: a new document.
-        assert await wait_until(browser, """() => !!document.querySelector('form[name="scopeData.applyForm"]')
-            && document.readyState === 'complete'""", timeout_s=30)
+        assert await wait_until(
+            browser,
+            """() => !!document.querySelector('form[name="scopeData.applyForm"]')
+            && document.readyState === 'complete'""",
+            timeout_s=30,
+        )
         for name in ("input-yrKSYfwL", "input-ytKSYfwN", "input-ysKSYfwM", "input-yuKSYfwP"):
             await run_js(browser, f"document.querySelector('[name=\"{name}\"]').value = {EXPECTED[name]!r}")
         await run_js(browser, "document.querySelector('#attachResume .jv-select').click()")
         await choose_file(browser, "#file-input-0", resume)
-        await run_js(browser, """new Promise((r, j) => { const k = document.querySelector('[name=resumeAttachmentId]'); const d = Date.now() + 20000;
-            const t = () => k.value ? r(1) : Date.now() > d ? j('no upload') : setTimeout(t, 50); t(); })""")
+        await run_js(
+            browser,
+            """new Promise((r, j) => { const k = document.querySelector('[name=resumeAttachmentId]'); const d = Date.now() + 20000;
+            const t = () => k.value ? r(1) : Date.now() > d ? j('no upload') : setTimeout(t, 50); t(); })""",
+        )
         await send_by_hand(browser, "document.getElementById('jv-next').click()")
         for name in (ats_jobvite.AUTHORIZED, ats_jobvite.SPONSORSHIP):
-            await run_js(browser, f"document.querySelector('[name=\"{name}\"][value=\"{EXPECTED[name]}\"]').click()")
+            await run_js(browser, f'document.querySelector(\'[name="{name}"][value="{EXPECTED[name]}"]\').click()')
         for name in ("eeo.gender", "eeo.race", "eeo.veteran"):
             await run_js(browser, f"document.querySelector('[name=\"{name}\"]').value = {EXPECTED[name]!r}")
         await send_by_hand(browser, "document.getElementById('jv-send').click()")
@@ -84,7 +94,8 @@ async def test_the_copy_posts_what_a_person_fills_in(browser_options: BrowserOpt
 @pytest.mark.browser
 @pytest.mark.timeout(180)
 async def test_jobvite_form_is_filled_through_its_consent_and_steps_and_submitted(
-    browser_options: BrowserOptions, tmp_path: Path,
+    browser_options: BrowserOptions,
+    tmp_path: Path,
 ) -> None:
     """The data consent's "I Accept" and "Next" are the forms' submit buttons; the page's own handlers move on
     by script, so the filler takes them as steps, reaches the last step, and sends only when approved."""
@@ -108,7 +119,8 @@ async def test_jobvite_form_is_filled_through_its_consent_and_steps_and_submitte
 @pytest.mark.browser
 @pytest.mark.timeout(180)
 async def test_a_step_control_that_would_post_its_form_is_refused_and_nothing_is_sent(
-    browser_options: BrowserOptions, tmp_path: Path,
+    browser_options: BrowserOptions,
+    tmp_path: Path,
 ) -> None:
     """The same consent page, but its form posts natively (no script of the page cancels the sending):
     clicking "I Accept" would POST it, so the step is refused and the server hears nothing."""
@@ -137,7 +149,10 @@ async def test_the_final_submit_never_fires_before_approval(browser_options: Bro
         with pytest.raises(SubmitRefused, match="would have sent its form"):
             await guard.take_step(filled.browser, "#jv-send", r"(?!)")  # a vendor whose final words we did not know
         await press_enter(filled.browser, "#jv-field-yrKSYfwL")
-        await run_js(filled.browser, "(() => { const f = document.forms['scopeData.applyForm']; f.requestSubmit(); f.submit(); })()")
+        await run_js(
+            filled.browser,
+            "(() => { const f = document.forms['scopeData.applyForm']; f.requestSubmit(); f.submit(); })()",
+        )
         await run_js(filled.browser, "new Promise(r => setTimeout(r, 500))")  # any navigation would have begun
         assert (site.submissions, site.rejected_posts) == ([], 0), "nothing is sent before the approval"
         assert await run_js(filled.browser, "location.pathname.endsWith('/apply')")
@@ -153,17 +168,21 @@ async def press_enter(browser: object, selector: str) -> None:
     for kind in ("keyDown", "keyUp"):
         await session.cdp_client.send.Input.dispatchKeyEvent(
             params={"type": kind, "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13, "text": "\r"},
-            session_id=session.session_id)
+            session_id=session.session_id,
+        )
 
 
 @pytest.mark.browser
 @pytest.mark.timeout(300)
-async def test_a_jobvite_job_goes_from_a_forwarded_link_to_the_submitted_form(nyx, fake_telegram, db, tmp_path: Path) -> None:
+async def test_a_jobvite_job_goes_from_a_forwarded_link_to_the_submitted_form(
+    nyx, fake_telegram, db, tmp_path: Path
+) -> None:
     """The whole apply flow through the fake Bot API: through its data consent and two steps, the review, Submit, and the POST the copy records."""
     _, resume, content = applicant_with_resume(tmp_path)
     async with JobviteJobSite() as site:
-        submission = await apply_through_the_chat(fake_telegram, site, resume, content,
-                                                  ("Ada", "Lovelace", "ada.lovelace@example.org", resume.name))
+        submission = await apply_through_the_chat(
+            fake_telegram, site, resume, content, ("Ada", "Lovelace", "ada.lovelace@example.org", resume.name)
+        )
     assert {name: submission.fields.get(name) for name in EXPECTED} == EXPECTED
     assert submission.files["resumeAttachmentId"] == (resume.name, content)
     assert site.consents == ["815b0c56"]

@@ -16,10 +16,9 @@ from automation.adapters import (
     WorkableAdapter,
     open_application,
 )
-from automation.questions import choose, choose_many
 from automation.adapters.profile_values import country_for_phone, phone_country, unmatched_country
 from automation.browser import BrowserOptions, open_browser
-from automation.questions import Choice
+from automation.questions import Choice, choose, choose_many
 from storage.models import Links, Profile
 from tests.fakes import ats_lever, ats_workable
 from tests.fakes.ats_lever import LeverJobSite

@@ -31,7 +31,9 @@ async def test_the_copy_refuses_missing_answers_and_records_a_good_post() -> Non
 
 @pytest.mark.browser
 @pytest.mark.timeout(180)
-async def test_personio_form_is_filled_from_the_profile_and_submitted(browser_options: BrowserOptions, tmp_path: Path) -> None:
+async def test_personio_form_is_filled_from_the_profile_and_submitted(
+    browser_options: BrowserOptions, tmp_path: Path
+) -> None:
     profile, resume, content = applicant_with_resume(tmp_path)
     async with PersonioJobSite() as site, filled_form(site.posting_url, browser_options, profile, resume) as filled:
         assert (site.submissions, site.rejected_posts) == ([], 0), "nothing is sent before the approval"

@@ -56,7 +56,9 @@ def fills() -> dict[str, ObservedFill]:
 
 
 @pytest.mark.parametrize(("folder", "group"), list(_cases()))
-async def test_real_page(folder: str, group: str, fills: dict[str, ObservedFill], browser_options: BrowserOptions) -> None:
+async def test_real_page(
+    folder: str, group: str, fills: dict[str, ObservedFill], browser_options: BrowserOptions
+) -> None:
     if folder not in fills:
         fills[folder] = await observed_fill(folder, browser_options)
     observed = fills[folder]
@@ -82,19 +84,28 @@ def test_every_saved_page_has_its_expectations() -> None:
 
 def test_grading_catches_a_wrong_value_and_a_touched_honeypot() -> None:
     page = PageExpectations(
-        "example", "example", True,
+        "example",
+        "example",
+        True,
         fields=(Expected("identity", label="First name", value="Ada"),),
-        must_stay_empty=(Expected(MUST_STAY_EMPTY, id="website_url", empty=True, why="honeypot"),), not_checked=())
-    right = [Control("text", "first", "", ("First name *",), "Ada", True),
-             Control("text", "website_url", "", (), "", False)]
-    wrong = [Control("text", "first", "", ("First name *",), "Ad", True),
-             Control("text", "website_url", "", (), "https://github.com/ada-lovelace", False)]
+        must_stay_empty=(Expected(MUST_STAY_EMPTY, id="website_url", empty=True, why="honeypot"),),
+        not_checked=(),
+    )
+    right = [
+        Control("text", "first", "", ("First name *",), "Ada", True),
+        Control("text", "website_url", "", (), "", False),
+    ]
+    wrong = [
+        Control("text", "first", "", ("First name *",), "Ad", True),
+        Control("text", "website_url", "", (), "https://github.com/ada-lovelace", False),
+    ]
 
     assert grade(page, right, "cv.pdf").failures("identity") == []
     assert grade(page, right, "cv.pdf").failures(MUST_STAY_EMPTY) == []
     assert grade(page, wrong, "cv.pdf").failures("identity") == ["First name: shows 'Ad'"]
     assert grade(page, wrong, "cv.pdf").failures(MUST_STAY_EMPTY) == [
-        "#website_url: must stay empty (honeypot) but shows 'https://github.com/ada-lovelace'"]
+        "#website_url: must stay empty (honeypot) but shows 'https://github.com/ada-lovelace'"
+    ]
 
 
 @pytest.mark.skipif(corpus_missing() is not None, reason=str(corpus_missing()))
@@ -104,10 +115,18 @@ async def test_a_form_sent_from_a_saved_page_is_caught(tmp_path: Path) -> None:
     Chromium, without the submit guard every Nyx browser session carries.)"""
     async with SavedPageSite(folder="teamtailor-harper") as site:
         chromium = await asyncio.create_subprocess_exec(
-            CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path}",
-            *OFFLINE_ARGS, "--virtual-time-budget=10000", "--dump-dom",
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--user-data-dir={tmp_path}",
+            *OFFLINE_ARGS,
+            "--virtual-time-budget=10000",
+            "--dump-dom",
             site.url_for("/__submitting-on-load?form=%23job-application-form"),
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
         try:
             target = await site.wait_for_blocked_submission(timeout=60)
         finally:

@@ -29,6 +29,7 @@ from automation.adapters import (
     open_application,
 )
 from automation.browser import BrowserOptions, open_browser
+from storage.models import Profile
 from tests.fakes.ats_ashby import AshbyJobSite
 from tests.fakes.ats_greenhouse_classic import ClassicGreenhouseJobSite
 from tests.fakes.ats_lever import LeverJobSite
@@ -37,7 +38,6 @@ from tests.fakes.ats_teamtailor import TeamtailorJobSite
 from tests.fakes.ats_workable import WorkableJobSite
 from tests.fakes.guarded_site import GuardedSite
 from tests.fakes.job_site import GreenhouseJobSite
-from storage.models import Profile
 from tests.fakes.saved_pages import SavedPageSite
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -59,7 +59,11 @@ def _claimed_by_url(url: str) -> list[str]:
     ],
 )
 async def test_real_vendor_pages_are_recognised_by_their_content(
-    browser_options: BrowserOptions, folder: str, scripts: bool, expected: type[FormAdapter], fields: set[str],
+    browser_options: BrowserOptions,
+    folder: str,
+    scripts: bool,
+    expected: type[FormAdapter],
+    fields: set[str],
     resume: Path,
 ) -> None:
     async with SavedPageSite(folder=folder, scripts=scripts) as site, open_browser(browser_options) as browser:
@@ -100,7 +104,9 @@ def _local_copies() -> list[tuple[str, Callable[[], Any], Callable[[Any], str], 
     [pytest.param(make, url_of, expected, id=name) for name, make, url_of, expected in _local_copies()],
 )
 async def test_local_copies_on_a_non_vendor_host_are_recognised_by_content(
-    browser_options: BrowserOptions, make_site: Callable[[], Any], url_of: Callable[[Any], str],
+    browser_options: BrowserOptions,
+    make_site: Callable[[], Any],
+    url_of: Callable[[Any], str],
     expected: type[FormAdapter],
 ) -> None:
     async with make_site() as site, open_browser(browser_options) as browser:
@@ -149,14 +155,23 @@ def _copies_the_universal_filler_serves() -> list[tuple[str, Callable[[], Any]]]
     from tests.fakes.ats_jobvite import JobviteJobSite
     from tests.fakes.ats_rippling import RipplingJobSite
 
-    return [("bamboohr", BambooHRJobSite), ("jobvite", JobviteJobSite), ("rippling", RipplingJobSite),
-            ("icims", IcimsJobSite)]
+    return [
+        ("bamboohr", BambooHRJobSite),
+        ("jobvite", JobviteJobSite),
+        ("rippling", RipplingJobSite),
+        ("icims", IcimsJobSite),
+    ]
 
 
-@pytest.mark.parametrize(("vendor", "make_site"), _copies_the_universal_filler_serves(),
-                         ids=[name for name, _ in _copies_the_universal_filler_serves()])
+@pytest.mark.parametrize(
+    ("vendor", "make_site"),
+    _copies_the_universal_filler_serves(),
+    ids=[name for name, _ in _copies_the_universal_filler_serves()],
+)
 async def test_vendors_the_universal_filler_serves_are_recognised_by_content(
-    browser_options: BrowserOptions, vendor: str, make_site: Callable[[], Any],
+    browser_options: BrowserOptions,
+    vendor: str,
+    make_site: Callable[[], Any],
 ) -> None:
     """BambooHR (not SmartRecruiters, whose field names it shares), Jobvite's consent page, Rippling and an
     iCIMS portal's iframe: each is its vendor's by the page itself, filled by the universal filler."""
@@ -164,7 +179,9 @@ async def test_vendors_the_universal_filler_serves_are_recognised_by_content(
     from automation.adapters.vendor_forms import SIGNATURES
 
     async with make_site() as site, open_browser(browser_options) as browser:
-        assert not [s.name for s in SIGNATURES if s.matches_url(site.posting_url)] and not _claimed_by_url(site.posting_url)
+        assert not [s.name for s in SIGNATURES if s.matches_url(site.posting_url)] and not _claimed_by_url(
+            site.posting_url
+        )
         adapter = await open_application(browser, site.posting_url)
         assert isinstance(adapter, UniversalAdapter) and adapter.name == vendor
     assert (site.submissions, site.rejected_posts) == ([], 0)

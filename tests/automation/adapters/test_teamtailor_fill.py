@@ -132,10 +132,13 @@ async def test_teamtailor_saved_answers_can_be_given_after_filling(
         }
         assert open_questions["Do you have the right to work in Sweden?"].options == ("Yes", "No")
 
-        await adapter.answer(browser, {
-            open_questions["Do you have the right to work in Sweden?"].id: "no",
-            open_questions["Which languages do you speak?"].id: "Swedish",
-        })
+        await adapter.answer(
+            browser,
+            {
+                open_questions["Do you have the right to work in Sweden?"].id: "no",
+                open_questions["Which languages do you speak?"].id: "Swedish",
+            },
+        )
         filled = await adapter.read_back(browser)
 
     readings = readings_by_label(filled)

@@ -26,10 +26,15 @@ DISABILITY_DECLINED = "I do not want to answer"
 @pytest.fixture
 def profile() -> Profile:
     return Profile(
-        first_name="Ada", last_name="Lovelace", email="ada@example.org", phone="+1 415 555 0134",
-        location="San Francisco, California, United States", current_company="Analytical Engines Ltd",
+        first_name="Ada",
+        last_name="Lovelace",
+        email="ada@example.org",
+        phone="+1 415 555 0134",
+        location="San Francisco, California, United States",
+        current_company="Analytical Engines Ltd",
         links=Links(linkedin="https://www.linkedin.com/in/ada-lovelace", github="https://github.com/ada"),
-        work_authorization=["US", "EU"], needs_sponsorship=False,
+        work_authorization=["US", "EU"],
+        needs_sponsorship=False,
     )
 
 
@@ -74,7 +79,8 @@ async def test_a_form_nobody_knows_is_filled_by_meaning(
     assert by_label["Vorname"].source is FillSource.UNIVERSAL
     assert by_label["Warum möchten Sie bei uns arbeiten?"].reason is EmptyReason.ASKED
     assert by_label["Ich möchte über zukünftige Stellen und Newsletter informiert werden."].reason is (
-        EmptyReason.LEFT_ALONE)
+        EmptyReason.LEFT_ALONE
+    )
     assert by_label["Website"].reason is EmptyReason.LEFT_ALONE
     assert [q.label for q in questions] == ["Warum möchten Sie bei uns arbeiten?"]
     assert plain_site.submissions == [], "filling sent the form"

@@ -29,14 +29,20 @@ class SilentApplicant:
 async def test_scripted_model_drives_the_agent_through_an_ats_copy_to_its_post(
     browser_options: BrowserOptions, resume: Path
 ) -> None:
-    profile = Profile(first_name="Ada", last_name="Lovelace", email="ada.lovelace@example.org",
-                      phone="+44 20 7946 0958", location="London, United Kingdom",
-                      answers={"Are you legally authorized to work in Germany?": "Yes"})  # a required question
+    profile = Profile(
+        first_name="Ada",
+        last_name="Lovelace",
+        email="ada.lovelace@example.org",
+        phone="+44 20 7946 0958",
+        location="London, United Kingdom",
+        answers={"Are you legally authorized to work in Germany?": "Yes"},
+    )  # a required question
     async with ClassicGreenhouseJobSite() as site, FakeOpenAI(count_images=True) as model:
         model.script(FormFillingModel())
         async with open_browser(browser_options) as browser:
-            backend = BrowserUseBackend(browser_options, model.base_url, SecretStr(model.api_key), "fake-model",
-                                        browser=browser)
+            backend = BrowserUseBackend(
+                browser_options, model.base_url, SecretStr(model.api_key), "fake-model", browser=browser
+            )
             async with backend:
                 await backend.fill(site.posting_url, profile, ApplicantFiles(resume=resume), SilentApplicant())
                 assert site.submissions == [], "the agent sent the form before submit()"
@@ -57,15 +63,26 @@ async def test_a_select_the_agent_chose_reaches_a_react_tracked_form(
 ) -> None:
     """browser-use's select_dropdown goes unseen by React's value tracker; the choice is committed again."""
     q = ats_workable.QUESTIONS
-    profile = Profile(first_name="Ada", last_name="Lovelace", email="ada.lovelace@example.org",
-                      phone="+44 20 7946 0958", location="London, United Kingdom",
-                      answers={q["authorized"]: "Yes", q["why"]: "Freight that arrives.", q["source"]: "Company website",
-                               q["languages"]: "English", q["salary"]: "EUR 70,000"})
+    profile = Profile(
+        first_name="Ada",
+        last_name="Lovelace",
+        email="ada.lovelace@example.org",
+        phone="+44 20 7946 0958",
+        location="London, United Kingdom",
+        answers={
+            q["authorized"]: "Yes",
+            q["why"]: "Freight that arrives.",
+            q["source"]: "Company website",
+            q["languages"]: "English",
+            q["salary"]: "EUR 70,000",
+        },
+    )
     async with ats_workable.WorkableJobSite() as site, FakeOpenAI(count_images=True) as model:
         model.script(FormFillingModel())
         async with open_browser(browser_options) as browser:
-            backend = BrowserUseBackend(browser_options, model.base_url, SecretStr(model.api_key), "fake-model",
-                                        browser=browser)
+            backend = BrowserUseBackend(
+                browser_options, model.base_url, SecretStr(model.api_key), "fake-model", browser=browser
+            )
             async with backend:
                 await backend.fill(site.job_url, profile, ApplicantFiles(resume=resume), SilentApplicant())
                 result = await backend.submit()

@@ -68,9 +68,7 @@ def backend_for(fake: FakeVibeSurf, key: str | None = None) -> VibeSurfBackend:
 async def test_fills_through_vibesurf_asks_the_user_and_submits_only_when_approved(
     vibesurf: FakeVibeSurf, profile: Profile, resume: Path
 ) -> None:
-    vibesurf.scenario = Scenario(
-        questions=[Question(SALARY), Question(RELOCATE, ["Yes", "No"])], fields=filled_fields
-    )
+    vibesurf.scenario = Scenario(questions=[Question(SALARY), Question(RELOCATE, ["Yes", "No"])], fields=filled_fields)
     asker = RecordingAsker({SALARY: "EUR 80k", RELOCATE: "Yes"})
     async with backend_for(vibesurf) as backend:
         form = await backend.fill("https://careers.example.com/jobs/42/apply", profile, ApplicantFiles(resume), asker)
@@ -137,9 +135,7 @@ async def test_a_wrong_api_key_is_refused_with_a_clear_message(
     assert vibesurf.uploads == [] and vibesurf.tasks == {}
 
 
-async def test_a_server_error_is_reported_not_retried(
-    vibesurf: FakeVibeSurf, profile: Profile, resume: Path
-) -> None:
+async def test_a_server_error_is_reported_not_retried(vibesurf: FakeVibeSurf, profile: Profile, resume: Path) -> None:
     vibesurf.fail_next(503)
     async with backend_for(vibesurf) as backend:
         with pytest.raises(VibeSurfError, match="HTTP 503"):
@@ -178,9 +174,7 @@ async def test_a_refused_submission_is_reported_as_validation_errors(
     assert (result.outcome, result.detail) == (SubmitOutcome.VALIDATION_ERRORS, "Phone number is invalid")
 
 
-async def test_a_service_that_submits_unasked_is_caught(
-    vibesurf: FakeVibeSurf, profile: Profile, resume: Path
-) -> None:
+async def test_a_service_that_submits_unasked_is_caught(vibesurf: FakeVibeSurf, profile: Profile, resume: Path) -> None:
     vibesurf.scenario = Scenario(fields=filled_fields, submits_unasked=True)
     async with backend_for(vibesurf) as backend:
         with pytest.raises(SubmittedWithoutApproval):
