@@ -88,7 +88,7 @@ class TelegramNotifier:
     async def _send_card(self, application: Application, text: str, markup: InlineKeyboardMarkup | None) -> None:
         chat_id = await self._chat_for(application)
         sent = await self._bot.send_message(chat_id, text, reply_markup=markup)
-        await self._applications.set_card(application.id, chat_id, sent.message_id)
+        await self._applications.set_card(application.id, chat_id, sent.message_id, application.status)
 
     async def ask_review(
         self, application: Application, prompt: Prompt, form: FilledForm, live_url: str | None = None

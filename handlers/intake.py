@@ -77,7 +77,7 @@ async def on_links(
             continue
         app = intake.application
         sent = await message.answer(link_taken_note(intake) + card_text(app), reply_markup=card_keyboard(app))
-        await applications.set_card(app.id, sent.chat.id, sent.message_id)
+        await applications.set_card(app.id, sent.chat.id, sent.message_id, app.status)
 
 
 def router() -> Router:

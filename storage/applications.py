@@ -328,12 +328,14 @@ class ApplicationRepository:
             ),
         )
 
-    async def set_card(self, application_id: int, chat_id: int, message_id: int) -> None:
+    async def set_card(self, application_id: int, chat_id: int, message_id: int, shows: ApplicationStatus) -> None:
+        """The application's card is this message, showing status `shows`."""
         await self._pool.execute(
-            "UPDATE applications SET card_chat_id = $2, card_message_id = $3 WHERE id = $1",
+            "UPDATE applications SET card_chat_id = $2, card_message_id = $3, card_status = $4 WHERE id = $1",
             application_id,
             chat_id,
             message_id,
+            shows.value,
         )
 
     async def set_card_status(self, application_id: int, status: ApplicationStatus) -> None:
