@@ -115,7 +115,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 S = ApplicationStatus
 
-HEARTBEAT_SECONDS = 20.0
+HEARTBEAT_S = 20.0
 # Prompts one job may hold its browser open for, `park_after` each: a cover letter, a few questions,
 # a CAPTCHA and reviews with corrections. Past that every prompt parks at once; the arq job timeout
 # is derived from it (automation.worker.job_timeout).
@@ -1221,13 +1221,11 @@ async def _uninterrupted(work: Coroutine[Any, Any, None]) -> None:
 async def _heartbeat(browser_sessions: BrowserSessionRepository, session_id: int) -> AsyncIterator[None]:
     async def beat() -> None:
         while True:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
+            await asyncio.sleep(HEARTBEAT_S)
             try:
                 await browser_sessions.heartbeat(session_id)
             except Exception:  # a database outage longer than the retries: keep beating, say so
-                log.exception(
-                    "browser session %s: heartbeat failed; trying again in %.0f s", session_id, HEARTBEAT_SECONDS
-                )
+                log.exception("browser session %s: heartbeat failed; trying again in %.0f s", session_id, HEARTBEAT_S)
 
     task = asyncio.create_task(beat())
     try:

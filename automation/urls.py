@@ -195,11 +195,11 @@ EMBEDDED_JOB_PARAMS: Mapping[str, tuple[Ats, str]] = {
 def canonicalize(url: str) -> str:
     """One job, one URL: tracking parameters, plain anchors, host case, default ports, trailing
     slashes and the several shapes of a known ATS job link all collapse to one form."""
-    normalized = _normalized(url)
+    normalised = _normalised(url)
     try:
-        parts = urlsplit(normalized)
+        parts = urlsplit(normalised)
     except ValueError:
-        return normalized
+        return normalised
     query = _first_values(parts.query)
     host_and_path = parts.netloc + parts.path
     for shape in JOB_LINK_SHAPES:
@@ -208,13 +208,13 @@ def canonicalize(url: str) -> str:
     for param, (_ats, value_pattern) in EMBEDDED_JOB_PARAMS.items():
         if re.fullmatch(value_pattern, query.get(param, ""), re.IGNORECASE):
             return urlunsplit((parts.scheme, parts.netloc, parts.path, f"{param}={query[param].lower()}", ""))
-    return normalized
+    return normalised
 
 
 def ats_for_url(url: str) -> Ats | None:
     """The ATS a link belongs to, from its host or an employer page's embedded-job parameter."""
     try:
-        parts = urlsplit(_normalized(url))
+        parts = urlsplit(_normalised(url))
         host = parts.hostname or ""
     except ValueError:
         return None
@@ -238,20 +238,20 @@ def _is_route(fragment: str) -> bool:
     return fragment.startswith(("/", "!"))
 
 
-def _normalized(url: str) -> str:
+def _normalised(url: str) -> str:
     """Generic clean-up: tracking parameters and anchors dropped, then url-normalize's canonical form."""
     base, _, fragment = url.strip().partition("#")
     base, _, query = base.partition("?")
     kept = [part for part in query.split("&") if part and not _is_tracking(unquote_plus(part.partition("=")[0]))]
     cleaned = base + ("?" + "&".join(kept) if kept else "")
     try:
-        normalized = url_normalize(cleaned) or cleaned
+        normalised = url_normalize(cleaned) or cleaned
     except ValueError:  # not a URL at all (bad port, broken IPv6 literal): compare it as written
         return url.strip()
     try:
-        parts = urlsplit(normalized)
+        parts = urlsplit(normalised)
     except ValueError:
-        return normalized
+        return normalised
     path = parts.path.rstrip("/") or "/"
     route = fragment if _is_route(fragment) else ""
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, route))

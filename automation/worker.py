@@ -16,7 +16,7 @@ from automation.metrics import APPLY_RESULTS
 from automation.queue import APPLY_TASK, RESUME_TASK
 
 # Slack on top of the held waits, for opening the browser, filling (the agent's steps included) and submitting.
-JOB_OVERHEAD_SECONDS = 15 * 60
+JOB_OVERHEAD_S = 15 * 60
 
 
 def job_timeout(deps: ApplyDeps) -> int:
@@ -28,7 +28,7 @@ def job_timeout(deps: ApplyDeps) -> int:
     the whole review timeout.
     """
     after_claim = deps.review_timeout * (MAX_CAPTCHA_ROUNDS - 1)
-    return int((deps.hold_budget + after_claim).total_seconds()) + JOB_OVERHEAD_SECONDS
+    return int((deps.hold_budget + after_claim).total_seconds()) + JOB_OVERHEAD_S
 
 
 async def _apply_task(ctx: dict[str, Any], application_id: int) -> str:

@@ -63,9 +63,9 @@ class FieldSpec:
 
     def changes_for_text(self, text: str) -> dict[str, Any]:
         text = text.strip()
-        wanted = _normalized(text)
+        wanted = _normalised(text)
         for choice in self.choices:
-            if choice.changes is not None and _normalized(choice.label) == wanted:
+            if choice.changes is not None and _normalised(choice.label) == wanted:
                 return dict(choice.changes)
         if self.parse is None:
             raise FieldError("please tap one of the buttons.")
@@ -96,7 +96,7 @@ def _format(value: Any) -> str:
     return str(value)
 
 
-def _normalized(text: str) -> str:
+def _normalised(text: str) -> str:
     return re.sub(r"[^\w]", "", text.casefold())
 
 

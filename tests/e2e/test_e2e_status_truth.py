@@ -13,7 +13,7 @@ import yaml
 from aiogram.exceptions import TelegramForbiddenError
 
 from automation.apply import MAX_HELD_WAITS
-from automation.worker import JOB_OVERHEAD_SECONDS, job_timeout
+from automation.worker import JOB_OVERHEAD_S, job_timeout
 from bot.app import Services, load_profile_from_settings
 from tests.support import ALLOWED_USER
 from tests.support.chat import PROFILE, RESUME, WAIT, open_review, reply_to, send_links
@@ -68,9 +68,9 @@ def test_job_timeout_covers_every_wait_of_an_application(apply_deps):
     # A cover letter, two questions, a CAPTCHA and two reviews, each held to the end of PARK_AFTER_MINUTES.
     held_in_turn = 6 * deps.park_after.total_seconds()
     assert MAX_HELD_WAITS >= 6
-    assert job_timeout(deps) >= held_in_turn + JOB_OVERHEAD_SECONDS
+    assert job_timeout(deps) >= held_in_turn + JOB_OVERHEAD_S
     longer = dataclasses.replace(deps, park_after=timedelta(minutes=30))
-    assert job_timeout(longer) >= 6 * 30 * 60 + JOB_OVERHEAD_SECONDS, "derived from the setting"
+    assert job_timeout(longer) >= 6 * 30 * 60 + JOB_OVERHEAD_S, "derived from the setting"
 
 
 @pytest.fixture

@@ -76,7 +76,7 @@ async def test_restarts_under_a_pending_review_lose_nothing(
 ):
     # Beats every half second; silence of two seconds counts as a dead worker. A heartbeat that died
     # with the first restart would let reconcile fail the application below.
-    monkeypatch.setattr("automation.apply.HEARTBEAT_SECONDS", 0.5)
+    monkeypatch.setattr("automation.apply.HEARTBEAT_S", 0.5)
     monkeypatch.setattr(jobs, "STALE_AFTER_SECONDS", 2.0)
     services = await Services.connect(private_settings)
     app = NyxApp(services, Roles())
