@@ -114,3 +114,9 @@ def test_empty_keys_in_a_dotenv_file_are_not_set(tmp_path, monkeypatch):
     dotenv.write_text("TELEGRAM_BOT_TOKEN=1:abcdef\nTWOCAPTCHA_API_KEY=\nLLM_API_KEY=\nWEBHOOK_URL=\n")
     settings = load_settings(_env_file=dotenv)
     assert settings.twocaptcha_api_key is None and settings.llm_api_key is None and settings.webhook_url is None
+
+
+def test_prices_that_are_not_json_are_named_in_one_line(monkeypatch):
+    monkeypatch.setenv("LLM_PRICES", "grok-4-fast=0.2/0.5")
+    with pytest.raises(SettingsError, match=r'^LLM_PRICES must be JSON, e.g. \{"grok-4-fast": \[0.2, 0.5\]\}$'):
+        load_settings(need_token=False, _env_file=None)
