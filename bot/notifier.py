@@ -80,10 +80,11 @@ class TelegramNotifier:
                     log.info(
                         "application %s: card could not be edited (%s); sending a new one", application.id, exc.message
                     )
-                    await self._send_card(application, text, markup)
+                    await self._send_card(application, text, markup)  # records the status it shows
+                    return
+            await self._applications.set_card_status(application.id, application.status)
         else:
             await self._send_card(application, text, markup)
-        await self._applications.set_card_status(application.id, application.status)
 
     async def _send_card(self, application: Application, text: str, markup: InlineKeyboardMarkup | None) -> None:
         chat_id = await self._chat_for(application)
