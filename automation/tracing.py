@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -105,11 +105,25 @@ def run_config() -> RunnableConfig:
     return {"callbacks": [CallbackHandler(public_key=_public_key)]}
 
 
-def agent_chat_model(**options: Any) -> Any:
-    """browser-use's ChatOpenAI for the agent, traced step by step while tracing is on."""
-    from browser_use import ChatOpenAI
+@contextlib.asynccontextmanager
+async def agent_chat_model(**options: Any) -> AsyncIterator[Any]:
+    """browser-use's ChatOpenAI for one agent run, traced step by step while tracing is on.
 
-    return (_traced_agent_model() if _client is not None else ChatOpenAI)(**options)
+    browser-use makes a new AsyncOpenAI client for every step. Each would own a connection pool that
+    nobody closes: once the endpoint drops the idle connection, only the garbage collector finds it,
+    and the OpenAI SDK then closes it from a task scheduled in `__del__`, by which time its socket's
+    descriptor may belong to another connection of this loop (a Bot API call, a PostgreSQL connect),
+    which then waits forever. So every step shares one HTTP client of ours, closed when the run ends.
+    """
+    from browser_use import ChatOpenAI
+    from openai import DefaultAsyncHttpxClient
+
+    model_class = _traced_agent_model() if _client is not None else ChatOpenAI
+    http_client = DefaultAsyncHttpxClient()
+    try:
+        yield model_class(http_client=http_client, **options)
+    finally:
+        await http_client.aclose()
 
 
 @functools.cache

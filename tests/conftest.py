@@ -23,6 +23,7 @@ pytest_plugins = [
     "tests.plugins.browser",
     "tests.plugins.private_servers",
     "tests.fakes.openai_api",
+    "tests.fakes.langfuse_api",
 ]
 
 

@@ -384,34 +384,34 @@ class BrowserUseBackend:
         configure_offline_environment()
         from browser_use import Agent
 
-        llm = tracing.agent_chat_model(
+        tools = _build_tools(run, self._ask_timeout_s)
+        uploads = [str(path.resolve()) for path in (files.resume, files.cover_letter) if path is not None]
+        async with tracing.agent_chat_model(
             model=self._llm_model,
             base_url=self._llm_base_url,
             api_key=self._llm_api_key.get_secret_value(),
             max_retries=LLM_MAX_RETRIES,
-        )
-        tools = _build_tools(run, self._ask_timeout_s)
-        uploads = [str(path.resolve()) for path in (files.resume, files.cover_letter) if path is not None]
-        agent: Agent[Any, Any] = Agent(
-            task=task_text(profile, files),
-            llm=llm,
-            browser=browser,
-            tools=tools,
-            sensitive_data=sensitive_data(url, profile),
-            available_file_paths=uploads,
-            use_vision=self._use_vision,
-            use_judge=False,
-            calculate_cost=False,
-            directly_open_url=False,
-            enable_signal_handler=False,
-            generate_gif=False,
-            step_timeout=int(STEP_TIMEOUT_S + self._ask_timeout_s + ASK_ACTION_MARGIN_S),
-        )
-        try:
-            return await agent.run(max_steps=self._max_steps)
-        finally:
-            # Screenshots and notes of the applicant's data: not kept after the run.
-            shutil.rmtree(agent.agent_directory, ignore_errors=True)
+        ) as llm:
+            agent: Agent[Any, Any] = Agent(
+                task=task_text(profile, files),
+                llm=llm,
+                browser=browser,
+                tools=tools,
+                sensitive_data=sensitive_data(url, profile),
+                available_file_paths=uploads,
+                use_vision=self._use_vision,
+                use_judge=False,
+                calculate_cost=False,
+                directly_open_url=False,
+                enable_signal_handler=False,
+                generate_gif=False,
+                step_timeout=int(STEP_TIMEOUT_S + self._ask_timeout_s + ASK_ACTION_MARGIN_S),
+            )
+            try:
+                return await agent.run(max_steps=self._max_steps)
+            finally:
+                # Screenshots and notes of the applicant's data: not kept after the run.
+                shutil.rmtree(agent.agent_directory, ignore_errors=True)
 
     async def _rerun(
         self,

@@ -27,8 +27,6 @@ from tests.fakes.openai_api import ChatRequest
 from tests.support import ALLOWED_USER
 from tests.support.chat import BARE_PROFILE, WAIT, apply_to, asks, load, next_review
 
-pytest_plugins = ["tests.fakes.langfuse_api"]
-
 PRICES = {"fake-model": [2, 8]}  # USD per million tokens, in and out
 WHY_LLM = "Schedulers in Python and PostgreSQL are what I build."
 
@@ -185,11 +183,11 @@ async def test_the_agents_steps_are_traced_with_the_application(fake_openai, fak
         tracing.LangfuseConfig(fake_langfuse.public_key, SecretStr(fake_langfuse.secret_key), fake_langfuse.base_url)
     )
     try:
-        llm = tracing.agent_chat_model(
+        async with tracing.agent_chat_model(
             model="fake-model", base_url=fake_openai.base_url, api_key=fake_openai.api_key, max_retries=0
-        )
-        with tracing.for_application(31, 7, "apply"):
-            await llm.ainvoke([UserMessage(content="Fill the form.")])
+        ) as llm:
+            with tracing.for_application(31, 7, "apply"):
+                await llm.ainvoke([UserMessage(content="Fill the form.")])
         await asyncio.to_thread(tracing.flush)
         spans = await fake_langfuse.wait_for(lambda spans: any(s.name == "agent step" for s in spans), timeout=WAIT)
     finally:

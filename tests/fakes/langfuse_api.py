@@ -5,7 +5,7 @@ The SDK exports OpenTelemetry spans over OTLP/HTTP, protobuf, gzip-compressed, w
 the body with `opentelemetry.proto` and keeps each span's name and attributes. It also answers
 `GET /api/public/health` and `GET /api/public/projects` (what `nyx doctor` asks).
 
-Enable the `fake_langfuse` fixture with `pytest_plugins = ["tests.fakes.langfuse_api"]`.
+The `fake_langfuse` fixture is enabled for every test by the top-level conftest's `pytest_plugins`.
 """
 
 from __future__ import annotations
