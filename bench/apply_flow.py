@@ -14,36 +14,12 @@ import asyncio
 import logging
 import os
 import statistics
-import tempfile
 import time
-import uuid
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
-import yaml
-
+from bench.app import USER, run_app, save_profile
 from bench.browser_memory import chromium_memory
-from bot.app import NyxApp, Roles, Services
-from bot.config import load_settings
-from tests.fakes.job_site import MOTIVATION, SPONSORSHIP, GreenhouseJobSite
+from tests.fakes.job_site import GreenhouseJobSite
 from tests.fakes.telegram_api import FakeTelegram
-
-USER = 4242
-PROFILE = {
-    "first_name": "Ada",
-    "last_name": "Lovelace",
-    "email": "ada@example.org",
-    "phone": "+44 20 7946 0000",
-    "location": "London, UK",
-    # The form's required questions, answered in advance: Apply goes straight to the review.
-    "answers": {SPONSORSHIP: "No", MOTIVATION: "Rockets that launch on schedule."},
-}
-RESUME = b"%PDF-1.4\n% bench resume\n%%EOF\n"
-
-
-def _database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
 async def one_application(fake: FakeTelegram, site: GreenhouseJobSite, run: int) -> dict[str, float]:
@@ -67,46 +43,9 @@ async def one_application(fake: FakeTelegram, site: GreenhouseJobSite, run: int)
 
 
 async def main(runs: int) -> None:
-    server = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    name = f"nyx_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(server)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    fake, site = FakeTelegram(), GreenhouseJobSite()
-    await fake.start()
-    await site.start()
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            settings = load_settings(
-                _env_file=None,
-                telegram_bot_token=fake.token,
-                telegram_api_base=fake.base_url,
-                allowed_user_ids=str(USER),
-                database_url=_database(server, name),
-                redis_url=redis_url,
-                queue_name=f"nyx:bench:{name}",
-                data_dir=Path(tmp),
-                chrome_path="/usr/bin/chromium",
-                url_allow_hosts="127.0.0.1",
-            )
-            services = await Services.connect(settings)
-            app = NyxApp(services, Roles())
-            await app.start()
-            try:
-                user = fake.user(USER)
-                await user.send_document("profile.yaml", yaml.safe_dump(PROFILE).encode(), "application/x-yaml")
-                await fake.wait_for_message(lambda m: "Profile saved" in m.body)
-                await user.send_document("resume.pdf", RESUME, "application/pdf")
-                await fake.wait_for_message(lambda m: "Résumé saved" in m.body)
-                results = [await one_application(fake, site, run) for run in range(runs)]
-            finally:
-                await app.stop()
-                await services.close()
-    finally:
-        await site.stop()
-        await fake.stop()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async with run_app([USER]) as running:
+        await save_profile(running.fake)
+        results = [await one_application(running.fake, running.site, run) for run in range(runs)]
     report(results)
 
 

@@ -29,13 +29,11 @@ import platform
 import random
 import sys
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from multiprocessing.connection import Connection
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import psutil
@@ -45,6 +43,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 
+from bench.database import database
 from bot.digest_chart import ChartRenderer
 from bot.sending import install_sender
 from handlers.digest import TelegramDigestChannel
@@ -193,76 +192,67 @@ class Result:
         return "\n".join(["| measure | value |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)])
 
 
-def _with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
 async def _one_pixel(days: object) -> bytes:
     return TINY_PNG
 
 
-async def run(users: int, server_url: str, *, draw: bool = True) -> Result:
-    name = f"nyx_bench_digest_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(server_url)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    parent, child = multiprocessing.Pipe()
-    fake = multiprocessing.Process(target=serve_fake_telegram, args=(child, FIRST_USER, users), daemon=True)
-    fake.start()
-    try:
-        database_url = _with_database(server_url, name)
-        conn = await asyncpg.connect(database_url)
+async def run(users: int, *, draw: bool = True) -> Result:
+    async with database("nyx_bench_digest") as database_url:
+        parent, child = multiprocessing.Pipe()
+        fake = multiprocessing.Process(target=serve_fake_telegram, args=(child, FIRST_USER, users), daemon=True)
+        fake.start()
         try:
-            await migrate(conn)
-            applications = await seed(conn, users)
+            conn = await asyncpg.connect(database_url)
+            try:
+                await migrate(conn)
+                applications = await seed(conn, users)
+            finally:
+                await conn.close()
+            base_url = parent.recv()
+            pool = await create_pool(database_url)
+            session = AiohttpSession(api=TelegramAPIServer.from_base(base_url))
+            bot = Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+            sender = install_sender(bot)  # as Services.connect does
+            charts = ChartRenderer()
+            fan_out = DigestFanOut(
+                DigestRepository(pool),
+                UserSettingsRepository(pool),
+                TelegramDigestChannel(bot, UserRepository(pool), charts if draw else _one_pixel),
+                clock=lambda: NOW,
+            )
+            process = psutil.Process()
+            samples: list[tuple[int, float]] = []
+            renderers: list[float] = [0.0]
+            rss_start = process.memory_info().rss / 2**20
+
+            def renderers_mb() -> float:
+                children = [c for c in process.children(recursive=True) if c.pid != fake.pid]
+                total = 0.0
+                for child in children:
+                    with contextlib.suppress(psutil.Error):
+                        total += child.memory_info().rss / 2**20
+                return total
+
+            async def sample() -> None:
+                while True:
+                    samples.append((sender.sent, process.memory_info().rss / 2**20))
+                    renderers.append(renderers_mb())
+                    await asyncio.sleep(0.25)
+
+            sampler = asyncio.create_task(sample())
+            started = time.monotonic()
+            try:
+                report = await fan_out.run()
+            finally:
+                wall = time.monotonic() - started
+                sampler.cancel()
+                await charts.close()
+                await bot.session.close()
+                await pool.close()
+            parent.send("stop")
+            stats = parent.recv()
         finally:
-            await conn.close()
-        base_url = parent.recv()
-        pool = await create_pool(database_url)
-        session = AiohttpSession(api=TelegramAPIServer.from_base(base_url))
-        bot = Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
-        sender = install_sender(bot)  # as Services.connect does
-        charts = ChartRenderer()
-        fan_out = DigestFanOut(
-            DigestRepository(pool),
-            UserSettingsRepository(pool),
-            TelegramDigestChannel(bot, UserRepository(pool), charts if draw else _one_pixel),
-            clock=lambda: NOW,
-        )
-        process = psutil.Process()
-        samples: list[tuple[int, float]] = []
-        renderers: list[float] = [0.0]
-        rss_start = process.memory_info().rss / 2**20
-
-        def renderers_mb() -> float:
-            children = [c for c in process.children(recursive=True) if c.pid != fake.pid]
-            total = 0.0
-            for child in children:
-                with contextlib.suppress(psutil.Error):
-                    total += child.memory_info().rss / 2**20
-            return total
-
-        async def sample() -> None:
-            while True:
-                samples.append((sender.sent, process.memory_info().rss / 2**20))
-                renderers.append(renderers_mb())
-                await asyncio.sleep(0.25)
-
-        sampler = asyncio.create_task(sample())
-        started = time.monotonic()
-        try:
-            report = await fan_out.run()
-        finally:
-            wall = time.monotonic() - started
-            sampler.cancel()
-            await charts.close()
-            await bot.session.close()
-            await pool.close()
-        parent.send("stop")
-        stats = parent.recv()
-    finally:
-        fake.join(timeout=30)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+            fake.join(timeout=30)
     per_user = stats["digests_per_user"]
     total = max(sender.sent, 1)
     quarters = [max((rss for sent, rss in samples if sent <= total * q / 4), default=rss_start) for q in (1, 2, 3, 4)]
@@ -293,8 +283,7 @@ def main() -> int:
         help="send a 1-pixel PNG instead of drawing each chart (the chart's share of the cost)",
     )
     args = parser.parse_args()
-    server_url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    result = asyncio.run(run(args.users, server_url, draw=not args.no_drawing))
+    result = asyncio.run(run(args.users, draw=not args.no_drawing))
     print(f"{datetime.now(UTC):%Y-%m-%d}, Python {platform.python_version()}, {os.cpu_count()} cores")
     print(result.table())
     missed = result.rate < TARGET_RATE or result.lost or result.duplicates

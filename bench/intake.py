@@ -15,56 +15,20 @@ import asyncio
 import logging
 import os
 import statistics
-import tempfile
 import time
-import uuid
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
-
-from bot.app import NyxApp, Roles, Services
-from bot.config import load_settings
+from bench.app import run_app
+from bot.app import Roles
 from tests.fakes.job_site import GreenhouseJobSite
 from tests.fakes.telegram_api import FakeTelegram
 
 FIRST_USER = 10_000
 
 
-async def one_run(users: int, *, paced: bool, rate: float | None, server: str, redis_url: str) -> dict[str, float]:
-    name = f"nyx_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(server)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    fake, site = FakeTelegram(), GreenhouseJobSite()
-    await fake.start()
-    await site.start()
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            ids = list(range(FIRST_USER, FIRST_USER + users))
-            settings = load_settings(
-                _env_file=None,
-                telegram_bot_token=fake.token,
-                telegram_api_base=fake.base_url,
-                allowed_user_ids=",".join(map(str, ids)),
-                database_url=urlunsplit(urlsplit(server)._replace(path=f"/{name}")),
-                redis_url=redis_url,
-                queue_name=f"nyx:bench:{name}",
-                data_dir=Path(tmp),
-                url_allow_hosts="127.0.0.1",
-            )
-            services = await Services.connect(settings, pace_sending=paced)
-            app = NyxApp(services, Roles(bot=True, worker=False, scheduler=False))
-            await app.start()
-            try:
-                return await measure(fake, site, ids, rate)
-            finally:
-                await app.stop()
-                await services.close()
-    finally:
-        await site.stop()
-        await fake.stop()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+async def one_run(users: int, *, paced: bool, rate: float | None) -> dict[str, float]:
+    ids = list(range(FIRST_USER, FIRST_USER + users))
+    async with run_app(ids, roles=Roles(bot=True, worker=False, scheduler=False), pace_sending=paced) as running:
+        return await measure(running.fake, running.site, ids, rate)
 
 
 async def measure(fake: FakeTelegram, site: GreenhouseJobSite, ids: list[int], rate: float | None) -> dict[str, float]:
@@ -97,8 +61,6 @@ async def measure(fake: FakeTelegram, site: GreenhouseJobSite, ids: list[int], r
 
 
 async def main(users: int) -> None:
-    server = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     print(f"link intake, {users} users each sending one link, {os.cpu_count()} cores")
     print(f"{'mode':<46}{'updates/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'seconds':>9}")
     runs = (
@@ -107,7 +69,7 @@ async def main(users: int) -> None:
         (True, 20.0, "steady 20 links/s, through the sender"),
     )
     for paced, rate, label in runs:
-        result = await one_run(users, paced=paced, rate=rate, server=server, redis_url=redis_url)
+        result = await one_run(users, paced=paced, rate=rate)
         print(
             f"{label:<46}{result['updates_per_s']:>10.1f}{result['p50_ms']:>9.0f}"
             f"{result['p99_ms']:>9.0f}{result['seconds']:>9.1f}"

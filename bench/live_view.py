@@ -18,12 +18,9 @@ import socket
 import statistics
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 import psutil
 from aiogram import Bot
 from aiohttp import web
@@ -33,6 +30,7 @@ from automation.browser import BrowserOptions, open_browser
 from automation.live_view import LiveViewConfig, live_view
 from automation.prompts import PromptBridge
 from automation.queue import ApplicationQueue
+from bench.database import database
 from bot.live_view import LiveViewServer
 from bot.web import start_web
 from storage.applications import ApplicationRepository
@@ -59,10 +57,6 @@ box.addEventListener('mousedown', () => {
 });
 window.spin = (on) => document.getElementById('spin').classList.toggle('on', on);
 </script></body></html>"""
-
-
-def _database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
 def _free_port() -> int:
@@ -94,105 +88,100 @@ async def _cpu_over(marker: str, seconds: float) -> tuple[float, float]:
 
 
 async def main(taps: int) -> None:
-    server = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    name = f"nyx_bench_live_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(server)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    tmp = Path(tempfile.mkdtemp(prefix="nyx-bench-live-"))
-    site = web.Application()
+    async with database("nyx_bench_live") as database_url:
+        tmp = Path(tempfile.mkdtemp(prefix="nyx-bench-live-"))
+        site = web.Application()
 
-    async def page(request: web.Request) -> web.Response:
-        return web.Response(text=PAGE, content_type="text/html")
+        async def page(request: web.Request) -> web.Response:
+            return web.Response(text=PAGE, content_type="text/html")
 
-    site.router.add_get("/", page)
-    site_runner = web.AppRunner(site)
-    await site_runner.setup()
-    site_port = _free_port()
-    await web.TCPSite(site_runner, "127.0.0.1", site_port).start()
-    try:
-        pool = await create_pool(_database(server, name))
-        async with pool.acquire() as conn:
-            await migrate(conn)
-        redis = ArqRedis.from_url(redis_url)
-        prompts, users, applications = PromptRepository(pool), UserRepository(pool), ApplicationRepository(pool)
-        await users.upsert(USER, USER, "Ada", None)
-        url = f"http://127.0.0.1:{site_port}/"
-        intake = await applications.intake(USER, url=url, canonical_url=url, host="127.0.0.1")
-        prompt = await prompts.create(
-            intake.application.id, USER, PromptKind.CAPTCHA, {}, datetime.now(UTC) + timedelta(minutes=10)
-        )
-        port = _free_port()
-        bridge = PromptBridge(redis, prompts, ApplicationQueue(redis, "nyx:bench:live-view"))
-        web_server = await start_web(
-            host="127.0.0.1",
-            port=port,
-            # A bot never called: nobody taps Done here (no request, no session opened).
-            live_view=LiveViewServer(redis, prompts, bridge, bot=Bot("1:NO-DONE-IN-BENCH")),
-        )
-
-        def options(role: str) -> BrowserOptions:
-            return BrowserOptions(
-                executable_path=os.environ.get("CHROME_PATH", "/usr/bin/chromium"),
-                profiles_dir=tmp / role,
-                extra_args=OFFLINE_ARGS,
-                allow_hosts=LOCAL_HOSTS,
+        site.router.add_get("/", page)
+        site_runner = web.AppRunner(site)
+        await site_runner.setup()
+        site_port = _free_port()
+        await web.TCPSite(site_runner, "127.0.0.1", site_port).start()
+        try:
+            pool = await create_pool(database_url)
+            async with pool.acquire() as conn:
+                await migrate(conn)
+            redis = ArqRedis.from_url(redis_url)
+            prompts, users, applications = PromptRepository(pool), UserRepository(pool), ApplicationRepository(pool)
+            await users.upsert(USER, USER, "Ada", None)
+            url = f"http://127.0.0.1:{site_port}/"
+            intake = await applications.intake(USER, url=url, canonical_url=url, host="127.0.0.1")
+            prompt = await prompts.create(
+                intake.application.id, USER, PromptKind.CAPTCHA, {}, datetime.now(UTC) + timedelta(minutes=10)
+            )
+            port = _free_port()
+            bridge = PromptBridge(redis, prompts, ApplicationQueue(redis, "nyx:bench:live-view"))
+            web_server = await start_web(
+                host="127.0.0.1",
+                port=port,
+                # A bot never called: nobody taps Done here (no request, no session opened).
+                live_view=LiveViewServer(redis, prompts, bridge, bot=Bot("1:NO-DONE-IN-BENCH")),
             )
 
-        marker = str(tmp / "worker")
-        try:
-            async with open_browser(options("worker")) as browser:
-                await browser.navigate_to(url)
-                idle_chrome, idle_self = await _cpu_over(marker, WINDOW_S)
-                worker_page = await browser.get_current_page()
-                await worker_page.evaluate("() => window.spin(true)")
-                spin_chrome, spin_self = await _cpu_over(marker, WINDOW_S)
-                await worker_page.evaluate("() => window.spin(false)")
-                async with live_view(LiveViewConfig(redis, f"http://127.0.0.1:{port}"), browser) as view:
-                    await view.bind(prompt)
-                    async with phone_at(options("phone"), None) as phone:
-                        started = time.perf_counter()
-                        await phone.open(view.url)
-                        await phone.next_frame(0, 10_000)
-                        first_frame = time.perf_counter() - started
+            def options(role: str) -> BrowserOptions:
+                return BrowserOptions(
+                    executable_path=os.environ.get("CHROME_PATH", "/usr/bin/chromium"),
+                    profiles_dir=tmp / role,
+                    extra_args=OFFLINE_ARGS,
+                    allow_hosts=LOCAL_HOSTS,
+                )
 
-                        latencies = []
-                        for i in range(taps):
-                            colour = (255, 0, 0) if i % 2 == 0 else (0, 0, 255)
-                            spot = await phone.find((0, 0, 255) if i % 2 == 0 else (255, 0, 0))
-                            if spot is None:
-                                raise SystemExit(f"tap {i}: the square to tap is not on the phone")
-                            seen = await phone.frames()
-                            began = time.perf_counter()
-                            await phone.tap(*spot)
-                            for _ in range(50):  # bounded: a tap that never shows fails the bench
-                                if await phone.find(colour) is not None:
-                                    break
-                                seen = await phone.next_frame(seen, 2000)
-                            else:
-                                shown = await worker_page.evaluate(
-                                    "() => document.getElementById('box').style.background"
-                                )
-                                raise SystemExit(
-                                    f"tap {i} at {spot} never showed on the phone (worker: {shown}, "
-                                    f"frames {await phone.frames()})"
-                                )
-                            latencies.append(time.perf_counter() - began)
+            marker = str(tmp / "worker")
+            try:
+                async with open_browser(options("worker")) as browser:
+                    await browser.navigate_to(url)
+                    idle_chrome, idle_self = await _cpu_over(marker, WINDOW_S)
+                    worker_page = await browser.get_current_page()
+                    await worker_page.evaluate("() => window.spin(true)")
+                    spin_chrome, spin_self = await _cpu_over(marker, WINDOW_S)
+                    await worker_page.evaluate("() => window.spin(false)")
+                    async with live_view(LiveViewConfig(redis, f"http://127.0.0.1:{port}"), browser) as view:
+                        await view.bind(prompt)
+                        async with phone_at(options("phone"), None) as phone:
+                            started = time.perf_counter()
+                            await phone.open(view.url)
+                            await phone.next_frame(0, 10_000)
+                            first_frame = time.perf_counter() - started
 
-                        still_chrome, still_self = await _cpu_over(marker, WINDOW_S)
-                        await worker_page.evaluate("() => window.spin(true)")
-                        await phone.next_frame(await phone.frames())
-                        before = await phone.frames()
-                        moving_chrome, moving_self = await _cpu_over(marker, WINDOW_S)
-                        fps = (await phone.frames() - before) / WINDOW_S
+                            latencies = []
+                            for i in range(taps):
+                                colour = (255, 0, 0) if i % 2 == 0 else (0, 0, 255)
+                                spot = await phone.find((0, 0, 255) if i % 2 == 0 else (255, 0, 0))
+                                if spot is None:
+                                    raise SystemExit(f"tap {i}: the square to tap is not on the phone")
+                                seen = await phone.frames()
+                                began = time.perf_counter()
+                                await phone.tap(*spot)
+                                for _ in range(50):  # bounded: a tap that never shows fails the bench
+                                    if await phone.find(colour) is not None:
+                                        break
+                                    seen = await phone.next_frame(seen, 2000)
+                                else:
+                                    shown = await worker_page.evaluate(
+                                        "() => document.getElementById('box').style.background"
+                                    )
+                                    raise SystemExit(
+                                        f"tap {i} at {spot} never showed on the phone (worker: {shown}, "
+                                        f"frames {await phone.frames()})"
+                                    )
+                                latencies.append(time.perf_counter() - began)
+
+                            still_chrome, still_self = await _cpu_over(marker, WINDOW_S)
+                            await worker_page.evaluate("() => window.spin(true)")
+                            await phone.next_frame(await phone.frames())
+                            before = await phone.frames()
+                            moving_chrome, moving_self = await _cpu_over(marker, WINDOW_S)
+                            fps = (await phone.frames() - before) / WINDOW_S
+            finally:
+                await web_server.stop()
+                await redis.aclose()
+                await pool.close()
         finally:
-            await web_server.stop()
-            await redis.aclose()
-            await pool.close()
-    finally:
-        await site_runner.cleanup()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+            await site_runner.cleanup()
 
     print(f"first frame after opening the page: {first_frame * 1000:.0f} ms")
     print(

@@ -18,36 +18,17 @@ import asyncio
 import logging
 import os
 import statistics
-import tempfile
 import time
-import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import psutil
-import yaml
 
-from bot.app import NyxApp, Roles, Services
-from bot.config import load_settings
-from tests.fakes.job_site import MOTIVATION, SPONSORSHIP, GreenhouseJobSite
+from bench.app import USER, run_app, save_profile
+from tests.fakes.job_site import GreenhouseJobSite
 from tests.fakes.telegram_api import ChatMessage, FakeTelegram
 
-USER = 4242
-PROFILE = {
-    "first_name": "Ada",
-    "last_name": "Lovelace",
-    "email": "ada@example.org",
-    "phone": "+44 20 7946 0000",
-    "location": "London, UK",
-    "answers": {SPONSORSHIP: "No", MOTIVATION: "Rockets that launch on schedule."},
-}
-RESUME = b"%PDF-1.4\n% bench resume\n%%EOF\n"
 TIMEOUT = 180
-
-
-def _database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
 def _pss_mb(pid: int) -> float:
@@ -96,71 +77,34 @@ async def apply_until_review(fake: FakeTelegram, site: GreenhouseJobSite, run: i
 
 
 async def main(prompts: int, submits: int) -> None:
-    server = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    name = f"nyx_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(server)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    fake, site = FakeTelegram(), GreenhouseJobSite()
-    await fake.start()
-    await site.start()
     samples: list[tuple[int, float, float]] = []
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            settings = load_settings(
-                _env_file=None,
-                telegram_bot_token=fake.token,
-                telegram_api_base=fake.base_url,
-                allowed_user_ids=str(USER),
-                database_url=_database(server, name),
-                redis_url=redis_url,
-                queue_name=f"nyx:bench:{name}",
-                data_dir=Path(tmp),
-                chrome_path="/usr/bin/chromium",
-                url_allow_hosts="127.0.0.1",
-                max_concurrent_browsers=1,
-                park_after_minutes=0,
-            )
-            services = await Services.connect(settings)
-            app = NyxApp(services, Roles())
-            await app.start()
-            try:
-                user = fake.user(USER)
-                await user.send_document("profile.yaml", yaml.safe_dump(PROFILE).encode(), "application/x-yaml")
-                await fake.wait_for_message(lambda m: "Profile saved" in m.body)
-                await user.send_document("resume.pdf", RESUME, "application/pdf")
-                await fake.wait_for_message(lambda m: "Résumé saved" in m.body)
-                # Waiting applications count toward the daily cap (20 by default): raise it for the bench.
-                await services.pool.execute(
-                    "INSERT INTO user_settings (user_id, daily_cap) VALUES ($1, 500)"
-                    " ON CONFLICT (user_id) DO UPDATE SET daily_cap = 500",
-                    USER,
-                )
-                reviews, to_review = [], []
-                for run in range(prompts):
-                    seconds, review = await apply_until_review(fake, site, run)
-                    await _parked(services.pool, run + 1)
-                    reviews.append(review)
-                    to_review.append(seconds)
-                    if (run + 1) % 10 == 0 or run == 0:
-                        samples.append((run + 1, _pss_mb(os.getpid()), _chromium_pss_mb()))
-                new_app_s, _ = await apply_until_review(fake, site, prompts)
-                await _parked(services.pool, prompts + 1)
-                submit_s = []
-                for count, review in enumerate(reviews[:submits], start=1):
-                    started = time.perf_counter()
-                    await user.tap(review, "Submit")
-                    await site.wait_for_submission(timeout=TIMEOUT, count=count)
-                    submit_s.append(time.perf_counter() - started)
-                pending = await services.pool.fetchval("SELECT count(*) FROM prompts WHERE status = 'pending'")
-            finally:
-                await app.stop()
-                await services.close()
-    finally:
-        await site.stop()
-        await fake.stop()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async with run_app([USER], max_concurrent_browsers=1, park_after_minutes=0) as running:
+        fake, site, pool = running.fake, running.site, running.services.pool
+        user = fake.user(USER)
+        await save_profile(fake)
+        # Waiting applications count toward the daily cap (20 by default): raise it for the bench.
+        await pool.execute(
+            "INSERT INTO user_settings (user_id, daily_cap) VALUES ($1, 500)"
+            " ON CONFLICT (user_id) DO UPDATE SET daily_cap = 500",
+            USER,
+        )
+        reviews, to_review = [], []
+        for run in range(prompts):
+            seconds, review = await apply_until_review(fake, site, run)
+            await _parked(pool, run + 1)
+            reviews.append(review)
+            to_review.append(seconds)
+            if (run + 1) % 10 == 0 or run == 0:
+                samples.append((run + 1, _pss_mb(os.getpid()), _chromium_pss_mb()))
+        new_app_s, _ = await apply_until_review(fake, site, prompts)
+        await _parked(pool, prompts + 1)
+        submit_s = []
+        for count, review in enumerate(reviews[:submits], start=1):
+            started = time.perf_counter()
+            await user.tap(review, "Submit")
+            await site.wait_for_submission(timeout=TIMEOUT, count=count)
+            submit_s.append(time.perf_counter() - started)
+        pending = await pool.fetchval("SELECT count(*) FROM prompts WHERE status = 'pending'")
     print(
         f"parked prompts: {prompts} reviews left pending, 1 worker, MAX_CONCURRENT_BROWSERS=1, "
         f"PARK_AFTER_MINUTES=0, {os.cpu_count()} cores"
