@@ -43,6 +43,7 @@ OFFLINE_ENVIRONMENT = {
 
 WINDOW_SIZE = {"width": 1280, "height": 1024}
 KILL_TIMEOUT_S = 30.0
+START_ATTEMPTS = 2  # a Chromium that exits while starting gets one more go (see _launch)
 
 # browser-use already passes most of these; repeating them keeps Chromium quiet even if its defaults change.
 QUIET_CHROMIUM_ARGS = (
@@ -109,6 +110,10 @@ SANDBOX_OFF_ARGS = ("--no-sandbox", "--disable-setuid-sandbox", "--disable-gpu-s
 
 class BrowserUnavailable(NyxError, RuntimeError):
     """Chromium could not be found or did not start; the message says which and what to do."""
+
+
+class _ExitedWhileStarting(BrowserUnavailable):
+    """Chromium exited, or browser-use's start failed otherwise, before the start timeout."""
 
 
 @dataclass(frozen=True)
@@ -239,28 +244,50 @@ async def open_browser(options: BrowserOptions, *, egress: EgressProxy | None = 
 
 @asynccontextmanager
 async def _session(options: BrowserOptions, executable: str, proxy_port: int) -> AsyncIterator[BrowserSession]:
-    profile_dir = _new_profile_dir(options.profiles_dir)
-    browser: BrowserSession | None = None
-    started = False
+    browser, profile_dir = await _launch(options, executable, proxy_port)
     try:
-        browser = _build_session(options, executable, profile_dir, proxy_port)
-        await _start(browser, options, executable)
-        started = True
         await submit_guard.guard_browser(browser)
         await keep_pages_focused(browser)
         yield browser
     finally:
-        if browser is not None:
-            submit_guard.forget(browser)
+        await _close(browser, profile_dir, started=True)
+
+
+async def _launch(options: BrowserOptions, executable: str, proxy_port: int) -> tuple[BrowserSession, Path]:
+    """A started session and its profile folder.
+
+    A Chromium that exits while starting (once in a chaos benchmark run of 50 applications, soon after
+    a worker was killed) is started once more in a fresh profile: nothing of the job has happened yet. One that hangs is not: a second wait of `start_timeout_s` would only double it."""
+    attempt = 1
+    while True:
+        profile_dir = _new_profile_dir(options.profiles_dir)
         try:
-            if not started:
-                # browser-use's kill() would first wait out the stuck launch: end that Chromium now.
-                _kill_leftovers(profile_dir)
-            if browser is not None:
-                await _stop(browser)
-        finally:
+            browser = _build_session(options, executable, profile_dir, proxy_port)
+        except BaseException:
+            _remove_profile(None, profile_dir)
+            raise
+        try:
+            await _start(browser, options, executable)
+        except BaseException as exc:
+            await _close(browser, profile_dir, started=False)
+            if not isinstance(exc, _ExitedWhileStarting) or attempt == START_ATTEMPTS:
+                raise
+            log.warning("%s; starting it once more", exc)
+            attempt += 1
+        else:
+            return browser, profile_dir
+
+
+async def _close(browser: BrowserSession, profile_dir: Path, *, started: bool) -> None:
+    submit_guard.forget(browser)
+    try:
+        if not started:
+            # browser-use's kill() would first wait out the stuck launch: end that Chromium now.
             _kill_leftovers(profile_dir)
-            _remove_profile(browser, profile_dir)
+        await _stop(browser)
+    finally:
+        _kill_leftovers(profile_dir)
+        _remove_profile(browser, profile_dir)
 
 
 async def keep_pages_focused(browser: BrowserSession) -> None:
@@ -307,7 +334,7 @@ async def _start(browser: BrowserSession, options: BrowserOptions, executable: s
         message = f"Chromium ({executable}) did not start within {options.start_timeout_s:g} s."
         raise BrowserUnavailable(message) from exc
     except Exception as exc:
-        raise BrowserUnavailable(f"Chromium ({executable}) did not start: {exc}") from exc
+        raise _ExitedWhileStarting(f"Chromium ({executable}) did not start: {exc}") from exc
 
 
 async def _stop(browser: BrowserSession) -> None:
