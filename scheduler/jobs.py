@@ -160,37 +160,18 @@ def build_scheduler(
     deps: SchedulerDeps, *, check_seconds: float = 30.0, digest_seconds: float = 60.0, cards_seconds: float = 10.0
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
-    now = datetime.now(UTC)  # both run once at start-up: that is the recovery after a restart
-    scheduler.add_job(
-        expire_prompts,
-        "interval",
-        seconds=check_seconds,
-        args=[deps],
-        id="expire_prompts",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=now,
-    )
-    scheduler.add_job(
-        reconcile,
-        "interval",
-        seconds=60,
-        args=[deps],
-        id="reconcile",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=now,
-    )
-    scheduler.add_job(
-        redraw_cards,
-        "interval",
-        seconds=cards_seconds,
-        args=[deps],
-        id="redraw_cards",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=now,
-    )
+    now = datetime.now(UTC)  # each also runs once at start-up: that is the recovery after a restart
+    for job, seconds in ((expire_prompts, check_seconds), (reconcile, 60.0), (redraw_cards, cards_seconds)):
+        scheduler.add_job(
+            job,
+            "interval",
+            seconds=seconds,
+            args=[deps],
+            id=job.__name__,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=now,
+        )
     if deps.digests is not None:  # a digest goes out within `digest_seconds` of its time
         scheduler.add_job(
             run_digests,
