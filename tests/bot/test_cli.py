@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.openai_api import FakeOpenAI
 from tests.support import ALLOWED_USER, CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,6 +27,20 @@ def _env(fake_telegram, tmp_path: Path, **extra: str) -> dict[str, str]:
         CHROME_PATH=CHROMIUM,
         PYTHONPATH=str(ROOT),
     )
+    return env | extra
+
+
+def _fill_env(display: str, fake_openai: FakeOpenAI | None = None, **extra: str) -> dict[str, str]:
+    """`nyx fill`'s environment: none of the caller's Telegram, database, Redis or LLM settings; the test
+    display; the fake LLM when one is given."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "REDIS_", "LLM_"))}
+    env |= {"PYTHONPATH": str(ROOT), "CHROME_PATH": CHROMIUM, "URL_ALLOW_HOSTS": "127.0.0.1", "DISPLAY": display}
+    if fake_openai is not None:
+        env |= {
+            "LLM_BASE_URL": fake_openai.base_url,
+            "LLM_API_KEY": fake_openai.api_key or "sk-test",
+            "LLM_MODEL": "fake-model",
+        }
     return env | extra
 
 
@@ -130,8 +145,7 @@ async def test_nyx_fill_reports_without_submitting(job_site, tmp_path, xvfb_disp
         "first_name: Ada\nlast_name: Lovelace\nemail: ada@example.org\nphone: '+44 20 7946 0000'\n"
         "location: London, UK\nresume_path: cv.pdf\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "REDIS_"))}
-    env |= {"PYTHONPATH": str(ROOT), "CHROME_PATH": CHROMIUM, "URL_ALLOW_HOSTS": "127.0.0.1", "DISPLAY": xvfb_display}
+    env = _fill_env(xvfb_display)
     shot = tmp_path / "form.png"
     process = await _nyx(
         "fill",
@@ -217,17 +231,7 @@ async def test_nyx_fill_runs_the_order_of_work_and_lists_what_it_would_ask(fake_
         "resume_path: cv.pdf\nwork_authorization: [US]\nneeds_sponsorship: false\n"
         "eeo: {gender: decline, race: decline, veteran: decline, disability: decline}\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "REDIS_", "LLM_"))}
-    env |= {
-        "PYTHONPATH": str(ROOT),
-        "CHROME_PATH": CHROMIUM,
-        "URL_ALLOW_HOSTS": "127.0.0.1",
-        "DISPLAY": xvfb_display,
-        "LLM_BASE_URL": fake_openai.base_url,
-        "LLM_API_KEY": fake_openai.api_key or "sk-test",
-        "LLM_MODEL": "fake-model",
-        "AGENT_MAX_STEPS": "8",
-    }
+    env = _fill_env(xvfb_display, fake_openai, AGENT_MAX_STEPS="8")
     async with QuestionsFormSite() as site:
         process = await _nyx("fill", site.posting_url, "--profile", str(profile), "--json", env=env, cwd=tmp_path)
         stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=300)
@@ -266,16 +270,7 @@ async def test_nyx_fill_with_saved_answers_makes_no_llm_request(fake_openai, tmp
         "eeo: {gender: decline, race: decline, veteran: decline, disability: decline}\n"
         f"answers:\n{answers}"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "REDIS_", "LLM_"))}
-    env |= {
-        "PYTHONPATH": str(ROOT),
-        "CHROME_PATH": CHROMIUM,
-        "URL_ALLOW_HOSTS": "127.0.0.1",
-        "DISPLAY": xvfb_display,
-        "LLM_BASE_URL": fake_openai.base_url,
-        "LLM_API_KEY": fake_openai.api_key or "sk-test",
-        "LLM_MODEL": "fake-model",
-    }
+    env = _fill_env(xvfb_display, fake_openai)
     async with QuestionsFormSite() as site:
         process = await _nyx("fill", site.posting_url, "--profile", str(profile), "--json", env=env, cwd=tmp_path)
         stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=180)
